@@ -1,0 +1,1 @@
+"""Results to statistics, tables and figures (plot functions return figures, never show them)."""

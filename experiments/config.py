@@ -1,0 +1,173 @@
+"""The edge between Hydra and the model: config directory, schema, validation, errors.
+
+Only ``experiments/`` sees Hydra's ``DictConfig``. The model's parameter registry
+(``sim/params.py``) is registered with Hydra's ConfigStore as ``capsim_schema`` so that every
+parameter can be overridden by its dotted name (``funding.multi_year_share=0.6``) and
+``--cfg job`` shows them all. :func:`params_from_cfg` turns a composed config into validated
+:class:`~sim.params.Params`; :func:`precheck` composes the user's overrides before Hydra
+runs anything, so bad input ends in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import sys
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException, MissingConfigException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.params import ConfigError, Params, lookup_spec
+
+__all__ = ["CONFIG_DIR", "CONTROL_KEYS", "params_from_cfg", "precheck", "UsageError", "register_schema",
+           "quiet_mesa", "split_hydra_args"]
+
+CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
+# Top-level config keys that steer commands rather than the model.
+CONTROL_KEYS = ("compare", "sweep", "experiment", "data", "bench", "report")
+# Hydra flags that take a value (their value is not an override).
+_FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
+                     "--config-dir", "-cd", "--experimental-rerun", "--info", "-i"}
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line with exit code 2."""
+
+
+def register_schema() -> None:
+    """Register the parameter registry's defaults as the config node ``capsim_schema``."""
+    cs = ConfigStore.instance()
+    cs.store(name="capsim_schema", node=Params().to_dict())
+
+
+def quiet_mesa() -> None:
+    """Mesa logs every step at INFO; that floods the console and costs time in sweeps."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    logging.getLogger("MESA.mesa.model").setLevel(logging.WARNING)
+
+
+def params_from_cfg(cfg: DictConfig | dict) -> Params:
+    """Validated model parameters from a composed config (control sections removed)."""
+    data = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    data.pop("hydra", None)
+    for key in CONTROL_KEYS:
+        data.pop(key, None)
+    return Params.from_dict(data)
+
+
+def split_hydra_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """Split command-line arguments into (overrides, Hydra flags with their values)."""
+    overrides, flags = [], []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-"):
+            flags.append(a)
+            if a in _FLAGS_WITH_VALUE and i + 1 < len(args) and not args[i + 1].startswith("-"):
+                flags.append(args[i + 1])
+                i += 1
+        else:
+            overrides.append(a)
+        i += 1
+    return overrides, flags
+
+
+def _compose(overrides: list[str]) -> DictConfig:
+    register_schema()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3", job_name="capsim_check"):
+            return compose(config_name="config", overrides=overrides)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _explain_override(override: str) -> str | None:
+    """Our own one-line message for an override that names an unknown parameter."""
+    key = override.lstrip("+~").split("=", 1)[0]
+    if key.startswith("hydra.") or "/" in key:
+        return None
+    top = key.split(".")[0]
+    if top in CONTROL_KEYS:
+        return None
+    if "." in key and lookup_spec(key) is None:
+        parent, _, leaf = key.rpartition(".")
+        from sim.params import spec_rows
+
+        known = [r["key"] for r in spec_rows()]
+        hint = difflib.get_close_matches(key, known, n=1)
+        did = f" (did you mean {hint[0]}?)" if hint else ""
+        return f"{key} is not a known parameter{did}; see `capsim params` for the allowed keys"
+    return None
+
+
+def precheck(overrides: list[str], sweep: bool = False) -> DictConfig:
+    """Compose the config with these overrides and validate the model parameters.
+
+    Raises:
+        UsageError: a one-line explanation of the first problem found.
+    """
+    plain = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    if sweep:
+        return _precheck_sweep(plain)
+    for o in plain:
+        if "=" not in o:
+            raise UsageError(f"{o!r} is not an override; allowed: key=value (e.g. funding.multi_year_share=0.6)")
+    try:
+        cfg = _compose(plain)
+    except MissingConfigException as e:
+        bad = [o for o in plain if "=" in o and "." not in o.split("=", 1)[0]]
+        options = ", ".join(sorted(e.options)) if e.options else "see configs/"
+        which = next((o for o in bad if e.missing_cfg_file and o.split("=", 1)[1] in e.missing_cfg_file), None)
+        what = which or (e.missing_cfg_file or "config")
+        hint = ""
+        if which and e.options:
+            close = difflib.get_close_matches(which.split("=", 1)[1], list(e.options), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+        raise UsageError(f"{what}: no such option{hint}; allowed: {options}") from None
+    except (HydraException, OmegaConfBaseException, ValueError) as e:
+        for o in plain:
+            msg = _explain_override(o)
+            if msg:
+                raise UsageError(msg) from None
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UsageError(first) from None
+    try:
+        params_from_cfg(cfg)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    return cfg
+
+
+def _precheck_sweep(overrides: list[str]) -> DictConfig:
+    """Check every combination of a sweep's values (``a=1,2 b=x,y``) before launching it."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    try:
+        parsed = parser.parse_overrides(overrides)
+    except HydraException as e:
+        raise UsageError(str(e).strip().splitlines()[0]) from None
+    import itertools
+
+    choices = []
+    for o in parsed:
+        if o.is_sweep_override():
+            vals = [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()]
+        else:
+            vals = [o.input_line]
+        choices.append(vals)
+    cfg = None
+    for combo in itertools.islice(itertools.product(*choices), 2000):
+        cfg = precheck(list(combo))
+    return cfg if cfg is not None else precheck([])
+
+
+def fail(message: str, code: int = 2) -> "NoReturn":  # noqa: F821
+    print(f"capsim: error: {message}", file=sys.stderr)
+    raise SystemExit(code)

@@ -1,0 +1,60 @@
+"""Run many simulations in worker processes; each run writes its own result directory."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from sim.params import Params
+
+__all__ = ["run_many", "default_jobs"]
+
+
+def default_jobs(n_jobs: int | None) -> int:
+    if n_jobs is None or n_jobs <= 0:
+        return max(1, os.cpu_count() or 1)
+    return int(n_jobs)
+
+
+def _run_one(params: Params, out_dir: str, extra: dict) -> tuple[str, float]:
+    import logging
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    from sim.results import run, write_run
+
+    t0 = time.perf_counter()
+    result = run(params)
+    write_run(result, out_dir, extra_meta=extra)
+    return out_dir, time.perf_counter() - t0
+
+
+def run_many(jobs: list[tuple[Params, Path, dict]], n_jobs: int | None = None, progress: bool = True) -> list[str]:
+    """Run ``(params, out_dir, extra_metadata)`` jobs; returns the run directories in job order."""
+    n = default_jobs(n_jobs)
+    done: dict[int, str] = {}
+    t0 = time.perf_counter()
+    if n == 1:
+        for i, (p, d, e) in enumerate(jobs):
+            done[i], _ = _run_one(p, str(d), e)
+            _progress(progress, len(done), len(jobs), t0)
+    else:
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            futs = {pool.submit(_run_one, p, str(d), e): i for i, (p, d, e) in enumerate(jobs)}
+            for fut in as_completed(futs):
+                done[futs[fut]], _ = fut.result()
+                _progress(progress, len(done), len(jobs), t0)
+    if progress:
+        print(file=sys.stderr)
+    return [done[i] for i in range(len(jobs))]
+
+
+def _progress(show: bool, k: int, n: int, t0: float) -> None:
+    if not show:
+        return
+    el = time.perf_counter() - t0
+    eta = el / k * (n - k) if k else 0.0
+    bar = "#" * int(30 * k / n)
+    print(f"\r  runs [{bar:<30}] {k}/{n}  {el:5.1f}s elapsed, ~{eta:5.1f}s left", end="", file=sys.stderr, flush=True)

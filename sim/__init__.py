@@ -1,0 +1,31 @@
+"""capsim: an agent-based model of humanitarian capacity building, strengthening and sharing.
+
+Architecture (one concept per file):
+
+==================  ===========================================================================
+``params.py``       parameter registry: every number with meaning, unit, range, source
+``outcomes.py``     outcome registry: every recorded quantity with label and unit
+``rng.py``          named random streams (common random numbers across scenarios)
+``model.py``        ``CapacityModel``: the Mesa model and its weekly phase order
+``areas.py``        districts, populations, access difficulty, needs by sector
+``crises.py``       rapid-onset shocks, protracted crises, response-time tracking
+``organisations.py`` local/national and international actors (Mesa agents + state arrays)
+``staff.py``        staff as arrays: skills, pay, hiring, leaving
+``donors.py``       donors (Mesa agents): funding rounds, emergency reserves
+``funding.py``      grants, disbursement, pass-through, overheads, money ledger
+``partnerships.py`` matching partners, who takes part, how budgets are split
+``regimes.py``      the regimes' rules and the learning they cause
+``turnover.py``     pay, quits, layoffs, hiring, poaching (brain drain), exit
+``governance.py``   priority setting and local decision power
+``coordination.py`` gap visibility, allocation of staff to areas, expansion, surge
+``delivery.py``     salaries and service delivery, coverage
+``record.py``       per-step recording into preallocated arrays
+``results.py``      run a model, write Parquet + metadata.json with provenance
+==================  ===========================================================================
+"""
+
+from .model import CapacityModel
+from .params import ConfigError, Params
+from .results import RunResult, read_run, run, write_run
+
+__all__ = ["CapacityModel", "ConfigError", "Params", "RunResult", "run", "write_run", "read_run"]

@@ -1,0 +1,92 @@
+"""Areas (districts): populations, access difficulty and needs by sector, as numpy arrays.
+
+Needs are people in need per area and sector; each person in need is counted in the sector
+of their main need, so needs summed over sectors are people in need. Need has three layers, each with its own severity (1 minimal .. 5 catastrophic):
+chronic need (always there), shock need (added by rapid-onset shocks, decaying back with
+the recovery time constant) and protracted need (a level that stays while a protracted
+crisis lasts). Coverage is severity-weighted: a person in severe need counts for more.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import Params
+
+__all__ = ["Areas", "gini"]
+
+
+class Areas:
+    """All areas of the country; every attribute is an array indexed by area (and sector)."""
+
+    def __init__(self, params: Params, rng: np.random.Generator):
+        w = params.world
+        c = params.crisis
+        n, s = w.n_areas, w.n_sectors
+        self.n, self.n_sectors = n, s
+        mu = np.log(w.population_mean) - 0.5 * w.population_sigma**2
+        self.population = rng.lognormal(mu, w.population_sigma, n)
+        # Access difficulty: a fixed share of areas is hard to reach.
+        n_hard = int(round(w.hard_to_reach_share * n))
+        hard = np.zeros(n, bool)
+        hard[rng.permutation(n)[:n_hard]] = True
+        thr = w.hard_to_reach_threshold
+        self.access = np.where(
+            hard, rng.uniform(thr + 0.01 * (1 - thr), min(1.0, thr + 0.9 * (1 - thr)), n), rng.uniform(0.05, thr * 0.8, n)
+        )
+        self.hard_to_reach = self.access > thr
+        self.xy = rng.random((n, 2))
+        # Sector profile of need: shares of an area's people in need by sector (sum to 1).
+        self.sector_profile = rng.dirichlet(np.full(s, 4.0), n)
+        self.chronic = self.population[:, None] * w.chronic_need_rate * self.sector_profile
+        self.shock_need = np.zeros((n, s))
+        self.protracted_need = np.zeros((n, s))
+        self.chronic_severity = c.chronic_severity
+        self.shock_severity = c.shock_severity
+        self.recovery = float(np.exp(-1.0 / c.rapid_recovery_weeks))
+        self.neighbours = self._neighbours(k=min(4, n - 1))
+        self.update_need()
+
+    def _neighbours(self, k: int) -> np.ndarray:
+        """Indices of the k nearest areas of each area (n x k); built once at set-up."""
+        if k <= 0:
+            return np.zeros((self.n, 0), dtype=np.int64)
+        out = np.empty((self.n, k), dtype=np.int64)
+        # Blocked to keep memory linear for large countries.
+        for start in range(0, self.n, 512):
+            block = self.xy[start : start + 512]
+            d = ((block[:, None, :] - self.xy[None, :, :]) ** 2).sum(-1)
+            d[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
+            out[start : start + len(block)] = np.argpartition(d, k - 1, axis=1)[:, :k]
+        return out
+
+    # ------------------------------------------------------------------ dynamics
+    def recover(self) -> None:
+        """Shock-driven need decays back towards the chronic level."""
+        self.shock_need *= self.recovery
+
+    def update_need(self) -> None:
+        self.need = self.chronic + self.shock_need + self.protracted_need
+        self.weighted_need = self.chronic * self.chronic_severity + (self.shock_need + self.protracted_need) * self.shock_severity
+        self.severity = self.weighted_need / np.maximum(self.need, 1e-12)
+        self.need_by_area = self.need.sum(1)
+        self.weighted_need_by_area = self.weighted_need.sum(1)
+
+
+def gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted Gini coefficient of ``values`` (0 = equal, 1 = all in one place)."""
+    w = np.asarray(weights, float)
+    total = w.sum()
+    if total <= 0:
+        return 0.0
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values, float)[order], w[order]
+    mean = (v * w).sum() / total
+    if mean <= 0:
+        return 0.0
+    cw = np.cumsum(w)
+    # Gini = 1 - 2 * area under the Lorenz curve (weighted, trapezoid rule).
+    lorenz = np.cumsum(v * w) / (mean * total)
+    prev = np.concatenate(([0.0], lorenz[:-1]))
+    area = ((lorenz + prev) * w).sum() / (2 * total)
+    return float(np.clip(1.0 - 2.0 * area, 0.0, 1.0))

@@ -1,0 +1,229 @@
+"""The capacity model: a Mesa model of a humanitarian response in one country.
+
+One step is one week. Each step runs these phases, in this order (``CapacityModel.step``):
+
+1. **shocks** - scheduled rapid-onset shocks and protracted crises start (or end) in areas;
+2. **needs** - shock-driven need recovers towards the chronic level, totals are updated;
+3. **funding** - exit if due; donor rounds and emergency releases; grant tranches are paid,
+   intermediaries pass funds to local partners and keep overheads; pay is set;
+4. **partnerships and learning** - partnerships end and are matched; capacity work by each
+   partnership's regime rules; core investment; skills fade unless practised;
+5. **delivery** - salaries are paid; staff cover needs in the areas organisations work in;
+6. **staff moves** - quits, layoffs, poaching (brain drain) and hiring;
+7. **coordination** - at presence reviews, organisations open areas where visible unmet
+   need is highest, or retreat;
+8. **record** - every registered outcome for the week.
+
+Organisations and donors are Mesa agents; staff and area-by-sector needs are numpy arrays
+(see ``sim/staff.py``, ``sim/areas.py``). The model takes a validated :class:`~sim.params.Params`
+and nothing from the configuration system.
+"""
+
+from __future__ import annotations
+
+import mesa
+from mesa.agentset import AgentSet
+import networkx as nx
+import numpy as np
+
+from .areas import Areas, gini
+from .coordination import Coordination
+from .crises import ResponseTracker, ShockSchedule
+from .delivery import deliver, pay_salaries
+from .donors import Donor
+from .funding import GrantBook, Ledger, disburse
+from .governance import local_decision_share
+from .organisations import NO_PARTNER, Organisation, OrgTable
+from .params import Params
+from .partnerships import end_partnerships, local_decision_weight, match_partners, pass_through_shares, select_participants
+from .record import Recorder
+from .regimes import REGIME_CODE, RuleTable, learning_step
+from .rng import Streams
+from .staff import StaffTable
+from .turnover import exit_international, set_pay, staff_moves
+
+__all__ = ["CapacityModel"]
+
+INITIAL_RESERVE_WEEKS = 8.0  # cash reserve of every organisation at the start, in weeks of payroll (assumption)
+
+
+class CapacityModel(mesa.Model):
+    """Local, national and international actors building, strengthening or sharing capacity."""
+
+    def __init__(self, params: Params):
+        super().__init__(rng=params.seed)
+        self.p = params
+        self.streams = Streams(params.seed)
+        self.steps_done = 0  # index of the step being run (0-based)
+        self.n_steps = params.n_steps
+
+        self.areas = Areas(params, self.streams["world"])
+        self.orgs = OrgTable(params, self.areas, self.streams["organisations"])
+        self.staff = StaffTable(params, self.orgs, self.streams["staff_init"])
+        self.rules = RuleTable.from_params(params, params.funding.short_grant_weeks)
+        self.default_code = REGIME_CODE[params.regime]
+        self.peer_edges = self._peer_network()
+        self.shocks = ShockSchedule.draw(params, self.areas, self.streams["shocks"])
+        self.tracker = ResponseTracker(self.shocks, self.areas, params.crisis.response_threshold)
+        self.grants = GrantBook()
+        self.ledger = Ledger()
+        self.coordination = Coordination(self)
+        self.exited = False
+        ey = params.funding.exit_year
+        self.exit_step = None if ey is None else int(round(ey * params.STEPS_PER_YEAR))
+
+        self.org_agents = AgentSet([Organisation(self, i) for i in range(self.orgs.n)], random=self.random)
+        self.intl_agents = self.org_agents.select(lambda a: not a.is_local)
+        self.donors = AgentSet([Donor(self, i) for i in range(params.funding.n_donors)], random=self.random)
+
+        set_pay(self)
+        self.shortfall = np.zeros(self.orgs.n)
+        self.orgs.cash[:] = INITIAL_RESERVE_WEEKS * self.payroll
+        self.ledger.initial_cash = float(self.orgs.cash.sum())
+        for d in self.donors:
+            d.funding_round(first=True)
+        match_partners(self, 0)
+        self.recorder = Recorder(self.n_steps, self.areas.n, params.STEPS_PER_YEAR)
+        self._spent_before = 0.0
+
+    def _peer_network(self) -> tuple[np.ndarray, np.ndarray]:
+        """Directed edge arrays of the local peer network (Watts-Strogatz small world)."""
+        w = self.p.world
+        local = np.flatnonzero(self.orgs.is_local)
+        k = min(w.peer_network_degree, len(local) - 1)
+        if len(local) < 3 or k < 2:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        seed = int(self.streams["peer_network"].integers(2**31))
+        g = nx.watts_strogatz_graph(len(local), k, w.peer_network_rewiring, seed=seed)
+        e = np.asarray(g.edges(), dtype=np.int64).reshape(-1, 2)
+        u = local[np.concatenate([e[:, 0], e[:, 1]])]
+        v = local[np.concatenate([e[:, 1], e[:, 0]])]
+        return u, v
+
+    # ------------------------------------------------------------------ derived views
+    def effectiveness_base(self) -> np.ndarray:
+        """Technical skill x institutional systems factor, per organisation."""
+        return self.staff.tech_mean * (0.5 + 0.5 * self.orgs.inst)
+
+    def effective_context(self) -> np.ndarray:
+        """Contextual capacity per organisation, after language barriers for internationals."""
+        g = self.p.governance
+        barrier = g.language_barrier * (1.0 - g.language_investment)
+        return self.staff.ctx_mean * np.where(self.orgs.is_intl, 1.0 - barrier, 1.0)
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        t = self.steps_done
+        new_shocks = self.tracker.apply(t)  # 1. shocks
+        self.areas.recover()  # 2. needs
+        self.areas.update_need()
+        self.funding_phase(t, new_shocks)  # 3. funding
+        self.learning_phase(t)  # 4. partnerships and learning
+        delivery = self.delivery_phase(t)  # 5. delivery
+        moves = staff_moves(self, t)  # 6. staff moves
+        self.coordination_phase(t)  # 7. coordination
+        self.record(t, delivery, moves)  # 8. record
+        self.steps_done += 1
+        if self.steps_done >= self.n_steps:
+            self.running = False
+
+    def funding_phase(self, t: int, new_shocks: np.ndarray) -> None:
+        f = self.p.funding
+        if self.exit_step is not None and t >= self.exit_step and not self.exited:
+            exit_international(self, t)
+            self.exited = True
+        for d in self.donors:
+            d.accrue_emergency()
+        if t > 0 and t % f.round_interval_weeks == 0:
+            self.grants.prune(t)
+            for d in self.donors:
+                d.funding_round()
+        for i in new_shocks:
+            for d in self.donors:
+                d.release_emergency(int(self.shocks.area[i]))
+        self.flows = disburse(self.p, t, self.grants, self.orgs, self.ledger, pass_through_shares(self),
+                              local_decision_weight(self), self.staff.headcount)
+        income = self.flows.income
+        if t == 0:
+            self.orgs.income_ema[:] = income
+        else:
+            self.orgs.income_ema += (income - self.orgs.income_ema) / 13.0
+        set_pay(self)
+
+    def learning_phase(self, t: int) -> None:
+        ended = end_partnerships(self, t)
+        if ended or t % self.p.funding.round_interval_weeks == 0:
+            match_partners(self, t)
+        else:
+            select_participants(self, t)
+        learning_step(self, t)
+
+    def delivery_phase(self, t: int):
+        pay_salaries(self)
+        return deliver(self, t)
+
+    def coordination_phase(self, t: int) -> None:
+        if t > 0 and t % self.p.governance.expansion_interval_weeks == 0:
+            self.coordination.review(t)
+
+    # ------------------------------------------------------------------ recording
+    def record(self, t: int, d, moves: dict) -> None:
+        orgs, staff, areas = self.orgs, self.staff, self.areas
+        self.tracker.track(t, d.area_coverage)
+        hc = staff.headcount
+        local = orgs.is_local & orgs.active & (hc > 0)
+        intl_staff = orgs.is_intl[staff.emp]
+        dims = (
+            staff.tech_mean[local].mean() if local.any() else 0.0,
+            orgs.inst[local].mean() if local.any() else 0.0,
+            staff.ctx_mean[local].mean() if local.any() else 0.0,
+            orgs.net[local].mean() if local.any() else 0.0,
+        )
+        ctx_all = staff.ctx[staff.idx]
+        tech_all = staff.tech[staff.idx]
+        spent_total = self.ledger.total_spent
+        spending = spent_total - self._spent_before
+        self._spent_before = spent_total
+        flows = self.flows
+        donor = flows.donor_total
+        national = staff.national[staff.idx]
+        local_nat_pay = self.nat_pay[orgs.is_local & (hc > 0)]
+        has = orgs.partner != NO_PARTNER
+        employed = moves["employed_before"]
+        values = {
+            "coverage": d.coverage,
+            "unmet_need": d.unmet_need,
+            "need_total": d.need_total,
+            "people_covered": d.people_covered,
+            "coverage_gini": gini(d.area_coverage, areas.weighted_need_by_area),
+            "hard_to_reach_coverage": d.hard_to_reach_coverage,
+            "local_capacity": float(np.mean(dims)),
+            "local_capacity_technical": float(dims[0]),
+            "local_capacity_institutional": float(dims[1]),
+            "local_capacity_contextual": float(dims[2]),
+            "local_capacity_network": float(dims[3]),
+            "intl_contextual_capacity": float(ctx_all[intl_staff].mean()) if intl_staff.any() else 0.0,
+            "intl_technical_capacity": float(tech_all[intl_staff].mean()) if intl_staff.any() else 0.0,
+            "direct_local_funding_share": flows.direct_local / donor if donor > 0 else 0.0,
+            "total_local_funding_share": min(1.0, flows.to_local_total / donor) if donor > 0 else 0.0,
+            "local_decision_share": local_decision_share(self.p, flows.locally_decided),
+            "cost_per_need_met": spending / d.people_covered if d.people_covered > 0 else 0.0,
+            "donor_disbursed": donor,
+            "spending": spending,
+            "overhead_retained": flows.overhead_retained,
+            "cash_total": float(orgs.cash.sum()),
+            "staff_turnover_rate": moves["leavers"] / employed * 52.0 if employed > 0 else 0.0,
+            "brain_drain": float(moves["poached"]),
+            "new_hires": float(moves["hires"]),
+            "new_quits": float(moves["quits"]),
+            "new_layoffs": float(moves["layoffs"]),
+            "n_staff": float(staff.n_employed),
+            "n_staff_local": float(hc[orgs.is_local].sum()),
+            "n_staff_intl": float(hc[orgs.is_intl].sum()),
+            "national_staff_share": float(national.mean()) if len(national) else 1.0,
+            "expat_pay_ratio": float(self.expat_pay / local_nat_pay.mean()) if len(local_nat_pay) else 0.0,
+            "n_partnerships": float(has.sum()),
+            "n_sharing_partnerships": float((has & (orgs.p_code == REGIME_CODE["sharing"])).sum()),
+            "n_intl_presence": float(((orgs.presence >= 0) & (orgs.is_intl & orgs.active)[:, None]).sum()),
+        }
+        self.recorder.record(t, values, d.area_coverage, areas.weighted_need_by_area)

@@ -1,0 +1,195 @@
+"""Organisations: local and national actors and international actors.
+
+Each organisation is a Mesa agent (:class:`Organisation`) with behaviour that runs at
+decision points (choosing partners, reviewing where it works). Its numeric state lives in
+the struct-of-arrays :class:`OrgTable` owned by the model, one row per organisation, so that
+the weekly mechanisms update all organisations at once with numpy. Capacity has four forms:
+
+* technical and contextual capacity are *embodied* in staff (``sim/staff.py``): the mean
+  skill of the people employed, so it leaves with them;
+* institutional capacity (systems, finance, governance) and network capacity
+  (relationships, coordination) belong to the organisation and stay when people leave.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import mesa
+import numpy as np
+
+from .areas import Areas
+from .params import Params
+
+__all__ = ["OrgKind", "OrgTable", "Organisation", "NO_PARTNER", "OPEN_ENDED"]
+
+NO_PARTNER = -1
+OPEN_ENDED = np.iinfo(np.int64).max // 4
+
+
+class OrgKind(IntEnum):
+    LOCAL_NGO = 0
+    COMMUNITY_ORG = 1
+    NATIONAL_AUTHORITY = 2
+    INGO = 3
+    UN_AGENCY = 4
+
+    @property
+    def is_local(self) -> bool:
+        return self <= OrgKind.NATIONAL_AUTHORITY
+
+
+# Starting profile of each kind (all assumptions): relative size, institutional and network
+# capacity at the start, number of sectors worked in.
+# Local kinds' institutional capacity is relative to ``world.local_institutional_capacity``.
+KIND_PROFILE = {
+    OrgKind.LOCAL_NGO: dict(size=1.0, inst=1.0, net=0.3, sectors=2),
+    OrgKind.COMMUNITY_ORG: dict(size=0.35, inst=0.6, net=0.25, sectors=1),
+    OrgKind.NATIONAL_AUTHORITY: dict(size=8.0, inst=1.4, net=0.5, sectors=4),
+    OrgKind.INGO: dict(size=12.0, inst=0.8, net=0.6, sectors=3),
+    OrgKind.UN_AGENCY: dict(size=16.0, inst=0.85, net=0.7, sectors=2),
+}
+
+
+class OrgTable:
+    """Numeric state of all organisations, one row each."""
+
+    def __init__(self, params: Params, areas: Areas, rng: np.random.Generator):
+        w, g = params.world, params.governance
+        counts = [
+            (OrgKind.LOCAL_NGO, w.n_local_ngos),
+            (OrgKind.COMMUNITY_ORG, w.n_community_orgs),
+            (OrgKind.NATIONAL_AUTHORITY, w.n_national_authorities),
+            (OrgKind.INGO, w.n_ingos),
+            (OrgKind.UN_AGENCY, w.n_un_agencies),
+        ]
+        self.kind = np.concatenate([np.full(c, int(k), np.int64) for k, c in counts])
+        n = self.n = len(self.kind)
+        self.is_local = self.kind <= int(OrgKind.NATIONAL_AUTHORITY)
+        self.is_intl = ~self.is_local
+        prof = [KIND_PROFILE[OrgKind(k)] for k in self.kind]
+        self.size_weight = np.array([p["size"] for p in prof]) * rng.lognormal(0.0, 0.5, n)
+        inst_mean = np.array([p["inst"] for p in prof]) * np.where(self.is_local, w.local_institutional_capacity, 1.0)
+        self.inst = np.clip(inst_mean + rng.normal(0, 0.08, n), 0.02, 0.98)
+        self.net = np.clip(np.array([p["net"] for p in prof]) + rng.normal(0, 0.05, n), 0.02, 0.98)
+        self.risk_tolerance = np.where(self.is_local, g.local_risk_tolerance, g.intl_risk_tolerance)
+
+        # Sectors worked in: weights summing to 1 over the sectors of the organisation.
+        s = areas.n_sectors
+        self.sector_weight = np.zeros((n, s))
+        for o in range(n):
+            k = min(s, prof[o]["sectors"])
+            chosen = rng.choice(s, k, replace=False)
+            self.sector_weight[o, chosen] = rng.dirichlet(np.full(k, 3.0))
+
+        # Presence: up to max_presence_areas areas per organisation (-1 = empty slot).
+        m = w.max_presence_areas
+        self.presence = np.full((n, m), -1, np.int64)
+        self.ready_step = np.zeros((n, m), np.int64)
+        self.home = rng.integers(0, areas.n, n)
+        for o in range(n):
+            if self.kind[o] == OrgKind.NATIONAL_AUTHORITY:
+                chosen = rng.choice(areas.n, min(m, areas.n), replace=False)
+            elif self.is_local[o]:
+                near = [self.home[o], *areas.neighbours[self.home[o]]]
+                chosen = np.asarray(near[: min(w.local_presence_areas, len(near))])
+            else:
+                ok = np.flatnonzero(areas.access <= self.risk_tolerance[o])
+                pool = ok if len(ok) else np.arange(areas.n)
+                weight = areas.population[pool] / areas.population[pool].sum()
+                chosen = rng.choice(pool, min(w.intl_presence_areas, len(pool)), replace=False, p=weight)
+                self.home[o] = chosen[0]
+            self.presence[o, : len(chosen)] = chosen
+
+        # Money (USD), set by the model once payroll is known.
+        self.cash = np.zeros(n)
+        self.income_ema = np.zeros(n)  # weekly income, exponential moving average
+        self.committed = np.zeros(n)  # future grant tranches already promised (USD)
+        self.flex_income = np.zeros(n)  # flexible income received this week
+        self.multi_year_funded = np.zeros(n, bool)
+
+        # Partnerships, one row per local organisation (an international organisation has many).
+        self.partner = np.full(n, NO_PARTNER, np.int64)
+        self.p_code = np.zeros(n, np.int64)  # regime code of the partnership's rules
+        self.p_start = np.zeros(n, np.int64)
+        self.p_end = np.zeros(n, np.int64)
+        self.adopts_sharing = np.zeros(n, bool)  # international org holding earmarked sharing funds
+
+        # Weekly work state, written by mechanisms.
+        self.time_off = np.zeros(n)  # staff-weeks spent on capacity work this week
+        self.utilisation = np.zeros(n)  # share of staff deployed and funded in delivery
+        self.leavers = np.zeros(n)  # staff who left this week
+        self.invest = np.zeros(n)  # USD invested in institutional capacity this week
+        self.active = np.ones(n, bool)  # False once an organisation has exited the country
+
+    # ------------------------------------------------------------------ presence
+    def presence_pairs(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """(organisation, area) pairs operational this step (presence ready and org active)."""
+        mask = (self.presence >= 0) & (self.ready_step <= step) & self.active[:, None]
+        org, slot = np.nonzero(mask)
+        return org, self.presence[org, slot]
+
+    def add_presence(self, org: int, area: int, ready: int) -> bool:
+        row = self.presence[org]
+        if (row == area).any():
+            return False
+        free = np.flatnonzero(row < 0)
+        if len(free) == 0:
+            return False
+        row[free[0]] = area
+        self.ready_step[org, free[0]] = ready
+        return True
+
+    def drop_presence(self, org: int, area: int) -> None:
+        row = self.presence[org]
+        row[row == area] = -1
+
+
+class Organisation(mesa.Agent):
+    """A humanitarian organisation; numeric state is in the model's :class:`OrgTable`."""
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        self.index = index
+        self.kind = OrgKind(int(model.orgs.kind[index]))
+
+    # Read-only views of the organisation's row, for inspection and visualisation.
+    @property
+    def is_local(self) -> bool:
+        return bool(self.model.orgs.is_local[self.index])
+
+    @property
+    def cash(self) -> float:
+        return float(self.model.orgs.cash[self.index])
+
+    @property
+    def institutional_capacity(self) -> float:
+        return float(self.model.orgs.inst[self.index])
+
+    @property
+    def network_capacity(self) -> float:
+        return float(self.model.orgs.net[self.index])
+
+    @property
+    def areas(self) -> np.ndarray:
+        row = self.model.orgs.presence[self.index]
+        return row[row >= 0]
+
+    @property
+    def n_staff(self) -> int:
+        return int(self.model.staff.headcount[self.index])
+
+    # Behaviour at decision points (the weekly numeric work is vectorised in the mechanisms).
+    def review_presence(self, step: int) -> None:
+        """Open a new area where visible unmet need is highest, or retreat when money runs short."""
+        self.model.coordination.review_one(self.index, step)
+
+    def choose_partners(self, step: int) -> None:
+        """Fill free partner slots with local organisations working nearby."""
+        from .partnerships import choose_partners_for  # local import: partnerships imports this module
+
+        choose_partners_for(self.model, self.index, step, self.model.streams["partners"])
+
+    def __repr__(self) -> str:
+        return f"Organisation({self.index}, {self.kind.name})"
+

@@ -1,0 +1,142 @@
+"""The outcome registry: every recorded quantity, with its label, unit and range.
+
+The model's recorder, every table and every figure read labels and units from here; no
+plot ever shows a raw column name. Naming follows Covasim's convention where it applies:
+``new_*`` for flows in a step, ``n_*`` for stocks; the outcome names the issues ask for
+(``coverage``, ``brain_drain``, ...) are kept as they are. ``group`` orders outcomes for
+readers: people in need first, then the system measures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "label", "MAIN_OUTCOMES"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    label: str
+    unit: str
+    lo: float | None  # range used by invariant checks (None: unbounded)
+    hi: float | None
+    better: str | None  # "higher", "lower" or None
+    group: str
+    description: str
+
+    @property
+    def axis_label(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit not in ("", "-") else self.label
+
+
+_O = Outcome
+STEP_OUTCOMES: tuple[Outcome, ...] = (
+    # --- people in need first
+    _O("coverage", "Coverage of needs", "share, severity-weighted", 0, 1, "higher", "people",
+       "Severity-weighted share of people in need whose needs were met this week, whole response."),
+    _O("unmet_need", "Unmet need", "people", 0, None, "lower", "people",
+       "People in need whose needs were not met this week."),
+    _O("need_total", "People in need", "people", 0, None, None, "people", "People in need this week."),
+    _O("people_covered", "People covered", "people", 0, None, "higher", "people",
+       "People whose needs were met this week."),
+    _O("coverage_gini", "Inequity of coverage across areas", "Gini, 0..1", 0, 1, "lower", "people",
+       "Gini coefficient of area coverage, weighted by people in need."),
+    _O("hard_to_reach_coverage", "Coverage in hard-to-reach areas", "share, severity-weighted", 0, 1,
+       "higher", "people", "Coverage restricted to areas whose access difficulty is above the threshold."),
+    # --- capacity
+    _O("local_capacity", "Local capacity", "index 0..1", 0, 1, "higher", "capacity",
+       "Mean over local and national actors of the mean of their four capacity dimensions."),
+    _O("local_capacity_technical", "Local technical capacity", "index 0..1", 0, 1, "higher", "capacity",
+       "Mean technical skill of local organisations' staff."),
+    _O("local_capacity_institutional", "Local institutional capacity", "index 0..1", 0, 1, "higher",
+       "capacity", "Mean institutional (systems, finance, governance) capacity of local organisations."),
+    _O("local_capacity_contextual", "Local contextual capacity", "index 0..1", 0, 1, "higher", "capacity",
+       "Mean contextual skill (knowledge, language, access) of local organisations' staff."),
+    _O("local_capacity_network", "Local network capacity", "index 0..1", 0, 1, "higher", "capacity",
+       "Mean network and coordination capacity of local organisations."),
+    _O("intl_contextual_capacity", "International contextual capacity", "index 0..1", 0, 1, "higher",
+       "capacity", "Mean contextual skill of international organisations' staff."),
+    _O("intl_technical_capacity", "International technical capacity", "index 0..1", 0, 1, None,
+       "capacity", "Mean technical skill of international organisations' staff."),
+    # --- money and power
+    _O("direct_local_funding_share", "Funding direct to local actors", "share of donor funding", 0, 1,
+       "higher", "funding", "Share of this week's donor disbursements paid directly to local actors."),
+    _O("total_local_funding_share", "Funding reaching local actors", "share of donor funding", 0, 1,
+       "higher", "funding", "Share of this week's donor disbursements reaching local actors directly "
+       "or through one intermediary."),
+    _O("local_decision_share", "Local share of decision power", "share", 0, 1, "higher", "funding",
+       "Mean of: funds whose use local actors decide, coordination seats, weight in priority setting."),
+    _O("cost_per_need_met", "Cost per need met", "USD per person-week", 0, None, "lower", "funding",
+       "All spending this week divided by people covered this week."),
+    _O("donor_disbursed", "Donor disbursements", "USD/week", 0, None, None, "funding",
+       "Grant tranches paid by donors this week."),
+    _O("spending", "Spending", "USD/week", 0, None, None, "funding",
+       "Salaries, operations, training, compliance and institutional investment this week."),
+    _O("overhead_retained", "Overhead retained by intermediaries", "USD/week", 0, None, None, "funding",
+       "Indirect-cost allowance kept by international intermediaries this week."),
+    _O("cash_total", "Reserves held by organisations", "USD", 0, None, None, "funding",
+       "Cash held by all organisations at the end of the week."),
+    # --- staff
+    _O("staff_turnover_rate", "Staff turnover", "share per year", 0, None, "lower", "staff",
+       "Staff who left their employer this week (quits, layoffs, poaching), annualised."),
+    _O("brain_drain", "Brain drain", "people/week", 0, None, "lower", "staff",
+       "Local organisations' staff recruited by international organisations this week."),
+    _O("new_hires", "New hires", "people/week", 0, None, None, "staff", "Staff hired from outside the sector's workforce this week."),
+    _O("new_quits", "Quits", "people/week", 0, None, None, "staff", "Staff who quit the sector this week."),
+    _O("new_layoffs", "Layoffs", "people/week", 0, None, None, "staff", "Staff laid off this week."),
+    _O("n_staff", "Staff", "people", 0, None, None, "staff", "Staff employed at the end of the week."),
+    _O("n_staff_local", "Staff of local actors", "people", 0, None, None, "staff",
+       "Staff employed by local and national actors."),
+    _O("n_staff_intl", "Staff of international actors", "people", 0, None, None, "staff",
+       "Staff employed by international actors."),
+    _O("national_staff_share", "National staff share", "share of field workforce", 0, 1, None, "staff",
+       "Share of all staff who are nationals of the country."),
+    _O("expat_pay_ratio", "Expatriate to national pay", "ratio", 0, None, None, "staff",
+       "Mean pay of expatriate staff over mean pay of national staff at local organisations."),
+    _O("n_partnerships", "Active partnerships", "partnerships", 0, None, None, "system",
+       "Partnerships between an international and a local organisation this week."),
+    _O("n_sharing_partnerships", "Partnerships run by sharing rules", "partnerships", 0, None, None,
+       "system", "Active partnerships whose rules are the capacity-sharing rule set."),
+    _O("n_intl_presence", "International presence", "organisation-areas", 0, None, None, "system",
+       "Areas worked in, summed over international organisations."),
+)
+
+SHOCK_COLUMNS: tuple[Outcome, ...] = (
+    _O("response_time", "Response time", "weeks", 0, None, "lower", "people",
+       "Weeks from the shock until coverage in the hit area reached the response threshold "
+       "(null if it never did within the horizon)."),
+    _O("people", "People newly in need", "people", 0, None, None, "people", "Size of the shock."),
+)
+
+AREA_COLUMNS: tuple[Outcome, ...] = (
+    _O("area_coverage", "Coverage in area", "share, severity-weighted", 0, 1, "higher", "people",
+       "Mean over the year of the area's weekly severity-weighted coverage."),
+    _O("area_need", "People in need in area", "people", 0, None, None, "people",
+       "Mean over the year of people in need in the area."),
+)
+
+OUTCOMES: dict[str, Outcome] = {o.key: o for o in STEP_OUTCOMES + SHOCK_COLUMNS + AREA_COLUMNS}
+
+MAIN_OUTCOMES = (
+    "coverage",
+    "unmet_need",
+    "coverage_gini",
+    "hard_to_reach_coverage",
+    "local_capacity",
+    "intl_contextual_capacity",
+    "total_local_funding_share",
+    "local_decision_share",
+    "staff_turnover_rate",
+    "brain_drain",
+    "cost_per_need_met",
+)
+
+
+def label(key: str, with_unit: bool = True) -> str:
+    """Label of an outcome for tables and axes; raises KeyError for unregistered keys."""
+    try:
+        o = OUTCOMES[key]
+    except KeyError:
+        raise KeyError(f"{key!r} is not a registered outcome; see sim/outcomes.py") from None
+    return o.axis_label if with_unit else o.label

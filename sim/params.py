@@ -1,0 +1,705 @@
+"""The parameter registry: every number the model uses, with meaning, unit, range and source.
+
+One frozen dataclass per config section (``world``, ``staff``, ``learning``, ``funding``,
+``turnover``, ``governance``, ``crisis``, ``regimes``) and the top-level :class:`Params`.
+Every field is declared with :func:`param`, which records its meaning, unit, allowed range
+and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter
+table in ``docs/ODD.md`` is generated from these declarations (``python -m sim.paramdoc``),
+so the documentation cannot drift from the code.
+
+:meth:`Params.from_dict` is the only way configuration enters the model: it refuses unknown
+keys (suggesting the closest known key), wrong types, NaN/infinity, values out of range and
+inconsistent combinations, raising :class:`ConfigError` with a one-line message that names
+the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+__all__ = [
+    "ConfigError",
+    "Params",
+    "param",
+    "spec_rows",
+    "lookup_spec",
+    "REGIME_NAMES",
+]
+
+REGIME_NAMES = ("baseline", "building", "strengthening", "sharing")
+
+
+class ConfigError(ValueError):
+    """A configuration value is unknown, of the wrong type, out of range or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Documentation and limits of one parameter."""
+
+    meaning: str
+    unit: str
+    lo: float | None
+    hi: float | None
+    source: str
+    choices: tuple[str, ...] | None = None
+    nullable: bool = False
+
+
+def param(
+    default: Any,
+    meaning: str,
+    unit: str = "-",
+    lo: float | None = None,
+    hi: float | None = None,
+    source: str = "assumption",
+    choices: tuple[str, ...] | None = None,
+    nullable: bool = False,
+):
+    """Declare a parameter field with its documentation and allowed range."""
+    return field(
+        default=default,
+        metadata={"spec": Spec(meaning, unit, lo, hi, source, choices, nullable)},
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorldParams:
+    """Size and geography of the synthetic country."""
+
+    n_areas: int = param(50, "districts (areas) in the country", "areas", 1, 10_000_000)
+    n_sectors: int = param(4, "humanitarian sectors (health, WASH, food, protection)", "sectors", 1, 12)
+    n_local_ngos: int = param(60, "local and national NGOs", "organisations", 0, 10_000_000)
+    n_community_orgs: int = param(39, "community-based organisations", "organisations", 0, 10_000_000)
+    n_national_authorities: int = param(1, "national disaster-management authorities", "organisations", 0, 10_000)
+    n_ingos: int = param(10, "international NGOs", "organisations", 0, 1_000_000)
+    n_un_agencies: int = param(5, "UN agencies", "organisations", 0, 1_000_000)
+    n_staff: int = param(5000, "staff employed at the start, all organisations", "people", 1, 1_000_000_000)
+    population_mean: float = param(200_000.0, "mean population of an area", "people", 100.0, 1e8)
+    population_sigma: float = param(0.8, "log-normal spread of area populations", "log-units", 0.0, 3.0)
+    hard_to_reach_share: float = param(
+        0.3, "share of areas with high access difficulty (hard to reach)", "share", 0.0, 1.0
+    )
+    hard_to_reach_threshold: float = param(
+        0.6, "access difficulty above which an area counts as hard to reach", "0..1", 0.0, 1.0
+    )
+    chronic_need_rate: float = param(
+        0.08, "share of an area's population in need outside shocks", "share", 0.0, 1.0
+    )
+    local_institutional_capacity: float = param(
+        0.35, "mean institutional capacity of local NGOs at the start (community organisations 0.6x, "
+        "national authorities 1.4x)", "0..1", 0.0, 1.0,
+    )
+    local_presence_areas: int = param(2, "areas a local organisation works in at the start", "areas", 1, 50)
+    intl_presence_areas: int = param(6, "areas an international organisation works in at the start", "areas", 1, 200)
+    max_presence_areas: int = param(
+        10, "most areas one organisation can work in at once", "areas", 1, 500
+    )
+    peer_network_degree: int = param(
+        4, "mean number of local peers each local organisation knows (Watts-Strogatz k)", "links", 2, 50
+    )
+    peer_network_rewiring: float = param(
+        0.1, "Watts-Strogatz rewiring probability of the local peer network", "probability", 0.0, 1.0,
+        "assumption; small-world range (Cowan & Jonard 2004)",
+    )
+
+
+@dataclass(frozen=True)
+class StaffParams:
+    """Pay and skills of staff at hiring."""
+
+    local_weekly_pay: float = param(150.0, "pay of a national staff member at a local organisation", "USD/week", 1.0, 1e5)
+    intl_national_pay_ratio: float = param(
+        1.8,
+        "pay of national staff at international organisations relative to local organisations",
+        "ratio", 1.0, 10.0,
+        "assumption; NGO wage premium behind poaching (Deserranno, Nansamba & Qian 2020)",
+    )
+    expat_pay_ratio: float = param(
+        4.0, "expatriate pay relative to local pay for similar jobs", "ratio", 1.0, 20.0,
+        "Project ADD-UP (Carr & MacLachlan): about 4x",
+    )
+    expat_share_intl: float = param(
+        0.12, "share of international organisations' staff who are expatriates", "share", 0.0, 1.0,
+        "assumption; national staff >90% of field workforce (SOHS 2018, 2022)",
+    )
+    local_technical_skill: float = param(0.35, "mean technical skill of staff hired locally", "0..1", 0.0, 1.0)
+    local_contextual_skill: float = param(
+        0.8, "mean contextual skill (language, local knowledge, access) of national staff", "0..1", 0.0, 1.0
+    )
+    intl_national_technical_skill: float = param(
+        0.55, "mean technical skill of national staff at international organisations at the start",
+        "0..1", 0.0, 1.0, "assumption; earlier training by international employers",
+    )
+    expat_technical_skill: float = param(0.7, "mean technical skill of expatriate staff", "0..1", 0.0, 1.0)
+    expat_contextual_skill: float = param(0.15, "mean contextual skill of expatriate staff", "0..1", 0.0, 1.0)
+    skill_spread: float = param(0.1, "standard deviation of skills at hiring", "0..1", 0.0, 0.5)
+    productivity: float = param(
+        250.0, "people whose needs one fully effective staff member covers in a week", "people/staff-week", 0.0, 1e6
+    )
+    ops_cost_per_person: float = param(
+        1.5, "goods and services cost of covering one person's needs for a week", "USD/person-week", 0.0, 1e4
+    )
+    staff_budget_share: float = param(
+        0.5, "share of expected income an organisation plans to spend on staff", "share", 0.05, 1.0
+    )
+    max_hiring_rate: float = param(0.05, "most new hires in a week, as a share of headcount", "share/week", 0.0, 1.0)
+    pool_exit_rate: float = param(
+        0.02, "weekly rate at which laid-off people leave the humanitarian labour market", "1/week", 0.0, 1.0
+    )
+
+
+@dataclass(frozen=True)
+class LearningParams:
+    """How people and organisations learn, whatever the regime (same rules for all regimes)."""
+
+    learn_rate: float = param(
+        0.15, "share of the skill gap to the teacher closed per full-time week of learning", "1/week", 0.0, 1.0
+    )
+    transfer_rate: float = param(
+        0.62, "share of a training gain applied on the job right after training", "share", 0.0, 1.0,
+        "Saks & Belcourt 2006: 62% applied right after",
+    )
+    unpractised_decay: float = param(
+        0.018, "weekly loss of an applied training gain that is not practised", "1/week", 0.0, 1.0,
+        "Arthur et al. 1998: about half lost in 6.5-13 months unused (0.012-0.025/week)",
+    )
+    practice_protection: float = param(
+        0.6, "share of that loss avoided by staff who practise (deployed in delivery)", "share", 0.0, 1.0
+    )
+    learning_by_doing: float = param(
+        0.0005, "weekly technical skill gain from practice, per unit of remaining gap", "1/week", 0.0, 0.1
+    )
+    institutional_learn_rate: float = param(
+        0.1, "share of the institutional gap to the teacher closed per full-time week of accompaniment",
+        "1/week", 0.0, 1.0,
+    )
+    invest_efficiency: float = param(
+        0.005,
+        "institutional gap closed in a week when core investment equals one week of payroll",
+        "share", 0.0, 1.0,
+    )
+    core_investment_share: float = param(
+        0.5, "share of flexible (unearmarked) income invested in systems, finance and governance",
+        "share", 0.0, 1.0,
+    )
+    institutional_depreciation: float = param(
+        0.002, "weekly loss of institutional capacity not maintained by core investment", "1/week", 0.0, 0.1
+    )
+    turnover_erosion: float = param(
+        0.1, "institutional capacity lost per unit of annualised staff turnover, per year", "share", 0.0, 1.0
+    )
+    network_gain: float = param(
+        0.004, "weekly network-capacity gain per active partnership or coordination seat", "1/week", 0.0, 0.1
+    )
+    network_decay: float = param(0.002, "weekly decay of network capacity", "1/week", 0.0, 0.1)
+    peer_rate: float = param(
+        0.01, "share of a peer's institutional lead passed on per week through peer exchange", "1/week", 0.0, 1.0,
+        "assumption; partners as multipliers (IASC scoping paper, CRS EMPOWER)",
+    )
+    trainer_time_ratio: float = param(
+        0.1, "international staff time spent per unit of local trainee time", "ratio", 0.0, 2.0
+    )
+
+
+@dataclass(frozen=True)
+class FundingParams:
+    """Donor budgets and funding rules (levers a donor controls)."""
+
+    n_donors: int = param(3, "donors funding the response", "donors", 1, 1000)
+    annual_budget: float = param(
+        100e6, "international humanitarian funding per year, all donors", "USD/year", 0.0, 1e12
+    )
+    direct_local_share: float = param(
+        0.02, "target share of donor funding granted directly to local and national actors", "share", 0.0, 1.0,
+        "Development Initiatives GHA: 2.0% (2016), 2.9% (2017), 1.2% (2021-22); Grand Bargain target 0.25",
+    )
+    multi_year_share: float = param(
+        0.2, "share of each donor's budget given as multi-year grants", "share", 0.0, 1.0
+    )
+    flexible_share: float = param(
+        0.2, "share of grants that is flexible (not earmarked to activities)", "share", 0.0, 1.0
+    )
+    sharing_earmark: float = param(
+        0.0, "share of donor budget earmarked for partnerships run by capacity-sharing rules", "share", 0.0, 1.0,
+        "IASC scoping paper, recommendation 4",
+    )
+    pass_through_share: float = param(
+        0.06, "share of an intermediary's income sub-granted to local partners outside joint programmes",
+        "share", 0.0, 1.0,
+        "assumption; with 2% direct gives about 7.5% total to local actors (DI 2024)",
+    )
+    overhead_rate: float = param(
+        0.07, "indirect-cost rate allowed on grants", "share", 0.0, 0.5,
+        "assumption within 0-12% (Development Initiatives for the IASC, 2022)",
+    )
+    overhead_passed_on: float = param(
+        0.0, "share of the indirect-cost allowance on sub-grants passed on to local partners", "share", 0.0, 1.0,
+        "Development Initiatives for the IASC 2022: many agencies pass none",
+    )
+    risk_sharing: float = param(
+        0.0, "share of compliance burden and risk carried by donors and intermediaries, not local partners",
+        "share", 0.0, 1.0, "IASC Risk Sharing Framework (2021)",
+    )
+    compliance_cost: float = param(
+        0.1, "share of a sub-grant spent on compliance when all risk is transferred to the local partner",
+        "share", 0.0, 0.9,
+    )
+    due_diligence_threshold: float = param(
+        0.5, "institutional capacity a local actor needs for direct funding", "0..1", 0.0, 1.0
+    )
+    short_grant_weeks: int = param(26, "length of a project grant", "weeks", 1, 520, "assumption; 6-12 month projects")
+    multi_year_weeks: int = param(156, "length of a multi-year grant", "weeks", 1, 1040)
+    round_interval_weeks: int = param(26, "weeks between donor funding rounds", "weeks", 1, 520)
+    emergency_share: float = param(
+        0.1, "share of donor budget held back and released after rapid-onset shocks", "share", 0.0, 1.0
+    )
+    domestic_budget: float = param(
+        4e6, "domestic public funding of national authorities per year", "USD/year", 0.0, 1e12
+    )
+    local_fundraising: float = param(
+        20_000.0, "yearly funds a local organisation raises per unit of institutional capacity", "USD/year", 0.0, 1e9
+    )
+    retention_funding: float = param(
+        0.0, "salary top-up paid to local staff of organisations holding multi-year funding", "share of pay",
+        0.0, 1.0, "IASC scoping paper, recommendation 5",
+    )
+    exit_year: float | None = param(
+        None, "year at which international actors and their funding leave (null: never)", "years", 0.0, 1000.0,
+        nullable=True,
+    )
+    post_exit_direct_share: float = param(
+        0.25, "share of the donor budget that continues after exit as direct grants to local actors",
+        "share", 0.0, 1.0,
+    )
+
+
+@dataclass(frozen=True)
+class TurnoverParams:
+    """Staff turnover and brain drain, with mitigations (agency-side levers)."""
+
+    annual_attrition: float = param(
+        0.15, "yearly quit rate of staff with secure funding", "1/year", 0.0, 5.0,
+        "assumption; turnover 20-46%/year all causes (Loquercio, Hammersley & Emmens 2006)",
+    )
+    insecurity_attrition: float = param(
+        0.25, "extra yearly quit rate of staff whose employer has no funding secured for a year", "1/year", 0.0, 5.0
+    )
+    poaching_pressure: float = param(
+        0.5, "share of international organisations' national-staff hires recruited from local organisations",
+        "share", 0.0, 1.0,
+        "assumption; NGO entry poached a health worker in about half of villages (Deserranno et al. 2020)",
+    )
+    pay_sensitivity: float = param(
+        3.0, "how strongly a poaching offer's acceptance rises with the log pay ratio", "1/log-ratio", 0.0, 50.0
+    )
+    reservation_pay_ratio: float = param(
+        1.2, "pay ratio at which half of poaching offers are accepted", "ratio", 1.0, 10.0
+    )
+    salary_harmonisation: float = param(
+        0.0, "share of the pay gap between international and local employers closed by agreement", "share", 0.0, 1.0
+    )
+    no_poaching_agreement: float = param(
+        0.0, "share of poaching attempts on local organisations' staff forgone under a no-poaching agreement",
+        "share", 0.0, 1.0,
+    )
+    retention_effect: float = param(
+        1.0, "reduction of the quit rate per unit of salary top-up", "share per share", 0.0, 10.0
+    )
+
+
+@dataclass(frozen=True)
+class GovernanceParams:
+    """Who decides, coordination and language (agency-side and system levers)."""
+
+    priority_setting: str = param(
+        "international", "who sets response priorities", choices=("international", "joint", "local")
+    )
+    local_coordination_seats: float = param(
+        0.1, "share of coordination seats held by local and national actors", "share", 0.0, 1.0
+    )
+    local_board_seats: float = param(
+        0.0, "share of international partners' board seats reserved for local partners", "share", 0.0, 1.0,
+        "IASC scoping paper, ALIMA case study",
+    )
+    language_barrier: float = param(
+        0.5, "share of international organisations' contextual capacity lost to language barriers", "share", 0.0, 1.0
+    )
+    language_investment: float = param(
+        0.0, "share of the language barrier removed by investment in language and translation", "share", 0.0, 1.0,
+        "IASC scoping paper, recommendation 7",
+    )
+    language_cost: float = param(
+        0.02, "share of international organisations' payroll spent on full language investment", "share", 0.0, 0.5
+    )
+    coordination_quality: float = param(
+        0.5, "how well the coordination system shows who works where and where gaps are", "0..1", 0.0, 1.0,
+        "assumption; gaps from not knowing who works where (Knox Clarke, PHAP/ICVA)",
+    )
+    visibility_bias: float = param(
+        0.6, "share of need in inaccessible areas invisible to internationally set priorities", "share", 0.0, 1.0
+    )
+    intl_risk_tolerance: float = param(
+        0.6, "highest access difficulty an international organisation will expand into", "0..1", 0.0, 1.0,
+        "assumption; risk-averse organisations leave known gaps unfilled (Knox Clarke, PHAP/ICVA)",
+    )
+    local_risk_tolerance: float = param(0.9, "highest access difficulty a local organisation expands into", "0..1", 0.0, 1.0)
+    expansion_interval_weeks: int = param(13, "weeks between organisations' presence reviews", "weeks", 1, 520)
+    expansion_reserve_weeks: float = param(
+        8.0, "cash reserve, in weeks of payroll, an organisation needs before it opens a new area", "weeks", 0.0, 520.0
+    )
+
+
+@dataclass(frozen=True)
+class CrisisParams:
+    """Shocks and protracted crises (uncertainties nobody controls)."""
+
+    rapid_onset_rate: float = param(0.04, "rapid-onset shocks per area per year", "1/area-year", 0.0, 10.0)
+    rapid_onset_size: float = param(
+        0.25, "mean share of an area's population newly in need after a rapid-onset shock", "share", 0.0, 1.0
+    )
+    rapid_recovery_weeks: float = param(
+        26.0, "time constant with which shock-driven need returns to the chronic level", "weeks", 1.0, 5200.0
+    )
+    protracted_rate: float = param(0.005, "protracted crises starting per area per year", "1/area-year", 0.0, 10.0)
+    protracted_size: float = param(
+        0.15, "mean share of an area's population in need during a protracted crisis", "share", 0.0, 1.0
+    )
+    protracted_years: float = param(4.0, "mean duration of a protracted crisis", "years", 0.1, 100.0)
+    chronic_severity: float = param(2.0, "severity of chronic need (1 minimal .. 5 catastrophic)", "1..5", 1.0, 5.0)
+    shock_severity: float = param(4.0, "severity of need created by a shock", "1..5", 1.0, 5.0)
+    response_threshold: float = param(
+        0.5, "area coverage at which a shock counts as responded to", "share", 0.0, 1.0
+    )
+    intl_surge_delay_weeks: int = param(
+        6, "weeks before an international organisation is operational in a newly hit area", "weeks", 0, 104,
+        "assumption; local actors are there first (first 48-72 hours; BRIEF)",
+    )
+
+
+@dataclass(frozen=True)
+class RegimeRules:
+    """What capacity work in a partnership does: who learns what, from whom, how long, who decides.
+
+    The four default rule sets follow the IASC scoping paper's infographic (see
+    ``sim/regimes.py``). No rule is an outcome multiplier: every field changes who learns,
+    from whom, for how long, or who decides and does the work.
+    """
+
+    capacity_work: bool = param(True, "partnerships include capacity work (false: pure sub-contracting)")
+    trains_technical: bool = param(True, "local staff are taught technical skills")
+    trains_institutional: bool = param(False, "local organisations are accompanied on systems, finance, governance")
+    two_way: bool = param(False, "international staff also learn contextual capacity from local partners")
+    gaps_identified_by: str = param(
+        "international", "who identifies the capacity gaps worked on", choices=("international", "assessment", "joint")
+    )
+    time_shape: str = param("project", "training in short bursts per project or ongoing", choices=("project", "ongoing"))
+    training_weeks_per_cycle: int = param(
+        2, "full-time workshop weeks at the start of each project cycle (project shape)", "weeks", 0, 52
+    )
+    ongoing_time_share: float = param(
+        0.1, "share of participating staff time spent on capacity work each week (ongoing shape)", "share", 0.0, 0.5
+    )
+    trainee_share: float = param(0.2, "share of a local partner's staff taking part", "share", 0.0, 1.0)
+    partnership_weeks: int | None = param(
+        26, "how long a partnership lasts before partners are re-matched (null: open-ended)", "weeks", 1, 5200,
+        nullable=True,
+    )
+    joint_governance: bool = param(False, "local partners co-decide partnership priorities and budgets")
+    comparative_advantage_share: float = param(
+        0.0, "share of an intermediary's programme allocated between partners by comparative advantage",
+        "share", 0.0, 1.0,
+    )
+    peer_exchange: bool = param(False, "local partners pass on what they learn to their local peers")
+    secondments: int = param(0, "international staff seconded to each local partner", "staff", 0, 50)
+
+
+def _rules(**kw) -> RegimeRules:
+    return RegimeRules(**kw)
+
+
+@dataclass(frozen=True)
+class RegimesParams:
+    """The rule set of each regime, editable per regime (``regimes.sharing.trainee_share=0.3``)."""
+
+    baseline: RegimeRules = field(
+        default_factory=lambda: _rules(
+            capacity_work=False, trains_technical=False, partnership_weeks=26, trainee_share=0.0
+        )
+    )
+    building: RegimeRules = field(
+        default_factory=lambda: _rules(
+            trains_technical=True, trains_institutional=False, two_way=False,
+            gaps_identified_by="international", time_shape="project", training_weeks_per_cycle=2,
+            trainee_share=0.2, partnership_weeks=26,
+        )
+    )
+    strengthening: RegimeRules = field(
+        default_factory=lambda: _rules(
+            trains_technical=True, trains_institutional=True, two_way=False,
+            gaps_identified_by="assessment", time_shape="ongoing", ongoing_time_share=0.1,
+            trainee_share=0.5, partnership_weeks=156,
+        )
+    )
+    sharing: RegimeRules = field(
+        default_factory=lambda: _rules(
+            trains_technical=True, trains_institutional=True, two_way=True,
+            gaps_identified_by="joint", time_shape="ongoing", ongoing_time_share=0.1,
+            trainee_share=0.5, partnership_weeks=None, joint_governance=True,
+            comparative_advantage_share=0.5, peer_exchange=True,
+        )
+    )
+
+    def get(self, name: str) -> RegimeRules:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameters of one run."""
+
+    seed: int = param(0, "seed of the run; every random draw derives from it", "-", 0, 2**63 - 1)
+    years: float = param(10.0, "simulated horizon", "years", 0.02, 1000.0)
+    scenario: str = param("default", "name of the scenario preset (label carried into results)")
+    regime: str = param(
+        "building", "default regime of partnerships between international and local actors", choices=REGIME_NAMES
+    )
+    partners_per_intl: int = param(5, "local partners each international organisation keeps", "partners", 0, 1000)
+    world: WorldParams = field(default_factory=WorldParams)
+    staff: StaffParams = field(default_factory=StaffParams)
+    learning: LearningParams = field(default_factory=LearningParams)
+    funding: FundingParams = field(default_factory=FundingParams)
+    turnover: TurnoverParams = field(default_factory=TurnoverParams)
+    governance: GovernanceParams = field(default_factory=GovernanceParams)
+    crisis: CrisisParams = field(default_factory=CrisisParams)
+    regimes: RegimesParams = field(default_factory=RegimesParams)
+
+    STEPS_PER_YEAR = 52  # weekly steps
+
+    @property
+    def n_steps(self) -> int:
+        return max(1, int(round(self.years * self.STEPS_PER_YEAR)))
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Params":
+        """Build validated parameters from a nested dict (e.g. a resolved Hydra config).
+
+        Raises:
+            ConfigError: one line naming the key, the value and what is allowed.
+        """
+        params = _build(cls, data or {}, "")
+        params.check()
+        return params
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes) -> "Params":
+        return dataclasses.replace(self, **changes)
+
+    def check(self) -> None:
+        """Cross-field checks that a single range cannot express."""
+        f = self.funding
+        held = f.direct_local_share + f.sharing_earmark + f.emergency_share
+        if held > 1.0 + 1e-12:
+            raise ConfigError(
+                "funding.direct_local_share + funding.sharing_earmark + funding.emergency_share = "
+                f"{held:g} exceeds 1; allowed: shares that sum to at most 1"
+            )
+        w = self.world
+        n_orgs = w.n_local_ngos + w.n_community_orgs + w.n_national_authorities + w.n_ingos + w.n_un_agencies
+        if n_orgs < 1:
+            raise ConfigError("world: the country has no organisations; allowed: at least 1 organisation in total")
+        if w.n_staff < n_orgs:
+            raise ConfigError(
+                f"world.n_staff = {w.n_staff} is below the number of organisations ({n_orgs}); "
+                "allowed: at least one staff member per organisation"
+            )
+        if w.local_presence_areas > w.max_presence_areas or w.intl_presence_areas > w.max_presence_areas:
+            raise ConfigError(
+                "world.local_presence_areas and world.intl_presence_areas must not exceed "
+                f"world.max_presence_areas = {w.max_presence_areas}"
+            )
+        est = self.memory_estimate_bytes()
+        if est > 8 * 2**30:
+            raise ConfigError(
+                f"world size needs about {est / 2**30:.1f} GiB of memory; allowed: at most 8 GiB "
+                "(reduce world.n_staff, world.n_areas or the number of organisations)"
+            )
+
+    def memory_estimate_bytes(self) -> int:
+        """A generous estimate of a run's peak memory, used to refuse absurd sizes up front.
+
+        Staff: about 50 bytes a slot, twice the starting headcount of slots, plus about ten
+        8-byte temporaries per person per step. Organisations: presence slots and some 40
+        state arrays. Areas: needs, severities and yearly area records. Records: 40 outcomes
+        per step. Plus 150 MB for the interpreter and libraries.
+        """
+        w = self.world
+        n_orgs = w.n_local_ngos + w.n_community_orgs + w.n_national_authorities + w.n_ingos + w.n_un_agencies
+        staff = w.n_staff * (2 * 50 + 10 * 8)
+        orgs = n_orgs * (16 * w.max_presence_areas + 40 * 8 + 8 * w.n_sectors)
+        n_years = int(self.years) + 1
+        areas = w.n_areas * (12 * 8 * w.n_sectors + 8 * 8 + 2 * 8 * n_years)
+        records = 8 * 40 * self.n_steps
+        return int(staff + orgs + areas + records + 150e6)
+
+
+# --------------------------------------------------------------------------------------
+# Validation machinery
+# --------------------------------------------------------------------------------------
+
+_HINTS_CACHE: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS_CACHE:
+        _HINTS_CACHE[cls] = get_type_hints(cls)
+    return _HINTS_CACHE[cls]
+
+
+def _allowed_text(spec: Spec, kind: str) -> str:
+    if spec.choices:
+        return "one of " + ", ".join(spec.choices)
+    parts = []
+    if kind == "bool":
+        return "true or false"
+    if spec.lo is not None and spec.hi is not None:
+        parts.append(f"{kind} from {spec.lo:g} to {spec.hi:g}")
+    elif spec.lo is not None:
+        parts.append(f"{kind} >= {spec.lo:g}")
+    else:
+        parts.append(kind)
+    if spec.nullable:
+        parts.append("or null")
+    return " ".join(parts)
+
+
+def _coerce(value: Any, typ: Any, spec: Spec, key: str) -> Any:
+    """Check one leaf value against its declared type and range."""
+    text = str(typ)
+    nullable = spec.nullable
+    if value is None:
+        if nullable:
+            return None
+        raise ConfigError(f"{key} = null is not allowed; allowed: {_allowed_text(spec, _kind(text))}")
+    kind = _kind(text)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} = {value!r} is not true/false; allowed: true or false")
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} = {value!r} is not text; allowed: {_allowed_text(spec, kind)}")
+        if spec.choices and value not in spec.choices:
+            hint = difflib.get_close_matches(value, spec.choices, n=1)
+            did = f" (did you mean {hint[0]}?)" if hint else ""
+            raise ConfigError(f"{key} = {value!r} is unknown{did}; allowed: {', '.join(spec.choices)}")
+        return value
+    # numbers
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{key} = {value!r} is not a number; allowed: {_allowed_text(spec, kind)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{key} = {value} is not a finite number; allowed: {_allowed_text(spec, kind)}")
+    if kind == "integer":
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ConfigError(f"{key} = {value!r} is not a whole number; allowed: {_allowed_text(spec, kind)}")
+            value = int(value)
+    else:
+        value = float(value)
+    if (spec.lo is not None and value < spec.lo) or (spec.hi is not None and value > spec.hi):
+        raise ConfigError(f"{key} = {value!r} is out of range; allowed: {_allowed_text(spec, kind)}")
+    return value
+
+
+def _kind(type_text: str) -> str:
+    if "bool" in type_text:
+        return "bool"
+    if "str" in type_text:
+        return "str"
+    if "int" in type_text and "float" not in type_text:
+        return "integer"
+    return "number"
+
+
+def _build(cls: type, data: Any, prefix: str, base: Any = None):
+    """Validate ``data`` against ``cls`` and return ``base`` (or the defaults) updated with it."""
+    where = prefix.rstrip(".") or "config"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} = {data!r} is not a section; allowed: a mapping of {cls.__name__} keys")
+    if base is None:
+        base = cls()
+    hints = _hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in fields:
+            hint = difflib.get_close_matches(str(key), list(fields), n=1)
+            did = f" (did you mean {prefix}{hint[0]}?)" if hint else ""
+            raise ConfigError(
+                f"{prefix}{key} is not a known parameter{did}; allowed keys in {where}: {', '.join(fields)}"
+            )
+        typ = hints[key]
+        if dataclasses.is_dataclass(typ):
+            kwargs[key] = _build(typ, value, f"{prefix}{key}.", getattr(base, key))
+        else:
+            kwargs[key] = _coerce(value, typ, fields[key].metadata["spec"], f"{prefix}{key}")
+    return dataclasses.replace(base, **kwargs)
+
+
+def lookup_spec(key: str) -> Spec | None:
+    """The spec of a dotted parameter key, or None if the key is not a parameter."""
+    cls: Any = Params
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if part not in fields:
+            return None
+        typ = _hints(cls)[part]
+        if i == len(parts) - 1:
+            return None if dataclasses.is_dataclass(typ) else fields[part].metadata["spec"]
+        if not dataclasses.is_dataclass(typ):
+            return None
+        cls = typ
+    return None
+
+
+def spec_rows() -> list[dict]:
+    """Flatten the registry into rows (key, default, unit, allowed, meaning, source) for docs."""
+    return _spec_rows_instance(Params(), "")
+
+
+def _spec_rows_instance(inst, prefix):
+    rows = []
+    hints = _hints(type(inst))
+    for f in dataclasses.fields(inst):
+        typ = hints[f.name]
+        val = getattr(inst, f.name)
+        if dataclasses.is_dataclass(typ):
+            rows.extend(_spec_rows_instance(val, f"{prefix}{f.name}."))
+        else:
+            rows.append(_row(f, val, typ, prefix))
+    return rows
+
+
+def _row(f, value, typ, prefix):
+    spec: Spec = f.metadata["spec"]
+    return {
+        "key": prefix + f.name,
+        "default": "null" if value is None else value,
+        "unit": spec.unit,
+        "allowed": _allowed_text(spec, _kind(str(typ))),
+        "meaning": spec.meaning,
+        "source": spec.source,
+    }

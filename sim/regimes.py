@@ -1,0 +1,210 @@
+"""Regimes of capacity work and the learning they cause: who learns what, from whom, how long.
+
+The three regimes follow the IASC scoping paper's infographic; a fourth, ``baseline``, has
+partnerships without capacity work (pure sub-contracting) as the counterfactual.
+
+============== ======================= ======================== =============================
+rule           building                strengthening            sharing
+============== ======================= ======================== =============================
+direction      one-way (intl -> local) one-way                  two-way (``two_way``)
+time shape     project: full-time       ongoing: 10% of time    ongoing, open-ended
+               workshops, 2 weeks per   for 3-year partnerships partnerships
+               26-week project
+content        technical skills of     technical + institutional all, incl. contextual flowing
+               individuals                                       to internationals; peer exchange
+gaps set by    international actors    international assessment  jointly (``joint``)
+governance     none                    none                      joint governance; work split
+                                                                 by comparative advantage
+============== ======================= ======================== =============================
+
+All regimes share one learning law (``sim/params.py`` ``learning``): a learner closes a
+fixed share of the gap to the teacher per full-time week of learning, only ``transfer_rate``
+of a training gain is applied on the job, and applied gains fade unless practised. No regime
+has an outcome multiplier: a regime changes only the schedule, content, direction, targeting
+and decision rules below, and outcomes follow from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import REGIME_NAMES, Params, RegimeRules
+from .organisations import NO_PARTNER, OPEN_ENDED
+
+__all__ = ["RuleTable", "REGIME_CODE", "learning_step", "training_now"]
+
+REGIME_CODE = {name: i for i, name in enumerate(REGIME_NAMES)}
+GAP_MODES = {"international": 0, "assessment": 1, "joint": 2}
+
+
+@dataclass
+class RuleTable:
+    """The rule sets of all regimes as arrays indexed by regime code (for vectorised use)."""
+
+    capacity_work: np.ndarray
+    trains_technical: np.ndarray
+    trains_institutional: np.ndarray
+    two_way: np.ndarray
+    gap_mode: np.ndarray
+    ongoing: np.ndarray
+    training_weeks: np.ndarray
+    ongoing_share: np.ndarray
+    trainee_share: np.ndarray
+    partnership_weeks: np.ndarray
+    joint_governance: np.ndarray
+    ca_share: np.ndarray
+    peer_exchange: np.ndarray
+    secondments: np.ndarray
+
+    @classmethod
+    def from_params(cls, params: Params, cycle_weeks: int) -> "RuleTable":
+        rules: list[RegimeRules] = [params.regimes.get(n) for n in REGIME_NAMES]
+        a = lambda f, dt=float: np.array([f(r) for r in rules], dtype=dt)  # noqa: E731
+        return cls(
+            capacity_work=a(lambda r: r.capacity_work, bool),
+            trains_technical=a(lambda r: r.capacity_work and r.trains_technical, bool),
+            trains_institutional=a(lambda r: r.capacity_work and r.trains_institutional, bool),
+            two_way=a(lambda r: r.capacity_work and r.two_way, bool),
+            gap_mode=a(lambda r: GAP_MODES[r.gaps_identified_by], np.int64),
+            ongoing=a(lambda r: r.time_shape == "ongoing", bool),
+            training_weeks=a(lambda r: min(r.training_weeks_per_cycle, cycle_weeks), np.int64),
+            ongoing_share=a(lambda r: r.ongoing_time_share),
+            trainee_share=a(lambda r: r.trainee_share if r.capacity_work else 0.0),
+            partnership_weeks=a(lambda r: OPEN_ENDED if r.partnership_weeks is None else r.partnership_weeks, np.int64),
+            joint_governance=a(lambda r: r.joint_governance, bool),
+            ca_share=a(lambda r: r.comparative_advantage_share),
+            peer_exchange=a(lambda r: r.capacity_work and r.peer_exchange, bool),
+            secondments=a(lambda r: r.secondments if r.capacity_work else 0, np.int64),
+        )
+
+
+def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cycle_weeks: int) -> np.ndarray:
+    """Share of full time that participants spend on capacity work this week, per partnership."""
+    in_workshop = (since_start % cycle_weeks) < rules.training_weeks[code]
+    tau = np.where(rules.ongoing[code], rules.ongoing_share[code], np.where(in_workshop, 1.0, 0.0))
+    return tau * rules.capacity_work[code]
+
+
+def _effort_weights(rules: RuleTable, code: np.ndarray, gap_tech: np.ndarray, gap_inst: np.ndarray):
+    """Split capacity-work effort between technical and institutional content.
+
+    International actors follow their template (equal effort on each content they offer);
+    joint identification follows the partner's actual gaps; an international assessment
+    mixes the two half and half.
+    """
+    tt = rules.trains_technical[code].astype(float)
+    ti = rules.trains_institutional[code].astype(float)
+    n_content = np.maximum(tt + ti, 1.0)
+    template_t, template_i = tt / n_content, ti / n_content
+    gt, gi = gap_tech * tt, gap_inst * ti
+    total = gt + gi
+    safe = np.where(total > 0, total, 1.0)
+    joint_t = np.where(total > 0, gt / safe, template_t)
+    joint_i = np.where(total > 0, gi / safe, template_i)
+    mix = np.choose(rules.gap_mode[code], [0.0, 0.5, 1.0])
+    return (1 - mix) * template_t + mix * joint_t, (1 - mix) * template_i + mix * joint_i
+
+
+def learning_step(model, step: int) -> None:
+    """Capacity work in all active partnerships this week, then fading and learning by doing."""
+    p, lp = model.p, model.p.learning
+    orgs, staff, rules = model.orgs, model.staff, model.rules
+    cycle = p.funding.short_grant_weeks
+    n = orgs.n
+    orgs.time_off[:] = 0.0
+    local = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.active)
+    if len(local):
+        intl = orgs.partner[local]
+        code = orgs.p_code[local]
+        tau = training_now(rules, code, step - orgs.p_start[local], cycle)
+        hc = staff.headcount
+        gap_tech = np.maximum(0.0, staff.tech_mean[intl] - staff.tech_mean[local])
+        gap_inst = np.maximum(0.0, orgs.inst[intl] - orgs.inst[local])
+        w_tech, w_inst = _effort_weights(rules, code, gap_tech, gap_inst)
+        lang = 1.0 - p.governance.language_barrier * (1.0 - p.governance.language_investment)
+
+        # Technical learning of local trainees, from their international partner's level.
+        tau_org = np.zeros(n)
+        tau_org[local] = tau * w_tech
+        teacher = np.zeros(n)
+        teacher[local] = staff.tech_mean[intl]
+        idx, emp = staff.idx, staff.emp
+        learners = idx[staff.trainee[idx] & (tau_org[emp] > 0)]
+        if len(learners):
+            e = staff.employer[learners]
+            gain = lp.learn_rate * tau_org[e] * np.maximum(0.0, teacher[e] - staff.tech[learners])
+            staff.tech_gain[learners] += lp.transfer_rate * gain
+
+        # Institutional accompaniment (and secondments) of the local organisation.
+        sec = rules.secondments[code].astype(float)
+        # Accompaniment takes the same share of the organisation's management time as of its
+        # participants' time; each seconded person accompanies about ten local staff full-time.
+        accompany = tau + np.minimum(1.0, 10.0 * sec / (hc[local] + 1.0))
+        accompany *= rules.trains_institutional[code]
+        d_inst = lp.institutional_learn_rate * np.minimum(1.0, accompany * np.maximum(w_inst, sec > 0)) * gap_inst
+        orgs.inst[local] += d_inst
+
+        # Two-way: international counterparts learn contextual capacity from local partners.
+        two = rules.two_way[code] & (tau > 0)
+        if two.any():
+            ctx_teacher = np.zeros(n)
+            tau_intl = np.zeros(n)
+            wsum = np.bincount(intl[two], tau[two] * hc[local[two]], n)
+            ctx_teacher += np.bincount(intl[two], tau[two] * hc[local[two]] * staff.ctx_mean[local[two]], n)
+            ctx_teacher = np.divide(ctx_teacher, wsum, out=np.zeros(n), where=wsum > 0)
+            tau_intl = np.divide(wsum, np.maximum(1.0, np.bincount(intl[two], hc[local[two]], n)),
+                                 out=np.zeros(n), where=wsum > 0)
+            learners = idx[staff.trainee[idx] & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
+            if len(learners):
+                e = staff.employer[learners]
+                gain = lp.learn_rate * lang * tau_intl[e] * np.maximum(0.0, ctx_teacher[e] - staff.ctx[learners])
+                staff.ctx_gain[learners] += lp.transfer_rate * gain
+
+        # Peer exchange: sharing partners pass on institutional learning to their local peers.
+        peer = rules.peer_exchange[code] & (tau > 0)
+        if peer.any() and len(model.peer_edges):
+            src_flag = np.zeros(n, bool)
+            src_flag[local[peer]] = True
+            u, v = model.peer_edges
+            sel = src_flag[u]
+            u, v = u[sel], v[sel]
+            lead = np.maximum(0.0, orgs.inst[u] - orgs.inst[v]) * orgs.net[u] * lp.peer_rate
+            orgs.inst += np.bincount(v, lead, n)
+
+        # Network capacity grows with every partnership doing capacity work.
+        working = rules.capacity_work[code]
+        boost = np.bincount(local[working], np.ones(working.sum()), n) + np.bincount(intl[working], np.ones(working.sum()), n) * 0.2
+        orgs.net += lp.network_gain * np.minimum(boost, 5.0) * (1.0 - orgs.net)
+
+        # Time spent on capacity work is not spent on delivery.
+        trainees_per_org = np.bincount(emp, staff.trainee[idx], n)
+        orgs.time_off[local] += tau * trainees_per_org[local]
+        trainer = tau * trainees_per_org[local] * lp.trainer_time_ratio + sec
+        orgs.time_off += np.bincount(intl, trainer, n)
+        if two.any():
+            orgs.time_off += tau_intl * trainees_per_org * orgs.is_intl
+        np.minimum(orgs.time_off, hc, out=orgs.time_off)
+
+    # Coordination seats build local network capacity; everything decays slowly.
+    orgs.net += lp.network_gain * p.governance.local_coordination_seats * orgs.is_local * (1.0 - orgs.net)
+    orgs.net -= lp.network_decay * orgs.net
+
+    # Core investment of flexible income builds institutional capacity; systems depreciate.
+    payroll = np.maximum(model.payroll, 1.0)
+    invest = np.minimum(orgs.cash, orgs.flex_income * lp.core_investment_share) * orgs.active
+    model.ledger.spend(orgs, invest, "investment")
+    orgs.invest = invest
+    orgs.inst += lp.invest_efficiency * np.minimum(1.0, invest / payroll) * (1.0 - orgs.inst)
+    orgs.inst -= lp.institutional_depreciation * orgs.inst
+    np.clip(orgs.inst, 0.0, 1.0, out=orgs.inst)
+    np.clip(orgs.net, 0.0, 1.0, out=orgs.net)
+
+    # Applied training fades unless practised; practice also teaches (learning by doing).
+    idx, emp = staff.idx, staff.emp
+    practice = orgs.utilisation[emp]
+    fade = 1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * practice)
+    staff.tech_gain[idx] *= fade
+    staff.ctx_gain[idx] *= fade
+    staff.tech_base[idx] += lp.learning_by_doing * practice * (1.0 - staff.tech_base[idx])

@@ -1,0 +1,179 @@
+"""Running one simulation and writing its results with provenance.
+
+:func:`run` builds a :class:`~sim.model.CapacityModel`, runs it to the horizon and returns
+tidy tables: ``steps`` (one row per week), ``shocks`` (one row per shock) and ``areas`` (one
+row per area and year), each carrying the run id, scenario, regime and seed columns, plus
+the run's metadata (resolved parameters, seed, code version, package versions) and its
+accounting checks. :func:`write_run` writes them as Parquet + ``metadata.json`` atomically:
+into a temporary directory first, renamed into place only when complete, so a directory
+that exists is a complete result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .crises import ShockKind
+from .model import CapacityModel
+from .params import Params
+
+__all__ = ["RunResult", "run", "write_run", "read_run", "run_id", "provenance", "RESULT_FILES"]
+
+RESULT_FILES = ("steps.parquet", "shocks.parquet", "areas.parquet", "metadata.json")
+PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "seaborn", "matplotlib", "networkx")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class RunResult:
+    steps: pd.DataFrame
+    shocks: pd.DataFrame
+    areas: pd.DataFrame
+    metadata: dict
+
+
+def run_id(params: Params) -> str:
+    """A stable id of a run: a hash of its full resolved parameters (seed included)."""
+    text = json.dumps(params.to_dict(), sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def run(params: Params) -> RunResult:
+    """Run one simulation to its horizon and return its tables and metadata."""
+    t0 = time.perf_counter()
+    model = CapacityModel(params)
+    for _ in range(model.n_steps):
+        model.step()
+    elapsed = time.perf_counter() - t0
+    rid = run_id(params)
+    ident = {"run_id": rid, "scenario": params.scenario, "regime": params.regime, "seed": params.seed}
+
+    steps = model.recorder.steps_table()
+    s = model.shocks
+    tr = model.tracker
+    applied = tr.applied
+    rt = tr.response_time[applied].astype(float)
+    shocks = pd.DataFrame({
+        "shock_id": np.flatnonzero(applied).astype(np.int64),
+        "step": s.step[applied].astype(np.int64),
+        "area": s.area[applied].astype(np.int64),
+        "kind": pd.Categorical([ShockKind(k).name.lower() for k in s.kind[applied]],
+                               categories=[k.name.lower() for k in ShockKind]),
+        "people": s.people[applied],
+        "hard_to_reach": model.areas.hard_to_reach[s.area[applied]],
+        "response_time": pd.array(np.where(rt >= 0, rt, np.nan), dtype="Float64"),
+        "responded": rt >= 0,
+    })
+    areas = model.recorder.areas_table(model.areas.hard_to_reach, model.areas.access)
+    tables = []
+    for df in (steps, shocks, areas):
+        for i, (k, v) in enumerate(ident.items()):
+            df.insert(i, k, v)
+        tables.append(df)
+
+    ledger = model.ledger
+    meta = {
+        **ident,
+        "params": params.to_dict(),
+        "n_steps": model.n_steps,
+        "elapsed_seconds": round(elapsed, 4),
+        "accounting": {
+            "money_relative_imbalance": ledger.imbalance(float(model.orgs.cash.sum())),
+            "initial_cash": ledger.initial_cash,
+            "donor_disbursed": ledger.donor_disbursed,
+            "domestic_income": ledger.domestic_income,
+            "spent": ledger.spent,
+            "overhead_retained": ledger.overhead_retained,
+            "cash_at_end": float(model.orgs.cash.sum()),
+            "staff_initial": model.staff.initial,
+            "staff_hired": model.staff.hired,
+            "staff_left": model.staff.left,
+            "staff_present": model.staff.n_employed,
+        },
+        "provenance": provenance(),
+    }
+    return RunResult(*tables, metadata=meta)
+
+
+_PROVENANCE: dict | None = None
+
+
+def provenance() -> dict:
+    """Code version (git commit and whether the tree was modified) and package versions."""
+    global _PROVENANCE
+    if _PROVENANCE is None:
+        code = {"commit": None, "dirty": None}
+        try:
+            commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+            if commit.returncode == 0:
+                code["commit"] = commit.stdout.strip()
+                st = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True, timeout=5)
+                code["dirty"] = bool(st.stdout.strip())
+        except (OSError, subprocess.SubprocessError):
+            pass
+        versions = {}
+        for pkg in PACKAGES:
+            try:
+                versions[pkg] = importlib_metadata.version(pkg)
+            except importlib_metadata.PackageNotFoundError:
+                versions[pkg] = None
+        try:
+            code["capsim"] = importlib_metadata.version("capsim")
+        except importlib_metadata.PackageNotFoundError:
+            code["capsim"] = None
+        _PROVENANCE = {"code": code, "python": platform.python_version(), "packages": versions,
+                       "platform": platform.platform()}
+    return {**_PROVENANCE, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def write_run(result: RunResult, out_dir: str | os.PathLike, extra_meta: dict | None = None) -> Path:
+    """Write a run's tables and metadata into ``out_dir`` atomically; returns ``out_dir``."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        result.steps.to_parquet(tmp / "steps.parquet", index=False)
+        result.shocks.to_parquet(tmp / "shocks.parquet", index=False)
+        result.areas.to_parquet(tmp / "areas.parquet", index=False)
+        meta = dict(result.metadata)
+        if extra_meta:
+            meta.update(extra_meta)
+        meta["rows"] = {"steps": len(result.steps), "shocks": len(result.shocks), "areas": len(result.areas)}
+        (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def read_run(run_dir: str | os.PathLike) -> RunResult:
+    """Read a run written by :func:`write_run` (Parquet and JSON only; nothing is unpickled)."""
+    d = Path(run_dir)
+    missing = [f for f in RESULT_FILES if not (d / f).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{d} is not a complete run: missing {', '.join(missing)}")
+    return RunResult(
+        steps=pd.read_parquet(d / "steps.parquet"),
+        shocks=pd.read_parquet(d / "shocks.parquet"),
+        areas=pd.read_parquet(d / "areas.parquet"),
+        metadata=json.loads((d / "metadata.json").read_text()),
+    )

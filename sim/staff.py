@@ -1,0 +1,160 @@
+"""Staff: every person employed in the response, as arrays (one slot per person).
+
+A person's technical and contextual skills are embodied: they move with the person when
+they are poached and leave with them when they quit. Each skill is a base level (from
+hiring and slow learning by doing) plus an applied training gain that fades unless the
+person practises it. People laid off stay in the labour market (``POOL``) with their
+skills and can be re-hired; people who quit, and expatriates who are laid off, leave the
+country's humanitarian workforce (``GONE``). Staff accounting: hired = left + present.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .organisations import OrgTable
+from .params import Params
+
+__all__ = ["StaffTable", "POOL", "GONE"]
+
+POOL = -1  # laid off, in the labour market, can be re-hired
+GONE = -2  # empty slot: never used, quit the sector, or expatriate who left
+
+
+class StaffTable:
+    """All staff slots. ``employer[i] >= 0`` is the organisation employing person ``i``."""
+
+    def __init__(self, params: Params, orgs: OrgTable, rng: np.random.Generator):
+        self.p = params.staff
+        n0 = params.world.n_staff
+        self.capacity = 0
+        self._alloc(max(2 * n0, n0 + 256))
+        # Initial headcount by organisation size (at least one person each).
+        share = orgs.size_weight / orgs.size_weight.sum()
+        counts = np.maximum(1, np.floor(share * n0)).astype(np.int64)
+        short = n0 - counts.sum()
+        if short > 0:
+            counts[np.argsort(-(share * n0 - np.floor(share * n0)))[:short]] += 1
+        elif short < 0:
+            for o in np.argsort(-counts):
+                take = min(-short, counts[o] - 1)
+                counts[o] -= take
+                short += take
+                if short == 0:
+                    break
+        employer = np.repeat(np.arange(orgs.n), counts)
+        n = len(employer)
+        national = np.ones(n, bool)
+        intl_rows = orgs.is_intl[employer]
+        national[intl_rows] = rng.random(intl_rows.sum()) >= self.p.expat_share_intl
+        self._fill(np.arange(n), employer, national, rng, intl_national=intl_rows & national)
+        self.initial = n
+        self.hired = 0
+        self.left = 0
+        self.refresh(orgs.n)
+
+    # ------------------------------------------------------------------ storage
+    def _alloc(self, cap: int) -> None:
+        old = self.capacity
+        def grow(name, fill, dtype):
+            arr = np.full(cap, fill, dtype)
+            if old:
+                arr[:old] = getattr(self, name)
+            setattr(self, name, arr)
+        grow("employer", GONE, np.int64)
+        grow("national", True, bool)
+        grow("tech_base", 0.0, float)
+        grow("ctx_base", 0.0, float)
+        grow("tech_gain", 0.0, float)
+        grow("ctx_gain", 0.0, float)
+        grow("trainee", False, bool)
+        grow("hired_step", 0, np.int64)
+        self.capacity = cap
+
+    def _fill(self, slots, employer, national, rng, intl_national=None) -> None:
+        p = self.p
+        k = len(slots)
+        tech_mean = np.where(national, p.local_technical_skill, p.expat_technical_skill)
+        if intl_national is not None:
+            tech_mean = np.where(intl_national, p.intl_national_technical_skill, tech_mean)
+        ctx_mean = np.where(national, p.local_contextual_skill, p.expat_contextual_skill)
+        self.employer[slots] = employer
+        self.national[slots] = national
+        self.tech_base[slots] = np.clip(rng.normal(tech_mean, p.skill_spread, k), 0.0, 1.0)
+        self.ctx_base[slots] = np.clip(rng.normal(ctx_mean, p.skill_spread, k), 0.0, 1.0)
+        self.tech_gain[slots] = 0.0
+        self.ctx_gain[slots] = 0.0
+        self.trainee[slots] = False
+
+    # ------------------------------------------------------------------ views
+    def refresh(self, n_orgs: int) -> None:
+        """Recompute the employed index and per-organisation aggregates (call after moves)."""
+        self.idx = np.flatnonzero(self.employer >= 0)
+        emp = self.employer[self.idx]
+        self.emp = emp
+        self.headcount = np.bincount(emp, minlength=n_orgs)
+        self.n_orgs = n_orgs
+        tech = self.tech[self.idx]
+        ctx = self.ctx[self.idx]
+        hc = np.maximum(self.headcount, 1)
+        self.tech_mean = np.bincount(emp, tech, n_orgs) / hc
+        self.ctx_mean = np.bincount(emp, ctx, n_orgs) / hc
+        self.national_count = np.bincount(emp, self.national[self.idx], n_orgs)
+
+    @property
+    def tech(self) -> np.ndarray:
+        return np.minimum(1.0, self.tech_base + self.tech_gain)
+
+    @property
+    def ctx(self) -> np.ndarray:
+        return np.minimum(1.0, self.ctx_base + self.ctx_gain)
+
+    # ------------------------------------------------------------------ moves
+    def hire(self, orgs_per_hire: np.ndarray, national: np.ndarray, step: int, rng, intl_orgs: np.ndarray) -> int:
+        """Hire one person per entry: nationals from the labour pool first, then newcomers."""
+        k = len(orgs_per_hire)
+        if k == 0:
+            return 0
+        pool = np.flatnonzero(self.employer == POOL)
+        nat_rows = np.flatnonzero(national)
+        n_from_pool = min(len(pool), len(nat_rows))
+        if n_from_pool:
+            chosen = rng.choice(pool, n_from_pool, replace=False)
+            self.employer[chosen] = orgs_per_hire[nat_rows[:n_from_pool]]
+            self.hired_step[chosen] = step
+            self.trainee[chosen] = False
+        rest = np.concatenate([nat_rows[n_from_pool:], np.flatnonzero(~national)])
+        if len(rest):
+            free = np.flatnonzero(self.employer == GONE)
+            if len(free) < len(rest):
+                self._alloc(max(2 * self.capacity, self.capacity + len(rest)))
+                free = np.flatnonzero(self.employer == GONE)
+            slots = free[: len(rest)]
+            emp = orgs_per_hire[rest]
+            nat = national[rest]
+            self._fill(slots, emp, nat, rng, intl_national=nat & intl_orgs[emp])
+            self.hired_step[slots] = step
+        self.hired += k
+        return k
+
+    def leave(self, people: np.ndarray, to_pool: np.ndarray) -> None:
+        """People leave their employer: to the labour pool or out of the workforce."""
+        if len(people) == 0:
+            return
+        self.employer[people] = np.where(to_pool, POOL, GONE)
+        self.trainee[people] = False
+        self.left += len(people)
+
+    def pool_step(self, exit_rate: float, decay: float, rng) -> None:
+        """People in the labour pool lose unpractised skills and some leave the market."""
+        pool = np.flatnonzero(self.employer == POOL)
+        if len(pool) == 0:
+            return
+        self.tech_gain[pool] *= 1.0 - decay
+        self.ctx_gain[pool] *= 1.0 - decay
+        gone = pool[rng.random(len(pool)) < exit_rate]
+        self.employer[gone] = GONE
+
+    @property
+    def n_employed(self) -> int:
+        return len(self.idx)

@@ -1,0 +1,150 @@
+"""Staff turnover and brain drain: pay, quits, layoffs, hiring and poaching.
+
+* **Pay**: national staff at international organisations earn ``intl_national_pay_ratio``
+  times local pay, less the share of the gap closed by ``salary_harmonisation``;
+  expatriates earn ``expat_pay_ratio`` times local pay. Local staff of organisations holding
+  multi-year funding (directly or through their partner) get ``retention_funding`` as a
+  salary top-up.
+* **Quits**: a yearly hazard ``annual_attrition`` plus ``insecurity_attrition`` scaled by how
+  little funding the employer has secured for the coming year, reduced by the top-up.
+  Multi-year grants secure funding, so they lower turnover.
+* **Layoffs**: an employer that cannot pay its payroll, or is far above the headcount its
+  income supports, lets people go; nationals stay in the labour pool with their skills.
+* **Hiring and poaching**: employers hire towards the headcount their expected income
+  supports. International organisations recruit a share (``poaching_pressure``) of their
+  national hires from local organisations' staff, skilled people first; an offer is accepted
+  with a probability rising with the pay ratio. Surge funding after shocks raises
+  international hiring, and so poaching. A no-poaching agreement forgoes a share of offers.
+  Skills move with the person: this is brain drain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .organisations import NO_PARTNER
+
+__all__ = ["set_pay", "staff_moves", "target_headcount", "exit_international"]
+
+
+def set_pay(model) -> None:
+    """Per-organisation national pay, retention top-up, and payroll for this week."""
+    orgs, staff, p = model.orgs, model.staff, model.p
+    s, t, f = p.staff, p.turnover, p.funding
+    base = s.local_weekly_pay
+    intl_nat = base * (1.0 + (s.intl_national_pay_ratio - 1.0) * (1.0 - t.salary_harmonisation))
+    partner_my = np.where(orgs.partner != NO_PARTNER, orgs.multi_year_funded[np.maximum(orgs.partner, 0)], False)
+    model.topup = np.where(orgs.is_local & (orgs.multi_year_funded | partner_my), f.retention_funding, 0.0)
+    model.nat_pay = np.where(orgs.is_local, base * (1.0 + model.topup), intl_nat)
+    model.expat_pay = base * s.expat_pay_ratio
+    idx, emp = staff.idx, staff.emp
+    model.staff_pay = np.where(staff.national[idx], model.nat_pay[emp], model.expat_pay)
+    model.payroll = np.bincount(emp, model.staff_pay, orgs.n)
+
+
+def target_headcount(model) -> np.ndarray:
+    """Headcount each organisation's expected income supports (spending reserves over 26 weeks)."""
+    orgs, staff, p = model.orgs, model.staff, model.p
+    unit = np.where(staff.headcount > 0, model.payroll / np.maximum(staff.headcount, 1), model.nat_pay)
+    budget = p.staff.staff_budget_share * (orgs.income_ema + orgs.cash / 26.0)
+    return np.floor(budget / np.maximum(unit, 1e-9)) * orgs.active
+
+
+def staff_moves(model, step: int) -> dict:
+    """Quits, layoffs, poaching and hiring for this week; returns the counts moved."""
+    orgs, staff, p, streams = model.orgs, model.staff, model.p, model.streams
+    t = p.turnover
+    n = orgs.n
+    hc0 = staff.headcount.copy()
+    leavers = np.zeros(n)
+
+    # 1. Quits.
+    idx, emp = staff.idx, staff.emp
+    secured = (orgs.cash + orgs.committed) / np.maximum(model.payroll, 1e-9)
+    insecurity = np.clip(1.0 - secured / 52.0, 0.0, 1.0)
+    hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp]) * np.maximum(
+        0.0, 1.0 - t.retention_effect * model.topup[emp]
+    )
+    quit = streams["attrition"].random(len(idx)) < -np.expm1(-hazard / 52.0)
+    quitters = idx[quit]
+    staff.leave(quitters, np.zeros(len(quitters), bool))
+    leavers += np.bincount(emp[quit], minlength=n)
+    n_quits = len(quitters)
+
+    # 2. Layoffs: unpaid payroll, or far above supported headcount.
+    hc = hc0 - np.bincount(emp[quit], minlength=n)
+    target = target_headcount(model)
+    unpaid_share = np.divide(model.shortfall, model.payroll, out=np.zeros(n), where=model.payroll > 0)
+    excess = np.maximum(0.0, hc - 1.25 * target) * 0.1
+    n_lay = np.minimum(hc, np.ceil(np.maximum(unpaid_share * hc, excess))).astype(np.int64)
+    n_lay[~orgs.active] = hc[~orgs.active]
+    n_layoffs = 0
+    if n_lay.any():
+        keep = ~quit
+        idx2, emp2 = idx[keep], emp[keep]
+        key = streams["layoffs"].random(len(idx2))
+        order = np.lexsort((key, emp2))
+        e_sorted = emp2[order]
+        rank = np.arange(len(order)) - np.searchsorted(e_sorted, e_sorted, side="left")
+        out = order[rank < n_lay[e_sorted]]
+        people = idx2[out]
+        staff.leave(people, staff.national[people])
+        leavers += np.bincount(emp2[out], minlength=n)
+        hc = hc - np.bincount(emp2[out], minlength=n)
+        n_layoffs = len(people)
+
+    # 3. Hiring, with poaching by international organisations.
+    can_hire = orgs.active & (orgs.cash >= 4.0 * model.payroll)
+    cap = np.ceil(p.staff.max_hiring_rate * hc) + 1
+    vac = np.where(can_hire, np.clip(target - hc, 0, cap), 0).astype(np.int64)
+    rng = streams["poaching"]
+    expat = np.zeros(n, np.int64)
+    if orgs.is_intl.any():
+        expat[orgs.is_intl] = rng.binomial(vac[orgs.is_intl], p.staff.expat_share_intl)
+    nat_vac = vac - expat
+    attempts = np.where(orgs.is_intl, rng.binomial(nat_vac, t.poaching_pressure * (1.0 - t.no_poaching_agreement)), 0)
+    poached = 0
+    if attempts.sum() > 0:
+        pool = staff.idx[(staff.employer[staff.idx] >= 0)]
+        pool = pool[orgs.is_local[staff.employer[pool]] & orgs.active[staff.employer[pool]]]
+        if len(pool):
+            skill = np.minimum(1.0, staff.tech_base[pool] + staff.tech_gain[pool]) ** 2 + 1e-6
+            k = int(min(attempts.sum(), len(pool)))
+            cand = rng.choice(pool, k, replace=False, p=skill / skill.sum())
+            hirer = np.repeat(np.arange(n), attempts)[:k]
+            from_org = staff.employer[cand]
+            ratio = model.nat_pay[hirer] / model.nat_pay[from_org]
+            accept_p = 1.0 / (1.0 + np.exp(-t.pay_sensitivity * (np.log(ratio) - np.log(t.reservation_pay_ratio))))
+            ok = rng.random(k) < accept_p
+            movers = cand[ok]
+            staff.employer[movers] = hirer[ok]
+            staff.trainee[movers] = False
+            leavers += np.bincount(from_org[ok], minlength=n)
+            nat_vac = nat_vac - np.bincount(hirer[ok], minlength=n)
+            poached = int(ok.sum())
+    hire_orgs = np.concatenate([np.repeat(np.arange(n), nat_vac), np.repeat(np.arange(n), expat)])
+    national = np.concatenate([np.ones(nat_vac.sum(), bool), np.zeros(expat.sum(), bool)])
+    hires = staff.hire(hire_orgs, national, step, streams["hiring"], orgs.is_intl)
+    staff.refresh(n)
+
+    # Turnover erodes institutional memory a little; the pool loses skills and people.
+    share_left = np.divide(leavers, np.maximum(hc0, 1))
+    orgs.inst -= p.learning.turnover_erosion * share_left * orgs.inst
+    orgs.leavers = leavers
+    staff.pool_step(p.staff.pool_exit_rate, p.learning.unpractised_decay, streams["hiring"])
+    return dict(quits=n_quits, layoffs=n_layoffs, poached=poached, hires=hires,
+                leavers=float(leavers.sum()), employed_before=float(hc0.sum()))
+
+
+def exit_international(model, step: int) -> None:
+    """International actors leave: grants end, presence closes, staff are let go."""
+    orgs, staff = model.orgs, model.staff
+    model.grants.cancel(orgs.is_intl, step)
+    orgs.active[orgs.is_intl] = False
+    idx, emp = staff.idx, staff.emp
+    people = idx[orgs.is_intl[emp]]
+    staff.leave(people, staff.national[people])
+    orgs.leavers += np.bincount(emp[orgs.is_intl[emp]], minlength=orgs.n)
+    orgs.partner[orgs.partner >= 0] = np.where(orgs.is_intl[orgs.partner[orgs.partner >= 0]], NO_PARTNER,
+                                               orgs.partner[orgs.partner >= 0])
+    staff.refresh(orgs.n)
