@@ -44,9 +44,12 @@ setup() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "installing capsim and its dependencies into .venv ..." >&2
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]" 2>&1 \
-      | grep -v -E "^(WARNING: Location|  WARNING: Location)" || true
-    .venv/bin/python -c 'import sim, experiments, analysis' || { echo "installation failed" >&2; exit 1; }
+    if ! .venv/bin/python -m pip install --disable-pip-version-check -e ".[dev]" > .venv/install.log 2>&1 \
+       || ! .venv/bin/python -c 'import sim, experiments, analysis' 2>>.venv/install.log; then
+      tail -n 30 .venv/install.log >&2
+      echo "installation failed; full log in .venv/install.log" >&2
+      exit 1
+    fi
     echo "$want" > "$stamp"
   fi
 }

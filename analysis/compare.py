@@ -54,12 +54,14 @@ def format_table(summary: pd.DataFrame, diffs: pd.DataFrame, outcomes=MAIN_OUTCO
     regimes = list(dict.fromkeys(summary["regime"].astype(str)))
     for o in outcomes:
         row = {"outcome": label(o)}
-        s = summary[summary["outcome"] == o].set_index(summary["regime"].astype(str))
+        s = summary[summary["outcome"] == o]
+        s = s.set_index(s["regime"].astype(str))
         for r in regimes:
             if r in s.index:
                 row[r] = f"{_fmt(s.loc[r, 'mean'])} [{_fmt(s.loc[r, 'ci_low'])}, {_fmt(s.loc[r, 'ci_high'])}]"
         if len(diffs):
-            d = diffs[diffs["outcome"] == o].set_index(diffs["regime"].astype(str))
+            d = diffs[diffs["outcome"] == o]
+            d = d.set_index(d["regime"].astype(str))
             for r in regimes:
                 if r in d.index:
                     row[f"{r} - {d.loc[r, 'reference']}"] = (

@@ -46,15 +46,20 @@ def run_many(jobs: list[tuple[Params, Path, dict]], n_jobs: int | None = None, p
             for fut in as_completed(futs):
                 done[futs[fut]], _ = fut.result()
                 _progress(progress, len(done), len(jobs), t0)
-    if progress:
+    if progress and sys.stderr.isatty():
         print(file=sys.stderr)
     return [done[i] for i in range(len(jobs))]
 
 
 def _progress(show: bool, k: int, n: int, t0: float) -> None:
+    """A progress bar with counts and ETA; on a non-terminal, one line per tenth of the runs."""
     if not show:
+        return
+    tty = sys.stderr.isatty()
+    if not tty and k != n and k % max(1, n // 10):
         return
     el = time.perf_counter() - t0
     eta = el / k * (n - k) if k else 0.0
     bar = "#" * int(30 * k / n)
-    print(f"\r  runs [{bar:<30}] {k}/{n}  {el:5.1f}s elapsed, ~{eta:5.1f}s left", end="", file=sys.stderr, flush=True)
+    line = f"  runs [{bar:<30}] {k}/{n}  {el:5.1f}s elapsed, ~{eta:5.1f}s left"
+    print(("\r" + line) if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)

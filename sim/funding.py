@@ -180,12 +180,18 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
     orgs.flex_income = np.where(orgs.is_local, flex, flex - np.minimum(flex, sub_gross)) + flex_sub + domestic
     orgs.flex_income = np.minimum(orgs.flex_income, orgs.cash)
 
-    # Funds whose use local actors decide: their own grants and domestic income, their
-    # weight in partnership decisions over sub-grants, and board seats in intermediaries.
-    decided = float(received[orgs.is_local].sum() + domestic.sum())
-    decided += float((income_local_sub * joint_gov).sum())
-    decided += float((own * orgs.is_intl).sum()) * g.local_board_seats
-    total_in = float(income.sum() + retained.sum())
+    # Who decides how this week's money is used: each organisation's own grants and domestic
+    # income; sub-grants are decided by the intermediary except for the local partner's weight
+    # in jointly governed partnerships; board seats give local partners a say in intermediaries.
+    decides = np.where(orgs.is_local, received, own) + domestic
+    decides += income_local_sub * joint_gov
+    decides += np.bincount(orgs.partner[partnered], income_local_sub[partnered] * (1.0 - joint_gov[partnered]), n) \
+        if len(partnered) else 0.0
+    decides += retained
+    total_in = float(decides.sum())
+    orgs.decision_power = decides / total_in if total_in > 0 else np.zeros(n)
+    # Local actors' share: their own decisions plus their board seats' say over intermediaries.
+    decided = float(decides[orgs.is_local].sum()) + float((own * orgs.is_intl).sum()) * g.local_board_seats
     return WeeklyFlows(
         donor_total=donor_total,
         direct_local=direct_local,

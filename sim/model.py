@@ -154,8 +154,7 @@ class CapacityModel(mesa.Model):
         ended = end_partnerships(self, t)
         if ended or t % self.p.funding.round_interval_weeks == 0:
             match_partners(self, t)
-        else:
-            select_participants(self, t)
+        select_participants(self, t)  # periodic re-selection of participants (twice a year)
         learning_step(self, t)
 
     def delivery_phase(self, t: int):
@@ -173,14 +172,13 @@ class CapacityModel(mesa.Model):
         hc = staff.headcount
         local = orgs.is_local & orgs.active & (hc > 0)
         intl_staff = orgs.is_intl[staff.emp]
-        dims = (
-            staff.tech_mean[local].mean() if local.any() else 0.0,
-            orgs.inst[local].mean() if local.any() else 0.0,
-            staff.ctx_mean[local].mean() if local.any() else 0.0,
-            orgs.net[local].mean() if local.any() else 0.0,
-        )
-        ctx_all = staff.ctx[staff.idx]
-        tech_all = staff.tech[staff.idx]
+        n_local = np.count_nonzero(local)
+        if n_local:
+            dims = tuple(float(x) for x in np.stack([staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net])[:, local].mean(1))
+        else:
+            dims = (0.0, 0.0, 0.0, 0.0)
+        ctx_all = staff.ctx_of(staff.idx)
+        tech_all = staff.tech_of(staff.idx)
         spent_total = self.ledger.total_spent
         spending = spent_total - self._spent_before
         self._spent_before = spent_total
@@ -197,7 +195,7 @@ class CapacityModel(mesa.Model):
             "people_covered": d.people_covered,
             "coverage_gini": gini(d.area_coverage, areas.weighted_need_by_area),
             "hard_to_reach_coverage": d.hard_to_reach_coverage,
-            "local_capacity": float(np.mean(dims)),
+            "local_capacity": sum(dims) / 4.0,
             "local_capacity_technical": float(dims[0]),
             "local_capacity_institutional": float(dims[1]),
             "local_capacity_contextual": float(dims[2]),

@@ -120,6 +120,7 @@ class OrgTable:
         self.utilisation = np.zeros(n)  # share of staff deployed and funded in delivery
         self.leavers = np.zeros(n)  # staff who left this week
         self.invest = np.zeros(n)  # USD invested in institutional capacity this week
+        self.decision_power = np.zeros(n)  # share of this week's funds whose use the organisation decides
         self.active = np.ones(n, bool)  # False once an organisation has exited the country
 
     # ------------------------------------------------------------------ presence
@@ -169,6 +170,10 @@ class Organisation(mesa.Agent):
     @property
     def network_capacity(self) -> float:
         return float(self.model.orgs.net[self.index])
+
+    @property
+    def decision_power(self) -> float:
+        return float(self.model.orgs.decision_power[self.index])
 
     @property
     def areas(self) -> np.ndarray:

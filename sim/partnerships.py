@@ -21,7 +21,7 @@ from .regimes import REGIME_CODE
 
 __all__ = ["end_partnerships", "match_partners", "select_participants", "pass_through_shares", "local_decision_weight"]
 
-RESELECT_WEEKS = 26  # ongoing partnerships re-select participants twice a year (assumption)
+RESELECT_WEEKS = 26  # participants of all partnerships are re-selected twice a year (assumption)
 
 
 def end_partnerships(model, step: int) -> bool:
@@ -86,15 +86,15 @@ def choose_partners_for(model, intl: int, step: int, rng) -> None:
 def select_participants(model, step: int, force: np.ndarray | None = None) -> None:
     """Choose trainees of local partners (and international counterparts for two-way work).
 
-    Runs for partnerships that just started (``force``) and for ongoing partnerships every
-    ``RESELECT_WEEKS`` weeks since they started.
+    Runs for partnerships that just started (``force``) and, every ``RESELECT_WEEKS`` weeks,
+    for all partnerships (people leave and join; participants are chosen again).
     """
     orgs, staff, rules = model.orgs, model.staff, model.rules
     n = orgs.n
+    if force is None and step % RESELECT_WEEKS:
+        return
     has = orgs.partner != NO_PARTNER
-    due = has & ((step - orgs.p_start) % RESELECT_WEEKS == 0)
-    if force is not None:
-        due |= force & has
+    due = has if force is None else (force & has)
     if not due.any():
         return
     code = orgs.p_code

@@ -134,7 +134,7 @@ def learning_step(model, step: int) -> None:
         learners = idx[staff.trainee[idx] & (tau_org[emp] > 0)]
         if len(learners):
             e = staff.employer[learners]
-            gain = lp.learn_rate * tau_org[e] * np.maximum(0.0, teacher[e] - staff.tech[learners])
+            gain = lp.learn_rate * tau_org[e] * np.maximum(0.0, teacher[e] - staff.tech_of(learners))
             staff.tech_gain[learners] += lp.transfer_rate * gain
 
         # Institutional accompaniment (and secondments) of the local organisation.
@@ -159,7 +159,7 @@ def learning_step(model, step: int) -> None:
             learners = idx[staff.trainee[idx] & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
             if len(learners):
                 e = staff.employer[learners]
-                gain = lp.learn_rate * lang * tau_intl[e] * np.maximum(0.0, ctx_teacher[e] - staff.ctx[learners])
+                gain = lp.learn_rate * lang * tau_intl[e] * np.maximum(0.0, ctx_teacher[e] - staff.ctx_of(learners))
                 staff.ctx_gain[learners] += lp.transfer_rate * gain
 
         # Peer exchange: sharing partners pass on institutional learning to their local peers.

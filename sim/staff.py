@@ -94,12 +94,20 @@ class StaffTable:
         self.emp = emp
         self.headcount = np.bincount(emp, minlength=n_orgs)
         self.n_orgs = n_orgs
-        tech = self.tech[self.idx]
-        ctx = self.ctx[self.idx]
+        tech = self.tech_of(self.idx)
+        ctx = self.ctx_of(self.idx)
         hc = np.maximum(self.headcount, 1)
         self.tech_mean = np.bincount(emp, tech, n_orgs) / hc
         self.ctx_mean = np.bincount(emp, ctx, n_orgs) / hc
         self.national_count = np.bincount(emp, self.national[self.idx], n_orgs)
+
+    def tech_of(self, people: np.ndarray) -> np.ndarray:
+        """Technical skill (base + applied training, at most 1) of the given people."""
+        return np.minimum(1.0, self.tech_base[people] + self.tech_gain[people])
+
+    def ctx_of(self, people: np.ndarray) -> np.ndarray:
+        """Contextual skill (base + applied learning, at most 1) of the given people."""
+        return np.minimum(1.0, self.ctx_base[people] + self.ctx_gain[people])
 
     @property
     def tech(self) -> np.ndarray:

@@ -81,7 +81,8 @@ def staff_moves(model, step: int) -> dict:
     n_layoffs = 0
     if n_lay.any():
         keep = ~quit
-        idx2, emp2 = idx[keep], emp[keep]
+        sel = keep & (n_lay[emp] > 0)  # only the staff of organisations that lay people off
+        idx2, emp2 = idx[sel], emp[sel]
         key = streams["layoffs"].random(len(idx2))
         order = np.lexsort((key, emp2))
         e_sorted = emp2[order]
@@ -89,8 +90,9 @@ def staff_moves(model, step: int) -> dict:
         out = order[rank < n_lay[e_sorted]]
         people = idx2[out]
         staff.leave(people, staff.national[people])
-        leavers += np.bincount(emp2[out], minlength=n)
-        hc = hc - np.bincount(emp2[out], minlength=n)
+        gone = np.bincount(emp2[out], minlength=n)
+        leavers += gone
+        hc = hc - gone
         n_layoffs = len(people)
 
     # 3. Hiring, with poaching by international organisations.
@@ -110,7 +112,10 @@ def staff_moves(model, step: int) -> dict:
         if len(pool):
             skill = np.minimum(1.0, staff.tech_base[pool] + staff.tech_gain[pool]) ** 2 + 1e-6
             k = int(min(attempts.sum(), len(pool)))
-            cand = rng.choice(pool, k, replace=False, p=skill / skill.sum())
+            # Weighted sampling without replacement (Efraimidis & Spirakis 2006): the k
+            # smallest Exp(1)/weight keys; skilled people are approached first.
+            keys = rng.exponential(1.0, len(pool)) / skill
+            cand = pool[np.argpartition(keys, k - 1)[:k]] if k < len(pool) else pool
             hirer = np.repeat(np.arange(n), attempts)[:k]
             from_org = staff.employer[cand]
             ratio = model.nat_pay[hirer] / model.nat_pay[from_org]

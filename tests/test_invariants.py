@@ -51,3 +51,9 @@ def test_capacities_in_unit_interval(model):
     for name, arr in (("institutional", model.orgs.inst), ("network", model.orgs.net),
                       ("technical", model.staff.tech), ("contextual", model.staff.ctx)):
         assert ((arr >= 0) & (arr <= 1)).all(), f"{name} capacity outside 0..1"
+
+
+def test_decision_power_is_a_distribution(model):
+    dp = model.orgs.decision_power
+    assert (dp >= -1e-12).all(), "negative decision power"
+    assert abs(dp.sum() - 1.0) < 1e-9, f"decision power shares sum to {dp.sum()}, not 1"
