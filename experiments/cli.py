@@ -1,8 +1,9 @@
 """The `capsim` command: one subcommand per job, Hydra overrides and flags passed through.
 
-    capsim run [overrides]        one simulation; Parquet tables and metadata.json
-    capsim compare [overrides]    the main job: every regime x replicates, table and figure
-    capsim params                 the parameter registry: key, default, unit, range, source
+Each command is one line of ``COMMANDS``: its help text, the function that runs it
+(``module:function``), and whether it is a Hydra app (then overrides are checked first and
+Hydra's flags such as ``--cfg job``, ``--help``, ``-m`` and ``hydra.run.dir=...`` pass through)
+or a plain command that receives its arguments as a list.
 
 Bad input (unknown keys, wrong types, out-of-range values, unknown options) is reported in
 one line on stderr with exit code 2 before anything runs; set CAPSIM_DEBUG=1 for tracebacks.
@@ -10,60 +11,67 @@ one line on stderr with exit code 2 before anything runs; set CAPSIM_DEBUG=1 for
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import os
 import sys
 
 from experiments.config import UsageError, fail, precheck, split_hydra_args
 
-COMMANDS = {
-    "run": "run one simulation; writes Parquet tables and metadata.json (e.g. capsim run regime=sharing seed=7)",
-    "compare": "the main job: every regime x N paired replicates; prints and writes a table and a figure",
-    "params": "print the parameter registry (key, default, unit, allowed range, meaning, source)",
+# name: (help, "module:function", is_hydra_app)
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "run": ("run one simulation; writes Parquet tables and metadata.json (e.g. capsim run regime=sharing seed=7)",
+            "experiments.run:main", True),
+    "compare": ("the main job: every regime x N paired replicates; prints and writes a table and a figure",
+                "experiments.compare:main", True),
+    "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
+               "experiments.paramtable:print_params", False),
 }
 
-USAGE = "usage: capsim <command> [hydra overrides and flags]\n\ncommands:\n" + "\n".join(
-    f"  {k:<10} {v}" for k, v in COMMANDS.items()) + (
-    "\n\nexamples:\n  capsim run regime=sharing funding.multi_year_share=0.6 seed=7\n"
-    "  capsim compare compare.replicates=10 years=5\n  capsim run --cfg job\n"
-    "\nSee `capsim <command> --help` for Hydra's options and the config groups.")
+HELP_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc")
 
 
-def _hydra_entry(module_main, argv: list[str], prog: str) -> int:
+def usage() -> str:
+    lines = ["usage: capsim <command> [hydra overrides and flags]", "", "commands:"]
+    lines += [f"  {k:<10} {v[0]}" for k, v in COMMANDS.items()]
+    lines += ["", "examples:", "  capsim run regime=sharing funding.multi_year_share=0.6 seed=7",
+              "  capsim compare compare.replicates=10 years=5", "  capsim run --cfg job", "",
+              "See `capsim <command> --help` for Hydra's options and the config groups."]
+    return "\n".join(lines)
+
+
+def _load(target: str):
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _hydra_entry(func, argv: list[str], prog: str) -> int:
     overrides, flags = split_hydra_args(argv)
-    help_only = any(f in ("--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc") for f in flags)
-    if not help_only:
-        precheck(overrides)
+    if not any(f in HELP_FLAGS for f in flags):
+        precheck(overrides, sweep=("-m" in flags or "--multirun" in flags))
     sys.argv = [prog, *argv]
-    module_main()
+    func()
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
-        print(USAGE)
+        print(usage())
         return 0
     cmd, rest = argv[0], argv[1:]
     debug = bool(os.environ.get("CAPSIM_DEBUG"))
     try:
-        if cmd == "run":
-            from experiments import run
-
-            return _hydra_entry(run.main, rest, "capsim-run")
-        if cmd == "compare":
-            from experiments import compare
-
-            return _hydra_entry(compare.main, rest, "capsim-compare")
-        if cmd == "params":
-            from experiments.paramtable import print_params
-
-            print_params(rest)
-            return 0
-        import difflib
-
-        close = difflib.get_close_matches(cmd, list(COMMANDS), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        fail(f"unknown command {cmd!r}{hint}; allowed: {', '.join(COMMANDS)}")
+        if cmd not in COMMANDS:
+            close = difflib.get_close_matches(cmd, list(COMMANDS), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            fail(f"unknown command {cmd!r}{hint}; allowed: {', '.join(COMMANDS)}")
+        _help, target, is_hydra = COMMANDS[cmd]
+        func = _load(target)
+        if is_hydra:
+            return _hydra_entry(func, rest, f"capsim-{cmd}")
+        result = func(rest)
+        return int(result or 0)
     except UsageError as e:
         if debug:
             raise
