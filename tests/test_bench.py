@@ -1,0 +1,30 @@
+"""The benchmark runs at a tiny size and its JSON holds every figure the issue asks for (no timing asserts)."""
+
+import json
+
+from benchmarks.bench import main, scaled_params
+
+
+def test_scaled_params_scale_sizes_and_budgets_together():
+    p1, p4 = scaled_params(1, 1.0), scaled_params(4, 1.0)
+    assert p4.world.n_staff == 4 * p1.world.n_staff and p4.world.n_areas == 4 * p1.world.n_areas
+    assert p4.world.n_ingos == 4 * p1.world.n_ingos
+    assert p4.funding.annual_budget == 4 * p1.funding.annual_budget
+
+
+def test_bench_quick_writes_every_figure(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["--quick", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    for key in ("cores", "python", "numpy", "mesa"):
+        assert key in res["machine"], f"machine record lacks {key}"
+    assert res["boltzmann_wealth"]["us_per_agent_step"] > 0
+    for m in res["model"]:
+        for key in ("us_per_step", "us_per_step_min", "us_per_step_max", "seconds_per_year",
+                    "entity_updates_per_second", "entity_updates_per_second_min", "entity_updates_per_second_max"):
+            assert m[key] > 0, f"{key} missing or not positive at scale {m['scale']}"
+    h = res["headline"]
+    for key in ("ratio_vs_boltzmann", "scaling_exponent", "parallel_efficiency_2_workers", "peak_memory_default_mb"):
+        assert key in h and h[key] == h[key], f"headline {key} missing or NaN"
+    assert res["sweep"]["seconds_1_worker"] > 0 and res["sweep"]["seconds_2_workers"] > 0
+    assert "entity-updates/s vs BoltzmannWealth" in capsys.readouterr().out
