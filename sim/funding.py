@@ -126,10 +126,11 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
     act = grants.active(step)
     rec = grants.recipient[act]
     tranche = grants.weekly[act]
-    received = np.bincount(rec, tranche, n)
-    flex = np.bincount(rec, tranche * grants.flexible[act], n)
+    # (np.bincount returns integers when there is nothing to count: cast to float.)
+    received = np.bincount(rec, tranche, n).astype(float)
+    flex = np.bincount(rec, tranche * grants.flexible[act], n).astype(float)
     remaining = tranche * (grants.end[act] - step - 1)
-    orgs.committed = np.bincount(rec, remaining, n)
+    orgs.committed = np.bincount(rec, remaining, n).astype(float)
     orgs.multi_year_funded = np.bincount(rec, grants.multi_year[act], n) > 0
     orgs.adopts_sharing = (np.bincount(rec, grants.earmark[act], n) > 0) & orgs.is_intl
     donor_total = float(tranche.sum())

@@ -1,0 +1,162 @@
+"""Properties that hold for every valid configuration (Hypothesis), and metamorphic relations.
+
+Set CAPSIM_HYPOTHESIS_EXAMPLES to run more examples (default 200, the CI setting).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import run_model, small_params
+from sim.outcomes import STEP_OUTCOMES
+from sim.params import REGIME_NAMES, ConfigError, Params
+
+N_EXAMPLES = int(os.environ.get("CAPSIM_HYPOTHESIS_EXAMPLES", "200"))
+share = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@st.composite
+def valid_params(draw) -> Params:
+    """Small but otherwise arbitrary valid configurations (levers and uncertainties)."""
+    direct = draw(st.floats(0.0, 0.6))
+    earmark = draw(st.floats(0.0, 1.0 - direct - 0.1))
+    exit_year = draw(st.one_of(st.none(), st.floats(0.1, 1.0)))
+    d = {
+        "seed": draw(st.integers(0, 2**40)),
+        "years": draw(st.floats(0.2, 1.2)),
+        "regime": draw(st.sampled_from(REGIME_NAMES)),
+        "partners_per_intl": draw(st.integers(0, 6)),
+        "world": {
+            "n_areas": draw(st.integers(1, 12)),
+            "n_sectors": draw(st.integers(1, 5)),
+            "n_local_ngos": draw(st.integers(0, 12)),
+            "n_community_orgs": draw(st.integers(0, 6)),
+            "n_national_authorities": draw(st.integers(0, 2)),
+            "n_ingos": draw(st.integers(0, 4)),
+            "n_un_agencies": draw(st.integers(0, 2)),
+            "n_staff": draw(st.integers(40, 500)),
+            "hard_to_reach_share": draw(share),
+            "local_institutional_capacity": draw(share),
+            "max_presence_areas": draw(st.integers(6, 12)),
+        },
+        "funding": {
+            "annual_budget": draw(st.floats(0.0, 5e7)),
+            "direct_local_share": direct,
+            "sharing_earmark": earmark,
+            "emergency_share": draw(st.floats(0.0, 1.0 - direct - earmark)),
+            "multi_year_share": draw(share),
+            "flexible_share": draw(share),
+            "overhead_passed_on": draw(share),
+            "risk_sharing": draw(share),
+            "pass_through_share": draw(share),
+            "retention_funding": draw(st.floats(0.0, 0.5)),
+            "due_diligence_threshold": draw(share),
+            "short_grant_weeks": draw(st.integers(1, 60)),
+            "round_interval_weeks": draw(st.integers(1, 60)),
+            "exit_year": exit_year,
+        },
+        "turnover": {
+            "annual_attrition": draw(st.floats(0.0, 2.0)),
+            "insecurity_attrition": draw(st.floats(0.0, 2.0)),
+            "poaching_pressure": draw(share),
+            "salary_harmonisation": draw(share),
+            "no_poaching_agreement": draw(share),
+        },
+        "governance": {
+            "priority_setting": draw(st.sampled_from(["international", "joint", "local"])),
+            "local_coordination_seats": draw(share),
+            "local_board_seats": draw(share),
+            "language_investment": draw(share),
+            "coordination_quality": draw(share),
+        },
+        "crisis": {
+            "rapid_onset_rate": draw(st.floats(0.0, 3.0)),
+            "protracted_rate": draw(st.floats(0.0, 1.0)),
+        },
+    }
+    n_orgs = sum(d["world"][k] for k in ("n_local_ngos", "n_community_orgs", "n_national_authorities", "n_ingos",
+                                          "n_un_agencies"))
+    if n_orgs == 0:
+        d["world"]["n_local_ngos"] = 1
+    d["world"]["local_presence_areas"] = draw(st.integers(1, 3))
+    d["world"]["intl_presence_areas"] = draw(st.integers(1, 6))
+    return Params.from_dict(d)
+
+
+def check_run(m) -> None:
+    led = m.ledger
+    cash = float(m.orgs.cash.sum())
+    inflow = led.initial_cash + led.donor_disbursed + led.domestic_income
+    outflow = led.total_spent + led.overhead_retained + cash
+    assert abs(inflow - outflow) <= 1e-9 * max(1.0, inflow), f"money: in {inflow} out {outflow}"
+    assert m.staff.initial + m.staff.hired == m.staff.left + m.staff.n_employed, "staff not conserved"
+    df = m.recorder.steps_table()
+    assert len(df) == m.n_steps, "run did not reach its horizon"
+    for o in STEP_OUTCOMES:
+        col = df[o.key].to_numpy(float)
+        assert np.isfinite(col).all(), f"{o.key} not finite"
+        if o.lo is not None:
+            assert col.min() >= o.lo - 1e-9, f"{o.key} = {col.min()} below {o.lo}"
+        if o.hi is not None:
+            assert col.max() <= o.hi + 1e-9, f"{o.key} = {col.max()} above {o.hi}"
+    for name, arr in (("inst", m.orgs.inst), ("net", m.orgs.net), ("tech", m.staff.tech), ("ctx", m.staff.ctx)):
+        assert np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1, f"{name} capacity out of 0..1"
+    assert (m.orgs.cash >= 0).all() and np.isfinite(m.orgs.cash).all(), "cash negative or not finite"
+    assert np.isfinite(m.areas.need).all() and (m.areas.need >= 0).all(), "need negative or not finite"
+
+
+@settings(max_examples=N_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_params())
+def test_any_valid_config_runs_with_accounting_and_ranges_intact(params):
+    a = run_model(params)
+    check_run(a)
+    b = run_model(params)
+    pd.testing.assert_frame_equal(a.recorder.steps_table(), b.recorder.steps_table(), check_exact=True,
+                                  obj="two runs with the same seed")
+
+
+@settings(max_examples=max(20, N_EXAMPLES // 10), deadline=None)
+@given(valid_params())
+def test_doubling_donor_budgets_never_lowers_need_met(params):
+    f = params.funding
+    doubled = params.replace(funding=type(f)(**{**f.__dict__, "annual_budget": 2 * f.annual_budget}))
+    met = run_model(params).recorder.steps_table()["people_covered"].sum()
+    met2 = run_model(doubled).recorder.steps_table()["people_covered"].sum()
+    assert met2 >= met * (1 - 1e-9), f"doubling donor budgets lowered need met: {met:.0f} -> {met2:.0f}"
+
+
+def test_local_only_delivery_works_without_international_actors():
+    m = run_model(small_params(world={"n_ingos": 0, "n_un_agencies": 0}, years=2.0))
+    check_run(m)
+    df = m.recorder.steps_table()
+    assert df["n_staff_intl"].max() == 0
+    assert df["people_covered"].min() > 0, "local actors alone covered nobody"
+    assert df["n_partnerships"].max() == 0
+
+
+def test_zero_poaching_means_zero_brain_drain():
+    m = run_model(small_params(turnover={"poaching_pressure": 0.0, "annual_attrition": 0.0,
+                                         "insecurity_attrition": 0.0}, crisis={"rapid_onset_rate": 0.5}))
+    assert m.recorder.steps_table()["brain_drain"].sum() == 0
+
+
+def test_no_shocks_no_response_time_rows():
+    from sim.results import run
+
+    res = run(small_params(crisis={"rapid_onset_rate": 0.0, "protracted_rate": 0.0}, years=2.0))
+    assert len(res.shocks) == 0, "shocks table has rows without shocks"
+
+
+def test_config_values_are_data_not_code():
+    for bad in ({"_target_": "os.system"}, {"funding": {"_target_": "builtins.eval"}}):
+        try:
+            Params.from_dict(bad)
+        except ConfigError as e:
+            assert "is not a known parameter" in str(e)
+        else:
+            raise AssertionError(f"{bad} was accepted")
