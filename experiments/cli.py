@@ -50,7 +50,7 @@ def _load(target: str):
 def _hydra_entry(func, argv: list[str], prog: str) -> int:
     overrides, flags = split_hydra_args(argv)
     if not any(f in HELP_FLAGS for f in flags):
-        precheck(overrides, sweep=("-m" in flags or "--multirun" in flags))
+        precheck(overrides, sweep=("-m" in flags or "--multirun" in flags), flags=flags)
     sys.argv = [prog, *argv]
     func()
     return 0

@@ -21,6 +21,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
+from yaml import YAMLError
 
 from sim.params import ConfigError, Params, lookup_spec
 
@@ -77,14 +78,39 @@ def split_hydra_args(args: list[str]) -> tuple[list[str], list[str]]:
     return overrides, flags
 
 
-def _compose(overrides: list[str]) -> DictConfig:
+def _compose(overrides: list[str], config_name: str = "config") -> DictConfig:
     register_schema()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3", job_name="capsim_check"):
-            return compose(config_name="config", overrides=overrides)
+            return compose(config_name=config_name, overrides=overrides)
     finally:
         GlobalHydra.instance().clear()
+
+
+def _flag_value(flags: list[str], *names: str) -> str | None:
+    for i, f in enumerate(flags):
+        if f in names and i + 1 < len(flags):
+            return flags[i + 1]
+        for n in names:
+            if f.startswith(n + "="):
+                return f.split("=", 1)[1]
+    return None
+
+
+def _yaml_problem(e: BaseException) -> str | None:
+    """One line for a YAML file that cannot be read or parsed, naming the file and line."""
+    import re
+
+    text = str(e)
+    if isinstance(e, UnicodeDecodeError) or "codec can't decode" in text:
+        return f"a config file is not readable text (UTF-8): {text.splitlines()[0]}"
+    m = re.search(r'in "([^"]+\.yaml)", line (\d+), column (\d+)', text)
+    if m and ("while parsing" in text or "while scanning" in text or "expected" in text):
+        first = text.strip().splitlines()
+        what = next((ln.strip() for ln in first if ln.strip().startswith(("expected", "found", "mapping values"))), first[0])
+        return f"{m.group(1)} line {m.group(2)}: malformed YAML ({what})"
+    return None
 
 
 def _explain_override(override: str) -> str | None:
@@ -106,20 +132,38 @@ def _explain_override(override: str) -> str | None:
     return None
 
 
-def precheck(overrides: list[str], sweep: bool = False) -> DictConfig:
+def precheck(overrides: list[str], sweep: bool = False, flags: list[str] | None = None) -> DictConfig:
     """Compose the config with these overrides and validate the model parameters.
+
+    Args:
+        overrides: Hydra overrides as typed by the user.
+        sweep: the overrides may contain sweeps (``a=1,2``); every combination is checked.
+        flags: Hydra flags; ``--config-dir/-cd`` adds a config directory to the search path and
+            ``--config-name/-cn`` names the primary config, as they do for the real run.
 
     Raises:
         UsageError: a one-line explanation of the first problem found.
     """
+    flags = flags or []
     plain = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    plain += [o for o in overrides if o.startswith("hydra.searchpath")]
+    extra_dir = _flag_value(flags, "--config-dir", "-cd")
+    if extra_dir:
+        if not Path(extra_dir).is_dir():
+            raise UsageError(f"--config-dir {extra_dir}: no such directory; allowed: an existing directory of configs")
+        plain.append(f"hydra.searchpath=[file://{Path(extra_dir).resolve()}]")
+    config_name = _flag_value(flags, "--config-name", "-cn") or "config"
     if sweep:
-        return _precheck_sweep(plain)
+        return _precheck_sweep(plain, config_name)
+    return _precheck_one(plain, config_name)
+
+
+def _precheck_one(plain: list[str], config_name: str) -> DictConfig:
     for o in plain:
         if "=" not in o:
             raise UsageError(f"{o!r} is not an override; allowed: key=value (e.g. funding.multi_year_share=0.6)")
     try:
-        cfg = _compose(plain)
+        cfg = _compose(plain, config_name)
     except MissingConfigException as e:
         bad = [o for o in plain if "=" in o and "." not in o.split("=", 1)[0]]
         options = ", ".join(sorted(e.options)) if e.options else "see configs/"
@@ -130,7 +174,10 @@ def precheck(overrides: list[str], sweep: bool = False) -> DictConfig:
             close = difflib.get_close_matches(which.split("=", 1)[1], list(e.options), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
         raise UsageError(f"{what}: no such option{hint}; allowed: {options}") from None
-    except (HydraException, OmegaConfBaseException, ValueError) as e:
+    except (HydraException, OmegaConfBaseException, ValueError, OSError, YAMLError) as e:
+        yaml_msg = _yaml_problem(e) or (_yaml_problem(e.__cause__) if e.__cause__ else None)
+        if yaml_msg:
+            raise UsageError(yaml_msg) from None
         for o in plain:
             msg = _explain_override(o)
             if msg:
@@ -144,7 +191,7 @@ def precheck(overrides: list[str], sweep: bool = False) -> DictConfig:
     return cfg
 
 
-def _precheck_sweep(overrides: list[str]) -> DictConfig:
+def _precheck_sweep(overrides: list[str], config_name: str = "config") -> DictConfig:
     """Check every combination of a sweep's values (``a=1,2 b=x,y``) before launching it."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -164,8 +211,8 @@ def _precheck_sweep(overrides: list[str]) -> DictConfig:
         choices.append(vals)
     cfg = None
     for combo in itertools.islice(itertools.product(*choices), 2000):
-        cfg = precheck(list(combo))
-    return cfg if cfg is not None else precheck([])
+        cfg = _precheck_one(list(combo), config_name)
+    return cfg if cfg is not None else _precheck_one([], config_name)
 
 
 def fail(message: str, code: int = 2) -> "NoReturn":  # noqa: F821

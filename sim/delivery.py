@@ -61,7 +61,7 @@ def deliver(model, step: int) -> Delivery:
 
     out_s = out[:, None] * orgs.sector_weight[org]
     cell = area[:, None] * n_sec + np.arange(n_sec)
-    supply = np.bincount(cell.ravel(), out_s.ravel(), n_areas * n_sec)
+    supply = np.bincount(cell.ravel(), out_s.ravel(), n_areas * n_sec).astype(float)
     need = areas.need.ravel()
     fill = np.divide(need, supply, out=np.zeros_like(supply), where=supply > 0)
     np.minimum(fill, 1.0, out=fill)
