@@ -16,7 +16,7 @@ import importlib
 import os
 import sys
 
-from experiments.config import UsageError, fail, precheck, split_hydra_args
+from experiments.config import RuntimeFailure, UsageError, fail, precheck, split_hydra_args
 
 # name: (help, "module:function", is_hydra_app)
 COMMANDS: dict[str, tuple[str, str, bool]] = {
@@ -78,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         fail(str(e), 2)
+    except RuntimeFailure as e:
+        if debug:
+            raise
+        fail(str(e), 1)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     return 0

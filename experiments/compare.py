@@ -16,7 +16,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CONFIG_DIR, params_from_cfg, quiet_mesa, register_schema
+from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
 from sim.params import ConfigError, REGIME_NAMES
 from sim.rng import replicate_seeds
 
@@ -59,6 +59,7 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@job_errors
 def main(cfg: DictConfig) -> None:
     compare_job(cfg, Path(HydraConfig.get().runtime.output_dir))
 

@@ -10,8 +10,10 @@ runs anything, so bad input ends in one line on stderr and exit code 2, never a 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -25,8 +27,8 @@ from yaml import YAMLError
 
 from sim.params import ConfigError, Params, lookup_spec
 
-__all__ = ["CONFIG_DIR", "CONTROL_KEYS", "params_from_cfg", "precheck", "UsageError", "register_schema",
-           "quiet_mesa", "split_hydra_args"]
+__all__ = ["CONFIG_DIR", "CONTROL_KEYS", "params_from_cfg", "precheck", "UsageError", "RuntimeFailure",
+           "register_schema", "quiet_mesa", "split_hydra_args", "job_errors", "check_writable"]
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
 # Top-level config keys that steer commands rather than the model.
@@ -38,6 +40,50 @@ _FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "
 
 class UsageError(Exception):
     """Bad command-line input: reported in one line with exit code 2."""
+
+
+class RuntimeFailure(Exception):
+    """A failure while running (e.g. results cannot be written): one line, exit code 1."""
+
+
+def check_writable(path: str | Path) -> None:
+    """Make sure results can be written under ``path`` (creating it); RuntimeFailure if not."""
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        probe = p / f".capsim-write-probe-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as e:
+        raise RuntimeFailure(f"cannot write results to {p}: {e.strerror or e}; allowed: a writable directory") from None
+
+
+def job_errors(func):
+    """Wrap a Hydra task function: known failures end in one line on stderr, not a traceback.
+
+    ConfigError -> exit 2; OSError (disk full, permissions) and RuntimeFailure -> exit 1; any
+    other exception -> exit 1 with its type and message. ``CAPSIM_DEBUG=1`` re-raises instead.
+    """
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - reported, not swallowed
+            if os.environ.get("CAPSIM_DEBUG"):
+                raise
+            if isinstance(e, (ConfigError, UsageError)):
+                fail(str(e), 2)
+            if isinstance(e, RuntimeFailure):
+                fail(str(e), 1)
+            if isinstance(e, OSError):
+                where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+                fail(f"{e.strerror or e}{where}; completed results are kept, re-run to resume", 1)
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            fail(f"internal error: {type(e).__name__}: {first} (set CAPSIM_DEBUG=1 for the traceback)", 1)
+
+    return wrapper
 
 
 def register_schema() -> None:
@@ -121,6 +167,8 @@ def _explain_override(override: str) -> str | None:
     top = key.split(".")[0]
     if top in CONTROL_KEYS:
         return None
+    if "." not in key and key not in {f.name for f in dataclasses.fields(Params)}:
+        return f"{key} is not a known parameter; see `capsim params` for the allowed keys"
     if "." in key and lookup_spec(key) is None:
         parent, _, leaf = key.rpartition(".")
         from sim.params import spec_rows
@@ -153,6 +201,9 @@ def precheck(overrides: list[str], sweep: bool = False, flags: list[str] | None 
             raise UsageError(f"--config-dir {extra_dir}: no such directory; allowed: an existing directory of configs")
         plain.append(f"hydra.searchpath=[file://{Path(extra_dir).resolve()}]")
     config_name = _flag_value(flags, "--config-name", "-cn") or "config"
+    for o in overrides:
+        if o.startswith(("hydra.run.dir=", "hydra.sweep.dir=")):
+            check_writable(o.split("=", 1)[1])
     if sweep:
         return _precheck_sweep(plain, config_name)
     return _precheck_one(plain, config_name)

@@ -8,7 +8,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CONFIG_DIR, params_from_cfg, quiet_mesa, register_schema
+from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
 from sim.outcomes import MAIN_OUTCOMES, label
 
 register_schema()
@@ -33,6 +33,7 @@ def run_job(cfg: DictConfig, out_dir: Path) -> Path:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@job_errors
 def main(cfg: DictConfig) -> None:
     run_job(cfg, Path(HydraConfig.get().runtime.output_dir))
 

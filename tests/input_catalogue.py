@@ -1,0 +1,140 @@
+"""The catalogue of malformed inputs: each is refused with one line and exit code 2 or 1.
+
+Used by ``tests/test_input_catalogue.py`` (which runs every case) and by
+``python tests/input_catalogue.py --write docs/input_catalogue.md`` (which runs every case
+and writes the table of input, exit code and message the users see).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]
+    code: int
+    expect: str  # a substring of the one-line message
+    files: dict[str, bytes | str] = field(default_factory=dict)  # written under {dir} before running
+    kind: str = "override"  # cli | override | config file
+
+
+def _scenario(body: str) -> dict:
+    return {"scenario/mine.yaml": "# @package _global_\nscenario: mine\n" + body}
+
+
+CASES: list[Case] = [
+    # --- the command line
+    Case("unknown command", ["frobnicate"], 2, "unknown command 'frobnicate'", kind="cli"),
+    Case("misspelt command", ["rnu"], 2, "did you mean run?", kind="cli"),
+    Case("argument that is not an override", ["run", "regime"], 2, "is not an override", kind="cli"),
+    Case("bench repetitions not positive", ["bench", "--repetitions", "0"], 2, "must be positive", kind="cli"),
+    Case("unknown bench option", ["bench", "--frob"], 2, "unknown bench option", kind="cli"),
+    Case("config dir that does not exist", ["run", "-cd", "/nonexistent/capsim", "years=1"], 2,
+         "no such directory", kind="cli"),
+    Case("results directory not writable", ["run", "years=0.1", "hydra.run.dir={dir}/afile/out"], 1,
+         "cannot write results to", files={"afile": "not a directory"}, kind="cli"),
+    # --- overrides: unknown names and options
+    Case("unknown regime", ["run", "regime=sharng"], 2, "no such option (did you mean sharing?)"),
+    Case("unknown scenario preset", ["run", "scenario=atlantis"], 2, "scenario=atlantis: no such option"),
+    Case("unknown crisis preset", ["run", "crisis=flood"], 2, "crisis=flood: no such option"),
+    Case("unknown funding preset", ["run", "funding=generous"], 2, "funding=generous: no such option"),
+    Case("misspelt parameter", ["run", "funding.multi_yr_share=0.5"], 2, "did you mean funding.multi_year_share"),
+    Case("misspelt section", ["run", "fundng.direct_local_share=0.5"], 2, "is not a known parameter"),
+    Case("new key appended", ["run", "+funding.bonus=1"], 2, "funding.bonus is not a known parameter"),
+    Case("code instead of data", ["run", "+_target_=os.system"], 2, "_target_ is not a known parameter"),
+    Case("unknown choice", ["run", "governance.priority_setting=donors"], 2, "is unknown; allowed: international"),
+    Case("unknown gap identification", ["run", "regimes.sharing.gaps_identified_by=donor"], 2, "is unknown"),
+    Case("unknown regime in compare", ["compare", "compare.regimes=[building,foo]", "compare.replicates=2",
+                                       "years=0.1", "hydra.run.dir={dir}/cmp"], 2, "compare.regimes contains 'foo'"),
+    # --- overrides: types
+    Case("text for an integer", ["run", "seed=abc"], 2, "seed = 'abc' is not a number"),
+    Case("fraction for an integer", ["run", "world.n_staff=2.5"], 2, "is not a whole number"),
+    Case("boolean for a number", ["run", "turnover.poaching_pressure=true"], 2, "is not a number"),
+    Case("text for a boolean", ["run", "regimes.sharing.two_way=maybe"], 2, "is not true/false"),
+    Case("text for a year", ["run", "funding.exit_year=soon"], 2, "funding.exit_year = 'soon' is not a number"),
+    Case("value for a section", ["run", "world=5"], 2, "world = 5 is not a section"),
+    Case("NaN", ["run", "years=nan"], 2, "is not a finite number"),
+    Case("infinity", ["run", "years=inf"], 2, "is not a finite number"),
+    Case("minus infinity", ["run", "funding.annual_budget=-inf"], 2, "is not a finite number"),
+    # --- overrides: ranges and consistency
+    Case("share above 1", ["run", "funding.multi_year_share=1.5"], 2, "funding.multi_year_share = 1.5 is out of range"),
+    Case("negative share", ["run", "funding.multi_year_share=-0.1"], 2, "is out of range"),
+    Case("negative seed", ["run", "seed=-1"], 2, "seed = -1 is out of range"),
+    Case("horizon of zero", ["run", "years=0"], 2, "years = 0.0 is out of range"),
+    Case("negative staff", ["run", "world.n_staff=-5"], 2, "world.n_staff = -5 is out of range"),
+    Case("no areas", ["run", "world.n_areas=0"], 2, "world.n_areas = 0 is out of range"),
+    Case("partnership of zero weeks", ["run", "regimes.building.partnership_weeks=0"], 2, "is out of range"),
+    Case("threshold above 1", ["run", "crisis.response_threshold=2"], 2, "is out of range"),
+    Case("shares summing above 1", ["run", "funding.direct_local_share=0.6", "funding.sharing_earmark=0.5"], 2,
+         "exceeds 1"),
+    Case("emergency and direct above 1", ["run", "funding.direct_local_share=0.5", "funding.emergency_share=0.6"], 2,
+         "exceeds 1"),
+    Case("fewer staff than organisations", ["run", "world.n_staff=10"], 2, "is below the number of organisations"),
+    Case("presence above the maximum", ["run", "world.local_presence_areas=20"], 2, "must not exceed"),
+    Case("absurd size", ["run", "world.n_staff=100000000"], 2, "GiB of memory"),
+    Case("too few replicates", ["compare", "compare.replicates=1", "years=0.1", "hydra.run.dir={dir}/cmp1"], 2,
+         "compare.replicates = 1 is too small"),
+    # --- config files
+    Case("malformed YAML", ["run", "-cd", "{dir}", "scenario=mine"], 2, "malformed YAML",
+         files=_scenario("funding: [unclosed\n"), kind="config file"),
+    Case("config file that is not text", ["run", "-cd", "{dir}", "scenario=mine"], 2, "not readable text",
+         files={"scenario/mine.yaml": b"\xff\xfe\x00garbage"}, kind="config file"),
+    Case("unknown key in a config file", ["run", "-cd", "{dir}", "scenario=mine"], 2,
+         "funding.bonus is not a known parameter", files=_scenario("funding:\n  bonus: 1\n"), kind="config file"),
+    Case("wrong type in a config file", ["run", "-cd", "{dir}", "scenario=mine"], 2, "years = 'ten' is not a number",
+         files=_scenario("years: ten\n"), kind="config file"),
+    Case("code in a config file", ["run", "-cd", "{dir}", "scenario=mine"], 2, "_target_ is not a known parameter",
+         files=_scenario("_target_: os.system\n"), kind="config file"),
+]
+
+
+def run_case(case: Case, workdir: Path) -> tuple[int, str]:
+    """Run a case in-process; returns (exit code, stderr)."""
+    from experiments.cli import main
+
+    for rel, content in case.files.items():
+        p = workdir / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    argv = [a.replace("{dir}", str(workdir)) for a in case.argv]
+    err = io.StringIO()
+    code = 0
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(argv) or 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+    return code, err.getvalue().strip()
+
+
+def write_table(path: Path) -> None:
+    import tempfile
+
+    rows = ["| # | kind | input | exit | message |", "|---|---|---|---|---|"]
+    for i, case in enumerate(CASES, 1):
+        with tempfile.TemporaryDirectory() as d:
+            code, err = run_case(case, Path(d))
+        shown = " ".join(case.argv).replace("|", "\\|")
+        if case.files:
+            shown += " (with " + ", ".join(case.files) + ")"
+        msg = err.replace(str(d), "{dir}").replace("|", "\\|")
+        rows.append(f"| {i} | {case.kind} | `capsim {shown}` | {code} | {msg} |")
+    text = ("# Input catalogue\n\nEvery malformed input below is refused before anything runs (or, for runtime "
+            "failures, before anything is written), with one line on stderr and exit code 2 (usage) or 1 "
+            "(runtime). Generated by `python tests/input_catalogue.py --write docs/input_catalogue.md`; "
+            "`tests/test_input_catalogue.py` runs every case.\n\n" + "\n".join(rows) + "\n")
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    if len(sys.argv) == 3 and sys.argv[1] == "--write":
+        write_table(Path(sys.argv[2]))
+    else:
+        print("usage: python tests/input_catalogue.py --write docs/input_catalogue.md")
