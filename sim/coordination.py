@@ -106,13 +106,20 @@ class Coordination:
         return resp
 
     def surge(self, area: int, intl: np.ndarray) -> None:
-        """International responders open presence in the hit area after the surge delay."""
+        """International responders open presence in the hit area after the surge delay.
+
+        An organisation already there keeps its presence; one whose presence slots are all
+        taken leaves its least-needed other area to make room.
+        """
         m = self.m
         ready = m.steps_done + m.p.crisis.intl_surge_delay_weeks
         for o in np.flatnonzero(intl):
-            if not m.orgs.add_presence(o, area, ready):
+            row = m.orgs.presence[o]
+            if (row == area).any():
+                continue
+            if not (row < 0).any():
                 self._drop_least_needed(o)
-                m.orgs.add_presence(o, area, ready)
+            m.orgs.add_presence(o, area, ready)
 
     def _drop_least_needed(self, o: int) -> None:
         row = self.m.orgs.presence[o]

@@ -421,6 +421,14 @@ class RegimeRules:
     )
     peer_exchange: bool = param(False, "local partners pass on what they learn to their local peers")
     secondments: int = param(0, "international staff seconded to each local partner", "staff", 0, 50)
+    co_design_weeks: int = param(
+        0, "weeks of joint assessment and co-design at the start of a jointly governed partnership; the "
+        "joint programme's comparative-advantage split ramps up linearly over them", "weeks", 0, 520,
+    )
+    co_design_time_share: float = param(
+        0.0, "share of participating staff time spent on joint assessment and co-design during those weeks",
+        "share", 0.0, 0.5,
+    )
 
 
 def _rules(**kw) -> RegimeRules:
@@ -455,7 +463,7 @@ class RegimesParams:
             trains_technical=True, trains_institutional=True, two_way=True,
             gaps_identified_by="joint", time_shape="ongoing", ongoing_time_share=0.1,
             trainee_share=0.5, partnership_weeks=None, joint_governance=True,
-            comparative_advantage_share=0.5, peer_exchange=True,
+            comparative_advantage_share=0.5, peer_exchange=True, co_design_weeks=26, co_design_time_share=0.1,
         )
     )
 

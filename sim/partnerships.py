@@ -144,7 +144,10 @@ def pass_through_shares(model) -> np.ndarray:
     if len(local) == 0:
         return share
     intl = orgs.partner[local]
-    ca_w = model.rules.ca_share[orgs.p_code[local]]
+    code = orgs.p_code[local]
+    # The joint programme allocates work by comparative advantage once co-design is done.
+    ramp = model.rules.co_design_progress(code, model.steps_done - orgs.p_start[local])
+    ca_w = model.rules.ca_share[code] * ramp
     ce = model.coordination.cost_effectiveness()
     ce_local = np.bincount(intl, ce[local], n)
     count = np.bincount(intl, minlength=n)

@@ -57,6 +57,8 @@ class RuleTable:
     ca_share: np.ndarray
     peer_exchange: np.ndarray
     secondments: np.ndarray
+    co_design_weeks: np.ndarray
+    co_design_share: np.ndarray
 
     @classmethod
     def from_params(cls, params: Params, cycle_weeks: int) -> "RuleTable":
@@ -77,7 +79,14 @@ class RuleTable:
             ca_share=a(lambda r: r.comparative_advantage_share),
             peer_exchange=a(lambda r: r.capacity_work and r.peer_exchange, bool),
             secondments=a(lambda r: r.secondments if r.capacity_work else 0, np.int64),
+            co_design_weeks=a(lambda r: r.co_design_weeks if r.joint_governance else 0, np.int64),
+            co_design_share=a(lambda r: r.co_design_time_share if r.joint_governance else 0.0),
         )
+
+    def co_design_progress(self, code: np.ndarray, since_start: np.ndarray) -> np.ndarray:
+        """Share of the co-design phase completed (1 when there is none or it is over)."""
+        weeks = self.co_design_weeks[code]
+        return np.where(weeks > 0, np.clip(since_start / np.maximum(weeks, 1), 0.0, 1.0), 1.0)
 
 
 def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cycle_weeks: int) -> np.ndarray:
@@ -178,11 +187,14 @@ def learning_step(model, step: int) -> None:
         boost = np.bincount(local[working], np.ones(working.sum()), n) + np.bincount(intl[working], np.ones(working.sum()), n) * 0.2
         orgs.net += lp.network_gain * np.minimum(boost, 5.0) * (1.0 - orgs.net)
 
-        # Time spent on capacity work is not spent on delivery.
+        # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
         trainees_per_org = np.bincount(emp, staff.trainee[idx], n)
-        orgs.time_off[local] += tau * trainees_per_org[local]
+        since = step - orgs.p_start[local]
+        co_design = rules.co_design_share[code] * (rules.co_design_progress(code, since) < 1.0)
+        orgs.time_off[local] += (tau + co_design) * trainees_per_org[local]
         trainer = tau * trainees_per_org[local] * lp.trainer_time_ratio + sec
-        orgs.time_off += np.bincount(intl, trainer, n)
+        # International counterparts co-design alongside the local participants.
+        orgs.time_off += np.bincount(intl, trainer + co_design * trainees_per_org[local], n)
         if two.any():
             orgs.time_off += tau_intl * trainees_per_org * orgs.is_intl
         np.minimum(orgs.time_off, hc, out=orgs.time_off)
