@@ -20,7 +20,7 @@ def test_surge_into_an_area_already_worked_in_keeps_other_areas():
 def test_surge_with_full_presence_swaps_one_area():
     m = CapacityModel(small_params(seed=1, world={"max_presence_areas": 6, "intl_presence_areas": 6}))
     o = int(np.flatnonzero(m.orgs.is_intl)[0])
-    row = m.orgs.presence[o]
+    row = m.orgs.presence[o].copy()
     assert (row >= 0).all(), "test needs a full presence row"
     new_area = int(np.setdiff1d(np.arange(m.areas.n), row)[0])
     mask = np.zeros(m.orgs.n, bool)
