@@ -10,15 +10,17 @@ cd "$(dirname "$0")"
 
 ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
 
+# Prefers Python 3.12 (the version the toolchain was checked on), then any newer one.
 find_python() {
   local c
-  for c in ${CAPSIM_PYTHON:-} python3.13 python3.12 python3 python; do
+  for c in ${CAPSIM_PYTHON:-} python3.12 python3 python3.13 python; do
     if command -v "$c" >/dev/null 2>&1 && ok "$c"; then command -v "$c"; return 0; fi
   done
   local roots=("${PYENV_ROOT:-$HOME/.pyenv}")
   command -v pyenv >/dev/null 2>&1 && roots+=("$(pyenv root)")
   for root in "${roots[@]}"; do
-    for c in $(ls -d "$root"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do
+    for c in $(ls -d "$root"/versions/3.12*/bin/python3 2>/dev/null | sort -rV) \
+             $(ls -d "$root"/versions/3.1[3-9]*/bin/python3 2>/dev/null | sort -V); do
       if ok "$c"; then echo "$c"; return 0; fi
     done
   done
