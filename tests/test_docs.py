@@ -281,3 +281,61 @@ def test_odd_has_every_protocol_element_and_the_caveat(odd_text):
         assert re.search(rf"^### 4\.\d+ {concept}$", odd_text, flags=re.M), f"design concept {concept} missing"
     assert "No empirical study compares capacity building" in odd_text, "the exploratory caveat is missing"
     assert "**exploratory**" in odd_text, "the exploratory caveat is missing"
+
+
+# ------------------------------------------------------------------ claims the ODD makes about the code
+
+
+def test_numbers_derived_from_defaults_match_the_registry(odd_text):
+    """Section 7 quotes a few numbers computed from default parameters; they must follow the defaults."""
+    import math
+
+    from sim.params import Params
+
+    p = Params()
+    lp, t, s, c = p.learning, p.turnover, p.staff, p.crisis
+    odd_text = " ".join(odd_text.split())  # line breaks and indentation do not matter
+    half = math.log(2) / lp.unpractised_decay
+    assert f"`ln 2 / {lp.unpractised_decay:g} = {half:.1f}`" in odd_text, "half-life of unpractised gains"
+    assert f"({half / (52 / 12):.1f} months" in odd_text, "half-life in months"
+    assert f"`transfer_rate = {lp.transfer_rate:.0%}`" in odd_text, "transfer rate"
+
+    def kept(u, weeks):
+        return lp.transfer_rate * (1 - lp.unpractised_decay * (1 - lp.practice_protection * u)) ** weeks
+
+    for u in (0.0, 0.5, 1.0):
+        text = f"{kept(u, 26):.0%} and {kept(u, 52):.0%}"
+        assert text in odd_text, f"retention with practice {u}: expected '{text}' in docs/ODD.md"
+    ratio = s.intl_national_pay_ratio
+    accept = 1 / (1 + math.exp(-t.pay_sensitivity * (math.log(ratio) - math.log(t.reservation_pay_ratio))))
+    assert (f"({accept:.2f} with the defaults: pay ratio {ratio:g}, midpoint {t.reservation_pay_ratio:g}, "
+            f"slope {t.pay_sensitivity:g})") in odd_text, "poaching acceptance at the defaults"
+    w = c.rapid_recovery_weeks
+    assert f"`exp(-1/{w:g}) = {math.exp(-1 / w):.3f}`" in odd_text, "weekly recovery factor"
+    assert f"half-life {w * math.log(2):.0f} weeks" in odd_text, "half-life of shock need"
+    f = p.funding
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    parts = max(1, f.multi_year_weeks // f.round_interval_weeks)
+    text = (f"a multi-year grant of {f.multi_year_weeks} weeks with rounds every {f.round_interval_weeks} weeks "
+            f"is split into {words[parts] if parts < len(words) else parts} grants")
+    assert text in odd_text, f"warm-start portfolio: expected '{text}'"
+
+
+def test_presence_review_order_does_not_change_results():
+    """Section 3 says the random order of presence reviews (Mesa's generator) has no effect."""
+    import pandas as pd
+
+    from conftest import small_params
+    from sim.model import CapacityModel
+
+    def run(reseed):
+        m = CapacityModel(small_params(seed=5, years=1.5, crisis={"rapid_onset_rate": 0.3}))
+        if reseed is not None:
+            m.random.seed(reseed)
+        for _ in range(m.n_steps):
+            m.step()
+        return m.recorder.steps_table()
+
+    a, b = run(None), run(12345)
+    assert a["n_intl_presence"].diff().abs().sum() > 0, "no presence changed: the test would not detect an effect"
+    pd.testing.assert_frame_equal(a, b, obj="steps with two different review orders")
