@@ -4,8 +4,9 @@ One frozen dataclass per config section (``world``, ``staff``, ``learning``, ``f
 ``turnover``, ``governance``, ``crisis``, ``regimes``) and the top-level :class:`Params`.
 Every field is declared with :func:`param`, which records its meaning, unit, allowed range
 and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter
-table in ``docs/ODD.md`` is generated from these declarations (``python -m sim.paramdoc``),
-so the documentation cannot drift from the code.
+table in ``docs/ODD.md`` is generated from these declarations
+(``python -m experiments.paramtable --write-odd docs/ODD.md``; ``tests/test_docs.py`` fails when
+it is out of date), so the documentation cannot drift from the code.
 
 :meth:`Params.from_dict` is the only way configuration enters the model: it refuses unknown
 keys (suggesting the closest known key), wrong types, NaN/infinity, values out of range and

@@ -1,0 +1,341 @@
+"""The model description cannot drift from the code.
+
+``docs/ODD.md`` holds blocks generated from the registries (parameters, outcomes, regime rules,
+config presets); these tests fail when a block differs from what the code generates now, when a
+registry entry is missing from the document, when the document names a file that does not exist,
+and when ``sim/__init__.py``'s architecture table and the files in ``sim/`` disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from experiments.cli import main as capsim
+from experiments.paramtable import (
+    BLOCKS,
+    GENERATOR,
+    DocsError,
+    generated_blocks,
+    read_block,
+    render_odd,
+    replace_block,
+    stale_blocks,
+    write_odd,
+)
+from sim.outcomes import OUTCOMES
+from sim.params import spec_rows
+from sim.rng import STREAM_NAMES
+
+ODD = ROOT / "docs" / "ODD.md"
+
+
+@pytest.fixture(scope="module")
+def odd_text() -> str:
+    return ODD.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def blocks() -> dict[str, str]:
+    return generated_blocks()
+
+
+def _first_column(block: str) -> list[str]:
+    """The backticked keys in the first column of a generated Markdown table."""
+    return re.findall(r"^\| `([^`]+)` \|", block, flags=re.M)
+
+
+# ------------------------------------------------------------------ generated blocks
+
+
+def test_generated_blocks_match_the_registries(odd_text, blocks):
+    stale = stale_blocks(odd_text, blocks)
+    assert not stale, f"docs/ODD.md blocks {stale} differ from the code; run `{GENERATOR}`"
+
+
+def test_parameter_table_has_one_complete_row_per_parameter(odd_text):
+    block = read_block(odd_text, "PARAMETERS")
+    keys = _first_column(block)
+    registry = [r["key"] for r in spec_rows()]
+    assert keys == registry, (
+        f"parameter table rows differ from the registry: missing {sorted(set(registry) - set(keys))}, "
+        f"extra {sorted(set(keys) - set(registry))}")
+    for line in block.splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+            assert len(cells) == 6, f"parameter row does not have 6 columns: {line}"
+            assert all(cells), f"parameter row has an empty cell: {line}"
+
+
+def _parse_default(cell: str):
+    if cell in ("true", "false"):
+        return cell == "true"
+    if cell == "null":
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
+
+
+def test_every_row_shows_the_registry_default_and_source(odd_text):
+    rows = {r["key"]: r for r in spec_rows()}
+    for line in read_block(odd_text, "PARAMETERS").splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        key = cells[0].strip("`")
+        want = rows[key]["default"]
+        got = _parse_default(cells[1])
+        if isinstance(want, bool) or want is None or isinstance(want, str):
+            assert got == want or (want == "null" and got is None), f"{key}: table default {cells[1]!r}, registry {want!r}"
+        else:
+            assert got == float(want), f"{key}: table default {cells[1]!r}, registry {want!r}"
+        assert cells[5] == rows[key]["source"], f"{key}: table source {cells[5]!r}, registry {rows[key]['source']!r}"
+
+
+def test_outcome_table_lists_every_outcome(odd_text):
+    keys = _first_column(read_block(odd_text, "OUTCOMES"))
+    assert sorted(keys) == sorted(OUTCOMES), (
+        f"outcome table differs from the registry: missing {sorted(set(OUTCOMES) - set(keys))}, "
+        f"extra {sorted(set(keys) - set(OUTCOMES))}")
+
+
+def test_regime_table_shows_each_rule_for_each_regime(odd_text):
+    block = read_block(odd_text, "REGIMES")
+    header = block.splitlines()[2]
+    assert header.startswith("| rule | baseline | building | strengthening | sharing |"), f"regime columns: {header}"
+    row = next(ln for ln in block.splitlines() if ln.startswith("| `two_way` |"))
+    assert row.split("|")[2:6] == [" false ", " false ", " false ", " true "], f"two_way row wrong: {row}"
+
+
+def test_presets_table_lists_every_config_option(odd_text):
+    block = read_block(odd_text, "PRESETS")
+    listed = set(_first_column(block))
+    for group in ("scenario", "regime", "funding", "turnover", "governance", "crisis"):
+        for path in (ROOT / "configs" / group).glob("*.yaml"):
+            assert f"{group}={path.stem}" in listed, f"configs/{group}/{path.name} missing from the presets table"
+
+
+# ------------------------------------------------------------------ the block machinery
+
+
+DOC = """# Title
+
+Hand-written text stays.
+
+<!-- BEGIN PARAMETERS -->
+old table
+<!-- END PARAMETERS -->
+
+More text.
+"""
+
+
+def test_replace_block_changes_only_the_block():
+    out = replace_block(DOC, "PARAMETERS", "| new |")
+    assert "old table" not in out, "block content was not replaced"
+    assert "| new |" in out, "new content missing"
+    assert out.startswith("# Title\n\nHand-written text stays.\n\n<!-- BEGIN PARAMETERS -->\n"), "text before changed"
+    assert out.endswith("<!-- END PARAMETERS -->\n\nMore text.\n"), "text after changed"
+    assert replace_block(out, "PARAMETERS", "| new |") == out, "replacing with the same content is not idempotent"
+    assert read_block(out, "PARAMETERS") == "| new |"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("no markers at all\n", "found 0"),
+    (DOC + "<!-- BEGIN PARAMETERS -->\n", "found 2"),
+    ("<!-- END PARAMETERS -->\nx\n<!-- BEGIN PARAMETERS -->\n", "comes before"),
+])
+def test_broken_markers_are_refused(text, problem):
+    with pytest.raises(DocsError, match=problem):
+        replace_block(text, "PARAMETERS", "x")
+
+
+def test_write_odd_updates_stale_blocks_in_place(tmp_path, blocks):
+    doc = tmp_path / "ODD.md"
+    text = "intro\n\n" + "".join(f"<!-- BEGIN {b} -->\nstale\n<!-- END {b} -->\n\n" for b in BLOCKS) + "outro\n"
+    doc.write_text(text)
+    assert stale_blocks(text, blocks) == list(BLOCKS), "stale blocks not detected"
+    assert write_odd(doc) == list(BLOCKS), "write_odd did not report the regenerated blocks"
+    new = doc.read_text()
+    assert new.startswith("intro\n") and new.endswith("outro\n"), "text outside the blocks changed"
+    assert stale_blocks(new, blocks) == [], "blocks still stale after writing"
+    assert write_odd(doc) == [], "a second write changed an up-to-date document"
+    assert render_odd(new, blocks) == new, "rendering an up-to-date document changed it"
+
+
+def test_check_command_fails_on_a_stale_document(tmp_path, capsys):
+    doc = tmp_path / "ODD.md"
+    doc.write_text("".join(f"<!-- BEGIN {b} -->\n<!-- END {b} -->\n" for b in BLOCKS))
+    with pytest.raises(SystemExit) as e:
+        capsim(["params", "--check-odd", str(doc)])
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 1, f"stale document should exit 1, got {e.value.code}"
+    assert len(err.splitlines()) == 1 and "out of date" in err and GENERATOR in err, f"unhelpful message: {err}"
+    assert capsim(["params", "--write-odd", str(doc)]) == 0
+    assert capsim(["params", "--check-odd", str(doc)]) == 0, "document still stale after --write-odd"
+
+
+def test_check_command_passes_on_the_project_document(capsys):
+    assert capsim(["params", "--check-odd", str(ODD)]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["params", "--write-odd"], "--write-odd needs a path"),
+    (["params", "--check-odd", "no/such/ODD.md"], "no such file"),
+    (["params", "--markdwn"], "did you mean --markdown"),
+    (["params", "fundng_rules"], "no parameter key contains"),
+    (["params", "--write-odd", "docs/ODD.md", "funding"], "takes only a path"),
+])
+def test_bad_params_input_one_line_exit_2(argv, expected, capsys):
+    with pytest.raises(SystemExit) as e:
+        capsim(argv)
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2, f"{argv}: exit code {e.value.code}, expected 2"
+    assert len(err.splitlines()) == 1 and expected in err, f"{argv}: message {err!r} lacks {expected!r}"
+
+
+def test_broken_markers_exit_1_with_one_line(tmp_path, capsys):
+    doc = tmp_path / "ODD.md"
+    doc.write_text("no markers\n")
+    with pytest.raises(SystemExit) as e:
+        capsim(["params", "--write-odd", str(doc)])
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 1 and len(err.splitlines()) == 1 and "BEGIN PARAMETERS" in err, err
+    assert doc.read_text() == "no markers\n", "a document with broken markers was modified"
+
+
+def test_markdown_flag_prints_filtered_rows(capsys):
+    assert capsim(["params", "--markdown", "multi_year"]) == 0
+    out = capsys.readouterr().out
+    keys = re.findall(r"^\| `([^`]+)` \|", out, flags=re.M)
+    assert keys == ["funding.multi_year_share", "funding.multi_year_weeks"], f"filtered table rows: {keys}"
+
+
+def test_module_entry_point_checks_the_document():
+    proc = subprocess.run([sys.executable, "-m", "experiments.paramtable", "--check-odd", str(ODD)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, f"python -m experiments.paramtable failed: {proc.stderr}"
+
+
+# ------------------------------------------------------------------ prose against code
+
+
+def test_architecture_table_matches_the_files_in_sim():
+    import sim
+
+    listed = re.findall(r"^``(\w+\.py)``", sim.__doc__, flags=re.M)
+    assert listed, "no files found in sim/__init__.py's architecture table"
+    on_disk = sorted(p.name for p in (ROOT / "sim").glob("*.py") if p.name != "__init__.py")
+    missing_files = [f for f in listed if not (ROOT / "sim" / f).is_file()]
+    unlisted = [f for f in on_disk if f not in listed]
+    assert not missing_files, f"sim/__init__.py lists files that do not exist: {missing_files}"
+    assert not unlisted, f"files in sim/ missing from sim/__init__.py's architecture table: {unlisted}"
+    assert len(listed) == len(set(listed)), "sim/__init__.py lists a file twice"
+
+
+def test_every_file_named_in_the_odd_exists(odd_text):
+    paths = set(re.findall(r"\b((?:sim|experiments|analysis|tests|configs|docs)/[\w/]+\.(?:py|yaml|md))", odd_text))
+    assert len(paths) > 15, f"too few file references found ({len(paths)}); is the pattern broken?"
+    missing = sorted(p for p in paths if not (ROOT / p).is_file())
+    assert not missing, f"docs/ODD.md names files that do not exist: {missing}"
+
+
+def test_every_sim_module_has_a_submodel_or_entity_section(odd_text):
+    import sim
+
+    for f in re.findall(r"^``(\w+\.py)``", sim.__doc__, flags=re.M):
+        assert f"`sim/{f}`" in odd_text, f"docs/ODD.md never names sim/{f}"
+
+
+def test_every_random_stream_is_documented(odd_text):
+    section = odd_text.split("### 4.9 Stochasticity", 1)[1].split("### 4.10", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
+    assert sorted(documented) == sorted(STREAM_NAMES), (
+        f"stochasticity table {sorted(documented)} differs from sim/rng.py STREAM_NAMES {sorted(STREAM_NAMES)}")
+
+
+def test_phases_are_documented_in_model_order(odd_text):
+    from sim import model
+
+    phases = re.findall(r"^\d\. \*\*([^*]+)\*\*", model.__doc__, flags=re.M)
+    assert len(phases) == 8, f"expected 8 phases in sim/model.py's docstring, found {phases}"
+    section = odd_text.split("## 3. Process overview and scheduling", 1)[1].split("## 4.", 1)[0]
+    documented = re.findall(r"^\| \d \| \*\*([^*]+)\*\* \|", section, flags=re.M)
+    assert documented == phases, f"ODD section 3 phases {documented} differ from CapacityModel's {phases}"
+
+
+def test_odd_has_every_protocol_element_and_the_caveat(odd_text):
+    for heading in ("## 1. Purpose and patterns", "## 2. Entities, state variables and scales",
+                    "## 3. Process overview and scheduling", "## 4. Design concepts", "## 5. Initialisation",
+                    "## 6. Input data", "## 7. Submodels"):
+        assert heading in odd_text, f"docs/ODD.md lacks the section {heading!r}"
+    for concept in ("Basic principles", "Emergence", "Adaptation", "Objectives", "Learning", "Prediction",
+                    "Sensing", "Interaction", "Stochasticity", "Collectives", "Observation"):
+        assert re.search(rf"^### 4\.\d+ {concept}$", odd_text, flags=re.M), f"design concept {concept} missing"
+    assert "No empirical study compares capacity building" in odd_text, "the exploratory caveat is missing"
+    assert "**exploratory**" in odd_text, "the exploratory caveat is missing"
+
+
+# ------------------------------------------------------------------ claims the ODD makes about the code
+
+
+def test_numbers_derived_from_defaults_match_the_registry(odd_text):
+    """Section 7 quotes a few numbers computed from default parameters; they must follow the defaults."""
+    import math
+
+    from sim.params import Params
+
+    p = Params()
+    lp, t, s, c = p.learning, p.turnover, p.staff, p.crisis
+    odd_text = " ".join(odd_text.split())  # line breaks and indentation do not matter
+    half = math.log(2) / lp.unpractised_decay
+    assert f"`ln 2 / {lp.unpractised_decay:g} = {half:.1f}`" in odd_text, "half-life of unpractised gains"
+    assert f"({half / (52 / 12):.1f} months" in odd_text, "half-life in months"
+    assert f"`transfer_rate = {lp.transfer_rate:.0%}`" in odd_text, "transfer rate"
+
+    def kept(u, weeks):
+        return lp.transfer_rate * (1 - lp.unpractised_decay * (1 - lp.practice_protection * u)) ** weeks
+
+    for u in (0.0, 0.5, 1.0):
+        text = f"{kept(u, 26):.0%} and {kept(u, 52):.0%}"
+        assert text in odd_text, f"retention with practice {u}: expected '{text}' in docs/ODD.md"
+    ratio = s.intl_national_pay_ratio
+    accept = 1 / (1 + math.exp(-t.pay_sensitivity * (math.log(ratio) - math.log(t.reservation_pay_ratio))))
+    assert (f"({accept:.2f} with the defaults: pay ratio {ratio:g}, midpoint {t.reservation_pay_ratio:g}, "
+            f"slope {t.pay_sensitivity:g})") in odd_text, "poaching acceptance at the defaults"
+    w = c.rapid_recovery_weeks
+    assert f"`exp(-1/{w:g}) = {math.exp(-1 / w):.3f}`" in odd_text, "weekly recovery factor"
+    assert f"half-life {w * math.log(2):.0f} weeks" in odd_text, "half-life of shock need"
+    f = p.funding
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    parts = max(1, f.multi_year_weeks // f.round_interval_weeks)
+    text = (f"a multi-year grant of {f.multi_year_weeks} weeks with rounds every {f.round_interval_weeks} weeks "
+            f"is split into {words[parts] if parts < len(words) else parts} grants")
+    assert text in odd_text, f"warm-start portfolio: expected '{text}'"
+
+
+def test_presence_review_order_does_not_change_results():
+    """Section 3 says the random order of presence reviews (Mesa's generator) has no effect."""
+    import pandas as pd
+
+    from conftest import small_params
+    from sim.model import CapacityModel
+
+    def run(reseed):
+        m = CapacityModel(small_params(seed=5, years=1.5, crisis={"rapid_onset_rate": 0.3}))
+        if reseed is not None:
+            m.random.seed(reseed)
+        for _ in range(m.n_steps):
+            m.step()
+        return m.recorder.steps_table()
+
+    a, b = run(None), run(12345)
+    assert a["n_intl_presence"].diff().abs().sum() > 0, "no presence changed: the test would not detect an effect"
+    pd.testing.assert_frame_equal(a, b, obj="steps with two different review orders")
