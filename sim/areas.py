@@ -44,7 +44,8 @@ class Areas:
         self.chronic_severity = c.chronic_severity
         self.shock_severity = c.shock_severity
         self.recovery = float(np.exp(-1.0 / c.rapid_recovery_weeks))
-        self.neighbours = self._neighbours(k=min(4, n - 1))
+        # At least four neighbours, more when local organisations start in more areas.
+        self.neighbours = self._neighbours(k=min(max(4, w.local_presence_areas - 1), n - 1))
         self.update_need()
 
     def _neighbours(self, k: int) -> np.ndarray:

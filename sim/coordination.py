@@ -37,7 +37,8 @@ class Coordination:
         m = self.m
         local = m.orgs.is_local & m.orgs.active
         net = float(m.orgs.net[local].mean()) if local.any() else 0.0
-        return m.p.governance.local_coordination_seats * (0.5 + 0.5 * net)
+        g = m.p.governance
+        return g.local_coordination_seats * (1.0 - g.local_voice_network_weight + g.local_voice_network_weight * net)
 
     def visibility(self) -> np.ndarray:
         """Per area, how much of its unmet need the coordination system sees (0..1)."""
@@ -86,7 +87,7 @@ class Coordination:
     def risk_tolerance(self) -> np.ndarray:
         m = self.m
         tol = m.orgs.risk_tolerance
-        return tol + m.p.funding.risk_sharing * (1.0 - tol) * 0.5
+        return tol + m.p.funding.risk_sharing * (1.0 - tol) * m.p.governance.risk_sharing_tolerance_effect
 
     def responders(self, area: int) -> np.ndarray:
         """Organisations in or next to an area that can respond to a shock there."""
@@ -144,7 +145,7 @@ class Coordination:
         row = orgs.presence[o]
         mine = row[row >= 0]
         reserve = m.p.governance.expansion_reserve_weeks * payroll
-        if orgs.cash[o] < 2.0 * payroll and len(mine) > 1:
+        if orgs.cash[o] < m.p.governance.retreat_reserve_weeks * payroll and len(mine) > 1:
             self._drop_least_needed(o)
             return
         if orgs.cash[o] < reserve or len(mine) >= len(row):
@@ -161,5 +162,5 @@ class Coordination:
         best = cand[np.argmax(score[cand])]
         if score[best] <= 0:
             return
-        delay = 2 if orgs.is_local[o] else m.p.crisis.intl_surge_delay_weeks
+        delay = m.p.governance.local_expansion_delay_weeks if orgs.is_local[o] else m.p.crisis.intl_surge_delay_weeks
         orgs.add_presence(o, best, step + delay)

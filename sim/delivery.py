@@ -4,7 +4,7 @@ Each organisation pays its staff, then sends its deployable staff (headcount min
 spent on capacity work) to its operational areas (allocation from ``sim/coordination.py``).
 People covered per staff-week = ``staff.productivity`` x effectiveness, where
 
-    effectiveness = technical skill x (0.5 + 0.5 x institutional capacity)
+    effectiveness = technical skill x (1 - w + w x institutional capacity)      (w = staff.institutional_weight)
                     x (1 - access difficulty x (1 - effective contextual capacity))
 
 so an organisation without local knowledge, language or acceptance loses most of its reach

@@ -4,9 +4,12 @@ At each round (every ``funding.round_interval_weeks``) a donor tops up three win
 grants to their target weekly rates:
 
 1. the **sharing earmark** (multi-year, flexible): only to international organisations,
-   which then run their partnerships by the capacity-sharing rules while they hold it;
+   which then run as many of their partnerships by the capacity-sharing rules as the
+   earmark pays for (``sim/partnerships.py`` ``apply_sharing_earmark``);
 2. **multi-year grants** (``multi_year_share`` of the rest);
-3. **project grants** (the remainder, ``short_grant_weeks`` long).
+3. **project grants** (the remainder, ``short_grant_weeks`` long), net of project grants
+   still running; grants shorter than the round interval are paid at a higher weekly rate
+   over their shorter life (bursts with gaps), so that a year's payments match the budget.
 
 Within windows 2 and 3 the direct share goes to local actors that pass the donor's due
 diligence (institutional capacity at or above ``due_diligence_threshold``); what finds no
@@ -38,13 +41,17 @@ class Donor(mesa.Agent):
 
     # ------------------------------------------------------------------ helpers
     def _recipient_weights(self, mask: np.ndarray) -> np.ndarray:
-        """Funding follows organisations' size and the need they are seen to serve."""
+        """Funding follows organisations' size and the share of perceived need where they work.
+
+        An organisation working nowhere keeps a small weight (a tenth of an average share).
+        """
         m = self.model
         need = m.coordination.perceived_need_of_orgs()
-        return (m.staff.headcount + 1.0) * (need + 1.0) * mask
+        floor = 0.1 / max(1, int(mask.sum()))
+        return (m.staff.headcount + 1.0) * (need + floor) * mask
 
     def _grant(self, amount_weekly: float, weeks: int, mask: np.ndarray, *, flexible: float,
-               multi_year: bool, earmark: bool, stagger: bool = False) -> float:
+               multi_year: bool, earmark: bool, stagger: bool = False, emergency: bool = False) -> float:
         """Split ``amount_weekly`` over masked organisations in proportion to their weights."""
         if amount_weekly <= 0:
             return 0.0
@@ -60,9 +67,10 @@ class Donor(mesa.Agent):
             interval = m.p.funding.round_interval_weeks
             parts = max(1, weeks // interval)
             for k in range(parts):
-                m.grants.add(self.index, rec, weekly / parts, t, t + (k + 1) * interval, flexible, multi_year, earmark)
+                m.grants.add(self.index, rec, weekly / parts, t, t + (k + 1) * interval, flexible, multi_year,
+                             earmark, emergency)
         else:
-            m.grants.add(self.index, rec, weekly, t, t + weeks, flexible, multi_year, earmark)
+            m.grants.add(self.index, rec, weekly, t, t + weeks, flexible, multi_year, earmark, emergency)
         return 0.0
 
     # ------------------------------------------------------------------ behaviour
@@ -73,12 +81,17 @@ class Donor(mesa.Agent):
         g = m.grants
         eligible_local = orgs.is_local & orgs.active & (orgs.inst >= f.due_diligence_threshold)
         intermediaries = orgs.is_intl & orgs.active
+        project = ~g.multi_year & ~g.earmark & ~g.emergency
+        # Project grants are topped up to their target rate, net of project grants still
+        # running; grants shorter than the round interval are paid at a higher rate over their
+        # shorter life, so a round spends its budget in bursts with gaps in between.
+        burst = max(1.0, f.round_interval_weeks / f.short_grant_weeks)
         if m.exited:
-            budget = self.weekly_budget * f.post_exit_direct_share
-            left = budget * (1 - f.emergency_share)
-            left = self._grant(left, f.short_grant_weeks, eligible_local, flexible=f.flexible_share,
+            budget = self.weekly_budget * f.post_exit_direct_share * (1 - f.emergency_share)
+            amount = max(0.0, budget - g.active_rate(t, self.index, project)) * burst
+            left = self._grant(amount, f.short_grant_weeks, eligible_local, flexible=f.flexible_share,
                                multi_year=False, earmark=False)
-            self.undisbursed += left * f.round_interval_weeks
+            self.undisbursed += left * min(f.short_grant_weeks, f.round_interval_weeks)
             return
         budget = self.weekly_budget
         earmark_rate = budget * f.sharing_earmark
@@ -94,7 +107,8 @@ class Donor(mesa.Agent):
         my_target = regular * f.multi_year_share
         new_my = my_target - g.active_rate(t, self.index, g.multi_year & ~g.earmark)
         # 3. project grants.
-        short = regular - my_target
+        project = ~g.multi_year & ~g.earmark & ~g.emergency  # the book has grown: recompute
+        short = (regular - my_target - g.active_rate(t, self.index, project)) * burst
         for amount, weeks, my in ((new_my, f.multi_year_weeks, True), (short, f.short_grant_weeks, False)):
             if amount <= 0:
                 continue
@@ -110,9 +124,9 @@ class Donor(mesa.Agent):
         self.emergency_pot += self.weekly_budget * f.emergency_share * share
 
     def release_emergency(self, area: int) -> None:
-        """After a rapid-onset shock: half the reserve, over one project period, to responders."""
+        """After a rapid-onset shock: a share of the reserve, over one project period, to responders."""
         m, f = self.model, self.model.p.funding
-        amount = 0.5 * self.emergency_pot
+        amount = f.emergency_release_share * self.emergency_pot
         if amount <= 0:
             return
         responders = m.coordination.responders(area)
@@ -121,8 +135,9 @@ class Donor(mesa.Agent):
         weeks = f.short_grant_weeks
         weekly = amount / weeks
         direct = weekly * (f.direct_local_share if intl.any() else 1.0)
-        rest = self._grant(direct, weeks, local, flexible=f.flexible_share, multi_year=False, earmark=False)
+        rest = self._grant(direct, weeks, local, flexible=f.flexible_share, multi_year=False, earmark=False,
+                           emergency=True)
         left = self._grant(weekly - direct + rest, weeks, intl, flexible=f.flexible_share, multi_year=False,
-                           earmark=False)
+                           earmark=False, emergency=True)
         self.emergency_pot -= amount - left * weeks
         m.coordination.surge(area, intl)

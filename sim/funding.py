@@ -61,19 +61,19 @@ class GrantBook:
     """All grants of a run as parallel arrays; expired rows are pruned at funding rounds."""
 
     COLS = (("donor", np.int64), ("recipient", np.int64), ("weekly", float), ("start", np.int64),
-            ("end", np.int64), ("flexible", float), ("multi_year", bool), ("earmark", bool))
+            ("end", np.int64), ("flexible", float), ("multi_year", bool), ("earmark", bool), ("emergency", bool))
 
     def __init__(self):
         for name, dtype in self.COLS:
             setattr(self, name, np.zeros(0, dtype))
 
-    def add(self, donor, recipient, weekly, start, end, flexible, multi_year, earmark) -> None:
+    def add(self, donor, recipient, weekly, start, end, flexible, multi_year, earmark, emergency=False) -> None:
         recipient = np.atleast_1d(np.asarray(recipient, np.int64))
         k = len(recipient)
         if k == 0:
             return
         new = dict(donor=donor, recipient=recipient, weekly=weekly, start=start, end=end,
-                   flexible=flexible, multi_year=multi_year, earmark=earmark)
+                   flexible=flexible, multi_year=multi_year, earmark=earmark, emergency=emergency)
         for name, dtype in self.COLS:
             col = np.broadcast_to(np.asarray(new[name], dtype), (k,))
             setattr(self, name, np.concatenate([getattr(self, name), col]))
@@ -111,14 +111,17 @@ class WeeklyFlows:
 
 
 def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledger: Ledger,
-             pass_share: np.ndarray, joint_gov: np.ndarray, headcount: np.ndarray) -> WeeklyFlows:
+             pass_share: np.ndarray, joint_gov: np.ndarray, jointly_governed: np.ndarray,
+             headcount: np.ndarray) -> WeeklyFlows:
     """Pay this week's grant tranches and domestic income, and pass funds through intermediaries.
 
     Args:
         pass_share: per organisation, the share of its grant income an intermediary sub-grants
             to its local partners this week (0 for local organisations).
         joint_gov: per local organisation, the local partner's decision weight in its
-            partnership (0 if none, 0.5 with joint governance, plus board seats).
+            partnership (0 if none; joint governance and board seats add to it).
+        jointly_governed: per local organisation, whether its partnership's rules include joint
+            governance (then the grant's flexibility passes down with the sub-grant).
         headcount: staff per organisation (weights for splitting sub-grants among partners).
     """
     f, g = params.funding, params.governance
@@ -131,8 +134,9 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
     flex = np.bincount(rec, tranche * grants.flexible[act], n).astype(float)
     remaining = tranche * (grants.end[act] - step - 1)
     orgs.committed = np.bincount(rec, remaining, n).astype(float)
-    orgs.multi_year_funded = np.bincount(rec, grants.multi_year[act], n) > 0
-    orgs.adopts_sharing = (np.bincount(rec, grants.earmark[act], n) > 0) & orgs.is_intl
+    safe = np.where(received > 0, received, 1.0)
+    orgs.multi_year_income_share = np.bincount(rec, tranche * grants.multi_year[act], n) / safe
+    orgs.earmark_income_share = np.bincount(rec, tranche * grants.earmark[act], n) / safe * orgs.is_intl
     donor_total = float(tranche.sum())
     direct_local = float(received[orgs.is_local].sum())
 
@@ -156,7 +160,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
         overhead_part = passed_overhead[parent] * share
         income_local_sub[partnered] = programme + overhead_part
         flex_share_parent = np.divide(flex[parent], received[parent], out=np.zeros(len(parent)), where=received[parent] > 0)
-        flex_sub[partnered] = programme * flex_share_parent * (joint_gov[partnered] > 0) + overhead_part
+        flex_sub[partnered] = programme * flex_share_parent * jointly_governed[partnered] + overhead_part
         compliance[partnered] = programme * f.compliance_cost * (1 - f.risk_sharing)
         committed_parent = orgs.committed[parent] * pass_share[parent] * (1 - r) * share
         orgs.committed[partnered] += committed_parent

@@ -44,8 +44,6 @@ from .turnover import exit_international, set_pay, staff_moves
 
 __all__ = ["CapacityModel"]
 
-INITIAL_RESERVE_WEEKS = 8.0  # cash reserve of every organisation at the start, in weeks of payroll (assumption)
-
 
 class CapacityModel(mesa.Model):
     """Local, national and international actors building, strengthening or sharing capacity."""
@@ -78,7 +76,8 @@ class CapacityModel(mesa.Model):
 
         set_pay(self)
         self.shortfall = np.zeros(self.orgs.n)
-        self.orgs.cash[:] = INITIAL_RESERVE_WEEKS * self.payroll
+        self.exit_leavers = np.zeros(self.orgs.n)
+        self.orgs.cash[:] = params.staff.initial_reserve_weeks * self.payroll
         self.ledger.initial_cash = float(self.orgs.cash.sum())
         for d in self.donors:
             d.funding_round(first=True)
@@ -103,7 +102,8 @@ class CapacityModel(mesa.Model):
     # ------------------------------------------------------------------ derived views
     def effectiveness_base(self) -> np.ndarray:
         """Technical skill x institutional systems factor, per organisation."""
-        return self.staff.tech_mean * (0.5 + 0.5 * self.orgs.inst)
+        w = self.p.staff.institutional_weight
+        return self.staff.tech_mean * (1.0 - w + w * self.orgs.inst)
 
     def effective_context(self) -> np.ndarray:
         """Contextual capacity per organisation, after language barriers for internationals."""
@@ -141,13 +141,15 @@ class CapacityModel(mesa.Model):
         for i in new_shocks:
             for d in self.donors:
                 d.release_emergency(int(self.shocks.area[i]))
+        has = self.orgs.partner != NO_PARTNER
+        jointly_governed = has & self.rules.joint_governance[self.orgs.p_code]
         self.flows = disburse(self.p, t, self.grants, self.orgs, self.ledger, pass_through_shares(self),
-                              local_decision_weight(self), self.staff.headcount)
+                              local_decision_weight(self), jointly_governed, self.staff.headcount)
         income = self.flows.income
         if t == 0:
             self.orgs.income_ema[:] = income
         else:
-            self.orgs.income_ema += (income - self.orgs.income_ema) / 13.0
+            self.orgs.income_ema += (income - self.orgs.income_ema) / self.p.staff.income_memory_weeks
         set_pay(self)
 
     def learning_phase(self, t: int) -> None:
@@ -193,7 +195,7 @@ class CapacityModel(mesa.Model):
             "unmet_need": d.unmet_need,
             "need_total": d.need_total,
             "people_covered": d.people_covered,
-            "coverage_gini": gini(d.area_coverage, areas.weighted_need_by_area),
+            "coverage_gini": gini(d.area_coverage, areas.need_by_area),
             "hard_to_reach_coverage": d.hard_to_reach_coverage,
             "local_capacity": sum(dims) / 4.0,
             "local_capacity_technical": float(dims[0]),
@@ -224,4 +226,4 @@ class CapacityModel(mesa.Model):
             "n_sharing_partnerships": float((has & (orgs.p_code == REGIME_CODE["sharing"])).sum()),
             "n_intl_presence": float(((orgs.presence >= 0) & (orgs.is_intl & orgs.active)[:, None]).sum()),
         }
-        self.recorder.record(t, values, d.area_coverage, areas.weighted_need_by_area)
+        self.recorder.record(t, values, d.area_coverage, areas.need_by_area)

@@ -106,14 +106,15 @@ class OrgTable:
         self.income_ema = np.zeros(n)  # weekly income, exponential moving average
         self.committed = np.zeros(n)  # future grant tranches already promised (USD)
         self.flex_income = np.zeros(n)  # flexible income received this week
-        self.multi_year_funded = np.zeros(n, bool)
+        self.multi_year_income_share = np.zeros(n)  # share of this week's grant income from multi-year grants
+        self.earmark_income_share = np.zeros(n)  # share of this week's grant income earmarked for sharing
 
         # Partnerships, one row per local organisation (an international organisation has many).
         self.partner = np.full(n, NO_PARTNER, np.int64)
         self.p_code = np.zeros(n, np.int64)  # regime code of the partnership's rules
         self.p_start = np.zeros(n, np.int64)
         self.p_end = np.zeros(n, np.int64)
-        self.adopts_sharing = np.zeros(n, bool)  # international org holding earmarked sharing funds
+        self.p_earmarked = np.zeros(n, bool)  # partnership run by sharing rules because of earmarked funds
 
         # Weekly work state, written by mechanisms.
         self.time_off = np.zeros(n)  # staff-weeks spent on capacity work this week

@@ -138,8 +138,8 @@ class StaffParams:
         0.8, "mean contextual skill (language, local knowledge, access) of national staff", "0..1", 0.0, 1.0
     )
     intl_national_technical_skill: float = param(
-        0.55, "mean technical skill of national staff at international organisations at the start",
-        "0..1", 0.0, 1.0, "assumption; earlier training by international employers",
+        0.55, "mean technical skill of national staff newly hired (and at the start) by international "
+        "organisations", "0..1", 0.0, 1.0, "assumption; selective recruitment and in-house training",
     )
     expat_technical_skill: float = param(0.7, "mean technical skill of expatriate staff", "0..1", 0.0, 1.0)
     expat_contextual_skill: float = param(0.15, "mean contextual skill of expatriate staff", "0..1", 0.0, 1.0)
@@ -156,6 +156,24 @@ class StaffParams:
     max_hiring_rate: float = param(0.05, "most new hires in a week, as a share of headcount", "share/week", 0.0, 1.0)
     pool_exit_rate: float = param(
         0.02, "weekly rate at which laid-off people leave the humanitarian labour market", "1/week", 0.0, 1.0
+    )
+    institutional_weight: float = param(
+        0.5, "weight of institutional capacity in effectiveness: tech x (1 - w + w x institutional)", "share", 0.0, 1.0
+    )
+    initial_reserve_weeks: float = param(8.0, "cash reserve of every organisation at the start", "weeks of payroll",
+                                         0.0, 520.0)
+    income_memory_weeks: float = param(
+        13.0, "time constant of the moving average of income that organisations plan with", "weeks", 1.0, 520.0
+    )
+    reserve_spend_weeks: float = param(
+        26.0, "weeks over which an organisation plans to spend its reserves on staff", "weeks", 1.0, 520.0
+    )
+    hiring_reserve_weeks: float = param(4.0, "cash an organisation needs before it hires", "weeks of payroll", 0.0, 520.0)
+    overstaffing_tolerance: float = param(
+        1.25, "headcount, relative to what income supports, above which layoffs start", "ratio", 1.0, 10.0
+    )
+    overstaffing_layoff_rate: float = param(
+        0.1, "share of the excess headcount laid off per week", "1/week", 0.0, 1.0
     )
 
 
@@ -209,6 +227,17 @@ class LearningParams:
     )
     trainer_time_ratio: float = param(
         0.1, "international staff time spent per unit of local trainee time", "ratio", 0.0, 2.0
+    )
+    reselect_weeks: int = param(26, "weeks between re-selections of partnership participants", "weeks", 1, 520)
+    secondment_span: float = param(
+        10.0, "local staff one seconded person accompanies full-time", "staff per secondee", 0.0, 1000.0
+    )
+    intl_network_share: float = param(
+        0.2, "network gain of an international partner per partnership, relative to the local partner's", "ratio",
+        0.0, 1.0,
+    )
+    network_boost_cap: float = param(
+        5.0, "most partnerships whose network gains add up in one organisation", "partnerships", 0.0, 1000.0
     )
 
 
@@ -264,6 +293,9 @@ class FundingParams:
     emergency_share: float = param(
         0.1, "share of donor budget held back and released after rapid-onset shocks", "share", 0.0, 1.0
     )
+    emergency_release_share: float = param(
+        0.5, "share of a donor's emergency reserve released per rapid-onset shock", "share", 0.0, 1.0
+    )
     domestic_budget: float = param(
         4e6, "domestic public funding of national authorities per year", "USD/year", 0.0, 1e12
     )
@@ -316,6 +348,10 @@ class TurnoverParams:
     retention_effect: float = param(
         1.0, "reduction of the quit rate per unit of salary top-up", "share per share", 0.0, 10.0
     )
+    poaching_skill_exponent: float = param(
+        2.0, "how strongly recruiters approach the most skilled: weight = technical skill ^ exponent", "-",
+        0.0, 20.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -357,6 +393,26 @@ class GovernanceParams:
     expansion_interval_weeks: int = param(13, "weeks between organisations' presence reviews", "weeks", 1, 520)
     expansion_reserve_weeks: float = param(
         8.0, "cash reserve, in weeks of payroll, an organisation needs before it opens a new area", "weeks", 0.0, 520.0
+    )
+    retreat_reserve_weeks: float = param(
+        2.0, "cash reserve, in weeks of payroll, below which an organisation leaves an area", "weeks", 0.0, 520.0
+    )
+    local_expansion_delay_weeks: int = param(
+        2, "weeks before a local organisation is operational in a neighbouring area it opens", "weeks", 0, 104
+    )
+    joint_decision_weight: float = param(
+        0.5, "local partner's weight in decisions of a jointly governed partnership", "share", 0.0, 1.0
+    )
+    board_seat_weight: float = param(
+        0.5, "local partner's decision weight per unit share of reserved board seats", "share per share", 0.0, 1.0
+    )
+    risk_sharing_tolerance_effect: float = param(
+        0.5, "share of the gap between an organisation's risk tolerance and 1 closed by full risk sharing",
+        "share", 0.0, 1.0,
+    )
+    local_voice_network_weight: float = param(
+        0.5, "weight of local network capacity in local voice in coordination: seats x (1 - w + w x network)",
+        "share", 0.0, 1.0,
     )
 
 

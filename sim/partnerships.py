@@ -3,7 +3,8 @@
 A local organisation has at most one international partner at a time (one row each in
 ``OrgTable.partner``); an international organisation keeps up to ``partners_per_intl``.
 Partnerships run by the rules of a regime (``OrgTable.p_code``): the model's default regime,
-or the sharing rules while the international partner holds funds earmarked for sharing.
+or the sharing rules for as many of an international organisation's partnerships as its
+funds earmarked for sharing pay for (``apply_sharing_earmark``).
 A partnership ends after the rule set's ``partnership_weeks`` (project-bound building ends
 with its project; open-ended sharing does not) and partners are matched again.
 
@@ -19,9 +20,8 @@ import numpy as np
 from .organisations import NO_PARTNER
 from .regimes import REGIME_CODE
 
-__all__ = ["end_partnerships", "match_partners", "select_participants", "pass_through_shares", "local_decision_weight"]
+__all__ = ["end_partnerships", "match_partners", "apply_sharing_earmark", "earmark_targets", "select_participants", "pass_through_shares", "local_decision_weight"]
 
-RESELECT_WEEKS = 26  # participants of all partnerships are re-selected twice a year (assumption)
 
 
 def end_partnerships(model, step: int) -> bool:
@@ -39,17 +39,55 @@ def match_partners(model, step: int) -> None:
     """Each international organisation (a Mesa agent) fills its free partner slots."""
     for agent in model.intl_agents:
         agent.choose_partners(step)
-    # An international partner holding the sharing earmark runs all its partnerships by sharing rules.
+    apply_sharing_earmark(model, step)
+
+
+def earmark_targets(model) -> np.ndarray:
+    """Per international organisation, how many of its partnerships its sharing earmark pays for.
+
+    The earmark's share of the organisation's partnership budget (earmarked money, plus the
+    pass-through share of the rest) times its number of partnerships, rounded.
+    """
     orgs = model.orgs
+    e = orgs.earmark_income_share
+    ps = model.p.funding.pass_through_share
+    denom = e + ps * (1.0 - e)
+    frac = np.divide(e, denom, out=np.zeros(orgs.n), where=denom > 0)
+    count = np.bincount(orgs.partner[orgs.partner != NO_PARTNER], minlength=orgs.n)
+    return np.round(frac * count).astype(np.int64) * orgs.is_intl
+
+
+def apply_sharing_earmark(model, step: int) -> None:
+    """Run as many partnerships by the sharing rules as earmarked funds pay for, and no more.
+
+    Partnerships switched by the earmark start afresh under the sharing rules; when the earmark
+    shrinks or lapses, the extra ones return to the default regime's rules.
+    """
+    orgs, rules = model.orgs, model.rules
+    sharing = REGIME_CODE["sharing"]
+    if model.default_code == sharing:
+        return
+    target = earmark_targets(model)
     has = orgs.partner != NO_PARTNER
-    adopt = has & orgs.adopts_sharing[np.maximum(orgs.partner, 0)]
-    switch = adopt & (orgs.p_code != REGIME_CODE["sharing"])
-    if switch.any():
-        orgs.p_code[switch] = REGIME_CODE["sharing"]
+    current = np.bincount(orgs.partner[has & orgs.p_earmarked], minlength=orgs.n)
+    changed = np.zeros(orgs.n, bool)
+    for i in np.flatnonzero((target != current) & orgs.is_intl):
+        mine = np.flatnonzero(orgs.partner == i)
+        marked = mine[orgs.p_earmarked[mine]]
+        if len(marked) < target[i]:
+            switch = mine[~orgs.p_earmarked[mine]][: target[i] - len(marked)]
+            code = sharing
+            orgs.p_earmarked[switch] = True
+        else:
+            switch = marked[: len(marked) - target[i]]
+            code = model.default_code
+            orgs.p_earmarked[switch] = False
+        orgs.p_code[switch] = code
         orgs.p_start[switch] = step
-        orgs.p_end[switch] = np.minimum(step + model.rules.partnership_weeks[REGIME_CODE["sharing"]],
-                                        np.iinfo(np.int64).max // 2)
-    select_participants(model, step, force=switch)
+        orgs.p_end[switch] = np.minimum(step + rules.partnership_weeks[code], np.iinfo(np.int64).max // 2)
+        changed[switch] = True
+    if changed.any():
+        select_participants(model, step, force=changed)
 
 
 def choose_partners_for(model, intl: int, step: int, rng) -> None:
@@ -73,8 +111,9 @@ def choose_partners_for(model, intl: int, step: int, rng) -> None:
     if len(cand) == 0:
         return
     chosen = rng.choice(cand, min(free, len(cand)), replace=False)
-    code = REGIME_CODE["sharing"] if orgs.adopts_sharing[intl] else model.default_code
+    code = model.default_code
     orgs.partner[chosen] = intl
+    orgs.p_earmarked[chosen] = False
     orgs.p_code[chosen] = code
     orgs.p_start[chosen] = step
     orgs.p_end[chosen] = np.minimum(step + model.rules.partnership_weeks[code], np.iinfo(np.int64).max // 2)
@@ -86,12 +125,12 @@ def choose_partners_for(model, intl: int, step: int, rng) -> None:
 def select_participants(model, step: int, force: np.ndarray | None = None) -> None:
     """Choose trainees of local partners (and international counterparts for two-way work).
 
-    Runs for partnerships that just started (``force``) and, every ``RESELECT_WEEKS`` weeks,
+    Runs for partnerships that just started (``force``) and, every ``learning.reselect_weeks`` weeks,
     for all partnerships (people leave and join; participants are chosen again).
     """
     orgs, staff, rules = model.orgs, model.staff, model.rules
     n = orgs.n
-    if force is None and step % RESELECT_WEEKS:
+    if force is None and step % model.p.learning.reselect_weeks:
         return
     has = orgs.partner != NO_PARTNER
     due = has if force is None else (force & has)
@@ -163,5 +202,6 @@ def local_decision_weight(model) -> np.ndarray:
     """Per local organisation, its weight in its partnership's decisions (0 if no partner)."""
     orgs = model.orgs
     has = orgs.partner != NO_PARTNER
-    jg = model.rules.joint_governance[orgs.p_code] * 0.5
-    return np.where(has, np.minimum(1.0, jg + model.p.governance.local_board_seats * 0.5), 0.0)
+    g = model.p.governance
+    jg = model.rules.joint_governance[orgs.p_code] * g.joint_decision_weight
+    return np.where(has, np.minimum(1.0, jg + g.local_board_seats * g.board_seat_weight), 0.0)

@@ -148,11 +148,11 @@ def learning_step(model, step: int) -> None:
 
         # Institutional accompaniment (and secondments) of the local organisation.
         sec = rules.secondments[code].astype(float)
-        # Accompaniment takes the same share of the organisation's management time as of its
-        # participants' time; each seconded person accompanies about ten local staff full-time.
-        accompany = tau + np.minimum(1.0, 10.0 * sec / (hc[local] + 1.0))
-        accompany *= rules.trains_institutional[code]
-        d_inst = lp.institutional_learn_rate * np.minimum(1.0, accompany * np.maximum(w_inst, sec > 0)) * gap_inst
+        # Accompaniment takes the institutional share of the capacity-work time; seconded staff
+        # accompany organisational development full-time, each for ``secondment_span`` local staff.
+        seconded = np.minimum(1.0, lp.secondment_span * sec / (hc[local] + 1.0))
+        accompany = (tau * w_inst + seconded) * rules.trains_institutional[code]
+        d_inst = lp.institutional_learn_rate * np.minimum(1.0, accompany) * gap_inst
         orgs.inst[local] += d_inst
 
         # Two-way: international counterparts learn contextual capacity from local partners.
@@ -184,8 +184,9 @@ def learning_step(model, step: int) -> None:
 
         # Network capacity grows with every partnership doing capacity work.
         working = rules.capacity_work[code]
-        boost = np.bincount(local[working], np.ones(working.sum()), n) + np.bincount(intl[working], np.ones(working.sum()), n) * 0.2
-        orgs.net += lp.network_gain * np.minimum(boost, 5.0) * (1.0 - orgs.net)
+        ones = np.ones(working.sum())
+        boost = np.bincount(local[working], ones, n) + np.bincount(intl[working], ones, n) * lp.intl_network_share
+        orgs.net += lp.network_gain * np.minimum(boost, lp.network_boost_cap) * (1.0 - orgs.net)
 
         # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
         trainees_per_org = np.bincount(emp, staff.trainee[idx], n)

@@ -26,7 +26,6 @@ STREAM_NAMES = (
     "hiring",  # skills of new hires
     "attrition",  # quits
     "poaching",  # poaching offers and acceptance
-    "funding",  # donor recipient choices
     "partners",  # partner matching
     "training",  # trainee selection
     "layoffs",  # who is laid off

@@ -33,8 +33,11 @@ def set_pay(model) -> None:
     s, t, f = p.staff, p.turnover, p.funding
     base = s.local_weekly_pay
     intl_nat = base * (1.0 + (s.intl_national_pay_ratio - 1.0) * (1.0 - t.salary_harmonisation))
-    partner_my = np.where(orgs.partner != NO_PARTNER, orgs.multi_year_funded[np.maximum(orgs.partner, 0)], False)
-    model.topup = np.where(orgs.is_local & (orgs.multi_year_funded | partner_my), f.retention_funding, 0.0)
+    # The top-up is paid from multi-year money: in proportion to the share of the employer's
+    # grant income (or its international partner's) that is multi-year.
+    partner_my = np.where(orgs.partner != NO_PARTNER, orgs.multi_year_income_share[np.maximum(orgs.partner, 0)], 0.0)
+    my_share = np.maximum(orgs.multi_year_income_share, partner_my)
+    model.topup = np.where(orgs.is_local, f.retention_funding * my_share, 0.0)
     model.nat_pay = np.where(orgs.is_local, base * (1.0 + model.topup), intl_nat)
     model.expat_pay = base * s.expat_pay_ratio
     idx, emp = staff.idx, staff.emp
@@ -43,10 +46,10 @@ def set_pay(model) -> None:
 
 
 def target_headcount(model) -> np.ndarray:
-    """Headcount each organisation's expected income supports (spending reserves over 26 weeks)."""
+    """Headcount each organisation's expected income supports (reserves spent over ``staff.reserve_spend_weeks``)."""
     orgs, staff, p = model.orgs, model.staff, model.p
     unit = np.where(staff.headcount > 0, model.payroll / np.maximum(staff.headcount, 1), model.nat_pay)
-    budget = p.staff.staff_budget_share * (orgs.income_ema + orgs.cash / 26.0)
+    budget = p.staff.staff_budget_share * (orgs.income_ema + orgs.cash / p.staff.reserve_spend_weeks)
     return np.floor(budget / np.maximum(unit, 1e-9)) * orgs.active
 
 
@@ -56,7 +59,10 @@ def staff_moves(model, step: int) -> dict:
     t = p.turnover
     n = orgs.n
     hc0 = staff.headcount.copy()
-    leavers = np.zeros(n)
+    # People let go when international actors exited earlier this step count as leavers too.
+    leavers = model.exit_leavers.copy()
+    hc0 = hc0 + model.exit_leavers
+    model.exit_leavers[:] = 0.0
 
     # 1. Quits.
     idx, emp = staff.idx, staff.emp
@@ -75,7 +81,7 @@ def staff_moves(model, step: int) -> dict:
     hc = hc0 - np.bincount(emp[quit], minlength=n)
     target = target_headcount(model)
     unpaid_share = np.divide(model.shortfall, model.payroll, out=np.zeros(n), where=model.payroll > 0)
-    excess = np.maximum(0.0, hc - 1.25 * target) * 0.1
+    excess = np.maximum(0.0, hc - p.staff.overstaffing_tolerance * target) * p.staff.overstaffing_layoff_rate
     n_lay = np.minimum(hc, np.ceil(np.maximum(unpaid_share * hc, excess))).astype(np.int64)
     n_lay[~orgs.active] = hc[~orgs.active]
     n_layoffs = 0
@@ -96,7 +102,7 @@ def staff_moves(model, step: int) -> dict:
         n_layoffs = len(people)
 
     # 3. Hiring, with poaching by international organisations.
-    can_hire = orgs.active & (orgs.cash >= 4.0 * model.payroll)
+    can_hire = orgs.active & (orgs.cash >= p.staff.hiring_reserve_weeks * model.payroll)
     cap = np.ceil(p.staff.max_hiring_rate * hc) + 1
     vac = np.where(can_hire, np.clip(target - hc, 0, cap), 0).astype(np.int64)
     rng = streams["poaching"]
@@ -110,7 +116,7 @@ def staff_moves(model, step: int) -> dict:
         pool = staff.idx[(staff.employer[staff.idx] >= 0)]
         pool = pool[orgs.is_local[staff.employer[pool]] & orgs.active[staff.employer[pool]]]
         if len(pool):
-            skill = np.minimum(1.0, staff.tech_base[pool] + staff.tech_gain[pool]) ** 2 + 1e-6
+            skill = staff.tech_of(pool) ** t.poaching_skill_exponent + 1e-6
             k = int(min(attempts.sum(), len(pool)))
             # Weighted sampling without replacement (Efraimidis & Spirakis 2006): the k
             # smallest Exp(1)/weight keys; skilled people are approached first.
@@ -149,7 +155,7 @@ def exit_international(model, step: int) -> None:
     idx, emp = staff.idx, staff.emp
     people = idx[orgs.is_intl[emp]]
     staff.leave(people, staff.national[people])
-    orgs.leavers += np.bincount(emp[orgs.is_intl[emp]], minlength=orgs.n)
+    model.exit_leavers += np.bincount(emp[orgs.is_intl[emp]], minlength=orgs.n)
     orgs.partner[orgs.partner >= 0] = np.where(orgs.is_intl[orgs.partner[orgs.partner >= 0]], NO_PARTNER,
                                                orgs.partner[orgs.partner >= 0])
     staff.refresh(orgs.n)
