@@ -6,6 +6,11 @@ therefore see the same shocks and the same initial organisations whatever their 
 funding rules: differences between scenarios are caused by the scenario, not by a shifted
 random sequence (common random numbers; Starsim hashes distribution names the same way).
 Replicate seeds come from ``numpy.random.SeedSequence(base_seed).spawn(n)``.
+
+Per-person draws (who quits this week) use :meth:`Streams.slot_uniforms`: a counter-based
+generator (Philox) keyed by seed and process and counted by step, read at each person's
+slot, so a person's draw in a week does not depend on how many others are employed. Two
+scenarios that differ in hiring still give the same person the same luck.
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ class Streams:
     def __init__(self, seed: int):
         self.seed = int(seed)
         self._gens: dict[str, np.random.Generator] = {}
+
+    def slot_uniforms(self, name: str, step: int, n_slots: int) -> np.ndarray:
+        """Uniform draws for slots 0..n_slots-1 at ``step``, fixed per (seed, name, step, slot)."""
+        if name not in STREAM_NAMES:
+            raise KeyError(f"unknown random stream {name!r}; declared streams: {', '.join(STREAM_NAMES)}")
+        key = (self.seed << 32) ^ zlib.crc32(name.encode())
+        gen = np.random.Generator(np.random.Philox(key=key & ((1 << 128) - 1), counter=[int(step), 0, 0, 0]))
+        return gen.random(n_slots)
 
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._gens.get(name)

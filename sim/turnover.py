@@ -71,7 +71,9 @@ def staff_moves(model, step: int) -> dict:
     hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp]) * np.maximum(
         0.0, 1.0 - t.retention_effect * model.topup[emp]
     )
-    quit = streams["attrition"].random(len(idx)) < -np.expm1(-hazard / 52.0)
+    # Each person's draw is fixed by their slot and the week (common random numbers per person).
+    luck = streams.slot_uniforms("attrition", step, staff.capacity)[idx]
+    quit = luck < -np.expm1(-hazard / 52.0)
     quitters = idx[quit]
     staff.leave(quitters, np.zeros(len(quitters), bool))
     leavers += np.bincount(emp[quit], minlength=n)
