@@ -212,7 +212,7 @@ class LearningParams:
         "share", 0.0, 1.0,
     )
     institutional_depreciation: float = param(
-        0.002, "weekly loss of institutional capacity not maintained by core investment", "1/week", 0.0, 0.1
+        0.001, "weekly loss of institutional capacity not maintained by core investment", "1/week", 0.0, 0.1
     )
     turnover_erosion: float = param(
         0.1, "institutional capacity lost per unit of annualised staff turnover, per year", "share", 0.0, 1.0

@@ -91,13 +91,15 @@ def test_more_multi_year_funding_lowers_turnover():
 
 
 def test_exit_hurts_coverage_less_with_stronger_local_institutions():
+    # Measured over the year after the exit: later, local actors' institutions grow without
+    # the internationals and both countries converge towards the same local-only response.
     def drop(inst, seed):
         df = steps(small_params(seed=seed, years=6.0, world={"local_institutional_capacity": inst},
                                 funding={"exit_year": 3.0, "due_diligence_threshold": 0.5}))
         before = df[(df.year >= 2.0) & (df.year < 3.0)]["coverage"].mean()
-        after = df[df.year >= 3.0]["coverage"].mean()  # everything after the exit
+        after = df[(df.year >= 3.0) & (df.year < 4.0)]["coverage"].mean()  # the year after the exit
         return before - after
     weak = np.mean([drop(0.15, s) for s in SEEDS])
     strong = np.mean([drop(0.7, s) for s in SEEDS])
     assert weak > 0, f"exit should lower coverage (drop {weak:.3f})"
-    assert strong < weak - 0.02, f"stronger local institutions should soften the exit: drop {strong:.3f} vs {weak:.3f}"
+    assert strong < weak - 0.04, f"stronger local institutions should soften the exit: drop {strong:.3f} vs {weak:.3f}"
