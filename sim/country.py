@@ -34,13 +34,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["CountryData", "KIND_LABELS", "DEFAULT_SECTOR_NAMES", "xy_from_lat_lon", "lat_lon_from_xy"]
 
-# Plural labels of organisation kinds, for reports.
+# Labels of organisation kinds for reports: (one, several).
 KIND_LABELS = {
-    OrgKind.LOCAL_NGO: "local NGOs",
-    OrgKind.COMMUNITY_ORG: "community organisations",
-    OrgKind.NATIONAL_AUTHORITY: "national authorities",
-    OrgKind.INGO: "international NGOs",
-    OrgKind.UN_AGENCY: "UN agencies",
+    OrgKind.LOCAL_NGO: ("local NGO", "local NGOs"),
+    OrgKind.COMMUNITY_ORG: ("community organisation", "community organisations"),
+    OrgKind.NATIONAL_AUTHORITY: ("national authority", "national authorities"),
+    OrgKind.INGO: ("international NGO", "international NGOs"),
+    OrgKind.UN_AGENCY: ("UN agency", "UN agencies"),
 }
 # Names of the synthetic country's sectors (world.n_sectors = 4: health, WASH, food, protection).
 DEFAULT_SECTOR_NAMES = ("Health", "WASH", "Food security", "Protection")
