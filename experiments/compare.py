@@ -32,10 +32,10 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     from sim.results import provenance
 
     quiet_mesa()
-    s = setup(cfg)
-    params = s.params
-    data_meta = data_metadata(s)
-    for line in report_lines(s):
+    data = setup(cfg)
+    params = data.params
+    data_meta = data_metadata(data)
+    for line in report_lines(data):
         print(line)
     c = cfg.compare
     regimes = list(c.regimes)
@@ -56,7 +56,7 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     t0 = time.perf_counter()
     print(f"capsim compare: {len(regimes)} regimes x {len(seeds)} replicates = {len(jobs)} runs, "
           f"{params.years:g} years each (scenario={params.scenario})")
-    dirs = run_many(jobs, c.n_jobs, progress=progress, country=s.country)
+    dirs = run_many(jobs, c.n_jobs, progress=progress, country=data.country)
     steps = load_runs(dirs)
     prov = {"config": OmegaConf.to_container(cfg, resolve=True), "base_seed": params.seed, **provenance()}
     if data_meta is not None:

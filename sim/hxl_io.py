@@ -198,7 +198,8 @@ class _Table:
                 raise DataError(f"{self.name}: {len(hits)} columns match {spec} ({tags}); expected one "
                                 f"{what or 'such column'} (add an attribute such as +total to the one to use)")
         if required:
-            raise DataError(f"{self.name}: missing required column {patterns[0]} ({what}); found {self.tags()}")
+            shown = re.sub(r"-\w+", "", patterns[-1])  # the plain tag, e.g. #org+name for #org+name-funder
+            raise DataError(f"{self.name}: missing required column {shown} ({what}); found {self.tags()}")
         return None
 
     def text(self, row: _Row, col: int | None) -> str:
