@@ -195,8 +195,9 @@ class _Table:
                 return hits[0]
             if len(hits) > 1:
                 tags = ", ".join(self.columns[i].display_tag for i in hits)
-                raise DataError(f"{self.name}: {len(hits)} columns match {spec} ({tags}); expected one "
-                                f"{what or 'such column'} (add an attribute such as +total to the one to use)")
+                raise DataError(f"{self.name}: {len(hits)} columns match {spec} ({tags}); expected one column of "
+                                f"{what or 'this kind'} (remove or retag the others, or mark the one to use, e.g. "
+                                f"{spec.split('-')[0]}+total)")
         if required:
             shown = re.sub(r"-\w+", "", patterns[-1])  # the plain tag, e.g. #org+name for #org+name-funder
             raise DataError(f"{self.name}: missing required column {shown} ({what}); found {self.tags()}")

@@ -345,7 +345,7 @@ def case_ambiguous_columns(d):
         elif i > 2:
             rows[i] = line + ",10"
     (d / "needs.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return "needs.csv: 2 columns match #inneed (#inneed, #inneed+children); expected one people in need"
+    return "needs.csv: 2 columns match #inneed (#inneed, #inneed+children); expected one column of people in need"
 
 
 BAD_DATA = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
