@@ -183,7 +183,8 @@ def country_params(params: Params, country: CountryData) -> tuple[Params, list[d
     try:
         fitted = Params.from_dict(data)
     except ConfigError as e:
-        raise UsageError(f"the data sets parameters the registry refuses: {e}") from None
+        raise UsageError(f"data: {', '.join(country.sources) or 'the data'} set parameters the registry refuses: "
+                         f"{e}") from None
     return fitted, _report(fitted, country, world_changes) + fund_report + _assumptions(fitted)
 
 

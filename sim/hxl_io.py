@@ -87,7 +87,8 @@ def read_country(directory: str | Path, name: str | None = None) -> CountryData:
 
     Args:
         directory: the folder holding the files.
-        name: a label for reports (default: the folder's name).
+        name: a label for reports (default: the first heading of the folder's README.md if it
+            has one, else the folder's name).
 
     Raises:
         DataError: one line naming the file, the row or column, and what was expected.
@@ -126,9 +127,19 @@ def read_country(directory: str | Path, name: str | None = None) -> CountryData:
         org_staff=orgs["staff"],
         sector_weights_from_staff=orgs["weights_from_staff"],
         funding_by_kind=funding,
-        name=name or d.name,
+        name=name or _folder_title(d),
         sources=sources,
     )
+
+
+def _folder_title(d: Path) -> str:
+    """The first Markdown heading of the folder's README.md (e.g. 'SYNTHETIC example ...'), else its name."""
+    readme = d / "README.md"
+    if readme.is_file():
+        for line in readme.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("#"):
+                return line.lstrip("#").strip() or d.name
+    return d.name
 
 
 @dataclass

@@ -56,6 +56,8 @@ def edit(path: Path, find: str, replace: str) -> int:
 
 
 def test_example_data_set_is_read_completely(example):
+    assert example.name.startswith("SYNTHETIC"), "the example must say it is synthetic (README heading)"
+    assert all(lines(EXAMPLE / f)[0].startswith("SYNTHETIC") for f in ("needs.csv", "3w.csv", "funding.csv"))
     assert example.n_areas == 12 and example.n_sectors == 4, "example should have 12 districts and 4 clusters"
     assert example.sectors == ("Health", "WASH", "Food Security", "Protection")
     counts = example.kind_counts()
@@ -182,6 +184,13 @@ def test_a_lever_set_in_the_config_wins_over_the_data():
 def test_structure_set_against_the_data_is_refused():
     with pytest.raises(UsageError, match=r"world.n_areas = 30 contradicts the data \(12 in needs.csv\)"):
         setup(precheck(["scenario=from_data", "world.n_areas=30"]))
+
+
+def test_data_values_the_registry_refuses_are_reported_with_the_files():
+    # 0.0275 from funding.csv + 0.975 emergency share > 1 (the config alone, 0.02 + 0.975, is fine).
+    with pytest.raises(UsageError, match=r"data: needs.csv, 3w.csv, funding.csv set parameters the registry refuses: "
+                                         r"funding.direct_local_share \+ .* = 1.0025 exceeds 1"):
+        setup(precheck(["scenario=from_data", "funding.emergency_share=0.975"]))
 
 
 def test_any_scenario_takes_data_and_keeps_its_levers():
