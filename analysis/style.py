@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.params import REGIME_NAMES  # noqa: E402
 
-__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "SIZES", "save_figure", "apply_style"]
+__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "ACTOR_COLOURS", "CAPACITY_CMAP", "SIZES", "save_figure", "apply_style"]
 
 REGIME_ORDER = list(REGIME_NAMES)
 REGIME_COLOURS = {
@@ -24,6 +24,13 @@ REGIME_COLOURS = {
     "strengthening": "#56B4E9",  # sky blue
     "sharing": "#009E73",  # bluish green
 }
+# The capacity map: people in need against what local and international actors could cover.
+ACTOR_COLOURS = {
+    "need": "#999999",  # grey
+    "local": "#D55E00",  # vermillion
+    "international": "#0072B2",  # blue
+}
+CAPACITY_CMAP = "viridis"  # capacity indices 0..1 (perceptually uniform, colour-blind safe)
 # Widths in inches: one journal column, two columns (full page), a 16:9 slide.
 SIZES = {"column": (3.5, 2.8), "page": (7.2, 4.5), "slide": (10.0, 5.6)}
 

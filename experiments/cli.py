@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
               "benchmarks.bench:main", False),
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
+    "data": ("check a folder of HXL country data, or export the synthetic country as HXL (capsim data --help)", "experiments.data:main", False),
 }
 
 HELP_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc")

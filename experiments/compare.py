@@ -3,7 +3,9 @@
 Prints a table of the main outcomes per regime (mean and 95% bootstrap interval over the
 last ``compare.window_years``) with the paired difference to ``compare.reference``, and writes
 the table (CSV, Markdown), the per-run data and one comparison figure (PNG + SVG) to the
-output directory, next to every run's Parquet tables and metadata.
+output directory, next to every run's Parquet tables and metadata. With country data
+(``data.dir``, e.g. ``scenario=from_data``) every run starts from that country; the data report
+is printed and recorded in ``provenance.json`` and in every run's ``metadata.json``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
+from experiments.config import CONFIG_DIR, job_errors, quiet_mesa, register_schema
+from experiments.data import data_metadata, report_lines, setup
 from sim.params import ConfigError, REGIME_NAMES
 from sim.rng import replicate_seeds
 
@@ -29,7 +32,11 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     from sim.results import provenance
 
     quiet_mesa()
-    params = params_from_cfg(cfg)
+    data = setup(cfg)
+    params = data.params
+    data_meta = data_metadata(data)
+    for line in report_lines(data):
+        print(line)
     c = cfg.compare
     regimes = list(c.regimes)
     bad = [r for r in regimes if r not in REGIME_NAMES]
@@ -42,13 +49,18 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     for r in regimes:
         for i, s in enumerate(seeds):
             p = params.replace(regime=r, seed=s)
-            jobs.append((p, out_dir / "runs" / f"{r}_rep{i:03d}", {"replicate": i, "base_seed": params.seed}))
+            extra = {"replicate": i, "base_seed": params.seed}
+            if data_meta is not None:
+                extra["data"] = data_meta
+            jobs.append((p, out_dir / "runs" / f"{r}_rep{i:03d}", extra))
     t0 = time.perf_counter()
     print(f"capsim compare: {len(regimes)} regimes x {len(seeds)} replicates = {len(jobs)} runs, "
           f"{params.years:g} years each (scenario={params.scenario})")
-    dirs = run_many(jobs, c.n_jobs, progress=progress)
+    dirs = run_many(jobs, c.n_jobs, progress=progress, country=data.country)
     steps = load_runs(dirs)
     prov = {"config": OmegaConf.to_container(cfg, resolve=True), "base_seed": params.seed, **provenance()}
+    if data_meta is not None:
+        prov["data"] = data_meta
     res = write_comparison(steps, out_dir, float(c.window_years), str(c.reference), prov)
     elapsed = time.perf_counter() - t0
     (out_dir / "provenance.json").write_text(json.dumps({**prov, "elapsed_seconds": elapsed}, indent=2, default=str))

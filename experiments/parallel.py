@@ -1,4 +1,8 @@
-"""Run many simulations in worker processes; each run writes its own result directory."""
+"""Run many simulations in worker processes; each run writes its own result directory.
+
+Runs started from country data take the validated :class:`~sim.country.CountryData` along
+(it is pickled to each worker with the job; the files are read once, by the parent).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from sim.country import CountryData
 from sim.params import Params
 
 __all__ = ["run_many", "default_jobs"]
@@ -19,30 +24,38 @@ def default_jobs(n_jobs: int | None) -> int:
     return int(n_jobs)
 
 
-def _run_one(params: Params, out_dir: str, extra: dict) -> tuple[str, float]:
+def _run_one(params: Params, out_dir: str, extra: dict, country: CountryData | None = None) -> tuple[str, float]:
     import logging
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     from sim.results import run, write_run
 
     t0 = time.perf_counter()
-    result = run(params)
+    result = run(params, country)
     write_run(result, out_dir, extra_meta=extra)
     return out_dir, time.perf_counter() - t0
 
 
-def run_many(jobs: list[tuple[Params, Path, dict]], n_jobs: int | None = None, progress: bool = True) -> list[str]:
-    """Run ``(params, out_dir, extra_metadata)`` jobs; returns the run directories in job order."""
+def run_many(jobs: list[tuple[Params, Path, dict]], n_jobs: int | None = None, progress: bool = True,
+             country: CountryData | None = None) -> list[str]:
+    """Run ``(params, out_dir, extra_metadata)`` jobs; returns the run directories in job order.
+
+    Args:
+        jobs: one tuple per run.
+        n_jobs: worker processes (None or <= 0: all cores).
+        progress: show a progress bar on stderr.
+        country: country data every run starts from (None: the synthetic country).
+    """
     n = default_jobs(n_jobs)
     done: dict[int, str] = {}
     t0 = time.perf_counter()
     if n == 1:
         for i, (p, d, e) in enumerate(jobs):
-            done[i], _ = _run_one(p, str(d), e)
+            done[i], _ = _run_one(p, str(d), e, country)
             _progress(progress, len(done), len(jobs), t0)
     else:
         with ProcessPoolExecutor(max_workers=n) as pool:
-            futs = {pool.submit(_run_one, p, str(d), e): i for i, (p, d, e) in enumerate(jobs)}
+            futs = {pool.submit(_run_one, p, str(d), e, country): i for i, (p, d, e) in enumerate(jobs)}
             for fut in as_completed(futs):
                 done[futs[fut]], _ = fut.result()
                 _progress(progress, len(done), len(jobs), t0)

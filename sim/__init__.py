@@ -8,6 +8,8 @@ Architecture (one concept per file):
 ``rng.py``          named random streams (common random numbers across scenarios)
 ``model.py``        ``CapacityModel``: the Mesa model and its weekly phase order
 ``areas.py``        districts, populations, access difficulty, needs by sector
+``country.py``      a country from data: areas, organisations, staff, funding (validated, no I/O)
+``hxl_io.py``       reading/writing that data as HXL-tagged CSV (3W, needs, funding) with libhxl
 ``crises.py``       rapid-onset shocks, protracted crises, response-time tracking
 ``organisations.py`` local/national and international actors (Mesa agents + state arrays)
 ``staff.py``        staff as arrays: skills, pay, hiring, leaving

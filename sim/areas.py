@@ -9,9 +9,14 @@ crisis lasts). Coverage is severity-weighted: a person in severe need counts for
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .params import Params
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .country import CountryData
 
 __all__ = ["Areas", "gini"]
 
@@ -19,26 +24,31 @@ __all__ = ["Areas", "gini"]
 class Areas:
     """All areas of the country; every attribute is an array indexed by area (and sector)."""
 
-    def __init__(self, params: Params, rng: np.random.Generator):
+    def __init__(self, params: Params, rng: np.random.Generator, country: CountryData | None = None):
         w = params.world
         c = params.crisis
         n, s = w.n_areas, w.n_sectors
         self.n, self.n_sectors = n, s
-        mu = np.log(w.population_mean) - 0.5 * w.population_sigma**2
-        self.population = rng.lognormal(mu, w.population_sigma, n)
-        # Access difficulty: a fixed share of areas is hard to reach.
-        n_hard = int(round(w.hard_to_reach_share * n))
-        hard = np.zeros(n, bool)
-        hard[rng.permutation(n)[:n_hard]] = True
+        self.names: tuple[str, ...] | None = None  # area names (from data; None for the synthetic country)
+        self.sector_names: tuple[str, ...] | None = None
         thr = w.hard_to_reach_threshold
-        self.access = np.where(
-            hard, rng.uniform(thr + 0.01 * (1 - thr), min(1.0, thr + 0.9 * (1 - thr)), n), rng.uniform(0.05, thr * 0.8, n)
-        )
+        if country is not None:
+            self._from_country(country, w, rng)
+        else:
+            mu = np.log(w.population_mean) - 0.5 * w.population_sigma**2
+            self.population = rng.lognormal(mu, w.population_sigma, n)
+            # Access difficulty: a fixed share of areas is hard to reach.
+            n_hard = int(round(w.hard_to_reach_share * n))
+            hard = np.zeros(n, bool)
+            hard[rng.permutation(n)[:n_hard]] = True
+            self.access = np.where(
+                hard, rng.uniform(thr + 0.01 * (1 - thr), min(1.0, thr + 0.9 * (1 - thr)), n), rng.uniform(0.05, thr * 0.8, n)
+            )
+            self.xy = rng.random((n, 2))
+            # Sector profile of need: shares of an area's people in need by sector (sum to 1).
+            self.sector_profile = rng.dirichlet(np.full(s, 4.0), n)
+            self.chronic = self.population[:, None] * w.chronic_need_rate * self.sector_profile
         self.hard_to_reach = self.access > thr
-        self.xy = rng.random((n, 2))
-        # Sector profile of need: shares of an area's people in need by sector (sum to 1).
-        self.sector_profile = rng.dirichlet(np.full(s, 4.0), n)
-        self.chronic = self.population[:, None] * w.chronic_need_rate * self.sector_profile
         self.shock_need = np.zeros((n, s))
         self.protracted_need = np.zeros((n, s))
         self.chronic_severity = c.chronic_severity
@@ -47,6 +57,38 @@ class Areas:
         # At least four neighbours, more when local organisations start in more areas.
         self.neighbours = self._neighbours(k=min(max(4, w.local_presence_areas - 1), n - 1))
         self.update_need()
+
+    def _from_country(self, country: CountryData, w, rng: np.random.Generator) -> None:
+        """Areas from data: population, need by sector, access and positions where given.
+
+        Access difficulty the data does not give is drawn as for the synthetic country
+        (``world.hard_to_reach_share`` of those areas hard to reach); positions, if the data
+        gives none, are drawn at random in the unit square (assumptions, reported by the run).
+        """
+        from .country import xy_from_lat_lon  # local import: country imports organisations, which imports areas
+
+        n, s = self.n, self.n_sectors
+        if (country.n_areas, country.n_sectors) != (n, s):
+            raise ValueError(f"world.n_areas/n_sectors = {n}/{s} but the country data has "
+                             f"{country.n_areas}/{country.n_sectors}; build parameters with experiments.data.country_params")
+        self.names = country.area_names
+        self.sector_names = country.sectors
+        self.population = country.population.astype(float).copy()
+        self.access = country.access.astype(float).copy()
+        missing = np.flatnonzero(~np.isfinite(self.access))
+        if len(missing):
+            thr = w.hard_to_reach_threshold
+            k = len(missing)
+            hard = np.zeros(k, bool)
+            hard[rng.permutation(k)[: int(round(w.hard_to_reach_share * k))]] = True
+            self.access[missing] = np.where(
+                hard, rng.uniform(thr + 0.01 * (1 - thr), min(1.0, thr + 0.9 * (1 - thr)), k), rng.uniform(0.05, thr * 0.8, k)
+            )
+        self.xy = xy_from_lat_lon(country.lat, country.lon) if country.has_positions else rng.random((n, 2))
+        self.chronic = country.need.astype(float).copy()
+        total = self.chronic.sum(1, keepdims=True)
+        # Shocks add need in the area's own sector mix; an area with no chronic need gets an even mix.
+        self.sector_profile = np.divide(self.chronic, total, out=np.full((n, s), 1.0 / s), where=total > 0)
 
     def _neighbours(self, k: int) -> np.ndarray:
         """Indices of the k nearest areas of each area (n x k); built once at set-up."""

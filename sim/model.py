@@ -16,7 +16,9 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
 
 Organisations and donors are Mesa agents; staff and area-by-sector needs are numpy arrays
 (see ``sim/staff.py``, ``sim/areas.py``). The model takes a validated :class:`~sim.params.Params`
-and nothing from the configuration system.
+and nothing from the configuration system; optionally a :class:`~sim.country.CountryData`
+(a real country's areas, organisations and staff from data), which then replaces the
+synthetic country's draws.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import networkx as nx
 import numpy as np
 
 from .areas import Areas, gini
+from .country import CountryData
 from .coordination import Coordination
 from .crises import ResponseTracker, ShockSchedule
 from .delivery import deliver, pay_salaries
@@ -48,16 +51,25 @@ __all__ = ["CapacityModel"]
 class CapacityModel(mesa.Model):
     """Local, national and international actors building, strengthening or sharing capacity."""
 
-    def __init__(self, params: Params):
+    def __init__(self, params: Params, country: CountryData | None = None):
+        """Args:
+            params: validated parameters; with ``country``, their world sizes must match it
+                (``experiments.data.country_params`` builds them).
+            country: areas, organisations and staff from data; None for the synthetic country.
+        """
         super().__init__(rng=params.seed)
         self.p = params
+        self.country = country
+        if country is not None:
+            country.check_params(params)
         self.streams = Streams(params.seed)
         self.steps_done = 0  # index of the step being run (0-based)
         self.n_steps = params.n_steps
 
-        self.areas = Areas(params, self.streams["world"])
-        self.orgs = OrgTable(params, self.areas, self.streams["organisations"])
-        self.staff = StaffTable(params, self.orgs, self.streams["staff_init"])
+        self.areas = Areas(params, self.streams["world"], country)
+        self.orgs = OrgTable(params, self.areas, self.streams["organisations"], country)
+        headcount = None if country is None else country.initial_headcount()
+        self.staff = StaffTable(params, self.orgs, self.streams["staff_init"], headcount)
         self.rules = RuleTable.from_params(params, params.funding.short_grant_weeks)
         self.default_code = REGIME_CODE[params.regime]
         self.peer_edges = self._peer_network()
@@ -110,6 +122,45 @@ class CapacityModel(mesa.Model):
         g = self.p.governance
         barrier = g.language_barrier * (1.0 - g.language_investment)
         return self.staff.ctx_mean * np.where(self.orgs.is_intl, 1.0 - barrier, 1.0)
+
+    CAPACITY_DIMENSIONS = ("technical", "institutional", "contextual", "network")
+
+    def capacity_present(self) -> dict[str, np.ndarray]:
+        """Capacity present in each area and sector, local versus international (read-only).
+
+        Each active organisation's staff are spread over the areas where it is operational as
+        coordination would allocate them this week, and over its sectors by its sector
+        weights. Staff on capacity work are counted (this is capacity present, not deployed).
+        Returns arrays of shape (n_areas, n_sectors, 2), index 0 local and national actors,
+        1 international actors:
+
+        * ``staff``: staff present (people);
+        * ``reach``: people whose needs those staff could cover in a week with full funding
+          (``staff.productivity`` x effectiveness, access and language included);
+        * ``technical``, ``institutional``, ``contextual``, ``network``: staff-weighted mean
+          capacity index (0..1) of the organisations present (NaN where no staff);
+
+        plus ``need`` (n_areas, n_sectors): people in need this week.
+        """
+        orgs, staff, areas = self.orgs, self.staff, self.areas
+        n_a, n_s = areas.n, areas.n_sectors
+        org, area = orgs.presence_pairs(self.steps_done)
+        people = staff.headcount[org] * self.coordination.allocation(org, area)
+        eff = self.effectiveness_base()[org] * (1.0 - areas.access[area] * (1.0 - self.effective_context()[org]))
+        cells = (area[:, None] * n_s + np.arange(n_s)) * 2 + orgs.is_intl[org][:, None]
+        in_cell = people[:, None] * orgs.sector_weight[org]  # (pairs, sectors) staff
+        size = n_a * n_s * 2
+
+        def total(weights: np.ndarray) -> np.ndarray:
+            return np.bincount(cells.ravel(), weights.ravel(), size).reshape(n_a, n_s, 2)
+
+        out = {"need": areas.need.copy(), "staff": total(in_cell)}
+        out["reach"] = total(in_cell * (self.p.staff.productivity * eff)[:, None])
+        levels = (staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net)
+        for name, level in zip(self.CAPACITY_DIMENSIONS, levels):
+            weighted = total(in_cell * level[org][:, None])
+            out[name] = np.divide(weighted, out["staff"], out=np.full_like(weighted, np.nan), where=out["staff"] > 0)
+        return out
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:

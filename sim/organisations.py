@@ -14,12 +14,16 @@ the weekly mechanisms update all organisations at once with numpy. Capacity has 
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from .areas import Areas
 from .params import Params
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .country import CountryData
 
 __all__ = ["OrgKind", "OrgTable", "Organisation", "NO_PARTNER", "OPEN_ENDED"]
 
@@ -54,7 +58,7 @@ KIND_PROFILE = {
 class OrgTable:
     """Numeric state of all organisations, one row each."""
 
-    def __init__(self, params: Params, areas: Areas, rng: np.random.Generator):
+    def __init__(self, params: Params, areas: Areas, rng: np.random.Generator, country: CountryData | None = None):
         w, g = params.world, params.governance
         counts = [
             (OrgKind.LOCAL_NGO, w.n_local_ngos),
@@ -64,6 +68,12 @@ class OrgTable:
             (OrgKind.UN_AGENCY, w.n_un_agencies),
         ]
         self.kind = np.concatenate([np.full(c, int(k), np.int64) for k, c in counts])
+        self.names: tuple[str, ...] | None = None  # organisation names (from data; None for the synthetic country)
+        if country is not None:
+            if not np.array_equal(country.org_kind, self.kind):
+                raise ValueError("the world.n_* organisation counts do not match the country data; "
+                                 "build parameters with experiments.data.country_params")
+            self.names = country.org_names
         n = self.n = len(self.kind)
         self.is_local = self.kind <= int(OrgKind.NATIONAL_AUTHORITY)
         self.is_intl = ~self.is_local
@@ -74,32 +84,14 @@ class OrgTable:
         self.net = np.clip(np.array([p["net"] for p in prof]) + rng.normal(0, 0.05, n), 0.02, 0.98)
         self.risk_tolerance = np.where(self.is_local, g.local_risk_tolerance, g.intl_risk_tolerance)
 
-        # Sectors worked in: weights summing to 1 over the sectors of the organisation.
-        s = areas.n_sectors
-        self.sector_weight = np.zeros((n, s))
-        for o in range(n):
-            k = min(s, prof[o]["sectors"])
-            chosen = rng.choice(s, k, replace=False)
-            self.sector_weight[o, chosen] = rng.dirichlet(np.full(k, 3.0))
-
         # Presence: up to max_presence_areas areas per organisation (-1 = empty slot).
         m = w.max_presence_areas
         self.presence = np.full((n, m), -1, np.int64)
         self.ready_step = np.zeros((n, m), np.int64)
-        self.home = rng.integers(0, areas.n, n)
-        for o in range(n):
-            if self.kind[o] == OrgKind.NATIONAL_AUTHORITY:
-                chosen = rng.choice(areas.n, min(m, areas.n), replace=False)
-            elif self.is_local[o]:
-                near = [self.home[o], *areas.neighbours[self.home[o]]]
-                chosen = np.asarray(near[: min(w.local_presence_areas, len(near))])
-            else:
-                ok = np.flatnonzero(areas.access <= self.risk_tolerance[o])
-                pool = ok if len(ok) else np.arange(areas.n)
-                weight = areas.population[pool] / areas.population[pool].sum()
-                chosen = rng.choice(pool, min(w.intl_presence_areas, len(pool)), replace=False, p=weight)
-                self.home[o] = chosen[0]
-            self.presence[o, : len(chosen)] = chosen
+        if country is not None:
+            self._from_country(country, m)
+        else:
+            self._draw_sectors_and_presence(w, areas, rng, prof)
 
         # Money (USD), set by the model once payroll is known.
         self.cash = np.zeros(n)
@@ -123,6 +115,43 @@ class OrgTable:
         self.invest = np.zeros(n)  # USD invested in institutional capacity this week
         self.decision_power = np.zeros(n)  # share of this week's funds whose use the organisation decides
         self.active = np.ones(n, bool)  # False once an organisation has exited the country
+
+    def _draw_sectors_and_presence(self, w, areas: Areas, rng: np.random.Generator, prof: list[dict]) -> None:
+        """The synthetic country: sectors by kind profile; presence near home (local), in every
+        area up to the limit (national authorities) or by population within risk tolerance."""
+        n, m = self.n, w.max_presence_areas
+        # Sectors worked in: weights summing to 1 over the sectors of the organisation.
+        s = areas.n_sectors
+        self.sector_weight = np.zeros((n, s))
+        for o in range(n):
+            k = min(s, prof[o]["sectors"])
+            chosen = rng.choice(s, k, replace=False)
+            self.sector_weight[o, chosen] = rng.dirichlet(np.full(k, 3.0))
+
+        self.home = rng.integers(0, areas.n, n)
+        for o in range(n):
+            if self.kind[o] == OrgKind.NATIONAL_AUTHORITY:
+                chosen = rng.choice(areas.n, min(m, areas.n), replace=False)
+            elif self.is_local[o]:
+                near = [self.home[o], *areas.neighbours[self.home[o]]]
+                chosen = np.asarray(near[: min(w.local_presence_areas, len(near))])
+            else:
+                ok = np.flatnonzero(areas.access <= self.risk_tolerance[o])
+                pool = ok if len(ok) else np.arange(areas.n)
+                weight = areas.population[pool] / areas.population[pool].sum()
+                chosen = rng.choice(pool, min(w.intl_presence_areas, len(pool)), replace=False, p=weight)
+                self.home[o] = chosen[0]
+            self.presence[o, : len(chosen)] = chosen
+
+    def _from_country(self, country: CountryData, m: int) -> None:
+        """Sectors and presence from data (the 3W); an organisation's home is its first area."""
+        if country.max_presence > m:
+            raise ValueError(f"world.max_presence_areas = {m} is below the {country.max_presence} areas one "
+                             "organisation of the country data works in")
+        self.sector_weight = country.org_sectors.astype(float).copy()
+        self.home = np.array([a[0] for a in country.org_areas], np.int64)
+        for o, org_areas in enumerate(country.org_areas):
+            self.presence[o, : len(org_areas)] = org_areas
 
     # ------------------------------------------------------------------ presence
     def presence_pairs(self, step: int) -> tuple[np.ndarray, np.ndarray]:

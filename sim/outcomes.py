@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "label", "MAIN_OUTCOMES"]
+__all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "CAPACITY_MAP_COLUMNS", "label",
+           "MAIN_OUTCOMES"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,28 @@ AREA_COLUMNS: tuple[Outcome, ...] = (
        "Mean over the year of people in need in the area."),
 )
 
-OUTCOMES: dict[str, Outcome] = {o.key: o for o in STEP_OUTCOMES + SHOCK_COLUMNS + AREA_COLUMNS}
+# The capacity map (``sim.results.capacity_table``): one row per area, sector and actor group.
+CAPACITY_MAP_COLUMNS: tuple[Outcome, ...] = (
+    _O("need", "People in need", "people", 0, None, None, "capacity_map",
+       "People in need in the area and sector this week."),
+    _O("staff_present", "Staff present", "people", 0, None, None, "capacity_map",
+       "Staff of the actor group working in the area and sector (allocation over areas, sector weights)."),
+    _O("reach", "Could be covered with full funding", "people/week", 0, None, None, "capacity_map",
+       "People whose needs the staff present could cover in a week if fully funded "
+       "(productivity x effectiveness, access and language included)."),
+    _O("capacity_technical", "Technical capacity present", "index 0..1", 0, 1, "higher", "capacity_map",
+       "Staff-weighted mean technical skill of the organisations present."),
+    _O("capacity_institutional", "Institutional capacity present", "index 0..1", 0, 1, "higher", "capacity_map",
+       "Staff-weighted mean institutional capacity of the organisations present."),
+    _O("capacity_contextual", "Contextual capacity present", "index 0..1", 0, 1, "higher", "capacity_map",
+       "Staff-weighted mean contextual skill (knowledge, language, access) of the organisations present."),
+    _O("capacity_network", "Network capacity present", "index 0..1", 0, 1, "higher", "capacity_map",
+       "Staff-weighted mean network and coordination capacity of the organisations present."),
+    _O("reach_to_need", "Reach relative to need", "ratio", 0, None, None, "capacity_map",
+       "Reach of all staff present (local and international) over people in need in the area and sector."),
+)
+
+OUTCOMES: dict[str, Outcome] = {o.key: o for o in STEP_OUTCOMES + SHOCK_COLUMNS + AREA_COLUMNS + CAPACITY_MAP_COLUMNS}
 
 MAIN_OUTCOMES = (
     "coverage",

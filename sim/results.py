@@ -4,7 +4,10 @@
 tidy tables: ``steps`` (one row per week), ``shocks`` (one row per shock) and ``areas`` (one
 row per area and year), each carrying the run id, scenario, regime and seed columns, plus
 the run's metadata (resolved parameters, seed, code version, package versions) and its
-accounting checks. :func:`write_run` writes them as Parquet + ``metadata.json`` atomically:
+accounting checks. A run started from country data (``sim/country.py``) also returns the
+``capacity`` table: need and capacity present per area, sector and actor group (local or
+international), at the start and at the end of the run (the capacity map).
+:func:`write_run` writes them as Parquet + ``metadata.json`` atomically:
 into a temporary directory first, renamed into place only when complete, so a directory
 that exists is a complete result.
 """
@@ -25,14 +28,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .country import CountryData
 from .crises import ShockKind
 from .model import CapacityModel
 from .params import Params
 
-__all__ = ["RunResult", "run", "write_run", "read_run", "run_id", "provenance", "RESULT_FILES"]
+__all__ = ["RunResult", "run", "write_run", "read_run", "run_id", "provenance", "capacity_table", "RESULT_FILES"]
 
 RESULT_FILES = ("steps.parquet", "shocks.parquet", "areas.parquet", "metadata.json")
-PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "seaborn", "matplotlib", "networkx")
+PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "seaborn", "matplotlib", "networkx", "libhxl")
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -42,22 +46,63 @@ class RunResult:
     shocks: pd.DataFrame
     areas: pd.DataFrame
     metadata: dict
+    capacity: pd.DataFrame | None = None  # capacity map at start and end (runs from data)
 
 
-def run_id(params: Params) -> str:
-    """A stable id of a run: a hash of its full resolved parameters (seed included)."""
+def run_id(params: Params, country: CountryData | None = None) -> str:
+    """A stable id of a run: a hash of its full resolved parameters (seed included) and its data."""
     text = json.dumps(params.to_dict(), sort_keys=True, default=str)
+    if country is not None:
+        text += country.fingerprint()
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-def run(params: Params) -> RunResult:
-    """Run one simulation to its horizon and return its tables and metadata."""
+def capacity_table(model: CapacityModel, stage: str) -> pd.DataFrame:
+    """The capacity map now: one row per area, sector and actor group (local, international).
+
+    Columns: ``stage``, ``area``, ``area_name``, ``sector``, ``sector_name``, ``actor``, then
+    the registered capacity-map columns (``sim/outcomes.py``): ``need``, ``staff_present``,
+    ``reach`` and ``capacity_<dimension>`` (see :meth:`CapacityModel.capacity_present`).
+    """
+    cp = model.capacity_present()
+    n_a, n_s = model.areas.n, model.areas.n_sectors
+    area_names = model.areas.names or tuple(f"area {i + 1}" for i in range(n_a))
+    sector_names = model.areas.sector_names or tuple(f"sector {j + 1}" for j in range(n_s))
+    a, s, g = (x.ravel() for x in np.meshgrid(np.arange(n_a), np.arange(n_s), np.arange(2), indexing="ij"))
+    df = pd.DataFrame({
+        "stage": stage,
+        "area": a.astype(np.int64),
+        "area_name": np.asarray(area_names, dtype=object)[a],
+        "sector": s.astype(np.int64),
+        "sector_name": np.asarray(sector_names, dtype=object)[s],
+        "actor": np.where(g == 0, "local", "international"),
+        "need": cp["need"][a, s],
+        "staff_present": cp["staff"].ravel(),
+        "reach": cp["reach"].ravel(),
+    })
+    for dim in model.CAPACITY_DIMENSIONS:
+        df[f"capacity_{dim}"] = cp[dim].ravel()
+    return df
+
+
+def run(params: Params, country: CountryData | None = None, capacity_map: bool | None = None) -> RunResult:
+    """Run one simulation to its horizon and return its tables and metadata.
+
+    Args:
+        params: validated parameters (fitted to ``country`` when one is given).
+        country: a country from data; None for the synthetic country.
+        capacity_map: record the capacity map at the start and the end (default: with data).
+    """
     t0 = time.perf_counter()
-    model = CapacityModel(params)
+    model = CapacityModel(params, country)
+    if capacity_map is None:
+        capacity_map = country is not None
+    start = capacity_table(model, "start") if capacity_map else None
     for _ in range(model.n_steps):
         model.step()
+    capacity = pd.concat([start, capacity_table(model, "end")], ignore_index=True) if capacity_map else None
     elapsed = time.perf_counter() - t0
-    rid = run_id(params)
+    rid = run_id(params, country)
     ident = {"run_id": rid, "scenario": params.scenario, "regime": params.regime, "seed": params.seed}
 
     steps = model.recorder.steps_table()
@@ -78,7 +123,7 @@ def run(params: Params) -> RunResult:
     })
     areas = model.recorder.areas_table(model.areas.hard_to_reach, model.areas.access)
     tables = []
-    for df in (steps, shocks, areas):
+    for df in (steps, shocks, areas) + ((capacity,) if capacity is not None else ()):
         for i, (k, v) in enumerate(ident.items()):
             df.insert(i, k, v)
         tables.append(df)
@@ -104,7 +149,9 @@ def run(params: Params) -> RunResult:
         },
         "provenance": provenance(),
     }
-    return RunResult(*tables, metadata=meta)
+    if country is not None:
+        meta["country"] = country.describe()
+    return RunResult(*tables[:3], metadata=meta, capacity=capacity)
 
 
 _PROVENANCE: dict | None = None
@@ -151,10 +198,14 @@ def write_run(result: RunResult, out_dir: str | os.PathLike, extra_meta: dict | 
         result.steps.to_parquet(tmp / "steps.parquet", index=False)
         result.shocks.to_parquet(tmp / "shocks.parquet", index=False)
         result.areas.to_parquet(tmp / "areas.parquet", index=False)
+        if result.capacity is not None:
+            result.capacity.to_parquet(tmp / "capacity.parquet", index=False)
         meta = dict(result.metadata)
         if extra_meta:
             meta.update(extra_meta)
         meta["rows"] = {"steps": len(result.steps), "shocks": len(result.shocks), "areas": len(result.areas)}
+        if result.capacity is not None:
+            meta["rows"]["capacity"] = len(result.capacity)
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
         if out.exists():
             shutil.rmtree(out)
@@ -176,4 +227,5 @@ def read_run(run_dir: str | os.PathLike) -> RunResult:
         shocks=pd.read_parquet(d / "shocks.parquet"),
         areas=pd.read_parquet(d / "areas.parquet"),
         metadata=json.loads((d / "metadata.json").read_text()),
+        capacity=pd.read_parquet(d / "capacity.parquet") if (d / "capacity.parquet").is_file() else None,
     )

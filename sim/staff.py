@@ -24,24 +24,38 @@ GONE = -2  # empty slot: never used, quit the sector, or expatriate who left
 class StaffTable:
     """All staff slots. ``employer[i] >= 0`` is the organisation employing person ``i``."""
 
-    def __init__(self, params: Params, orgs: OrgTable, rng: np.random.Generator):
+    def __init__(self, params: Params, orgs: OrgTable, rng: np.random.Generator,
+                 headcount: np.ndarray | None = None):
+        """Args:
+            params: the run's parameters (``world.n_staff`` people are employed at the start).
+            orgs: the organisations.
+            rng: the ``staff_init`` stream (skills and nationality of the initial staff).
+            headcount: staff per organisation at the start (from data); None splits
+                ``world.n_staff`` by organisation size, as for the synthetic country.
+        """
         self.p = params.staff
         n0 = params.world.n_staff
         self.capacity = 0
         self._alloc(max(2 * n0, n0 + 256))
-        # Initial headcount by organisation size (at least one person each).
-        share = orgs.size_weight / orgs.size_weight.sum()
-        counts = np.maximum(1, np.floor(share * n0)).astype(np.int64)
-        short = n0 - counts.sum()
-        if short > 0:
-            counts[np.argsort(-(share * n0 - np.floor(share * n0)))[:short]] += 1
-        elif short < 0:
-            for o in np.argsort(-counts):
-                take = min(-short, counts[o] - 1)
-                counts[o] -= take
-                short += take
-                if short == 0:
-                    break
+        if headcount is not None:
+            counts = np.asarray(headcount, np.int64)
+            if counts.shape != (orgs.n,) or counts.sum() != n0 or (counts < 1).any():
+                raise ValueError(f"initial headcount must give at least one person to each of {orgs.n} "
+                                 f"organisations and sum to world.n_staff = {n0}")
+        else:
+            # Initial headcount by organisation size (at least one person each).
+            share = orgs.size_weight / orgs.size_weight.sum()
+            counts = np.maximum(1, np.floor(share * n0)).astype(np.int64)
+            short = n0 - counts.sum()
+            if short > 0:
+                counts[np.argsort(-(share * n0 - np.floor(share * n0)))[:short]] += 1
+            elif short < 0:
+                for o in np.argsort(-counts):
+                    take = min(-short, counts[o] - 1)
+                    counts[o] -= take
+                    short += take
+                    if short == 0:
+                        break
         employer = np.repeat(np.arange(orgs.n), counts)
         n = len(employer)
         national = np.ones(n, bool)

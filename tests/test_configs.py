@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from experiments.config import CONFIG_DIR, params_from_cfg, precheck
+from experiments.data import setup
 from sim.results import run
 
 GROUPS = ["regime", "funding", "turnover", "governance", "crisis", "scenario"]
@@ -19,12 +20,13 @@ def test_every_group_has_options():
 @pytest.mark.parametrize("group,option", OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
 def test_config_option_composes_and_runs(group, option):
     cfg = precheck([f"{group}={option}", "years=0.1"])
-    params = params_from_cfg(cfg)
+    data = setup(cfg)  # params, and the country when the config names data (scenario=from_data)
+    params = data.params
     if group == "regime":
         assert params.regime == option, f"regime={option} did not select the regime"
     if group == "scenario":
         assert params.scenario == option, f"scenario={option} did not set the scenario name"
-    result = run(params)
+    result = run(params, data.country)
     assert len(result.steps) == params.n_steps, "run did not reach its horizon"
 
 
