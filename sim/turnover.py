@@ -24,7 +24,22 @@ import numpy as np
 
 from .organisations import NO_PARTNER
 
-__all__ = ["set_pay", "staff_moves", "target_headcount", "exit_international"]
+__all__ = ["set_pay", "staff_moves", "target_headcount", "exit_international", "leaves"]
+
+
+def leaves(rng: np.random.Generator, probability) -> np.ndarray:
+    """Who leaves this period: one uniform draw per person, True with that person's probability.
+
+    The staff quits below and the turnover of March's (1991) docking model
+    (``sim/docking/march.py``, each individual leaves with probability p3 per period and is
+    replaced by a newcomer) both draw leavers here.
+
+    Args:
+        rng: the generator of the process (e.g. the ``attrition`` stream).
+        probability: per-period probability of leaving, one per person (any shape), 0..1.
+    """
+    probability = np.asarray(probability)
+    return rng.random(probability.shape) < probability
 
 
 def set_pay(model) -> None:
@@ -65,7 +80,7 @@ def staff_moves(model, step: int) -> dict:
     hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp]) * np.maximum(
         0.0, 1.0 - t.retention_effect * model.topup[emp]
     )
-    quit = streams["attrition"].random(len(idx)) < -np.expm1(-hazard / 52.0)
+    quit = leaves(streams["attrition"], -np.expm1(-hazard / 52.0))
     quitters = idx[quit]
     staff.leave(quitters, np.zeros(len(quitters), bool))
     leavers += np.bincount(emp[quit], minlength=n)
