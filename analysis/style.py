@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.params import REGIME_NAMES  # noqa: E402
 
-__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "SIZES", "save_figure", "apply_style"]
+__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "SERIES_COLOURS", "SIZES", "save_figure", "apply_style"]
 
 REGIME_ORDER = list(REGIME_NAMES)
 REGIME_COLOURS = {
@@ -24,6 +24,9 @@ REGIME_COLOURS = {
     "strengthening": "#56B4E9",  # sky blue
     "sharing": "#009E73",  # bluish green
 }
+# Series without a regime (e.g. docking curves), in this order: Okabe-Ito blue, vermillion,
+# reddish purple, yellow, black.
+SERIES_COLOURS = ["#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000"]
 # Widths in inches: one journal column, two columns (full page), a 16:9 slide.
 SIZES = {"column": (3.5, 2.8), "page": (7.2, 4.5), "slide": (10.0, 5.6)}
 

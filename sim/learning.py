@@ -60,7 +60,8 @@ def can_barter(a: np.ndarray, b: np.ndarray, tolerance: float, axis: int = -1) -
     return ahead(a, b, tolerance).any(axis=axis) & ahead(b, a, tolerance).any(axis=axis)
 
 
-def barter(a: np.ndarray, b: np.ndarray, rate, tolerance: float, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+def barter(a: np.ndarray, b: np.ndarray, rate, tolerance: float, axis: int = -1,
+           one_category: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """New levels of two parties after a barter: where both gain, each learns where the other is ahead.
 
     Each party closes a share ``rate`` of its gap to the other in every category in which the
@@ -80,4 +81,15 @@ def barter(a: np.ndarray, b: np.ndarray, rate, tolerance: float, axis: int = -1)
     trade = np.expand_dims(can_barter(a, b, tolerance, axis), axis)
     a_gain = np.where(ahead(b, a, tolerance) & trade, close_gap(a, b, rate), 0.0)
     b_gain = np.where(ahead(a, b, tolerance) & trade, close_gap(b, a, rate), 0.0)
+    if one_category:
+        a_gain = _only_largest(a_gain, axis)
+        b_gain = _only_largest(b_gain, axis)
     return a + a_gain, b + b_gain
+
+
+def _only_largest(gain: np.ndarray, axis: int) -> np.ndarray:
+    """Keep, along ``axis``, only the largest gain (the first one on ties)."""
+    keep = np.zeros_like(gain)
+    idx = np.expand_dims(np.argmax(gain, axis=axis), axis)
+    np.put_along_axis(keep, idx, np.take_along_axis(gain, idx, axis), axis)
+    return keep
