@@ -129,6 +129,9 @@ def load_config(model: str, overrides: list[str]) -> DictConfig:
                                  + ", ".join(f"model.{f}" for f in fields))
             model_over[field] = OmegaConf.to_container(value) if isinstance(value, ListConfig) else value
             continue
+        if key == "variants" and model == "cowan_jonard" and value is None:
+            cfg["variants"] = {}
+            continue
         if key == "model":
             raise UsageError(f"model = {value!r} is not valid; allowed: model.<parameter>=value "
                              f"(e.g. model.{fields[0]}=...)")
@@ -179,6 +182,11 @@ def _validate(model: str, cfg: dict) -> None:
         else:
             for v in cfg["rewiring"]:
                 cls.from_dict({"rewiring": v}, prefix="")
+            for name, over in (cfg.get("variants") or {}).items():
+                if not isinstance(over, dict):
+                    raise UsageError(f"variants.{name} = {over!r} is not valid; allowed: a mapping of model "
+                                     "parameters, e.g. {experts: 0}")
+                cls.from_dict({**cfg["model"], **over}, prefix=f"variants.{name}.")
             if len(cfg["rewiring"]) < 3:
                 raise UsageError(f"rewiring = {cfg['rewiring']} has fewer than 3 values; allowed: at least 3 "
                                  "(a maximum inside the range needs both ends)")
@@ -376,9 +384,9 @@ def run_cowan_jonard(cfg: DictConfig, out_dir: Path, progress: bool = True) -> d
     base = cj.CowanJonardParams.from_dict(OmegaConf.to_container(cfg.model), prefix="model.")
     reps, seed, z = int(cfg.replications), int(cfg.seed), float(cfg.significance)
     grid = {"rewiring": sorted(float(v) for v in cfg.rewiring)}
-    variants = {f"{base.experts} experts": base}
-    if cfg.without_experts and base.experts > 0:
-        variants["no experts"] = dataclasses.replace(base, experts=0)
+    variants = {f"main ({base.experts} experts)": base}
+    for name, over in (OmegaConf.to_container(cfg.variants) or {}).items():
+        variants[name.replace("_", " ")] = cj.CowanJonardParams.from_dict({**dataclasses.asdict(base), **over})
     print(f"capsim dock cowan_jonard: {len(grid['rewiring'])} rewiring probabilities x {reps} economies x "
           f"{len(variants)} variant(s), {base.n_agents} agents, degree {base.degree}, alpha {base.absorptive_capacity:g}")
     measures = []

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["close_gap", "ahead", "can_barter", "barter"]
+__all__ = ["close_gap", "ahead", "can_barter", "can_exchange", "barter"]
 
 
 def close_gap(learner: np.ndarray, teacher: np.ndarray, rate) -> np.ndarray:
@@ -60,8 +60,24 @@ def can_barter(a: np.ndarray, b: np.ndarray, tolerance: float, axis: int = -1) -
     return ahead(a, b, tolerance).any(axis=axis) & ahead(b, a, tolerance).any(axis=axis)
 
 
+def can_exchange(a: np.ndarray, b: np.ndarray, tolerance: float, axis: int = -1,
+                 both_must_gain: bool = True) -> np.ndarray:
+    """True where an exchange changes something: a barter (both gain) or, if not required, either gains.
+
+    Args:
+        a: levels of one party per category (categories along ``axis``).
+        b: levels of the other party, same shape.
+        tolerance: see :func:`ahead`.
+        axis: the axis of the categories.
+        both_must_gain: require a double coincidence of wants (:func:`can_barter`).
+    """
+    if both_must_gain:
+        return can_barter(a, b, tolerance, axis)
+    return ahead(a, b, tolerance).any(axis=axis) | ahead(b, a, tolerance).any(axis=axis)
+
+
 def barter(a: np.ndarray, b: np.ndarray, rate, tolerance: float, axis: int = -1,
-           one_category: bool = False) -> tuple[np.ndarray, np.ndarray]:
+           one_category: bool = False, both_must_gain: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """New levels of two parties after a barter: where both gain, each learns where the other is ahead.
 
     Each party closes a share ``rate`` of its gap to the other in every category in which the
@@ -74,11 +90,15 @@ def barter(a: np.ndarray, b: np.ndarray, rate, tolerance: float, axis: int = -1,
         rate: absorptive capacity: share of a gap closed in one trade, 0..1.
         tolerance: see :func:`ahead`.
         axis: the axis of the categories.
+        one_category: pass on only the category with the largest gap, each way.
+        both_must_gain: True for a barter; False for an exchange by rule, in which each side
+            learns wherever the other is ahead even if only one side gains (capsim's two-way
+            sharing works so).
 
     Returns:
         ``(a_new, b_new)``.
     """
-    trade = np.expand_dims(can_barter(a, b, tolerance, axis), axis)
+    trade = np.expand_dims(can_exchange(a, b, tolerance, axis, both_must_gain), axis)
     a_gain = np.where(ahead(b, a, tolerance) & trade, close_gap(a, b, rate), 0.0)
     b_gain = np.where(ahead(a, b, tolerance) & trade, close_gap(b, a, rate), 0.0)
     if one_category:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.learning import barter, can_barter
+from sim.learning import barter, can_exchange
 from sim.networks import watts_strogatz_edges
 from sim.params import ConfigError, param, section_from_dict
 
@@ -89,6 +89,10 @@ class CowanJonardParams:
         "largest gap", choices=("all", "largest_gap"),
         source="assumption: 'all' as capsim's two-way sharing (each learns every capacity the other has more "
         "of); 'largest_gap' is a one-for-one reading of the barter",
+    )
+    double_coincidence: bool = param(
+        True, "trade only when both gain (barter); false: each learns wherever the other is ahead, as in "
+        "capsim's rule-based two-way sharing", source=f"{CJ}: barter requires a double coincidence of wants",
     )
     tolerance: float = param(
         0.01, "relative difference under which two knowledge levels count as equal", "share", 1e-6, 1.0,
@@ -154,7 +158,7 @@ def simulate(params: CowanJonardParams, replications: int, seed: int) -> CJRuns:
     steady = np.zeros(reps, bool)
     node_min = np.empty(reps * n)
     for t in range(1, p.max_rounds + 1):
-        open_ = can_barter(know[u], know[w], p.tolerance)
+        open_ = can_exchange(know[u], know[w], p.tolerance, both_must_gain=p.double_coincidence)
         active = np.bincount(owner[open_], minlength=reps) > 0
         newly = ~active & ~steady
         rounds[newly] = t - 1
@@ -168,7 +172,7 @@ def simulate(params: CowanJonardParams, replications: int, seed: int) -> CJRuns:
         np.minimum.at(node_min, cw, prio)
         pick = (prio == node_min[cu]) & (prio == node_min[cw])
         a, b = barter(know[cu[pick]], know[cw[pick]], p.absorptive_capacity, p.tolerance,
-                      one_category=p.exchange == "largest_gap")
+                      one_category=p.exchange == "largest_gap", both_must_gain=p.double_coincidence)
         know[cu[pick]] = a
         know[cw[pick]] = b
         trades += np.bincount(owner[open_][pick], minlength=reps)
@@ -244,27 +248,37 @@ PUBLISHED_SHAPE = {
 }
 
 
-def network_measures(params: CowanJonardParams, samples: int, seed: int) -> dict:
+def network_measures(params: CowanJonardParams, samples: int, seed: int, sources: int = 100) -> dict:
     """Clustering and path length of the network, relative to the ring lattice (Watts & Strogatz 1998).
 
     Returns ``clustering_ratio`` C(p)/C(0) and ``path_ratio`` L(p)/L(0), means over ``samples``
-    networks drawn from the stream ``cj.measures`` (path lengths within the largest component).
+    networks drawn from the stream ``cj.measures``. L is the mean shortest-path length from
+    ``sources`` random nodes (all nodes if fewer) within the largest component.
 
     Args:
         params: the network's size, degree and rewiring probability.
         samples: networks to average over.
         seed: seed of the draws.
+        sources: start nodes of the path-length estimate.
     """
+    rng = stream(seed, "cj.measures")
+    c0, l0 = _measure(params.n_agents, params.degree, 0.0, 0, sources, 0)
+    vals = np.array([_measure(params.n_agents, params.degree, params.rewiring, int(rng.integers(2**31)), sources,
+                              int(rng.integers(2**31))) for _ in range(samples)])
+    return {"clustering_ratio": float(vals[:, 0].mean() / c0), "path_ratio": float(vals[:, 1].mean() / l0)}
+
+
+def _measure(n: int, degree: int, p: float, net_seed: int, sources: int, pick_seed: int) -> tuple[float, float]:
+    """Average clustering and mean shortest-path length (from sampled sources) of one network."""
     import networkx as nx
 
-    def measure(p: float, s: int):
-        g = nx.Graph()
-        g.add_nodes_from(range(params.n_agents))
-        g.add_edges_from(watts_strogatz_edges(params.n_agents, params.degree, p, s).tolist())
-        giant = g.subgraph(max(nx.connected_components(g), key=len))
-        return nx.average_clustering(g), nx.average_shortest_path_length(giant)
-
-    rng = stream(seed, "cj.measures")
-    c0, l0 = measure(0.0, 0)
-    vals = np.array([measure(params.rewiring, int(rng.integers(2**31))) for _ in range(samples)])
-    return {"clustering_ratio": float(vals[:, 0].mean() / c0), "path_ratio": float(vals[:, 1].mean() / l0)}
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(watts_strogatz_edges(n, degree, p, net_seed).tolist())
+    giant = g.subgraph(max(nx.connected_components(g), key=len))
+    nodes = np.array(sorted(giant.nodes))
+    if len(nodes) > sources:
+        nodes = np.random.Generator(np.random.PCG64(pick_seed)).choice(nodes, sources, replace=False)
+    dist = [np.mean(list(nx.single_source_shortest_path_length(giant, int(s)).values())) for s in nodes]
+    m = giant.number_of_nodes()
+    return nx.average_clustering(g), float(np.mean(dist)) * m / max(m - 1, 1)
