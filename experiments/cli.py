@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
             "experiments.run:main", True),
     "compare": ("the main job: every regime x N paired replicates; prints and writes a table and a figure",
                 "experiments.compare:main", True),
-    "dock": ("docking: re-run a published model (march, cowan_jonard) beside its published results", "experiments.dock:main", False),
+    "dock": ("docking: re-run March 1991 or Cowan & Jonard 2004 beside published data", "experiments.dock:main", False),
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
 }

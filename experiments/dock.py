@@ -54,6 +54,7 @@ def usage() -> str:
         "  cowan_jonard  Cowan & Jonard (2004): steady-state knowledge against network rewiring",
         "",
         "settings: configs/experiment/docking_<model>.yaml; override any key, e.g.",
+        "  capsim dock march --params            (the model's parameters: unit, range, source)",
         "  capsim dock march replications=500 figure1.code_learning_rate=[0.5]",
         "  capsim dock cowan_jonard replications=10 model.absorptive_capacity=0.1 output_dir=out/cj",
         "details: docs/docking.md",
@@ -291,7 +292,8 @@ def run_march(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
         ref = runs[(p1, next(v for v in t_grid["turnover"] if float(v) == 0.0))].code_knowledge
         for p3 in t_grid["turnover"]:
             d, se = _paired(runs[(p1, p3)].code_knowledge, ref)
-            turn.loc[(turn.socialisation_rate == p1) & (turn.turnover == p3), ["gain_vs_no_turnover", "gain_se"]] = d, se
+            at = (turn.socialisation_rate == p1) & (turn.turnover == p3)
+            turn.loc[at, ["gain_vs_no_turnover", "gain_se"]] = d, se
             gains[(p1, p3)] = runs[(p1, p3)].code_knowledge - ref
     turn = turn[["socialisation_rate", "turnover", "code_knowledge", "code_knowledge_se", "gain_vs_no_turnover",
                  "gain_se", "code_match_share", "member_knowledge", "replications"]]
@@ -309,7 +311,7 @@ def run_march(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
                    default=str))
 
     show = fig1[["socialisation_rate", "code_learning_rate", "published", "capsim", "difference", "capsim_se"]]
-    print("\nFigure 1: equilibrium code knowledge, (matches - mismatches) / m")
+    print("\nFigure 1: equilibrium code knowledge, matches minus mismatches per dimension")
     print(tabulate(show.values, headers=["p1", "p2", "published", "capsim", "difference", "capsim se"],
                    floatfmt=("g", "g", ".4f", ".4f", "+.4f", ".4f")))
     print(f"published: {march.PUBLISHED_SOURCE}")
@@ -332,7 +334,8 @@ def _march_checks(fig1: pd.DataFrame, turn: pd.DataFrame, gains: dict, tol: floa
             f"Figure 1 within {tol:g} of the published replication at every grid point",
             bool(compared["within_tolerance"].all()),
             f"{int(compared['within_tolerance'].sum())}/{len(compared)} points; largest |difference| "
-            f"{abs(worst['difference']):.4f} at p1={worst['socialisation_rate']:g}, p2={worst['code_learning_rate']:g}"))
+            f"{abs(worst['difference']):.4f} at p1={worst['socialisation_rate']:g}, "
+            f"p2={worst['code_learning_rate']:g}"))
     else:
         checks.append(_check("Figure 1 grid has published values", False, "no grid point is in the published table"))
     eq = fig1["equilibrium_share"].min()
@@ -388,7 +391,8 @@ def run_cowan_jonard(cfg: DictConfig, out_dir: Path, progress: bool = True) -> d
     for name, over in (OmegaConf.to_container(cfg.variants) or {}).items():
         variants[name.replace("_", " ")] = cj.CowanJonardParams.from_dict({**dataclasses.asdict(base), **over})
     print(f"capsim dock cowan_jonard: {len(grid['rewiring'])} rewiring probabilities x {reps} economies x "
-          f"{len(variants)} variant(s), {base.n_agents} agents, degree {base.degree}, alpha {base.absorptive_capacity:g}")
+          f"{len(variants)} variant(s), {base.n_agents} agents, degree {base.degree}, "
+          f"alpha {base.absorptive_capacity:g}")
     measures = []
     for p in grid["rewiring"]:
         m = cj.network_measures(dataclasses.replace(base, rewiring=p), int(cfg.network_samples), seed)
@@ -473,6 +477,18 @@ def _cj_checks(t: pd.DataFrame, runs: dict, z: float, name: str, gating: bool) -
     return checks
 
 
+def params_markdown(model: str) -> str:
+    """The model's parameters as a Markdown table (key, default, unit, allowed, meaning, source), from the registry.
+
+    Args:
+        model: a key of :data:`MODELS`.
+    """
+    from experiments.paramtable import markdown_table
+    from sim.params import section_rows
+
+    return markdown_table(section_rows(MODELS[model](), "model."))
+
+
 # ----------------------------------------------------------------------------------- entry point
 def main(args: list[str]) -> int:
     """Entry point of ``capsim dock``; see the module docstring.
@@ -484,6 +500,11 @@ def main(args: list[str]) -> int:
         print(usage())
         return 0
     model, overrides = args[0], args[1:]
+    if "--params" in overrides:
+        if model not in MODELS:
+            load_config(model, [])  # raises the one-line unknown-model error
+        print(params_markdown(model))
+        return 0
     cfg = load_config(model, overrides)
     out_dir = _out_dir(model, cfg)
     runner = run_march if model == "march" else run_cowan_jonard

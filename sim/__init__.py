@@ -23,6 +23,7 @@ Architecture (one concept per file):
 ``delivery.py``     salaries and service delivery, coverage
 ``record.py``       per-step recording into preallocated arrays
 ``results.py``      run a model, write Parquet + metadata.json with provenance
+``docking/``        published models re-run with these mechanisms: March (1991), Cowan & Jonard (2004)
 ==================  ===========================================================================
 """
 

@@ -169,7 +169,8 @@ def test_cowan_jonard_peak_network_is_a_small_world():
 # ----------------------------------------------------------------------------- the command
 BAD = [
     (["dock", "marhc"], "unknown docking model 'marhc' (did you mean march?)"),
-    (["dock", "march", "replicatons=5"], "replicatons is not a setting of capsim dock march (did you mean replications?)"),
+    (["dock", "march", "replicatons=5"],
+     "replicatons is not a setting of capsim dock march (did you mean replications?)"),
     (["dock", "march", "replications=abc"], "replications = 'abc' is not valid; allowed: a whole number"),
     (["dock", "march", "replications=1"], "replications = 1 is out of range"),
     (["dock", "march", "figure1.socialisation_rate=[0.1,1.5]"], "figure1.socialisation_rate = 1.5 is out of range"),
@@ -209,7 +210,8 @@ def test_dock_help_and_real_configs_load(capsys):
 
 def test_dock_march_end_to_end_writes_tables_figures_provenance(tmp_path, capsys):
     out = tmp_path / "m"
-    rc = main(["dock", "march", "replications=60", "figure1.socialisation_rate=[0.5]", "figure1.code_learning_rate=[0.5]",
+    rc = main(["dock", "march", "replications=60", "figure1.socialisation_rate=[0.5]",
+               "figure1.code_learning_rate=[0.5]",
                "turnover.replications=60", "turnover.socialisation_rate=[0.1,0.9]", "turnover.turnover=[0,0.1]",
                "turnover.significance=1", f"output_dir={out}"])
     printed = capsys.readouterr().out
@@ -226,7 +228,8 @@ def test_dock_march_end_to_end_writes_tables_figures_provenance(tmp_path, capsys
 
 
 def test_dock_fails_with_exit_1_when_the_reproduction_drifts(tmp_path, capsys):
-    rc = main(["dock", "march", "replications=40", "figure1.socialisation_rate=[0.9]", "figure1.code_learning_rate=[0.1]",
+    rc = main(["dock", "march", "replications=40", "figure1.socialisation_rate=[0.9]",
+               "figure1.code_learning_rate=[0.1]",
                "tolerance=0.000001", "turnover.replications=40", "turnover.socialisation_rate=[0.1,0.9]",
                "turnover.turnover=[0,0.1]", f"output_dir={tmp_path}"])
     err = capsys.readouterr().err

@@ -67,11 +67,11 @@ class CowanJonardParams:
     )
     categories: int = param(
         10, "knowledge categories per agent", "categories", 2, 1000,
-        f"{CJ}: knowledge vectors; 10 categories as in later uses of the model (assumption)",
+        f"{CJ}: knowledge vectors; 10 categories as in a later use of the model (assumption, docs/docking.md)",
     )
     initial_max: float = param(
         10.0, "initial knowledge per category drawn uniformly from 0 to this", "knowledge units", 1e-9, 1e9,
-        "uniform initial endowments U[0, 10] per category, as in later uses of the model (assumption)",
+        "assumption: U[0, 10] per category, as in a later use of the model (docs/docking.md)",
     )
     experts: int = param(
         10, "agents per economy who start as experts in one random category", "agents", 0, 1_000_000,
@@ -81,7 +81,7 @@ class CowanJonardParams:
                                 "assumption (30 = 3 x initial_max, as in that later use)")
     absorptive_capacity: float = param(
         0.5, "alpha: share of the gap to the partner absorbed in one trade, per category", "share", 1e-6, 1.0,
-        f"{CJ}: absorptive capacity alpha; value an assumption (the result is reported for several)",
+        f"{CJ}: absorptive capacity alpha; the value 0.5 is an assumption",
     )
     rewiring: float = param(0.1, "p: Watts-Strogatz rewiring probability of each link", "probability", 0.0, 1.0, CJ)
     exchange: str = param(

@@ -85,12 +85,12 @@ class MarchParams:
     )
     periods: int | None = param(
         None, "fixed number of periods (null: run to equilibrium; needed when p3 or p4 > 0)", "periods",
-        1, 1_000_000, "March (1991) Figs. 4-5 report knowledge after a fixed time; 100 periods in Workiewicz (2019)",
+        1, 1_000_000, "assumption; fixed horizons: 100 periods in Workiewicz (2019), 20 in the indigosim reproduction",
         nullable=True,
     )
     max_periods: int = param(
         20_000, "safety limit for runs to equilibrium; runs stopped here are counted, not hidden", "periods",
-        1, 10_000_000, "assumption (equilibrium took under 1,000 periods in every run we made)",
+        1, 10_000_000, "assumption (the longest of the 108,000 Figure 1 runs of docs/figures took 200 periods)",
     )
 
     def check(self) -> None:
