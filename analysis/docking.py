@@ -46,7 +46,7 @@ def march_figure1(table: pd.DataFrame, tolerance: float, size: str = "page"):
                 label=f"published, p2 = {p2:g}")
         dx.plot(x, g["difference"], color=colour, marker=".", lw=1, label=f"p2 = {p2:g}")
     ax.set_xlabel("Socialisation rate p1 (probability per period)")
-    ax.set_ylabel(label("code_knowledge"))
+    ax.set_ylabel(_two_line_label("code_knowledge"))
     ax.set_title("Equilibrium code knowledge (March 1991, Fig. 1)")
     ax.legend(frameon=False, ncol=2, fontsize=6)
     dx.axhspan(-tolerance, tolerance, color="0.9", lw=0, label=f"|difference| <= {tolerance:g}")
@@ -76,7 +76,7 @@ def march_turnover(table: pd.DataFrame, periods: int, size: str = "column"):
         ax.errorbar(g["turnover"], g["code_knowledge"], yerr=Z95 * g["code_knowledge_se"], color=colour,
                     marker="o", ms=3, lw=1, capsize=2, label=f"p1 = {p1:g}")
     ax.set_xlabel("Turnover p3 (probability per period)")
-    ax.set_ylabel(label("code_knowledge"))
+    ax.set_ylabel(_two_line_label("code_knowledge"))
     ax.set_title(f"Code knowledge at period {periods} (March 1991, turnover)")
     ax.legend(frameon=False)
     fig.tight_layout()

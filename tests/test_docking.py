@@ -246,3 +246,14 @@ def test_docs_reference_committed_figures_and_tables():
         assert (ROOT / "docs" / "figures" / r).exists(), f"docs/docking.md references missing docs/figures/{r}"
     table = pd.read_csv(ROOT / "docs" / "figures" / "docking_march_figure1.csv")
     assert table["within_tolerance"].all(), "committed March Figure 1 table has points outside the tolerance"
+
+
+@pytest.mark.parametrize("model", ["march", "cowan_jonard"])
+def test_docs_parameter_tables_are_generated_from_the_registry(model):
+    from experiments.dock import params_markdown
+
+    doc = (ROOT / "docs" / "docking.md").read_text()
+    block = re.search(rf"<!-- params:{model} -->\n(.*?)\n<!-- /params:{model} -->", doc, re.S)
+    assert block, f"docs/docking.md has no generated parameter table for {model}"
+    assert block.group(1).strip() == params_markdown(model).strip(), (
+        f"docs/docking.md parameter table of {model} is out of date: paste `capsim dock {model} --params`")
