@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.params import REGIME_NAMES  # noqa: E402
 
-__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "ACTOR_COLOURS", "CAPACITY_CMAP", "SIZES", "save_figure", "apply_style"]
+__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "ACTOR_COLOURS", "CAPACITY_CMAP", "SERIES_COLOURS", "SIZES",
+           "save_figure", "apply_style"]
 
 REGIME_ORDER = list(REGIME_NAMES)
 REGIME_COLOURS = {
@@ -31,6 +32,9 @@ ACTOR_COLOURS = {
     "international": "#0072B2",  # blue
 }
 CAPACITY_CMAP = "viridis"  # capacity indices 0..1 (perceptually uniform, colour-blind safe)
+# Series without a regime (e.g. docking curves), in this order: Okabe-Ito blue, vermillion,
+# reddish purple, yellow, black.
+SERIES_COLOURS = ["#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000"]
 # Widths in inches: one journal column, two columns (full page), a 16:9 slide.
 SIZES = {"column": (3.5, 2.8), "page": (7.2, 4.5), "slide": (10.0, 5.6)}
 

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
                 "experiments.compare:main", True),
     "bench": ("benchmark speed and memory against Mesa's BoltzmannWealth; prints a table, writes JSON",
               "benchmarks.bench:main", False),
+    "dock": ("docking: re-run March 1991 or Cowan & Jonard 2004 beside published data", "experiments.dock:main", False),
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
     "data": ("check a folder of HXL country data, or export the synthetic country as HXL (capsim data --help)", "experiments.data:main", False),

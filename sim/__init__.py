@@ -17,12 +17,15 @@ Architecture (one concept per file):
 ``funding.py``      grants, disbursement, pass-through, overheads, money ledger
 ``partnerships.py`` matching partners, who takes part, how budgets are split
 ``regimes.py``      the regimes' rules and the learning they cause
+``learning.py``     the learning law (close a share of the gap to a teacher) and bilateral barter
+``networks.py``     Watts-Strogatz small-world networks (local peer network, docking)
 ``turnover.py``     pay, quits, layoffs, hiring, poaching (brain drain), exit
 ``governance.py``   priority setting and local decision power
 ``coordination.py`` gap visibility, allocation of staff to areas, expansion, surge
 ``delivery.py``     salaries and service delivery, coverage
 ``record.py``       per-step recording into preallocated arrays
 ``results.py``      run a model, write Parquet + metadata.json with provenance
+``docking/``        published models re-run with these mechanisms: March (1991), Cowan & Jonard (2004)
 ==================  ===========================================================================
 """
 

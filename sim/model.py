@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import mesa
 from mesa.agentset import AgentSet
-import networkx as nx
 import numpy as np
 
 from .areas import Areas, gini
@@ -36,6 +35,7 @@ from .delivery import deliver, pay_salaries
 from .donors import Donor
 from .funding import GrantBook, Ledger, disburse
 from .governance import local_decision_share
+from .networks import watts_strogatz_edges
 from .organisations import NO_PARTNER, Organisation, OrgTable
 from .params import Params
 from .partnerships import end_partnerships, local_decision_weight, match_partners, pass_through_shares, select_participants
@@ -105,8 +105,7 @@ class CapacityModel(mesa.Model):
         if len(local) < 3 or k < 2:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         seed = int(self.streams["peer_network"].integers(2**31))
-        g = nx.watts_strogatz_graph(len(local), k, w.peer_network_rewiring, seed=seed)
-        e = np.asarray(g.edges(), dtype=np.int64).reshape(-1, 2)
+        e = watts_strogatz_edges(len(local), k, w.peer_network_rewiring, seed)
         u = local[np.concatenate([e[:, 0], e[:, 1]])]
         v = local[np.concatenate([e[:, 1], e[:, 0]])]
         return u, v

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "CAPACITY_MAP_COLUMNS", "label",
+__all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "CAPACITY_MAP_COLUMNS",
+           "DOCKING_COLUMNS", "label",
            "MAIN_OUTCOMES"]
 
 
@@ -139,7 +140,21 @@ CAPACITY_MAP_COLUMNS: tuple[Outcome, ...] = (
        "Reach of all staff present (local and international) over people in need in the area and sector."),
 )
 
-OUTCOMES: dict[str, Outcome] = {o.key: o for o in STEP_OUTCOMES + SHOCK_COLUMNS + AREA_COLUMNS + CAPACITY_MAP_COLUMNS}
+# Outcomes of the docking models (sim/docking/): published models re-run with capsim's mechanisms.
+DOCKING_COLUMNS: tuple[Outcome, ...] = (
+    _O("code_knowledge", "Code knowledge", "matches minus mismatches per dimension", -1, 1, "higher", "docking",
+       "March (1991): the organisational code's score against reality divided by the number of dimensions."),
+    _O("code_match_share", "Code matches reality", "share of dimensions", 0, 1, "higher", "docking",
+       "March (1991): share of dimensions on which the code equals reality."),
+    _O("mean_knowledge", "Mean knowledge at steady state", "knowledge units", 0, None, "higher", "docking",
+       "Cowan & Jonard (2004): mean over agents and categories when no linked pair can trade any more."),
+    _O("knowledge_cv", "Coefficient of variation of knowledge", "sd / mean across agents", 0, None, "lower",
+       "docking", "Cowan & Jonard (2004): spread of agents' mean knowledge at the steady state."),
+)
+
+OUTCOMES: dict[str, Outcome] = {
+    o.key: o for o in STEP_OUTCOMES + SHOCK_COLUMNS + AREA_COLUMNS + CAPACITY_MAP_COLUMNS + DOCKING_COLUMNS
+}
 
 MAIN_OUTCOMES = (
     "coverage",

@@ -29,6 +29,8 @@ __all__ = [
     "spec_rows",
     "lookup_spec",
     "REGIME_NAMES",
+    "section_from_dict",
+    "section_rows",
 ]
 
 REGIME_NAMES = ("baseline", "building", "strengthening", "sharing")
@@ -768,3 +770,17 @@ def _row(f, value, typ, prefix):
         "meaning": spec.meaning,
         "source": spec.source,
     }
+
+
+def section_from_dict(cls: type, data: dict | None, prefix: str = ""):
+    """Validated instance of any dataclass declared with :func:`param` (e.g. a docking model's).
+
+    Unknown keys, wrong types and out-of-range values raise :class:`ConfigError` with the same
+    one-line messages as :meth:`Params.from_dict`; ``prefix`` is put before key names in them.
+    """
+    return _build(cls, data or {}, prefix)
+
+
+def section_rows(instance, prefix: str = "") -> list[dict]:
+    """Documentation rows (key, default, unit, allowed, meaning, source) of a :func:`param` dataclass."""
+    return _spec_rows_instance(instance, prefix)

@@ -17,7 +17,8 @@ governance     none                    none                      joint governanc
                                                                  by comparative advantage
 ============== ======================= ======================== =============================
 
-All regimes share one learning law (``sim/params.py`` ``learning``): a learner closes a
+All regimes share one learning law (``sim/params.py`` ``learning``; the function
+``sim/learning.py:close_gap``): a learner closes a
 fixed share of the gap to the teacher per full-time week of learning, only ``transfer_rate``
 of a training gain is applied on the job, and applied gains fade unless practised. No regime
 has an outcome multiplier: a regime changes only the schedule, content, direction, targeting
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .learning import close_gap
 from .params import REGIME_NAMES, Params, RegimeRules
 from .organisations import NO_PARTNER, OPEN_ENDED
 
@@ -143,7 +145,7 @@ def learning_step(model, step: int) -> None:
         learners = idx[staff.trainee[idx] & (tau_org[emp] > 0)]
         if len(learners):
             e = staff.employer[learners]
-            gain = lp.learn_rate * tau_org[e] * np.maximum(0.0, teacher[e] - staff.tech_of(learners))
+            gain = close_gap(staff.tech_of(learners), teacher[e], lp.learn_rate * tau_org[e])
             staff.tech_gain[learners] += lp.transfer_rate * gain
 
         # Institutional accompaniment (and secondments) of the local organisation.
@@ -168,7 +170,7 @@ def learning_step(model, step: int) -> None:
             learners = idx[staff.trainee[idx] & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
             if len(learners):
                 e = staff.employer[learners]
-                gain = lp.learn_rate * lang * tau_intl[e] * np.maximum(0.0, ctx_teacher[e] - staff.ctx_of(learners))
+                gain = close_gap(staff.ctx_of(learners), ctx_teacher[e], lp.learn_rate * lang * tau_intl[e])
                 staff.ctx_gain[learners] += lp.transfer_rate * gain
 
         # Peer exchange: sharing partners pass on institutional learning to their local peers.

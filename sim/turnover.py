@@ -24,7 +24,22 @@ import numpy as np
 
 from .organisations import NO_PARTNER
 
-__all__ = ["set_pay", "staff_moves", "target_headcount", "exit_international"]
+__all__ = ["set_pay", "staff_moves", "target_headcount", "exit_international", "leaves"]
+
+
+def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
+    """Who leaves this period: one uniform draw per person, True with that person's probability.
+
+    The staff quits below and the turnover of March's (1991) docking model
+    (``sim/docking/march.py``, each individual leaves with probability p3 per period and is
+    replaced by a newcomer) both draw leavers here.
+
+    Args:
+        uniforms: one uniform draw in [0, 1) per person (the model reads them per slot from
+            ``Streams.slot_uniforms``; March's model draws them from its generator).
+        probability: per-period probability of leaving, one per person (same shape), 0..1.
+    """
+    return np.asarray(uniforms) < np.asarray(probability)
 
 
 def set_pay(model) -> None:
@@ -73,7 +88,7 @@ def staff_moves(model, step: int) -> dict:
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
     luck = streams.slot_uniforms("attrition", step, staff.capacity)[idx]
-    quit = luck < -np.expm1(-hazard / 52.0)
+    quit = leaves(luck, -np.expm1(-hazard / 52.0))
     quitters = idx[quit]
     staff.leave(quitters, np.zeros(len(quitters), bool))
     leavers += np.bincount(emp[quit], minlength=n)
