@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 from experiments.config import CONFIG_DIR, UsageError, fail
-from sim.outcomes import AREA_COLUMNS, CAPACITY_MAP_COLUMNS, SHOCK_COLUMNS, STEP_OUTCOMES
+from sim.outcomes import AREA_COLUMNS, CAPACITY_MAP_COLUMNS, DOCKING_COLUMNS, SHOCK_COLUMNS, STEP_OUTCOMES
 from sim.params import REGIME_NAMES, Params, RegimeRules, spec_rows
 
 __all__ = [
@@ -113,7 +113,7 @@ def outcome_table() -> str:
     """The outcome registry as a Markdown table (step outcomes, then shock and area columns)."""
     body = []
     for table, outcomes in (("steps", STEP_OUTCOMES), ("shocks", SHOCK_COLUMNS), ("areas", AREA_COLUMNS),
-                            ("capacity", CAPACITY_MAP_COLUMNS)):
+                            ("capacity", CAPACITY_MAP_COLUMNS), ("docking", DOCKING_COLUMNS)):
         for o in outcomes:
             if o.lo is not None and o.hi is not None:
                 rng = f"{_fmt(o.lo)} .. {_fmt(o.hi)}"
