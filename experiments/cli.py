@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
             "experiments.run:main", True),
     "compare": ("the main job: every regime x N paired replicates; prints and writes a table and a figure",
                 "experiments.compare:main", True),
+    "report": ("tables, figures and a self-contained HTML page for a sweep directory (capsim report <sweep_dir>)",
+               "experiments.report:main", False),
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
 }
