@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.outcomes import label
 
 from .style import CMAP, SIZES, apply_style, colours_for, factor_label, level_text, panel_grid
 
 __all__ = ["timeseries", "timeseries_grid", "window_comparison", "regime_comparison", "lever_heatmap",
-           "forest_plot", "ordered_levels"]
+           "forest_plot", "ordered_levels", "compact_axis"]
 
 BAND_ALPHA = 0.22
 
@@ -54,6 +55,25 @@ def _legend(fig, colours: dict, title: str | None, size: str, marker: str | None
                for c in colours.values()]
     fig.legend(handles, [str(k) for k in colours], title=title, loc="lower center", ncol=min(len(colours), 6),
                bbox_to_anchor=(0.5, 0.0), frameon=False)
+
+
+def _compact(x, _pos=None) -> str:
+    """Tick label: 250k, 1.2M for large numbers; plain otherwise."""
+    ax_ = abs(x)
+    if ax_ >= 1e6:
+        return f"{x / 1e6:g}M"
+    if ax_ >= 1e4:
+        return f"{x / 1e3:g}k"
+    return f"{x:g}"
+
+
+def compact_axis(ax, which: str = "y") -> None:
+    """Use at most five ticks and 250k/1.2M labels on an axis with large numbers."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_locator(MaxNLocator(5))
+    lo, hi = (ax.get_ylim() if which == "y" else ax.get_xlim())
+    if max(abs(lo), abs(hi)) >= 1e4:
+        axis.set_major_formatter(FuncFormatter(_compact))
 
 
 def _unique_check(df: pd.DataFrame, cols: list[str], what: str) -> None:
@@ -92,6 +112,7 @@ def timeseries(ts: pd.DataFrame, outcomes, hue: str = "regime", size: str = "pag
             ax.plot(g["year"], g["mean"], color=c, lw=1.2)
         if shade is not None:
             ax.axvspan(shade[0], shade[1], color="0.93", zorder=0, lw=0)
+        compact_axis(ax, "y")
         ax.set_ylabel(_wrap(label(o), size, cols))
     for ax in axes[-1]:
         ax.set_xlabel("Time since start (years)")
@@ -153,9 +174,9 @@ def timeseries_grid(ts: pd.DataFrame, outcome: str, col: str | None = None, row:
                 parts.append(level_text(col, cv))
             ax.set_title(_wrap(", ".join(parts), size, len(col_levels)), fontsize=plt.rcParams["font.size"] - 1)
             if i == len(row_levels) - 1:
-                ax.set_xlabel("Years")
-            if j == 0:
-                ax.set_ylabel(_wrap(label(outcome), size, 2))
+                ax.set_xlabel("Time since start (years)")
+            compact_axis(ax, "y")
+    fig.supylabel(_wrap(label(outcome), size, 1), fontsize=plt.rcParams["axes.labelsize"])
     if title:
         fig.suptitle(title)
     _legend(fig, colours, factor_label(hue), size)
@@ -215,6 +236,7 @@ def window_comparison(per_run: pd.DataFrame, summary: pd.DataFrame, outcomes, x:
         else:
             ax.set_xticks(range(len(x_levels)), [f"{v:g}" if isinstance(v, float) else str(v) for v in x_levels])
             ax.set_xlabel(_wrap(factor_label(x), size, cols))
+        compact_axis(ax, "y")
         ax.set_ylabel(_wrap(label(o), size, cols))
     for ax in axes.ravel()[len(outcomes):]:
         ax.set_visible(False)
@@ -312,8 +334,14 @@ def forest_plot(diffs: pd.DataFrame, outcomes, label_cols, colour_by: str = "reg
     for c in label_cols[::-1]:
         order = {v: i for i, v in enumerate(ordered_levels(configs[c], c))}
         configs = configs.iloc[np.argsort(configs[c].map(order).to_numpy(), kind="stable")]
-    names = [", ".join(str(v) if c == "regime" else level_text(c, v) for c, v in zip(label_cols, row))
-             for row in configs.itertuples(index=False)]
+    if len(label_cols) == 1:
+        c0 = label_cols[0]
+        names = [str(v) if c0 == "regime" else level_text(c0, v) for v in configs[c0]]
+        key_text = ""
+    else:  # compact rows ("sharing · 0.25 · 0.6") with the key in the figure
+        names = [" · ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in row)
+                 for row in configs.itertuples(index=False)]
+        key_text = "Rows: " + " · ".join(factor_label(c).split(" (")[0] for c in label_cols)
     n_rows = len(names)
     rows, cols, (w, _h) = panel_grid(len(outcomes), size, max_cols=3 if size != "column" else 1)
     panel_h = 1.0 + 0.2 * n_rows
@@ -338,6 +366,7 @@ def forest_plot(diffs: pd.DataFrame, outcomes, label_cols, colour_by: str = "reg
                 ax.annotate(f"d={r['effect_size']:+.1f}", (r["diff"], y), xytext=(0, 3.5), textcoords="offset points",
                             fontsize=small, ha="center", va="bottom", color="0.35")
         ax.axvline(0, color="0.4", lw=0.8, ls="--")
+        compact_axis(ax, "x")
         ax.set_yticks(range(n_rows), names[::-1])
         ax.set_ylim(-0.6, n_rows - 0.2)
         ax.set_xlabel(_wrap(f"Difference: {label(o)}", size, cols))
@@ -345,5 +374,9 @@ def forest_plot(diffs: pd.DataFrame, outcomes, label_cols, colour_by: str = "reg
         ax.set_visible(False)
     ref = str(diffs["reference"].iloc[0]) if len(diffs) else ""
     fig.suptitle(title or f"Paired differences to the reference ({ref}); 95% intervals; d = d_z effect size")
-    fig.tight_layout()
+    if key_text:
+        fig.text(0.01, 0.005, key_text, fontsize=plt.rcParams["font.size"] - 1, ha="left", va="bottom")
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+    else:
+        fig.tight_layout()
     return fig

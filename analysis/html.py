@@ -21,7 +21,7 @@ from . import tables
 from .flows import FUNDING_FLOW_OUTCOMES, STAFF_FLOW_OUTCOMES
 from .style import factor_label, level_text
 
-__all__ = ["render_report", "answer_lines"]
+__all__ = ["render_report", "answer_lines", "config_name"]
 
 FLOW_OUTCOMES = (*STAFF_FLOW_OUTCOMES, *FUNDING_FLOW_OUTCOMES)
 
@@ -49,7 +49,8 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, escape=True, border=0, na_rep="n/a")
 
 
-def _config_name(row: pd.Series, cols) -> str:
+def config_name(row: pd.Series, cols) -> str:
+    """``sharing, Direct funding to local actors = 0.25``: a configuration in words."""
     return ", ".join(str(row[c]) if c == "regime" else level_text(c, row[c]) for c in cols)
 
 
@@ -74,8 +75,8 @@ def answer_lines(report) -> list[str]:
     if len(s) > 1:
         lines.append(
             f"Over {main.window.describe()}, {label(o, with_unit=False).lower()} was {word} with "
-            f"{_config_name(best, cols)}: {tables.format_estimate(best['mean'], best['ci_low'], best['ci_high'])}, "
-            f"and {'highest' if word == 'lowest' else 'lowest'} with {_config_name(worst, cols)}: "
+            f"{config_name(best, cols)}: {tables.format_estimate(best['mean'], best['ci_low'], best['ci_high'])}, "
+            f"and {'highest' if word == 'lowest' else 'lowest'} with {config_name(worst, cols)}: "
             f"{tables.format_estimate(worst['mean'], worst['ci_low'], worst['ci_high'])} ({label(o)}; "
             f"mean [95% interval] over {d.n_replicates} replicates).")
     else:
@@ -94,7 +95,7 @@ def answer_lines(report) -> list[str]:
         top = dd.reindex(dd["diff"].abs().sort_values(ascending=False).index).head(3)
         for _, r in top.iterrows():
             es = f", d_z = {r['effect_size']:+.2f}" if np.isfinite(r["effect_size"]) else ""
-            lines.append(f"{_config_name(r, cols)} minus reference: "
+            lines.append(f"{config_name(r, cols)} minus reference: "
                          f"{tables.format_estimate(r['diff'], r['ci_low'], r['ci_high'], signed=True)}"
                          f" ({r['n_pairs']} pairs{es}).")
     return lines

@@ -43,7 +43,9 @@ def _tail_probability(n: int, level: float, small_sample: bool) -> float:
     if not small_sample or n < 2:
         return alpha
     t = sps.t.ppf(1.0 - alpha, n - 1)
-    return float(special.ndtr(-np.sqrt(n / (n - 1.0)) * t))
+    # For n = 2 or 3 the expanded tail is tiny: the interval becomes the range of the bootstrap
+    # distribution. The floor keeps the normal quantile finite.
+    return max(1e-12, float(special.ndtr(-np.sqrt(n / (n - 1.0)) * t)))
 
 
 def _quantiles_per_column(sorted_boots: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -73,7 +75,10 @@ def _interval(boots: np.ndarray, est: np.ndarray, jack: np.ndarray | None, tail:
         accel = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
         z = special.ndtri(np.array([tail, 1.0 - tail]))[:, None]
         zz = z0 + z
-        adj = special.ndtr(z0 + zz / (1.0 - accel * zz))
+        den = 1.0 - accel * zz
+        # Where the acceleration is so large that the BCa map breaks down (den <= 0), fall back
+        # to the extreme of the bootstrap distribution on that side.
+        adj = np.where(den > 0, special.ndtr(z0 + zz / np.where(den > 0, den, 1.0)), np.array([[0.0], [1.0]]))
         q_lo, q_hi = adj[0], adj[1]
     lo = _quantiles_per_column(boots, q_lo)
     hi = _quantiles_per_column(boots, q_hi)

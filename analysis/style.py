@@ -123,7 +123,7 @@ def save_figure(fig, path_stem: str | Path, formats=("png", "svg")) -> list[Path
     stem.parent.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in formats:
-        p = stem.with_suffix(f".{fmt}")
+        p = stem.parent / f"{stem.name}.{fmt}"
         fig.savefig(p, dpi=DPI, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
         out.append(p)
     return out

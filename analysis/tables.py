@@ -149,7 +149,7 @@ def outcome_rows_table(summary: pd.DataFrame, diffs: pd.DataFrame, factor: str, 
             d = d.set_index(d[factor].astype(str))
             for lv in levels:
                 if lv in d.index:
-                    ref = str(d.loc[lv, "reference"]).split("=", 1)[-1]
+                    ref = ", ".join(part.split("=", 1)[-1] for part in str(d.loc[lv, "reference"]).split(", "))
                     row[f"{lv} - {ref}"] = format_estimate(d.loc[lv, "diff"], d.loc[lv, "ci_low"],
                                                            d.loc[lv, "ci_high"], signed=True, decimals=ddec[o])
         rows.append(row)

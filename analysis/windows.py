@@ -80,12 +80,14 @@ class Window:
 
     @property
     def slug(self) -> str:
-        """A file-name-safe form (``last1y``, ``years2-5``, ``after_shock1y``, ``all``)."""
+        """A file-name-safe form (``last1y``, ``last0p5y``, ``years2-5``, ``after_shock1y``, ``all``)."""
         if self.kind == "all":
             return "all"
         if self.kind == "years":
-            return f"years{self.start:g}-{self.end:g}"
-        return f"{self.kind}{self.length:g}y"
+            text = f"years{self.start:g}-{self.end:g}"
+        else:
+            text = f"{self.kind}{self.length:g}y"
+        return text.replace(".", "p")
 
     def describe(self) -> str:
         """Plain words for captions and tables."""

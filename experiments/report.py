@@ -80,14 +80,18 @@ def main(argv: list[str]) -> int:
 
 
 def print_summary(rep, file=sys.stdout) -> None:
-    """Print the main table and the list of files written.
+    """Print the main numbers and where the report is.
+
+    With at most five configurations: one row per outcome, one column per configuration and per
+    paired difference. With more: one row per configuration for the primary outcome.
 
     Args:
         rep: a finished :class:`analysis.report.Report`.
         file: where to print.
     """
     from analysis import tables
-    from analysis.style import factor_label
+    from analysis.html import config_name
+    from sim.outcomes import MAIN_OUTCOMES, label
 
     main = rep.main
     d = rep.data
@@ -96,9 +100,21 @@ def print_summary(rep, file=sys.stdout) -> None:
         print(f"  question: {d.question}", file=file)
     print(f"  main window: {main.window.describe()}", file=file)
     cols = d.varying or rep.config_cols
-    st = tables.summary_table(main.summary, rep.config_cols, [o for o in rep.outcomes[:6]])
-    constant = {factor_label(c) for c in rep.config_cols if c not in cols}
-    keep = [c for c in st.columns if c not in constant]
-    print(st[keep].to_string(index=False), file=file)
+    sm = main.summary.assign(configuration=[config_name(r, cols) for _, r in main.summary.iterrows()])
+    df = main.diffs
+    if len(df):
+        df = df.assign(configuration=[config_name(r, cols) for _, r in df.iterrows()])
+    if sm["configuration"].nunique() <= 5:
+        outs = [o for o in dict.fromkeys([d.primary_outcome, *MAIN_OUTCOMES, "response_time"]) if o in rep.outcomes]
+        table = tables.outcome_rows_table(sm, df, "configuration", outs)
+    else:
+        o = d.primary_outcome
+        table = tables.summary_table(sm, ["configuration"], [o]).drop(columns=["n replicates"], errors="ignore")
+        if len(df):
+            dt = tables.differences_table(df, ["configuration"], [o])
+            table = table.merge(dt[[c for c in dt.columns if c not in ("reference", "n pairs")]].rename(
+                columns={label(o): f"difference to {df['reference'].iloc[0]}"}), how="left",
+                on=table.columns[0]).fillna("reference")
+    print(table.to_string(index=False), file=file)
     print(f"\n  {len(rep.figures)} figures, {len(rep.written)} files in {rep.out_dir} "
           f"(open {rep.out_dir / 'index.html'}) in {rep.elapsed:.1f}s", file=file)
