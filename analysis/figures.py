@@ -47,7 +47,7 @@ def ordered_levels(values, column: str) -> list:
 
 def _wrap(text: str, size: str, n_cols: int) -> str:
     width = int({"column": 40, "page": 60, "slide": 70}[size] / max(1, n_cols) * 1.6)
-    return textwrap.fill(text, max(14, width))
+    return textwrap.fill(text, max(14, width), break_on_hyphens=False)
 
 
 def _legend(fig, colours: dict, title: str | None, size: str, marker: str | None = None) -> None:

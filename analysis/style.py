@@ -106,7 +106,7 @@ def factor_label(key: str, width: int | None = None) -> str:
             text = spec.meaning[:1].upper() + spec.meaning[1:]
             if spec.unit not in ("-", ""):
                 text = f"{text} ({spec.unit})"
-    return textwrap.fill(text, width) if width else text
+    return textwrap.fill(text, width, break_on_hyphens=False) if width else text
 
 
 def level_text(key: str, value) -> str:

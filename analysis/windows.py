@@ -104,7 +104,9 @@ class Window:
 def _shock_choice(shocks: pd.DataFrame, last_step: pd.Series, length_steps: int) -> pd.DataFrame:
     """Per run, the largest rapid-onset shock with ``length_steps`` of results after it."""
     s = shocks[shocks["kind"].astype(str) == "rapid_onset"].copy()
-    s["last_step"] = s["run_id"].map(last_step)
+    if s.empty:
+        return s
+    s["last_step"] = s["run_id"].map(last_step).astype("int64")
     s = s[s["step"] + length_steps - 1 <= s["last_step"]]
     if s.empty:
         return s
