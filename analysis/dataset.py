@@ -165,6 +165,17 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise ResultsError(f"{path} cannot be read as Parquet ({type(e).__name__})") from None
 
 
+def _numeric_factors(df: pd.DataFrame, factors) -> pd.DataFrame:
+    """Factor columns stored as text but holding only numbers (``"0.25"``) become floats."""
+    for f in factors:
+        if f in ("regime", "scenario") or f not in df.columns or pd.api.types.is_numeric_dtype(df[f]):
+            continue
+        converted = pd.to_numeric(df[f], errors="coerce")
+        if converted.notna().all() and len(df):
+            df[f] = converted.astype(float)
+    return df
+
+
 def load(path: str | Path) -> Results:
     """Load a sweep directory or a run directory (or a ``capsim run`` output containing ``results/``).
 
@@ -215,6 +226,8 @@ def load_sweep(path: str | Path) -> Results:
                                "the dataset must carry run identity, replicate and one column per factor")
     if tables["steps"].empty:
         raise ResultsError(f"{ds / 'steps.parquet'} has no rows: no run of the sweep completed")
+    for t in TABLES:
+        tables[t] = _numeric_factors(tables[t], info["factors"])
     files = {f"dataset/{t}.parquet": file_sha256(ds / f"{t}.parquet") for t in TABLES}
     files["sweep.json"] = file_sha256(d / "sweep.json")
     files["manifest.csv"] = file_sha256(d / "manifest.csv")

@@ -363,9 +363,11 @@ def forest_plot(diffs: pd.DataFrame, outcomes, label_cols, colour_by: str = "reg
             ax.errorbar(r["diff"], y, xerr=[[max(0.0, r["diff"] - r["ci_low"])], [max(0.0, r["ci_high"] - r["diff"])]],
                         fmt="o", color=c, ms=3.5, capsize=2, lw=1.2)
             if np.isfinite(r["effect_size"]):
-                ax.annotate(f"d={r['effect_size']:+.1f}", (r["diff"], y), xytext=(0, 3.5), textcoords="offset points",
-                            fontsize=small, ha="center", va="bottom", color="0.35")
+                ax.annotate(f"d={r['effect_size']:+.1f}", (r["ci_high"], y), xytext=(3, 0), textcoords="offset points",
+                            fontsize=small, ha="left", va="center", color="0.35")
         ax.axvline(0, color="0.4", lw=0.8, ls="--")
+        lo_x, hi_x = ax.get_xlim()
+        ax.set_xlim(lo_x, hi_x + 0.22 * (hi_x - lo_x))  # room for the d labels
         compact_axis(ax, "x")
         ax.set_yticks(range(n_rows), names[::-1])
         ax.set_ylim(-0.6, n_rows - 0.2)
@@ -373,7 +375,8 @@ def forest_plot(diffs: pd.DataFrame, outcomes, label_cols, colour_by: str = "reg
     for ax in axes.ravel()[len(outcomes):]:
         ax.set_visible(False)
     ref = str(diffs["reference"].iloc[0]) if len(diffs) else ""
-    fig.suptitle(title or f"Paired differences to the reference ({ref}); 95% intervals; d = d_z effect size")
+    fig.suptitle(_wrap(title or f"Paired differences to the reference ({ref}); 95% intervals; d = d_z effect size",
+                       size, 1))
     if key_text:
         fig.text(0.01, 0.005, key_text, fontsize=plt.rcParams["font.size"] - 1, ha="left", va="bottom")
         fig.tight_layout(rect=(0, 0.04, 1, 1))

@@ -124,14 +124,26 @@ def _means(summary: pd.DataFrame, keys: dict, outcomes) -> dict:
     return {o: float(g[o]) for o in outcomes}
 
 
-def _panels(summary: pd.DataFrame, col: str | None, row: str | None, size: str, extra_h: float = 0.0):
+# Flow panels per row of the figure at each size (a Sankey needs width to be read).
+FLOW_COLUMNS = {"column": 1, "page": 2, "slide": 3}
+
+
+def _panels(summary: pd.DataFrame, col: str | None, row: str | None, size: str):
+    """Figure and one (axes, row level, column level) per configuration, wrapped to a readable width."""
     col_levels = ordered_levels(summary[col], col) if col else [None]
     row_levels = ordered_levels(summary[row], row) if row else [None]
-    w, h = SIZES[size]
-    panel_h = min(h, w / len(col_levels) * 0.9) + extra_h
-    fig, axes = plt.subplots(len(row_levels), len(col_levels), figsize=(w, panel_h * len(row_levels) + 0.5),
-                             squeeze=False)
-    return fig, axes, col_levels, row_levels
+    cells = [(rv, cv) for rv in row_levels for cv in col_levels]
+    if row and len(col_levels) <= FLOW_COLUMNS[size] + 1:
+        ncols = len(col_levels)
+    else:
+        ncols = min(len(cells), FLOW_COLUMNS[size])
+    nrows = -(-len(cells) // ncols)
+    w, _h = SIZES[size]
+    panel_h = w / ncols * 0.62
+    fig, axes = plt.subplots(nrows, ncols, figsize=(w, panel_h * nrows + 0.5), squeeze=False)
+    for ax in axes.ravel()[len(cells):]:
+        ax.set_visible(False)
+    return fig, [(axes.ravel()[k], rv, cv) for k, (rv, cv) in enumerate(cells)], len(col_levels)
 
 
 def _panel_title(col, cv, row, rv) -> str:
@@ -165,53 +177,50 @@ def staff_flows(summary: pd.DataFrame, col: str | None = "regime", row: str | No
         title: figure title (default explains the units).
     """
     apply_style(size)
-    fig, axes, col_levels, row_levels = _panels(summary, col, row, size)
-    fs = plt.rcParams["font.size"] - (1 if len(col_levels) > 2 else 0)
+    fig, panels, _n_cols = _panels(summary, col, row, size)
+    fs = plt.rcParams["font.size"] - 1
     vals = {}
-    for rv in row_levels:
-        for cv in col_levels:
-            keys = {k: v for k, v in ((col, cv), (row, rv)) if k}
-            m = _means(summary, keys, STAFF_FLOW_OUTCOMES)
-            vals[(rv, cv)] = {k: v * (WEEKS_PER_YEAR if k.startswith("new_") or k == "brain_drain" else 1.0)
-                              for k, v in m.items()}
+    for _ax, rv, cv in panels:
+        keys = {k: v for k, v in ((col, cv), (row, rv)) if k}
+        m = _means(summary, keys, STAFF_FLOW_OUTCOMES)
+        vals[(rv, cv)] = {k: v * (WEEKS_PER_YEAR if k.startswith("new_") or k == "brain_drain" else 1.0)
+                          for k, v in m.items()}
     biggest = max(max(v["new_hires_local"] + v["new_hires_intl"],
                       v["new_hires_local"], v["brain_drain"] + v["new_separations_local"],
                       v["new_hires_intl"] + v["brain_drain"], v["new_separations_local"] + v["new_separations_intl"])
                   for v in vals.values())
     scale = 0.66 / max(biggest, 1e-9)
-    for i, rv in enumerate(row_levels):
-        for j, cv in enumerate(col_levels):
-            v = vals[(rv, cv)]
-            ax = axes[i, j]
-            intl_h = max(v["new_hires_intl"] + v["brain_drain"], v["new_separations_intl"]) * scale
-            top = 0.86
-            # International actors sit below the band of local staff leaving, so no band crosses a node.
-            intl_top = min(top, max(intl_h + 0.08, top - v["new_separations_local"] * scale - 0.06))
-            nodes = {
-                "outside": {"x": 0.02, "top": top - 0.04, "label": "Recruited\nfrom outside",
-                            "colour": NODE_COLOURS["outside"]},
-                "local": {"x": 0.33, "top": top, "label": f"Local actors\n({_fmt_people(v['n_staff_local'])} staff)",
-                          "colour": NODE_COLOURS["local"]},
-                "intl": {"x": 0.62, "top": intl_top,
-                         "label": f"International actors\n({_fmt_people(v['n_staff_intl'])} staff)",
-                         "colour": NODE_COLOURS["intl"], "label_at": "below"},
-                "left": {"x": 0.93, "top": top - 0.02, "label": "Left\n(quits,\nlayoffs)",
-                         "colour": NODE_COLOURS["left"], "label_at": "above_right"},
-            }
-            links = [
-                {"source": "outside", "target": "local", "value": v["new_hires_local"],
-                 "text": _fmt_people(v["new_hires_local"])},
-                {"source": "outside", "target": "intl", "value": v["new_hires_intl"],
-                 "text": _fmt_people(v["new_hires_intl"])},
-                {"source": "local", "target": "left", "value": v["new_separations_local"],
-                 "text": _fmt_people(v["new_separations_local"])},
-                {"source": "local", "target": "intl", "value": v["brain_drain"],
-                 "text": f"brain drain\n{_fmt_people(v['brain_drain'])}"},
-                {"source": "intl", "target": "left", "value": v["new_separations_intl"],
-                 "text": _fmt_people(v["new_separations_intl"])},
-            ]
-            sankey(ax, nodes, links, scale, fontsize=fs)
-            ax.set_title(_panel_title(col, cv, row, rv))
+    for ax, rv, cv in panels:
+        v = vals[(rv, cv)]
+        intl_h = max(v["new_hires_intl"] + v["brain_drain"], v["new_separations_intl"]) * scale
+        top = 0.86
+        # International actors sit below the band of local staff leaving, so no band crosses a node.
+        intl_top = min(top, max(intl_h + 0.08, top - v["new_separations_local"] * scale - 0.06))
+        nodes = {
+            "outside": {"x": 0.02, "top": top - 0.04, "label": "Recruited\nfrom outside",
+                        "colour": NODE_COLOURS["outside"]},
+            "local": {"x": 0.33, "top": top, "label": f"Local actors\n({_fmt_people(v['n_staff_local'])} staff)",
+                      "colour": NODE_COLOURS["local"]},
+            "intl": {"x": 0.62, "top": intl_top,
+                     "label": f"International actors\n({_fmt_people(v['n_staff_intl'])} staff)",
+                     "colour": NODE_COLOURS["intl"], "label_at": "below"},
+            "left": {"x": 0.93, "top": top - 0.02, "label": "Left\n(quits,\nlayoffs)",
+                     "colour": NODE_COLOURS["left"], "label_at": "above_right"},
+        }
+        links = [
+            {"source": "outside", "target": "local", "value": v["new_hires_local"],
+             "text": _fmt_people(v["new_hires_local"])},
+            {"source": "outside", "target": "intl", "value": v["new_hires_intl"],
+             "text": _fmt_people(v["new_hires_intl"])},
+            {"source": "local", "target": "left", "value": v["new_separations_local"],
+             "text": _fmt_people(v["new_separations_local"])},
+            {"source": "local", "target": "intl", "value": v["brain_drain"],
+             "text": f"brain drain\n{_fmt_people(v['brain_drain'])}"},
+            {"source": "intl", "target": "left", "value": v["new_separations_intl"],
+             "text": _fmt_people(v["new_separations_intl"])},
+        ]
+        sankey(ax, nodes, links, scale, fontsize=fs)
+        ax.set_title(_panel_title(col, cv, row, rv))
     fig.suptitle(title or f"Staff flows, people per year ({OUTCOMES['brain_drain'].label.lower()}: local to "
                           "international actors)")
     fig.tight_layout()
@@ -229,52 +238,49 @@ def funding_flows(summary: pd.DataFrame, col: str | None = "regime", row: str | 
         title: figure title (default explains the units).
     """
     apply_style(size)
-    fig, axes, col_levels, row_levels = _panels(summary, col, row, size)
-    fs = plt.rcParams["font.size"] - (1 if len(col_levels) > 2 else 0)
+    fig, panels, _n_cols = _panels(summary, col, row, size)
+    fs = plt.rcParams["font.size"] - 1
     vals = {}
-    for rv in row_levels:
-        for cv in col_levels:
-            keys = {k: v for k, v in ((col, cv), (row, rv)) if k}
-            vals[(rv, cv)] = {k: x * WEEKS_PER_YEAR for k, x in _means(summary, keys, FUNDING_FLOW_OUTCOMES).items()}
+    for _ax, rv, cv in panels:
+        keys = {k: v for k, v in ((col, cv), (row, rv)) if k}
+        vals[(rv, cv)] = {k: x * WEEKS_PER_YEAR for k, x in _means(summary, keys, FUNDING_FLOW_OUTCOMES).items()}
     biggest = max(v["donor_disbursed"] for v in vals.values())
     scale = 0.66 / max(biggest, 1e-9)
-    for i, rv in enumerate(row_levels):
-        for j, cv in enumerate(col_levels):
-            v = vals[(rv, cv)]
-            total = v["donor_disbursed"]
-            direct, via, over = v["funding_direct_local"], v["funding_via_intermediaries"], v["overhead_retained"]
-            inter = max(0.0, total - direct)
-            own = max(0.0, inter - via - over)
+    for ax, rv, cv in panels:
+        v = vals[(rv, cv)]
+        total = v["donor_disbursed"]
+        direct, via, over = v["funding_direct_local"], v["funding_via_intermediaries"], v["overhead_retained"]
+        inter = max(0.0, total - direct)
+        own = max(0.0, inter - via - over)
 
-            def pct(x):
-                return f"{100 * x / total:.1f}%" if total > 0 else "n/a"
+        def pct(x):
+            return f"{100 * x / total:.1f}%" if total > 0 else "n/a"
 
-            top = 0.88
-            right_x = 0.70
-            nodes = {
-                "donors": {"x": 0.02, "top": top - 0.02, "label": f"Donors\n{_fmt_usd(total)}",
-                           "colour": NODE_COLOURS["donors"]},
-                "intl": {"x": 0.36, "top": top - 0.02 - direct * scale - 0.07, "label": "International\nintermediaries",
-                         "colour": NODE_COLOURS["intl"], "label_at": "below"},
-                "local": {"x": right_x, "top": top, "label": f"Local actors\n{pct(direct + via)}",
-                          "colour": NODE_COLOURS["local"], "label_at": "right"},
-                "overhead": {"x": right_x, "top": top - (direct + via) * scale - 0.07,
-                             "label": f"Overhead kept\n{pct(over)}", "colour": NODE_COLOURS["overhead"],
-                             "label_at": "right"},
-                "own": {"x": right_x, "top": top - (direct + via + over) * scale - 0.14,
-                        "label": f"Intermediaries'\nown programmes\n{pct(own)}", "colour": NODE_COLOURS["own"],
-                        "label_at": "right"},
-            }
-            links = [
-                {"source": "donors", "target": "local", "value": direct, "text": f"direct {pct(direct)}"},
-                {"source": "donors", "target": "intl", "value": inter, "text": f"to intermediaries\n{pct(inter)}"},
-                {"source": "intl", "target": "local", "value": via, "text": f"passed on {pct(via)}"},
-                {"source": "intl", "target": "overhead", "value": over, "text": ""},
-                {"source": "intl", "target": "own", "value": own, "text": ""},
-            ]
-            ax = axes[i, j]
-            sankey(ax, nodes, links, scale, fontsize=fs)
-            ax.set_title(_panel_title(col, cv, row, rv))
+        top = 0.88
+        right_x = 0.70
+        nodes = {
+            "donors": {"x": 0.02, "top": top - 0.02, "label": f"Donors\n{_fmt_usd(total)}",
+                       "colour": NODE_COLOURS["donors"]},
+            "intl": {"x": 0.36, "top": top - 0.02 - direct * scale - 0.07, "label": "International\nintermediaries",
+                     "colour": NODE_COLOURS["intl"], "label_at": "below"},
+            "local": {"x": right_x, "top": top, "label": f"Local actors\n{pct(direct + via)}",
+                      "colour": NODE_COLOURS["local"], "label_at": "right"},
+            "overhead": {"x": right_x, "top": top - (direct + via) * scale - 0.07,
+                         "label": f"Overhead kept\n{pct(over)}", "colour": NODE_COLOURS["overhead"],
+                         "label_at": "right"},
+            "own": {"x": right_x, "top": top - (direct + via + over) * scale - 0.14,
+                    "label": f"Intermediaries'\nown programmes\n{pct(own)}", "colour": NODE_COLOURS["own"],
+                    "label_at": "right"},
+        }
+        links = [
+            {"source": "donors", "target": "local", "value": direct, "text": f"direct {pct(direct)}"},
+            {"source": "donors", "target": "intl", "value": inter, "text": f"to intermediaries\n{pct(inter)}"},
+            {"source": "intl", "target": "local", "value": via, "text": f"passed on {pct(via)}"},
+            {"source": "intl", "target": "overhead", "value": over, "text": ""},
+            {"source": "intl", "target": "own", "value": own, "text": ""},
+        ]
+        sankey(ax, nodes, links, scale, fontsize=fs)
+        ax.set_title(_panel_title(col, cv, row, rv))
     fig.suptitle(title or "Donor funding along the chain, USD per year and share of donor funding")
     fig.tight_layout()
     return fig

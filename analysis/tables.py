@@ -30,9 +30,9 @@ def decimals_for(lo: float, hi: float, est: float) -> int:
 def _num(x: float, dec: int) -> str:
     if not np.isfinite(x):
         return "n/a"
-    if abs(x) >= 1e4:
-        return f"{x:,.0f}"
-    return f"{x:.{dec}f}"
+    if round(x, dec) == 0:
+        x = 0.0  # no "-0.000"
+    return f"{x:,.{dec}f}"
 
 
 def format_estimate(est: float, lo: float, hi: float, signed: bool = False, decimals: int | None = None) -> str:
@@ -49,7 +49,7 @@ def format_estimate(est: float, lo: float, hi: float, signed: bool = False, deci
 
     def f(x):
         s = _num(x, dec)
-        return f"+{s}" if signed and np.isfinite(x) and x > 0 else s
+        return f"+{s}" if signed and np.isfinite(x) and round(x, dec) > 0 else s
 
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo == hi:
         return f(est)

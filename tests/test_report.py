@@ -71,6 +71,18 @@ def test_load_refuses_bad_directories(tmp_path, small_sweep):  # noqa: F811
         load(broken)
 
 
+def test_text_factor_columns_are_read_as_numbers(tmp_path, small_sweep):  # noqa: F811
+    """A collector that writes lever values as text ("0.25") still gives numeric levers."""
+    copy = tmp_path / "textual"
+    shutil.copytree(small_sweep, copy, ignore=shutil.ignore_patterns("report*", "runs"))
+    for t in ("steps", "shocks", "areas"):
+        df = pd.read_parquet(copy / "dataset" / f"{t}.parquet")
+        df["funding.direct_local_share"] = df["funding.direct_local_share"].map(str)
+        df.to_parquet(copy / "dataset" / f"{t}.parquet", index=False)
+    d = load(copy)
+    assert d.levels("funding.direct_local_share") == [0.02, 0.25]
+
+
 def test_time_summary_bands_contain_means(data):
     ts = time_summary(data, ["coverage"], data.factors, bin_weeks=4, n_boot=500)
     assert {"year", "mean", "ci_low", "ci_high", "n"} <= set(ts.columns)
