@@ -150,8 +150,9 @@ def timeseries_grid(ts: pd.DataFrame, outcome: str, col: str | None = None, row:
     row_levels = ordered_levels(d[row], row) if row else [None]
     w, h = SIZES[size]
     panel_h = w / len(col_levels) * 0.7
-    fig, axes = plt.subplots(len(row_levels), len(col_levels), figsize=(w, max(h * 0.6, panel_h * len(row_levels) + 0.8)),
-                             squeeze=False, sharex=True, sharey=True)
+    fig_h = max(h * 0.6, panel_h * len(row_levels) + 0.8)
+    fig, axes = plt.subplots(len(row_levels), len(col_levels), figsize=(w, fig_h), squeeze=False, sharex=True,
+                             sharey=True)
     colours = colours_for(hue, ordered_levels(d[hue], hue))
     for i, rv in enumerate(row_levels):
         for j, cv in enumerate(col_levels):

@@ -88,8 +88,9 @@ def answer_lines(report) -> list[str]:
         ref = ", ".join(f"{k}={v}" for k, v in (d.reference or {}).items())
         clear_up = dd[(dd["ci_low"] > 0)]
         clear_down = dd[(dd["ci_high"] < 0)]
+        what = label(o, with_unit=False).lower()
         lines.append(f"Against the reference ({ref}), paired on seeds: {len(clear_up)} of {len(dd)} configurations "
-                     f"have a higher {label(o, with_unit=False).lower()} and {len(clear_down)} a lower one with the 95% "
+                     f"have a higher {what} and {len(clear_down)} a lower one with the 95% "
                      f"interval of the difference excluding zero; {len(dd) - len(clear_up) - len(clear_down)} show no "
                      "clear difference.")
         top = dd.reindex(dd["diff"].abs().sort_values(ascending=False).index).head(3)
@@ -138,6 +139,8 @@ def render_report(report) -> str:
         report: a :class:`analysis.report.Report` whose tables and figures were written.
     """
     from sim.results import provenance
+
+    from .report import analysis_packages
 
     d = report.data
     main = report.main
@@ -188,6 +191,7 @@ def render_report(report) -> str:
         ("sweep created", prov.get("created")),
         ("package versions", ", ".join(f"{k} {v}" for k, v in (prov.get("packages") or {}).items())),
         ("report code commit", f"{rprov['code'].get('commit')} (modified tree: {rprov['code'].get('dirty')})"),
+        ("analysis package versions", ", ".join(f"{k} {v}" for k, v in analysis_packages().items())),
         ("report created", rprov.get("created")),
         ("config hash (SHA-256 of the resolved base config)", d.config_hash),
         ("base seed; replicates", f"{d.base_seed}; {d.n_replicates}"),

@@ -43,7 +43,8 @@ from .stats import N_BOOT, bootstrap_columns, differences_to_reference, summaris
 from .style import SIZES, factor_label, level_text, save_figure
 from .windows import STEPS_PER_YEAR, Window, per_run_means
 
-__all__ = ["Report", "build_report", "time_summary", "default_outcomes", "default_windows", "INTERVAL_TEXT"]
+__all__ = ["Report", "build_report", "time_summary", "default_outcomes", "default_windows", "INTERVAL_TEXT",
+           "analysis_packages"]
 
 INTERVAL_TEXT = ("95% bias-corrected and accelerated bootstrap intervals, widened for small samples "
                  "(Hesterberg 2015)")
@@ -241,8 +242,8 @@ class Report:
             st = tables.summary_table(r.summary, self.config_cols, self.outcomes)
             self._write(out / f"summary_table_{slug}.csv", st)
             self._write(out / f"summary_table_{slug}.md",
-                        f"# {self.data.experiment}: outcomes over {r.window.describe()}\n\n{self.table_note(r.window)}\n\n"
-                        f"{tables.to_markdown(st)}\n")
+                        f"# {self.data.experiment}: outcomes over {r.window.describe()}\n\n"
+                        f"{self.table_note(r.window)}\n\n{tables.to_markdown(st)}\n")
             if len(r.diffs):
                 self._write(out / f"paired_differences_{slug}.csv", r.diffs)
                 dt = tables.differences_table(r.diffs, self.config_cols, self.outcomes)
@@ -284,6 +285,7 @@ class Report:
             "simulation_code": prov.get("code"),
             "simulation_packages": prov.get("packages"),
             "report_code": provenance().get("code"),
+            "report_packages": analysis_packages(),
         }
 
     def _save(self, fig, name: str, text: str, window: Window | None, outcomes, held: dict, averaged=()) -> None:
@@ -367,7 +369,8 @@ class Report:
                 fig = figures.lever_heatmap(sm, o, x=x, y=y, panel=panel, size=self.size)
                 self._save(fig, f"heatmap_{o}_{w0.slug}",
                            f"{label(o)} over {w0.describe()} by {factor_label(x).lower()} and "
-                           f"{factor_label(y).lower()}, one panel per {factor_label(panel).lower() if panel else 'sweep'}: "
+                           f"{factor_label(y).lower()}, one panel per "
+                           f"{factor_label(panel).lower() if panel else 'sweep'}: "
                            f"mean over {n} replicates{self._held_text({}, averaged)}.", w0, [o], {}, averaged)
 
         # 5. Forest plot of paired differences to the reference.
@@ -428,9 +431,26 @@ class Report:
             "figures": [f["name"] for f in self.figures],
             "files": {p.name: file_sha256(p) for p in self.written},
             "provenance": provenance(),
+            "analysis_packages": analysis_packages(),
         }
         path.write_text(json.dumps(index, indent=2, default=str))
         return path
+
+
+ANALYSIS_PACKAGES = ("numpy", "pandas", "scipy", "matplotlib", "seaborn", "tabulate", "pyarrow")
+
+
+def analysis_packages() -> dict:
+    """Versions of the packages the statistics, tables and figures depend on."""
+    from importlib import metadata
+
+    out = {}
+    for pkg in ANALYSIS_PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
 
 
 def _window_years(per_run: pd.DataFrame) -> tuple[float, float]:

@@ -297,7 +297,8 @@ def differences_to_reference(per_run: pd.DataFrame, reference: dict, factors, ou
     ref_factors = list(reference)
     unknown = [f for f in ref_factors if f not in per_run.columns]
     if unknown:
-        raise KeyError(f"reference factor {unknown[0]!r} is not a column; columns: {', '.join(map(str, per_run.columns))}")
+        cols = ", ".join(map(str, per_run.columns))
+        raise KeyError(f"reference factor {unknown[0]!r} is not a column; columns: {cols}")
     others = [f for f in factors if f not in ref_factors]
     is_ref = pd.Series(True, index=per_run.index)
     for f, v in reference.items():

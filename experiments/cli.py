@@ -22,7 +22,7 @@ from experiments.config import UsageError, fail, precheck, split_hydra_args
 COMMANDS: dict[str, tuple[str, str, bool]] = {
     "run": ("run one simulation; writes Parquet tables and metadata.json (e.g. capsim run regime=sharing seed=7)",
             "experiments.run:main", True),
-    "compare": ("the main job: every regime x N paired replicates; prints and writes a table and a figure",
+    "compare": ("the main job: every regime x N paired replicates; prints a table, writes the runs and a report",
                 "experiments.compare:main", True),
     "report": ("tables, figures and a self-contained HTML page for a sweep directory (capsim report <sweep_dir>)",
                "experiments.report:main", False),

@@ -38,7 +38,6 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
     """
     from analysis import tables
     from analysis.report import build_report
-    from analysis.windows import Window
     from experiments.grid import run_grid
     from sim.outcomes import MAIN_OUTCOMES
 

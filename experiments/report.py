@@ -95,7 +95,8 @@ def print_summary(rep, file=sys.stdout) -> None:
 
     main = rep.main
     d = rep.data
-    print(f"capsim report: {d.experiment} ({len(d.runs)} runs, {d.n_replicates} replicates per configuration)", file=file)
+    print(f"capsim report: {d.experiment} ({len(d.runs)} runs, {d.n_replicates} replicates per configuration)",
+          file=file)
     if d.question:
         print(f"  question: {d.question}", file=file)
     print(f"  main window: {main.window.describe()}", file=file)

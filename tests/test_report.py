@@ -90,7 +90,8 @@ def test_time_summary_bands_contain_means(data):
     assert ((ts["ci_low"] <= ts["mean"] + 1e-12) & (ts["mean"] <= ts["ci_high"] + 1e-12)).all()
     # Independent check of one cell: the mean over replicates of each run's mean over weeks 0-3.
     s = data.steps
-    sel = (s["regime"] == "sharing") & (s["funding.direct_local_share"] == 0.25) & (s["funding.multi_year_share"] == 0.6)
+    sel = ((s["regime"] == "sharing") & (s["funding.direct_local_share"] == 0.25)
+           & (s["funding.multi_year_share"] == 0.6))
     expect = s[sel & (s["step"] < 4)].groupby("run_id")["coverage"].mean().mean()
     got = ts[(ts["regime"] == "sharing") & (ts["funding.direct_local_share"] == 0.25)
              & (ts["funding.multi_year_share"] == 0.6) & (ts["bin"] == 0)]["mean"].item()

@@ -70,7 +70,8 @@ def _planted(n_rep=30, effect=0.3, seed=3):
     for cfg, add in (("reference", 0.0), ("treated", effect)):
         noise = rng.normal(0.0, 0.1, (n_rep, 2))
         for r in range(n_rep):
-            rows.append({"config": cfg, "replicate": r, "a": shared[r] + add + noise[r, 0], "b": shared[r] + noise[r, 1]})
+            rows.append({"config": cfg, "replicate": r, "a": shared[r] + add + noise[r, 0],
+                         "b": shared[r] + noise[r, 1]})
     return pd.DataFrame(rows)
 
 
@@ -108,7 +109,8 @@ def test_paired_differences_within_other_factors():
     assert len(d) == 2 and set(d["regime"]) == {"sharing"}
     for _, r in d.iterrows():
         eff = effects[r["lever"]]
-        assert r["ci_low"] < eff < r["ci_high"], f"lever {r['lever']}: planted {eff} not in [{r['ci_low']}, {r['ci_high']}]"
+        assert r["ci_low"] < eff < r["ci_high"], \
+            f"lever {r['lever']}: planted {eff} not in [{r['ci_low']}, {r['ci_high']}]"
     # The one-factor wrapper gives the same numbers.
     d2 = paired_differences(df, "regime", "baseline", ["y"], pair_on="replicate", by=["lever"])
     assert np.allclose(d.sort_values("lever")["diff"], d2.sort_values("lever")["diff"])
@@ -122,8 +124,8 @@ def test_pairing_refuses_duplicate_replicates():
 
 
 # ---------------------------------------------------------------------------------- windows
-@pytest.mark.parametrize("text,spec", [("last:1", "last:1"), ("years:2-5", "years:2-5"), ("after_shock:0.5", "after_shock:0.5"),
-                                       ("all", "all")])
+@pytest.mark.parametrize("text,spec", [("last:1", "last:1"), ("years:2-5", "years:2-5"),
+                                       ("after_shock:0.5", "after_shock:0.5"), ("all", "all")])
 def test_window_parse(text, spec):
     assert Window.parse(text).spec == spec
 
@@ -152,7 +154,8 @@ def test_window_means_are_exact():
     yrs = per_run_means(steps, shocks, Window.parse("years:1-2"), ["x", "response_time"], keys).set_index("run_id")
     assert yrs.loc["r1", "x"] == np.mean(np.arange(52, 104))
     assert np.isnan(yrs.loc["r1", "response_time"]), "no shock starts in years 1-2 of r1"
-    after = per_run_means(steps, shocks, Window.parse("after_shock:1"), ["x", "response_time"], keys).set_index("run_id")
+    after = per_run_means(steps, shocks, Window.parse("after_shock:1"), ["x", "response_time"], keys)
+    after = after.set_index("run_id")
     # r1: the largest shock with a full year after it is the one at step 40 (step 120 has only 36 weeks left).
     assert after.loc["r1", "x"] == np.mean(np.arange(40, 92)), "after_shock chose the wrong shock or window"
     assert after.loc["r1", "response_time"] == 6.0
