@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["Results", "ResultsError", "load", "load_sweep", "load_run", "config_hash", "file_sha256",
-           "SWEEP_FIELDS", "TABLES"]
+           "level_order", "SWEEP_FIELDS", "TABLES"]
 
 TABLES = ("steps", "shocks", "areas")
 IDENTITY = ("run_id", "scenario", "regime", "seed")
@@ -117,16 +117,8 @@ class Results:
         return [f for f in self.config_columns if self.steps[f].nunique(dropna=False) > 1]
 
     def levels(self, factor: str) -> list:
-        """The levels of a factor in the data, sorted (regimes in their canonical order)."""
-        vals = list(pd.unique(self.steps[factor].dropna()))
-        if factor == "regime":
-            from sim.params import REGIME_NAMES
-
-            return [r for r in REGIME_NAMES if r in vals] + sorted(v for v in vals if v not in REGIME_NAMES)
-        try:
-            return sorted(vals)
-        except TypeError:
-            return sorted(vals, key=str)
+        """The levels of a factor in the data, in reading order (:func:`level_order`)."""
+        return level_order(self.steps[factor], factor)
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -165,13 +157,43 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise ResultsError(f"{path} cannot be read as Parquet ({type(e).__name__})") from None
 
 
+def level_order(values, column: str) -> list:
+    """Levels in reading order: regimes in their canonical order, numbers ascending (also numbers
+    written as text), then other text alphabetically, ``"null"`` last; missing values dropped."""
+    vals = list(pd.unique(pd.Series(list(values), dtype=object).dropna()))
+    if column == "regime":
+        from sim.params import REGIME_NAMES
+
+        return [r for r in REGIME_NAMES if r in vals] + sorted((v for v in vals if v not in REGIME_NAMES), key=str)
+
+    def key(v):
+        if isinstance(v, bool):
+            return (1, str(v))
+        try:
+            return (0, float(v), "")
+        except (TypeError, ValueError):
+            return (2, 0.0, str(v)) if str(v) == "null" else (1, 0.0, str(v))
+
+    return sorted(vals, key=key)
+
+
 def _numeric_factors(df: pd.DataFrame, factors) -> pd.DataFrame:
-    """Factor columns stored as text but holding only numbers (``"0.25"``) become floats."""
+    """Normalise factor columns: numbers stored as text (``"0.25"``) become floats; a factor with
+    a null level (a limit that does not apply, e.g. ``funding.exit_year = null``: never) becomes
+    text with the level ``"null"``, so that it is a level like any other and is never dropped."""
     for f in factors:
-        if f in ("regime", "scenario") or f not in df.columns or pd.api.types.is_numeric_dtype(df[f]):
+        if f not in df.columns or not len(df):
             continue
-        converted = pd.to_numeric(df[f], errors="coerce")
-        if converted.notna().all() and len(df):
+        col = df[f]
+        if col.isna().any() or (col.astype(str).isin(["None", "null"])).any():
+            numeric = pd.to_numeric(col, errors="coerce")
+            df[f] = [("null" if (v is None or (isinstance(v, float) and v != v) or str(v) in ("None", "null"))
+                      else (f"{n:g}" if n == n else str(v))) for v, n in zip(col, numeric)]
+            continue
+        if f in ("regime", "scenario") or pd.api.types.is_numeric_dtype(col):
+            continue
+        converted = pd.to_numeric(col, errors="coerce")
+        if converted.notna().all():
             df[f] = converted.astype(float)
     return df
 

@@ -24,6 +24,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.outcomes import label
 
+from .dataset import level_order
+
 from .style import CMAP, SIZES, apply_style, colours_for, factor_label, level_text, panel_grid
 
 __all__ = ["timeseries", "timeseries_grid", "window_comparison", "regime_comparison", "lever_heatmap",
@@ -33,16 +35,8 @@ BAND_ALPHA = 0.22
 
 
 def ordered_levels(values, column: str) -> list:
-    """Levels in reading order: regimes in their canonical order, numbers ascending, text sorted."""
-    from .style import REGIME_ORDER
-
-    vals = list(pd.unique(pd.Series(list(values)).dropna()))
-    if column == "regime":
-        return [r for r in REGIME_ORDER if r in vals] + sorted((v for v in vals if v not in REGIME_ORDER), key=str)
-    try:
-        return sorted(vals)
-    except TypeError:
-        return sorted(vals, key=str)
+    """Levels in reading order (regimes canonical, numbers ascending, ``"null"`` last)."""
+    return level_order(values, column)
 
 
 def _wrap(text: str, size: str, n_cols: int) -> str:

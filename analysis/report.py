@@ -39,7 +39,7 @@ from sim.outcomes import MAIN_OUTCOMES, OUTCOMES, label
 
 from . import figures, flows, tables
 from .dataset import Results, file_sha256, load
-from .stats import N_BOOT, bootstrap_columns, differences_to_reference, summarise
+from .stats import N_BOOT, _quiet, bootstrap_columns, differences_to_reference, equal_to, summarise
 from .style import SIZES, factor_label, level_text, save_figure
 from .windows import STEPS_PER_YEAR, Window, per_run_means
 
@@ -49,6 +49,7 @@ __all__ = ["Report", "build_report", "time_summary", "default_outcomes", "defaul
 INTERVAL_TEXT = ("95% bias-corrected and accelerated bootstrap intervals, widened for small samples "
                  "(Hesterberg 2015)")
 # Outcomes drawn over time and in the forest plot (after the primary outcome), in reading order.
+FOREST_ROWS = 30  # most configurations in one forest plot (readability)
 FIGURE_OUTCOMES = ("coverage", "unmet_need", "hard_to_reach_coverage", "response_time", "local_capacity",
                    "total_local_funding_share", "local_decision_share", "brain_drain", "cost_per_need_met")
 
@@ -100,7 +101,7 @@ def time_summary(data: Results, outcomes, config_cols, bin_weeks: int = 4, seed:
         sub = binned.loc[binned.index.get_level_values("run_id").isin(runs.index)]
         wide = sub.unstack("bin")  # rows: runs; columns: (outcome, bin)
         est, lo, hi, n = bootstrap_columns(wide.to_numpy(float), seed=seed, n_boot=n_boot)
-        with np.errstate(all="ignore"):
+        with _quiet():
             med = np.nanmedian(wide.to_numpy(float), axis=0)
         cols = wide.columns
         part = pd.DataFrame({"outcome": cols.get_level_values(0), "bin": cols.get_level_values(1).astype(int),
@@ -168,8 +169,7 @@ class Report:
         levels = self.data.levels(factor)
         if factor in ref:
             for lv in levels:
-                if str(lv) == str(ref[factor]) or (_is_number(lv) and _is_number(ref[factor])
-                                                   and np.isclose(float(lv), float(ref[factor]))):
+                if equal_to(pd.Series([lv]), ref[factor])[0]:
                     return lv
         return levels[0]
 
@@ -373,16 +373,24 @@ class Report:
                            f"{factor_label(panel).lower() if panel else 'sweep'}: "
                            f"mean over {n} replicates{self._held_text({}, averaged)}.", w0, [o], {}, averaged)
 
-        # 5. Forest plot of paired differences to the reference.
+        # 5. Forest plot of paired differences to the reference (at most FOREST_ROWS configurations).
         if len(main.diffs):
             outs = self._fig_outcomes(6)
-            fig = figures.forest_plot(main.diffs, outs, label_cols=d.varying or self.config_cols,
-                                      colour_by=hue, size=self.size)
+            label_cols = d.varying or self.config_cols
+            diffs, note = main.diffs, ""
+            prim = diffs[diffs["outcome"] == primary]
+            if len(prim) > FOREST_ROWS:
+                top = prim.reindex(prim["diff"].abs().sort_values(ascending=False).index).head(FOREST_ROWS)
+                keep = top[label_cols].drop_duplicates()
+                diffs = diffs.merge(keep, on=label_cols, how="inner")
+                note = (f" Shown: the {FOREST_ROWS} of {len(prim)} configurations with the largest difference in "
+                        f"{label(primary, with_unit=False).lower()}; all are in differences_table_{w0.slug}.csv.")
+            fig = figures.forest_plot(diffs, outs, label_cols=label_cols, colour_by=hue, size=self.size)
             ref = ", ".join(f"{k}={v}" for k, v in (d.reference or {}).items())
             self._save(fig, f"effects_vs_reference_{w0.slug}",
                        f"Paired differences to the reference ({ref}) over {w0.describe()}: mean difference with 95% "
-                       f"interval over {n} pairs (same replicate = same seed); d = standardised effect size d_z.",
-                       w0, outs, {})
+                       f"interval over {n} pairs (same replicate = same seed); d = standardised effect size d_z."
+                       + note, w0, outs, {})
 
         # 6. Flows: staff (brain drain) and funding chain, panels by regime (and a lever).
         col = hue
@@ -457,14 +465,6 @@ def _window_years(per_run: pd.DataFrame) -> tuple[float, float]:
     return float(per_run["window_start_year"].median()), float(per_run["window_end_year"].median())
 
 
-def _is_number(x) -> bool:
-    try:
-        float(x)
-        return not isinstance(x, bool)
-    except (TypeError, ValueError):
-        return False
-
-
 def _jsonable(v):
     return v.item() if hasattr(v, "item") else v
 
@@ -474,13 +474,11 @@ def _short_files(files: dict) -> str:
 
 
 def _reference_present(per_run: pd.DataFrame, reference: dict) -> bool:
-    from .stats import _equal
-
     mask = np.ones(len(per_run), bool)
     for k, v in reference.items():
         if k not in per_run.columns:
             return False
-        mask &= np.asarray(_equal(per_run[k], v))
+        mask &= np.asarray(equal_to(per_run[k], v))
     return bool(mask.any())
 
 

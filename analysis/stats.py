@@ -22,6 +22,8 @@ every column; :func:`bootstrap_ci` is the one-sample case with any statistic.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -29,12 +31,20 @@ import pandas as pd
 from scipy import special, stats as sps
 
 __all__ = ["CI_LEVEL", "N_BOOT", "METHODS", "bootstrap_ci", "bootstrap_columns", "window_means", "summarise",
-           "summarise_matrix", "paired_differences", "differences_to_reference"]
+           "summarise_matrix", "paired_differences", "differences_to_reference", "equal_to"]
 
 CI_LEVEL = 0.95  # coverage of every interval reported (convention)
 N_BOOT = 4000  # bootstrap resamples; >= 1000 for interval endpoints (Efron & Tibshirani 1993, sec. 19.3)
 METHODS = ("bca", "percentile")
 _CHUNK_VALUES = 4_000_000  # resampled values held in memory at once (32 MB of float64)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence numpy's warnings for all-NaN or single-value reductions (their result, NaN, is reported)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 def _tail_probability(n: int, level: float, small_sample: bool) -> float:
@@ -238,12 +248,12 @@ def summarise(per_run: pd.DataFrame, by, outcomes, level: float = CI_LEVEL, seed
     by = _as_list(by)
     outcomes = list(outcomes)
     rows = []
-    groups = per_run.groupby(by, observed=True, sort=False) if by else [((), per_run)]
+    groups = per_run.groupby(by, observed=True, sort=False, dropna=False) if by else [((), per_run)]
     for key, grp in groups:
         key = key if isinstance(key, tuple) else (key,)
         vals = grp[outcomes].to_numpy(float)
         est, lo, hi, n = bootstrap_columns(vals, level=level, n_boot=n_boot, seed=seed, method=method)
-        with np.errstate(all="ignore"):
+        with _quiet():
             med = np.nanmedian(vals, axis=0) if len(vals) else np.full(len(outcomes), np.nan)
             sd = np.nanstd(vals, axis=0, ddof=1) if len(vals) > 1 else np.full(len(outcomes), np.nan)
         for j, o in enumerate(outcomes):
@@ -263,7 +273,7 @@ def summarise_matrix(values: pd.DataFrame, level: float = CI_LEVEL, seed: int = 
     """
     arr = values.to_numpy(float)
     est, lo, hi, n = bootstrap_columns(arr, level=level, n_boot=n_boot, seed=seed, method=method)
-    with np.errstate(all="ignore"):
+    with _quiet():
         med = np.nanmedian(arr, axis=0)
     return pd.DataFrame({"n": n, "mean": est, "median": med, "ci_low": lo, "ci_high": hi}, index=values.columns)
 
@@ -302,7 +312,7 @@ def differences_to_reference(per_run: pd.DataFrame, reference: dict, factors, ou
     others = [f for f in factors if f not in ref_factors]
     is_ref = pd.Series(True, index=per_run.index)
     for f, v in reference.items():
-        is_ref &= _equal(per_run[f], v)
+        is_ref &= equal_to(per_run[f], v)
     ref_text = ", ".join(f"{k}={v}" for k, v in reference.items())
     rows = []
     groups = per_run.groupby(others, observed=True, sort=False, dropna=False) if others else [((), per_run)]
@@ -318,7 +328,7 @@ def differences_to_reference(per_run: pd.DataFrame, reference: dict, factors, ou
         rest = grp[~mask]
         if len(rest) == 0:
             continue
-        for ckey, other in rest.groupby(cfg_cols, observed=True, sort=False):
+        for ckey, other in rest.groupby(cfg_cols, observed=True, sort=False, dropna=False):
             ckey = ckey if isinstance(ckey, tuple) else (ckey,)
             other = other.set_index(pair_on)
             if other.index.has_duplicates:
@@ -327,7 +337,7 @@ def differences_to_reference(per_run: pd.DataFrame, reference: dict, factors, ou
             d = other.loc[common, outcomes].to_numpy(float) - ref.loc[common, outcomes].to_numpy(float)
             est, lo, hi, n = bootstrap_columns(d.reshape(len(common), len(outcomes)), level=level, n_boot=n_boot,
                                                seed=seed, method=method)
-            with np.errstate(all="ignore"):
+            with _quiet():
                 sd = np.nanstd(d, axis=0, ddof=1) if len(common) > 1 else np.full(len(outcomes), np.nan)
                 pos = np.nanmean(d > 0, axis=0) if len(common) else np.full(len(outcomes), np.nan)
             for j, o in enumerate(outcomes):
@@ -340,8 +350,10 @@ def differences_to_reference(per_run: pd.DataFrame, reference: dict, factors, ou
     return pd.DataFrame(rows, columns=cols)
 
 
-def _equal(col: pd.Series, value) -> np.ndarray:
-    """Element-wise equality that treats 0.25 == "0.25" and numeric precision sensibly."""
+def equal_to(col: pd.Series, value) -> np.ndarray:
+    """Element-wise equality that treats 0.25 == "0.25" and numeric precision sensibly; None matches "null"."""
+    if value is None:
+        return (col.isna() | (col.astype(str) == "null")).to_numpy()
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         try:
             return np.isclose(col.to_numpy(float), float(value), rtol=1e-9, atol=1e-12)

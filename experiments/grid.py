@@ -148,6 +148,7 @@ def run_grid(base: Params, grid: dict[str, list], replicates: int, out_dir: str 
     if replicates < 1:
         raise ConfigError(f"replicates = {replicates} is too small; allowed: at least 1")
     out = Path(out_dir)
+    prov = provenance()  # the code that runs (taken before the runs, not after)
     factors = list(grid)
     seeds = replicate_seeds(base.seed, replicates)
     records, jobs = [], []
@@ -178,7 +179,7 @@ def run_grid(base: Params, grid: dict[str, list], replicates: int, out_dir: str 
         "reference": reference,
         "window_years": float(window_years),
         "config": config if config is not None else base.to_dict(),
-        "provenance": provenance(),
+        "provenance": prov,
         "levels": {k: list(v) for k, v in grid.items()},
         "runner": "experiments.grid",
         "elapsed_seconds": round(time.perf_counter() - t0, 2),

@@ -292,3 +292,26 @@ def test_report_bad_input_one_line_exit_2(argv, expected, capsys, small_sweep): 
     err = capsys.readouterr().err.strip()
     assert exc.value.code == 2, f"exit code {exc.value.code}"
     assert len(err.splitlines()) == 1 and expected in err and "Traceback" not in err, err
+
+
+def test_report_on_a_sweep_without_regime_and_with_a_null_level(tmp_path):
+    """Another experiment shape: a text lever, a lever with a null level (never exit), regime fixed."""
+    from analysis.report import build_report
+    from sweep_fixture import write_sweep_dir
+
+    root = tmp_path / "gov"
+    write_sweep_dir(root, factors=["governance.priority_setting", "funding.exit_year"],
+                    levels={"governance.priority_setting": ["international", "local"], "funding.exit_year": [None, 1.0]},
+                    replicates=2, reference={"funding.exit_year": None})
+    data = load(root)
+    assert data.levels("funding.exit_year") == ["1", "null"], "the null level must be kept, not dropped"
+    rep = build_report(root, windows=["last:0.5"], n_boot=300, formats=("png",))
+    assert rep.hue == "governance.priority_setting"
+    assert len(rep.main.summary) == 4 * len(rep.outcomes), "a configuration was lost"
+    diffs = rep.main.diffs
+    assert set(diffs["funding.exit_year"]) == {"1"} and set(diffs["reference"]) == {"funding.exit_year=None"}
+    cap = json.loads((root / "report" / "timeseries_outcomes.json").read_text())
+    assert cap["held_at"] == {"funding.exit_year": "null"}, "levers not shown must be held at the reference level"
+    names = {p.stem for p in (root / "report").glob("*.png")}
+    assert {"timeseries_outcomes", "comparison_last0p5y", "effects_vs_reference_last0p5y", "flows_staff_last0p5y",
+            "flows_funding_last0p5y"} <= names
