@@ -1,11 +1,17 @@
-"""Figure style shared by every plot: a fixed colour per regime and journal/slide sizes.
+"""Figure style shared by every plot: fixed colours, journal and slide sizes, saving, labels of levers.
 
-Colours are from the Okabe-Ito palette (safe for the common forms of colour blindness),
-fixed per regime so that a regime has the same colour in every figure.
+Colours are from the Okabe-Ito palette (Okabe & Ito 2008; safe for the common forms of colour
+blindness), fixed per regime so that a regime has the same colour in every figure. Levels of
+other factors get the remaining Okabe-Ito colours in level order; continuous values use the
+``cividis`` colour map (designed to be read the same with colour-vision deficiency).
+
+Sizes: one journal column (3.5 in wide), a full page width (7.2 in) and a 16:9 slide (10 in).
+Figures are saved as PNG at 300 dpi and as SVG (text kept as text).
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -13,10 +19,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sim.params import REGIME_NAMES  # noqa: E402
+from sim.params import REGIME_NAMES, lookup_spec  # noqa: E402
 
-__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "ACTOR_COLOURS", "CAPACITY_CMAP", "SERIES_COLOURS", "SIZES",
-           "save_figure", "apply_style"]
+__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "LEVEL_COLOURS", "ACTOR_COLOURS", "CAPACITY_CMAP", "SERIES_COLOURS",
+           "SIZES", "CMAP", "DPI", "save_figure", "apply_style", "colours_for", "factor_label", "level_text",
+           "panel_grid"]
 
 REGIME_ORDER = list(REGIME_NAMES)
 REGIME_COLOURS = {
@@ -35,16 +42,90 @@ CAPACITY_CMAP = "viridis"  # capacity indices 0..1 (perceptually uniform, colour
 # Series without a regime (e.g. docking curves), in this order: Okabe-Ito blue, vermillion,
 # reddish purple, yellow, black.
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000"]
-# Widths in inches: one journal column, two columns (full page), a 16:9 slide.
+# The other Okabe-Ito colours, for levels of factors other than the regime.
+LEVEL_COLOURS = ("#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000", "#E69F00", "#56B4E9", "#009E73")
+CMAP = "cividis"
+DPI = 300
+# Width, height in inches: one journal column, two columns (full page), a 16:9 slide.
 SIZES = {"column": (3.5, 2.8), "page": (7.2, 4.5), "slide": (10.0, 5.6)}
+# Panels per row of small multiples at each size.
+COLUMNS = {"column": 2, "page": 3, "slide": 4}
+# Short names of frequently swept levers (the registry's meaning is used for the others).
+SHORT_NAMES = {
+    "regime": "Regime",
+    "scenario": "Scenario",
+    "funding.direct_local_share": "Direct funding to local actors",
+    "funding.multi_year_share": "Multi-year funding",
+    "funding.sharing_earmark": "Earmark for capacity sharing",
+    "funding.overhead_passed_on": "Overhead passed on",
+    "funding.exit_year": "International exit",
+    "turnover.poaching_pressure": "Poaching pressure",
+    "turnover.salary_harmonisation": "Salary harmonisation",
+    "turnover.no_poaching_agreement": "No-poaching agreement",
+    "funding.retention_funding": "Retention funding",
+    "staff.intl_national_pay_ratio": "Pay gap, international/local",
+    "governance.priority_setting": "Priority setting",
+    "governance.local_coordination_seats": "Local coordination seats",
+    "governance.language_investment": "Language investment",
+}
 
 
-def apply_style() -> None:
+def apply_style(size: str = "page") -> None:
+    """Set matplotlib's rcParams for print (fonts scaled to the size)."""
+    if size not in SIZES:
+        raise ValueError(f"size = {size!r} is unknown; allowed: {', '.join(SIZES)}")
+    base = {"column": 7, "page": 8, "slide": 11}[size]
     plt.rcParams.update({
-        "figure.dpi": 100, "savefig.dpi": 300, "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8,
-        "legend.fontsize": 7, "xtick.labelsize": 7, "ytick.labelsize": 7, "axes.spines.top": False,
-        "axes.spines.right": False, "svg.fonttype": "none",
+        "figure.dpi": 100, "savefig.dpi": DPI, "font.size": base, "axes.titlesize": base, "axes.labelsize": base,
+        "legend.fontsize": base - 1, "xtick.labelsize": base - 1, "ytick.labelsize": base - 1,
+        "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none", "axes.grid": False,
+        "legend.frameon": False,
     })
+
+
+def panel_grid(n_panels: int, size: str, height_ratio: float = 0.72, max_cols: int | None = None):
+    """(rows, cols, figsize) for ``n_panels`` small multiples at a named size."""
+    if size not in SIZES:
+        raise ValueError(f"size = {size!r} is unknown; allowed: {', '.join(SIZES)}")
+    w, h = SIZES[size]
+    cols = max(1, min(n_panels, COLUMNS[size] if max_cols is None else max_cols))
+    rows = -(-n_panels // cols)
+    panel_h = w / cols * height_ratio
+    return rows, cols, (w, max(h * 0.6, rows * panel_h + 0.6))
+
+
+def colours_for(column: str, levels) -> dict:
+    """A fixed colour per level: regimes keep theirs, other levels take Okabe-Ito colours in order."""
+    levels = list(levels)
+    if column == "regime":
+        return {lv: REGIME_COLOURS.get(lv, "#000000") for lv in levels}
+    return {lv: LEVEL_COLOURS[i % len(LEVEL_COLOURS)] for i, lv in enumerate(levels)}
+
+
+def factor_label(key: str, width: int | None = None) -> str:
+    """Readable name of a swept parameter (short name or the registry's meaning, with unit)."""
+    if key in SHORT_NAMES:
+        text = SHORT_NAMES[key]
+        spec = lookup_spec(key)
+        if spec is not None and spec.unit not in ("-", ""):
+            text = f"{text} ({spec.unit})"
+    else:
+        spec = lookup_spec(key)
+        if spec is None:
+            text = key
+        else:
+            text = spec.meaning[:1].upper() + spec.meaning[1:]
+            if spec.unit not in ("-", ""):
+                text = f"{text} ({spec.unit})"
+    return textwrap.fill(text, width, break_on_hyphens=False) if width else text
+
+
+def level_text(key: str, value) -> str:
+    """``Direct funding to local actors = 0.25`` (short name, no unit)."""
+    name = SHORT_NAMES.get(key, key.rsplit(".", 1)[-1].replace("_", " "))
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return f"{name} = {value}"
 
 
 def save_figure(fig, path_stem: str | Path, formats=("png", "svg")) -> list[Path]:
@@ -53,7 +134,7 @@ def save_figure(fig, path_stem: str | Path, formats=("png", "svg")) -> list[Path
     stem.parent.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in formats:
-        p = stem.with_suffix(f".{fmt}")
-        fig.savefig(p, dpi=300, bbox_inches="tight")
+        p = stem.parent / f"{stem.name}.{fmt}"
+        fig.savefig(p, dpi=DPI, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
         out.append(p)
     return out

@@ -1,16 +1,18 @@
 """`capsim compare`, the main job: every regime x N paired replicates on one scenario.
 
-Prints a table of the main outcomes per regime (mean and 95% bootstrap interval over the
-last ``compare.window_years``) with the paired difference to ``compare.reference``, and writes
-the table (CSV, Markdown), the per-run data and one comparison figure (PNG + SVG) to the
-output directory, next to every run's Parquet tables and metadata. With country data
-(``data.dir``, e.g. ``scenario=from_data``) every run starts from that country; the data report
-is printed and recorded in ``provenance.json`` and in every run's ``metadata.json``.
+Runs the grid ``regime`` x ``compare.replicates`` into a sweep directory (the sweep contract:
+``runs/``, ``manifest.csv``, ``dataset/``, ``sweep.json`` with factor ``regime`` and reference
+``{"regime": compare.reference}``; :mod:`experiments.grid`), then builds the same report as
+``capsim report`` on it (:mod:`analysis.report`). Prints the table of the main outcomes per
+regime (mean and 95% interval over the last ``compare.window_years``) with the paired
+difference to the reference regime as soon as the numbers are ready, then draws the figures
+and the HTML page into ``<output_dir>/report/``. With country data (``data.dir``, e.g.
+``scenario=from_data``) every run starts from that country; the data report is printed and
+recorded in ``sweep.json`` and in every run's ``metadata.json``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -21,22 +23,33 @@ from omegaconf import DictConfig, OmegaConf
 from experiments.config import CONFIG_DIR, job_errors, quiet_mesa, register_schema
 from experiments.data import data_metadata, report_lines, setup
 from sim.params import ConfigError, REGIME_NAMES
-from sim.rng import replicate_seeds
 
 register_schema()
 
+QUESTION = ("Which way of working on capacity - building, strengthening or sharing, or none (baseline) - "
+            "serves people in need best in this scenario, and what does each do to local actors?")
 
-def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
-    from analysis.compare import load_runs, write_comparison
-    from experiments.parallel import run_many
-    from sim.results import provenance
+
+def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: bool = True):
+    """Run the comparison into ``out_dir`` and report on it; returns the :class:`analysis.report.Report`.
+
+    Args:
+        cfg: the composed config (model parameters and the ``compare`` section).
+        out_dir: the sweep directory to write (the report goes to ``out_dir/report``).
+        progress: show progress over runs.
+        figures: also draw figures and the HTML page (False: tables only).
+    """
+    from analysis import tables
+    from analysis.report import build_report
+    from experiments.grid import run_grid
+    from sim.outcomes import MAIN_OUTCOMES
 
     quiet_mesa()
     data = setup(cfg)
     params = data.params
-    data_meta = data_metadata(data)
     for line in report_lines(data):
         print(line)
+    data_meta = data_metadata(data)
     c = cfg.compare
     regimes = list(c.regimes)
     bad = [r for r in regimes if r not in REGIME_NAMES]
@@ -44,30 +57,35 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
         raise ConfigError(f"compare.regimes contains {bad[0]!r}; allowed: {', '.join(REGIME_NAMES)}")
     if int(c.replicates) < 2:
         raise ConfigError(f"compare.replicates = {c.replicates} is too small; allowed: at least 2")
-    seeds = replicate_seeds(params.seed, int(c.replicates))
-    jobs = []
-    for r in regimes:
-        for i, s in enumerate(seeds):
-            p = params.replace(regime=r, seed=s)
-            extra = {"replicate": i, "base_seed": params.seed}
-            if data_meta is not None:
-                extra["data"] = data_meta
-            jobs.append((p, out_dir / "runs" / f"{r}_rep{i:03d}", extra))
+    window_years = float(c.window_years)
+    if not 0 < window_years <= params.years:
+        raise ConfigError(f"compare.window_years = {window_years:g} is out of range; allowed: above 0 and at most "
+                          f"years = {params.years:g}")
+    reference = str(c.reference)
     t0 = time.perf_counter()
-    print(f"capsim compare: {len(regimes)} regimes x {len(seeds)} replicates = {len(jobs)} runs, "
-          f"{params.years:g} years each (scenario={params.scenario})")
-    dirs = run_many(jobs, c.n_jobs, progress=progress, country=data.country)
-    steps = load_runs(dirs)
-    prov = {"config": OmegaConf.to_container(cfg, resolve=True), "base_seed": params.seed, **provenance()}
-    if data_meta is not None:
-        prov["data"] = data_meta
-    res = write_comparison(steps, out_dir, float(c.window_years), str(c.reference), prov)
-    elapsed = time.perf_counter() - t0
-    (out_dir / "provenance.json").write_text(json.dumps({**prov, "elapsed_seconds": elapsed}, indent=2, default=str))
-    print(res["title"])
-    print(res["table"].to_string(index=False))
-    print(f"\nwritten to {out_dir} (comparison_table.csv, regime_comparison.png) in {elapsed:.1f}s")
-    return res
+    n_runs = len(regimes) * int(c.replicates)
+    print(f"capsim compare: {len(regimes)} regimes x {int(c.replicates)} replicates = {n_runs} runs, "
+          f"{params.years:g} years each (scenario={params.scenario})", flush=True)
+    run_grid(params, {"regime": regimes}, int(c.replicates), out_dir, experiment="compare", question=QUESTION,
+             primary_outcome="coverage", reference={"regime": reference} if reference in regimes else None,
+             window_years=window_years, config=OmegaConf.to_container(cfg, resolve=True), n_jobs=c.n_jobs,
+             progress=progress, country=data.country,
+             extra_meta={"data": data_meta} if data_meta is not None else None)
+    t_runs = time.perf_counter() - t0
+    rep = build_report(out_dir, windows=None, figures_too=False)
+    main = rep.main
+    outcomes = [o for o in MAIN_OUTCOMES if o in rep.outcomes]
+    title = (f"Regimes compared over {main.window.describe()} ({params.years:g} years simulated); "
+             f"{rep.data.n_replicates} paired replicates")
+    print(title)
+    print(tables.outcome_rows_table(main.summary, main.diffs, "regime", outcomes).to_string(index=False), flush=True)
+    if figures:
+        rep.write_figures().write_html()
+    rep.elapsed = time.perf_counter() - t0
+    rep.write_index()
+    print(f"\nruns in {t_runs:.1f}s, report in {rep.elapsed - t_runs:.1f}s; written to {out_dir}: sweep data "
+          f"(runs/, dataset/, manifest.csv, sweep.json) and report/ ({len(rep.figures)} figures, tables, index.html)")
+    return rep
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")

@@ -118,6 +118,8 @@ def staff_moves(model, step: int) -> dict:
         hc = hc - gone
         n_layoffs = len(people)
 
+    separations = leavers.copy()  # quits and layoffs by employer (poaching is counted apart)
+
     # 3. Hiring, with poaching by international organisations.
     can_hire = orgs.active & (orgs.cash >= p.staff.hiring_reserve_weeks * model.payroll)
     cap = np.ceil(p.staff.max_hiring_rate * hc) + 1
@@ -160,8 +162,12 @@ def staff_moves(model, step: int) -> dict:
     orgs.inst -= p.learning.turnover_erosion * share_left * orgs.inst
     orgs.leavers = leavers
     staff.pool_step(p.staff.pool_exit_rate, p.learning.unpractised_decay, streams["hiring"])
+    hires_local = int(np.count_nonzero(orgs.is_local[hire_orgs])) if hires else 0
     return dict(quits=n_quits, layoffs=n_layoffs, poached=poached, hires=hires,
-                leavers=float(leavers.sum()), employed_before=float(hc0.sum()))
+                leavers=float(leavers.sum()), employed_before=float(hc0.sum()),
+                hires_local=hires_local, hires_intl=hires - hires_local,
+                separations_local=float(separations[orgs.is_local].sum()),
+                separations_intl=float(separations[orgs.is_intl].sum()))
 
 
 def exit_international(model, step: int) -> None:

@@ -1,0 +1,163 @@
+"""Tables for readers: "estimate [low, high]" per configuration and outcome, as CSV and Markdown.
+
+Numbers are rounded to the precision their interval supports: two significant digits of the
+interval's width (so ``0.512 [0.498, 0.530]``, not ``0.51234 [0.49812, 0.53021]``). Column
+headers of outcomes are the registry's labels with units (``sim/outcomes.py``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.outcomes import label
+
+from .style import factor_label
+
+__all__ = ["format_estimate", "summary_table", "differences_table", "outcome_rows_table", "to_markdown",
+           "decimals_for", "column_decimals"]
+
+
+def decimals_for(lo: float, hi: float, est: float) -> int:
+    """Decimals showing two significant digits of the interval width (3 significant digits if it is 0)."""
+    width = abs(hi - lo) if np.isfinite(lo) and np.isfinite(hi) else 0.0
+    ref = width if width > 0 else abs(est) / 100.0 if np.isfinite(est) and est != 0 else 0.001
+    return int(min(6, max(0, 1 - math.floor(math.log10(ref)))))
+
+
+def _num(x: float, dec: int) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    if round(x, dec) == 0:
+        x = 0.0  # no "-0.000"
+    return f"{x:,.{dec}f}"
+
+
+def format_estimate(est: float, lo: float, hi: float, signed: bool = False, decimals: int | None = None) -> str:
+    """``0.512 [0.498, 0.530]``; ``+0.031 [+0.012, +0.050]`` with ``signed``; ``n/a`` if missing.
+
+    Args:
+        est, lo, hi: estimate and interval.
+        signed: show a plus sign on positive numbers (differences).
+        decimals: decimals to show (default: :func:`decimals_for` this interval).
+    """
+    if est is None or not np.isfinite(est):
+        return "n/a"
+    dec = decimals_for(lo, hi, est) if decimals is None else decimals
+
+    def f(x):
+        s = _num(x, dec)
+        return f"+{s}" if signed and np.isfinite(x) and round(x, dec) > 0 else s
+
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo == hi:
+        return f(est)
+    return f"{f(est)} [{f(lo)}, {f(hi)}]"
+
+
+def column_decimals(df: pd.DataFrame, est: str, lo: str = "ci_low", hi: str = "ci_high") -> dict:
+    """Decimals per outcome: the most any of its rows needs, so a column reads consistently."""
+    out = {}
+    for o, g in df.groupby("outcome", sort=False):
+        decs = [decimals_for(r[lo], r[hi], r[est]) for _, r in g.iterrows() if np.isfinite(r[est])]
+        out[o] = max(decs) if decs else 3
+    return out
+
+
+def summary_table(summary: pd.DataFrame, config_cols, outcomes, readable: bool = True) -> pd.DataFrame:
+    """One row per configuration, one column per outcome: "mean [low, high]", and n replicates.
+
+    Args:
+        summary: long summary (:func:`analysis.stats.summarise`).
+        config_cols: configuration columns (the sweep's factors).
+        outcomes: outcome keys, in column order.
+        readable: headers are registry labels (True) or outcome keys (False, for machines).
+    """
+    config_cols = list(config_cols)
+    rows = []
+    dec = column_decimals(summary, "mean")
+    for key, grp in summary.groupby(config_cols, observed=True, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = {(factor_label(c) if readable else c): v for c, v in zip(config_cols, key)}
+        g = grp.set_index("outcome")
+        row["n replicates" if readable else "n"] = int(g["n"].max()) if len(g) else 0
+        for o in outcomes:
+            if o in g.index:
+                r = g.loc[o]
+                row[label(o) if readable else o] = format_estimate(r["mean"], r["ci_low"], r["ci_high"],
+                                                                   decimals=dec[o])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def differences_table(diffs: pd.DataFrame, config_cols, outcomes, readable: bool = True) -> pd.DataFrame:
+    """One row per compared configuration: "difference [low, high] (d_z)" per outcome.
+
+    Args:
+        diffs: output of :func:`analysis.stats.differences_to_reference`.
+        config_cols: configuration columns.
+        outcomes: outcome keys, in column order.
+        readable: headers are registry labels (True) or outcome keys (False).
+    """
+    config_cols = list(config_cols)
+    rows = []
+    if diffs.empty:
+        return pd.DataFrame()
+    dec = column_decimals(diffs, "diff")
+    for key, grp in diffs.groupby(config_cols, observed=True, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = {(factor_label(c) if readable else c): v for c, v in zip(config_cols, key)}
+        g = grp.set_index("outcome")
+        row["reference"] = g["reference"].iloc[0]
+        row["n pairs" if readable else "n_pairs"] = int(g["n_pairs"].max())
+        for o in outcomes:
+            if o in g.index:
+                r = g.loc[o]
+                text = format_estimate(r["diff"], r["ci_low"], r["ci_high"], signed=True, decimals=dec[o])
+                if np.isfinite(r["effect_size"]):
+                    text += f" (d={r['effect_size']:+.2f})"
+                row[label(o) if readable else o] = text
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def outcome_rows_table(summary: pd.DataFrame, diffs: pd.DataFrame, factor: str, outcomes) -> pd.DataFrame:
+    """Terminal view of a one-factor comparison: one row per outcome, one column per level.
+
+    Columns: per level "mean [low, high]", then per non-reference level its paired difference.
+
+    Args:
+        summary: long summary by ``factor``.
+        diffs: paired differences by ``factor`` (may be empty).
+        factor: the compared factor (e.g. ``"regime"``).
+        outcomes: outcome keys, one row each.
+    """
+    levels = list(dict.fromkeys(summary[factor].astype(str)))
+    dec = column_decimals(summary, "mean")
+    ddec = column_decimals(diffs, "diff") if len(diffs) else {}
+    rows = []
+    for o in outcomes:
+        row = {"outcome": label(o)}
+        s = summary[summary["outcome"] == o]
+        s = s.set_index(s[factor].astype(str))
+        for lv in levels:
+            if lv in s.index:
+                row[lv] = format_estimate(s.loc[lv, "mean"], s.loc[lv, "ci_low"], s.loc[lv, "ci_high"], decimals=dec[o])
+        if len(diffs):
+            d = diffs[diffs["outcome"] == o]
+            d = d.set_index(d[factor].astype(str))
+            for lv in levels:
+                if lv in d.index:
+                    ref = ", ".join(part.split("=", 1)[-1] for part in str(d.loc[lv, "reference"]).split(", "))
+                    row[f"{lv} - {ref}"] = format_estimate(d.loc[lv, "diff"], d.loc[lv, "ci_low"],
+                                                           d.loc[lv, "ci_high"], signed=True, decimals=ddec[o])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def to_markdown(df: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table (``tabulate``)."""
+    if df.empty:
+        return "(no rows)"
+    return df.to_markdown(index=False)

@@ -1,0 +1,242 @@
+"""Run a grid of factor levels x paired replicates into a sweep directory (the sweep contract).
+
+This is the small in-process runner behind ``capsim compare`` and behind the example
+experiments whose figures are committed under ``docs/figures/``; large sweeps, resuming and
+clusters are the job of ``capsim sweep``. It writes exactly the directory layout that
+``capsim sweep`` + ``capsim collect`` write, so ``capsim report`` reads both the same way:
+``runs/<run_id>/`` (one run each, atomically, by :func:`sim.results.write_run`),
+``manifest.csv``, ``dataset/{steps,shocks,areas}.parquet`` (every run, with ``replicate``
+and one column per factor) and ``sweep.json``.
+
+Replicate ``i`` of every configuration uses seed ``replicate_seeds(base_seed, n)[i]``:
+common random numbers, so configurations can be compared pair by pair.
+
+Run as a module for the donor-incentives example grid (see :data:`EXAMPLES`)::
+
+    python -m experiments.grid donor_incentives <out_dir> [replicates=5] [years=10] [n_jobs=2]
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.params import ConfigError, Params
+from sim.rng import replicate_seeds
+
+__all__ = ["run_grid", "apply_assignments", "override_strings", "write_manifest_and_dataset", "EXAMPLES"]
+
+MANIFEST_COLUMNS = ("run_id", "status", "replicate", "seed", "overrides", "duration_s", "error", "rows_steps",
+                    "rows_shocks", "rows_areas", "sha256_steps", "sha256_shocks", "sha256_areas")
+
+
+def _nest(key: str, value: Any) -> dict:
+    out: dict = {}
+    cur = out
+    parts = key.split(".")
+    for p in parts[:-1]:
+        cur = cur.setdefault(p, {})
+    cur[parts[-1]] = value
+    return out
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def apply_assignments(params: Params, assignments: dict[str, Any]) -> Params:
+    """Parameters with dotted keys set (``{"funding.multi_year_share": 0.6, "regime": "sharing"}``).
+
+    Raises:
+        ConfigError: an unknown key or a value out of range (one line).
+    """
+    data = params.to_dict()
+    for k, v in assignments.items():
+        data = _merge(data, _nest(k, v))
+    return Params.from_dict(data)
+
+
+def override_strings(assignments: dict[str, Any]) -> list[str]:
+    """Hydra-style overrides (``key=value``) of a configuration, as in the manifest."""
+    return [f"{k}={v}" for k, v in assignments.items()]
+
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_manifest_and_dataset(out_dir: Path, records: list[dict], factors: list[str]) -> None:
+    """Write ``manifest.csv`` and the merged ``dataset/`` from completed run directories.
+
+    Args:
+        out_dir: the sweep directory (runs are under ``runs/<run_id>/``).
+        records: one dict per run: run_id, status, replicate, seed, overrides (list of str),
+            assignments (factor -> value), error.
+        factors: the sweep's factors (dotted keys), one dataset column each.
+    """
+    from analysis.dataset import file_sha256
+    from sim.results import read_run
+
+    merged: dict[str, list[pd.DataFrame]] = {"steps": [], "shocks": [], "areas": []}
+    rows = []
+    for rec in records:
+        run_dir = out_dir / "runs" / rec["run_id"]
+        row = {"run_id": rec["run_id"], "status": rec["status"], "replicate": rec["replicate"], "seed": rec["seed"],
+               "overrides": json.dumps(rec["overrides"]), "duration_s": None, "error": rec.get("error", "")}
+        if rec["status"] in ("done", "skipped"):
+            res = read_run(run_dir)
+            row["duration_s"] = res.metadata.get("elapsed_seconds")
+            for t in merged:
+                df = getattr(res, t)
+                df["replicate"] = rec["replicate"]
+                for f in factors:
+                    if f not in ("regime", "scenario", "seed"):
+                        df[f] = rec["assignments"][f]
+                merged[t].append(df)
+                row[f"rows_{t}"] = len(df)
+                row[f"sha256_{t}"] = file_sha256(run_dir / f"{t}.parquet")
+        rows.append(row)
+    ds = out_dir / "dataset"
+    ds.mkdir(parents=True, exist_ok=True)
+    for t, parts in merged.items():
+        nonempty = [p for p in parts if len(p)] or parts[:1]
+        df = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame()
+        _atomic_write(ds / f"{t}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
+    manifest = pd.DataFrame(rows).reindex(columns=list(MANIFEST_COLUMNS))
+    _atomic_write(out_dir / "manifest.csv", lambda p: manifest.to_csv(p, index=False))
+
+
+def run_grid(base: Params, grid: dict[str, list], replicates: int, out_dir: str | Path, *, experiment: str,
+             question: str, primary_outcome: str, reference: dict | None, window_years: float,
+             config: dict | None = None, n_jobs: int | None = None, progress: bool = True,
+             country=None, extra_meta: dict | None = None) -> Path:
+    """Run every combination of ``grid`` x ``replicates`` paired replicates into a sweep directory.
+
+    A run whose directory is already complete is not run again (status ``skipped``).
+
+    Args:
+        base: parameters every run starts from (its ``seed`` is the base seed).
+        grid: factor (dotted parameter key) -> levels; the factors of the sweep, in order.
+        replicates: replicates per configuration (at least 1).
+        out_dir: the sweep directory to write.
+        experiment, question, primary_outcome, reference, window_years: written to sweep.json.
+        config: the resolved base config (for provenance; defaults to ``base.to_dict()``).
+        n_jobs: worker processes (None: all cores).
+        progress: show progress over runs on stderr.
+        country: country data every run starts from (``sim.country.CountryData``; None: synthetic).
+        extra_meta: added to every run's metadata.json and to sweep.json (e.g. the data report).
+
+    Returns:
+        The sweep directory.
+    """
+    from experiments.parallel import run_many
+    from sim.results import RESULT_FILES, provenance, run_id
+
+    if replicates < 1:
+        raise ConfigError(f"replicates = {replicates} is too small; allowed: at least 1")
+    out = Path(out_dir)
+    prov = provenance()  # the code that runs (taken before the runs, not after)
+    factors = list(grid)
+    seeds = replicate_seeds(base.seed, replicates)
+    records, jobs = [], []
+    for combo in itertools.product(*grid.values()):
+        assignments = dict(zip(factors, combo))
+        p0 = apply_assignments(base, assignments)
+        for rep, seed in enumerate(seeds):
+            p = p0.replace(seed=seed)
+            rid = run_id(p, country)
+            run_dir = out / "runs" / rid
+            done = all((run_dir / f).is_file() for f in RESULT_FILES)
+            records.append({"run_id": rid, "status": "skipped" if done else "done", "replicate": rep, "seed": seed,
+                            "overrides": override_strings(assignments), "assignments": assignments, "error": ""})
+            if not done:
+                jobs.append((p, run_dir, {"replicate": rep, "base_seed": base.seed, "experiment": experiment,
+                                          "overrides": override_strings(assignments), **(extra_meta or {})}))
+    t0 = time.perf_counter()
+    if jobs:
+        run_many(jobs, n_jobs, progress=progress, country=country)
+    write_manifest_and_dataset(out, records, factors)
+    info = {
+        "experiment": experiment,
+        "question": question,
+        "primary_outcome": primary_outcome,
+        "factors": factors,
+        "replicates": int(replicates),
+        "base_seed": int(base.seed),
+        "reference": reference,
+        "window_years": float(window_years),
+        "config": config if config is not None else base.to_dict(),
+        "provenance": prov,
+        "levels": {k: list(v) for k, v in grid.items()},
+        "runner": "experiments.grid",
+        "elapsed_seconds": round(time.perf_counter() - t0, 2),
+        **(extra_meta or {}),
+    }
+    _atomic_write(out / "sweep.json", lambda p: p.write_text(json.dumps(info, indent=2, default=str)))
+    return out
+
+
+# Example grids, run with `python -m experiments.grid <name> <out_dir>`, matching the planned
+# configs/experiment/*.yaml of `capsim sweep` (same factors and levels, fewer replicates).
+EXAMPLES: dict[str, dict] = {
+    "donor_incentives": {
+        "question": "How do the funding levers a donor controls (direct funding to local actors, multi-year "
+                    "funding) change coverage of needs, under capacity building and under capacity sharing?",
+        "primary_outcome": "coverage",
+        "grid": {"funding.direct_local_share": [0.0, 0.1, 0.25, 0.5], "funding.multi_year_share": [0.2, 0.6],
+                 "regime": ["building", "sharing"]},
+        "reference": {"funding.direct_local_share": 0.0, "funding.multi_year_share": 0.2},
+        "window_years": 1.0,
+        "replicates": 5,
+    },
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m experiments.grid <example> <out_dir> [replicates=N] [years=Y] [n_jobs=J] [seed=S]``."""
+    from experiments.config import fail, quiet_mesa
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 2 or args[0] not in EXAMPLES:
+        fail(f"usage: python -m experiments.grid <example> <out_dir> [replicates=N] [years=Y] [n_jobs=J] [seed=S]; "
+             f"examples: {', '.join(EXAMPLES)}")
+    ex = EXAMPLES[args[0]]
+    opts = {"replicates": ex["replicates"], "years": 10.0, "n_jobs": None, "seed": 0}
+    for a in args[2:]:
+        key, _, value = a.partition("=")
+        if key not in opts or not value:
+            fail(f"{a!r} is not an option; allowed: replicates=N, years=Y, n_jobs=J, seed=S")
+        try:
+            opts[key] = float(value) if key == "years" else int(value)
+        except ValueError:
+            fail(f"{key} = {value!r} is not a number")
+    quiet_mesa()
+    try:
+        base = Params.from_dict({"years": opts["years"], "seed": opts["seed"]})
+    except ConfigError as e:
+        fail(str(e))
+    out = run_grid(base, ex["grid"], int(opts["replicates"]), args[1], experiment=args[0], question=ex["question"],
+                   primary_outcome=ex["primary_outcome"], reference=ex["reference"],
+                   window_years=ex["window_years"], n_jobs=opts["n_jobs"])
+    print(f"sweep directory written: {out}  (next: capsim report {out})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""`capsim compare` writes a sweep directory in the contract format and reports on it; flow outcomes add up."""
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.dataset import load
+from experiments.cli import main
+from experiments.config import params_from_cfg
+from experiments.grid import run_grid
+from sim.outcomes import label
+from sim.params import Params
+from sim.results import run
+from sim.rng import replicate_seeds
+from sweep_fixture import TINY_WORLD
+
+TINY = [f"world.{k}={v}" for k, v in TINY_WORLD.items()]
+
+
+@pytest.fixture(scope="module")
+def compare_run(tmp_path_factory):
+    """One small `capsim compare`: its directory and what it printed."""
+    out = tmp_path_factory.mktemp("compare") / "cmp"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        main(["compare", *TINY, "years=1", "seed=3", "crisis=rapid_onset", "compare.replicates=2",
+              "compare.regimes=[baseline,sharing]", "compare.window_years=0.5", "compare.n_jobs=1",
+              f"hydra.run.dir={out}"])
+    return out, printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def compare_dir(compare_run):
+    return compare_run[0]
+
+
+def test_compare_writes_the_sweep_contract(compare_dir):
+    info = json.loads((compare_dir / "sweep.json").read_text())
+    assert info["factors"] == ["regime"] and info["reference"] == {"regime": "baseline"}
+    assert info["replicates"] == 2 and info["base_seed"] == 3 and info["window_years"] == 0.5
+    assert info["primary_outcome"] == "coverage" and info["question"]
+    assert info["provenance"]["packages"]["mesa"].startswith("3.")
+    manifest = pd.read_csv(compare_dir / "manifest.csv")
+    for col in ("run_id", "status", "replicate", "seed", "overrides", "duration_s", "error", "rows_steps",
+                "rows_shocks", "rows_areas", "sha256_steps", "sha256_shocks", "sha256_areas"):
+        assert col in manifest.columns, f"manifest lacks {col}"
+    assert len(manifest) == 4 and (manifest["status"] == "done").all()
+    seeds = replicate_seeds(3, 2)
+    assert sorted(manifest["seed"]) == sorted(seeds * 2), "replicate seeds are not shared across regimes"
+    for rid in manifest["run_id"]:
+        assert (compare_dir / "runs" / rid / "steps.parquet").is_file()
+    data = load(compare_dir)
+    assert data.n_replicates == 2 and data.levels("regime") == ["baseline", "sharing"]
+    assert set(data.steps["replicate"]) == {0, 1}
+
+
+def test_compare_report_is_the_report(compare_dir):
+    rep = compare_dir / "report"
+    index = json.loads((rep / "report.json").read_text())
+    assert {"timeseries_outcomes", "comparison_last0p5y", "effects_vs_reference_last0p5y", "flows_staff_last0p5y",
+            "flows_funding_last0p5y"} <= set(index["figures"])
+    for f in index["figures"]:
+        assert (rep / f"{f}.png").is_file() and (rep / f"{f}.svg").is_file() and (rep / f"{f}.json").is_file()
+    table = pd.read_csv(rep / "summary_table_last0p5y.csv")
+    assert list(table["Regime"]) == ["baseline", "sharing"] and label("coverage") in table.columns
+    assert "data:image/png;base64," in (rep / "index.html").read_text()
+
+
+def test_compare_table_printed(compare_run):
+    text = compare_run[1]
+    assert "sharing - baseline" in text, "paired-difference column missing from the printed table"
+    assert label("coverage") in text and label("brain_drain") in text
+    assert "report/" in text and "2 replicates" in text
+
+
+def test_grid_rerun_skips_complete_runs_and_gives_the_same_dataset(compare_dir):
+    before = pd.read_parquet(compare_dir / "dataset" / "steps.parquet")
+    info = json.loads((compare_dir / "sweep.json").read_text())
+    base = params_from_cfg(info["config"])
+    assert base.seed == 3
+    run_grid(base, {"regime": ["baseline", "sharing"]}, 2, compare_dir, experiment="compare", question="q",
+             primary_outcome="coverage", reference={"regime": "baseline"}, window_years=0.5, n_jobs=1,
+             progress=False)
+    manifest = pd.read_csv(compare_dir / "manifest.csv")
+    assert (manifest["status"] == "skipped").all(), "complete runs were run again"
+    after = pd.read_parquet(compare_dir / "dataset" / "steps.parquet")
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_compare_refuses_bad_settings(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "compare.replicates=1", "years=0.1"])
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2 and "compare.replicates = 1 is too small" in err and len(err.splitlines()) == 1, err
+
+
+def test_help_lists_report(capsys):
+    assert main(["--help"]) == 0
+    assert "  report " in capsys.readouterr().out
+
+
+def test_recorded_flows_add_up():
+    """The flow outcomes behind the flow figures split existing totals exactly."""
+    p = Params.from_dict({"world": TINY_WORLD, "years": 1.0, "seed": 5, "regime": "sharing",
+                          "funding": {"direct_local_share": 0.2}})
+    s = run(p).steps
+    assert np.array_equal(s["new_hires_local"] + s["new_hires_intl"], s["new_hires"])
+    assert np.allclose(s["new_separations_local"] + s["new_separations_intl"], s["new_quits"] + s["new_layoffs"])
+    donor = s["donor_disbursed"]
+    assert np.allclose(s["funding_direct_local"], s["direct_local_funding_share"] * donor, rtol=1e-9, atol=1e-6)
+    assert np.allclose(s["funding_direct_local"] + s["funding_via_intermediaries"],
+                       s["total_local_funding_share"] * donor, rtol=1e-9, atol=1e-6)
+    assert s["funding_direct_local"].sum() > 0 and s["funding_via_intermediaries"].sum() > 0
+    assert s["new_hires_intl"].sum() > 0 and s["new_separations_local"].sum() > 0
