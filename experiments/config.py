@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
@@ -266,6 +267,6 @@ def _precheck_sweep(overrides: list[str], config_name: str = "config") -> DictCo
     return cfg if cfg is not None else _precheck_one([], config_name)
 
 
-def fail(message: str, code: int = 2) -> "NoReturn":  # noqa: F821
+def fail(message: str, code: int = 2) -> NoReturn:
     print(f"capsim: error: {message}", file=sys.stderr)
     raise SystemExit(code)
