@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
                 "experiments.compare:main", True),
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
+    "dashboard": ("serve the donor-incentives page on 127.0.0.1 (--host, --port)", "experiments.dashboard:main", False),
 }
 
 HELP_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc")
