@@ -23,7 +23,7 @@ from sim.outcomes import OUTCOMES, label
 from .effects import MEASURES
 from .style import DIVERGING_CMAP, SIZES, apply_style, config_colours
 
-__all__ = ["over_time", "people_figure", "system_figure", "effects_figure", "area_map", "SERIES"]
+__all__ = ["over_time", "people_figure", "system_figure", "area_map", "SERIES"]
 
 _MEASURE = {m.key: m for m in MEASURES}
 STEPS_PER_YEAR = 52
@@ -97,6 +97,11 @@ def _draw_over_time(ax, steps: pd.DataFrame, outcome: str, order: list[str], nam
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
+def _legend_columns(labels) -> int:
+    """All entries on one line when the names are short, two columns when they are long."""
+    return len(labels) if sum(len(lb) for lb in labels) <= 90 else 2
+
+
 def _order(steps: pd.DataFrame, reference: str) -> list[str]:
     cats = steps["config"].cat.categories if hasattr(steps["config"], "cat") else pd.unique(steps["config"])
     present = set(steps["config"].astype(str))
@@ -105,7 +110,7 @@ def _order(steps: pd.DataFrame, reference: str) -> list[str]:
 
 
 def over_time(steps: pd.DataFrame, outcomes, reference: str, names: dict | None = None, ncols: int = 3,
-              title: str | None = None, size: str = "page") -> Figure:
+              title: str | None = None, size: str = "page", height: float = 2.3) -> Figure:
     """One panel per outcome over time, one line per configuration (mean, band = range over replicates).
 
     Args:
@@ -115,7 +120,8 @@ def over_time(steps: pd.DataFrame, outcomes, reference: str, names: dict | None 
         names: configuration -> display name.
         ncols: panels per row.
         title: figure title.
-        size: a key of ``analysis.style.SIZES``.
+        size: a key of ``analysis.style.SIZES`` (its width is used).
+        height: height of one row of panels, in inches.
     """
     apply_style()
     outcomes = list(outcomes)
@@ -125,14 +131,14 @@ def over_time(steps: pd.DataFrame, outcomes, reference: str, names: dict | None 
     ncols = min(ncols, len(outcomes))
     nrows = int(np.ceil(len(outcomes) / ncols))
     w, h = SIZES[size]
-    fig = Figure(figsize=(w, max(2.4, 2.3 * nrows)), layout="constrained")
+    fig = Figure(figsize=(w, height * nrows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, o in zip(axes, outcomes):
         _draw_over_time(ax, steps, o, order, names, colours)
     for ax in axes[len(outcomes):]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=len(order), frameon=False)
+    fig.legend(handles, labels, loc="outside upper center", ncols=_legend_columns(labels), frameon=False)
     if title:
         fig.suptitle(title, fontsize=9)
     return fig
@@ -181,7 +187,7 @@ def people_figure(steps: pd.DataFrame, per_run: pd.DataFrame, reference: str, na
     axes[3].annotate("grey lines join runs with the same seed", (0.5, 0.02), xycoords="axes fraction",
                      ha="center", fontsize=6, color="#555555")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=len(order), frameon=False)
+    fig.legend(handles, labels, loc="outside upper center", ncols=_legend_columns(labels), frameon=False)
     return fig
 
 
@@ -189,52 +195,6 @@ def system_figure(steps: pd.DataFrame, reference: str, names: dict | None = None
     """Behind the outcomes: local capacity, funding reaching local actors, brain drain (cumulative)."""
     return over_time(steps, ("local_capacity", "total_local_funding_share", "brain_drain"), reference, names,
                      ncols=3, size=size)
-
-
-def effects_figure(effects: pd.DataFrame, measures, names: dict | None = None, reference_name: str = "status quo",
-                   factor: str = "config", size: str = "page") -> Figure:
-    """Paired differences to the reference with 95% intervals, one panel per measure.
-
-    Args:
-        effects: :func:`analysis.effects.paired_effects` output (``diff``, ``ci_low``, ``ci_high``).
-        measures: measure keys, one panel each.
-        names: configuration -> display name.
-        reference_name: what the reference is called in the axis labels.
-        factor: column naming the configuration.
-        size: a key of ``analysis.style.SIZES``.
-    """
-    apply_style()
-    names = names or {}
-    measures = list(measures)
-    configs = list(dict.fromkeys(effects[factor].astype(str)))
-    ref = "__reference__"
-    colours = config_colours([ref, *configs], ref)
-    ncols = min(3, len(measures))
-    nrows = int(np.ceil(len(measures) / ncols))
-    w, _ = SIZES[size]
-    fig = Figure(figsize=(w, 0.5 + (0.45 * len(configs) + 1.0) * nrows), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    y = np.arange(len(configs))[::-1]
-    for ax, key in zip(axes, measures):
-        m = _MEASURE[key]
-        e = effects[effects["measure"] == key].set_index(effects[factor].astype(str))
-        scale = 100.0 if m.is_share else 1.0
-        for yi, c in zip(y, configs):
-            if c not in e.index:
-                continue
-            d, lo, hi = (scale * e.loc[c, k] for k in ("diff", "ci_low", "ci_high"))
-            ax.errorbar(d, yi, xerr=[[d - lo], [hi - d]], fmt="o", color=colours[c], ms=4, capsize=2.5, lw=1.2)
-        ax.axvline(0, color="#999999", lw=0.8, ls="--")
-        ax.set_yticks(y, [names.get(c, c) for c in configs] if ax is axes[0] or ax in axes[::ncols] else [])
-        unit = "percentage points" if m.is_share else m.unit
-        ax.set_xlabel(f"change in {m.short_label.lower()} ({unit})", fontsize=7)
-        arrow = "better \u2192" if m.better == "higher" else "\u2190 better" if m.better == "lower" else ""
-        ax.set_title(arrow, fontsize=7, loc="right" if m.better == "higher" else "left", color="#555555")
-        ax.set_ylim(-0.6, len(configs) - 0.4)
-    for ax in axes[len(measures):]:
-        ax.set_visible(False)
-    fig.suptitle(f"Change against the {reference_name}, paired on seeds (mean and 95% interval)", fontsize=9)
-    return fig
 
 
 def area_map(areas: pd.DataFrame, xy: np.ndarray, reference: str, config: str, replicate: int = 0,

@@ -269,7 +269,8 @@ def _direction(row, interval: str) -> str:
 
 def headlines(effects: pd.DataFrame, config: str, years: float, interval: str = "range", factor: str = "config",
               measures=("people_weeks_met", "hard_to_reach_coverage", "response_time", "total_local_funding_share",
-                        "local_capacity", "brain_drain")) -> list[Headline]:
+                        "local_capacity", "brain_drain"), ref_name: str = "the status quo",
+              alt_name: str = "these rules") -> list[Headline]:
     """Sentences on what ``config`` changes relative to the reference, for people in need first.
 
     Args:
@@ -280,6 +281,8 @@ def headlines(effects: pd.DataFrame, config: str, years: float, interval: str = 
             (the bootstrap interval, for the brief).
         factor: column naming the configuration.
         measures: which measures, in order.
+        ref_name: what the reference is called ("under the status quo").
+        alt_name: what ``config`` is called ("under these rules").
     """
     rows = effects[effects[factor].astype(str) == str(config)].set_index("measure")
     yrs = f"{years:g} year" + ("" if years == 1 else "s")
@@ -306,25 +309,25 @@ def headlines(effects: pd.DataFrame, config: str, years: float, interval: str = 
             up = "up" if d >= 0 else "down"
             iv = _interval_text(r, interval, lambda x: _signed(100 * x, 1))
             if abs(100 * d) < 0.05:  # below the precision shown
-                text = f"{what}: {format_share(a)} under the status quo and under these rules (no change; {iv})."
+                text = f"{what}: {format_share(a)} under {ref_name} and under {alt_name} (no change; {iv})."
                 direction = "no clear change"
             else:
-                text = (f"{what}: {format_share(a)} under the status quo, {format_share(b)} under these rules "
+                text = (f"{what}: {format_share(a)} under {ref_name}, {format_share(b)} under {alt_name} "
                         f"({up} {_points(d)}; {iv}).")
         elif key == "response_time":
             faster = "sooner" if d <= 0 else "later"
             iv = _interval_text(r, interval, lambda x: _signed(x, 1))
             text = (f"After a shock, coverage reaches the response threshold {abs(d):.1f} weeks {faster} on average "
-                    f"({a:.1f} weeks under the status quo, {b:.1f} under these rules; {iv}).")
+                    f"({a:.1f} weeks under {ref_name}, {b:.1f} under {alt_name}; {iv}).")
         elif key == "local_capacity":
             iv = _interval_text(r, interval, lambda x: _signed(x, 3))
-            text = (f"Local organisations' capacity in the final year: {a:.2f} under the status quo, {b:.2f} under "
-                    f"these rules on a 0-1 index ({iv}).")
+            text = (f"Local organisations' capacity in the final year: {a:.2f} under {ref_name}, {b:.2f} under "
+                    f"{alt_name} on a 0-1 index ({iv}).")
         elif key == "brain_drain":
             fewer = "fewer" if d <= 0 else "more"
             iv = _interval_text(r, interval, lambda x: ("-" if x < 0 else "+") + format_count(x))
             text = (f"{format_count(d)} {fewer} local staff recruited away by international agencies over {yrs} "
-                    f"({format_count(a)} under the status quo, {format_count(b)} under these rules; {iv}).")
+                    f"({format_count(a)} under {ref_name}, {format_count(b)} under {alt_name}; {iv}).")
         elif key == "unmet_need_weeks":
             less = "less" if d <= 0 else "more"
             iv = _interval_text(r, interval, lambda x: ("-" if x < 0 else "+") + format_count(x))

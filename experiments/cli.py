@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
     "dashboard": ("serve the donor-incentives page on 127.0.0.1 (--host, --port)", "experiments.dashboard:main", False),
+    "brief": ("write the one-page donor brief (--out brief.html, --from SWEEP_DIR)", "experiments.brief:main", False),
 }
 
 HELP_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc")

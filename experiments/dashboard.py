@@ -31,7 +31,8 @@ import solara
 from solara.datatypes import ResultState
 
 from experiments.config import UsageError, fail, quiet_mesa
-from experiments.levers import LEVERS, PACKAGES, REGIME_TITLES, SHARES_HELD_KEYS, STATUS_QUO, lever_values, package_params
+from experiments.levers import (LEVERS, PACKAGES, REGIME_TITLES, SHARES_HELD_KEYS, STATUS_QUO, lever_values,
+                                package_params)
 from experiments.live import ENV_SETTINGS, LiveResult, LiveSettings, engine, rules_key
 from experiments.paired_runs import Cancelled
 from experiments.plain_args import OptionParser, port_number, positive_float, positive_int
