@@ -29,7 +29,7 @@ import pandas as pd
 
 from experiments.config import UsageError, fail, quiet_mesa
 from experiments.levers import PACKAGES, STATUS_QUO, package_params
-from experiments.plain_args import OptionParser, positive_float, positive_int
+from experiments.plain_args import OptionParser, positive_float, positive_int, seed_number
 from sim.params import ConfigError, Params
 
 __all__ = ["main", "self_run", "from_sweep", "write_pdf", "find_browser", "DEFAULT_PACKAGES", "QUESTION"]
@@ -240,7 +240,7 @@ def _parser() -> OptionParser:
     p.add_argument("--replicates", type=positive_int("--replicates", 1000), default=10,
                    help="paired replicates per package (default 10)")
     p.add_argument("--years", type=positive_float("--years", 100.0), default=10.0, help="horizon in years (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--seed", type=seed_number, default=0, help="base seed (default 0)")
     p.add_argument("--jobs", type=positive_int("--jobs", 256), default=None,
                    help="worker processes (default: all cores)")
     p.add_argument("--max-packages", type=positive_int("--max-packages", 4), default=4,

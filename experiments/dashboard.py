@@ -35,7 +35,7 @@ from experiments.levers import (LEVERS, PACKAGES, REGIME_TITLES, SHARES_HELD_KEY
                                 package_params)
 from experiments.live import ENV_SETTINGS, LiveResult, LiveSettings, engine, rules_key
 from experiments.paired_runs import Cancelled
-from experiments.plain_args import OptionParser, port_number, positive_float, positive_int
+from experiments.plain_args import OptionParser, port_number, positive_float, positive_int, seed_number
 from sim.params import REGIME_NAMES, ConfigError
 
 __all__ = ["Page", "main"]
@@ -210,7 +210,7 @@ def _parser() -> OptionParser:
                    help="horizon of each live run in years (default 5)")
     p.add_argument("--replicates", type=positive_int("--replicates", 50), default=3,
                    help="paired runs per side in the live view (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="base seed of the paired runs (default 0)")
+    p.add_argument("--seed", type=seed_number, default=0, help="base seed of the paired runs (default 0)")
     p.add_argument("--jobs", type=positive_int("--jobs", 64), default=None,
                    help="worker processes for runs (default: one per replicate, at most the number of cores)")
     p.add_argument("overrides", nargs="*", help="Hydra overrides for every run, e.g. world.n_areas=20")

@@ -13,7 +13,7 @@ import math
 
 from experiments.config import UsageError
 
-__all__ = ["OptionParser", "positive_float", "positive_int", "port_number"]
+__all__ = ["OptionParser", "positive_float", "positive_int", "seed_number", "port_number"]
 
 
 class OptionParser(argparse.ArgumentParser):
@@ -49,6 +49,11 @@ def positive_float(what: str, hi: float = 1e6):
 def positive_int(what: str, hi: int = 10**9):
     """An argparse type: a whole number from 1 to ``hi``."""
     return lambda t: _number(int, t, what, lambda v: 1 <= v <= hi, f"a whole number from 1 to {hi}")
+
+
+def seed_number(text: str) -> int:
+    """An argparse type: a seed, a whole number from 0 to 2**63 - 1."""
+    return _number(int, text, "--seed", lambda v: 0 <= v < 2**63, "a whole number from 0 to 2**63 - 1")
 
 
 def port_number(text: str) -> int:
