@@ -143,11 +143,12 @@ def findings(data: BriefData, effects: pd.DataFrame | None = None, measures=FIND
         detail = headlines(effects, best, data.years, interval="ci", measures=(key,), ref_name=f"the {ref_name}",
                            alt_name="this package")
         text = count
-        if detail and sides[best] == "better":
-            said = detail[0].text
+        if detail:
+            said = detail[0].text.split(" Not a clear change")[0]
             if _MEASURE[key].is_share:  # "Need met in hard-to-reach areas: 16% under ..." -> "16% under ..."
                 said = said.split(": ", 1)[1]
-            text += f" Most: {data.titles[best]}, {_lower_first(said)}"
+            lead_in = "Most" if sides[best] == "better" else "Closest"
+            text += f" {lead_in}: {data.titles[best]}, {_lower_first(said)}"
         if worse:
             text += " Clearly worse: " + ", ".join(data.titles[w] for w in worse) + "."
         out.append(Finding(key, title, text, better, worse))

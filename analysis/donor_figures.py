@@ -130,7 +130,7 @@ def over_time(steps: pd.DataFrame, outcomes, reference: str, names: dict | None 
     colours = config_colours(order, reference)
     ncols = min(ncols, len(outcomes))
     nrows = int(np.ceil(len(outcomes) / ncols))
-    w, h = SIZES[size]
+    w, _ = SIZES[size]
     fig = Figure(figsize=(w, height * nrows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, o in zip(axes, outcomes):

@@ -220,7 +220,7 @@ def write_pdf(html_path: Path, pdf_path: Path, browser: str, timeout: float = 12
            "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
            f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"{browser} did not finish printing the PDF within {timeout:g} s") from None
     if not pdf_path.is_file() or pdf_path.read_bytes()[:4] != b"%PDF":

@@ -19,7 +19,8 @@ __all__ = ["OptionParser", "positive_float", "positive_int", "seed_number", "por
 class OptionParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors raise :class:`UsageError` (one line, exit code 2)."""
 
-    def error(self, message: str):  # noqa: D102 - argparse's hook
+    def error(self, message: str):
+        """argparse's hook for bad input: raise a one-line UsageError instead of exiting."""
         # "argument --port: --port = 'x' is not ..." -> "--port = 'x' is not ..."
         if message.startswith("argument ") and ": " in message:
             head, _, rest = message.partition(": ")
