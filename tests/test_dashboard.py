@@ -208,6 +208,15 @@ def _wait_for_server(proc, url: str, timeout: float) -> None:
     raise AssertionError(f"capsim dashboard did not answer at {url} within {timeout:g} s")
 
 
+def _screenshot(page, path: Path) -> None:
+    """The whole page: Solara scrolls inside its own container, so grow the window to the content first."""
+    height = page.evaluate("Math.max(...Array.from(document.querySelectorAll('*')).map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1400, "height": int(min(max(height, 1000), 4000))})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 @pytest.mark.slow
 def test_dashboard_in_a_real_browser(tmp_path):
     browser = _browser()
@@ -235,7 +244,7 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 assert "These are the status quo rules" in before, "the page did not open on the status quo"
                 assert "Funding given directly to local actors: 2% of your funding" in before
                 images_before = [page.locator("img").nth(i).get_attribute("src") for i in range(3)]
-                page.screenshot(path=str(shots / "dashboard_before.png"), full_page=True)
+                _screenshot(page, shots / "dashboard_before.png")
 
                 # change one lever: direct funding to local actors 2% -> 12% (PageUp moves a slider by 10)
                 sliders = [lv.key for lv in LEVERS if not lv.is_choice]  # the page's sliders, in order
@@ -253,7 +262,7 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 assert "Donor funding reaching local actors:" in after and "under these rules" in after
                 images_after = [page.locator("img").nth(i).get_attribute("src") for i in range(3)]
                 assert images_after != images_before, "the figures did not change after the lever"
-                page.screenshot(path=str(shots / "dashboard_after.png"), full_page=True)
+                _screenshot(page, shots / "dashboard_after.png")
                 server_line = next(line for line in after.splitlines() if "Last update:" in line)
 
                 # an impossible combination is explained on the page, never a traceback
@@ -263,7 +272,7 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 invalid = page.inner_text("body")
                 assert "exceeds 1" in invalid and "Traceback" not in invalid
                 assert "Lower direct funding or the earmark" in invalid
-                page.screenshot(path=str(shots / "dashboard_invalid.png"), full_page=True)
+                _screenshot(page, shots / "dashboard_invalid.png")
             finally:
                 chrome.close()
     finally:
