@@ -70,7 +70,7 @@ def SharesHeld(values: dict, emergency: float):
     direct, earmark = values[SHARES_HELD_KEYS[0]], values[SHARES_HELD_KEYS[1]]
     total = direct + earmark + emergency
     text = (f"Held outside ordinary project grants: direct {_percent(direct)} + sharing earmark {_percent(earmark)} "
-            f"+ emergency reserve {_percent(emergency)} = **{_percent(total)}** of your budget (at most 100%).")
+            f"+ emergency reserve {_percent(emergency)} = {_percent(total)} of your budget (at most 100%).")
     if total > 1.0 + 1e-12:
         solara.Error(text + " Lower direct funding or the earmark.", dense=True)
     else:
@@ -116,7 +116,7 @@ def Results(result, key, error: str | None):
             f"({res.runs_total - res.runs_from_cache} new, {res.runs_from_cache} from cache)"
             + (f", figures {res.seconds_figures:.1f} s." if res.figures else "."))
     solara.Markdown(note, style={"font-size": "0.85em", "color": "#555"})
-    with solara.Column(style={"opacity": "0.5"} if not current else {}):
+    with solara.Column(style={"opacity": "0.5"} if (error or not current) else {}):
         if res.is_status_quo:
             solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
                         "changes for people in need.")
