@@ -103,15 +103,20 @@ def _run_quiet(params: Params) -> RunResult:
 
 
 def _collect(pool: Executor, todo, results: dict, cache: RunCache | None, cancel: threading.Event | None) -> None:
-    futures = [(name, rep, p, pool.submit(_run_quiet, p)) for name, rep, p in todo]
-    for name, rep, p, fut in futures:
+    """Submit runs to ``pool`` and gather them; runs already under way when cancelled still fill the cache."""
+    futures = []
+    for name, rep, p in todo:
+        fut = pool.submit(_run_quiet, p)
+        if cache is not None:
+            fut.add_done_callback(lambda f, p=p: cache.put(p, f.result()) if not f.cancelled() and
+                                  f.exception() is None else None)
+        futures.append((name, rep, fut))
+    for name, rep, fut in futures:
         if cancel is not None and cancel.is_set():
             for *_, f in futures:
                 f.cancel()
             raise Cancelled()
         results[(name, rep)] = fut.result()
-        if cache is not None:
-            cache.put(p, results[(name, rep)])
 
 
 def run_paired(configs: dict[str, Params], seeds: list[int], reference: str, *, cache: RunCache | None = None,
