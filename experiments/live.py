@@ -246,17 +246,18 @@ class LiveEngine:
         from sim.results import run_id
 
         key = rules_key(package, levers)
+        t0 = time.perf_counter()
         with self._lock:
             done = self._results.get(key)
             if done is not None:
                 self._results.move_to_end(key)
-        if done is not None:
-            yield dataclasses.replace(done, runs_from_cache=done.runs_total)
+        if done is not None:  # seen before: nothing to run or draw
+            yield dataclasses.replace(done, runs_from_cache=done.runs_total, seconds_runs=time.perf_counter() - t0,
+                                      seconds_figures=0.0)
             return
         s = self.settings
         sq = self.base(STATUS_QUO)
         donor = self.donor_params(package, levers)
-        t0 = time.perf_counter()
         before = self.cache.hits
         pool = self.pool()
         tables = run_paired({STATUS_QUO: sq, DONOR: donor}, s.seeds, STATUS_QUO, cache=self.cache, executor=pool,
