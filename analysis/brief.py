@@ -138,6 +138,8 @@ def findings(data: BriefData, effects: pd.DataFrame | None = None, measures=FIND
             count = f"All {n} packages {verb} the {ref_name}."
         elif better:
             count = f"{len(better)} of {n} package{'s' if n != 1 else ''} clearly {verb} the {ref_name}."
+        elif n and len(worse) == n:
+            count = f"All {n} packages clearly do worse than the {ref_name} here."
         else:
             count = f"No package clearly does better than the {ref_name} here."
         detail = headlines(effects, best, data.years, interval="ci", measures=(key,), ref_name=f"the {ref_name}",
@@ -147,9 +149,9 @@ def findings(data: BriefData, effects: pd.DataFrame | None = None, measures=FIND
             said = detail[0].text.split(" Not a clear change")[0]
             if _MEASURE[key].is_share:  # "Need met in hard-to-reach areas: 16% under ..." -> "16% under ..."
                 said = said.split(": ", 1)[1]
-            lead_in = "Most" if sides[best] == "better" else "Closest"
+            lead_in = "Most" if sides[best] == "better" else f"Closest to the {ref_name}"
             text += f" {lead_in}: {data.titles[best]}, {_lower_first(said)}"
-        if worse:
+        if worse and len(worse) < n:
             text += " Clearly worse: " + ", ".join(data.titles[w] for w in worse) + "."
         out.append(Finding(key, title, text, better, worse))
     return out
