@@ -196,3 +196,29 @@ def test_brief_pdf_is_one_page(brief, tmp_path):
     assert data[:4] == b"%PDF", "not a PDF"
     counts = [int(c) for c in re.findall(rb"/Count (\d+)", data)]
     assert counts and max(counts) == 1, f"the brief should print on one page, got page counts {counts}"
+
+
+def _effects(rows):
+    """Paired effects for people-weeks of need met: (config, diff, ci_low, ci_high)."""
+    return pd.DataFrame([{"config": c, "reference": "sq", "measure": "people_weeks_met", "n_pairs": 10, "diff": d,
+                          "ci_low": lo, "ci_high": hi, "effect_size": 1.0, "ref_mean": 1e8, "alt_mean": 1e8 + d,
+                          "range_low": lo, "range_high": hi, "n_better": 5, "n_worse": 5} for c, d, lo, hi in rows])
+
+
+@pytest.mark.parametrize("rows,lead,best", [
+    ([("a", 2e6, 1e6, 3e6), ("b", 5e6, 4e6, 6e6)], "All 2 packages meet more need than the status quo.", "Most: B"),
+    ([("a", -2e6, -3e6, -1e6), ("b", -5e6, -6e6, -4e6)], "All 2 packages clearly do worse than the status quo",
+     "Closest to the status quo: A"),
+    ([("a", 2e6, 1e6, 3e6), ("b", -5e6, -6e6, -4e6)], "1 of 2 packages clearly meet more need", "Clearly worse: B."),
+    ([("a", 1e5, -1e6, 2e6)], "No package clearly does better than the status quo", "Closest to the status quo: A"),
+])
+def test_findings_lead_follows_the_intervals(rows, lead, best):
+    from analysis.brief import BriefData, findings
+
+    data = BriefData(question="q", steps=pd.DataFrame(), shocks=pd.DataFrame(), reference="sq",
+                     titles={"sq": "Status quo", "a": "A", "b": "B"}, descriptions={}, years=10.0, seeds=[1],
+                     world="w", source="s", provenance={})
+    data.titles = {k: v for k, v in data.titles.items() if k == "sq" or k in {r[0] for r in rows}}
+    f = findings(data, _effects(rows), measures=("people_weeks_met",))[0]
+    assert f.text.startswith(lead), f"lead {f.text!r} does not start with {lead!r}"
+    assert best in f.text, f"{best!r} not in {f.text!r}"
