@@ -139,7 +139,7 @@ def findings(data: BriefData, effects: pd.DataFrame | None = None, measures=FIND
         elif better:
             count = f"{len(better)} of {n} package{'s' if n != 1 else ''} clearly {verb} the {ref_name}."
         elif n and len(worse) == n:
-            count = f"All {n} packages clearly do worse than the {ref_name} here."
+            count = f"All {n} packages clearly do worse than the {ref_name}."
         else:
             count = f"No package clearly does better than the {ref_name} here."
         detail = headlines(effects, best, data.years, interval="ci", measures=(key,), ref_name=f"the {ref_name}",
