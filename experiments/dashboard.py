@@ -21,6 +21,7 @@ Run ``capsim dashboard [--host 127.0.0.1] [--port 8765] [--years 5] [--replicate
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import threading
@@ -258,11 +259,18 @@ def main(args: list[str]) -> int:
     warm = eng.warm()
     print(f"capsim dashboard: status quo ready in {warm:.1f}s; serving on http://{opts.host}:{port} "
           "(Ctrl+C to stop)", flush=True)
+    # uvicorn stops gracefully on SIGTERM and then re-raises it: end with exit code 0 through the
+    # `finally` below, so the worker pool is shut down instead of the process dying mid-way.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         _serve(opts.host, port)
     finally:
         eng.shutdown()
     return 0
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 def _serve(host: str, port: int) -> None:

@@ -119,12 +119,22 @@ class LiveResult:
     changed: list[str] = field(default_factory=list)
 
 
-def _warm_worker() -> None:
-    """Import the model and plotting in a worker so the first lever change does not pay for it."""
+def _warm_worker(parent: int) -> None:
+    """Set up a worker: import the model and plotting (so the first lever change does not pay for
+    it) and exit when the server process is gone, however it ended (a pool's workers otherwise
+    outlive a server that was killed)."""
     import analysis.donor_figures  # noqa: F401
     import sim.results  # noqa: F401
 
     quiet_mesa()
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="capsim-parent-watch", daemon=True).start()
 
 
 def _pid(_) -> int:
@@ -197,7 +207,7 @@ class LiveEngine:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.settings.jobs, mp_context=get_context("spawn"),
-                                                 initializer=_warm_worker)
+                                                 initializer=_warm_worker, initargs=(os.getpid(),))
             return self._pool
 
     def warm(self) -> float:
@@ -213,7 +223,7 @@ class LiveEngine:
     def shutdown(self) -> None:
         with self._lock:
             if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
 
     def _map_xy(self, params: Params, seed: int):

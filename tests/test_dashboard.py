@@ -208,6 +208,19 @@ def _wait_for_server(proc, url: str, timeout: float) -> None:
     raise AssertionError(f"capsim dashboard did not answer at {url} within {timeout:g} s")
 
 
+def _group_alive(pgid: int, timeout: float) -> bool:
+    """Whether any process of a process group is still there after up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.2)
+
+
 def _screenshot(page, path: Path) -> None:
     """The whole page: Solara scrolls inside its own container, so grow the window to the content first."""
     height = page.evaluate("Math.max(...Array.from(document.querySelectorAll('*')).map(e => e.scrollHeight))")
@@ -276,15 +289,22 @@ def test_dashboard_in_a_real_browser(tmp_path):
             finally:
                 chrome.close()
     finally:
+        # stop the server as a service manager would (SIGTERM to it alone), then make sure nothing
+        # it started is left: its worker processes share its process group
+        proc.send_signal(signal.SIGTERM)
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+            exit_code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            exit_code = None
+        leftover = _group_alive(proc.pid, timeout=10)
+        if exit_code is None or leftover:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             proc.wait(timeout=15)
+    assert exit_code == 0, f"capsim dashboard did not stop cleanly on SIGTERM (exit code {exit_code})"
+    assert not leftover, "capsim dashboard left worker processes behind after it stopped"
     # one 5-year run of the status quo in this process, right after, as a yardstick for a busy machine
     from sim.results import run
 
