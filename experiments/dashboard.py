@@ -33,11 +33,11 @@ from solara.datatypes import ResultState
 
 from experiments.config import UsageError, fail, quiet_mesa
 from experiments.levers import (LEVERS, PACKAGES, REGIME_TITLES, SHARES_HELD_KEYS, STATUS_QUO, lever_values,
-                                package_params)
+                                package_params, shares_held)
 from experiments.live import ENV_SETTINGS, LiveResult, LiveSettings, engine, rules_key
 from experiments.paired_runs import Cancelled
 from experiments.plain_args import OptionParser, port_number, positive_float, positive_int, seed_number
-from sim.params import REGIME_NAMES, ConfigError
+from sim.params import REGIME_NAMES, ConfigError, Params
 
 __all__ = ["Page", "main"]
 
@@ -66,9 +66,15 @@ def LeverControl(lever, value, on_value):
 
 
 @solara.component
-def SharesHeld(values: dict, emergency: float):
-    """The budget held outside ordinary grants, which may not exceed 100%."""
-    direct, earmark = values[SHARES_HELD_KEYS[0]], values[SHARES_HELD_KEYS[1]]
+def SharesHeld(values: dict, base: Params):
+    """The budget held outside ordinary grants, which may not exceed 100%.
+
+    Args:
+        values: the lever values on the page (direct share and earmark).
+        base: the starting package (its emergency reserve, which is not a lever).
+    """
+    held = {**shares_held(base), **{k: values[k] for k in SHARES_HELD_KEYS if k in values}}
+    direct, earmark, emergency = (held[k] for k in SHARES_HELD_KEYS)
     total = direct + earmark + emergency
     text = (f"Held outside ordinary project grants: direct {_percent(direct)} + sharing earmark {_percent(earmark)} "
             f"+ emergency reserve {_percent(emergency)} = {_percent(total)} of your budget (at most 100%).")
@@ -186,7 +192,7 @@ def Page():
             for lever in LEVERS:
                 if lever.side == "donor":
                     LeverControl(lever, values[lever.key], set_lever(lever.key))
-            SharesHeld(values, eng.base(package).funding.emergency_share)
+            SharesHeld(values, eng.base(package))
             solara.Markdown("### What agencies decide")
             for lever in LEVERS:
                 if lever.side == "agency":

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from experiments.config import UsageError, params_from_cfg, precheck
-from sim.params import REGIME_NAMES, ConfigError, Params, Spec, lookup_spec
+from sim.params import ConfigError, Params, Spec, lookup_spec
 
 __all__ = ["Lever", "LEVERS", "LEVER_KEYS", "Package", "PACKAGES", "STATUS_QUO", "STATUS_QUO_OVERRIDES",
-           "REGIME_TITLES", "package_params", "lever_values", "apply_levers", "shares_held", "SHARES_HELD_KEYS",
-           "regime_title"]
+           "REGIME_TITLES", "package_params", "lever_values", "apply_levers", "shares_held", "SHARES_HELD_KEYS"]
 
 # The overrides that define the status quo every package and every lever choice is compared with.
 STATUS_QUO_OVERRIDES = ("scenario=status_quo",)
@@ -80,10 +79,6 @@ class Lever:
     @property
     def hi(self) -> float:
         return float(self.spec.hi)
-
-    @property
-    def source(self) -> str:
-        return self.spec.source
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -194,11 +189,12 @@ def lever_values(params: Params) -> dict[str, Any]:
     return {k: _get(params, k) for k in LEVER_KEYS}
 
 
-def shares_held(params_or_values: Params | dict) -> float:
-    """Direct share + sharing earmark + emergency reserve: the part of donor budgets not in ordinary grants."""
-    if isinstance(params_or_values, Params):
-        return sum(float(_get(params_or_values, k)) for k in SHARES_HELD_KEYS)
-    return sum(float(params_or_values[k]) for k in SHARES_HELD_KEYS)
+def shares_held(params: Params) -> dict[str, float]:
+    """Direct share, sharing earmark and emergency reserve: the parts of donor budgets outside ordinary grants.
+
+    ``Params.check`` refuses them when they sum to more than 1; the page shows them next to the sliders.
+    """
+    return {k: float(_get(params, k)) for k in SHARES_HELD_KEYS}
 
 
 def apply_levers(base: Params, values: dict[str, Any]) -> Params:
@@ -221,10 +217,3 @@ def apply_levers(base: Params, values: dict[str, Any]) -> Params:
             node = node[part]
         node[leaf] = value
     return Params.from_dict(data)
-
-
-def regime_title(name: str) -> str:
-    """Plain-language name of a regime."""
-    if name not in REGIME_NAMES:
-        raise KeyError(f"{name!r} is not a regime; allowed: {', '.join(REGIME_NAMES)}")
-    return REGIME_TITLES[name]

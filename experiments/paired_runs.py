@@ -92,10 +92,6 @@ class PairedTables:
     def years(self) -> float:
         return float(self.configs[self.reference].years)
 
-    @property
-    def config_names(self) -> list[str]:
-        return list(self.configs)
-
 
 def _run_quiet(params: Params) -> RunResult:
     logging.getLogger("MESA").setLevel(logging.WARNING)

@@ -26,7 +26,7 @@ from omegaconf import OmegaConf
 
 from experiments.cli import main
 from experiments.config import CONFIG_DIR
-from experiments.levers import LEVER_KEYS, LEVERS, apply_levers, lever_values, package_params
+from experiments.levers import LEVER_KEYS, LEVERS, apply_levers, lever_values, package_params, shares_held
 from experiments.live import LiveEngine, LiveSettings
 from experiments.paired_runs import RunCache, run_paired
 from sim.model import CapacityModel
@@ -71,6 +71,8 @@ def test_apply_levers_validates_like_any_config():
     p = apply_levers(sq, {"funding.direct_local_share": 0.25, "regime": "sharing"})
     assert p.funding.direct_local_share == 0.25 and p.regime == "sharing"
     assert p.funding.emergency_share == sq.funding.emergency_share, "a lever change altered another parameter"
+    assert shares_held(p) == {"funding.direct_local_share": 0.25, "funding.sharing_earmark": 0.0,
+                              "funding.emergency_share": sq.funding.emergency_share}
     with pytest.raises(ConfigError, match="exceeds 1"):
         apply_levers(sq, {"funding.direct_local_share": 0.6, "funding.sharing_earmark": 0.35})
     with pytest.raises(ConfigError, match="out of range"):
