@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sim.params import REGIME_NAMES, lookup_spec  # noqa: E402
 
 __all__ = ["REGIME_COLOURS", "REGIME_ORDER", "LEVEL_COLOURS", "ACTOR_COLOURS", "CAPACITY_CMAP", "SERIES_COLOURS",
-           "SIZES", "CMAP", "DPI", "save_figure", "apply_style", "colours_for", "factor_label", "level_text",
-           "panel_grid"]
+           "REFERENCE_COLOUR", "ALTERNATIVE_COLOURS", "DIVERGING_CMAP", "SIZES", "CMAP", "DPI", "save_figure",
+           "apply_style", "colours_for", "factor_label", "level_text", "panel_grid", "config_colours"]
 
 REGIME_ORDER = list(REGIME_NAMES)
 REGIME_COLOURS = {
@@ -46,6 +46,12 @@ SERIES_COLOURS = ["#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000"]
 LEVEL_COLOURS = ("#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000", "#E69F00", "#56B4E9", "#009E73")
 CMAP = "cividis"
 DPI = 300
+# A reference configuration (the status quo) against alternatives (donor packages): grey, then
+# Okabe-Ito blue, vermillion, reddish purple, yellow. Changes (alternative minus reference) on
+# maps use a diverging colour map that stays readable with red-green colour blindness.
+REFERENCE_COLOUR = "#999999"
+ALTERNATIVE_COLOURS = ("#0072B2", "#D55E00", "#CC79A7", "#F0E442")
+DIVERGING_CMAP = "PuOr"
 # Width, height in inches: one journal column, two columns (full page), a 16:9 slide.
 SIZES = {"column": (3.5, 2.8), "page": (7.2, 4.5), "slide": (10.0, 5.6)}
 # Panels per row of small multiples at each size.
@@ -138,3 +144,12 @@ def save_figure(fig, path_stem: str | Path, formats=("png", "svg")) -> list[Path
         fig.savefig(p, dpi=DPI, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
         out.append(p)
     return out
+
+
+def config_colours(names, reference: str) -> dict[str, str]:
+    """A colour per configuration: grey for the reference, then the alternative colours in order."""
+    alts = [n for n in names if n != reference]
+    colours = {reference: REFERENCE_COLOUR}
+    for i, n in enumerate(alts):
+        colours[n] = ALTERNATIVE_COLOURS[i % len(ALTERNATIVE_COLOURS)]
+    return colours

@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
     "data": ("check a folder of HXL country data, or export the synthetic country as HXL (capsim data --help)", "experiments.data:main", False),
+    "dashboard": ("serve the donor-incentives page on 127.0.0.1 (--host, --port)", "experiments.dashboard:main", False),
+    "brief": ("write the one-page donor brief (--out brief.html, --from SWEEP_DIR)", "experiments.brief:main", False),
 }
 
 HELP_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc")

@@ -1,0 +1,310 @@
+"""The one-page brief for donors: a question, four findings with intervals, a table, a figure, a footer.
+
+:func:`render_html` turns a :class:`BriefData` (tables of paired runs of a reference and up to
+four alternatives, with their names and provenance) into one self-contained HTML page: styles
+inline, figures embedded as base64 PNG, nothing fetched from anywhere, laid out to print on one
+A4 page. The findings are computed here from the tables (``analysis/effects.py``, intervals
+from ``analysis/stats.py``), so every number on the page comes from the runs it cites.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .donor_figures import over_time
+from .effects import MEASURES, format_count, format_measure, headlines, paired_effects, per_run_measures
+
+__all__ = ["BriefData", "Finding", "findings", "render_html", "summary_numbers", "describe_world", "format_effect",
+           "FINDING_MEASURES", "TABLE_MEASURES"]
+
+# The four findings, people in need first; what "better" means in words; the table's columns.
+FINDING_MEASURES = ("people_weeks_met", "hard_to_reach_coverage", "response_time", "total_local_funding_share")
+TABLE_MEASURES = (*FINDING_MEASURES, "local_capacity", "brain_drain")
+_VERB = {  # key: (title, what a package that does better does: plural, singular)
+    "people_weeks_met": ("Need met", "meet more need than", "meets more need than"),
+    "hard_to_reach_coverage": ("Hard-to-reach areas", "meet more need in hard-to-reach areas than",
+                               "meets more need in hard-to-reach areas than"),
+    "response_time": ("Response after shocks", "respond faster after shocks than", "responds faster after shocks than"),
+    "total_local_funding_share": ("Money reaching local actors", "get more money to local actors than",
+                                  "gets more money to local actors than"),
+    "local_capacity": ("Local capacity", "leave more local capacity than", "leaves more local capacity than"),
+    "brain_drain": ("Brain drain", "cause less brain drain than", "causes less brain drain than"),
+}
+_COLUMN = {
+    "people_weeks_met": "Need met<br><small>people-weeks, whole run</small>",
+    "hard_to_reach_coverage": "Hard-to-reach coverage<br><small>percentage points</small>",
+    "response_time": "Response after shocks<br><small>weeks</small>",
+    "total_local_funding_share": "Funding reaching local actors<br><small>percentage points</small>",
+    "local_capacity": "Local capacity<br><small>index 0-1, final year</small>",
+    "brain_drain": "Brain drain<br><small>staff lost, whole run</small>",
+}
+_MEASURE = {m.key: m for m in MEASURES}
+
+
+@dataclass
+class BriefData:
+    """Everything the brief shows, from a self-run comparison or a sweep directory.
+
+    Args:
+        question: the question the brief answers, in plain words.
+        steps, shocks: tables of paired runs with ``config`` and ``replicate`` columns.
+        reference: the reference configuration (the status quo).
+        titles: configuration -> name shown to readers (in display order, reference first).
+        descriptions: configuration -> what it changes, in words (for the footer).
+        years: horizon of the runs.
+        seeds: replicate seeds (``seeds[replicate]``, the same in every configuration).
+        world: the country in words.
+        source: where the runs come from ("run for this brief by ..." or the sweep directory).
+        provenance: ``sim.results.provenance()`` of the runs (code version, packages).
+        assumptions: sentences for the footer.
+        omitted: configurations of a sweep left out of the brief.
+    """
+
+    question: str
+    steps: pd.DataFrame
+    shocks: pd.DataFrame
+    reference: str
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    years: float
+    seeds: list[int]
+    world: str
+    source: str
+    provenance: dict
+    assumptions: list[str] = field(default_factory=list)
+    omitted: list[str] = field(default_factory=list)
+
+    @property
+    def alternatives(self) -> list[str]:
+        return [c for c in self.titles if c != self.reference]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding: which packages clearly do better, and the best package's numbers with its interval."""
+
+    measure: str
+    title: str
+    text: str
+    better: tuple[str, ...]  # configurations whose 95% interval lies on the better side of no change
+    worse: tuple[str, ...]  # ... on the worse side
+
+
+def _row(effects: pd.DataFrame, config: str, measure: str):
+    rows = effects[(effects["config"].astype(str) == config) & (effects["measure"] == measure)]
+    return rows.iloc[0]
+
+
+def _side(row) -> str:
+    """``better``, ``worse`` or ``unclear``: where the 95% interval lies relative to no change."""
+    higher = _MEASURE[row["measure"]].better == "higher"
+    if row["ci_low"] > 0:
+        return "better" if higher else "worse"
+    if row["ci_high"] < 0:
+        return "worse" if higher else "better"
+    return "unclear"
+
+
+def findings(data: BriefData, effects: pd.DataFrame | None = None, measures=FINDING_MEASURES) -> list[Finding]:
+    """The brief's findings: how many packages clearly do better, and the best one's numbers (95% interval).
+
+    Args:
+        data: the runs and their names.
+        effects: paired effects (computed from ``data`` when None).
+        measures: measure keys, one finding each.
+    """
+    if effects is None:
+        effects = paired_effects(per_run_measures(data.steps, data.shocks), data.reference)
+    ref_name = data.titles[data.reference].lower()
+    out = []
+    for key in measures:
+        title, verb, verb_one = _VERB[key]
+        present = set(effects.loc[effects["measure"] == key, "config"].astype(str))
+        alts = [a for a in data.alternatives if a in present]
+        sides = {a: _side(_row(effects, a, key)) for a in alts}
+        better = tuple(a for a in alts if sides[a] == "better")
+        worse = tuple(a for a in alts if sides[a] == "worse")
+        sign = 1.0 if _MEASURE[key].better == "higher" else -1.0
+        best = max(alts, key=lambda a: sign * float(_row(effects, a, key)["diff"]))
+        n = len(alts)
+        if n == 1 and better:
+            count = f"The package clearly {verb_one} the {ref_name}."
+        elif n and len(better) == n:
+            count = f"All {n} packages {verb} the {ref_name}."
+        elif better:
+            count = f"{len(better)} of {n} package{'s' if n != 1 else ''} clearly {verb} the {ref_name}."
+        elif n and len(worse) == n:
+            count = f"All {n} packages clearly do worse than the {ref_name}."
+        else:
+            count = f"No package clearly does better than the {ref_name} here."
+        detail = headlines(effects, best, data.years, interval="ci", measures=(key,), ref_name=f"the {ref_name}",
+                           alt_name="this package")
+        text = count
+        if detail:
+            said = detail[0].text.split(" Not a clear change")[0]
+            if _MEASURE[key].is_share:  # "Need met in hard-to-reach areas: 16% under ..." -> "16% under ..."
+                said = said.split(": ", 1)[1]
+            lead_in = "Most" if sides[best] == "better" else f"Closest to the {ref_name}"
+            text += f" {lead_in}: {data.titles[best]}, {_lower_first(said)}"
+        if worse and len(worse) < n:
+            text += " Clearly worse: " + ", ".join(data.titles[w] for w in worse) + "."
+        out.append(Finding(key, title, text, better, worse))
+    return out
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _compact(x: float) -> str:
+    ax = abs(x)
+    sign = "+" if x > 0 else "-" if x < 0 else ""
+    if ax >= 1e6:
+        return f"{sign}{ax / 1e6:.3g}M"
+    if ax >= 1e4:
+        return f"{sign}{ax / 1e3:.3g}k"
+    return f"{sign}{ax:,.0f}"
+
+
+def format_effect(measure: str, diff: float, low: float, high: float) -> str:
+    """A paired difference and its interval in a table cell: ``+911k (+332k to +1.44M)``."""
+    m = _MEASURE[measure]
+    if m.is_share:
+        f = lambda v: f"{100 * v:+.1f}" if round(100 * v, 1) != 0 else "0.0"  # noqa: E731
+    elif m.unit == "weeks":
+        f = lambda v: f"{v:+.1f}" if round(v, 1) != 0 else "0.0"  # noqa: E731
+    elif m.unit.startswith("index"):
+        f = lambda v: f"{v:+.3f}" if round(v, 3) != 0 else "0.000"  # noqa: E731
+    else:
+        f = _compact
+    return f"{f(diff)} ({f(low)} to {f(high)})"
+
+
+def _png_base64(fig, dpi: int = 150) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+_CSS = """
+@page { size: A4; margin: 10mm 12mm; }
+body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 8.6pt; line-height: 1.3; color: #1a1a1a;
+       max-width: 186mm; margin: 0 auto; }
+h1 { font-size: 14pt; margin: 0 0 2pt 0; }
+p { margin: 2pt 0; }
+.intro { color: #333; }
+.finding { margin: 3pt 0; }
+table { border-collapse: collapse; width: 100%; margin: 4pt 0; font-size: 7.8pt; }
+th, td { border-bottom: 1px solid #ddd; padding: 1.5pt 3pt; text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; }
+th small { font-weight: normal; color: #555; }
+td.better { background: #deebf7; }
+td.worse { background: #fde0c5; }
+figure { margin: 3pt 0; }
+figure img { width: 100%; }
+figcaption { font-size: 7.2pt; color: #444; }
+footer { border-top: 1px solid #bbb; margin-top: 4pt; padding-top: 2pt; font-size: 6.4pt; line-height: 1.25;
+         color: #444; }
+footer p { margin: 1pt 0; }
+"""
+
+
+def _table(data: BriefData, effects: pd.DataFrame, per_run: pd.DataFrame) -> str:
+    esc = html.escape
+    ref = per_run[per_run["config"].astype(str) == data.reference]
+    head = "<tr><th>Change against the " + esc(data.titles[data.reference].lower()) + "</th>" + "".join(
+        f"<th>{_COLUMN[k]}</th>" for k in TABLE_MEASURES) + "</tr>"
+    level = [f"<td>{esc(format_measure(k, float(ref[k].mean())))}</td>" for k in TABLE_MEASURES]
+    rows = [f"<tr><td><i>{esc(data.titles[data.reference])}: level</i></td>{''.join(level)}</tr>"]
+    for a in data.alternatives:
+        cells = []
+        for k in TABLE_MEASURES:
+            r = _row(effects, a, k)
+            side = _side(r)
+            mark = {"better": " &#9650;", "worse": " &#9660;", "unclear": ""}[side]
+            cells.append(f"<td class=\"{side}\" data-measure=\"{k}\">"
+                         f"{esc(format_effect(k, r['diff'], r['ci_low'], r['ci_high']))}{mark}</td>")
+        rows.append(f"<tr><td>{esc(data.titles[a])}</td>{''.join(cells)}</tr>")
+    note = ("<figcaption>Mean paired difference (95% interval). &#9650; blue: clearly better than the "
+            f"{esc(data.titles[data.reference].lower())}; &#9660; orange: clearly worse; no mark: the interval "
+            "includes no change.</figcaption>")
+    return f"<table>\n{head}\n" + "\n".join(rows) + f"\n</table>\n{note}\n"
+
+
+def render_html(data: BriefData) -> str:
+    """The brief as one self-contained HTML page (inline CSS, base64 figures, no external resources).
+
+    Args:
+        data: the runs, their names and provenance.
+    """
+    per_run = per_run_measures(data.steps, data.shocks)
+    effects = paired_effects(per_run, data.reference)
+    found = findings(data, effects)
+    n_rep = len(data.seeds)
+    esc = html.escape
+    ref_name = data.titles[data.reference].lower()
+
+    steps = data.steps.copy()
+    steps["config"] = pd.Categorical(steps["config"].astype(str), categories=list(data.titles), ordered=True)
+    fig1 = over_time(steps, ("coverage", "hard_to_reach_coverage", "total_local_funding_share"), data.reference,
+                     data.titles, ncols=3, height=2.15)
+    img1 = _png_base64(fig1)
+    n_alt = len(data.alternatives)
+
+    parts = [f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             f"<title>{esc(data.question)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"]
+    parts.append(f"<h1>{esc(data.question)}</h1>\n")
+    parts.append(
+        f"<p class=\"intro\">A synthetic country in crisis ({esc(data.world)}) ran for {data.years:g} years under the "
+        f"{esc(ref_name)} and under {n_alt} package{'s' if n_alt != 1 else ''} of donor and agency rules, {n_rep} "
+        f"times each with the same {n_rep} seeds: every package faced the same shocks and the same people. "
+        f"Numbers in brackets are 95% intervals of the paired differences.</p>\n")
+    for f in found:
+        parts.append(f"<p class=\"finding\" data-measure=\"{f.measure}\"><b>{esc(f.title)}.</b> {esc(f.text)}</p>\n")
+    parts.append(_table(data, effects, per_run))
+    parts.append(f"<figure><img alt=\"Coverage of needs, coverage in hard-to-reach areas and funding reaching local "
+                 f"actors over time, by package\" src=\"data:image/png;base64,{img1}\">\n<figcaption>Figure. Over "
+                 f"time: lines are means over the {n_rep} paired runs, bands their range.</figcaption></figure>\n")
+    parts.append(_footer(data))
+    parts.append("</body>\n</html>\n")
+    return "".join(parts)
+
+
+def _footer(data: BriefData) -> str:
+    esc = html.escape
+    prov = data.provenance or {}
+    code = prov.get("code", {}) or {}
+    pk = prov.get("packages", {}) or {}
+    commit = code.get("commit") or "unknown"
+    dirty = " (with uncommitted changes)" if code.get("dirty") else ""
+    versions = ", ".join(f"{k} {v}" for k, v in pk.items() if v and k in ("mesa", "numpy", "pandas"))
+    packages = " ".join(f"<b>{esc(data.titles[c])}</b>: {esc(data.descriptions.get(c, ''))}" for c in data.titles)
+    lines = [
+        "<footer>",
+        f"<p><b>Packages.</b> {packages}</p>",
+        "<p><b>Assumptions.</b> " + " ".join(esc(a) for a in data.assumptions) + "</p>",
+        f"<p><b>Provenance.</b> {esc(data.source)}. Seeds: {', '.join(str(s) for s in data.seeds)}. "
+        f"capsim {esc(str(code.get('capsim') or ''))}, commit {esc(commit[:12])}{dirty}; Python "
+        f"{esc(str(prov.get('python', '')))}; {esc(versions)}; created {esc(str(prov.get('created', '')))}.</p>",
+    ]
+    if data.omitted:
+        lines.append(f"<p>Not shown ({len(data.omitted)} more configurations of the sweep): "
+                     f"{esc(', '.join(data.omitted))}.</p>")
+    lines.append("</footer>\n")
+    return "\n".join(lines)
+
+
+def summary_numbers(data: BriefData) -> pd.DataFrame:
+    """The paired effects behind the page (for tests and for the CSV written next to the brief)."""
+    return paired_effects(per_run_measures(data.steps, data.shocks), data.reference)
+
+
+def describe_world(n_areas: int, n_local: int, n_intl: int, n_staff: int) -> str:
+    """The synthetic country in a few words."""
+    return (f"{n_areas} districts, {n_local} local and {n_intl} international organisations, "
+            f"{format_count(n_staff)} humanitarian staff")
