@@ -2,31 +2,31 @@
 
 Architecture (one concept per file):
 
-==================  ===========================================================================
-``params.py``       parameter registry: every number with meaning, unit, range, source
-``outcomes.py``     outcome registry: every recorded quantity with label and unit
-``rng.py``          named random streams (common random numbers across scenarios)
-``model.py``        ``CapacityModel``: the Mesa model and its weekly phase order
-``areas.py``        districts, populations, access difficulty, needs by sector
-``country.py``      a country from data: areas, organisations, staff, funding (validated, no I/O)
-``hxl_io.py``       reading/writing that data as HXL-tagged CSV (3W, needs, funding) with libhxl
-``crises.py``       rapid-onset shocks, protracted crises, response-time tracking
-``organisations.py`` local/national and international actors (Mesa agents + state arrays)
-``staff.py``        staff as arrays: skills, pay, hiring, leaving
-``donors.py``       donors (Mesa agents): funding rounds, emergency reserves
-``funding.py``      grants, disbursement, pass-through, overheads, money ledger
-``partnerships.py`` matching partners, who takes part, how budgets are split
-``regimes.py``      the regimes' rules and the learning they cause
-``learning.py``     the learning law (close a share of the gap to a teacher) and bilateral barter
-``networks.py``     Watts-Strogatz small-world networks (local peer network, docking)
-``turnover.py``     pay, quits, layoffs, hiring, poaching (brain drain), exit
-``governance.py``   priority setting and local decision power
-``coordination.py`` gap visibility, allocation of staff to areas, expansion, surge
-``delivery.py``     salaries and service delivery, coverage
-``record.py``       per-step recording into preallocated arrays
-``results.py``      run a model, write Parquet + metadata.json with provenance
-``docking/``        published models re-run with these mechanisms: March (1991), Cowan & Jonard (2004)
-==================  ===========================================================================
+====================  =============================================================================
+``params.py``         parameter registry: every number with meaning, unit, range, source
+``outcomes.py``       outcome registry: every recorded quantity with label and unit
+``rng.py``            named random streams (common random numbers across scenarios)
+``model.py``          ``CapacityModel``: the Mesa model and its weekly phase order
+``areas.py``          districts, populations, access difficulty, needs by sector
+``country.py``        a country from data: areas, organisations, staff, funding (validated, no I/O)
+``hxl_io.py``         reading/writing that data as HXL-tagged CSV (3W, needs, funding) with libhxl
+``crises.py``         rapid-onset shocks, protracted crises, response-time tracking
+``organisations.py``  local/national and international actors (Mesa agents + state arrays)
+``staff.py``          staff as arrays: skills, pay, hiring, leaving
+``donors.py``         donors (Mesa agents): funding rounds, emergency reserves
+``funding.py``        grants, disbursement, pass-through, overheads, money ledger
+``partnerships.py``   matching partners, the sharing earmark, who takes part, how budgets are split
+``regimes.py``        the regimes' rules (co-design included) and the learning they cause
+``learning.py``       the learning law (close a share of the gap to a teacher) and bilateral barter
+``networks.py``       Watts-Strogatz small-world networks (local peer network, docking)
+``turnover.py``       pay, quits, layoffs, hiring, poaching (brain drain), exit
+``governance.py``     priority setting and local decision power
+``coordination.py``   gap visibility, allocation of staff to areas, expansion, surge
+``delivery.py``       salaries and service delivery, coverage
+``record.py``         per-step recording into preallocated arrays
+``results.py``        run a model, write Parquet + metadata.json with provenance
+``docking/``          published models re-run with these mechanisms: March 1991, Cowan & Jonard 2004
+====================  =============================================================================
 """
 
 from .model import CapacityModel

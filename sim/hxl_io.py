@@ -8,16 +8,16 @@ exports on HDX carry them. Files are read with ``libhxl``, the standard's own li
 
 One folder, three files (formats, with an example row each, in ``docs/data.md``):
 
-==============  ===========================================================================
-``needs.csv``   needs overview, one row per area and sector: ``#adm2+name``, ``#population``,
-                ``#sector``, ``#inneed``; optional ``#adm2+code``, ``#access`` (0..1),
-                ``#geo+lat``, ``#geo+lon``
-``3w.csv``      who does what where, one row per organisation, sector and area (or activity):
-                ``#org+name``, ``#org+type``, ``#sector``, ``#adm2+name`` or ``#adm2+code``;
-                optional ``#capacity+staff`` (staff on that row, full-time equivalents)
-``funding.csv`` optional, funding by recipient: ``#org+type`` (recipient type),
-                ``#value+funding`` (USD); optional ``#currency`` (must be USD)
-==============  ===========================================================================
+===============  ===========================================================================
+``needs.csv``    needs overview, one row per area and sector: ``#adm2+name``, ``#population``,
+                 ``#sector``, ``#inneed``; optional ``#adm2+code``, ``#access`` (0..1),
+                 ``#geo+lat``, ``#geo+lon``
+``3w.csv``       who does what where, one row per organisation, sector and area (or activity):
+                 ``#org+name``, ``#org+type``, ``#sector``, ``#adm2+name`` or ``#adm2+code``;
+                 optional ``#capacity+staff`` (staff on that row, full-time equivalents)
+``funding.csv``  optional, funding by recipient: ``#org+type`` (recipient type),
+                 ``#value+funding`` (USD); optional ``#currency`` (must be USD)
+===============  ===========================================================================
 
 Bad data raises :class:`DataError` with one line naming the file, the row (as numbered in a
 spreadsheet, headers included) or column, and what was expected. Nothing is returned from

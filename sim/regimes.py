@@ -3,19 +3,27 @@
 The three regimes follow the IASC scoping paper's infographic; a fourth, ``baseline``, has
 partnerships without capacity work (pure sub-contracting) as the counterfactual.
 
-============== ======================= ======================== =============================
-rule           building                strengthening            sharing
-============== ======================= ======================== =============================
-direction      one-way (intl -> local) one-way                  two-way (``two_way``)
-time shape     project: full-time       ongoing: 10% of time    ongoing, open-ended
-               workshops, 2 weeks per   for 3-year partnerships partnerships
-               26-week project
-content        technical skills of     technical + institutional all, incl. contextual flowing
-               individuals                                       to internationals; peer exchange
-gaps set by    international actors    international assessment  jointly (``joint``)
-governance     none                    none                      joint governance; work split
-                                                                 by comparative advantage
-============== ======================= ======================== =============================
+==============  =========================  =============================  =================================
+rule            building                   strengthening                  sharing
+==============  =========================  =============================  =================================
+direction       one-way (intl -> local)    one-way (intl -> local)        two-way (``two_way``): contextual
+                                                                          capacity flows to internationals
+time shape      project: 2-week full-time  ongoing: 10% of participants'  ongoing: 10% of participants'
+                workshop per 26-week       time, 3-year partnerships      time, open-ended partnerships
+                project partnership
+who takes part  20% of a partner's staff,  50%, half by their gaps        50%, largest gaps first
+                picked at random
+content         technical skills of        technical + institutional      technical + institutional +
+                individuals                                               contextual; peer exchange
+gaps set by     international actors       international assessment       jointly (``joint``)
+governance      none                       none                           joint governance: 26 weeks of
+                                                                          co-design, decision weight,
+                                                                          flexible sub-grants; work split
+                                                                          by comparative advantage
+==============  =========================  =============================  =================================
+
+These are the default rule sets (``RegimesParams`` in ``sim/params.py``); every rule can be
+changed per regime. ``baseline`` partnerships pass money but do no capacity work.
 
 All regimes share one learning law (``sim/params.py`` ``learning``; the function
 ``sim/learning.py:close_gap``): a learner closes a

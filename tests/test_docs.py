@@ -3,11 +3,16 @@
 ``docs/ODD.md`` holds blocks generated from the registries (parameters, outcomes, regime rules,
 config presets); these tests fail when a block differs from what the code generates now, when a
 registry entry is missing from the document, when the document names a file that does not exist,
-and when ``sim/__init__.py``'s architecture table and the files in ``sim/`` disagree.
+and when ``sim/__init__.py``'s architecture table and the files in ``sim/`` disagree. The
+hand-written text is checked too: every parameter key it names must exist and every parameter must
+be named in it, and the code names it gives (``Class.attribute``, functions in the tables of
+Sections 3 and 10) must exist. Module docstrings' tables must be valid reStructuredText.
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import re
 import subprocess
 import sys
@@ -28,8 +33,8 @@ from experiments.paramtable import (
     write_odd,
 )
 from sim.outcomes import OUTCOMES
-from sim.params import spec_rows
-from sim.rng import STREAM_NAMES
+from sim.params import RegimeRules, spec_rows
+from sim.rng import STREAM_NAMES, Streams
 
 ODD = ROOT / "docs" / "ODD.md"
 
@@ -339,3 +344,187 @@ def test_presence_review_order_does_not_change_results():
     a, b = run(None), run(12345)
     assert a["n_intl_presence"].diff().abs().sum() > 0, "no presence changed: the test would not detect an effect"
     pd.testing.assert_frame_equal(a, b, obj="steps with two different review orders")
+
+
+# ------------------------------------------------------------------ the hand-written text against the code
+
+SECTIONS = ("world", "staff", "learning", "funding", "turnover", "governance", "crisis")
+TOP_LEVEL_KEYS = ("seed", "years", "scenario", "regime", "partners_per_intl")
+FILE_SUFFIXES = ("py", "md", "yaml", "csv", "parquet", "json", "png")
+# A dotted parameter key in prose or an equation (not a file name such as sim/staff.py or funding.csv).
+KEY = re.compile(r"(?<![/\w.])((?:%s)\.[a-z_]+|regimes\.(?:baseline|building|strengthening|sharing)\.[a-z_]+)(?![\w(])"
+                 % "|".join(SECTIONS))
+
+
+def _hand_written(odd_text: str) -> str:
+    """The document without its generated blocks."""
+    for name in BLOCKS:
+        odd_text = re.sub(rf"<!-- BEGIN {name} -->.*?<!-- END {name} -->", "", odd_text, flags=re.S)
+    return odd_text
+
+
+def _named_keys(text: str) -> set[str]:
+    return {k for k in KEY.findall(text) if k.rsplit(".", 1)[1] not in FILE_SUFFIXES}
+
+
+def test_key_pattern_finds_keys_and_skips_file_names():
+    found = _named_keys("`funding.sharing_earmark * B`, sim/staff.py, `funding.csv`, `regimes.sharing.two_way=true`,"
+                        " `StaffTable.tech_mean`, staff.productivity x eff")
+    assert found == {"funding.sharing_earmark", "regimes.sharing.two_way", "staff.productivity"}, found
+
+
+def test_every_parameter_key_named_in_the_text_exists(odd_text):
+    registry = {r["key"] for r in spec_rows()}
+    unknown = sorted(_named_keys(_hand_written(odd_text)) - registry)
+    assert not unknown, f"docs/ODD.md names parameter keys that are not in sim/params.py: {unknown}"
+
+
+def test_every_parameter_is_named_in_the_text(odd_text):
+    """Equations must name the parameters they use: a parameter the text never names is undocumented."""
+    text = _hand_written(odd_text)
+    named = _named_keys(text)
+    keys = [r["key"] for r in spec_rows()]
+    missing = [k for k in keys if not k.startswith("regimes.") and k not in TOP_LEVEL_KEYS and k not in named]
+    missing += [k for k in TOP_LEVEL_KEYS if f"`{k}`" not in text]
+    missing += [f"regime rule {f.name}" for f in dataclasses.fields(RegimeRules) if f"`{f.name}" not in text
+                and f"{f.name}(c)" not in text]
+    assert not missing, f"docs/ODD.md (outside the generated tables) never names: {missing}"
+
+
+def _sim_source() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "sim").glob("*.py")))
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    from conftest import small_params
+    from sim.model import CapacityModel
+
+    return CapacityModel(small_params(years=0.1))
+
+
+def _instances(model) -> dict[str, object]:
+    """One live object per class the ODD names, so instance attributes can be checked too."""
+    return {"CapacityModel": model, "OrgTable": model.orgs, "StaffTable": model.staff, "Areas": model.areas,
+            "GrantBook": model.grants, "Ledger": model.ledger, "Coordination": model.coordination,
+            "RuleTable": model.rules, "ResponseTracker": model.tracker, "ShockSchedule": model.shocks,
+            "Streams": model.streams, "Donor": next(iter(model.donors)), "Organisation": next(iter(model.org_agents)),
+            "Recorder": model.recorder, "Params": model.p}
+
+
+def test_class_attributes_named_in_the_text_exist(odd_text, small_model):
+    import importlib
+
+    import mesa.agentset
+
+    import sim
+
+    classes = {}
+    for name in re.findall(r"^``(\w+)\.py``", sim.__doc__, flags=re.M):
+        module = importlib.import_module(f"sim.{name}")
+        classes.update({k: v for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__})
+    classes["AgentSet"] = mesa.agentset.AgentSet
+    live = _instances(small_model)
+    not_code = {"BRIEF"}  # BRIEF.md, a document
+    problems = []
+    for cls, attr in sorted(set(re.findall(r"`([A-Z]\w+)\.(\w+)", _hand_written(odd_text)))):
+        if cls in not_code:
+            continue
+        if cls not in classes:
+            problems.append(f"{cls} (no such class in sim/)")
+        elif not (hasattr(classes[cls], attr) or (cls in live and hasattr(live[cls], attr))):
+            problems.append(f"{cls}.{attr}")
+    assert not problems, f"docs/ODD.md names code that does not exist: {problems}"
+
+
+def _table_cells(section: str, column: int) -> list[str]:
+    cells = []
+    for line in section.splitlines():
+        if line.startswith("| ") and not line.startswith("|---"):
+            parts = [c.strip() for c in line.strip().strip("|").split(" | ")]
+            if len(parts) > column:
+                cells.append(parts[column])
+    return cells
+
+
+def test_functions_named_where_the_code_is_located_exist(odd_text):
+    """The 'code' column of Section 3, the 'where' column of Section 10, and names given with their file."""
+    source = _sim_source()
+
+    def defined(name: str, text: str) -> bool:
+        return re.search(rf"^\s*(?:def|class) {name}\b|^\s*{name}\s*[:=]|self\.{name}\s*=", text, flags=re.M) is not None
+
+    section3 = odd_text.split("## 3. Process overview and scheduling", 1)[1].split("## 4.", 1)[0]
+    section10 = odd_text.split("## 10. Numbers in the code", 1)[1].split("## 11.", 1)[0]
+    names = []
+    for cell in _table_cells(section3, 3)[1:] + _table_cells(section10, 2)[1:]:
+        names += [n for n in re.findall(r"`(\w+)`", cell)]
+    assert len(names) > 15, f"too few code names found in Sections 3 and 10 ({len(names)}); is the parser broken?"
+    missing = sorted({n for n in names if not defined(n, source)})
+    pairs = re.findall(r"`(\w+)`\s+in\s+`(sim/\w+\.py)`", odd_text)
+    pairs += [(n, p) for p, n in re.findall(r"`(sim/\w+\.py)` `(\w+)`", odd_text)]
+    assert len(pairs) > 3, f"too few `name` / `sim/file.py` pairs found ({pairs}); is the pattern broken?"
+    for name, path in pairs:
+        if not defined(name, (ROOT / path).read_text(encoding="utf-8")):
+            missing.append(f"{name} in {path}")
+    assert not missing, f"docs/ODD.md names code that is not defined in sim/: {missing}"
+
+
+def test_per_slot_draws_overlap_as_section_4_9_says():
+    """Sections 4.9 and 11 say slot i in week t + 1 reads what slot i + 4 read in week t.
+
+    If this fails, the counter-based draws were changed: update Sections 4.9 and 11 (note 1).
+    """
+    s = Streams(7)
+    week5, week6 = s.slot_uniforms("attrition", 5, 400), s.slot_uniforms("attrition", 6, 400)
+    assert (week6[:-4] == week5[4:]).all(), "per-slot draws no longer overlap across weeks: update docs/ODD.md 4.9, 11"
+    assert (s.slot_uniforms("attrition", 0, 440)[40:] == s.slot_uniforms("attrition", 10, 400)).all(), \
+        "slot i in week t is no longer element 4t + i of one sequence: update docs/ODD.md 4.9"
+
+
+# ------------------------------------------------------------------ reStructuredText tables in module docstrings
+
+
+def simple_table_problems(doc: str) -> list[str]:
+    """Problems in the reStructuredText simple tables of a docstring (text crossing a column margin).
+
+    A simple table is framed by border lines of ``=`` runs separated by spaces; every text line
+    between the first and last border must have spaces where the border has them, except after
+    the last column, which may run on (the rule docutils reports as "Text in column margin").
+    """
+    lines = doc.splitlines()
+    border = re.compile(r"^=+( +=+)+ *$")
+    problems, i = [], 0
+    while i < len(lines):
+        if not border.match(lines[i]):
+            i += 1
+            continue
+        top = lines[i]
+        columns = [(m.start(), m.end()) for m in re.finditer(r"=+", top)]
+        gaps = [(a_end, b_start) for (_, a_end), (b_start, _) in zip(columns, columns[1:])]
+        j = i + 1
+        while j < len(lines) and not (border.match(lines[j]) and (j + 1 == len(lines) or not lines[j + 1].strip())):
+            line = lines[j]
+            if not border.match(line):
+                for start, end in gaps:
+                    if line[start:end].strip():
+                        problems.append(f"table line {j - i}: text in the column margin at {start}..{end}: {line!r}")
+            j += 1
+        i = j + 1
+    return problems
+
+
+def test_table_checker_finds_text_in_a_column_margin():
+    good = "====  =====\nkey   value\n====  =====\na     long text may run past the last column\n====  =====\n"
+    bad = "====  =====\nkey   value\n====  =====\nlonger one\n====  =====\n"
+    assert simple_table_problems(good) == []
+    assert len(simple_table_problems(bad)) == 1, "text crossing the first column's margin not found"
+
+
+@pytest.mark.parametrize("folder", ["sim", "experiments", "analysis"])
+def test_module_docstring_tables_are_valid_restructuredtext(folder):
+    problems = []
+    for path in sorted((ROOT / folder).glob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        problems += [f"{folder}/{path.name}: {p}" for p in simple_table_problems(doc)]
+    assert not problems, "malformed docstring tables:\n" + "\n".join(problems)
