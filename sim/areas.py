@@ -100,7 +100,9 @@ class Areas:
             block = self.xy[start : start + 512]
             d = ((block[:, None, :] - self.xy[None, :, :]) ** 2).sum(-1)
             d[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-            out[start : start + len(block)] = np.argpartition(d, k - 1, axis=1)[:, :k]
+            near = np.argpartition(d, k - 1, axis=1)[:, :k]
+            order = np.argsort(np.take_along_axis(d, near, axis=1), axis=1, kind="stable")
+            out[start : start + len(block)] = np.take_along_axis(near, order, axis=1)  # nearest first
         return out
 
     # ------------------------------------------------------------------ dynamics

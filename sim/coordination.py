@@ -71,6 +71,30 @@ class Coordination:
         w = (1.0 - vis) / np.maximum(k[org], 1) + vis * need_share
         return w / np.maximum(np.bincount(org, w, n)[org], 1e-12)
 
+    def plan_allocation(self, step: int) -> None:
+        """At a funding round, earmarked money is tied to the current split over areas."""
+        orgs = self.m.orgs
+        org, slot, area = orgs.presence_slots(step)
+        orgs.planned[:] = 0.0
+        if len(org):
+            orgs.planned[org, slot] = self.allocation(org, area)
+
+    def deployment(self, org: np.ndarray, slot: np.ndarray, area: np.ndarray) -> np.ndarray:
+        """Share of each organisation's deployable staff sent to each of its operational areas.
+
+        Earmarked money stays where the plan of the last funding round put it; money free to
+        follow needs (flexible and emergency funds, domestic income) follows the current
+        allocation. An organisation with no plan covering its areas follows the current one.
+        """
+        m = self.m
+        n = m.orgs.n
+        now = self.allocation(org, area)
+        planned = m.orgs.planned[org, slot]
+        total = np.bincount(org, planned, n)[org]
+        planned = np.divide(planned, total, out=now.copy(), where=total > 0)
+        free = m.orgs.responsive_share[org]
+        return (1.0 - free) * planned + free * now
+
     def cost_effectiveness(self) -> np.ndarray:
         """People covered per USD of staff cost, per organisation, where it works."""
         m = self.m

@@ -51,7 +51,7 @@ class ShockSchedule:
             share = np.minimum(0.9, rng.gamma(2.0, size / 2.0, count)) if size > 0 else np.zeros(count)
             people = share * areas.population[area]
             if kind == ShockKind.PROTRACTED:
-                duration = np.maximum(4, rng.exponential(c.protracted_years * 52, count)).astype(np.int64)
+                duration = np.maximum(4, rng.exponential(c.protracted_years * params.STEPS_PER_YEAR, count)).astype(np.int64)
             else:
                 duration = np.zeros(count, np.int64)
             parts.append((step, area, np.full(count, int(kind)), people, duration))

@@ -49,9 +49,9 @@ def pay_salaries(model) -> float:
 def deliver(model, step: int) -> Delivery:
     orgs, staff, areas, p = model.orgs, model.staff, model.areas, model.p
     n, n_areas, n_sec = orgs.n, areas.n, areas.n_sectors
-    org, area = orgs.presence_pairs(step)
+    org, slot, area = orgs.presence_slots(step)
     deployable = np.maximum(0.0, staff.headcount - orgs.time_off)
-    alloc = model.coordination.allocation(org, area)
+    alloc = model.coordination.deployment(org, slot, area)
     eff = model.effectiveness_base()[org] * (1.0 - areas.access[area] * (1.0 - model.effective_context()[org]))
     out = deployable[org] * alloc * p.staff.productivity * eff
     plan = np.bincount(org, out, n) * p.staff.ops_cost_per_person

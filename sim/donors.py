@@ -35,7 +35,7 @@ class Donor(mesa.Agent):
         super().__init__(model)
         self.index = index
         f = model.p.funding
-        self.weekly_budget = f.annual_budget / f.n_donors / 52.0
+        self.weekly_budget = f.annual_budget / f.n_donors / model.p.STEPS_PER_YEAR
         self.emergency_pot = 0.0
         self.undisbursed = 0.0  # budget no eligible recipient could take (USD)
 
@@ -81,14 +81,17 @@ class Donor(mesa.Agent):
         g = m.grants
         eligible_local = orgs.is_local & orgs.active & (orgs.inst >= f.due_diligence_threshold)
         intermediaries = orgs.is_intl & orgs.active
+        with_partners = intermediaries & (np.bincount(orgs.partner[orgs.partner >= 0], minlength=orgs.n) > 0)
+        interval = f.round_interval_weeks
         project = ~g.multi_year & ~g.earmark & ~g.emergency
-        # Project grants are topped up to their target rate, net of project grants still
-        # running; grants shorter than the round interval are paid at a higher rate over their
-        # shorter life, so a round spends its budget in bursts with gaps in between.
-        burst = max(1.0, f.round_interval_weeks / f.short_grant_weeks)
+        # Each window is topped up to its target rate, net of the mean rate of its grants still
+        # running over the coming interval (so grants ending between rounds are replaced on
+        # average); project grants shorter than the round interval are paid at a higher rate
+        # over their shorter life, so a round spends its budget in bursts with gaps in between.
+        burst = max(1.0, interval / f.short_grant_weeks)
         if m.exited:
             budget = self.weekly_budget * f.post_exit_direct_share * (1 - f.emergency_share)
-            amount = max(0.0, budget - g.active_rate(t, self.index, project)) * burst
+            amount = max(0.0, budget - g.mean_rate(t, interval, self.index, project)) * burst
             left = self._grant(amount, f.short_grant_weeks, eligible_local, flexible=f.flexible_share,
                                multi_year=False, earmark=False)
             self.undisbursed += left * min(f.short_grant_weeks, f.round_interval_weeks)
@@ -99,16 +102,17 @@ class Donor(mesa.Agent):
         direct_frac = f.direct_local_share / max(1e-12, 1 - f.emergency_share - f.sharing_earmark)
         direct_frac = min(1.0, direct_frac)
 
-        # 1. sharing earmark: multi-year, flexible, to intermediaries that adopt sharing.
-        new_ear = earmark_rate - g.active_rate(t, self.index, g.earmark)
-        left = self._grant(new_ear, f.multi_year_weeks, intermediaries, flexible=1.0, multi_year=True,
+        # 1. sharing earmark: multi-year, flexible, to intermediaries with local partners, which
+        #    run as many partnerships by the sharing rules as the earmark pays for.
+        new_ear = earmark_rate - g.mean_rate(t, interval, self.index, g.earmark)
+        left = self._grant(new_ear, f.multi_year_weeks, with_partners, flexible=1.0, multi_year=True,
                            earmark=True, stagger=first)
         # 2. multi-year grants.
         my_target = regular * f.multi_year_share
-        new_my = my_target - g.active_rate(t, self.index, g.multi_year & ~g.earmark)
+        new_my = my_target - g.mean_rate(t, interval, self.index, g.multi_year & ~g.earmark)
         # 3. project grants.
         project = ~g.multi_year & ~g.earmark & ~g.emergency  # the book has grown: recompute
-        short = (regular - my_target - g.active_rate(t, self.index, project)) * burst
+        short = (regular - my_target - g.mean_rate(t, interval, self.index, project)) * burst
         for amount, weeks, my in ((new_my, f.multi_year_weeks, True), (short, f.short_grant_weeks, False)):
             if amount <= 0:
                 continue

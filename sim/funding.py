@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .organisations import NO_PARTNER, OrgTable
+from .organisations import NO_PARTNER, OrgKind, OrgTable
 from .params import Params
 
 __all__ = ["GrantBook", "Ledger", "WeeklyFlows", "disburse"]
@@ -86,10 +86,13 @@ class GrantBook:
     def active(self, step: int) -> np.ndarray:
         return (self.start <= step) & (step < self.end)
 
-    def active_rate(self, step: int, donor: int, mask: np.ndarray) -> float:
-        """Weekly amount of this donor's grants in ``mask`` still running at ``step``."""
+    def mean_rate(self, step: int, weeks: int, donor: int, mask: np.ndarray) -> float:
+        """Mean weekly amount of this donor's grants in ``mask`` over the weeks [step, step + weeks)."""
         sel = (self.donor == donor) & mask & (self.end > step)
-        return float(self.weekly[sel].sum())
+        if not sel.any():
+            return 0.0
+        overlap = np.minimum(self.end[sel], step + weeks) - np.maximum(self.start[sel], step)
+        return float((self.weekly[sel] * np.clip(overlap, 0, None)).sum() / weeks)
 
     def cancel(self, recipients_mask: np.ndarray, step: int) -> None:
         """End grants to the masked organisations now (exit): remaining tranches are not paid."""
@@ -108,6 +111,7 @@ class WeeklyFlows:
     domestic: float
     locally_decided: float
     income: np.ndarray  # per organisation, all sources
+    responsive: np.ndarray  # per organisation, income free to follow current needs (flexible, emergency)
 
 
 def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledger: Ledger,
@@ -132,6 +136,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
     # (np.bincount returns integers when there is nothing to count: cast to float.)
     received = np.bincount(rec, tranche, n).astype(float)
     flex = np.bincount(rec, tranche * grants.flexible[act], n).astype(float)
+    emergency = np.bincount(rec, tranche * grants.emergency[act], n).astype(float)
     remaining = tranche * (grants.end[act] - step - 1)
     orgs.committed = np.bincount(rec, remaining, n).astype(float)
     safe = np.where(received > 0, received, 1.0)
@@ -171,32 +176,38 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
 
     # Domestic income: national budgets and local fundraising (flexible, decided locally).
     domestic = np.zeros(n)
-    auth = orgs.kind == 2
+    auth = orgs.kind == int(OrgKind.NATIONAL_AUTHORITY)
     if auth.any():
-        domestic[auth] = f.domestic_budget / 52.0 / auth.sum()
-    domestic[orgs.is_local & orgs.active] += f.local_fundraising * orgs.inst[orgs.is_local & orgs.active] / 52.0
+        domestic[auth] = f.domestic_budget / params.STEPS_PER_YEAR / auth.sum()
+    raising = orgs.is_local & orgs.active
+    domestic[raising] += f.local_fundraising * orgs.inst[raising] / params.STEPS_PER_YEAR
 
     income = np.where(orgs.is_local, received, own) + income_local_sub + domestic
     orgs.cash += income
     ledger.donor_disbursed += donor_total
     ledger.domestic_income += float(domestic.sum())
     ledger.overhead_retained += float(retained.sum())
+    orgs.hq_support = retained  # spent at headquarters, partly on the intermediary's own systems
     ledger.spend(orgs, np.minimum(compliance, orgs.cash), "compliance")
     orgs.flex_income = np.where(orgs.is_local, flex, flex - np.minimum(flex, sub_gross)) + flex_sub + domestic
     orgs.flex_income = np.minimum(orgs.flex_income, orgs.cash)
 
-    # Who decides how this week's money is used: each organisation's own grants and domestic
+    # Who decides how this week's money is used: each organisation its own grants and domestic
     # income; sub-grants are decided by the intermediary except for the local partner's weight
-    # in jointly governed partnerships; board seats give local partners a say in intermediaries.
-    decides = np.where(orgs.is_local, received, own) + domestic
+    # in the partnership (joint governance, board seats); reserved board seats also give an
+    # intermediary's local partners that weight over its own programme, shared among them.
+    seat = g.local_board_seats * g.board_seat_weight
+    decides = np.where(orgs.is_local, received, own) + domestic + retained
     decides += income_local_sub * joint_gov
-    decides += np.bincount(orgs.partner[partnered], income_local_sub[partnered] * (1.0 - joint_gov[partnered]), n) \
-        if len(partnered) else 0.0
-    decides += retained
+    if len(partnered):
+        decides += np.bincount(parent, income_local_sub[partnered] * (1.0 - joint_gov[partnered]), n)
+        has_partners = np.bincount(parent, minlength=n) > 0
+        board = own * seat * has_partners * orgs.is_intl
+        decides -= board
+        decides[partnered] += board[parent] * share
     total_in = float(decides.sum())
     orgs.decision_power = decides / total_in if total_in > 0 else np.zeros(n)
-    # Local actors' share: their own decisions plus their board seats' say over intermediaries.
-    decided = float(decides[orgs.is_local].sum()) + float((own * orgs.is_intl).sum()) * g.local_board_seats
+    decided = float(decides[orgs.is_local].sum())
     return WeeklyFlows(
         donor_total=donor_total,
         direct_local=direct_local,
@@ -205,4 +216,6 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
         domestic=float(domestic.sum()),
         locally_decided=decided / total_in if total_in > 0 else 0.0,
         income=income,
+        responsive=np.minimum(income, orgs.flex_income + emergency * orgs.is_local
+                              + np.where(orgs.is_intl, emergency * (1 - pass_share) * (1 - r), 0.0)),
     )

@@ -91,9 +91,9 @@ class CapacityModel(mesa.Model):
         self.exit_leavers = np.zeros(self.orgs.n)
         self.orgs.cash[:] = params.staff.initial_reserve_weeks * self.payroll
         self.ledger.initial_cash = float(self.orgs.cash.sum())
+        match_partners(self, 0)
         for d in self.donors:
             d.funding_round(first=True)
-        match_partners(self, 0)
         self.recorder = Recorder(self.n_steps, self.areas.n, params.STEPS_PER_YEAR)
         self._spent_before = 0.0
 
@@ -196,10 +196,16 @@ class CapacityModel(mesa.Model):
         self.flows = disburse(self.p, t, self.grants, self.orgs, self.ledger, pass_through_shares(self),
                               local_decision_weight(self), jointly_governed, self.staff.headcount)
         income = self.flows.income
+        responsive = np.divide(self.flows.responsive, income, out=np.zeros(self.orgs.n), where=income > 0)
         if t == 0:
             self.orgs.income_ema[:] = income
+            self.orgs.responsive_share[:] = responsive
         else:
-            self.orgs.income_ema += (income - self.orgs.income_ema) / self.p.staff.income_memory_weeks
+            memory = self.p.staff.income_memory_weeks
+            self.orgs.income_ema += (income - self.orgs.income_ema) / memory
+            self.orgs.responsive_share += (responsive - self.orgs.responsive_share) / memory
+        if t % self.p.funding.round_interval_weeks == 0:
+            self.coordination.plan_allocation(t)
         set_pay(self)
 
     def learning_phase(self, t: int) -> None:
@@ -237,7 +243,8 @@ class CapacityModel(mesa.Model):
         flows = self.flows
         donor = flows.donor_total
         national = staff.national[staff.idx]
-        local_nat_pay = self.nat_pay[orgs.is_local & (hc > 0)]
+        staffed_local = orgs.is_local & (hc > 0)
+        local_nat_pay = np.average(self.nat_pay[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
         has = orgs.partner != NO_PARTNER
         employed = moves["employed_before"]
         values = {
@@ -264,7 +271,7 @@ class CapacityModel(mesa.Model):
             "funding_direct_local": flows.direct_local,
             "funding_via_intermediaries": flows.to_local_total - flows.direct_local,
             "cash_total": float(orgs.cash.sum()),
-            "staff_turnover_rate": moves["leavers"] / employed * 52.0 if employed > 0 else 0.0,
+            "staff_turnover_rate": moves["leavers"] / employed * self.p.STEPS_PER_YEAR if employed > 0 else 0.0,
             "brain_drain": float(moves["poached"]),
             "new_hires": float(moves["hires"]),
             "new_quits": float(moves["quits"]),
@@ -277,7 +284,7 @@ class CapacityModel(mesa.Model):
             "n_staff_local": float(hc[orgs.is_local].sum()),
             "n_staff_intl": float(hc[orgs.is_intl].sum()),
             "national_staff_share": float(national.mean()) if len(national) else 1.0,
-            "expat_pay_ratio": float(self.expat_pay / local_nat_pay.mean()) if len(local_nat_pay) else 0.0,
+            "expat_pay_ratio": float(self.expat_pay / local_nat_pay) if local_nat_pay > 0 else 0.0,
             "n_partnerships": float(has.sum()),
             "n_sharing_partnerships": float((has & (orgs.p_code == REGIME_CODE["sharing"])).sum()),
             "n_intl_presence": float(((orgs.presence >= 0) & (orgs.is_intl & orgs.active)[:, None]).sum()),

@@ -88,6 +88,7 @@ class OrgTable:
         m = w.max_presence_areas
         self.presence = np.full((n, m), -1, np.int64)
         self.ready_step = np.zeros((n, m), np.int64)
+        self.planned = np.zeros((n, m))  # allocation over presence slots fixed at the last funding round
         if country is not None:
             self._from_country(country, m)
         else:
@@ -96,6 +97,7 @@ class OrgTable:
         # Money (USD), set by the model once payroll is known.
         self.cash = np.zeros(n)
         self.income_ema = np.zeros(n)  # weekly income, exponential moving average
+        self.responsive_share = np.zeros(n)  # moving-average share of income free to follow current needs
         self.committed = np.zeros(n)  # future grant tranches already promised (USD)
         self.flex_income = np.zeros(n)  # flexible income received this week
         self.multi_year_income_share = np.zeros(n)  # share of this week's grant income from multi-year grants
@@ -113,6 +115,7 @@ class OrgTable:
         self.utilisation = np.zeros(n)  # share of staff deployed and funded in delivery
         self.leavers = np.zeros(n)  # staff who left this week
         self.invest = np.zeros(n)  # USD invested in institutional capacity this week
+        self.hq_support = np.zeros(n)  # indirect costs retained by an intermediary's headquarters this week
         self.decision_power = np.zeros(n)  # share of this week's funds whose use the organisation decides
         self.active = np.ones(n, bool)  # False once an organisation has exited the country
 
@@ -156,9 +159,14 @@ class OrgTable:
     # ------------------------------------------------------------------ presence
     def presence_pairs(self, step: int) -> tuple[np.ndarray, np.ndarray]:
         """(organisation, area) pairs operational this step (presence ready and org active)."""
+        org, _slot, area = self.presence_slots(step)
+        return org, area
+
+    def presence_slots(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(organisation, presence slot, area) of the pairs operational this step."""
         mask = (self.presence >= 0) & (self.ready_step <= step) & self.active[:, None]
         org, slot = np.nonzero(mask)
-        return org, self.presence[org, slot]
+        return org, slot, self.presence[org, slot]
 
     def add_presence(self, org: int, area: int, ready: int) -> bool:
         row = self.presence[org]
@@ -169,6 +177,7 @@ class OrgTable:
             return False
         row[free[0]] = area
         self.ready_step[org, free[0]] = ready
+        self.planned[org, free[0]] = 0.0  # no earmarked plan covers a newly opened area
         return True
 
     def drop_presence(self, org: int, area: int) -> None:

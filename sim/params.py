@@ -205,12 +205,15 @@ class LearningParams:
         "1/week", 0.0, 1.0,
     )
     invest_efficiency: float = param(
-        0.005,
+        0.04,
         "institutional gap closed in a week when core investment equals one week of payroll",
         "share", 0.0, 1.0,
+        "assumption; set so that a 7-10% indirect-cost rate maintains an international organisation's "
+        "starting institutional capacity (0.8) against institutional_depreciation",
     )
     core_investment_share: float = param(
-        0.5, "share of flexible (unearmarked) income invested in systems, finance and governance",
+        0.5, "share of flexible (unearmarked) income invested in systems, finance and governance by an "
+        "organisation with no institutional capacity (the share falls in proportion as capacity grows)",
         "share", 0.0, 1.0,
     )
     institutional_depreciation: float = param(

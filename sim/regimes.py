@@ -161,7 +161,7 @@ def learning_step(model, step: int) -> None:
         # Accompaniment takes the institutional share of the capacity-work time; seconded staff
         # accompany organisational development full-time, each for ``secondment_span`` local staff.
         seconded = np.minimum(1.0, lp.secondment_span * sec / (hc[local] + 1.0))
-        accompany = (tau * w_inst + seconded) * rules.trains_institutional[code]
+        accompany = tau * w_inst * rules.trains_institutional[code] + seconded * rules.capacity_work[code]
         d_inst = lp.institutional_learn_rate * np.minimum(1.0, accompany) * gap_inst
         orgs.inst[local] += d_inst
 
@@ -214,12 +214,15 @@ def learning_step(model, step: int) -> None:
     orgs.net += lp.network_gain * p.governance.local_coordination_seats * orgs.is_local * (1.0 - orgs.net)
     orgs.net -= lp.network_decay * orgs.net
 
-    # Core investment of flexible income builds institutional capacity; systems depreciate.
+    # Core investment of flexible income builds institutional capacity (organisations invest
+    # less as their systems mature); an intermediary's systems are also maintained by the
+    # indirect costs its headquarters retains. Systems depreciate.
     payroll = np.maximum(model.payroll, 1.0)
-    invest = np.minimum(orgs.cash, orgs.flex_income * lp.core_investment_share) * orgs.active
+    invest = np.minimum(orgs.cash, orgs.flex_income * lp.core_investment_share * (1.0 - orgs.inst)) * orgs.active
     model.ledger.spend(orgs, invest, "investment")
     orgs.invest = invest
-    orgs.inst += lp.invest_efficiency * np.minimum(1.0, invest / payroll) * (1.0 - orgs.inst)
+    support = invest + orgs.hq_support * orgs.active
+    orgs.inst += lp.invest_efficiency * np.minimum(1.0, support / payroll) * (1.0 - orgs.inst)
     orgs.inst -= lp.institutional_depreciation * orgs.inst
     np.clip(orgs.inst, 0.0, 1.0, out=orgs.inst)
     np.clip(orgs.net, 0.0, 1.0, out=orgs.net)

@@ -49,7 +49,9 @@ class Streams:
         if name not in STREAM_NAMES:
             raise KeyError(f"unknown random stream {name!r}; declared streams: {', '.join(STREAM_NAMES)}")
         key = (self.seed << 32) ^ zlib.crc32(name.encode())
-        gen = np.random.Generator(np.random.Philox(key=key & ((1 << 128) - 1), counter=[int(step), 0, 0, 0]))
+        # The step goes into the counter's highest word: weeks never share draws (the lowest
+        # words count the draws within a week).
+        gen = np.random.Generator(np.random.Philox(key=key & ((1 << 128) - 1), counter=[0, 0, 0, int(step)]))
         return gen.random(n_slots)
 
     def __getitem__(self, name: str) -> np.random.Generator:

@@ -82,13 +82,13 @@ def staff_moves(model, step: int) -> dict:
     # 1. Quits.
     idx, emp = staff.idx, staff.emp
     secured = (orgs.cash + orgs.committed) / np.maximum(model.payroll, 1e-9)
-    insecurity = np.clip(1.0 - secured / 52.0, 0.0, 1.0)
+    insecurity = np.clip(1.0 - secured / p.STEPS_PER_YEAR, 0.0, 1.0)  # less than a year secured
     hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp]) * np.maximum(
         0.0, 1.0 - t.retention_effect * model.topup[emp]
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
     luck = streams.slot_uniforms("attrition", step, staff.capacity)[idx]
-    quit = leaves(luck, -np.expm1(-hazard / 52.0))
+    quit = leaves(luck, -np.expm1(-hazard / p.STEPS_PER_YEAR))
     quitters = idx[quit]
     staff.leave(quitters, np.zeros(len(quitters), bool))
     leavers += np.bincount(emp[quit], minlength=n)
@@ -118,7 +118,7 @@ def staff_moves(model, step: int) -> dict:
         hc = hc - gone
         n_layoffs = len(people)
 
-    separations = leavers.copy()  # quits and layoffs by employer (poaching is counted apart)
+    separations = leavers.copy()  # quits, layoffs and exit departures by employer (poaching is counted apart)
 
     # 3. Hiring, with poaching by international organisations.
     can_hire = orgs.active & (orgs.cash >= p.staff.hiring_reserve_weeks * model.payroll)

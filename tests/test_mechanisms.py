@@ -91,13 +91,13 @@ def test_more_multi_year_funding_lowers_turnover():
 
 
 def test_exit_hurts_coverage_less_with_stronger_local_institutions():
-    # Measured over the year after the exit: later, local actors' institutions grow without
-    # the internationals and both countries converge towards the same local-only response.
+    # The exit comes after one year, while the countries' local institutions still differ
+    # (they converge within a few years as local actors invest); measured over the year after.
     def drop(inst, seed):
-        df = steps(small_params(seed=seed, years=6.0, world={"local_institutional_capacity": inst},
-                                funding={"exit_year": 3.0, "due_diligence_threshold": 0.5}))
-        before = df[(df.year >= 2.0) & (df.year < 3.0)]["coverage"].mean()
-        after = df[(df.year >= 3.0) & (df.year < 4.0)]["coverage"].mean()  # the year after the exit
+        df = steps(small_params(seed=seed, years=3.0, world={"local_institutional_capacity": inst},
+                                funding={"exit_year": 1.0, "due_diligence_threshold": 0.5}))
+        before = df[(df.year >= 0.5) & (df.year < 1.0)]["coverage"].mean()
+        after = df[(df.year >= 1.0) & (df.year < 2.0)]["coverage"].mean()
         return before - after
     weak = np.mean([drop(0.15, s) for s in SEEDS])
     strong = np.mean([drop(0.7, s) for s in SEEDS])
