@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sim.params import REGIME_NAMES  # noqa: E402
 
-__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "SIZES", "save_figure", "apply_style"]
+__all__ = ["REGIME_COLOURS", "REGIME_ORDER", "SIZES", "ANALYSIS_COLOURS", "save_figure", "apply_style"]
 
 REGIME_ORDER = list(REGIME_NAMES)
 REGIME_COLOURS = {
@@ -46,3 +46,15 @@ def save_figure(fig, path_stem: str | Path, formats=("png", "svg")) -> list[Path
         fig.savefig(p, dpi=300, bbox_inches="tight")
         out.append(p)
     return out
+
+# Colours of the credibility analyses (calibration, sensitivity, scenario discovery), Okabe-Ito.
+ANALYSIS_COLOURS = {
+    "first_order": "#0072B2",  # blue
+    "total_order": "#D55E00",  # vermillion
+    "lever": "#009E73",  # bluish green
+    "uncertainty": "#0072B2",  # blue
+    "accepted": "#009E73",
+    "rejected": "#BBBBBB",
+    "target": "#E69F00",  # orange
+    "box": "#CC79A7",  # reddish purple
+}

@@ -136,6 +136,7 @@ def learning_step(model, step: int) -> None:
             e = staff.employer[learners]
             gain = lp.learn_rate * tau_org[e] * np.maximum(0.0, teacher[e] - staff.tech_of(learners))
             staff.tech_gain[learners] += lp.transfer_rate * gain
+            model.training_probe.taught(step, learners, gain, lp.transfer_rate * gain)
 
         # Institutional accompaniment (and secondments) of the local organisation.
         sec = rules.secondments[code].astype(float)
@@ -207,4 +208,5 @@ def learning_step(model, step: int) -> None:
     fade = 1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * practice)
     staff.tech_gain[idx] *= fade
     staff.ctx_gain[idx] *= fade
+    model.training_probe.fade(idx, fade)
     staff.tech_base[idx] += lp.learning_by_doing * practice * (1.0 - staff.tech_base[idx])
