@@ -150,7 +150,11 @@ def morris_figure(table: pd.DataFrame, output_labels: dict[str, str] | None = No
     apply_style()
     outputs = list(dict.fromkeys(table["output"]))
     w, h = SIZES[size]
-    fig, axes = plt.subplots(1, len(outputs), figsize=(w * max(1, len(outputs)) / 2.2, h), squeeze=False)
+    ncols = min(3, len(outputs))
+    nrows = int(np.ceil(len(outputs) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(w * 1.4, max(h, 3.0 * nrows)), squeeze=False)
+    for ax in axes.ravel()[len(outputs):]:
+        ax.set_visible(False)
     for ax, out in zip(axes.ravel(), outputs):
         t = table[table["output"] == out].sort_values("mu_star", ascending=False).head(top).iloc[::-1]
         ypos = np.arange(len(t))

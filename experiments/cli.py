@@ -24,6 +24,12 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
             "experiments.run:main", True),
     "compare": ("the main job: every regime x N paired replicates; prints and writes a table and a figure",
                 "experiments.compare:main", True),
+    "calibrate": ("search uncertainties for sets meeting all status-quo patterns; validate the preset (docs/validation.md)",
+                  "experiments.calibrate:cli", False),
+    "sensitivity": ("Morris screening of all levers and uncertainties, then Sobol indices of the top ones (SALib)",
+                    "experiments.sensitivity:cli", False),
+    "discover": ("scenario discovery (PRIM): when sharing does not beat building on coverage, and when it beats it most",
+                 "experiments.discover:cli", False),
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
 }

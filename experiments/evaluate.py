@@ -15,6 +15,7 @@ matrix, the form the sensitivity pipeline (``analysis/sensitivity.py``) takes.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -136,7 +137,10 @@ def evaluate_points(base: Params, factors: list[Factor], X: np.ndarray, ev: Eval
             rows.extend(_run_batch(b))
             _progress(progress, j + 1, len(batches), t0)
     else:
-        with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(base, factors, ev)) as pool:
+        # forkserver: workers do not inherit the threads of the parent (fork with threads can deadlock).
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(base, factors, ev)) as pool:
             futs = [pool.submit(_run_batch, b) for b in batches]
             for j, fut in enumerate(as_completed(futs)):
                 rows.extend(fut.result())
@@ -208,8 +212,9 @@ class ModelFunction:
 
     @property
     def outputs(self) -> list[str]:
-        out = [f"{o}@{r}" for o in self.ev.outcomes for r in self.ev.regimes]
-        out += [f"{o}:{a}-{b}" for o in self.ev.outcomes for a, b in self.pairs]
+        out = []
+        for o in self.ev.outcomes:
+            out += [f"{o}@{r}" for r in self.ev.regimes] + [f"{o}:{a}-{b}" for a, b in self.pairs]
         return out
 
     def __call__(self, X: np.ndarray) -> pd.DataFrame:
