@@ -16,6 +16,7 @@ local say), and its limits are translated back into the choices inside the box.
 from __future__ import annotations
 
 import logging
+import textwrap
 import warnings
 from dataclasses import dataclass
 
@@ -149,7 +150,7 @@ def tradeoff_figure(results: dict[str, PrimResult], titles: dict[str, str] | Non
 
     apply_style()
     w, h = SIZES[size]
-    fig, axes = plt.subplots(1, len(results), figsize=(w, h * 0.85), squeeze=False)
+    fig, axes = plt.subplots(1, len(results), figsize=(w * 1.2, h), squeeze=False, sharey=True)
     vmax = max(float(r.trajectory["res_dim"].max()) for r in results.values())
     sc = None
     for ax, (name, r) in zip(axes.ravel(), results.items()):
@@ -163,11 +164,12 @@ def tradeoff_figure(results: dict[str, PrimResult], titles: dict[str, str] | Non
                    f"{c['density']:.2f})")
         ax.axhline(r.n_interest / r.n_points, color=ANALYSIS_COLOURS["target"], lw=0.8, ls="--",
                    label=f"share of interest in sample ({r.n_interest / r.n_points:.2f})")
-        ax.set_xlabel("coverage (share of the cases of interest in the box)")
-        ax.set_ylabel("density (share of the box that is of interest)")
+        ax.set_xlabel("coverage: share of cases of interest in box")
+        if ax is axes.ravel()[0]:
+            ax.set_ylabel("density: share of box that is of interest")
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
-        ax.set_title((titles or {}).get(name, name), fontsize=8)
+        ax.set_title(textwrap.fill((titles or {}).get(name, name), 40), fontsize=8)
         ax.legend(fontsize=6, loc="lower left")
     if sc is not None:
         cb = fig.colorbar(sc, ax=axes.ravel().tolist(), shrink=0.8)

@@ -59,15 +59,18 @@ class DiscoverySettings:
     paste_alpha: float
     mass_min: float
     seed: int
+    factors: tuple[str, ...] | None
     n_jobs: int | None
 
 
 def read_settings(cfg: DictConfig) -> DiscoverySettings:
     """The validated settings of ``experiment`` (raises ConfigError naming the bad one)."""
     from experiments.evaluate import Evaluation
+    from experiments.uncertainties import select
 
     params = params_from_cfg(cfg)
     n_jobs = cfg.experiment.get("n_jobs")
+    names = cfg.experiment.get("factors")
     regimes = tuple(setting(cfg, "regimes", list))
     if len(regimes) != 2:
         raise ConfigError(f"experiment.regimes = {list(regimes)} is not allowed; allowed: two regimes [a, b] "
@@ -86,8 +89,10 @@ def read_settings(cfg: DictConfig) -> DiscoverySettings:
         paste_alpha=setting(cfg, "paste_alpha", float, 0.01, 0.5),
         mass_min=setting(cfg, "mass_min", float, 0.0, 0.5),
         seed=setting(cfg, "seed", int, 0, 2**32 - 1),
+        factors=None if names is None else tuple(setting(cfg, "factors", list)),
         n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
     )
+    select(names=s.factors)
     if s.window_years > params.years:
         raise ConfigError(f"experiment.window_years = {s.window_years:g} is longer than the run "
                           f"(years = {params.years:g}); allowed: at most years")
@@ -112,7 +117,7 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     base = params_from_cfg(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
     a, b = s.regimes
-    factors = select()
+    factors = select(names=s.factors)
     ev = Evaluation(s.regimes, s.replicates, base.seed, (s.outcome,), base.years - s.window_years)
     fn = ModelFunction(base, factors, ev, pairs=[(b, a)], n_jobs=s.n_jobs, progress=progress)
     diff_col = f"{s.outcome}:{b}-{a}"
@@ -131,24 +136,30 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     fn.runs[0].to_csv(out_dir / "discovery_runs.csv", index=False)
 
     x = encode_for_prim(values, factors)
-    results, tables = {}, []
+    results, tables, skipped = {}, [], {}
     for name, y in cases.items():
+        if y.sum() == 0 or y.all():
+            skipped[name] = f"{int(y.sum())} of {len(y)} points are of interest: nothing for PRIM to separate"
+            continue
         r = find_box(x, y, s.min_coverage, s.max_restricted, s.peel_alpha, s.paste_alpha, s.mass_min)
         results[name] = r
         r.trajectory.to_csv(out_dir / f"prim_trajectory_{name}.csv", index=False)
         t = box_table(r, factors, x)
         t.insert(0, "case", name)
         tables.append(t)
-    boxes = pd.concat(tables, ignore_index=True)
+    boxes = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
+        columns=["case", "factor", "kind", "in box", "searched", "box_min", "box_max", "qp"])
     boxes.to_csv(out_dir / "prim_boxes.csv", index=False)
     stats = pd.DataFrame([{"case": n, "question": CASES[n], "points_of_interest": r.n_interest, "points": r.n_points,
                            **{k: r.stats[k] for k in ("coverage", "density", "mass", "res_dim")}}
                           for n, r in results.items()])
     stats.to_csv(out_dir / "prim_box_stats.csv", index=False)
-    titles = {n: f"{CASES[n]} ({results[n].n_interest} of {results[n].n_points} points)" for n in results}
-    fig = tradeoff_figure(results, titles)
-    figs = [str(p) for p in save_figure(fig, out_dir / "prim_tradeoff")]
-    plt.close(fig)
+    figs = []
+    if results:
+        titles = {n: f"{CASES[n]} ({results[n].n_interest} of {results[n].n_points} points)" for n in results}
+        fig = tradeoff_figure(results, titles)
+        figs = [str(p) for p in save_figure(fig, out_dir / "prim_tradeoff")]
+        plt.close(fig)
 
     elapsed = time.perf_counter() - t0
     lab = output_label(diff_col)
@@ -159,6 +170,8 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
              f"Across the sample: mean difference {d.mean():.4f}, median {np.median(d):.4f}, "
              f"{int((d <= s.not_beat_margin).sum())} of {len(d)} points with difference <= {s.not_beat_margin:g}; "
              f"the top {100 * (1 - s.most_quantile):.0f}% start at {most_cut:.4f}.", ""]
+    for name, why in skipped.items():
+        lines += [f"## {CASES[name]}", "", f"No box: {why}.", ""]
     for name, r in results.items():
         t = boxes[boxes["case"] == name]
         inside = in_box(x, r)
@@ -177,7 +190,7 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     (out_dir / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
     print("\n".join(lines))
     print(f"\nwritten to {out_dir} (prim_boxes.csv, prim_box_stats.csv, prim_tradeoff.png) in {elapsed:.1f}s")
-    return {"boxes": boxes, "stats": stats, "points": points, "figures": figs}
+    return {"boxes": boxes, "stats": stats, "points": points, "figures": figs, "skipped": skipped}
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")

@@ -49,15 +49,18 @@ class SensitivitySettings:
     num_resamples: int
     conf_level: float
     seed: int
+    factors: tuple[str, ...] | None
     n_jobs: int | None
 
 
 def read_settings(cfg: DictConfig) -> SensitivitySettings:
     """The validated settings of ``experiment`` (raises ConfigError naming the bad one)."""
     from experiments.evaluate import Evaluation
+    from experiments.uncertainties import select
 
     params = params_from_cfg(cfg)
     n_jobs = cfg.experiment.get("n_jobs")
+    names = cfg.experiment.get("factors")
     s = SensitivitySettings(
         outcomes=tuple(setting(cfg, "outcomes", list)),
         regimes=tuple(setting(cfg, "regimes", list)),
@@ -70,8 +73,11 @@ def read_settings(cfg: DictConfig) -> SensitivitySettings:
         num_resamples=setting(cfg, "num_resamples", int, 10, 100_000),
         conf_level=setting(cfg, "conf_level", float, 0.5, 0.999),
         seed=setting(cfg, "seed", int, 0, 2**32 - 1),
+        factors=None if names is None else tuple(setting(cfg, "factors", list)),
         n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
     )
+    if len(select(names=s.factors)) < 2:
+        raise ConfigError("experiment.factors has fewer than 2 factors; allowed: null (all) or at least 2 keys")
     if s.sobol_n & (s.sobol_n - 1):
         raise ConfigError(f"experiment.sobol_n = {s.sobol_n} is not allowed; allowed: a power of 2 (e.g. 64, 128)")
     if s.window_years > params.years:
@@ -100,7 +106,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     out_dir.mkdir(parents=True, exist_ok=True)
     ev = Evaluation(s.regimes, s.replicates, base.seed, s.outcomes, base.years - s.window_years)
     pair = (s.regimes[1], s.regimes[0])  # e.g. sharing - building
-    factors = select()
+    factors = select(names=s.factors)
     kinds = {f.key: f.kind for f in factors}
 
     # 1. Morris screening of every factor.
