@@ -13,6 +13,9 @@ averages replicates per point); an analytic test function with known indices is 
 * :func:`sobol_indices` - first-order (S1) and total-order (ST) indices from SALib's Sobol
   (Saltelli) sample without second-order terms; ``*_conf`` are bootstrap half-widths, and the
   table gives the interval ``[S - conf, S + conf]``.
+* ``dummy=True`` adds a factor the function never sees (:data:`DUMMY`). With a stochastic model
+  its mu* or indices are the noise floor: a factor whose index does not clearly exceed the
+  dummy's cannot be told apart from replicate noise and sampling error.
 
 Plot functions take the tables and return a Figure.
 """
@@ -22,7 +25,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["morris_screening", "top_factors", "sobol_indices", "as_outputs", "morris_figure", "sobol_figure"]
+__all__ = ["morris_screening", "top_factors", "sobol_indices", "as_outputs", "morris_figure", "sobol_figure",
+           "DUMMY", "with_dummy"]
+
+# A factor the function never sees: its indices are what sampling and replicate noise alone produce
+# (the "dummy parameter" noise floor of Khorashadi Zadeh et al. 2017, Environ. Model. Softw. 91).
+DUMMY = "dummy (noise floor)"
+
+
+def with_dummy(problem: dict) -> dict:
+    """``problem`` with the dummy factor appended (bounds 0..1)."""
+    return {"num_vars": problem["num_vars"] + 1, "names": [*problem["names"], DUMMY],
+            "bounds": [*problem["bounds"], [0.0, 1.0]]}
 
 
 def as_outputs(y) -> pd.DataFrame:
@@ -43,7 +57,7 @@ def _finite(y: np.ndarray, output: str, method: str) -> np.ndarray:
 
 
 def morris_screening(func, problem: dict, trajectories: int, levels: int = 4, seed: int = 0,
-                     num_resamples: int = 1000, conf_level: float = 0.95):
+                     num_resamples: int = 1000, conf_level: float = 0.95, dummy: bool = False):
     """Morris elementary effects of every factor on every output of ``func``.
 
     Args:
@@ -54,6 +68,7 @@ def morris_screening(func, problem: dict, trajectories: int, levels: int = 4, se
         seed: seed of the design and of the bootstrap.
         num_resamples: bootstrap resamples for the interval of mu*.
         conf_level: level of that interval.
+        dummy: add the noise-floor factor :data:`DUMMY` (not passed to ``func``).
 
     Returns:
         ``(X, Y, table)``: the design, the outputs, and one row per (output, factor) with
@@ -62,8 +77,10 @@ def morris_screening(func, problem: dict, trajectories: int, levels: int = 4, se
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
+    if dummy:
+        problem = with_dummy(problem)
     X = morris_sample.sample(problem, N=int(trajectories), num_levels=int(levels), seed=int(seed))
-    Y = as_outputs(func(X))
+    Y = as_outputs(func(X[:, :-1] if dummy else X))
     rows = []
     for out in Y.columns:
         y = _finite(Y[out].to_numpy(float), out, "Morris")
@@ -86,13 +103,15 @@ def top_factors(morris_table: pd.DataFrame, k: int, outputs=None) -> list[str]:
         outputs: outputs to rank on (default: all).
     """
     t = morris_table if outputs is None else morris_table[morris_table["output"].isin(list(outputs))]
+    t = t[t["factor"] != DUMMY]
     scale = t.groupby("output")["mu_star"].transform("max").replace(0.0, np.nan)
     rel = (t["mu_star"] / scale).fillna(0.0)
     best = rel.groupby(t["factor"]).max().sort_values(ascending=False, kind="stable")
     return list(best.index[: int(k)])
 
 
-def sobol_indices(func, problem: dict, n: int, seed: int = 0, num_resamples: int = 1000, conf_level: float = 0.95):
+def sobol_indices(func, problem: dict, n: int, seed: int = 0, num_resamples: int = 1000, conf_level: float = 0.95,
+                  dummy: bool = False):
     """First- and total-order Sobol indices of every factor for every output of ``func``.
 
     Args:
@@ -102,6 +121,7 @@ def sobol_indices(func, problem: dict, n: int, seed: int = 0, num_resamples: int
         seed: seed of the (scrambled Sobol) sample and of the bootstrap.
         num_resamples: bootstrap resamples for the intervals.
         conf_level: level of the intervals.
+        dummy: add the noise-floor factor :data:`DUMMY` (not passed to ``func``).
 
     Returns:
         ``(X, Y, table)``: the sample, the outputs, and one row per (output, factor) with
@@ -112,8 +132,10 @@ def sobol_indices(func, problem: dict, n: int, seed: int = 0, num_resamples: int
 
     if n < 2 or n & (n - 1):
         raise ValueError(f"sobol base sample n = {n} is not allowed; allowed: a power of 2 (e.g. 64, 128, 256)")
+    if dummy:
+        problem = with_dummy(problem)
     X = sobol_sample.sample(problem, int(n), calc_second_order=False, seed=int(seed))
-    Y = as_outputs(func(X))
+    Y = as_outputs(func(X[:, :-1] if dummy else X))
     rows = []
     for out in Y.columns:
         y = _finite(Y[out].to_numpy(float), out, "Sobol")
@@ -158,8 +180,11 @@ def morris_figure(table: pd.DataFrame, output_labels: dict[str, str] | None = No
     for ax, out in zip(axes.ravel(), outputs):
         t = table[table["output"] == out].sort_values("mu_star", ascending=False).head(top).iloc[::-1]
         ypos = np.arange(len(t))
-        colours = [ANALYSIS_COLOURS["lever"] if k == "lever" else ANALYSIS_COLOURS["uncertainty"]
-                   for k in t.get("kind", pd.Series(["uncertainty"] * len(t)))]
+        kinds = t["kind"] if "kind" in t.columns else pd.Series(["uncertainty"] * len(t))
+        colours = [ANALYSIS_COLOURS.get(k, ANALYSIS_COLOURS["uncertainty"]) for k in kinds]
+        if (table["output"].eq(out) & table["factor"].eq(DUMMY)).any():
+            floor = float(table.loc[table["output"].eq(out) & table["factor"].eq(DUMMY), "mu_star"].iloc[0])
+            ax.axvline(floor, color=ANALYSIS_COLOURS["noise"], ls="--", lw=0.9)
         ax.barh(ypos, t["mu_star"], xerr=t["mu_star_conf"], color=colours, ecolor="black", capsize=2, height=0.7)
         ax.set_yticks(ypos, [_short(f) for f in t["factor"]])
         ax.set_xlabel("Morris mu* (output units)")
@@ -167,9 +192,12 @@ def morris_figure(table: pd.DataFrame, output_labels: dict[str, str] | None = No
     if "kind" in table.columns:
         from matplotlib.patches import Patch
 
+        from matplotlib.lines import Line2D
+
         fig.legend(handles=[Patch(color=ANALYSIS_COLOURS["lever"], label="lever"),
-                            Patch(color=ANALYSIS_COLOURS["uncertainty"], label="uncertainty")],
-                   loc="lower center", ncol=2, frameon=False)
+                            Patch(color=ANALYSIS_COLOURS["uncertainty"], label="uncertainty"),
+                            Line2D([0], [0], color=ANALYSIS_COLOURS["noise"], ls="--", label="noise floor (dummy mu*)")],
+                   loc="lower center", ncol=3, frameon=False)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 

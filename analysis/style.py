@@ -57,4 +57,6 @@ ANALYSIS_COLOURS = {
     "rejected": "#BBBBBB",
     "target": "#E69F00",  # orange
     "box": "#CC79A7",  # reddish purple
+    "noise": "#555555",  # dark grey: noise floor (dummy factor)
+    "dummy": "#BBBBBB",
 }

@@ -128,6 +128,7 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     values = pd.DataFrame({f.key: [f.value(v) for v in X[:, j]] for j, f in enumerate(factors)})
     points = pd.concat([values, Y], axis=1)
     d = points[diff_col].to_numpy(float)
+    agreement = replicate_agreement(fn.runs[0], s.outcome, b, a)
     most_cut = float(np.quantile(d, s.most_quantile))
     cases = {"not_beat": d <= s.not_beat_margin, "beats_most": d >= most_cut}
     for name, y in cases.items():
@@ -169,7 +170,9 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
              f"{s.window_years:g} year(s), averaged over replicates.", "",
              f"Across the sample: mean difference {d.mean():.4f}, median {np.median(d):.4f}, "
              f"{int((d <= s.not_beat_margin).sum())} of {len(d)} points with difference <= {s.not_beat_margin:g}; "
-             f"the top {100 * (1 - s.most_quantile):.0f}% start at {most_cut:.4f}.", ""]
+             f"the top {100 * (1 - s.most_quantile):.0f}% start at {most_cut:.4f}.", "",
+             "Signal or noise: across points, the correlation between the differences of the first two "
+             f"replicates is {agreement:.2f} (1: the points differ by their factors; 0: only by noise).", ""]
     for name, why in skipped.items():
         lines += [f"## {CASES[name]}", "", f"No box: {why}.", ""]
     for name, r in results.items():
@@ -190,7 +193,21 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     (out_dir / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
     print("\n".join(lines))
     print(f"\nwritten to {out_dir} (prim_boxes.csv, prim_box_stats.csv, prim_tradeoff.png) in {elapsed:.1f}s")
-    return {"boxes": boxes, "stats": stats, "points": points, "figures": figs, "skipped": skipped}
+    return {"boxes": boxes, "stats": stats, "points": points, "figures": figs, "skipped": skipped,
+            "replicate_agreement": agreement}
+
+
+def replicate_agreement(runs: pd.DataFrame, outcome: str, minuend: str, subtrahend: str) -> float:
+    """Correlation across points between replicate 0's and replicate 1's paired difference (NaN if < 2).
+
+    Near 1 the differences between points come from their factors; near 0 from noise alone, and
+    boxes found in them should not be trusted.
+    """
+    if runs["replicate"].nunique() < 2:
+        return float("nan")
+    w = runs.pivot_table(index=["point", "replicate"], columns="regime", values=outcome)
+    d = (w[minuend] - w[subtrahend]).unstack("replicate")
+    return float(np.corrcoef(d[0], d[1])[0, 1])
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")

@@ -50,6 +50,7 @@ class SensitivitySettings:
     conf_level: float
     seed: int
     factors: tuple[str, ...] | None
+    noise_floor: bool
     n_jobs: int | None
 
 
@@ -74,6 +75,7 @@ def read_settings(cfg: DictConfig) -> SensitivitySettings:
         conf_level=setting(cfg, "conf_level", float, 0.5, 0.999),
         seed=setting(cfg, "seed", int, 0, 2**32 - 1),
         factors=None if names is None else tuple(setting(cfg, "factors", list)),
+        noise_floor=setting(cfg, "noise_floor", bool),
         n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
     )
     if len(select(names=s.factors)) < 2:
@@ -93,7 +95,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     """Morris, factor selection and Sobol; writes tables, figures and summary to ``out_dir``."""
     import matplotlib.pyplot as plt
 
-    from analysis.sensitivity import morris_figure, morris_screening, sobol_figure, sobol_indices, top_factors
+    from analysis.sensitivity import DUMMY, morris_figure, morris_screening, sobol_figure, sobol_indices, top_factors
     from analysis.style import save_figure
     from experiments.evaluate import Evaluation, ModelFunction, output_label
     from experiments.uncertainties import salib_problem, select
@@ -107,7 +109,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     ev = Evaluation(s.regimes, s.replicates, base.seed, s.outcomes, base.years - s.window_years)
     pair = (s.regimes[1], s.regimes[0])  # e.g. sharing - building
     factors = select(names=s.factors)
-    kinds = {f.key: f.kind for f in factors}
+    kinds = {f.key: f.kind for f in factors} | {DUMMY: "dummy"}
 
     # 1. Morris screening of every factor.
     fn = ModelFunction(base, factors, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress)
@@ -116,11 +118,12 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     print(f"capsim sensitivity: Morris, {len(factors)} factors x {s.morris_trajectories} trajectories = {n_morris} "
           f"points x {len(s.regimes)} regimes x {s.replicates} replicates ({base.years:g} years, scenario={base.scenario})")
     Xm, Ym, morris = morris_screening(fn, salib_problem(factors), s.morris_trajectories, s.morris_levels, s.seed,
-                                      s.num_resamples, s.conf_level)
+                                      s.num_resamples, s.conf_level, dummy=s.noise_floor)
     morris.insert(2, "kind", morris["factor"].map(kinds))
     morris.to_csv(out_dir / "morris_indices.csv", index=False)
-    pd.concat([pd.DataFrame(Xm, columns=[f.key for f in factors]), Ym], axis=1).to_csv(out_dir / "morris_design.csv",
-                                                                                          index=False)
+    names_m = [f.key for f in factors] + ([DUMMY] if s.noise_floor else [])
+    pd.concat([pd.DataFrame(Xm, columns=names_m), Ym], axis=1).to_csv(out_dir / "morris_design.csv", index=False)
+    fn.runs[-1].to_csv(out_dir / "morris_runs.csv", index=False)
     fig = morris_figure(morris, labels)
     figs = [str(p) for p in save_figure(fig, out_dir / "sensitivity_morris")]
     plt.close(fig)
@@ -133,10 +136,13 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     print(f"  Sobol: {len(sub)} factors, N = {s.sobol_n} -> {n_sobol} points x {len(s.regimes)} regimes x "
           f"{s.replicates} replicates")
     fs = ModelFunction(base, sub, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress)
-    Xs, Ys, sobol = sobol_indices(fs, salib_problem(sub), s.sobol_n, s.seed, s.num_resamples, s.conf_level)
+    Xs, Ys, sobol = sobol_indices(fs, salib_problem(sub), s.sobol_n, s.seed, s.num_resamples, s.conf_level,
+                                  dummy=s.noise_floor)
     sobol.insert(2, "kind", sobol["factor"].map(kinds))
     sobol.to_csv(out_dir / "sobol_indices.csv", index=False)
-    pd.concat([pd.DataFrame(Xs, columns=top), Ys], axis=1).to_csv(out_dir / "sobol_design.csv", index=False)
+    names_s = top + ([DUMMY] if s.noise_floor else [])
+    pd.concat([pd.DataFrame(Xs, columns=names_s), Ys], axis=1).to_csv(out_dir / "sobol_design.csv", index=False)
+    fs.runs[-1].to_csv(out_dir / "sobol_runs.csv", index=False)
     fig = sobol_figure(sobol, labels)
     figs += [str(p) for p in save_figure(fig, out_dir / "sensitivity_sobol")]
     plt.close(fig)
@@ -149,9 +155,21 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
              f"regimes {', '.join(s.regimes)} x {s.replicates} paired replicates, averaged. Intervals: "
              f"{100 * s.conf_level:g}% bootstrap ({s.num_resamples} resamples).", ""]
     for out in fn.outputs:
-        m = morris[morris["output"] == out].sort_values("mu_star", ascending=False).head(5)
+        mo = morris[morris["output"] == out]
+        m = mo[mo["factor"] != DUMMY].sort_values("mu_star", ascending=False).head(5)
         t = sobol[sobol["output"] == out].sort_values("ST", ascending=False)
-        lines += [f"## {labels[out]}", "", "Morris, top 5 by mu*:", "",
+        lines += [f"## {labels[out]}", ""]
+        if s.noise_floor:
+            floor = mo[mo["factor"] == DUMMY].iloc[0]
+            above = mo[(mo["factor"] != DUMMY) & (mo["mu_star_low"] > floor["mu_star"])]
+            dst = t[t["factor"] == DUMMY].iloc[0]
+            above_s = t[(t["factor"] != DUMMY) & (t["ST_low"] > dst["ST_high"])]
+            lines += [f"Noise floor (dummy factor): Morris mu* {floor['mu_star']:.4f}; Sobol ST {dst['ST']:.3f} "
+                      f"[{dst['ST_low']:.3f}, {dst['ST_high']:.3f}]. Factors whose mu* interval lies above the floor: "
+                      f"{', '.join(f'`{f}`' for f in above.sort_values('mu_star', ascending=False)['factor']) or 'none'}; "
+                      f"whose ST interval lies above the dummy's: "
+                      f"{', '.join(f'`{f}`' for f in above_s['factor']) or 'none'}.", ""]
+        lines += ["Morris, top 5 by mu*:", "",
                   "| factor | kind | mu* [interval] | sigma |", "|---|---|---|---|"]
         lines += [f"| `{r.factor}` | {r.kind} | {r.mu_star:.4f} [{r.mu_star_low:.4f}, {r.mu_star_high:.4f}] | "
                   f"{r.sigma:.4f} |" for r in m.itertuples()]

@@ -110,3 +110,13 @@ def test_prim_needs_points_of_both_kinds():
     x = pd.DataFrame({"a": np.linspace(0, 1, 20)})
     with pytest.raises(ValueError, match="of interest"):
         find_box(x, np.zeros(20, bool))
+
+
+def test_docs_factor_table_is_generated_from_the_factor_list():
+    from pathlib import Path
+
+    from experiments.uncertainties import markdown_table
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "sensitivity.md").read_text()
+    assert markdown_table() in doc, ("docs/sensitivity.md's factor table differs from experiments/uncertainties.py; "
+                                     "paste the output of experiments.uncertainties.markdown_table()")

@@ -62,8 +62,15 @@ def test_experiment_runs_tiny_and_writes_its_tables(name, tmp_path):
         assert set(sobol["output"]) == {"coverage@building", "coverage@sharing", "coverage:sharing-building",
                                         "local_capacity@building", "local_capacity@sharing",
                                         "local_capacity:sharing-building"}
-        assert sobol["factor"].nunique() == 2 and {"S1_low", "ST_high"} <= set(sobol.columns)
-        assert len(pd.read_csv(tmp_path / "morris_indices.csv")) == 6 * 3
+        from analysis.sensitivity import DUMMY
+
+        assert sobol["factor"].nunique() == 2 + 1 and {"S1_low", "ST_high"} <= set(sobol.columns)
+        assert (sobol["factor"] == DUMMY).sum() == 6, "the noise-floor dummy is indexed for every output"
+        morris = pd.read_csv(tmp_path / "morris_indices.csv")
+        assert len(morris) == 6 * (3 + 1)
+        assert (morris.loc[morris["factor"] == DUMMY, "kind"] == "dummy").all()
+        assert "Noise floor (dummy factor)" in (tmp_path / "summary.md").read_text()
+        assert {"morris_runs.csv", "sobol_runs.csv"} <= files
     else:
         pts = pd.read_csv(tmp_path / "discovery_points.csv")
         assert len(pts) == 12 and "coverage:sharing-building" in pts.columns
