@@ -60,6 +60,7 @@ class DiscoverySettings:
     mass_min: float
     seed: int
     factors: tuple[str, ...] | None
+    exclude_factors: tuple[str, ...]
     n_jobs: int | None
 
 
@@ -90,9 +91,11 @@ def read_settings(cfg: DictConfig) -> DiscoverySettings:
         mass_min=setting(cfg, "mass_min", float, 0.0, 0.5),
         seed=setting(cfg, "seed", int, 0, 2**32 - 1),
         factors=None if names is None else tuple(setting(cfg, "factors", list)),
+        exclude_factors=tuple(setting(cfg, "exclude_factors", list)),
         n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
     )
     select(names=s.factors)
+    select(names=list(s.exclude_factors))
     if s.window_years > params.years:
         raise ConfigError(f"experiment.window_years = {s.window_years:g} is longer than the run "
                           f"(years = {params.years:g}); allowed: at most years")
@@ -117,7 +120,7 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     base = params_from_cfg(cfg)
     out_dir.mkdir(parents=True, exist_ok=True)
     a, b = s.regimes
-    factors = select(names=s.factors)
+    factors = [f for f in select(names=s.factors) if f.key not in s.exclude_factors]
     ev = Evaluation(s.regimes, s.replicates, base.seed, (s.outcome,), base.years - s.window_years)
     fn = ModelFunction(base, factors, ev, pairs=[(b, a)], n_jobs=s.n_jobs, progress=progress)
     diff_col = f"{s.outcome}:{b}-{a}"

@@ -50,6 +50,7 @@ class SensitivitySettings:
     conf_level: float
     seed: int
     factors: tuple[str, ...] | None
+    exclude_factors: tuple[str, ...]
     noise_floor: bool
     n_jobs: int | None
 
@@ -75,10 +76,12 @@ def read_settings(cfg: DictConfig) -> SensitivitySettings:
         conf_level=setting(cfg, "conf_level", float, 0.5, 0.999),
         seed=setting(cfg, "seed", int, 0, 2**32 - 1),
         factors=None if names is None else tuple(setting(cfg, "factors", list)),
+        exclude_factors=tuple(setting(cfg, "exclude_factors", list)),
         noise_floor=setting(cfg, "noise_floor", bool),
         n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
     )
-    if len(select(names=s.factors)) < 2:
+    select(names=list(s.exclude_factors))
+    if len([f for f in select(names=s.factors) if f.key not in s.exclude_factors]) < 2:
         raise ConfigError("experiment.factors has fewer than 2 factors; allowed: null (all) or at least 2 keys")
     if s.sobol_n & (s.sobol_n - 1):
         raise ConfigError(f"experiment.sobol_n = {s.sobol_n} is not allowed; allowed: a power of 2 (e.g. 64, 128)")
@@ -108,7 +111,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     out_dir.mkdir(parents=True, exist_ok=True)
     ev = Evaluation(s.regimes, s.replicates, base.seed, s.outcomes, base.years - s.window_years)
     pair = (s.regimes[1], s.regimes[0])  # e.g. sharing - building
-    factors = select(names=s.factors)
+    factors = [f for f in select(names=s.factors) if f.key not in s.exclude_factors]
     kinds = {f.key: f.kind for f in factors} | {DUMMY: "dummy"}
 
     # 1. Morris screening of every factor.
