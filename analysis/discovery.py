@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["PrimResult", "encode_for_prim", "find_box", "in_box", "box_table", "tradeoff_figure"]
+__all__ = ["PrimResult", "encode_for_prim", "feature_scores", "find_box", "in_box", "box_table", "tradeoff_figure"]
 
 
 def encode_for_prim(values: pd.DataFrame, factors) -> pd.DataFrame:
@@ -36,6 +36,32 @@ def encode_for_prim(values: pd.DataFrame, factors) -> pd.DataFrame:
         else:
             out[f.key] = col.astype(float)
     return out
+
+
+def feature_scores(x: pd.DataFrame, y: np.ndarray, seed: int = 0, trees: int = 250) -> pd.Series:
+    """Importance of each factor for telling the points of interest apart (EMA workbench extra trees).
+
+    With dozens of factors and a few hundred points, PRIM peels noise dimensions; screening the
+    factors first and running PRIM on the few that matter is the usual scenario-discovery workflow.
+
+    Args:
+        x: factor values (float columns).
+        y: True for the points of interest.
+        seed: seed of the extra-trees forest.
+        trees: trees in the forest.
+
+    Returns:
+        Scores by factor (summing to 1), highest first.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import feature_scoring
+        from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    scores, _ = feature_scoring.get_ex_feature_scores(x.astype(float).reset_index(drop=True), np.asarray(y, bool),
+                                                      mode=RuleInductionType.CLASSIFICATION, nr_trees=int(trees),
+                                                      random_state=int(seed))
+    return scores.iloc[:, 0].sort_values(ascending=False).rename("score")
 
 
 @dataclass

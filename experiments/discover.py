@@ -11,8 +11,10 @@ PRIM (EMA workbench) then finds two boxes:
 * **beats_most** - points where sharing beats building most: difference in the top
   ``1 - most_quantile`` of the sample.
 
-For each, the densest box on the peeling trajectory with coverage >= ``min_coverage`` and at
-most ``max_restricted`` restricted factors is
+For each, the factors are first scored for that question (EMA workbench extra trees) and PRIM
+runs on the ``prim_factors`` most important ones (with dozens of factors and a few hundred
+points PRIM otherwise peels noise dimensions). The densest box on the peeling trajectory with
+coverage >= ``min_coverage`` and at most ``max_restricted`` restricted factors is
 reported with its coverage, density, mass and the restricted factors; the trade-off figure
 shows the whole trajectory.
 """
@@ -55,6 +57,7 @@ class DiscoverySettings:
     most_quantile: float
     min_coverage: float
     max_restricted: int
+    prim_factors: int | None
     peel_alpha: float
     paste_alpha: float
     mass_min: float
@@ -86,6 +89,7 @@ def read_settings(cfg: DictConfig) -> DiscoverySettings:
         most_quantile=setting(cfg, "most_quantile", float, 0.5, 0.99),
         min_coverage=setting(cfg, "min_coverage", float, 0.05, 1.0),
         max_restricted=setting(cfg, "max_restricted", int, 1, 1000),
+        prim_factors=None if cfg.experiment.get("prim_factors") is None else setting(cfg, "prim_factors", int, 1, 1000),
         peel_alpha=setting(cfg, "peel_alpha", float, 0.01, 0.5),
         paste_alpha=setting(cfg, "paste_alpha", float, 0.01, 0.5),
         mass_min=setting(cfg, "mass_min", float, 0.0, 0.5),
@@ -108,7 +112,7 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     import matplotlib.pyplot as plt
     from SALib.sample import latin
 
-    from analysis.discovery import box_table, encode_for_prim, find_box, in_box, tradeoff_figure
+    from analysis.discovery import box_table, encode_for_prim, feature_scores, find_box, in_box, tradeoff_figure
     from analysis.style import save_figure
     from experiments.evaluate import Evaluation, ModelFunction, output_label
     from experiments.uncertainties import salib_problem, select
@@ -140,15 +144,19 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     fn.runs[0].to_csv(out_dir / "discovery_runs.csv", index=False)
 
     x = encode_for_prim(values, factors)
-    results, tables, skipped = {}, [], {}
+    results, tables, skipped, screened = {}, [], {}, {}
     for name, y in cases.items():
         if y.sum() == 0 or y.all():
             skipped[name] = f"{int(y.sum())} of {len(y)} points are of interest: nothing for PRIM to separate"
             continue
-        r = find_box(x, y, s.min_coverage, s.max_restricted, s.peel_alpha, s.paste_alpha, s.mass_min)
+        scores = feature_scores(x, y, seed=s.seed)
+        scores.rename_axis("factor").reset_index().to_csv(out_dir / f"feature_scores_{name}.csv", index=False)
+        keep = list(scores.index[: s.prim_factors]) if s.prim_factors else list(x.columns)
+        screened[name] = keep
+        r = find_box(x[keep], y, s.min_coverage, s.max_restricted, s.peel_alpha, s.paste_alpha, s.mass_min)
         results[name] = r
         r.trajectory.to_csv(out_dir / f"prim_trajectory_{name}.csv", index=False)
-        t = box_table(r, factors, x)
+        t = box_table(r, factors, x[keep])
         t.insert(0, "case", name)
         tables.append(t)
     boxes = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
@@ -186,6 +194,8 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
                   f"{s.min_coverage:g} and at most {s.max_restricted} restricted factors): coverage {r.stats['coverage']:.2f}, density {r.stats['density']:.2f}, "
                   f"mass {r.stats['mass']:.2f}, {int(r.stats['res_dim'])} restricted factors. Mean difference inside "
                   f"the box {d[inside].mean():.4f}, outside {d[~inside].mean():.4f}.", "",
+                  f"PRIM ran on the {len(screened[name])} factors most important for this question (extra-trees "
+                  f"feature scores, `feature_scores_{name}.csv`): {', '.join(f'`{k}`' for k in screened[name])}.", "",
                   "| factor | kind | in box | searched | quasi-p |", "|---|---|---|---|---|"]
         lines += [f"| `{row['factor']}` | {row['kind']} | {row['in box']} | {row['searched']} | {row['qp']:.2g} |"
                   for row in t.to_dict(orient="records")]

@@ -117,8 +117,9 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     # 1. Morris screening of every factor.
     fn = ModelFunction(base, factors, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress)
     labels = {o: output_label(o) for o in fn.outputs}
-    n_morris = (len(factors) + 1) * s.morris_trajectories
-    print(f"capsim sensitivity: Morris, {len(factors)} factors x {s.morris_trajectories} trajectories = {n_morris} "
+    n_morris = (len(factors) + int(s.noise_floor) + 1) * s.morris_trajectories
+    print(f"capsim sensitivity: Morris, {len(factors)} factors{' + dummy' if s.noise_floor else ''} x "
+          f"{s.morris_trajectories} trajectories = {n_morris} "
           f"points x {len(s.regimes)} regimes x {s.replicates} replicates ({base.years:g} years, scenario={base.scenario})")
     Xm, Ym, morris = morris_screening(fn, salib_problem(factors), s.morris_trajectories, s.morris_levels, s.seed,
                                       s.num_resamples, s.conf_level, dummy=s.noise_floor)
@@ -134,7 +135,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     # 2. The most influential factors, then Sobol indices for them.
     top = top_factors(morris, s.sobol_factors)
     sub = select(names=top)
-    n_sobol = s.sobol_n * (len(sub) + 2)
+    n_sobol = s.sobol_n * (len(sub) + int(s.noise_floor) + 2)
     print(f"  top {len(top)} factors by Morris mu*: {', '.join(top)}")
     print(f"  Sobol: {len(sub)} factors, N = {s.sobol_n} -> {n_sobol} points x {len(s.regimes)} regimes x "
           f"{s.replicates} replicates")
