@@ -13,9 +13,12 @@ averages replicates per point); an analytic test function with known indices is 
 * :func:`sobol_indices` - first-order (S1) and total-order (ST) indices from SALib's Sobol
   (Saltelli) sample without second-order terms; ``*_conf`` are bootstrap half-widths, and the
   table gives the interval ``[S - conf, S + conf]``.
-* ``dummy=True`` adds a factor the function never sees (:data:`DUMMY`). With a stochastic model
-  its mu* or indices are the noise floor: a factor whose index does not clearly exceed the
-  dummy's cannot be told apart from replicate noise and sampling error.
+* ``dummy=True`` adds a factor the function never sees (:data:`DUMMY`). For a function with
+  fresh noise at every call its indices are the noise floor (a factor whose index does not
+  clearly exceed the dummy's cannot be told apart from noise). With common random numbers (the
+  same seeds at every point, as ``experiments.evaluate`` runs the model) the dummy changes
+  nothing and its indices are exactly 0: use replicate noise there
+  (``experiments.evaluate.replicate_noise``).
 
 Plot functions take the tables and return a Figure.
 """

@@ -31,7 +31,7 @@ from sim.probes import PROBE_AGES_WEEKS
 from sim.rng import replicate_seeds
 
 __all__ = ["Evaluation", "evaluate_points", "point_means", "paired_difference", "ModelFunction", "PROBE_COLUMNS",
-           "output_label"]
+           "output_label", "replicate_noise"]
 
 PROBE_COLUMNS = tuple(f"training_applied_{a}w" for a in PROBE_AGES_WEEKS)
 
@@ -229,3 +229,40 @@ class ModelFunction:
             for a, b in self.pairs:
                 out[f"{o}:{a}-{b}"] = paired_difference(runs, o, a, b).reindex(out.index).to_numpy()
         return out
+
+
+def replicate_noise(runs: pd.DataFrame, outputs) -> pd.DataFrame:
+    """How much of each output's variation across points is replicate noise.
+
+    With common random numbers a factor the model ignores changes nothing, so a dummy factor
+    cannot show the noise; the replicates can. Per output (``<outcome>@<regime>`` or
+    ``<outcome>:<a>-<b>``):
+
+    * ``replicate_agreement``: correlation across points between replicate 0 and replicate 1
+      (1: points differ by their factors; 0: by noise alone);
+    * ``noise_share``: mean within-point variance between replicates, divided by the number of
+      replicates, over the variance of the point means - the share of the variance the indices
+      explain that is noise (indices of an output with a large noise share are unreliable).
+
+    Args:
+        runs: one row per (point, regime, replicate) from :func:`evaluate_points`.
+        outputs: output names as produced by :class:`ModelFunction`.
+    """
+    rows = []
+    for out in outputs:
+        if ":" in out:
+            outcome, pair = out.split(":", 1)
+            a, b = pair.split("-", 1)
+            w = runs.pivot_table(index=["point", "replicate"], columns="regime", values=outcome)
+            v = (w[a] - w[b]).unstack("replicate")
+        else:
+            outcome, regime = out.split("@", 1)
+            v = runs[runs["regime"] == regime].pivot_table(index="point", columns="replicate", values=outcome)
+        r = v.shape[1]
+        means = v.mean(axis=1)
+        noise = float(v.var(axis=1, ddof=1).mean() / r) if r > 1 else float("nan")
+        total = float(means.var(ddof=1))
+        agree = float(np.corrcoef(v.iloc[:, 0], v.iloc[:, 1])[0, 1]) if r > 1 else float("nan")
+        rows.append({"output": out, "replicates": r, "replicate_agreement": agree,
+                     "noise_share": noise / total if total > 0 else float("nan")})
+    return pd.DataFrame(rows)

@@ -100,7 +100,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
 
     from analysis.sensitivity import DUMMY, morris_figure, morris_screening, sobol_figure, sobol_indices, top_factors
     from analysis.style import save_figure
-    from experiments.evaluate import Evaluation, ModelFunction, output_label
+    from experiments.evaluate import Evaluation, ModelFunction, output_label, replicate_noise
     from experiments.uncertainties import salib_problem, select
     from sim.results import provenance
 
@@ -151,7 +151,12 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     figs += [str(p) for p in save_figure(fig, out_dir / "sensitivity_sobol")]
     plt.close(fig)
 
-    # 3. Summary.
+    # 3. Replicate noise of each output (Morris and Sobol designs).
+    noise = pd.concat([replicate_noise(fn.runs[-1], fn.outputs).assign(design="morris"),
+                       replicate_noise(fs.runs[-1], fs.outputs).assign(design="sobol")], ignore_index=True)
+    noise.to_csv(out_dir / "replicate_noise.csv", index=False)
+
+    # 4. Summary.
     elapsed = time.perf_counter() - t0
     lines = [f"# Global sensitivity analysis ({base.scenario}, {base.years:g} years, last {s.window_years:g} year(s))",
              "", f"Morris: {len(factors)} factors, {s.morris_trajectories} trajectories, {s.morris_levels} levels "
@@ -163,6 +168,12 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
         m = mo[mo["factor"] != DUMMY].sort_values("mu_star", ascending=False).head(5)
         t = sobol[sobol["output"] == out].sort_values("ST", ascending=False)
         lines += [f"## {labels[out]}", ""]
+        nz = noise[noise["output"] == out].set_index("design")
+        if s.replicates > 1:
+            lines += [f"Replicate noise: agreement between replicates {nz.loc['morris', 'replicate_agreement']:.2f} "
+                      f"(Morris design) / {nz.loc['sobol', 'replicate_agreement']:.2f} (Sobol design); noise share of "
+                      f"the variance of point means {nz.loc['morris', 'noise_share']:.2f} / "
+                      f"{nz.loc['sobol', 'noise_share']:.2f}.", ""]
         if s.noise_floor:
             floor = mo[mo["factor"] == DUMMY].iloc[0]
             above = mo[(mo["factor"] != DUMMY) & (mo["mu_star_low"] > floor["mu_star"])]

@@ -17,7 +17,7 @@ TINY = {
                     "experiment.window_start_year=0.1", "experiment.validation_replicates=2", "experiment.n_jobs=1"],
     "sensitivity": ["experiment.factors=[funding.multi_year_share,learning.learn_rate,turnover.annual_attrition]",
                     "experiment.morris_trajectories=2", "experiment.sobol_factors=2", "experiment.sobol_n=4",
-                    "experiment.replicates=1", "years=0.1", "experiment.window_years=0.05",
+                    "experiment.replicates=2", "years=0.1", "experiment.window_years=0.05",
                     "experiment.num_resamples=20", "experiment.n_jobs=1"],
     "scenario_discovery": ["experiment.factors=[funding.multi_year_share,governance.priority_setting,partners_per_intl]",
                            "experiment.samples=12", "experiment.replicates=1", "years=0.2",
@@ -62,15 +62,9 @@ def test_experiment_runs_tiny_and_writes_its_tables(name, tmp_path):
         assert set(sobol["output"]) == {"coverage@building", "coverage@sharing", "coverage:sharing-building",
                                         "local_capacity@building", "local_capacity@sharing",
                                         "local_capacity:sharing-building"}
-        from analysis.sensitivity import DUMMY
-
-        assert sobol["factor"].nunique() == 2 + 1 and {"S1_low", "ST_high"} <= set(sobol.columns)
-        assert (sobol["factor"] == DUMMY).sum() == 6, "the noise-floor dummy is indexed for every output"
-        morris = pd.read_csv(tmp_path / "morris_indices.csv")
-        assert len(morris) == 6 * (3 + 1)
-        assert (morris.loc[morris["factor"] == DUMMY, "kind"] == "dummy").all()
-        assert "Noise floor (dummy factor)" in (tmp_path / "summary.md").read_text()
-        assert {"morris_runs.csv", "sobol_runs.csv"} <= files
+        assert sobol["factor"].nunique() == 2 and {"S1_low", "ST_high"} <= set(sobol.columns)
+        assert len(pd.read_csv(tmp_path / "morris_indices.csv")) == 6 * 3
+        assert {"morris_runs.csv", "sobol_runs.csv", "replicate_noise.csv"} <= files
     else:
         pts = pd.read_csv(tmp_path / "discovery_points.csv")
         assert len(pts) == 12 and "coverage:sharing-building" in pts.columns

@@ -62,3 +62,15 @@ def test_non_finite_output_is_refused():
 def test_sobol_sample_size_must_be_power_of_two():
     with pytest.raises(ValueError, match="power of 2"):
         sobol_indices(ishigami, ISHIGAMI, n=100)
+
+
+def test_dummy_factor_measures_fresh_noise_and_is_zero_without_it():
+    from analysis.sensitivity import DUMMY
+
+    rng = np.random.default_rng(5)
+    _, _, t = sobol_indices(lambda X: ishigami(X) + rng.normal(0, 2.0, len(X)), ISHIGAMI, n=1024, seed=2,
+                            num_resamples=100, dummy=True)
+    noisy = t.set_index("factor").loc[DUMMY, "ST"]
+    assert noisy > 0.05, f"with fresh noise the dummy's total index shows it: {noisy:.3f}"
+    _, _, t = sobol_indices(ishigami, ISHIGAMI, n=256, seed=2, num_resamples=100, dummy=True)
+    assert abs(t.set_index("factor").loc[DUMMY, "ST"]) < 1e-12, "a deterministic function gives the dummy 0"
