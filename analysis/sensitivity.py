@@ -197,10 +197,11 @@ def morris_figure(table: pd.DataFrame, output_labels: dict[str, str] | None = No
 
         from matplotlib.lines import Line2D
 
-        fig.legend(handles=[Patch(color=ANALYSIS_COLOURS["lever"], label="lever"),
-                            Patch(color=ANALYSIS_COLOURS["uncertainty"], label="uncertainty"),
-                            Line2D([0], [0], color=ANALYSIS_COLOURS["noise"], ls="--", label="noise floor (dummy mu*)")],
-                   loc="lower center", ncol=3, frameon=False)
+        handles = [Patch(color=ANALYSIS_COLOURS["lever"], label="lever"),
+                   Patch(color=ANALYSIS_COLOURS["uncertainty"], label="uncertainty")]
+        if (table["factor"] == DUMMY).any():
+            handles.append(Line2D([0], [0], color=ANALYSIS_COLOURS["noise"], ls="--", label="noise floor (dummy mu*)"))
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
