@@ -23,7 +23,7 @@ from sim.params import REGIME_NAMES, lookup_spec  # noqa: E402
 
 __all__ = ["REGIME_COLOURS", "REGIME_ORDER", "LEVEL_COLOURS", "ACTOR_COLOURS", "CAPACITY_CMAP", "SERIES_COLOURS",
            "REFERENCE_COLOUR", "ALTERNATIVE_COLOURS", "DIVERGING_CMAP", "SIZES", "CMAP", "DPI", "save_figure",
-           "apply_style", "colours_for", "factor_label", "level_text", "panel_grid", "config_colours"]
+           "apply_style", "colours_for", "factor_label", "level_text", "panel_grid", "config_colours", "ANALYSIS_COLOURS"]
 
 REGIME_ORDER = list(REGIME_NAMES)
 REGIME_COLOURS = {
@@ -153,3 +153,17 @@ def config_colours(names, reference: str) -> dict[str, str]:
     for i, n in enumerate(alts):
         colours[n] = ALTERNATIVE_COLOURS[i % len(ALTERNATIVE_COLOURS)]
     return colours
+
+# Colours of the credibility analyses (calibration, sensitivity, scenario discovery), Okabe-Ito.
+ANALYSIS_COLOURS = {
+    "first_order": "#0072B2",  # blue
+    "total_order": "#D55E00",  # vermillion
+    "lever": "#009E73",  # bluish green
+    "uncertainty": "#0072B2",  # blue
+    "accepted": "#009E73",
+    "rejected": "#BBBBBB",
+    "target": "#E69F00",  # orange
+    "box": "#CC79A7",  # reddish purple
+    "noise": "#555555",  # dark grey: noise floor (dummy factor)
+    "dummy": "#BBBBBB",
+}

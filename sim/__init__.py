@@ -24,6 +24,7 @@ Architecture (one concept per file):
 ``coordination.py``   gap visibility, allocation of staff to areas, expansion, surge
 ``delivery.py``       salaries and service delivery, coverage
 ``record.py``         per-step recording into preallocated arrays
+``probes.py``         measurements that are not weekly outcomes (training applied after 1/26/52 weeks)
 ``results.py``        run a model, write Parquet + metadata.json with provenance
 ``docking/``          published models re-run with these mechanisms: March 1991, Cowan & Jonard 2004
 ====================  =============================================================================

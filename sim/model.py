@@ -39,6 +39,7 @@ from .networks import watts_strogatz_edges
 from .organisations import NO_PARTNER, Organisation, OrgTable
 from .params import Params
 from .partnerships import end_partnerships, local_decision_weight, match_partners, pass_through_shares, select_participants
+from .probes import TrainingProbe
 from .record import Recorder
 from .regimes import REGIME_CODE, RuleTable, learning_step
 from .rng import Streams
@@ -70,6 +71,7 @@ class CapacityModel(mesa.Model):
         self.orgs = OrgTable(params, self.areas, self.streams["organisations"], country)
         headcount = None if country is None else country.initial_headcount()
         self.staff = StaffTable(params, self.orgs, self.streams["staff_init"], headcount)
+        self.training_probe = TrainingProbe(self.staff)  # measures only; see sim/probes.py
         self.rules = RuleTable.from_params(params, params.funding.short_grant_weeks)
         self.default_code = REGIME_CODE[params.regime]
         self.peer_edges = self._peer_network()
@@ -227,6 +229,7 @@ class CapacityModel(mesa.Model):
     def record(self, t: int, d, moves: dict) -> None:
         orgs, staff, areas = self.orgs, self.staff, self.areas
         self.tracker.track(t, d.area_coverage)
+        self.training_probe.observe(t)
         hc = staff.headcount
         local = orgs.is_local & orgs.active & (hc > 0)
         intl_staff = orgs.is_intl[staff.emp]
@@ -245,6 +248,7 @@ class CapacityModel(mesa.Model):
         national = staff.national[staff.idx]
         staffed_local = orgs.is_local & (hc > 0)
         local_nat_pay = np.average(self.nat_pay[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
+        intl_nat = staff.national_count * orgs.is_intl
         has = orgs.partner != NO_PARTNER
         employed = moves["employed_before"]
         values = {
@@ -285,6 +289,8 @@ class CapacityModel(mesa.Model):
             "n_staff_intl": float(hc[orgs.is_intl].sum()),
             "national_staff_share": float(national.mean()) if len(national) else 1.0,
             "expat_pay_ratio": float(self.expat_pay / local_nat_pay) if local_nat_pay > 0 else 0.0,
+            "expat_pay_ratio_same_employer": (float(self.expat_pay * intl_nat.sum() / (self.nat_pay * intl_nat).sum())
+                                              if intl_nat.sum() > 0 else 0.0),
             "n_partnerships": float(has.sum()),
             "n_sharing_partnerships": float((has & (orgs.p_code == REGIME_CODE["sharing"])).sum()),
             "n_intl_presence": float(((orgs.presence >= 0) & (orgs.is_intl & orgs.active)[:, None]).sum()),

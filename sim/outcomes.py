@@ -110,6 +110,9 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Share of all staff who are nationals of the country."),
     _O("expat_pay_ratio", "Expatriate to national pay", "ratio", 0, None, None, "staff",
        "Pay of expatriate staff over the mean pay of national staff at local organisations (per person)."),
+    _O("expat_pay_ratio_same_employer", "Expatriate to national pay, same employers", "ratio", 0, None, None,
+       "staff", "Pay of expatriate staff over mean pay of national staff at the same (international) "
+       "organisations, i.e. for similar jobs (Project ADD-UP's dual-salary comparison); 0 when there are none."),
     _O("n_partnerships", "Active partnerships", "partnerships", 0, None, None, "system",
        "Partnerships between an international and a local organisation this week."),
     _O("n_sharing_partnerships", "Partnerships run by sharing rules", "partnerships", 0, None, None,

@@ -155,6 +155,7 @@ def learning_step(model, step: int) -> None:
             e = staff.employer[learners]
             gain = close_gap(staff.tech_of(learners), teacher[e], lp.learn_rate * tau_org[e])
             staff.tech_gain[learners] += lp.transfer_rate * gain
+            model.training_probe.taught(step, learners, gain, lp.transfer_rate * gain)
 
         # Institutional accompaniment (and secondments) of the local organisation.
         sec = rules.secondments[code].astype(float)
@@ -233,4 +234,5 @@ def learning_step(model, step: int) -> None:
     fade = 1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * practice)
     staff.tech_gain[idx] *= fade
     staff.ctx_gain[idx] *= fade
+    model.training_probe.fade(idx, fade)
     staff.tech_base[idx] += lp.learning_by_doing * practice * (1.0 - staff.tech_base[idx])

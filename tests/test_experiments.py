@@ -1,0 +1,105 @@
+"""Every configs/experiment/*.yaml composes, validates and runs at tiny size; bad settings are refused."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.config import CONFIG_DIR, precheck
+
+# The docking configs (docking_*.yaml) configure the published models, not this model: they are
+# composed and run by tests/test_docking.py.
+EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml") if not p.stem.startswith("docking_"))
+TINY_WORLD = ["world.n_areas=8", "world.n_local_ngos=8", "world.n_community_orgs=2", "world.n_ingos=2",
+              "world.n_un_agencies=1", "world.n_staff=200", "funding.annual_budget=5e6"]
+TINY = {
+    "calibration": ["experiment.samples=3", "experiment.replicates=1", "experiment.search_years=0.3", "years=0.3",
+                    "experiment.window_start_year=0.1", "experiment.validation_replicates=2", "experiment.n_jobs=1"],
+    "sensitivity": ["experiment.factors=[funding.multi_year_share,learning.learn_rate,turnover.annual_attrition]",
+                    "experiment.morris_trajectories=2", "experiment.sobol_factors=2", "experiment.sobol_n=4",
+                    "experiment.replicates=2", "years=0.1", "experiment.window_years=0.05",
+                    "experiment.num_resamples=20", "experiment.n_jobs=1"],
+    "scenario_discovery": ["experiment.factors=[funding.multi_year_share,governance.priority_setting,partners_per_intl]",
+                           "experiment.samples=12", "experiment.replicates=1", "years=0.2",
+                           "experiment.window_years=0.1", "experiment.n_jobs=1"],
+}
+
+
+def test_every_experiment_config_has_a_tiny_case():
+    assert set(EXPERIMENTS) == set(TINY), f"experiment configs {EXPERIMENTS} vs tested {sorted(TINY)}"
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_experiment_config_composes_with_status_quo_levers(name):
+    cfg = precheck([f"+experiment={name}"])
+    assert cfg.experiment.name == name
+    assert cfg.scenario == "status_quo", "experiments run on the calibrated status-quo preset"
+
+
+def _job(name):
+    from experiments import calibrate, discover, sensitivity
+
+    return {"calibration": calibrate.calibrate_job, "sensitivity": sensitivity.sensitivity_job,
+            "scenario_discovery": discover.discover_job}[name]
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_experiment_runs_tiny_and_writes_its_tables(name, tmp_path):
+    cfg = precheck([f"+experiment={name}", *TINY_WORLD, *TINY[name]])
+    res = _job(name)(cfg, tmp_path, progress=False)
+    files = {p.name for p in tmp_path.iterdir()}
+    assert "summary.md" in files and "provenance.json" in files
+    prov = json.loads((tmp_path / "provenance.json").read_text())
+    assert prov["config"]["experiment"]["name"] == name and "packages" in prov
+    if name == "calibration":
+        samples = pd.read_csv(tmp_path / "calibration_samples.csv")
+        assert len(samples) == 3 and "accepted" in samples.columns
+        assert {"validation_table.csv", "status_quo_accepted.yaml", "calibration_patterns.png"} <= files
+        table = pd.read_csv(tmp_path / "validation_table.csv")
+        assert len(table) == 7 and table["mean"].notna().sum() >= 4, table
+    elif name == "sensitivity":
+        sobol = pd.read_csv(tmp_path / "sobol_indices.csv")
+        assert set(sobol["output"]) == {"coverage@building", "coverage@sharing", "coverage:sharing-building",
+                                        "local_capacity@building", "local_capacity@sharing",
+                                        "local_capacity:sharing-building"}
+        assert sobol["factor"].nunique() == 2 and {"S1_low", "ST_high"} <= set(sobol.columns)
+        assert len(pd.read_csv(tmp_path / "morris_indices.csv")) == 6 * 3
+        assert {"morris_runs.csv", "sobol_runs.csv", "replicate_noise.csv"} <= files
+    else:
+        pts = pd.read_csv(tmp_path / "discovery_points.csv")
+        assert len(pts) == 12 and "coverage:sharing-building" in pts.columns
+        assert pts["beats_most"].sum() >= 1
+        assert len(res["stats"]) + len(res["skipped"]) == 2, "each question gets a box or a reason why not"
+
+
+BAD = [
+    (["calibrate", "experiment.samples=-1"], "experiment.samples = -1 is out of range"),
+    (["calibrate", "experiment.samplez=5"], "samplez"),
+    (["sensitivity", "experiment.sobol_n=100"], "power of 2"),
+    (["sensitivity", "experiment.factors=[nope,learning.learn_rate]"], "'nope' is not in experiments/uncertainties.py"),
+    (["sensitivity", "experiment.regimes=[building]"], "needs two regimes"),
+    (["discover", "experiment.outcome=happiness"], "'happiness' is not a registered step outcome"),
+    (["discover", "experiment.window_years=9"], "longer than the run"),
+    (["discover", "-m", "seed=1,2"], "no -m/--multirun"),
+    (["calibrate", "funding.multi_year_share=2"], "funding.multi_year_share = 2.0 is out of range"),
+]
+
+
+@pytest.mark.parametrize("argv,expected", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_experiment_settings_one_line_exit_2(argv, expected, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2, f"exit code {exc.value.code} for {argv}: {err}"
+    assert len(err.splitlines()) == 1, f"error is not one line: {err!r}"
+    assert expected in err, f"{expected!r} not in {err!r}"
+
+
+def test_calibrate_command_end_to_end(tmp_path, capsys):
+    out = tmp_path / "cal"
+    main(["calibrate", *TINY_WORLD, *TINY["calibration"], f"hydra.run.dir={out}"])
+    text = capsys.readouterr().out
+    assert "accepted:" in text and "of 3 sets" in text
+    assert (out / "summary.md").is_file() and (out / ".hydra" / "config.yaml").is_file()
