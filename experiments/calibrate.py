@@ -128,18 +128,31 @@ def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict
         runs.to_csv(out_dir / "calibration_runs.csv", index=False)
         cols = [*PATTERN_OUTCOMES, *PROBE_COLUMNS]
         points = point_means(runs.drop(columns=["regime"]), cols)
-        judged = judge(points).sort_values("distance", kind="stable").reset_index(drop=True)
+        # Accepted sets first (closest to the targets first), then the others by distance.
+        judged = judge(points).sort_values(["accepted", "distance"], ascending=[False, True],
+                                           kind="stable").reset_index(drop=True)
         judged.to_csv(out_dir / "calibration_samples.csv", index=False)
         n_acc = int(judged["accepted"].sum())
         ranges = accepted_ranges(judged, factors)
         ranges.to_csv(out_dir / "accepted_ranges.csv", index=False)
         per_pattern = {p.key: int(judged[f"ok:{p.key}"].sum()) for p in PATTERNS}
         result.update(n_samples=s.samples, n_accepted=n_acc, per_pattern=per_pattern)
-        best = judged.iloc[0]
-        x_best = X[int(best["point"])]
-        overrides = to_overrides(factors, [_round3(v) if not f.choices else v for f, v in zip(factors, x_best)])
-        chosen_params = apply(base, factors, [_round3(v) if not f.choices else v for f, v in zip(factors, x_best)])
+        # Candidates for the preset: the accepted sets (closest first), each validated over the
+        # preset's full horizon until one keeps every pattern there; without any, the closest set.
+        candidates = judged[judged["accepted"]].head(s.closest) if n_acc else judged.head(1)
+        for tried, (_, best) in enumerate(candidates.iterrows(), 1):
+            x_best = X[int(best["point"])]
+            values = [_round3(v) if not f.choices else v for f, v in zip(factors, x_best)]
+            overrides = to_overrides(factors, values)
+            chosen_params = apply(base, factors, values)
+            if not n_acc:
+                break
+            print(f"  validating accepted point {int(best['point'])} over {chosen_params.years:g} years")
+            _vruns, vtable = validate(chosen_params, s, progress)
+            if bool(vtable["mean_in_range"].all()):
+                break
         status = "accepted" if bool(best["accepted"]) else "NOT accepted (closest set; no set met every pattern)"
+        result.update(candidates_validated=tried if n_acc else 0)
         header = (f"# Uncertainties of the status-quo preset from `capsim calibrate` (point {int(best['point'])}, "
                   f"{status}; distance to targets {best['distance']:.3f}).\n")
         (out_dir / "status_quo_accepted.yaml").write_text(header + OmegaConf.to_yaml(OmegaConf.create(overrides)))

@@ -113,22 +113,37 @@ class Coordination:
         tol = m.orgs.risk_tolerance
         return tol + m.p.funding.risk_sharing * (1.0 - tol) * m.p.governance.risk_sharing_tolerance_effect
 
-    def responders(self, area: int) -> np.ndarray:
-        """Organisations in or next to an area that can respond to a shock there."""
+    def responders(self, area: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who receives emergency funds after a shock in ``area``, and who surges into it.
+
+        Returns (local responders, international funders, international surge) masks: local
+        organisations working in or next to the area within their risk tolerance; international
+        organisations there that will go there, else the two largest that will; when no
+        international organisation will go (too risky for all), the intermediaries of the local
+        responders (remote management), else the two largest: they are funded but do not surge.
+        """
         m = self.m
+        orgs = m.orgs
         near = np.zeros(m.areas.n, bool)
         near[area] = True
         near[m.areas.neighbours[area]] = True
-        pres = m.orgs.presence
+        pres = orgs.presence
         there = ((pres >= 0) & near[np.maximum(pres, 0)]).any(1)
-        able = m.orgs.active & (self.risk_tolerance() >= m.areas.access[area])
-        resp = there & able
-        if not (resp & m.orgs.is_intl).any():
-            intl = np.flatnonzero(m.orgs.is_intl & able)
-            if len(intl):
-                largest = intl[np.argsort(-m.staff.headcount[intl])[:2]]
-                resp[largest] = True
-        return resp
+        able = orgs.active & (self.risk_tolerance() >= m.areas.access[area])
+        local = there & able & orgs.is_local
+        intl = there & able & orgs.is_intl
+        if not intl.any():
+            willing = np.flatnonzero(orgs.is_intl & able)
+            if len(willing):
+                intl[willing[np.argsort(-m.staff.headcount[willing])[:2]]] = True
+        surge = intl.copy()
+        if not intl.any():
+            partners = orgs.partner[local & (orgs.partner >= 0)]
+            intl[partners[orgs.active[partners]]] = True
+            if not intl.any():
+                active = np.flatnonzero(orgs.is_intl & orgs.active)
+                intl[active[np.argsort(-m.staff.headcount[active])[:2]]] = True
+        return local, intl, surge
 
     def surge(self, area: int, intl: np.ndarray) -> None:
         """International responders open presence in the hit area after the surge delay.

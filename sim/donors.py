@@ -133,15 +133,16 @@ class Donor(mesa.Agent):
         amount = f.emergency_release_share * self.emergency_pot
         if amount <= 0:
             return
-        responders = m.coordination.responders(area)
-        local = responders & m.orgs.is_local & (m.orgs.inst >= f.due_diligence_threshold)
-        intl = responders & m.orgs.is_intl
+        local, intl, surge = m.coordination.responders(area)
+        local = local & (m.orgs.inst >= f.due_diligence_threshold)
         weeks = f.short_grant_weeks
         weekly = amount / weeks
-        direct = weekly * (f.direct_local_share if intl.any() else 1.0)
+        # The donor's direct share goes to eligible local responders; the rest through
+        # intermediaries (remote management where no international organisation will go).
+        direct = weekly * f.direct_local_share
         rest = self._grant(direct, weeks, local, flexible=f.flexible_share, multi_year=False, earmark=False,
                            emergency=True)
         left = self._grant(weekly - direct + rest, weeks, intl, flexible=f.flexible_share, multi_year=False,
                            earmark=False, emergency=True)
         self.emergency_pot -= amount - left * weeks
-        m.coordination.surge(area, intl)
+        m.coordination.surge(area, surge)
