@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
             "experiments.run:main", True),
     "compare": ("the main job: every regime x N paired replicates; prints and writes a table and a figure",
                 "experiments.compare:main", True),
+    "sweep": ("run an experiment (configs/experiment/) as a resumable parallel sweep (e.g. capsim sweep experiment=regime_comparison)",
+              "experiments.sweep:main", False),
+    "collect": ("merge a sweep's runs into manifest.csv and one Parquet dataset (capsim collect <sweep_dir>)",
+                "experiments.collect:main", False),
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
 }
