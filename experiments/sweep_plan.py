@@ -37,7 +37,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from experiments.config import CONFIG_DIR, CONTROL_KEYS, UsageError, params_from_cfg, precheck, register_schema
+from experiments.config import CONFIG_DIR, CONTROL_KEYS, UsageError, params_from_cfg, register_schema
 from experiments.config import _explain_override
 from sim.outcomes import OUTCOMES
 from sim.params import ConfigError, Params
@@ -288,10 +288,6 @@ def plan_sweep(overrides: list[str]) -> SweepPlan:
             raise UsageError(f"{h.input_line}: launcher settings take one value")
     experiment = _experiment(task)
 
-    # Fixed overrides the user gave are checked exactly as `capsim run` checks them.
-    fixed_user = [t.input_line for t in task if not t.is_sweep_override() and t.get_key_element() != "experiment"]
-    precheck([f"experiment={experiment}", *fixed_user])
-
     register_schema()
     GlobalHydra.instance().clear()
     try:
@@ -304,14 +300,17 @@ def plan_sweep(overrides: list[str]) -> SweepPlan:
             base_overrides = [f"experiment={experiment}", *fixed]
             factor_keys = [k for k, vals in table.items() if len(vals) > 1]
             base_cfg = _compose(base_overrides)
-            configurations = _configurations(parser, base_overrides, table, factor_keys)
+            configurations = _configurations(parser, base_overrides, table, factor_keys, base_cfg)
     finally:
         GlobalHydra.instance().clear()
 
     settings = _settings(base_cfg)
     replicates = _positive_int(settings["replicates"], "sweep.replicates")
     runs_per_job = _positive_int(settings["runs_per_job"], "sweep.runs_per_job")
-    base = params_from_cfg(base_cfg)
+    try:
+        base = params_from_cfg(base_cfg)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
     seeds = replicate_seeds(base.seed, replicates)
     runs, seen = [], {}
     for rep, seed in enumerate(seeds):
@@ -364,7 +363,8 @@ def _compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
         raise UsageError(_first_line(e)) from None
 
 
-def _configurations(parser: OverridesParser, base_overrides: list[str], table, factor_keys: list[str]) -> list[Configuration]:
+def _configurations(parser: OverridesParser, base_overrides: list[str], table, factor_keys: list[str],
+                    base_cfg: DictConfig) -> list[Configuration]:
     """Resolve every combination of factor values (the last factor varies fastest, as in Hydra).
 
     Group choices (``crisis=protracted``) need Hydra to compose the defaults list, so each
@@ -387,6 +387,11 @@ def _configurations(parser: OverridesParser, base_overrides: list[str], table, f
         try:
             params = params_from_cfg(data)
         except ConfigError as e:
+            try:  # the same error without the factors: a fixed override is at fault
+                params_from_cfg(base_cfg)
+            except ConfigError as base_error:
+                if str(base_error) == str(e):
+                    raise UsageError(str(e)) from None
             raise UsageError(f"{e} (in the configuration {' '.join(combo)})") from None
         pdict = params.to_dict()
         factors = {}
