@@ -226,13 +226,14 @@ def collect(sweep_dir: str | os.PathLike, quiet: bool = False) -> CollectResult:
     return result
 
 
-def summary_lines(result: CollectResult, plan: SweepPlan) -> str:
+def summary_lines(result: CollectResult, plan: SweepPlan, counts: bool = True) -> str:
+    """The summary printed after a sweep or a collect: counts, where the data is, failures."""
     c = result.counts
     lines = [f"  {len(plan.runs)} runs: {c['done']} done, {c['skipped']} skipped (complete before), "
-             f"{c['failed']} failed",
-             f"  dataset: {result.dataset_dir} (" + ", ".join(f"{t}.parquet {n:,} rows" for t, n in result.rows.items())
-             + ")",
-             f"  manifest: {result.dataset_dir.parent / 'manifest.csv'}"]
+             f"{c['failed']} failed"] if counts else []
+    tables = ", ".join(f"{t}.parquet {n:,} rows" for t, n in result.rows.items())
+    lines += [f"  dataset: {result.dataset_dir} ({tables})",
+              f"  manifest: {result.dataset_dir.parent / 'manifest.csv'}"]
     failed = result.manifest[result.manifest["status"] == "failed"]
     for _, r in failed.head(5).iterrows():
         lines.append(f"  failed {r['run_id']} (replicate {r['replicate']}, {' '.join(json.loads(r['overrides']))}): "

@@ -332,13 +332,79 @@ def run_sweep(plan: SweepPlan, progress: bool = True) -> int:
     c = result.counts
     print(f"capsim sweep {plan.experiment}: {c['done']} done, {c['skipped']} skipped, {c['failed']} failed "
           f"in {elapsed:.1f}s")
-    print(summary_lines(result, plan))
+    print(summary_lines(result, plan, counts=False))
     if launcher_error:
         print(f"  {launcher_error}; re-run the same command to finish the sweep", file=sys.stderr)
     if result.failed:
         print(f"capsim sweep: {c['failed']} of {len(plan.runs)} runs failed; details in manifest.csv and "
               f"{paths.root / 'jobs'}/*/*.log; re-running the same command retries them", file=sys.stderr)
     return 1 if (result.failed or launcher_error) else 0
+
+
+def _import_worker_modules() -> int:
+    """Runs in each joblib worker at start: the imports every launcher job needs (~1-3 s)."""
+    import experiments.sweep  # noqa: F401
+    import sim.results  # noqa: F401
+
+    return os.getpid()
+
+
+def _joblib_arguments(overrides: list[str]) -> dict | None:
+    """The ``joblib.Parallel`` arguments Hydra's joblib launcher will use (None: another launcher).
+
+    Mirrors the launcher: its config defaults, the user's ``hydra.launcher.*`` overrides,
+    backend loky and integer strings made integers. If this ever disagreed with the launcher,
+    joblib would start fresh workers: slower, never wrong.
+    """
+    from dataclasses import asdict
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra_plugins.hydra_joblib_launcher.config import JobLibLauncherConf
+
+    chosen = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "hydra/launcher"]
+    if chosen and chosen[-1] != "joblib":
+        return None
+    kwargs = {k: v for k, v in asdict(JobLibLauncherConf()).items() if k != "_target_"}
+    try:
+        for o in OverridesParser.create().parse_overrides([o for o in overrides if o.startswith("hydra.launcher.")]):
+            kwargs[o.get_key_element().split(".", 2)[2]] = o.value()
+    except Exception:  # bad overrides are reported by the planner
+        return None
+    kwargs["backend"] = "loky"
+    for k in ("pre_dispatch", "batch_size", "max_nbytes"):
+        try:
+            kwargs[k] = int(kwargs[k]) if kwargs[k] else kwargs[k]
+        except (TypeError, ValueError):
+            pass
+    return kwargs
+
+
+def start_workers(overrides: list[str]) -> threading.Thread | None:
+    """Start the joblib workers and their imports while the sweep is being planned.
+
+    Joblib reuses its worker processes across calls with the same arguments, so the
+    launcher's jobs later start on warm workers: this takes the workers' start-up (a few
+    seconds, paid once per sweep) off the critical path. Returns the thread to join.
+    """
+    kwargs = _joblib_arguments(overrides)
+    if kwargs is None:
+        return None
+    n = kwargs["n_jobs"]
+    n = (os.cpu_count() or 1) if n in (None, -1) else int(n)
+    if n <= 1:
+        return None
+
+    def warm() -> None:
+        from joblib import Parallel, delayed
+
+        try:
+            Parallel(**kwargs)(delayed(_import_worker_modules)() for _ in range(n))
+        except Exception:  # the launcher will start (and report on) its own workers
+            pass
+
+    thread = threading.Thread(target=warm, name="capsim-warm-workers", daemon=True)
+    thread.start()
+    return thread
 
 
 def main(args: list[str]) -> int:
@@ -351,7 +417,17 @@ def main(args: list[str]) -> int:
     if unknown:
         raise UsageError(f"{unknown[0]} is not an option of capsim sweep; allowed: --dry-run, --help and "
                          "key=value overrides")
-    plan = plan_sweep(overrides)
+    warming = None if "--dry-run" in flags else start_workers(overrides)
+    try:
+        plan = plan_sweep(overrides)
+    except BaseException:
+        if warming is not None:  # do not wait for the workers' imports to report bad input
+            from joblib.externals.loky import get_reusable_executor
+
+            get_reusable_executor(max_workers=1, kill_workers=True, reuse=False).shutdown(wait=False)
+        raise
+    if warming is not None:
+        warming.join()
     if "--dry-run" in flags:
         paths = SweepPaths(plan.sweep_dir)
         complete = {r.run_id for r in plan.runs if check_run(paths.run_dir(r.run_id), r.run_id).ok}
