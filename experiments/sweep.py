@@ -22,7 +22,8 @@ What happens, in order:
 ``sweep.json`` (the contract shared with analysis and validation) holds: ``experiment``,
 ``question``, ``primary_outcome``, ``factors``, ``replicates``, ``base_seed``, ``reference``,
 ``window_years``, ``config`` (the resolved base config), ``provenance``; and, added to the
-contract, ``secondary_outcomes``, ``factor_values``, ``overrides``, ``n_configurations``,
+contract, ``secondary_outcomes``, ``factor_values``, ``factor_kinds`` (``parameter``: the column
+holds the parameter's value; ``group``: the config option's name), ``overrides``, ``n_configurations``,
 ``n_runs``, ``runs_per_job``, ``n_batches``, ``launcher``.
 """
 
@@ -246,6 +247,7 @@ def sweep_json(plan: SweepPlan) -> dict:
         # additions to the contract
         "secondary_outcomes": s.get("secondary_outcomes", []),
         "factor_values": plan.factor_values,
+        "factor_kinds": plan.factor_kinds,
         "overrides": plan.overrides,
         "n_configurations": len(plan.configurations),
         "n_runs": len(plan.runs),

@@ -85,6 +85,7 @@ class SweepPlan:
     hydra_overrides: list[str]
     factors: list[str]
     factor_values: dict
+    factor_kinds: dict  # factor -> "parameter" (column holds the value) or "group" (the option's name)
     configurations: list[Configuration]
     runs: list[PlannedRun]
     replicates: int
@@ -326,6 +327,7 @@ def plan_sweep(overrides: list[str]) -> SweepPlan:
 
     bare_keys = [k.lstrip("+~") for k in factor_keys]
     factor_values = {k: list(dict.fromkeys(c.factors[k] for c in configurations)) for k in bare_keys}
+    factor_kinds = {k: "group" if _is_group(k) else "parameter" for k in bare_keys}
     reference, notes = _reference(settings.get("reference"), factor_values)
     base_dict = OmegaConf.to_container(base_cfg, resolve=True)
     launcher = OmegaConf.to_container(head.hydra.launcher, resolve=False)
@@ -338,6 +340,7 @@ def plan_sweep(overrides: list[str]) -> SweepPlan:
         hydra_overrides=hydra_lines,
         factors=bare_keys,
         factor_values=factor_values,
+        factor_kinds=factor_kinds,
         configurations=configurations,
         runs=runs,
         replicates=replicates,

@@ -292,6 +292,28 @@ def test_failed_run_does_not_stop_the_sweep(tmp_path, monkeypatch, capsys):
     assert m["status"].value_counts().to_dict() == {"skipped": 6, "done": 2}
 
 
+def test_a_broken_launcher_job_leaves_the_others_and_is_reported(tmp_path, monkeypatch, capsys):
+    import experiments.sweep
+
+    real = experiments.sweep.run_batch
+
+    def broken(sweep_dir, batch):
+        if batch == 0:
+            raise OSError("node lost")
+        return real(sweep_dir, batch)
+
+    monkeypatch.setattr(experiments.sweep, "run_batch", broken)
+    args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=4", BASIC]
+    assert sweep(tmp_path, *args) == 1
+    assert "the launcher stopped" in capsys.readouterr().err
+    m = manifest(tmp_path)
+    assert (m.loc[m["batch"] == 0, "status"] == "failed").all() and (m.loc[m["batch"] == 1, "status"] == "done").all()
+    assert m.loc[m["batch"] == 0, "error"].str.startswith("not run").all()
+    monkeypatch.setattr(experiments.sweep, "run_batch", real)
+    assert sweep(tmp_path, *args) == 0, "re-running must finish the sweep"
+    assert manifest(tmp_path)["status"].value_counts().to_dict() == {"done": 4, "skipped": 4}
+
+
 # ------------------------------------------------------------------------------ launchers
 def test_one_and_two_workers_give_identical_data(tmp_path):
     args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=2", "hydra/launcher=joblib"]
