@@ -9,8 +9,9 @@ What happens, in order:
    ``outputs/sweeps/<experiment>-<hash of the overrides>`` when overrides change what is
    run; ``hydra.sweep.dir=...`` chooses another): it is locked, ``sweep.json`` and
    ``plan.json`` are written, half-written runs of a killed sweep are removed.
-3. **launch** a Hydra multirun over ``sweep.batch=0..K-1``: each launcher job executes one
-   batch of ``sweep.runs_per_job`` runs one after another in one process (:func:`run_batch`).
+3. **launch** a Hydra multirun over ``sweep.batch=<batches with work left>``: each launcher
+   job executes one batch of ``sweep.runs_per_job`` runs one after another in one process
+   (:func:`run_batch`); runs already complete are recorded as skipped without a job.
    Locally the launcher is joblib with every core (``hydra.launcher.n_jobs=N`` to change);
    ``hydra/launcher=submitit_local`` or ``hydra/launcher=slurm`` (configs/hydra/launcher/)
    run the same jobs through submitit. A run whose result is already complete and undamaged
@@ -113,6 +114,11 @@ def run_batch(sweep_dir: str | os.PathLike, batch: int) -> dict:
 def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun) -> dict:
     """Run one planned simulation unless a complete result exists; never raises for the run.
 
+    Args:
+        plan: the sweep's plan (read from ``plan.json``).
+        paths: the sweep directory's layout.
+        run: the run to execute.
+
     Returns its status record (``done``, ``skipped`` or ``failed`` with the error).
     """
     from sim.results import run as simulate
@@ -158,7 +164,13 @@ def _record(plan: SweepPlan, run: PlannedRun) -> dict:
 
 
 def skipped_record(plan: SweepPlan, run: PlannedRun, check) -> dict:
-    """Status record of a run whose complete result was found (``check``: a passing RunCheck)."""
+    """Status record of a run whose complete result was found.
+
+    Args:
+        plan: the sweep's plan.
+        run: the run.
+        check: the passing :class:`~experiments.sweepdir.RunCheck` of its directory.
+    """
     return {**_record(plan, run), "status": "skipped", "duration_s": check.elapsed_seconds,
             **_files(check.rows, check.sha256)}
 
@@ -229,7 +241,11 @@ class Progress:
 
 
 def sweep_json(plan: SweepPlan) -> dict:
-    """The sweep's description (the contract in /work/wt/_briefs/sweep_contract.md, extended)."""
+    """The content of ``sweep.json`` (the directory contract, module docstring) for a plan.
+
+    Args:
+        plan: the planned sweep.
+    """
     from sim.results import provenance
 
     s = plan.settings
@@ -271,7 +287,12 @@ def _hydra_argv(plan: SweepPlan, batches: list[int]) -> list[str]:
 
 
 def launch(plan: SweepPlan, batches: list[int]) -> str:
-    """Run these batches of the plan through Hydra's launcher; returns "" or the launcher's error."""
+    """Run these batches of the plan through Hydra's launcher; returns "" or the launcher's error.
+
+    Args:
+        plan: the planned sweep (its ``plan.json`` is already written).
+        batches: the batch numbers to launch, one launcher job each.
+    """
     argv = sys.argv
     sys.argv = _hydra_argv(plan, batches)
     try:
@@ -304,7 +325,12 @@ def _describe(plan: SweepPlan, complete: int, n_jobs: int) -> str:
 
 
 def run_sweep(plan: SweepPlan, progress: bool = True) -> int:
-    """Prepare the directory, launch the jobs, collect; returns the exit code (1 if a run failed)."""
+    """Prepare the directory, launch the jobs, collect; returns the exit code (1 if a run failed).
+
+    Args:
+        plan: the planned sweep.
+        progress: show a progress bar on stderr.
+    """
     from experiments.collect import collect, summary_lines
 
     paths = SweepPaths(plan.sweep_dir)
@@ -354,6 +380,10 @@ def _import_worker_modules() -> int:
 def _joblib_arguments(overrides: list[str]) -> dict | None:
     """The ``joblib.Parallel`` arguments Hydra's joblib launcher will use (None: another launcher).
 
+    Args:
+        overrides: the command line's overrides.
+
+
     Mirrors the launcher: its config defaults, the user's ``hydra.launcher.*`` overrides,
     backend loky and integer strings made integers. If this ever disagreed with the launcher,
     joblib would start fresh workers: slower, never wrong.
@@ -387,7 +417,12 @@ def start_workers(overrides: list[str]) -> threading.Thread | None:
     Joblib reuses its worker processes across calls with the same arguments, so the
     launcher's jobs later start on warm workers: this takes the workers' start-up (a few
     seconds, paid once per sweep) off the critical path. Returns the thread to join.
+
+    Args:
+        overrides: the command line's overrides (``hydra/launcher``, ``hydra.launcher.*``).
     """
+    from joblib import Parallel, delayed  # imported here, never in two threads at once
+
     kwargs = _joblib_arguments(overrides)
     if kwargs is None:
         return None
@@ -397,8 +432,6 @@ def start_workers(overrides: list[str]) -> threading.Thread | None:
         return None
 
     def warm() -> None:
-        from joblib import Parallel, delayed
-
         try:
             Parallel(**kwargs)(delayed(_import_worker_modules)() for _ in range(n))
         except Exception:  # the launcher will start (and report on) its own workers
@@ -409,8 +442,21 @@ def start_workers(overrides: list[str]) -> threading.Thread | None:
     return thread
 
 
+def stop_workers() -> None:
+    """Kill the pre-started joblib workers (after bad input: no need to wait for their imports)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor(max_workers=1, kill_workers=True, reuse=False).shutdown(wait=False)
+
+
 def main(args: list[str]) -> int:
-    """`capsim sweep`: plain command; its overrides are planned here, then handed to Hydra."""
+    """`capsim sweep`: plan the overrides here, then hand the batches to Hydra's launcher.
+
+    Args:
+        args: the command line after ``capsim sweep`` (overrides, ``--dry-run``, ``--help``).
+
+    Returns the exit code: 0, or 1 if any run failed. Bad input raises UsageError (exit 2).
+    """
     overrides, flags = split_hydra_args(args)
     if any(f in ("-h", "--help") for f in flags):
         print(usage())
@@ -424,9 +470,7 @@ def main(args: list[str]) -> int:
         plan = plan_sweep(overrides)
     except BaseException:
         if warming is not None:  # do not wait for the workers' imports to report bad input
-            from joblib.externals.loky import get_reusable_executor
-
-            get_reusable_executor(max_workers=1, kill_workers=True, reuse=False).shutdown(wait=False)
+            stop_workers()
         raise
     if warming is not None:
         warming.join()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -98,6 +99,19 @@ def test_reduced_experiment_runs(name, tmp_path):
         assert steps[k].nunique(dropna=False) == 2, f"factor {k} does not take its two values"
     meta = json.loads((tmp_path / "sweep.json").read_text())
     assert meta["experiment"] == name and meta["factors"] == list(values) and meta["replicates"] == 2
+
+
+MITIGATIONS = {"none": (0.0, 0.0, 0.0), "salary_harmonisation": (0.7, 0.0, 0.0),
+               "no_poaching_agreement": (0.0, 0.8, 0.0), "retention_funding": (0.0, 0.0, 0.2), "all": (0.7, 0.8, 0.2)}
+
+
+@pytest.mark.parametrize("option", sorted(MITIGATIONS))
+def test_mitigation_options_set_one_lever_each(option):
+    # funding=sharing_incentives sets retention funding itself: the mitigation option must win.
+    p = params_from_cfg(precheck([f"mitigation={option}", "funding=sharing_incentives"]))
+    got = (p.turnover.salary_harmonisation, p.turnover.no_poaching_agreement, p.funding.retention_funding)
+    assert got == MITIGATIONS[option], f"mitigation={option} set {got}"
+    assert sorted(p.stem for p in (Path(CONFIG_DIR) / "mitigation").glob("*.yaml")) == sorted(MITIGATIONS)
 
 
 def test_planned_parameters_equal_full_hydra_composition():
@@ -279,6 +293,8 @@ def test_failed_run_does_not_stop_the_sweep(tmp_path, monkeypatch, capsys):
     assert sweep(tmp_path, *args) == 1, "a sweep with failed runs must exit non-zero"
     out = capsys.readouterr()
     assert "6 done, 0 skipped, 2 failed" in out.out, out.out
+    assert re.search(r"runs: 100%.*8/8 \[\d\d:\d\d<\d\d:\d\d.*failed=2", out.err), \
+        f"no progress bar with counts, ETA and failures: {out.err!r}"
     m = manifest(tmp_path)
     failed = m[m["status"] == "failed"]
     assert len(failed) == 2 and failed["error"].str.contains("RuntimeError: simulated failure").all()
@@ -322,6 +338,24 @@ def test_one_and_two_workers_give_identical_data(tmp_path):
     for table in ("steps", "shocks", "areas"):
         pd.testing.assert_frame_equal(dataset(tmp_path / "one", table), dataset(tmp_path / "two", table),
                                       check_exact=True, obj=f"{table} with 1 vs 2 workers")
+
+
+@pytest.mark.parametrize("extra", [[], ["hydra.launcher.n_jobs=2", "hydra.launcher.batch_size=4"]])
+def test_prestarted_workers_match_the_launchers(extra):
+    """Workers started while planning are reused only if joblib gets the launcher's exact arguments."""
+    from hydra import compose, initialize_config_dir
+    from hydra.utils import instantiate
+    from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+
+    from experiments.sweep import _joblib_arguments
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("config", overrides=["hydra/launcher=joblib", *extra], return_hydra_config=True)
+    launcher_kwargs = dict(instantiate(cfg.hydra.launcher).joblib)
+    launcher_kwargs["backend"] = "loky"
+    process_joblib_cfg(launcher_kwargs)
+    assert _joblib_arguments(extra) == launcher_kwargs
+    assert _joblib_arguments(["hydra/launcher=submitit_local"]) is None
 
 
 def test_submitit_local_launcher_runs_a_sweep(tmp_path):
