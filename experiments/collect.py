@@ -40,7 +40,7 @@ __all__ = ["collect", "CollectResult", "main", "MANIFEST_COLUMNS"]
 
 MANIFEST_COLUMNS = ["run_id", "status", "replicate", "seed", "overrides", "duration_s", "error",
                     "rows_steps", "rows_shocks", "rows_areas", "sha256_steps", "sha256_shocks", "sha256_areas"]
-ROW_GROUP_ROWS = 50_000  # rows buffered per table before a Parquet row group is written
+ROW_GROUP_BYTES = 8 * 2**20  # data buffered per table before a Parquet row group is written
 
 
 @dataclass
@@ -59,7 +59,7 @@ class CollectResult:
 
 
 class _TableSink:
-    """Streams tables with one schema into a Parquet file, a row group every ROW_GROUP_ROWS rows."""
+    """Streams tables with one schema into a Parquet file, a row group every ROW_GROUP_BYTES of data."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -74,9 +74,9 @@ class _TableSink:
         elif not table.schema.equals(self.writer.schema, check_metadata=False):
             table = table.cast(self.writer.schema)
         self.buffer.append(table)
-        self.buffered += table.num_rows
+        self.buffered += table.nbytes
         self.rows += table.num_rows
-        if self.buffered >= ROW_GROUP_ROWS:
+        if self.buffered >= ROW_GROUP_BYTES:
             self.flush()
 
     def flush(self) -> None:
