@@ -10,7 +10,7 @@ in one line, exit code 2), and crosses the configurations with ``sweep.replicate
 replicates: replicate ``i`` uses seed ``replicate_seeds(seed, replicates)[i]`` in every
 configuration (common random numbers). Runs are ordered replicate by replicate, so an
 interrupted sweep holds whole replicates, and cut into batches of ``sweep.runs_per_job``
-runs: one launcher job executes one batch.
+runs (null: see :func:`auto_runs_per_job`): one launcher job executes one batch.
 
 Every run is identified by :func:`sim.results.run_id`, a hash of its resolved parameters
 (seed included): the same run in a resumed, extended or differently batched sweep has the
@@ -307,7 +307,12 @@ def plan_sweep(overrides: list[str]) -> SweepPlan:
 
     settings = _settings(base_cfg)
     replicates = _positive_int(settings["replicates"], "sweep.replicates")
-    runs_per_job = _positive_int(settings["runs_per_job"], "sweep.runs_per_job")
+    launcher_name = head.hydra.runtime.choices.get("hydra/launcher")
+    n_runs = len(configurations) * replicates
+    if settings["runs_per_job"] is None:
+        runs_per_job = auto_runs_per_job(n_runs, launcher_name, head.hydra.launcher.get("n_jobs"))
+    else:
+        runs_per_job = _positive_int(settings["runs_per_job"], "sweep.runs_per_job")
     try:
         base = params_from_cfg(base_cfg)
     except ConfigError as e:
@@ -331,7 +336,7 @@ def plan_sweep(overrides: list[str]) -> SweepPlan:
     reference, notes = _reference(settings.get("reference"), factor_values)
     base_dict = OmegaConf.to_container(base_cfg, resolve=True)
     launcher = OmegaConf.to_container(head.hydra.launcher, resolve=False)
-    launcher["name"] = head.hydra.runtime.choices.get("hydra/launcher")
+    launcher["name"] = launcher_name
     return SweepPlan(
         experiment=experiment,
         sweep_dir=_sweep_dir(experiment, task_lines, head.hydra, hydra_lines),
@@ -442,6 +447,28 @@ def _reference(reference, factor_values: dict) -> tuple[dict | None, list[str]]:
         else:
             kept[k] = v
     return (kept or None), notes
+
+
+MAX_AUTO_RUNS_PER_JOB = 50
+
+
+def auto_runs_per_job(n_runs: int, launcher: str | None, n_jobs) -> int:
+    """Runs per launcher job when ``sweep.runs_per_job`` is null.
+
+    With joblib: about two jobs per worker, so that a worker that finishes early takes the
+    next job (balance) while each job's fixed cost (Hydra composes and records its config,
+    ~0.1-0.3 s) is paid rarely; at most 50 runs a job. Other launchers (submitit, SLURM, the
+    in-process basic launcher): 50 runs a job, so that a cluster task lasts about a minute.
+
+    Args:
+        n_runs: runs in the sweep.
+        launcher: the ``hydra/launcher`` choice.
+        n_jobs: the joblib launcher's ``n_jobs`` (-1 or null: every core).
+    """
+    if launcher != "joblib":
+        return MAX_AUTO_RUNS_PER_JOB
+    workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else max(1, int(n_jobs))
+    return max(1, min(MAX_AUTO_RUNS_PER_JOB, -(-n_runs // (2 * workers))))
 
 
 def default_workers(plan: SweepPlan) -> int | None:
