@@ -282,8 +282,11 @@ def _hydra_argv(plan: SweepPlan, batches: list[int]) -> list[str]:
         hydra_lines.append("hydra/job_logging=capsim_sweep")
     if "hydra/hydra_logging" not in given:
         hydra_lines.append("hydra/hydra_logging=disabled")
-    return ["capsim-sweep", "--multirun", *plan.base_overrides, *hydra_lines,
-            f"hydra.sweep.dir={plan.sweep_dir}", "hydra.sweep.subdir=jobs/${sweep.batch}",
+    if "hydra.sweep.subdir" not in given:
+        hydra_lines.append("hydra.sweep.subdir=jobs/${sweep.batch}")
+    # The factors are already expanded in the plan: the launcher sweeps over batches only.
+    hydra_lines = [h for h in hydra_lines if not h.startswith("hydra.sweeper.params")]
+    return ["capsim-sweep", "--multirun", *plan.base_overrides, *hydra_lines, f"hydra.sweep.dir={plan.sweep_dir}",
             "hydra.sweeper.params=null", "sweep.batch=" + ",".join(map(str, batches))]
 
 
@@ -372,6 +375,8 @@ def run_sweep(plan: SweepPlan, progress: bool = True) -> int:
 
 def _import_worker_modules() -> int:
     """Runs in each joblib worker at start: the imports every launcher job needs (~1-3 s)."""
+    import pyarrow.parquet  # noqa: F401  (writing a run's tables)
+
     import experiments.sweep  # noqa: F401
     import sim.results  # noqa: F401
 
