@@ -7,7 +7,8 @@ directory under ``outputs/benchmarks/``) and samples the memory of its whole pro
 * ``speedup``: a 40-run sweep (regime_comparison, 10 replicates, default world, 10 years)
   with ``hydra.launcher.n_jobs=1`` and ``=2``, alternating, ``--repeats`` times; reports the
   wall times, the median ratio, and whether the merged datasets of 1 and 2 workers are
-  identical.
+  identical. Before each repeat it also measures what the machine offers: how much faster
+  two processes finish pure-Python work than one (2.0 on two free cores).
 * ``memory``: the same sweep shape with 20 and with 500 runs (default world, ``--years``
   years each, 2 workers); reports the peak of the summed RSS (and PSS, which counts pages
   shared between processes once) of the process tree, and the ratio 500 / 20.
@@ -125,6 +126,31 @@ def run_sweep(args: list[str], sweep_dir: Path) -> dict:
             "peak_single_process_rss_mb": mem.peak_single_rss / 2**20, "processes": mem.peak_processes}
 
 
+def _spin(_=None) -> float:
+    t = time.perf_counter()
+    x = 0
+    for i in range(20_000_000):
+        x += i
+    return time.perf_counter() - t
+
+
+def machine_parallelism() -> float:
+    """How much faster 2 processes get pure-Python work done than 1, right now (2.0 = two free cores).
+
+    Measured next to every repeat so that a sweep's speed-up can be read against what the
+    (shared) machine offered at the time.
+    """
+    from multiprocessing import get_context
+
+    one = _spin()
+    with get_context("spawn").Pool(2) as pool:
+        pool.map(_spin, [0, 0])  # start-up outside the measurement
+        t = time.perf_counter()
+        pool.map(_spin, [0, 1], chunksize=1)
+        two = time.perf_counter() - t
+    return 2 * one / two
+
+
 def _same_dataset(a: Path, b: Path) -> bool:
     import pandas as pd
 
@@ -138,13 +164,16 @@ def speedup(repeats: int) -> dict:
     base = ["experiment=regime_comparison", "sweep.replicates=10", "hydra/launcher=joblib"]
     rows = []
     for i in range(repeats):
+        machine = machine_parallelism()
         one = run_sweep([*base, "hydra.launcher.n_jobs=1"], OUT / "speedup_1")
         two = run_sweep([*base, "hydra.launcher.n_jobs=2"], OUT / "speedup_2")
         same = _same_dataset(OUT / "speedup_1", OUT / "speedup_2")
         rows.append({"one_worker_s": one["seconds"], "two_workers_s": two["seconds"],
-                     "ratio": one["seconds"] / two["seconds"], "identical": same})
+                     "ratio": one["seconds"] / two["seconds"], "identical": same,
+                     "machine_parallelism": machine, "load_average": os.getloadavg()[0]})
         print(f"  repeat {i + 1}: 1 worker {one['seconds']:.1f}s, 2 workers {two['seconds']:.1f}s, "
-              f"ratio {rows[-1]['ratio']:.2f}, identical data: {same}", flush=True)
+              f"ratio {rows[-1]['ratio']:.2f}, identical data: {same} (machine offered {machine:.2f}x "
+              f"for 2 processes; load {rows[-1]['load_average']:.1f})", flush=True)
     result = {"runs": 40, "commands": [one["command"], two["command"]], "repeats": rows,
               "median_ratio": statistics.median(r["ratio"] for r in rows),
               "median_one_worker_s": statistics.median(r["one_worker_s"] for r in rows),
