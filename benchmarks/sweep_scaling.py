@@ -112,16 +112,22 @@ class TreeMemory:
 
 def run_sweep(args: list[str], sweep_dir: Path) -> dict:
     """Run `capsim sweep` in a subprocess into a fresh directory; returns time and memory."""
+    import resource
+
     shutil.rmtree(sweep_dir, ignore_errors=True)
     cmd = [*CAPSIM, *args, f"hydra.sweep.dir={sweep_dir}"]
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with TreeMemory(proc.pid) as mem:
         output, _ = proc.communicate()
     elapsed = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and every worker it waited for
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark sweep failed ({proc.returncode}): {' '.join(cmd)}\n{output}")
     return {"command": "capsim sweep " + " ".join([*args, f"hydra.sweep.dir={sweep_dir}"]), "seconds": elapsed,
+            "cpu_seconds": cpu,
             "peak_rss_mb": mem.peak_rss / 2**20, "peak_pss_mb": mem.peak_pss / 2**20,
             "peak_single_process_rss_mb": mem.peak_single_rss / 2**20, "processes": mem.peak_processes}
 
@@ -186,11 +192,13 @@ def speedup(repeats: int, idle: float | None, patience_s: float) -> dict:
         same = _same_dataset(OUT / "speedup_1", OUT / "speedup_2")
         valid = idle is None or min(before, after) >= idle
         rows.append({"one_worker_s": one["seconds"], "two_workers_s": two["seconds"],
+                     "one_worker_cpu_s": one["cpu_seconds"], "two_workers_cpu_s": two["cpu_seconds"],
                      "ratio": one["seconds"] / two["seconds"], "identical": same,
                      "machine_parallelism_before": before, "machine_parallelism_after": after,
                      "load_average": os.getloadavg()[0], "valid": valid})
         print(f"  attempt {attempts}: 1 worker {one['seconds']:.1f}s, 2 workers {two['seconds']:.1f}s, "
-              f"ratio {rows[-1]['ratio']:.2f}, identical data: {same}; machine offered {before:.2f}x before, "
+              f"ratio {rows[-1]['ratio']:.2f} (CPU {one['cpu_seconds']:.0f}s vs {two['cpu_seconds']:.0f}s), "
+              f"identical data: {same}; machine offered {before:.2f}x before, "
               f"{after:.2f}x after{'' if valid else ' (not counted: cores were busy)'}", flush=True)
     counted = [r for r in rows if r["valid"]] or rows
     result = {"runs": 40, "commands": [one["command"], two["command"]], "attempts": rows,

@@ -53,6 +53,11 @@ def test_experiment_file_states_question_and_outcome(name):
     text = (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").read_text()
     for marker in ("# Question:", "# Answered by:", "# Design:"):
         assert marker in text, f"{name}.yaml has no '{marker}' comment"
+    from omegaconf import OmegaConf
+
+    said = re.search(r"# Answered by: (\w+)", text).group(1)
+    assert said == OmegaConf.load(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").sweep.primary_outcome, \
+        f"{name}.yaml's comment names {said} but sweep.primary_outcome differs"
 
 
 def test_every_experiment_is_listed():
