@@ -66,7 +66,7 @@ overrides (Hydra syntax):
   hydra/launcher=submitit_local            the submitit launcher on this machine
   hydra/launcher=slurm hydra.launcher.partition=<p>   a SLURM cluster (configs/hydra/launcher/slurm.yaml)
   sweep.runs_per_job=50                    runs one launcher job executes one after another
-                                           (default: ~2 jobs per local worker, 50 on a cluster)
+                                           (default: ~4 jobs per local worker, 50 on a cluster)
   hydra.sweep.dir=<dir>                    another sweep directory
   --dry-run                                print the plan, run nothing
 
