@@ -1,8 +1,8 @@
-"""Launching an experiment command: ``capsim <command>`` is the Hydra app with ``+experiment=<name>``.
+"""Launching an experiment command: ``capsim <command>`` is the Hydra app with ``experiment=<name>``.
 
 Each experiment has one config file, ``configs/experiment/<name>.yaml`` (``# @package _global_``),
 holding its settings under ``experiment:`` and any model settings it needs (scenario preset,
-world size, horizon). :func:`launch` adds ``+experiment=<name>`` unless the user chose another
+world size, horizon). :func:`launch` adds ``experiment=<name>`` unless the user chose another
 experiment file, checks the composed config and the experiment's settings before anything
 runs (one-line error, exit code 2), then hands over to Hydra, so Hydra's flags
 (``--cfg job``, ``hydra.run.dir=...``) and overrides (``experiment.samples=50``) work as for
@@ -39,7 +39,7 @@ def launch(name: str, hydra_main: Callable[[], None], argv: list[str],
     """
     overrides, flags = split_hydra_args(argv)
     chosen = any(o.lstrip("+").split("=", 1)[0] == "experiment" for o in overrides)
-    pre = [] if chosen else [f"+experiment={name}"]
+    pre = [] if chosen else [f"experiment={name}"]
     if not any(f in _HELP for f in flags):
         if "-m" in flags or "--multirun" in flags:
             raise UsageError(f"capsim {name} runs its own design of experiments; allowed: no -m/--multirun")

@@ -9,7 +9,8 @@ accounting checks. A run started from country data (``sim/country.py``) also ret
 international), at the start and at the end of the run (the capacity map).
 :func:`write_run` writes them as Parquet + ``metadata.json`` atomically:
 into a temporary directory first, renamed into place only when complete, so a directory
-that exists is a complete result.
+that exists is a complete result; ``metadata.json`` records each table's row count and
+SHA-256 so that later damage to a file can be detected.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from .crises import ShockKind
 from .model import CapacityModel
 from .params import Params
 
-__all__ = ["RunResult", "run", "write_run", "read_run", "run_id", "provenance", "capacity_table", "RESULT_FILES"]
+__all__ = ["RunResult", "run", "write_run", "read_run", "run_id", "provenance", "capacity_table", "file_sha256",
+           "RESULT_FILES"]
 
 RESULT_FILES = ("steps.parquet", "shocks.parquet", "areas.parquet", "metadata.json")
 PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "seaborn", "matplotlib", "networkx", "libhxl")
@@ -195,17 +197,17 @@ def write_run(result: RunResult, out_dir: str | os.PathLike, extra_meta: dict | 
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        result.steps.to_parquet(tmp / "steps.parquet", index=False)
-        result.shocks.to_parquet(tmp / "shocks.parquet", index=False)
-        result.areas.to_parquet(tmp / "areas.parquet", index=False)
+        tables = {"steps": result.steps, "shocks": result.shocks, "areas": result.areas}
         if result.capacity is not None:
-            result.capacity.to_parquet(tmp / "capacity.parquet", index=False)
+            tables["capacity"] = result.capacity
+        for name, table in tables.items():
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
         meta = dict(result.metadata)
         if extra_meta:
             meta.update(extra_meta)
-        meta["rows"] = {"steps": len(result.steps), "shocks": len(result.shocks), "areas": len(result.areas)}
-        if result.capacity is not None:
-            meta["rows"]["capacity"] = len(result.capacity)
+        meta["rows"] = {name: len(table) for name, table in tables.items()}
+        # Checksums let a reader (e.g. a resumed sweep) tell a complete run from a damaged one.
+        meta["sha256"] = {name: file_sha256(tmp / f"{name}.parquet") for name in tables}
         (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
         if out.exists():
             shutil.rmtree(out)
@@ -214,6 +216,15 @@ def write_run(result: RunResult, out_dir: str | os.PathLike, extra_meta: dict | 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def read_run(run_dir: str | os.PathLike) -> RunResult:

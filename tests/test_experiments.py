@@ -9,9 +9,12 @@ import pytest
 from experiments.cli import main
 from experiments.config import CONFIG_DIR, precheck
 
-# The docking configs (docking_*.yaml) configure the published models, not this model: they are
-# composed and run by tests/test_docking.py.
-EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml") if not p.stem.startswith("docking_"))
+# The experiment commands' configs (an `experiment:` section). The docking configs (docking_*.yaml)
+# configure the published models and are tested by tests/test_docking.py; the sweep experiments
+# (a `sweep:` section) by tests/test_sweep.py.
+EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml")
+                     if not p.stem.startswith("docking_")
+                     and any(line.startswith("experiment:") for line in p.read_text().splitlines()))
 TINY_WORLD = ["world.n_areas=8", "world.n_local_ngos=8", "world.n_community_orgs=2", "world.n_ingos=2",
               "world.n_un_agencies=1", "world.n_staff=200", "funding.annual_budget=5e6"]
 TINY = {
@@ -33,7 +36,7 @@ def test_every_experiment_config_has_a_tiny_case():
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_config_composes_with_status_quo_levers(name):
-    cfg = precheck([f"+experiment={name}"])
+    cfg = precheck([f"experiment={name}"])
     assert cfg.experiment.name == name
     assert cfg.scenario == "status_quo", "experiments run on the calibrated status-quo preset"
 
@@ -47,7 +50,7 @@ def _job(name):
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_runs_tiny_and_writes_its_tables(name, tmp_path):
-    cfg = precheck([f"+experiment={name}", *TINY_WORLD, *TINY[name]])
+    cfg = precheck([f"experiment={name}", *TINY_WORLD, *TINY[name]])
     res = _job(name)(cfg, tmp_path, progress=False)
     files = {p.name for p in tmp_path.iterdir()}
     assert "summary.md" in files and "provenance.json" in files

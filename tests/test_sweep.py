@@ -1,0 +1,464 @@
+"""`capsim sweep` and `capsim collect`: plans, resumption, damage, failures, launchers, dataset.
+
+Sweeps here use a tiny world and a few weeks so that each run takes a few hundredths of a
+second; most use Hydra's in-process basic launcher, and one test each uses joblib with two
+workers, submitit_local, and a killed subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.config import CONFIG_DIR, params_from_cfg, precheck
+from experiments.sweep_plan import experiment_names, plan_sweep
+from experiments.sweepdir import SweepLock
+from sim.outcomes import OUTCOMES
+from sim.rng import replicate_seeds
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["years=0.2", "world.n_areas=10", "world.n_staff=300"]
+BASIC = "hydra/launcher=basic"
+
+
+def sweep(tmp: Path, *args: str) -> int:
+    """Run `capsim sweep` in this process; returns its exit code."""
+    try:
+        return main(["sweep", *args, f"hydra.sweep.dir={tmp}"])
+    except SystemExit as e:
+        return int(e.code)
+
+
+def dataset(d: Path, table: str = "steps") -> pd.DataFrame:
+    return pd.read_parquet(d / "dataset" / f"{table}.parquet")
+
+
+def manifest(d: Path) -> pd.DataFrame:
+    return pd.read_csv(d / "manifest.csv", keep_default_na=False)
+
+
+# ------------------------------------------------------------------------------ experiments
+@pytest.mark.parametrize("name", experiment_names())
+def test_experiment_file_states_question_and_outcome(name):
+    text = (Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").read_text()
+    for marker in ("# Question:", "# Answered by:", "# Design:"):
+        assert marker in text, f"{name}.yaml has no '{marker}' comment"
+    from omegaconf import OmegaConf
+
+    said = re.search(r"# Answered by: (\w+)", text).group(1)
+    assert said == OmegaConf.load(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").sweep.primary_outcome, \
+        f"{name}.yaml's comment names {said} but sweep.primary_outcome differs"
+
+
+def test_every_experiment_is_listed():
+    assert set(experiment_names()) >= {"regime_comparison", "donor_incentives", "brain_drain", "governance",
+                                       "shocks_and_exit", "case_studies"}
+
+
+@pytest.mark.parametrize("name", experiment_names())
+def test_experiment_plans_at_default_size(name):
+    plan = plan_sweep([f"experiment={name}"])
+    assert plan.factors, f"{name} varies nothing"
+    assert len(plan.runs) == len(plan.configurations) * plan.replicates
+    assert 40 <= len(plan.runs) <= 800, f"{name}: {len(plan.runs)} runs is not a laptop-sized default"
+    assert plan.settings["primary_outcome"] in OUTCOMES
+    assert plan.reference, f"{name} has no reference level for paired differences"
+    for k, v in plan.reference.items():
+        assert v in plan.factor_values[k], f"{name}: reference {k}={v} is not one of its values"
+    assert not plan.notes, f"{name}: {plan.notes}"
+    # Common random numbers: replicate i has the same seed in every configuration.
+    seeds = replicate_seeds(plan.base_seed, plan.replicates)
+    for run in plan.runs:
+        assert run.seed == seeds[run.replicate], "a replicate's seed differs between configurations"
+    assert len({r.run_id for r in plan.runs}) == len(plan.runs), "two runs share an id"
+
+
+def test_sweep_from_country_data(tmp_path):
+    """A sweep started from HXL country data: every run starts from that country (its areas,
+    its capacity map), the run ids include the data, and sweep.json records the files."""
+    rc = sweep(tmp_path, "experiment=regime_comparison", "scenario=from_data", "regime=baseline,sharing",
+               "years=0.1", "sweep.replicates=1", BASIC)
+    assert rc == 0
+    info = json.loads((tmp_path / "sweep.json").read_text())
+    assert info["data"]["name"] and info["data"]["files"], "sweep.json lacks the data block"
+    assert Path(info["config"]["data"]["dir"]).is_absolute()
+    areas = dataset(tmp_path, "areas")
+    from experiments.data import load_country
+    country = load_country({"data": {"dir": "data/example"}})
+    assert areas["area"].nunique() == len(country.area_names), "runs did not start from the data's areas"
+    for rid in manifest(tmp_path)["run_id"]:
+        assert (tmp_path / "runs" / rid / "capacity.parquet").is_file(), "capacity map missing for a data run"
+    synthetic = plan_sweep(["experiment=regime_comparison", "regime=baseline,sharing", "years=0.1",
+                            "sweep.replicates=1", BASIC])
+    assert not set(manifest(tmp_path)["run_id"]) & {r.run_id for r in synthetic.runs}
+
+
+@pytest.mark.parametrize("name", experiment_names())
+def test_reduced_experiment_runs(name, tmp_path):
+    """Each experiment with at most two values per factor, 2 replicates, 5 weeks, a tiny world."""
+    from omegaconf import OmegaConf
+
+    factors = OmegaConf.load(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml").hydra.sweeper.params
+    values = {k: str(v).split(",") for k, v in factors.items()}
+    reduced = [f"{k}={v[0]},{v[-1]}" for k, v in values.items()]
+    rc = sweep(tmp_path, f"experiment={name}", "years=0.1", "world.n_areas=10", "world.n_staff=300",
+               "sweep.replicates=2", "sweep.runs_per_job=16", BASIC, *reduced)
+    assert rc == 0, f"reduced {name} failed"
+    m, steps = manifest(tmp_path), dataset(tmp_path)
+    n_conf = 2 ** len(values)
+    assert len(m) == 2 * n_conf and (m["status"] == "done").all()
+    assert sorted(steps["replicate"].unique()) == [0, 1]
+    assert len(steps) == 2 * n_conf * 5, "dataset rows != runs x steps"
+    for k in values:
+        assert k in steps.columns, f"factor column {k} missing from the dataset"
+        assert steps[k].nunique(dropna=False) == 2, f"factor {k} does not take its two values"
+    meta = json.loads((tmp_path / "sweep.json").read_text())
+    assert meta["experiment"] == name and meta["factors"] == list(values) and meta["replicates"] == 2
+
+
+MITIGATIONS = {"none": (0.0, 0.0, 0.0), "salary_harmonisation": (0.7, 0.0, 0.0),
+               "no_poaching_agreement": (0.0, 0.8, 0.0), "retention_funding": (0.0, 0.0, 0.2), "all": (0.7, 0.8, 0.2)}
+
+
+@pytest.mark.parametrize("option", sorted(MITIGATIONS))
+def test_mitigation_options_set_one_lever_each(option):
+    # funding=sharing_incentives sets retention funding itself: the mitigation option must win.
+    p = params_from_cfg(precheck([f"mitigation={option}", "funding=sharing_incentives"]))
+    got = (p.turnover.salary_harmonisation, p.turnover.no_poaching_agreement, p.funding.retention_funding)
+    assert got == MITIGATIONS[option], f"mitigation={option} set {got}"
+    assert sorted(p.stem for p in (Path(CONFIG_DIR) / "mitigation").glob("*.yaml")) == sorted(MITIGATIONS)
+
+
+def test_planned_parameters_equal_full_hydra_composition():
+    plan = plan_sweep(["experiment=brain_drain", "sweep.replicates=1", "regime=baseline,sharing",
+                       "mitigation=none,retention_funding"])
+    for conf in plan.configurations[::3]:  # group and plain factors mixed
+        composed = params_from_cfg(precheck([*plan.base_overrides, *conf.overrides])).to_dict()
+        assert composed == conf.params, f"planner and Hydra disagree for {conf.overrides}"
+
+
+def test_command_line_factors_replace_and_fix():
+    plan = plan_sweep(["experiment=regime_comparison", "regime=sharing,baseline", "funding.exit_year=null,4",
+                       "sweep.replicates=2"])
+    assert plan.factors == ["regime", "funding.exit_year"]
+    assert plan.factor_values == {"regime": ["sharing", "baseline"], "funding.exit_year": [None, 4.0]}
+    fixed = plan_sweep(["experiment=regime_comparison", "regime=sharing", "sweep.replicates=2"])
+    assert fixed.factors == [] and len(fixed.runs) == 2 and fixed.reference is None
+    assert fixed.notes, "dropping the reference of a factor that no longer varies should be noted"
+
+
+def test_more_replicates_keep_earlier_runs_and_directory():
+    small = plan_sweep(["experiment=regime_comparison", "replicates=2", *TINY])
+    big = plan_sweep(["experiment=regime_comparison", "replicates=3", *TINY, "hydra.launcher.n_jobs=1"])
+    assert {r.run_id for r in small.runs} < {r.run_id for r in big.runs}, "earlier replicates changed id"
+    assert small.sweep_dir == big.sweep_dir, "replicates or launcher settings must not move the sweep"
+    other = plan_sweep(["experiment=regime_comparison", "replicates=2", "years=0.3"])
+    assert other.sweep_dir != small.sweep_dir, "different runs must not share a default directory"
+    assert other.sweep_dir.parent == small.sweep_dir.parent == (Path("outputs") / "sweeps").resolve()
+    assert small.sweep_dir.name.startswith("regime_comparison-")
+
+
+def test_runs_are_grouped_into_few_jobs():
+    from experiments.sweep_plan import auto_runs_per_job
+
+    assert auto_runs_per_job(40, "joblib", 2) == 5, "40 runs on 2 workers: 8 jobs of 5"
+    assert auto_runs_per_job(40, "joblib", 1) == 10
+    assert auto_runs_per_job(640, "joblib", 2) == 50, "jobs are capped at 50 runs"
+    assert auto_runs_per_job(3, "joblib", 8) == 1
+    assert auto_runs_per_job(640, "slurm", None) == 50, "a cluster task runs many runs, not one"
+    plan = plan_sweep(["experiment=regime_comparison", "hydra/launcher=slurm", "sweep.replicates=30"])
+    assert plan.n_batches == 3 and all(len(plan.batch_runs(b)) <= 50 for b in range(3))
+
+
+# ------------------------------------------------------------------------------ bad input
+BAD = [
+    ([], "experiment is missing"),
+    (["experiment=regime_comparisn"], "did you mean regime_comparison"),
+    (["experiment=regime_comparison", "regime=sharng"], "regime=sharng: no such option"),
+    (["experiment=regime_comparison", "regime=sharing,sharng"], "regime=sharng: no such option"),
+    (["experiment=regime_comparison", "funding.direct_local_share=0,2"], "funding.direct_local_share = 2.0 is out of range"),
+    (["experiment=regime_comparison", "funding.multi_yr_share=0.1,0.2"], "did you mean funding.multi_year_share"),
+    (["experiment=regime_comparison", "seed=1,2"], "seed cannot be swept"),
+    (["experiment=regime_comparison", "sweep.replicates=0"], "sweep.replicates = 0 is not allowed"),
+    (["experiment=regime_comparison", "regime=sharing,sharing"], "lists a value twice"),
+    (["experiment=regime_comparison", "hydra/launcher=nope"], "hydra/launcher/nope"),
+    (["experiment=regime_comparison", "--frobnicate"], "--frobnicate is not an option"),
+]
+
+
+@pytest.mark.parametrize("args,expected", BAD, ids=[" ".join(a) or "none" for a, _ in BAD])
+def test_bad_sweep_input_one_line_exit_2(args, expected, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["sweep", *args])
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2, f"exit code {exc.value.code}"
+    assert len(err.splitlines()) == 1 and expected in err, err
+    assert "Traceback" not in err
+
+
+def test_collect_refuses_a_directory_that_is_not_a_sweep(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["collect", str(tmp_path)])
+    assert exc.value.code == 2 and "is not a sweep directory" in capsys.readouterr().err
+
+
+def test_locked_directory_is_refused(tmp_path, capsys):
+    with SweepLock(tmp_path, "test"):
+        rc = sweep(tmp_path, "experiment=case_studies", *TINY, "replicates=1", BASIC)
+    err = capsys.readouterr().err
+    assert rc == 1 and "is in use by test" in err, err
+
+
+# ------------------------------------------------------------------------------ results
+SHARED = ["experiment=donor_incentives", *TINY, "replicates=2", "funding.direct_local_share=0,0.25",
+          "funding.multi_year_share=0.2", "funding.sharing_earmark=0", "funding.overhead_passed_on=0",
+          "regime=building,sharing", "sweep.runs_per_job=3", BASIC]
+
+
+@pytest.fixture(scope="module")
+def shared_sweep(tmp_path_factory):
+    """One small sweep (2 direct-funding shares x 2 regimes x 2 replicates = 8 runs in 3 jobs)."""
+    d = tmp_path_factory.mktemp("shared_sweep")
+    assert sweep(d, *SHARED) == 0
+    return d
+
+
+def test_sweep_writes_the_contract(shared_sweep):
+    d = shared_sweep
+    assert sorted(p.name for p in (d / "jobs").iterdir()) == ["0", "1", "2"], "8 runs in jobs of 3"
+    meta = json.loads((d / "sweep.json").read_text())
+    for key in ("experiment", "question", "primary_outcome", "factors", "replicates", "base_seed", "reference",
+                "window_years", "config", "provenance"):
+        assert key in meta, f"sweep.json lacks {key}"
+    assert meta["factors"] == ["funding.direct_local_share", "regime"]
+    assert meta["reference"] == {"funding.direct_local_share": 0.0}, "references of fixed factors must be dropped"
+    assert meta["config"]["world"]["n_areas"] == 10 and meta["replicates"] == 2
+    m = manifest(d)
+    assert list(m.columns[:13]) == ["run_id", "status", "replicate", "seed", "overrides", "duration_s", "error",
+                                    "rows_steps", "rows_shocks", "rows_areas", "sha256_steps", "sha256_shocks",
+                                    "sha256_areas"]
+    assert len(m) == 8 and m["run_id"].is_unique and (m["status"] == "done").all()
+    assert m.groupby("replicate")["seed"].nunique().eq(1).all(), "a replicate's seed differs across configurations"
+    for table in ("steps", "shocks", "areas"):
+        df = dataset(d, table)
+        assert list(df.columns[:6]) == ["run_id", "scenario", "regime", "seed", "replicate",
+                                        "funding.direct_local_share"]
+        assert len(df) == m[f"rows_{table}"].sum(), f"{table}: dataset rows != manifest rows"
+    for rid in m["run_id"]:
+        assert sorted(p.name for p in (d / "runs" / rid).iterdir()) == [
+            "areas.parquet", "metadata.json", "shocks.parquet", "steps.parquet"]
+
+
+def test_mesa_step_logging_is_silenced(shared_sweep):
+    logs = list((shared_sweep / "jobs").glob("*/*.log"))
+    assert len(logs) == 3, "each launcher job should keep a log"
+    text = "".join(p.read_text() for p in logs)
+    assert text.count("done in") == 8, "the job logs do not record every run"
+    assert "MESA" not in text, "Mesa's per-step logging reached the sweep's logs"
+
+
+def test_manifest_overrides_reproduce_a_run(shared_sweep, tmp_path):
+    row = manifest(shared_sweep).iloc[-1]
+    out = tmp_path / "single"
+    main(["run", *json.loads(row["overrides"]), f"hydra.run.dir={out}"])
+    single = pd.read_parquet(out / "results" / "steps.parquet")
+    swept = dataset(shared_sweep).query("run_id == @row.run_id").drop(
+        columns=["replicate", "funding.direct_local_share"]).reset_index(drop=True)
+    assert (single["run_id"] == row["run_id"]).all(), "capsim run with the manifest's overrides is another run"
+    pd.testing.assert_frame_equal(single, swept, check_exact=True)
+
+
+def test_dataset_is_queryable_with_duckdb(shared_sweep):
+    duckdb = pytest.importorskip("duckdb", reason="install duckdb (a capsim dependency)")
+    path = shared_sweep / "dataset" / "steps.parquet"
+    got = duckdb.sql(f"""SELECT regime, "funding.direct_local_share" AS share, avg(coverage) AS coverage
+                         FROM '{path}' GROUP BY ALL ORDER BY regime, share""").df()
+    want = dataset(shared_sweep).groupby(["regime", "funding.direct_local_share"])["coverage"].mean()
+    assert got["share"].tolist() == [0.0, 0.25, 0.0, 0.25]
+    assert got["coverage"].tolist() == pytest.approx(want.tolist(), rel=1e-12)
+
+
+def test_damaged_and_partial_runs_are_detected_and_redone(tmp_path, capsys):
+    args = ["experiment=regime_comparison", *TINY, "replicates=2", BASIC]
+    assert sweep(tmp_path, *args) == 0
+    before = dataset(tmp_path)
+    ids = manifest(tmp_path)["run_id"].tolist()
+    steps_file = tmp_path / "runs" / ids[0] / "steps.parquet"
+    data = bytearray(steps_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of the table
+    steps_file.write_bytes(bytes(data))
+    (tmp_path / "runs" / ids[1] / "areas.parquet").write_bytes(b"PAR1")  # truncated
+    (tmp_path / "runs" / ids[2] / "metadata.json").unlink()
+    (tmp_path / "runs" / f".{ids[3]}.tmp-999999").mkdir()  # left by a killed writer
+
+    capsys.readouterr()
+    assert main(["collect", str(tmp_path)]) == 1, "collect must report damaged runs as failed"
+    m = manifest(tmp_path).set_index("run_id")
+    assert m.loc[ids[0], "status"] == "failed" and "damaged" in m.loc[ids[0], "error"]
+    assert m.loc[ids[2], "status"] == "failed"
+
+    assert sweep(tmp_path, *args) == 0
+    m = manifest(tmp_path).set_index("run_id")
+    assert set(m.index[m["status"] == "done"]) == set(ids[:3]), "exactly the damaged runs are redone"
+    assert (m.drop(index=ids[:3])["status"] == "skipped").all()
+    assert not any(p.name.startswith(".") for p in (tmp_path / "runs").iterdir()), "stale temporary left behind"
+    pd.testing.assert_frame_equal(dataset(tmp_path), before, check_exact=True)
+
+
+def test_failed_run_does_not_stop_the_sweep(tmp_path, monkeypatch, capsys):
+    import sim.results
+
+    real = sim.results.run
+
+    def flaky(params, country=None):
+        if params.regime == "sharing":
+            raise RuntimeError("simulated failure")
+        return real(params, country)
+
+    monkeypatch.setattr(sim.results, "run", flaky)
+    args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=8", BASIC]
+    assert sweep(tmp_path, *args) == 1, "a sweep with failed runs must exit non-zero"
+    out = capsys.readouterr()
+    assert "6 done, 0 skipped, 2 failed" in out.out, out.out
+    assert re.search(r"runs: 100%.*8/8 \[\d\d:\d\d<\d\d:\d\d.*failed=2", out.err), \
+        f"no progress bar with counts, ETA and failures: {out.err!r}"
+    m = manifest(tmp_path)
+    failed = m[m["status"] == "failed"]
+    assert len(failed) == 2 and failed["error"].str.contains("RuntimeError: simulated failure").all()
+    assert (m.loc[m["status"] == "done", "error"] == "").all()
+    assert "sharing" not in set(dataset(tmp_path)["regime"]), "failed runs must not enter the dataset"
+    assert len(set(dataset(tmp_path)["run_id"])) == 6
+
+    monkeypatch.setattr(sim.results, "run", real)
+    assert sweep(tmp_path, *args) == 0
+    m = manifest(tmp_path)
+    assert m["status"].value_counts().to_dict() == {"skipped": 6, "done": 2}
+
+
+def test_a_broken_launcher_job_leaves_the_others_and_is_reported(tmp_path, monkeypatch, capsys):
+    import experiments.sweep
+
+    real = experiments.sweep.run_batch
+
+    def broken(sweep_dir, batch):
+        if batch == 0:
+            raise OSError("node lost")
+        return real(sweep_dir, batch)
+
+    monkeypatch.setattr(experiments.sweep, "run_batch", broken)
+    args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=4", BASIC]
+    assert sweep(tmp_path, *args) == 1
+    assert "the launcher stopped" in capsys.readouterr().err
+    m = manifest(tmp_path)
+    assert (m.loc[m["batch"] == 0, "status"] == "failed").all() and (m.loc[m["batch"] == 1, "status"] == "done").all()
+    assert m.loc[m["batch"] == 0, "error"].str.startswith("not run").all()
+    monkeypatch.setattr(experiments.sweep, "run_batch", real)
+    assert sweep(tmp_path, *args) == 0, "re-running must finish the sweep"
+    assert manifest(tmp_path)["status"].value_counts().to_dict() == {"done": 4, "skipped": 4}
+
+
+# ------------------------------------------------------------------------------ launchers
+def test_one_and_two_workers_give_identical_data(tmp_path):
+    args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=2", "hydra/launcher=joblib"]
+    assert sweep(tmp_path / "one", *args, "hydra.launcher.n_jobs=1") == 0
+    assert sweep(tmp_path / "two", *args, "hydra.launcher.n_jobs=2") == 0
+    for table in ("steps", "shocks", "areas"):
+        pd.testing.assert_frame_equal(dataset(tmp_path / "one", table), dataset(tmp_path / "two", table),
+                                      check_exact=True, obj=f"{table} with 1 vs 2 workers")
+
+
+@pytest.mark.parametrize("extra", [[], ["hydra.launcher.n_jobs=2", "hydra.launcher.batch_size=4"]])
+def test_prestarted_workers_match_the_launchers(extra):
+    """Workers started while planning are reused only if joblib gets the launcher's exact arguments."""
+    from hydra import compose, initialize_config_dir
+    from hydra.utils import instantiate
+    from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+
+    from experiments.sweep import _joblib_arguments
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("config", overrides=["hydra/launcher=joblib", *extra], return_hydra_config=True)
+    launcher_kwargs = dict(instantiate(cfg.hydra.launcher).joblib)
+    launcher_kwargs["backend"] = "loky"
+    process_joblib_cfg(launcher_kwargs)
+    assert _joblib_arguments(extra) == launcher_kwargs
+    assert _joblib_arguments(["hydra/launcher=submitit_local"]) is None
+
+
+def test_submitit_local_launcher_runs_a_sweep(tmp_path):
+    assert sweep(tmp_path, "experiment=case_studies", *TINY, "replicates=1", "sweep.runs_per_job=2",
+                 "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10") == 0
+    m = manifest(tmp_path)
+    assert len(m) == 4 and (m["status"] == "done").all()
+    assert sorted(m["batch"].unique()) == [0, 1], "4 runs in jobs of 2 should be 2 launcher jobs"
+    assert (tmp_path / ".submitit").is_dir(), "the runs did not go through submitit"
+
+
+def test_slurm_launcher_config(tmp_path, monkeypatch):
+    """The SLURM preset composes, and submitit accepts every parameter it passes (sbatch is not run)."""
+    from hydra.utils import instantiate
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=cpu"],
+                      return_hydra_config=True)
+    lc = cfg.hydra.launcher
+    assert lc._target_.endswith("SlurmLauncher")
+    assert (lc.partition, lc.cpus_per_task, lc.timeout_min, lc.array_parallelism) == ("cpu", 1, 60, 64)
+    launcher = instantiate({k: v for k, v in lc.items() if k != "submitit_folder"} | {"submitit_folder": str(tmp_path)})
+    # submitit refuses to build a SLURM executor without `srun` on PATH: give it a stand-in.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "srun").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "srun").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    import submitit
+    from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
+    from omegaconf import OmegaConf
+
+    base = set(OmegaConf.structured(BaseQueueConf).keys())
+    init = {"submitit_folder", "max_num_timeout"}
+    executor = submitit.AutoExecutor(cluster="slurm", folder=tmp_path / "sub", slurm_max_num_timeout=2)
+    executor.update_parameters(**{(k if k in base else f"slurm_{k}"): v for k, v in launcher.params.items()
+                                  if k not in init})  # raises on any parameter submitit does not know
+
+
+def test_killed_sweep_resumes_to_the_same_dataset(tmp_path):
+    """SIGKILL a sweep part way, re-run the same command: every run once, the same data."""
+    args = ["experiment=regime_comparison", "years=0.5", "world.n_areas=10", "world.n_staff=300", "replicates=8",
+            "regime=baseline,sharing", "sweep.runs_per_job=4", "hydra/launcher=joblib", "hydra.launcher.n_jobs=1"]
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "experiments.cli", "sweep", *args, f"hydra.sweep.dir={killed}"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    status = killed / "status"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            if status.is_dir() and sum(1 for p in status.iterdir() if p.suffix == ".json") >= 3:
+                break
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    done_before = [p for p in (killed / "runs").iterdir() if not p.name.startswith(".")]
+    assert 3 <= len(done_before) < 16, f"kill came too late or too early: {len(done_before)} of 16 runs"
+
+    assert sweep(killed, *args) == 0
+    m = manifest(killed)
+    assert len(m) == 16 and m["run_id"].is_unique, "every run must be present once"
+    assert (m["status"] == "skipped").sum() >= 3 and (m["status"] != "failed").all()
+    reference = tmp_path / "uninterrupted"
+    assert sweep(reference, *args[:-2], BASIC, "sweep.runs_per_job=16") == 0
+    for table in ("steps", "shocks", "areas"):
+        pd.testing.assert_frame_equal(dataset(killed, table), dataset(reference, table), check_exact=True,
+                                      obj=f"{table} after kill and resume")
