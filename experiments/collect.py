@@ -265,4 +265,8 @@ def main(args: list[str]) -> int:
             result = collect(root)
     except SweepError as e:
         fail(str(e), 1)
+    except OSError as e:  # disk full, permissions: the runs themselves are untouched
+        fail(f"cannot write the merged dataset of {root}: {e.strerror or e}"
+             f"{f' ({e.filename})' if e.filename else ''}; the runs are untouched, re-run capsim collect after "
+             "freeing space", 1)
     return 1 if result.failed else 0

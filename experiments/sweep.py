@@ -43,7 +43,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.config import CONFIG_DIR, UsageError, fail, quiet_mesa, register_schema, split_hydra_args
+from experiments.config import CONFIG_DIR, UsageError, check_writable, fail, quiet_mesa, register_schema, split_hydra_args
 from experiments.data import data_metadata, load_country, setup
 from experiments.sweep_plan import PlannedRun, SweepPlan, default_workers, experiment_names, plan_sweep
 from experiments.sweepdir import (SweepError, SweepLock, SweepPaths, check_run, read_json,
@@ -495,6 +495,11 @@ def main(args: list[str]) -> int:
             print(f"    [{conf.index}] {' '.join(conf.overrides)}")
         return 0
     try:
+        check_writable(plan.sweep_dir)
         return run_sweep(plan)
     except SweepError as e:
         fail(str(e), 1)
+    except OSError as e:  # disk full, permissions: runs already written stay valid
+        fail(f"cannot write to the sweep directory {plan.sweep_dir}: {e.strerror or e}"
+             f"{f' ({e.filename})' if e.filename else ''}; complete runs are kept, and re-running the same "
+             "command after freeing space resumes the sweep", 1)

@@ -189,6 +189,10 @@ def _experiment(task: list[Override]) -> str:
     if name not in names:
         close = difflib.get_close_matches(name, names, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
+        own = Path(CONFIG_DIR) / "experiment" / f"{name}.yaml"
+        if own.is_file():  # an experiment command's own config (calibration, docking_march, ...)
+            raise UsageError(f"experiment={name} is not a sweep (it has no sweep: section; it is run by its own "
+                             f"command, see capsim --help); allowed: {', '.join(names)}")
         raise UsageError(f"experiment={name}: no such experiment{hint}; allowed: {', '.join(names)}")
     return name
 

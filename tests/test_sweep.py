@@ -315,6 +315,56 @@ def test_damaged_and_partial_runs_are_detected_and_redone(tmp_path, capsys):
     pd.testing.assert_frame_equal(dataset(tmp_path), before, check_exact=True)
 
 
+def test_disk_full_keeps_complete_runs_and_resumes(tmp_path, monkeypatch):
+    """Writes failing with ENOSPC after three runs: those three stay complete, the rest are
+    recorded as failed with the reason, and the same command afterwards only redoes the rest."""
+    import errno
+
+    import sim.results
+
+    real = sim.results.write_run
+    calls = {"n": 0}
+
+    def full(result, out_dir, **kw):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(out_dir))
+        return real(result, out_dir, **kw)
+
+    monkeypatch.setattr(sim.results, "write_run", full)
+    args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=8", BASIC]
+    assert sweep(tmp_path, *args) == 1
+    m = manifest(tmp_path)
+    assert (m["status"] == "done").sum() == 3 and (m["status"] == "failed").sum() == 5
+    assert m.loc[m["status"] == "failed", "error"].str.contains("No space left on device").all()
+    monkeypatch.setattr(sim.results, "write_run", real)
+    assert sweep(tmp_path, *args) == 0
+    m = manifest(tmp_path)
+    assert (m["status"] == "skipped").sum() == 3 and (m["status"] == "done").sum() == 5
+    assert len(dataset(tmp_path)) == 8 * 10
+
+
+def test_collect_reports_a_full_disk_in_one_line(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import experiments.collect
+
+    assert sweep(tmp_path, "experiment=regime_comparison", *TINY, "replicates=1", BASIC) == 0
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+
+    def full(root, quiet=False):
+        raise OSError(errno.ENOSPC, "No space left on device", str(Path(root) / "dataset"))
+
+    monkeypatch.setattr(experiments.collect, "collect", full)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(["collect", str(tmp_path)])
+    assert e.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "No space left on device" in err and "runs are untouched" in err
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == runs
+
+
 def test_failed_run_does_not_stop_the_sweep(tmp_path, monkeypatch, capsys):
     import sim.results
 
