@@ -159,7 +159,12 @@ def presets_table(config_dir: str | os.PathLike = CONFIG_DIR) -> str:
     for group in PRESET_GROUPS:
         for path in sorted((Path(config_dir) / group).glob("*.yaml")):
             lines = path.read_text().splitlines()
-            comment = [ln.lstrip("#").strip() for ln in lines if ln.startswith("#") and "@package" not in ln]
+            header = []  # the file's leading comment block only, not comments further down
+            for ln in lines:
+                if not ln.startswith("#"):
+                    break
+                header.append(ln)
+            comment = [ln.lstrip("#").strip() for ln in header if "@package" not in ln]
             data = OmegaConf.to_container(OmegaConf.load(path)) or {}
             global_pkg = any("@package _global_" in ln for ln in lines)
             prefix = "" if global_pkg else f"{group}."

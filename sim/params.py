@@ -130,7 +130,7 @@ class StaffParams:
     expat_pay_ratio: float = param(
         4.0, "expatriate pay relative to the pay of national staff at local organisations", "ratio", 1.0, 20.0,
         "Project ADD-UP (Carr & MacLachlan): about 4x national pay at the same employers; that is about "
-        "4 x intl_national_pay_ratio here (7.2 in the calibrated status quo, docs/validation.md)",
+        "4 x intl_national_pay_ratio here (4.49 = 3.74 x 1.2 in the calibrated status quo, docs/validation.md)",
     )
     expat_share_intl: float = param(
         0.12, "share of international organisations' staff who are expatriates", "share", 0.0, 1.0,
