@@ -134,20 +134,27 @@ def bench_sweep(n_runs: int = 40, years: float = 2.0, repeats: int = 1) -> dict:
             run_many(jobs, n_jobs=workers, progress=False)
             return time.perf_counter() - t0
 
-    t1 = [once(1) for _ in range(repeats)]
-    t2 = [once(2) for _ in range(repeats)]
+    t1, t2 = [], []
+    for _ in range(repeats):  # alternating, so that a busy spell on the machine hits both
+        t1.append(once(1))
+        t2.append(once(2))
     m1, m2 = statistics.median(t1), statistics.median(t2)
     return {"runs": n_runs, "years": years, "repeats": repeats, "seconds_1_worker": m1, "seconds_2_workers": m2,
             "speedup": m1 / m2, "parallel_efficiency": m1 / (2 * m2), "all_1_worker": t1, "all_2_workers": t2}
 
 
+# The child reports VmHWM (peak resident set of its own address space, kB), not getrusage's
+# ru_maxrss: Linux keeps ru_maxrss across fork and exec, so a child started by a large parent
+# would report the parent's size (seen here: 301 MB for every scale when the bench process was
+# that big, 159 MB for the same run started from a small process).
 _MEM_CHILD = """
-import json, resource, sys, logging
+import logging
 logging.getLogger("MESA").setLevel(logging.WARNING)
 from benchmarks.bench import scaled_params
 from sim.results import run
 run(scaled_params({scale}, {years}, seed=1))
-print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+with open("/proc/self/status") as f:
+    print(next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")))
 """
 
 
@@ -177,7 +184,7 @@ def run_bench(scales=(1, 2, 4, 8), years: float = 2.0, repetitions: int = 5, bol
     y = np.log([m["us_per_step"] for m in models])
     exponent = float(np.polyfit(x, y, 1)[0]) if len(models) > 1 else float("nan")
     default = models[0]
-    sweep = bench_sweep(sweep_runs, sweep_years)
+    sweep = bench_sweep(sweep_runs, sweep_years, repeats=1 if quick else repetitions)  # medians
     memory = {"default_run_mb": peak_memory_mb(scales[0], memory_years),
               f"{scales[-1]}x_run_mb": peak_memory_mb(scales[-1], memory_years), "years": memory_years}
     return {

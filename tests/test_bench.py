@@ -28,3 +28,15 @@ def test_bench_quick_writes_every_figure(tmp_path, capsys):
         assert key in h and h[key] == h[key], f"headline {key} missing or NaN"
     assert res["sweep"]["seconds_1_worker"] > 0 and res["sweep"]["seconds_2_workers"] > 0
     assert "entity-updates/s vs BoltzmannWealth" in capsys.readouterr().out
+
+
+def test_peak_memory_is_the_child_runs_own():
+    """The memory figure is the run's process alone, whatever the size of the process that
+    starts it (getrusage's ru_maxrss would report this test process's 600 MB)."""
+    import numpy as np
+
+    from benchmarks.bench import peak_memory_mb
+
+    ballast = np.ones(600 * 2**20 // 8)  # 600 MB, touched
+    assert ballast.sum() > 0
+    assert peak_memory_mb(1, 0.05) < 400
