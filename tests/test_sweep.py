@@ -512,3 +512,21 @@ def test_killed_sweep_resumes_to_the_same_dataset(tmp_path):
     for table in ("steps", "shocks", "areas"):
         pd.testing.assert_frame_equal(dataset(killed, table), dataset(reference, table), check_exact=True,
                                       obj=f"{table} after kill and resume")
+
+
+def test_report_reads_a_real_sweep(tmp_path, capsys):
+    """`capsim report` on what `capsim sweep` wrote (not the hand-written fixture): the factors
+    are columns, paired differences are taken against the experiment's reference, and the
+    report writes its tables, figures and page."""
+    from analysis.dataset import load
+
+    rc = sweep(tmp_path, "experiment=regime_comparison", "regime=baseline,sharing", *TINY, "replicates=3", BASIC)
+    assert rc == 0
+    res = load(tmp_path)
+    assert res.kind == "sweep" and res.info["factors"] == ["regime"] and len(res.manifest) == 6
+    assert set(res.steps["regime"]) == {"baseline", "sharing"} and sorted(res.steps["replicate"].unique()) == [0, 1, 2]
+    assert main(["report", str(tmp_path), "--window", "last:0.1"]) == 0
+    out = tmp_path / "report"
+    diffs = pd.read_csv(out / "paired_differences_last0p1y.csv")
+    assert set(diffs["regime"]) == {"sharing"} and (diffs["n_pairs"] == 3).all()
+    assert (out / "index.html").is_file() and list(out.glob("*.png")) and list(out.glob("summary_table_*.md"))
