@@ -171,8 +171,8 @@ def test_more_replicates_keep_earlier_runs_and_directory():
 def test_runs_are_grouped_into_few_jobs():
     from experiments.sweep_plan import auto_runs_per_job
 
-    assert auto_runs_per_job(40, "joblib", 2) == 5, "40 runs on 2 workers: 8 jobs of 5"
-    assert auto_runs_per_job(40, "joblib", 1) == 10
+    assert auto_runs_per_job(40, "joblib", 2) == 10, "40 runs on 2 workers: 4 jobs of 10"
+    assert auto_runs_per_job(40, "joblib", 1) == 20
     assert auto_runs_per_job(640, "joblib", 2) == 50, "jobs are capped at 50 runs"
     assert auto_runs_per_job(3, "joblib", 8) == 1
     assert auto_runs_per_job(640, "slurm", None) == 50, "a cluster task runs many runs, not one"
