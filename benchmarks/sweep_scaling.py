@@ -1,8 +1,9 @@
 """Measure how `capsim sweep` scales: speed-up with 2 workers, peak memory vs run count.
 
 Each measurement runs the real command (``capsim sweep ...`` in a subprocess, into a fresh
-directory under ``outputs/benchmarks/``) and samples the memory of its whole process tree
-(the command, Hydra's launcher and every joblib worker) from ``/proc`` every 50 ms:
+directory under ``outputs/benchmarks/``); for memory it samples its whole process tree (the
+command, Hydra's launcher and every joblib worker) from ``/proc`` (every 50 ms for ``memory``,
+every second for ``default``, not at all while timing the speed-up):
 
 * ``speedup``: a 40-run sweep (regime_comparison, 10 replicates, default world, 10 years)
   with ``hydra.launcher.n_jobs=1`` and ``=2``, alternating, ``--repeats`` times; reports the
@@ -110,8 +111,28 @@ class TreeMemory:
             self._stop.wait(self.interval)
 
 
-def run_sweep(args: list[str], sweep_dir: Path) -> dict:
-    """Run `capsim sweep` in a subprocess into a fresh directory; returns time and memory."""
+class _NoMemory:
+    peak_rss = peak_pss = peak_single_rss = peak_processes = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def run_sweep(args: list[str], sweep_dir: Path, memory_interval: float | None = 0.05) -> dict:
+    """Run `capsim sweep` in a subprocess into a fresh directory; returns time and memory.
+
+    Args:
+        args: the arguments after ``capsim sweep``.
+        sweep_dir: where the sweep writes (removed first).
+        memory_interval: seconds between samples of the process tree's memory; None: do not
+            sample. Sampling reads /proc for every process every interval and takes CPU from
+            the sweep's two workers on 2 cores (a 1-worker sweep leaves a core free for it),
+            so the speed-up is timed without it: with the 50 ms sampler (and four launcher
+            jobs per worker) the median speed-up of 3 repeats was 1.41, without both 1.73.
+    """
     import resource
 
     shutil.rmtree(sweep_dir, ignore_errors=True)
@@ -119,7 +140,8 @@ def run_sweep(args: list[str], sweep_dir: Path) -> dict:
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    with TreeMemory(proc.pid) as mem:
+    sampler = TreeMemory(proc.pid, memory_interval) if memory_interval else _NoMemory()
+    with sampler as mem:
         output, _ = proc.communicate()
     elapsed = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and every worker it waited for
@@ -186,8 +208,8 @@ def speedup(repeats: int, idle: float | None, patience_s: float) -> dict:
     while len([r for r in rows if r["valid"]]) < repeats and attempts < 4 * repeats:
         attempts += 1
         before = wait_for_two_free_cores(idle, patience_s) if idle else machine_parallelism()
-        one = run_sweep([*base, "hydra.launcher.n_jobs=1"], OUT / "speedup_1")
-        two = run_sweep([*base, "hydra.launcher.n_jobs=2"], OUT / "speedup_2")
+        one = run_sweep([*base, "hydra.launcher.n_jobs=1"], OUT / "speedup_1", memory_interval=None)
+        two = run_sweep([*base, "hydra.launcher.n_jobs=2"], OUT / "speedup_2", memory_interval=None)
         after = machine_parallelism()
         same = _same_dataset(OUT / "speedup_1", OUT / "speedup_2")
         valid = idle is None or min(before, after) >= idle
@@ -231,7 +253,7 @@ def memory(years: float) -> dict:
 
 
 def default_size() -> dict:
-    r = run_sweep(["experiment=regime_comparison"], OUT / "regime_comparison_default")
+    r = run_sweep(["experiment=regime_comparison"], OUT / "regime_comparison_default", memory_interval=1.0)
     print(f"capsim sweep experiment=regime_comparison (120 runs of 10 years, all cores): {r['seconds']:.1f}s, "
           f"peak RSS {r['peak_rss_mb']:.0f} MB")
     return r
