@@ -482,8 +482,14 @@ def main(args: list[str]) -> int:
     try:
         plan = plan_sweep(overrides)
     except BaseException:
-        if warming is not None:  # do not wait for the workers' imports to report bad input
-            stop_workers()
+        # Bad input: let the warm-up finish (the workers' imports, a second or two), then stop
+        # the workers. Shutting loky's executor down while the warm-up thread is still
+        # submitting to it can deadlock (seen in the test suite: the shutdown joined a manager
+        # thread that waited on the submit), so the two never overlap.
+        if warming is not None:
+            warming.join(timeout=60)
+            if not warming.is_alive():
+                stop_workers()
         raise
     if warming is not None:
         warming.join()
