@@ -17,7 +17,8 @@ eligible local recipient goes through intermediaries, which is why realised dire
 stays below the target when local institutions are weak. A share of the budget is held back
 as an emergency reserve and released after rapid-onset shocks to organisations in or near
 the hit area. After an exit only ``post_exit_direct_share`` of the budget continues, as
-direct grants to eligible local actors.
+direct grants to eligible local actors; emergency releases then go wholly to eligible local
+responders.
 """
 
 from __future__ import annotations
@@ -139,7 +140,9 @@ class Donor(mesa.Agent):
         weekly = amount / weeks
         # The donor's direct share goes to eligible local responders; the rest through
         # intermediaries (remote management where no international organisation will go).
-        direct = weekly * f.direct_local_share
+        # After an exit there are no intermediaries: the whole release goes direct, as the
+        # donor's remaining budget does (``post_exit_direct_share``).
+        direct = weekly * (1.0 if m.exited else f.direct_local_share)
         rest = self._grant(direct, weeks, local, flexible=f.flexible_share, multi_year=False, earmark=False,
                            emergency=True)
         left = self._grant(weekly - direct + rest, weeks, intl, flexible=f.flexible_share, multi_year=False,

@@ -103,3 +103,35 @@ def test_exit_hurts_coverage_less_with_stronger_local_institutions():
     strong = np.mean([drop(0.7, s) for s in SEEDS])
     assert weak > 0, f"exit should lower coverage (drop {weak:.3f})"
     assert strong < weak - 0.04, f"stronger local institutions should soften the exit: drop {strong:.3f} vs {weak:.3f}"
+
+
+def test_after_an_exit_emergency_releases_go_to_local_responders():
+    """After international actors leave, the donor's emergency reserve still reaches people
+    through eligible local responders (before the fix, 98% of each release was meant for
+    intermediaries that no longer exist and stayed in the reserve, which kept growing)."""
+    import dataclasses
+
+    from sim.model import CapacityModel
+    from sim.params import Params
+
+    base = Params(years=3.0, seed=4)
+    p = base.replace(funding=dataclasses.replace(base.funding, exit_year=1.0, due_diligence_threshold=0.0),
+                     crisis=dataclasses.replace(base.crisis, rapid_onset_rate=0.2))
+    m = CapacityModel(p)
+    while m.steps_done < m.exit_step:
+        m.step()
+    pot_at_exit = sum(d.emergency_pot for d in m.donors)
+    f = p.funding
+    inflow = sum(d.weekly_budget for d in m.donors) * f.emergency_share * f.post_exit_direct_share * 52
+    released_local = 0.0
+    for _ in range(52):
+        t = m.steps_done
+        m.step()
+        g = m.grants
+        em = g.emergency & (g.start == t)  # the emergency grants made this week
+        assert m.orgs.is_local[g.recipient[em]].all(), "emergency money after the exit went abroad"
+        released_local += float((g.weekly[em] * (g.end[em] - g.start[em])).sum())
+    pot_after = sum(d.emergency_pot for d in m.donors)
+    assert released_local > 0, "no emergency money reached local responders after the exit"
+    assert pot_after < pot_at_exit + 0.5 * inflow, (
+        f"the reserve kept growing after the exit: {pot_at_exit:,.0f} -> {pot_after:,.0f} with {inflow:,.0f} coming in")
