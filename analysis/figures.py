@@ -284,14 +284,25 @@ def lever_heatmap(summary: pd.DataFrame, outcome: str, x: str, y: str, panel: st
                              gridspec_kw={"width_ratios": [1] * n + [0.06]})
     vmin, vmax = float(d["mean"].min()), float(d["mean"].max())
     dec = 3 if max(abs(vmin), abs(vmax)) < 10 else 0
+    short = dec > 0 and max(abs(vmin), abs(vmax)) < 1  # ".376" rather than "0.376" in narrow cells
+    n_cols = n * max(1, d[x].nunique())
+    font = plt.rcParams["font.size"] - 1
+    if n_cols > 8:  # many narrow cells across the figure: smaller numbers, so that they do not touch
+        font = max(4.0, font * 8 / n_cols * 1.4)
+
+    def fmt(v: float) -> str:
+        s = f"{v:.{dec}f}"
+        return s.replace("0.", ".", 1) if short and s.lstrip("-").startswith("0.") else s
+
     for ax, pv in zip(axes[0, :n], panels):
         g = d if pv is None else d[d[panel] == pv]
         grid = g.pivot(index=y, columns=x, values="mean")
         grid = grid.reindex(index=ordered_levels(grid.index, y)[::-1], columns=ordered_levels(grid.columns, x))
-        sns.heatmap(grid, ax=ax, cmap=CMAP, vmin=vmin, vmax=vmax, annot=True, fmt=f".{dec}f", cbar=ax is axes[0, n - 1],
-                    cbar_ax=axes[0, n] if ax is axes[0, n - 1] else None,
+        text = grid.map(lambda v: "" if pd.isna(v) else fmt(float(v)))
+        sns.heatmap(grid, ax=ax, cmap=CMAP, vmin=vmin, vmax=vmax, annot=text.to_numpy(), fmt="",
+                    cbar=ax is axes[0, n - 1], cbar_ax=axes[0, n] if ax is axes[0, n - 1] else None,
                     cbar_kws={"label": _wrap(label(outcome), size, 3)}, linewidths=0.5, linecolor="white",
-                    annot_kws={"fontsize": plt.rcParams["font.size"] - 1})
+                    annot_kws={"fontsize": font})
         ax.set_xticklabels([f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns], rotation=0)
         ax.set_yticklabels([f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index], rotation=0)
         ax.set_xlabel(_wrap(factor_label(x), size, n))
