@@ -20,11 +20,15 @@ from :func:`stream`: one generator per (seed, process name), as in ``sim/rng.py`
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import zlib
+from typing import Callable
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["stream"]
+__all__ = ["stream", "grid_sweep"]
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
@@ -36,3 +40,34 @@ def stream(seed: int, name: str) -> np.random.Generator:
     """
     seq = np.random.SeedSequence([int(seed), zlib.crc32(name.encode())])
     return np.random.Generator(np.random.PCG64(seq))
+
+
+def grid_sweep(params_cls, base, grid: dict[str, list], replications: int, seed: int,
+               simulate: Callable, summarise: Callable[..., dict], progress=None,
+               runs: dict | None = None) -> pd.DataFrame:
+    """Every combination of the grid's values, one row each, all with the same seed (common random numbers).
+
+    Args:
+        params_cls: the model's parameter dataclass (with ``from_dict``, which validates).
+        base: parameters not on the grid.
+        grid: parameter name -> values.
+        replications: runs per grid point.
+        seed: seed of every grid point.
+        simulate: the model's ``simulate(params, replications, seed)``.
+        summarise: the model's ``summarise(result) -> dict`` (one row's measures).
+        progress: optional callable ``progress(done, total, row)`` called after each point.
+        runs: optional dict that receives each point's per-replication results, keyed by the
+            tuple of its grid values (for paired comparisons between points).
+    """
+    names = list(grid)
+    combos = list(itertools.product(*(grid[k] for k in names)))
+    rows = []
+    for i, values in enumerate(combos):
+        point = dict(zip(names, values))
+        result = simulate(params_cls.from_dict({**dataclasses.asdict(base), **point}), replications, seed)
+        if runs is not None:
+            runs[tuple(values)] = result
+        rows.append({**point, **summarise(result)})
+        if progress:
+            progress(i + 1, len(combos), rows[-1])
+    return pd.DataFrame(rows)

@@ -36,8 +36,6 @@ Replications are vectorised as one graph made of independent copies (block-diago
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +45,7 @@ from sim.learning import barter, can_exchange
 from sim.networks import watts_strogatz_edges
 from sim.params import ConfigError, param, section_from_dict
 
-from . import stream
+from . import grid_sweep, stream
 
 __all__ = ["CowanJonardParams", "CJRuns", "simulate", "summarise", "sweep", "network_measures", "PUBLISHED_SHAPE",
            "PUBLISHED_SOURCE", "PUBLISHED_PEAK_REWIRING"]
@@ -217,19 +215,7 @@ def sweep(base: CowanJonardParams, grid: dict[str, list], replications: int, see
         runs: optional dict that receives each point's per-replication results, keyed by the
             tuple of its grid values (for paired comparisons between points).
     """
-    names = list(grid)
-    combos = list(itertools.product(*(grid[k] for k in names)))
-    rows = []
-    for i, values in enumerate(combos):
-        point = dict(zip(names, values))
-        params = CowanJonardParams.from_dict({**dataclasses.asdict(base), **point})
-        result = simulate(params, replications, seed)
-        if runs is not None:
-            runs[tuple(values)] = result
-        rows.append({**point, **summarise(result)})
-        if progress:
-            progress(i + 1, len(combos), rows[-1])
-    return pd.DataFrame(rows)
+    return grid_sweep(CowanJonardParams, base, grid, replications, seed, simulate, summarise, progress, runs)
 
 
 # ------------------------------------------------------------------------------------- reference

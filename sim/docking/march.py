@@ -52,7 +52,7 @@ import pandas as pd
 from sim.params import ConfigError, param, section_from_dict
 from sim.turnover import leaves
 
-from . import stream
+from . import grid_sweep, stream
 
 __all__ = ["MarchParams", "MarchRuns", "simulate", "summarise", "sweep", "PUBLISHED_FIGURE1",
            "PUBLISHED_SOURCE", "published_figure1"]
@@ -230,28 +230,7 @@ def sweep(base: MarchParams, grid: dict[str, list], replications: int, seed: int
         runs: optional dict that receives each point's per-replication results, keyed by the
             tuple of its grid values (for paired comparisons between points).
     """
-    import itertools
-
-    names = list(grid)
-    combos = list(itertools.product(*(grid[k] for k in names)))
-    rows = []
-    for i, values in enumerate(combos):
-        point = dict(zip(names, values))
-        params = MarchParams.from_dict({**_as_dict(base), **point})
-        result = simulate(params, replications, seed)
-        if runs is not None:
-            runs[tuple(values)] = result
-        row = {**point, **summarise(result)}
-        rows.append(row)
-        if progress:
-            progress(i + 1, len(combos), row)
-    return pd.DataFrame(rows)
-
-
-def _as_dict(p: MarchParams) -> dict:
-    import dataclasses
-
-    return dataclasses.asdict(p)
+    return grid_sweep(MarchParams, base, grid, replications, seed, simulate, summarise, progress, runs)
 
 
 # ------------------------------------------------------------------------------------- reference
