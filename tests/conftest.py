@@ -63,3 +63,14 @@ def paired_mean(outcome: str, seeds, make_a, make_b, last_years: float = 2.0):
 @pytest.fixture
 def tmp_out(tmp_path):
     return tmp_path
+
+
+def assert_refused(main, argv, expected: str, capsys, code: int = 2) -> str:
+    """Run the CLI with ``argv``: it must exit with ``code`` and one stderr line containing ``expected``."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == code, f"exit code {exc.value.code} for {argv}: {err}"
+    assert len(err.splitlines()) == 1, f"error is not one line: {err!r}"
+    assert expected in err, f"{expected!r} not in {err!r}"
+    return err

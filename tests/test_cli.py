@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
+from conftest import assert_refused
 
 BAD = [
     (["run", "regime=sharng"], "no such option (did you mean sharing?)"),
@@ -37,12 +38,7 @@ BAD = [
 
 @pytest.mark.parametrize("argv,expected", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_one_line_exit_2(argv, expected, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    err = capsys.readouterr().err.strip()
-    assert exc.value.code == 2, f"exit code {exc.value.code} for {argv}"
-    assert len(err.splitlines()) == 1, f"error is not one line: {err!r}"
-    assert expected in err, f"{expected!r} not in {err!r}"
+    err = assert_refused(main, argv, expected, capsys)
     assert "Traceback" not in err
 
 

@@ -24,6 +24,7 @@ from experiments.dock import load_config
 from sim.docking import cowan_jonard as cj
 from sim.docking import march
 from sim.params import ConfigError
+from conftest import assert_refused
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -190,12 +191,7 @@ BAD = [
 
 @pytest.mark.parametrize("argv,expected", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_dock_bad_input_one_line_exit_2(argv, expected, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    err = capsys.readouterr().err.strip()
-    assert exc.value.code == 2, f"exit code {exc.value.code} for {argv}"
-    assert len(err.splitlines()) == 1, f"error is not one line: {err!r}"
-    assert expected in err, f"{expected!r} not in {err!r}"
+    assert_refused(main, argv, expected, capsys)
 
 
 def test_dock_help_and_real_configs_load(capsys):

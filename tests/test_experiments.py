@@ -8,6 +8,7 @@ import pytest
 
 from experiments.cli import main
 from experiments.config import CONFIG_DIR, precheck
+from conftest import assert_refused
 
 # The experiment commands' configs (an `experiment:` section). The docking configs (docking_*.yaml)
 # configure the published models and are tested by tests/test_docking.py; the sweep experiments
@@ -92,12 +93,7 @@ BAD = [
 
 @pytest.mark.parametrize("argv,expected", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_experiment_settings_one_line_exit_2(argv, expected, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    err = capsys.readouterr().err.strip()
-    assert exc.value.code == 2, f"exit code {exc.value.code} for {argv}: {err}"
-    assert len(err.splitlines()) == 1, f"error is not one line: {err!r}"
-    assert expected in err, f"{expected!r} not in {err!r}"
+    assert_refused(main, argv, expected, capsys)
 
 
 def test_calibrate_command_end_to_end(tmp_path, capsys):
