@@ -10,17 +10,18 @@ Architecture (one concept per file):
 ``areas.py``          districts, populations, access difficulty, needs by sector
 ``country.py``        a country from data: areas, organisations, staff, funding (validated, no I/O)
 ``hxl_io.py``         reading/writing that data as HXL-tagged CSV (3W, needs, funding) with libhxl
-``crises.py``         rapid-onset shocks, protracted crises, response-time tracking
+``crises.py``         rapid-onset shocks, protracted crises, response measures (response time, 72 hours)
 ``organisations.py``  local/national and international actors (Mesa agents + state arrays)
 ``staff.py``          staff as arrays: skills, pay, hiring, leaving
 ``donors.py``         donors (Mesa agents): funding rounds, emergency reserves
 ``funding.py``        grants, disbursement, pass-through, overheads, money ledger
-``partnerships.py``   matching partners, the sharing earmark, who takes part, how budgets are split
+``partnerships.py``   matching, trust and renewal, the sharing earmark, who takes part, money to partners
 ``regimes.py``        the regimes' rules (co-design included) and the learning they cause
 ``learning.py``       the learning law (close a share of the gap to a teacher) and bilateral barter
+``access.py``         what contextual capacity buys: the access factor (reach, knowledge) and operating risk
 ``networks.py``       Watts-Strogatz small-world networks (local peer network, docking)
 ``turnover.py``       pay, quits, layoffs, hiring, poaching (brain drain), exit
-``governance.py``     priority setting and local decision power
+``governance.py``     who decides: partnership decision weight, whose knowledge steers money and staff
 ``coordination.py``   gap visibility, allocation of staff to areas, expansion, surge
 ``delivery.py``       salaries and service delivery, coverage
 ``record.py``         per-step recording into preallocated arrays

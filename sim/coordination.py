@@ -1,26 +1,35 @@
-"""Coordination: who knows where the gaps are, where organisations work, and surge.
+"""Coordination: who knows where the gaps are, where organisations work, surge and mutual aid.
 
 Gaps in coverage come from not knowing who works where and from "tunnel vision" (working
 where one always has worked); risk-averse organisations leave known gaps unfilled
 (Knox Clarke, PHAP/ICVA learning stream). Here:
 
+* **knowledge** of an area's unmet need is the access factor of the knower's contextual
+  capacity (``sim/access.py``); whose knowledge steers an organisation's money and staff is its
+  local-knowledge weight (``sim/governance.py``): a blend of its own and its partner(s)';
 * **visibility** of an area's unmet need to the coordination system rises with
-  ``governance.coordination_quality`` and, in hard-to-reach areas, only with local actors'
-  voice in coordination (their seats and network capacity): they know those areas;
+  ``governance.coordination_quality`` and, in hard-to-reach areas, with local actors' voice in
+  coordination: their seats and network capacity, less what a coordination held in a language
+  they do not work in takes away (``governance.coordination_language_barrier``);
 * each organisation splits its deployable staff over its areas partly evenly (habit) and
-  partly towards visible unmet need; local organisations always see their own areas;
-* at presence reviews, organisations with reserves open a new area where visible unmet
-  need is highest, within their risk tolerance (raised when risk is shared), and leave an
-  area when their money runs short;
-* after a rapid-onset shock, funded international organisations surge into the area after
-  ``crisis.intl_surge_delay_weeks``; local organisations there are already present.
+  partly towards the unmet need it knows of; local organisations always follow need in their
+  own areas, international ones as far as coordination shows it;
+* at presence reviews, organisations with reserves open a new area where the unmet need they
+  know of is highest, if they accept its operating risk (``sim/access.py``; risk sharing raises
+  tolerance), and leave an area when their money runs short;
+* after a rapid-onset shock, funded international organisations that accept the risk surge
+  into the area after ``crisis.intl_surge_delay_weeks``; local organisations there are already
+  present, and local organisations next door or linked to one there in the peer network come to
+  help with a probability rising with their network capacity (mutual aid), operational after a
+  delay their network capacity shortens.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .governance import INTL_PRIORITY_WEIGHT
+from .access import access_factor, can_operate
+from .governance import local_knowledge_weight, partnership_decision_weight, priority_view
 
 __all__ = ["Coordination"]
 
@@ -28,47 +37,71 @@ __all__ = ["Coordination"]
 class Coordination:
     def __init__(self, model):
         self.m = model
-        g = model.p.governance
-        self.intl_priority_weight = INTL_PRIORITY_WEIGHT[g.priority_setting]
         self.unmet = model.areas.weighted_need_by_area.copy()  # severity-weighted, last week
 
     # ------------------------------------------------------------------ information
     def local_voice(self) -> float:
+        """Local actors' voice in coordination, 0..1: seats x network capacity x language."""
         m = self.m
         local = m.orgs.is_local & m.orgs.active
         net = float(m.orgs.net[local].mean()) if local.any() else 0.0
         g = m.p.governance
-        return g.local_coordination_seats * (1.0 - g.local_voice_network_weight + g.local_voice_network_weight * net)
+        language = 1.0 - g.coordination_language_barrier * (1.0 - g.language_investment)
+        return g.local_coordination_seats * (1.0 - g.local_voice_network_weight + g.local_voice_network_weight * net) * language
 
     def visibility(self) -> np.ndarray:
-        """Per area, how much of its unmet need the coordination system sees (0..1)."""
+        """Per area, how much of its unmet need the coordination system shows (0..1)."""
         a = self.m.areas
         return self.m.p.governance.coordination_quality * (1.0 - a.access * (1.0 - self.local_voice()))
 
-    def perceived_need(self) -> np.ndarray:
-        """Severity-weighted need per area as the response's priorities see it."""
-        a, g = self.m.areas, self.m.p.governance
-        return a.weighted_need_by_area * (1.0 - self.intl_priority_weight * g.visibility_bias * a.access)
+    def decision_context(self) -> np.ndarray:
+        """Per organisation, the contextual capacity of the knowledge that steers its money and staff.
+
+        A blend, by its local-knowledge weight, of its own effective contextual capacity and its
+        partner's (a local organisation's intermediary) or partners' (an intermediary's local
+        partners, staff-weighted). Refreshed into ``OrgTable.knowledge_weight`` as a side effect.
+        """
+        m = self.m
+        orgs = m.orgs
+        n = orgs.n
+        ctx = m.effective_context()
+        lam = local_knowledge_weight(m, partnership_decision_weight(m))
+        orgs.knowledge_weight[:] = lam
+        has = (orgs.partner >= 0) & orgs.active
+        local = np.flatnonzero(has)
+        parent = orgs.partner[local]
+        weight = m.staff.headcount[local] + 1.0
+        wsum = np.bincount(parent, weight, n)
+        partners_ctx = np.divide(np.bincount(parent, weight * ctx[local], n), wsum, out=ctx.copy(), where=wsum > 0)
+        intermediary_ctx = np.where(has, ctx[np.maximum(orgs.partner, 0)], ctx)
+        return np.where(orgs.is_local, lam * ctx + (1.0 - lam) * intermediary_ctx,
+                        (1.0 - lam) * ctx + lam * partners_ctx)
 
     def perceived_need_of_orgs(self) -> np.ndarray:
-        """Per organisation, the share of perceived need in the areas it works in."""
+        """Per organisation, the share of need, as the response's priorities see it, in the areas it works in."""
         m = self.m
         org, area = m.orgs.presence_pairs(m.steps_done)
-        pn = self.perceived_need()
+        pn = m.areas.weighted_need_by_area * priority_view(m)
         total = pn.sum()
         return np.bincount(org, pn[area], m.orgs.n) / total if total > 0 else np.zeros(m.orgs.n)
 
     def allocation(self, org: np.ndarray, area: np.ndarray) -> np.ndarray:
-        """Share of each organisation's deployable staff sent to each of its areas."""
+        """Share of each organisation's deployable staff sent to each of its areas (pairs).
+
+        Weight of an area = (1 - r) / k + r x (its share of the unmet need the organisation
+        knows of), where k is the number of its areas and r is 1 for local organisations (they
+        follow need in their own areas) and the coordination visibility of the area for
+        international ones (tunnel vision where coordination shows little).
+        """
         m = self.m
         n = m.orgs.n
         local = m.orgs.is_local[org]
-        vis = np.where(local, 1.0, self.visibility()[area])
-        unmet = self.unmet[area] * np.where(local, 1.0, self.perceived_need()[area] / np.maximum(m.areas.weighted_need_by_area[area], 1e-12))
+        r = np.where(local, 1.0, self.visibility()[area])
+        known = self.unmet[area] * access_factor(m.areas.access[area], self.decision_context()[org])
         k = np.bincount(org, minlength=n)
-        tot = np.bincount(org, unmet, n)
-        need_share = np.divide(unmet, tot[org], out=1.0 / np.maximum(k[org], 1), where=tot[org] > 0)
-        w = (1.0 - vis) / np.maximum(k[org], 1) + vis * need_share
+        tot = np.bincount(org, known, n)
+        need_share = np.divide(known, tot[org], out=1.0 / np.maximum(k[org], 1), where=tot[org] > 0)
+        w = (1.0 - r) / np.maximum(k[org], 1) + r * need_share
         return w / np.maximum(np.bincount(org, w, n)[org], 1e-12)
 
     def plan_allocation(self, step: int) -> None:
@@ -95,20 +128,9 @@ class Coordination:
         free = m.orgs.responsive_share[org]
         return (1.0 - free) * planned + free * now
 
-    def cost_effectiveness(self) -> np.ndarray:
-        """People covered per USD of staff cost, per organisation, where it works."""
-        m = self.m
-        orgs, staff = m.orgs, m.staff
-        org, area = orgs.presence_pairs(m.steps_done)
-        n = orgs.n
-        k = np.maximum(np.bincount(org, minlength=n), 1)
-        access = np.bincount(org, m.areas.access[area], n) / k
-        eff = m.effectiveness_base() * (1.0 - access * (1.0 - m.effective_context()))
-        cost = np.maximum(m.payroll / np.maximum(staff.headcount, 1), 1e-9)
-        return eff / cost
-
     # ------------------------------------------------------------------ presence
     def risk_tolerance(self) -> np.ndarray:
+        """Per organisation, the highest operating risk it accepts; risk sharing raises it."""
         m = self.m
         tol = m.orgs.risk_tolerance
         return tol + m.p.funding.risk_sharing * (1.0 - tol) * m.p.governance.risk_sharing_tolerance_effect
@@ -117,10 +139,10 @@ class Coordination:
         """Who receives emergency funds after a shock in ``area``, and who surges into it.
 
         Returns (local responders, international funders, international surge) masks: local
-        organisations working in or next to the area within their risk tolerance; international
-        organisations there that will go there, else the two largest that will; when no
-        international organisation will go (too risky for all), the intermediaries of the local
-        responders (remote management), else the two largest: they are funded but do not surge.
+        organisations working in or next to the area that accept its operating risk;
+        international organisations there that accept it, else the two largest that would; when
+        none would (too risky for all), the intermediaries of the local responders (remote
+        management), else the two largest: they are funded but do not surge.
         """
         m = self.m
         orgs = m.orgs
@@ -129,20 +151,21 @@ class Coordination:
         near[m.areas.neighbours[area]] = True
         pres = orgs.presence
         there = ((pres >= 0) & near[np.maximum(pres, 0)]).any(1)
-        able = orgs.active & (self.risk_tolerance() >= m.areas.access[area])
+        everyone = np.arange(orgs.n)
+        able = orgs.active & can_operate(m, everyone, np.full(orgs.n, area), self.risk_tolerance())
         local = there & able & orgs.is_local
         intl = there & able & orgs.is_intl
         if not intl.any():
             willing = np.flatnonzero(orgs.is_intl & able)
             if len(willing):
-                intl[willing[np.argsort(-m.staff.headcount[willing])[:2]]] = True
+                intl[willing[np.argsort(-m.staff.headcount[willing], kind="stable")[:2]]] = True
         surge = intl.copy()
         if not intl.any():
             partners = orgs.partner[local & (orgs.partner >= 0)]
             intl[partners[orgs.active[partners]]] = True
             if not intl.any():
                 active = np.flatnonzero(orgs.is_intl & orgs.active)
-                intl[active[np.argsort(-m.staff.headcount[active])[:2]]] = True
+                intl[active[np.argsort(-m.staff.headcount[active], kind="stable")[:2]]] = True
         return local, intl, surge
 
     def surge(self, area: int, intl: np.ndarray) -> None:
@@ -161,6 +184,50 @@ class Coordination:
                 self._drop_least_needed(o)
             m.orgs.add_presence(o, area, ready)
 
+    def local_entry_delay(self, orgs_idx: np.ndarray) -> np.ndarray:
+        """Weeks before local organisations are operational in an area they open: shortened by network capacity."""
+        m = self.m
+        base = m.p.governance.local_expansion_delay_weeks
+        return np.maximum(1, np.rint(base * (1.0 - m.orgs.net[orgs_idx]))).astype(np.int64)
+
+    def mutual_aid(self, area: int, step: int) -> np.ndarray:
+        """After a rapid-onset shock in ``area``: local organisations come to help (network capacity -> speed).
+
+        Candidates are active local organisations not yet in the area, operational next to it
+        or linked in the local peer network to one operational in it, with a free presence slot
+        and the reserve to open an area, that accept its operating risk. Each comes with
+        probability ``governance.mutual_aid_rate`` x its network capacity (a draw fixed per week,
+        area and organisation) and is operational after :meth:`local_entry_delay`.
+        Returns the organisations that came.
+        """
+        m = self.m
+        orgs, g = m.orgs, m.p.governance
+        n = orgs.n
+        op_org, op_area = orgs.presence_pairs(step)
+        near = np.zeros(m.areas.n, bool)
+        near[m.areas.neighbours[area]] = True
+        in_area = np.zeros(n, bool)
+        in_area[op_org[op_area == area]] = True
+        next_door = np.zeros(n, bool)
+        next_door[op_org[near[op_area]]] = True
+        linked = np.zeros(n, bool)
+        if len(m.peer_edges[0]):
+            u, v = m.peer_edges
+            linked[v[in_area[u]]] = True
+        reserve = g.expansion_reserve_weeks * m.payroll
+        free_slot = (orgs.presence < 0).any(1)
+        present = (orgs.presence == area).any(1)
+        cand = np.flatnonzero(orgs.is_local & orgs.active & ~present & (next_door | linked) & free_slot
+                              & (orgs.cash >= reserve))
+        if len(cand) == 0:
+            return cand
+        cand = cand[can_operate(m, cand, np.full(len(cand), area), self.risk_tolerance())]
+        draw = m.streams.slot_uniforms("mutual_aid", step, n, sub=area)[cand]
+        came = cand[draw < g.mutual_aid_rate * orgs.net[cand]]
+        for o, delay in zip(came, self.local_entry_delay(came)):
+            orgs.add_presence(int(o), area, step + int(delay))
+        return came
+
     def _drop_least_needed(self, o: int) -> None:
         row = self.m.orgs.presence[o]
         areas = row[row >= 0]
@@ -168,11 +235,13 @@ class Coordination:
             self.m.orgs.drop_presence(o, areas[np.argmin(self.unmet[areas])])
 
     def review(self, step: int) -> None:
-        """Presence review: organisations (Mesa agents) expand into visible gaps or retreat."""
-        vis_unmet = self.unmet * self.visibility()
-        self._ranked = np.argsort(-vis_unmet)[: min(50, len(vis_unmet))]
-        self._vis_unmet = vis_unmet
+        """Presence review: organisations (Mesa agents) expand into gaps they know of, or retreat."""
+        m = self.m
+        vis = self.visibility()
+        self._vis = vis
+        self._ranked = np.argsort(-(self.unmet * vis), kind="stable")[: min(50, len(vis))]
         self._tolerance = self.risk_tolerance()
+        self._context = self.decision_context()
         self.m.org_agents.shuffle_do("review_presence", step)
 
     def review_one(self, o: int, step: int) -> None:
@@ -189,17 +258,28 @@ class Coordination:
             return
         if orgs.cash[o] < reserve or len(mine) >= len(row):
             return
-        tol = self._tolerance[o]
         if orgs.is_local[o]:
-            # Local organisations know their neighbourhood: they see its unmet need directly.
-            cand, score = np.unique(m.areas.neighbours[mine].ravel()), self.unmet
+            # Local organisations know their neighbourhood directly.
+            cand = np.unique(m.areas.neighbours[mine].ravel())
         else:
-            cand, score = self._ranked, self._vis_unmet
-        cand = cand[(m.areas.access[cand] <= tol) & ~np.isin(cand, mine)]
+            # International organisations hear of gaps from coordination, or know of them themselves
+            # (or through their partners, by the weight of local knowledge in their decisions).
+            cand = self._ranked
+        cand = cand[~np.isin(cand, mine)]
         if len(cand) == 0:
             return
-        best = cand[np.argmax(score[cand])]
-        if score[best] <= 0:
+        cand = cand[can_operate(m, np.full(len(cand), o), cand, self._tolerance)]
+        if len(cand) == 0:
             return
-        delay = m.p.governance.local_expansion_delay_weeks if orgs.is_local[o] else m.p.crisis.intl_surge_delay_weeks
+        known = access_factor(m.areas.access[cand], self._context[o])
+        if orgs.is_intl[o]:
+            known = 1.0 - (1.0 - self._vis[cand]) * (1.0 - known)
+        score = self.unmet[cand] * known
+        best = cand[np.argmax(score)]
+        if score.max() <= 0:
+            return
+        if orgs.is_local[o]:
+            delay = int(self.local_entry_delay(np.array([o]))[0])
+        else:
+            delay = m.p.crisis.intl_surge_delay_weeks
         orgs.add_presence(o, best, step + delay)

@@ -1,10 +1,28 @@
-"""Crises: the shock schedule (drawn once per seed) and the response-time tracker.
+"""Crises: the shock schedule (drawn year by year per seed) and the response measures.
 
-The whole schedule of rapid-onset shocks and protracted crises is drawn at set-up from the
-``shocks`` stream and the areas alone, so every regime and funding rule run with one seed
-faces exactly the same crises (common random numbers). Each shock gets a row in the shocks
-table; its ``response_time`` is the number of weeks until coverage in the hit area reaches
-``crisis.response_threshold`` (null if it never does within the horizon).
+The schedule of rapid-onset shocks and protracted crises is drawn at set-up from the
+``shocks`` stream and the areas alone, one year at a time from a generator keyed by the year
+(``Streams.for_period``), so every regime and funding rule run with one seed faces exactly the
+same crises (common random numbers), and a run's first years do not depend on its horizon: a
+4-year run faces the first 4 years of crises of an 8-year run.
+
+Response, per shock (columns of the shocks table, ``sim/outcomes.py``):
+
+* ``response_time``: weeks from the shock until the people covered in the hit area exceed the
+  level of the week before the shock by ``crisis.response_share`` of the people the shock
+  newly put in need who are still in need that week; null if that does not happen within
+  ``crisis.response_cap_weeks`` (then ``reached`` is false);
+* ``censored``: the shock started in the run's last ``response_cap_weeks`` (or in its first
+  week, which has no week before), so its response cannot be judged; censored shocks are left
+  out of every response measure, which is what keeps them from growing with the horizon;
+* ``reach_72h`` and ``reach_72h_local``: the first 72 hours. Nobody can arrive in an area
+  within 72 hours who is not already working there (the fastest entry, a local organisation
+  next door with strong networks, takes a week), so those who can act in the first 72 hours are
+  exactly the organisations operational in the area in the shock's week; what they can reach in
+  3 of its 7 days is 3/7 of their output there that week. ``reach_72h`` is that reach over the
+  people newly in need (capped at 1), ``reach_72h_local`` the share of it by local and national
+  actors. A weekly step therefore suffices for this measure; finer steps would change nothing
+  about who is present.
 """
 
 from __future__ import annotations
@@ -17,7 +35,10 @@ import numpy as np
 from .areas import Areas
 from .params import Params
 
-__all__ = ["ShockKind", "ShockSchedule", "ResponseTracker"]
+__all__ = ["ShockKind", "ShockSchedule", "ResponseTracker", "FIRST_HOURS_SHARE_OF_WEEK"]
+
+# The first 72 hours as a share of a week's output: 3 of 7 days.
+FIRST_HOURS_SHARE_OF_WEEK = 3.0 / 7.0
 
 
 class ShockKind(IntEnum):
@@ -36,45 +57,65 @@ class ShockSchedule:
     duration: np.ndarray  # weeks (protracted only; 0 for rapid onset)
 
     @classmethod
-    def draw(cls, params: Params, areas: Areas, rng: np.random.Generator) -> "ShockSchedule":
+    def draw(cls, params: Params, areas: Areas, streams) -> "ShockSchedule":
+        """Draw the schedule year by year (``streams.for_period("shocks", year)``), then cut it at the horizon."""
         c, n_steps, n = params.crisis, params.n_steps, areas.n
-        years = n_steps / params.STEPS_PER_YEAR
+        spy = params.STEPS_PER_YEAR
+        n_years = -(-n_steps // spy)
         parts = []
-        for kind, rate, size in (
-            (ShockKind.RAPID_ONSET, c.rapid_onset_rate, c.rapid_onset_size),
-            (ShockKind.PROTRACTED, c.protracted_rate, c.protracted_size),
-        ):
-            count = rng.poisson(rate * n * years)
-            step = rng.integers(0, n_steps, count)
-            area = rng.integers(0, n, count)
-            # Share of population affected: gamma with the given mean, capped at 90%.
-            share = np.minimum(0.9, rng.gamma(2.0, size / 2.0, count)) if size > 0 else np.zeros(count)
-            people = share * areas.population[area]
-            if kind == ShockKind.PROTRACTED:
-                duration = np.maximum(4, rng.exponential(c.protracted_years * params.STEPS_PER_YEAR, count)).astype(np.int64)
-            else:
-                duration = np.zeros(count, np.int64)
-            parts.append((step, area, np.full(count, int(kind)), people, duration))
-        step, area, kind, people, duration = (np.concatenate(x) for x in zip(*parts))
-        order = np.lexsort((area, step))
-        return cls(step[order], area[order], kind[order], people[order], duration[order])
+        for year in range(n_years):
+            rng = streams.for_period("shocks", year)
+            for kind, rate, size in (
+                (ShockKind.RAPID_ONSET, c.rapid_onset_rate, c.rapid_onset_size),
+                (ShockKind.PROTRACTED, c.protracted_rate, c.protracted_size),
+            ):
+                count = rng.poisson(rate * n)
+                step = year * spy + rng.integers(0, spy, count)
+                area = rng.integers(0, n, count)
+                # Share of population affected: gamma with the given mean, capped at 90%.
+                share = np.minimum(0.9, rng.gamma(2.0, size / 2.0, count)) if size > 0 else np.zeros(count)
+                people = share * areas.population[area]
+                if kind == ShockKind.PROTRACTED:
+                    duration = np.maximum(4, rng.exponential(c.protracted_years * spy, count)).astype(np.int64)
+                else:
+                    duration = np.zeros(count, np.int64)
+                parts.append((step, area, np.full(count, int(kind)), people, duration))
+        if parts:
+            step, area, kind, people, duration = (np.concatenate(x) for x in zip(*parts))
+        else:
+            step = area = kind = duration = np.zeros(0, np.int64)
+            people = np.zeros(0)
+        keep = step < n_steps
+        step, area, kind, people, duration = step[keep], area[keep], kind[keep], people[keep], duration[keep]
+        order = np.lexsort((kind, area, step))
+        return cls(step[order].astype(np.int64), area[order].astype(np.int64), kind[order].astype(np.int64),
+                   people[order].astype(float), duration[order].astype(np.int64))
 
     def __len__(self) -> int:
         return len(self.step)
 
 
 class ResponseTracker:
-    """Applies scheduled crises to areas and measures how long the response takes."""
+    """Applies scheduled crises to areas and measures the response to each (see the module docstring)."""
 
-    def __init__(self, schedule: ShockSchedule, areas: Areas, threshold: float):
+    def __init__(self, schedule: ShockSchedule, areas: Areas, params: Params):
         self.s = schedule
         self.areas = areas
-        self.threshold = threshold
+        c = params.crisis
+        self.share = c.response_share
+        self.cap = c.response_cap_weeks
+        self.recovery = areas.recovery
         self.next = 0  # index of the next shock to apply
-        self.response_time = np.full(len(schedule), -1, np.int64)
-        self.applied = np.zeros(len(schedule), bool)
+        k = len(schedule)
+        self.response_time = np.full(k, -1, np.int64)
+        self.applied = np.zeros(k, bool)
+        self.judged = np.zeros(k, bool)  # reached, or not reached within the cap
+        self.base_covered = np.full(k, np.nan)  # people covered in the area the week before the shock
+        self.reach_72h = np.full(k, np.nan)
+        self.reach_72h_local = np.full(k, np.nan)
         self.pending: list[int] = []
         self.protracted_end: list[tuple[int, int, np.ndarray]] = []  # (end step, area, need added)
+        self.last_covered: np.ndarray | None = None  # people covered per area last week
 
     def apply(self, step: int) -> np.ndarray:
         """Apply crises starting or ending this step; returns the indices of new rapid-onset shocks."""
@@ -101,18 +142,58 @@ class ResponseTracker:
                 a.protracted_need[area] += add
                 self.protracted_end.append((step + int(s.duration[i]), area, add))
             self.applied[i] = True
+            if self.last_covered is not None:
+                self.base_covered[i] = self.last_covered[area]
             self.pending.append(i)
             self.next += 1
         return np.asarray(new, np.int64)
 
-    def track(self, step: int, area_coverage: np.ndarray) -> None:
-        """After delivery: shocks whose area reached the threshold get their response time."""
-        if not self.pending:
-            return
-        still = []
-        for i in self.pending:
-            if area_coverage[self.s.area[i]] >= self.threshold:
-                self.response_time[i] = step - self.s.step[i]
-            else:
-                still.append(i)
-        self.pending = still
+    def still_in_need(self, i: int, weeks_since: int) -> float:
+        """People the shock ``i`` newly put in need who are still in need ``weeks_since`` weeks after it.
+
+        Rapid-onset need recovers by ``areas.recovery`` per week from the shock's own week on
+        (the step applies the shock, then recovery); a protracted crisis's need stays while it lasts.
+        """
+        if self.s.kind[i] == ShockKind.RAPID_ONSET:
+            return float(self.s.people[i] * self.recovery ** (weeks_since + 1))
+        return float(self.s.people[i])
+
+    def first_hours(self, shocks: np.ndarray, out_local: np.ndarray, out_intl: np.ndarray) -> None:
+        """Record, for shocks that hit this week, who could reach the newly affected in the first 72 hours.
+
+        Args:
+            shocks: indices of the shocks that started this week.
+            out_local: people covered this week per area by local and national actors operational there.
+            out_intl: the same for international actors.
+        """
+        for i in shocks:
+            area = self.s.area[i]
+            reach = FIRST_HOURS_SHARE_OF_WEEK * (out_local[area] + out_intl[area])
+            people = self.s.people[i]
+            self.reach_72h[i] = min(1.0, reach / people) if people > 0 else 1.0
+            total = out_local[area] + out_intl[area]
+            self.reach_72h_local[i] = out_local[area] / total if total > 0 else np.nan
+
+    def track(self, step: int, covered_by_area: np.ndarray) -> None:
+        """After delivery: judge pending shocks against the people covered in their area this week."""
+        if self.pending:
+            still = []
+            for i in self.pending:
+                base = self.base_covered[i]
+                k = step - int(self.s.step[i])
+                if np.isnan(base):  # no week before the shock: cannot be judged
+                    continue
+                reached = covered_by_area[self.s.area[i]] - base
+                if reached >= self.share * self.still_in_need(i, k):
+                    self.response_time[i] = k
+                    self.judged[i] = True
+                elif k >= self.cap:
+                    self.judged[i] = True
+                else:
+                    still.append(i)
+            self.pending = still
+        self.last_covered = covered_by_area.copy()
+
+    def censored(self, n_steps: int) -> np.ndarray:
+        """Shocks whose response cannot be judged within a run of ``n_steps`` weeks (see module docstring)."""
+        return (self.s.step > n_steps - 1 - self.cap) | np.isnan(self.base_covered)

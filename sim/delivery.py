@@ -2,15 +2,35 @@
 
 Each organisation pays its staff, then sends its deployable staff (headcount minus time
 spent on capacity work) to its operational areas (allocation from ``sim/coordination.py``).
-People covered per staff-week = ``staff.productivity`` x effectiveness, where
+Capacity reaches people by four pathways, each with its parameter:
 
-    effectiveness = technical skill x (1 - w + w x institutional capacity)      (w = staff.institutional_weight)
-                    x (1 - access difficulty x (1 - effective contextual capacity))
+* **technical and institutional capacity -> effectiveness**: people covered per staff-week =
+  ``staff.productivity`` x effectiveness, with
 
-so an organisation without local knowledge, language or acceptance loses most of its reach
-in hard-to-reach areas. Goods and services cost ``staff.ops_cost_per_person`` per person
-covered; an organisation without the cash scales its operations down. Supply beyond need
-in a cell (area x sector) is duplication: it is not delivered and not paid for.
+      effectiveness = technical skill x (1 - w + w x institutional capacity)      (w = staff.institutional_weight)
+                      x access_factor(access difficulty, effective contextual capacity)
+
+  (``sim/access.py``): an organisation without local knowledge, language or acceptance loses
+  most of its reach in hard-to-reach areas;
+* **technical capacity -> quality**: what an organisation delivers has quality
+  ``min(1, technical skill / staff.quality_standard)``; ``quality_coverage`` is coverage with each
+  person covered weighted by the quality of what they received;
+* **contextual capacity -> cost**: goods and services cost ``staff.ops_cost_per_person`` per person
+  covered, times ``1 + staff.access_cost_premium x access x (1 - contextual capacity)``:
+  acceptance makes delivery in hard areas cheaper (security, logistics, negotiation);
+* **institutional capacity -> losses**: ``funding.fiduciary_loss_rate x (1 - institutional
+  capacity)`` of operations spending is lost (fraud, diversion, error), so the same money
+  delivers less where financial systems are weak.
+
+An organisation without the cash for its planned operations scales them down. Supply beyond
+need in a cell (area x sector) is duplication: it is not delivered and not paid for.
+
+**What binds delivery** (outcomes ``bound_by_cash``, ``bound_by_staff``, ``bound_by_need`` and
+``access_loss_share``): each organisation's potential output (its deployable staff at full
+access) is split between the constraints that bind it this week - the share of its planned
+operations it could not pay for (cash), the share of what it paid for that found no unmet need
+(need: duplication), and the rest (staff: more staff would have delivered more) - summed over
+organisations; ``access_loss_share`` is the share of potential output lost to access difficulty.
 """
 
 from __future__ import annotations
@@ -19,18 +39,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .access import access_factor
+
 __all__ = ["Delivery", "pay_salaries", "deliver"]
 
 
 @dataclass
 class Delivery:
     area_coverage: np.ndarray  # severity-weighted coverage per area (0..1)
+    covered_by_area: np.ndarray  # people covered per area this week
+    out_local: np.ndarray  # people covered per area by local and national actors' supply (before duplication)
+    out_intl: np.ndarray  # the same for international actors
     coverage: float
+    quality_coverage: float
     hard_to_reach_coverage: float
     people_covered: float
     need_total: float
     unmet_need: float
-    spending: float  # salaries + operations + language this week (USD)
+    spending: float  # operations and losses this week (USD)
+    losses: float  # operations money lost this week (USD)
+    bound_by_cash: float
+    bound_by_staff: float
+    bound_by_need: float
+    access_loss_share: float
 
 
 def pay_salaries(model) -> float:
@@ -52,9 +83,14 @@ def deliver(model, step: int) -> Delivery:
     org, slot, area = orgs.presence_slots(step)
     deployable = np.maximum(0.0, staff.headcount - orgs.time_off)
     alloc = model.coordination.deployment(org, slot, area)
-    eff = model.effectiveness_base()[org] * (1.0 - areas.access[area] * (1.0 - model.effective_context()[org]))
-    out = deployable[org] * alloc * p.staff.productivity * eff
-    plan = np.bincount(org, out, n) * p.staff.ops_cost_per_person
+    ctx = model.effective_context()[org]
+    access = areas.access[area]
+    potential = deployable[org] * alloc * p.staff.productivity * model.effectiveness_base()[org]
+    out = potential * access_factor(access, ctx)
+    loss_rate = p.funding.fiduciary_loss_rate * (1.0 - orgs.inst)
+    # Cash per person covered: goods and services (dearer where acceptance is low), and what is lost.
+    unit = p.staff.ops_cost_per_person * (1.0 + p.staff.access_cost_premium * access * (1.0 - ctx)) / (1.0 - loss_rate[org])
+    plan = np.bincount(org, out * unit, n)
     funded = np.divide(orgs.cash, plan, out=np.zeros(n), where=plan > 0)
     np.minimum(funded, 1.0, out=funded)
     out *= funded[org]
@@ -63,11 +99,14 @@ def deliver(model, step: int) -> Delivery:
     cell = area[:, None] * n_sec + np.arange(n_sec)
     supply = np.bincount(cell.ravel(), out_s.ravel(), n_areas * n_sec).astype(float)
     need = areas.need.ravel()
-    fill = np.divide(need, supply, out=np.zeros_like(supply), where=supply > 0)
+    fill = np.divide(need, supply, out=np.zeros_like(supply), where=supply > 1e-9)
     np.minimum(fill, 1.0, out=fill)
-    delivered = (out_s * fill[cell]).sum(1)
-    ops = np.minimum(orgs.cash, np.bincount(org, delivered, n) * p.staff.ops_cost_per_person)
-    spent = model.ledger.spend(orgs, ops, "operations")
+    got = out_s * fill[cell]  # people covered, per pair and sector
+    delivered = got.sum(1)
+    cost = np.minimum(orgs.cash, np.bincount(org, delivered * unit, n))
+    lost = cost * loss_rate
+    spent = model.ledger.spend(orgs, cost - lost, "operations")
+    spent += model.ledger.spend(orgs, lost, "losses")
 
     covered = np.minimum(need, supply).reshape(n_areas, n_sec)
     wcov = (covered * areas.severity).sum(1)
@@ -80,6 +119,21 @@ def deliver(model, step: int) -> Delivery:
     hc = np.maximum(staff.headcount, 1)
     orgs.utilisation = deployable * funded * has_area / hc
 
+    quality = np.minimum(1.0, staff.tech_mean / p.staff.quality_standard)
+    sev = areas.severity.ravel()[cell]
+    w_quality = float((got * sev * quality[org][:, None]).sum())
+
+    # What binds each organisation's delivery: its potential output split into the part it could
+    # not pay for (cash), the part of what it paid for that found no unmet need (need), the rest (staff).
+    pot_org = np.bincount(org, potential, n)
+    out_org = np.bincount(org, out, n)
+    used = np.divide(np.bincount(org, delivered, n), out_org, out=np.ones(n), where=out_org > 0)
+    pot_total = float(pot_org.sum())
+
+    def share(part) -> float:
+        return float((pot_org * part).sum() / pot_total) if pot_total > 0 else 0.0
+
+    is_local = orgs.is_local[org]
     htr = areas.hard_to_reach
     total_w = wneed.sum()
     htr_w = wneed[htr].sum()
@@ -87,10 +141,20 @@ def deliver(model, step: int) -> Delivery:
     need_total = float(need.sum())
     return Delivery(
         area_coverage=area_cov,
+        covered_by_area=covered.sum(1),
+        out_local=np.bincount(area[is_local], out[is_local], n_areas),
+        out_intl=np.bincount(area[~is_local], out[~is_local], n_areas),
         coverage=float(wcov.sum() / total_w) if total_w > 0 else 1.0,
+        quality_coverage=w_quality / float(total_w) if total_w > 0 else 1.0,
         hard_to_reach_coverage=float(wcov[htr].sum() / htr_w) if htr_w > 0 else 1.0,
         people_covered=people,
         need_total=need_total,
         unmet_need=max(0.0, need_total - people),
         spending=spent,
+        losses=float(lost.sum()),
+        bound_by_cash=share(1.0 - funded),
+        bound_by_staff=share(funded * used),
+        bound_by_need=share(funded * (1.0 - used)),
+        access_loss_share=float((potential - potential * access_factor(access, ctx)).sum() / pot_total)
+        if pot_total > 0 else 0.0,
     )

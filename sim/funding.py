@@ -2,12 +2,18 @@
 
 Grants are rows of :class:`GrantBook` (donor, recipient, weekly tranche, start, end,
 flexible share, multi-year, earmarked for sharing). Every week each active grant pays one
-tranche. An international recipient acts as an intermediary: it sub-grants a share of what
-it receives to its local partners (the pass-through share, or more where a joint programme
-allocates work by comparative advantage), and keeps the indirect-cost allowance, passing on
-to partners only the share of it that ``funding.overhead_passed_on`` says. Local partners
-spend part of a sub-grant on compliance unless risk is shared. Sub-grants are earmarked
-unless the partnership is jointly governed (then the grant's flexibility passes down).
+tranche. An international recipient acts as an intermediary: it sub-grants to each local
+partner the fraction of what it receives that ``sim/partnerships.py`` ``pass_fractions`` says
+(the pass-through share, and the partner's complementarity share of a joint programme: funding
+rules, never regime rules), and keeps the indirect-cost allowance, passing on to partners only
+the share of it that ``funding.overhead_passed_on`` says. Local partners spend part of a
+sub-grant on compliance unless risk is shared. A sub-grant is earmarked to delivery except for
+the part of its flexibility the partnership's decisions free for the partner's core needs
+(``sim/governance.py`` ``subgrant_flexibility``).
+
+The week's money is computed by :func:`disburse` (which reads the state and changes nothing)
+and booked by :func:`book_flows`. Holding money fixed (``pathways.money_response`` off) books
+another run's :class:`WeeklyFlows` instead of the run's own (``CapacityModel.funding_phase``).
 
 The :class:`Ledger` makes money auditable: initial reserves + donor disbursements +
 domestic income = spending (by category) + overhead retained + reserves held, to rounding.
@@ -22,9 +28,9 @@ import numpy as np
 from .organisations import NO_PARTNER, OrgKind, OrgTable
 from .params import Params
 
-__all__ = ["GrantBook", "Ledger", "WeeklyFlows", "disburse"]
+__all__ = ["GrantBook", "Ledger", "WeeklyFlows", "disburse", "book_flows", "locally_decided", "SPENDING"]
 
-SPENDING = ("salaries", "operations", "compliance", "investment", "language")
+SPENDING = ("salaries", "operations", "losses", "compliance", "investment", "language")
 
 
 @dataclass
@@ -102,33 +108,46 @@ class GrantBook:
 
 @dataclass
 class WeeklyFlows:
-    """Money moved this week (USD), for recording and for decision-power accounting."""
+    """Money moved this week (USD): every per-organisation amount the week's funding books.
+
+    Scalars are totals for recording; arrays have one entry per organisation.
+    """
 
     donor_total: float
     direct_local: float
     to_local_total: float
     overhead_retained: float
     domestic: float
-    locally_decided: float
-    income: np.ndarray  # per organisation, all sources
-    responsive: np.ndarray  # per organisation, income free to follow current needs (flexible, emergency)
+    income: np.ndarray  # all sources, added to cash
+    flex_income: np.ndarray  # the part free for core needs and current needs (before the cash cap)
+    responsive: np.ndarray  # income free to follow current needs (flexible, emergency)
+    compliance: np.ndarray  # compliance costs local partners owe on their sub-grants
+    committed: np.ndarray  # future tranches already promised
+    multi_year_income_share: np.ndarray
+    earmark_income_share: np.ndarray
+    subgrant_income_share: np.ndarray
+    hq_support: np.ndarray  # indirect costs retained at intermediaries' headquarters
+    own_programme: np.ndarray  # what intermediaries keep for their own programme (decided by them)
+    direct_received: np.ndarray  # grant tranches local actors receive directly (their own decision)
+    subgrant_received: np.ndarray  # sub-grants (and overhead passed on) local partners receive
+    domestic_income: np.ndarray  # national budgets and local fundraising
 
 
-def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledger: Ledger,
-             pass_share: np.ndarray, joint_gov: np.ndarray, jointly_governed: np.ndarray,
-             headcount: np.ndarray) -> WeeklyFlows:
-    """Pay this week's grant tranches and domestic income, and pass funds through intermediaries.
+def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_fraction: np.ndarray,
+             flexibility: np.ndarray) -> WeeklyFlows:
+    """This week's grant tranches, sub-grants through intermediaries and domestic income (nothing is booked).
 
     Args:
-        pass_share: per organisation, the share of its grant income an intermediary sub-grants
-            to its local partners this week (0 for local organisations).
-        joint_gov: per local organisation, the local partner's decision weight in its
-            partnership (0 if none; joint governance and board seats add to it).
-        jointly_governed: per local organisation, whether its partnership's rules include joint
-            governance (then the grant's flexibility passes down with the sub-grant).
-        headcount: staff per organisation (weights for splitting sub-grants among partners).
+        params: the run's parameters.
+        step: the week.
+        grants: the grant book.
+        orgs: the organisations (read only).
+        pass_fraction: per local partner, the fraction of its intermediary's grant income passed
+            to it (``sim/partnerships.py`` ``pass_fractions``; 0 for everyone else).
+        flexibility: per local partner, the share of a sub-grant's flexible part it may spend on its
+            own core needs (``sim/governance.py`` ``subgrant_flexibility``).
     """
-    f, g = params.funding, params.governance
+    f = params.funding
     n = orgs.n
     act = grants.active(step)
     rec = grants.recipient[act]
@@ -138,40 +157,36 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
     flex = np.bincount(rec, tranche * grants.flexible[act], n).astype(float)
     emergency = np.bincount(rec, tranche * grants.emergency[act], n).astype(float)
     remaining = tranche * (grants.end[act] - step - 1)
-    orgs.committed = np.bincount(rec, remaining, n).astype(float)
+    committed = np.bincount(rec, remaining, n).astype(float)
     safe = np.where(received > 0, received, 1.0)
-    orgs.multi_year_income_share = np.bincount(rec, tranche * grants.multi_year[act], n) / safe
-    orgs.earmark_income_share = np.bincount(rec, tranche * grants.earmark[act], n) / safe * orgs.is_intl
+    multi_year_share = np.bincount(rec, tranche * grants.multi_year[act], n) / safe
+    earmark_share = np.bincount(rec, tranche * grants.earmark[act], n) / safe * orgs.is_intl
     donor_total = float(tranche.sum())
     direct_local = float(received[orgs.is_local].sum())
 
-    # Intermediaries: sub-grant, overhead, own programme.
+    # Intermediaries: sub-grants to partners, overhead, own programme.
     r = f.overhead_rate
-    sub_gross = received * pass_share * orgs.is_intl
+    partnered = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.is_local & (pass_fraction > 0))
+    parent = orgs.partner[partnered]
+    sub_gross_each = received[parent] * pass_fraction[partnered] * orgs.is_intl[parent]
+    sub_gross = np.bincount(parent, sub_gross_each, n)
     passed_overhead = sub_gross * r * f.overhead_passed_on
     retained = received * orgs.is_intl * r - passed_overhead
     own = received * orgs.is_intl - sub_gross * (1 - r) - passed_overhead - retained
-    to_partners = sub_gross * (1 - r) + passed_overhead
 
-    partnered = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.is_local)
     income_local_sub = np.zeros(n)
     flex_sub = np.zeros(n)
     compliance = np.zeros(n)
     if len(partnered):
-        parent = orgs.partner[partnered]
-        weight = headcount[partnered] + 1.0
-        share = weight / np.bincount(parent, weight, n)[parent]
-        programme = sub_gross[parent] * (1 - r) * share
-        overhead_part = passed_overhead[parent] * share
+        programme = sub_gross_each * (1 - r)
+        overhead_part = sub_gross_each * r * f.overhead_passed_on
         income_local_sub[partnered] = programme + overhead_part
-        flex_share_parent = np.divide(flex[parent], received[parent], out=np.zeros(len(parent)), where=received[parent] > 0)
-        flex_sub[partnered] = programme * flex_share_parent * jointly_governed[partnered] + overhead_part
+        flex_share_parent = np.divide(flex[parent], received[parent], out=np.zeros(len(parent)),
+                                      where=received[parent] > 0)
+        flex_sub[partnered] = programme * flex_share_parent * flexibility[partnered] + overhead_part
         compliance[partnered] = programme * f.compliance_cost * (1 - f.risk_sharing)
-        committed_parent = orgs.committed[parent] * pass_share[parent] * (1 - r) * share
-        orgs.committed[partnered] += committed_parent
-    # Intermediaries with no partner this week keep the sub-grant share as their own programme.
-    undelivered = to_partners - np.bincount(orgs.partner[partnered], income_local_sub[partnered], n) if len(partnered) else to_partners
-    own = own + np.where(orgs.is_intl, undelivered, 0.0)
+        frac = np.divide(sub_gross_each, received[parent], out=np.zeros(len(parent)), where=received[parent] > 0)
+        committed[partnered] += committed[parent] * frac * (1 - r)
     to_local_sub = float(income_local_sub.sum())
 
     # Domestic income: national budgets and local fundraising (flexible, decided locally).
@@ -183,39 +198,65 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, ledge
     domestic[raising] += f.local_fundraising * orgs.inst[raising] / params.STEPS_PER_YEAR
 
     income = np.where(orgs.is_local, received, own) + income_local_sub + domestic
-    orgs.cash += income
-    ledger.donor_disbursed += donor_total
-    ledger.domestic_income += float(domestic.sum())
-    ledger.overhead_retained += float(retained.sum())
-    orgs.hq_support = retained  # spent at headquarters, partly on the intermediary's own systems
-    ledger.spend(orgs, np.minimum(compliance, orgs.cash), "compliance")
-    orgs.flex_income = np.where(orgs.is_local, flex, flex - np.minimum(flex, sub_gross)) + flex_sub + domestic
-    orgs.flex_income = np.minimum(orgs.flex_income, orgs.cash)
-
-    # Who decides how this week's money is used: each organisation its own grants and domestic
-    # income; sub-grants are decided by the intermediary except for the local partner's weight
-    # in the partnership (joint governance, board seats); reserved board seats also give an
-    # intermediary's local partners that weight over its own programme, shared among them.
-    seat = g.local_board_seats * g.board_seat_weight
-    decides = np.where(orgs.is_local, received, own) + domestic + retained
-    decides += income_local_sub * joint_gov
-    if len(partnered):
-        decides += np.bincount(parent, income_local_sub[partnered] * (1.0 - joint_gov[partnered]), n)
-        has_partners = np.bincount(parent, minlength=n) > 0
-        board = own * seat * has_partners * orgs.is_intl
-        decides -= board
-        decides[partnered] += board[parent] * share
-    total_in = float(decides.sum())
-    orgs.decision_power = decides / total_in if total_in > 0 else np.zeros(n)
-    decided = float(decides[orgs.is_local].sum())
+    flex_income = np.where(orgs.is_local, flex, flex - np.minimum(flex, sub_gross)) + flex_sub + domestic
+    pass_share = np.divide(sub_gross, received, out=np.zeros(n), where=received > 0)
+    responsive = np.minimum(income, flex_income + emergency * orgs.is_local
+                            + np.where(orgs.is_intl, emergency * (1 - pass_share) * (1 - r), 0.0))
     return WeeklyFlows(
         donor_total=donor_total,
         direct_local=direct_local,
         to_local_total=direct_local + to_local_sub,
         overhead_retained=float(retained.sum()),
         domestic=float(domestic.sum()),
-        locally_decided=decided / total_in if total_in > 0 else 0.0,
         income=income,
-        responsive=np.minimum(income, orgs.flex_income + emergency * orgs.is_local
-                              + np.where(orgs.is_intl, emergency * (1 - pass_share) * (1 - r), 0.0)),
+        flex_income=flex_income,
+        responsive=responsive,
+        compliance=compliance,
+        committed=committed,
+        multi_year_income_share=multi_year_share,
+        earmark_income_share=earmark_share,
+        subgrant_income_share=np.divide(income_local_sub, income, out=np.zeros(n), where=income > 0),
+        hq_support=retained,
+        own_programme=own * orgs.is_intl,
+        direct_received=np.where(orgs.is_local, received, 0.0),
+        subgrant_received=income_local_sub,
+        domestic_income=domestic,
     )
+
+
+def book_flows(flows: WeeklyFlows, orgs: OrgTable, ledger: Ledger) -> None:
+    """Book a week's money: income into cash, compliance paid, state the week's mechanisms read."""
+    orgs.cash += flows.income
+    ledger.donor_disbursed += flows.donor_total
+    ledger.domestic_income += flows.domestic
+    ledger.overhead_retained += flows.overhead_retained
+    orgs.hq_support = flows.hq_support.copy()  # spent at headquarters, partly on the intermediary's own systems
+    ledger.spend(orgs, np.minimum(flows.compliance, orgs.cash), "compliance")
+    orgs.flex_income = np.minimum(flows.flex_income, orgs.cash)
+    orgs.committed = flows.committed.copy()
+    orgs.multi_year_income_share = flows.multi_year_income_share.copy()
+    orgs.earmark_income_share = flows.earmark_income_share.copy()
+    orgs.subgrant_income_share = flows.subgrant_income_share.copy()
+
+
+def locally_decided(flows: WeeklyFlows, orgs: OrgTable, w: np.ndarray, board_weight: float) -> float:
+    """Share of this week's money whose use local actors decide.
+
+    Each organisation decides its own grants and domestic income; a sub-grant is decided by the
+    intermediary except for the local partner's weight ``w`` in the partnership; reserved board
+    seats (``board_weight`` = seats x weight per seat) give an intermediary's local partners, in
+    equal parts, that share of its own programme.
+    """
+    n = orgs.n
+    decides = flows.direct_received + flows.own_programme + flows.hq_support + flows.domestic_income
+    decides = decides + flows.subgrant_received * w
+    partnered = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.is_local)
+    if len(partnered):
+        parent = orgs.partner[partnered]
+        decides += np.bincount(parent, flows.subgrant_received[partnered] * (1.0 - w[partnered]), n)
+        count = np.bincount(parent, minlength=n)
+        board = flows.own_programme * board_weight * (count > 0)
+        decides -= board
+        decides[partnered] += board[parent] / count[parent]
+    total = float(decides.sum())
+    return float(decides[orgs.is_local].sum()) / total if total > 0 else 0.0

@@ -1,18 +1,45 @@
-"""Governance: who sets priorities and how much decision power local actors hold.
+"""Governance: who decides, and so whose knowledge steers money and staff.
 
-* ``governance.priority_setting`` decides whose view of need steers the response. Priorities
-  set internationally under-see need in hard-to-reach areas (``visibility_bias``); locally
-  set priorities see need as it is; joint priority setting sits halfway. Donors' and
-  international organisations' choices follow these perceived needs (``sim/coordination.py``).
-* Local decision power (outcome ``local_decision_share``) is the mean of three shares:
-  funds whose use local actors decide (their own grants and domestic income, their weight in
-  jointly governed partnerships, board seats in intermediaries), coordination seats held by
-  local actors, and local actors' weight in priority setting.
+Decisions change *where* and *on what* money and staff go, never *how much* each partner gets
+(that is a funding rule, ``sim/funding.py``). Knowledge comes from contextual capacity
+(``sim/access.py``): an actor knows of the share ``access_factor(access, context)`` of an area's
+unmet need. Decision weight says whose knowledge is used:
+
+* **partnership decision weight** ``w`` of a local partner (:func:`partnership_decision_weight`):
+  ``joint_decision_weight`` under joint governance (growing over the co-design weeks) plus
+  ``local_board_seats x board_seat_weight``, at most 1;
+* **knowledge weight** of each organisation (:func:`local_knowledge_weight`), the weight of local
+  knowledge in decisions about its resources: a local organisation's own knowledge steers what
+  it funds itself and the ``w`` part of its sub-grant (the rest follows its intermediary's
+  knowledge); an international organisation's joint programme (``funding.joint_programme_share``
+  of its budget) follows its partners' knowledge with their weight ``w``, and reserved board
+  seats give them a say over the rest;
+* **priorities of the response** (``governance.priority_setting``, :func:`priority_view`): what
+  donors and the coordination system count as need is seen through international actors'
+  knowledge (international), local actors' (local) or half each (joint).
+
+With equal contextual capacity on both sides every view is the same, so decision weight
+changes nothing (a test checks); where local knowledge is worse, giving it weight does harm.
+
+*On what*: a sub-grant is earmarked to delivery except for its flexible part, which the local
+partner may spend on its own core needs (systems, finance, retention). The intermediary sees
+only ``governance.partner_gap_visibility`` of those needs, the partner all of them; the
+flexible part of a sub-grant follows the decision-weighted view:
+``flexible share x ((1 - w) x visibility + w)`` (:func:`subgrant_flexibility`).
+
+The outcome ``local_decision_share`` (:func:`local_decision_share`) is the mean of three shares:
+funds whose use local actors decide, coordination seats held by local actors, and local actors'
+weight in priority setting.
 """
 
 from __future__ import annotations
 
-__all__ = ["INTL_PRIORITY_WEIGHT", "local_decision_share"]
+import numpy as np
+
+from .access import access_factor
+
+__all__ = ["INTL_PRIORITY_WEIGHT", "local_decision_share", "partnership_decision_weight", "local_knowledge_weight",
+           "priority_view", "subgrant_flexibility", "group_context"]
 
 # Weight of internationally set priorities in what counts as need, by priority setting.
 INTL_PRIORITY_WEIGHT = {"international": 1.0, "joint": 0.5, "local": 0.0}
@@ -22,3 +49,62 @@ def local_decision_share(params, locally_decided_funds: float) -> float:
     g = params.governance
     priority = 1.0 - INTL_PRIORITY_WEIGHT[g.priority_setting]
     return (locally_decided_funds + g.local_coordination_seats + priority) / 3.0
+
+
+def partnership_decision_weight(model) -> np.ndarray:
+    """Per local organisation, its weight in its partnership's decisions (0 if it has no partner)."""
+    orgs, rules, g = model.orgs, model.rules, model.p.governance
+    has = orgs.partner >= 0
+    code = orgs.p_code
+    progress = rules.co_design_progress(code, model.steps_done - orgs.p_start)
+    jg = rules.joint_governance[code] * g.joint_decision_weight * progress
+    return np.where(has, np.minimum(1.0, jg + g.local_board_seats * g.board_seat_weight), 0.0)
+
+
+def local_knowledge_weight(model, w: np.ndarray | None = None) -> np.ndarray:
+    """Per organisation, the weight of local knowledge in decisions about its money and staff (0..1).
+
+    Args:
+        model: the model (reads partnerships, sub-grant shares and the funding levers).
+        w: partnership decision weights (default: :func:`partnership_decision_weight`).
+    """
+    orgs, g, f = model.orgs, model.p.governance, model.p.funding
+    n = orgs.n
+    if w is None:
+        w = partnership_decision_weight(model)
+    has = orgs.partner >= 0
+    local_weight = 1.0 - (1.0 - w) * orgs.subgrant_income_share
+    parent = orgs.partner[has]
+    count = np.bincount(parent, minlength=n)
+    mean_w = np.divide(np.bincount(parent, w[has], n), count, out=np.zeros(n), where=count > 0)
+    joint = f.joint_programme_share + (1.0 - f.joint_programme_share) * orgs.earmark_income_share
+    seats = g.local_board_seats * g.board_seat_weight
+    intl_weight = np.minimum(1.0, joint * mean_w + seats) * (count > 0)
+    return np.where(orgs.is_local, local_weight, intl_weight)
+
+
+def group_context(model) -> tuple[float, float]:
+    """Staff-weighted mean effective contextual capacity of active local and of active international actors."""
+    orgs, hc = model.orgs, model.staff.headcount
+    ctx = model.effective_context()
+    out = []
+    for mask in (orgs.is_local & orgs.active, orgs.is_intl & orgs.active):
+        weight = hc * mask
+        out.append(float((ctx * weight).sum() / weight.sum()) if weight.sum() > 0 else 0.0)
+    return out[0], out[1]
+
+
+def priority_view(model) -> np.ndarray:
+    """Per area, the share of its need the response's priorities see (``governance.priority_setting``)."""
+    local_ctx, intl_ctx = group_context(model)
+    if not (model.orgs.is_intl & model.orgs.active).any():
+        intl_ctx = local_ctx  # after an exit, nobody international sets priorities
+    w_intl = INTL_PRIORITY_WEIGHT[model.p.governance.priority_setting]
+    access = model.areas.access
+    return w_intl * access_factor(access, intl_ctx) + (1.0 - w_intl) * access_factor(access, local_ctx)
+
+
+def subgrant_flexibility(model, w: np.ndarray) -> np.ndarray:
+    """Per local organisation, the share of a sub-grant's flexible part it may spend on its own core needs."""
+    v = model.p.governance.partner_gap_visibility
+    return (1.0 - w) * v + w

@@ -4,10 +4,12 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
 
 1. **shocks** - scheduled rapid-onset shocks and protracted crises start (or end) in areas;
 2. **needs** - shock-driven need recovers towards the chronic level, totals are updated;
-3. **funding** - exit if due; donor rounds and emergency releases; grant tranches are paid,
-   intermediaries pass funds to local partners and keep overheads; pay is set;
-4. **partnerships and learning** - partnerships end and are matched; capacity work by each
-   partnership's regime rules; core investment; skills fade unless practised;
+3. **funding** - exit if due; donor rounds, emergency releases and local mutual aid after new
+   shocks; grant tranches are paid, intermediaries pass funds to local partners and keep
+   overheads (or, with money held fixed, another run's week of money is booked); pay is set;
+4. **partnerships and learning** - partnerships are renewed or end and are matched; trust
+   grows; capacity work by each partnership's regime rules; core investment; skills fade
+   unless practised;
 5. **delivery** - salaries are paid; staff cover needs in the areas organisations work in;
 6. **staff moves** - quits, layoffs, poaching (brain drain) and hiring;
 7. **coordination** - at presence reviews, organisations open areas where visible unmet
@@ -18,30 +20,35 @@ Organisations and donors are Mesa agents; staff and area-by-sector needs are num
 (see ``sim/staff.py``, ``sim/areas.py``). The model takes a validated :class:`~sim.params.Params`
 and nothing from the configuration system; optionally a :class:`~sim.country.CountryData`
 (a real country's areas, organisations and staff from data), which then replaces the
-synthetic country's draws.
+synthetic country's draws, and optionally a *money source*: another model stepped in lockstep
+whose weekly money this one books instead of its own (``pathways.money_response`` off;
+``sim/results.py`` ``run`` builds the pair).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
+from .access import access_factor
 from .areas import Areas, gini
 from .country import CountryData
 from .coordination import Coordination
 from .crises import ResponseTracker, ShockSchedule
 from .delivery import deliver, pay_salaries
 from .donors import Donor
-from .funding import GrantBook, Ledger, disburse
-from .governance import local_decision_share
+from .funding import GrantBook, Ledger, book_flows, disburse, locally_decided
+from .governance import local_decision_share, partnership_decision_weight, subgrant_flexibility
 from .networks import watts_strogatz_edges
 from .organisations import NO_PARTNER, Organisation, OrgTable
 from .params import Params
-from .partnerships import end_partnerships, local_decision_weight, match_partners, pass_through_shares, select_participants
+from .partnerships import end_partnerships, grow_trust, match_partners, pass_fractions, select_participants
 from .probes import TrainingProbe
 from .record import Recorder
-from .regimes import REGIME_CODE, RuleTable, learning_step
+from .regimes import REGIME_CODE, RuleTable, effective_params, learning_step
 from .rng import Streams
 from .staff import StaffTable
 from .turnover import exit_international, set_pay, staff_moves
@@ -52,14 +59,27 @@ __all__ = ["CapacityModel"]
 class CapacityModel(mesa.Model):
     """Local, national and international actors building, strengthening or sharing capacity."""
 
-    def __init__(self, params: Params, country: CountryData | None = None):
+    def __init__(self, params: Params, country: CountryData | None = None,
+                 money_source: "CapacityModel | None" = None):
         """Args:
             params: validated parameters; with ``country``, their world sizes must match it
-                (``experiments.data.country_params`` builds them).
+                (``experiments.data.country_params`` builds them). Pathway switches that are off
+                are folded into the parameters the model runs with (``sim/regimes.py``
+                ``effective_params``; ``self.p``).
             country: areas, organisations and staff from data; None for the synthetic country.
+            money_source: a model of the same country and seed, stepped just before this one each
+                week, whose week of money (``WeeklyFlows``) this model books instead of its own.
+                When ``params.pathways.money_response`` is off and none is given, it is built here:
+                the same run with only its money levers (every other pathway switch off).
         """
         super().__init__(rng=params.seed)
-        self.p = params
+        self.params = params
+        if money_source is None and not params.pathways.money_response:
+            source = params.replace(pathways=dataclasses.replace(
+                params.pathways, capacity_work=False, decisions=False, continuity=False, money_response=True))
+            money_source = CapacityModel(source, country)
+        self.p = params = effective_params(params)
+        self.money_source = money_source
         self.country = country
         if country is not None:
             country.check_params(params)
@@ -75,8 +95,9 @@ class CapacityModel(mesa.Model):
         self.rules = RuleTable.from_params(params, params.funding.short_grant_weeks)
         self.default_code = REGIME_CODE[params.regime]
         self.peer_edges = self._peer_network()
-        self.shocks = ShockSchedule.draw(params, self.areas, self.streams["shocks"])
-        self.tracker = ResponseTracker(self.shocks, self.areas, params.crisis.response_threshold)
+        self.shocks = ShockSchedule.draw(params, self.areas, self.streams)
+        self.tracker = ResponseTracker(self.shocks, self.areas, params)
+        self.new_shocks = np.zeros(0, np.int64)
         self.grants = GrantBook()
         self.ledger = Ledger()
         self.coordination = Coordination(self)
@@ -97,6 +118,8 @@ class CapacityModel(mesa.Model):
         for d in self.donors:
             d.funding_round(first=True)
         self.recorder = Recorder(self.n_steps, self.areas.n, params.STEPS_PER_YEAR)
+        self.flows = None  # this week's money (sim/funding.py WeeklyFlows), set in the funding phase
+        self.decision_weight = np.zeros(self.orgs.n)  # local partners' weight in partnership decisions
         self._spent_before = 0.0
 
     def _peer_network(self) -> tuple[np.ndarray, np.ndarray]:
@@ -147,7 +170,7 @@ class CapacityModel(mesa.Model):
         n_a, n_s = areas.n, areas.n_sectors
         org, area = orgs.presence_pairs(self.steps_done)
         people = staff.headcount[org] * self.coordination.allocation(org, area)
-        eff = self.effectiveness_base()[org] * (1.0 - areas.access[area] * (1.0 - self.effective_context()[org]))
+        eff = self.effectiveness_base()[org] * access_factor(areas.access[area], self.effective_context()[org])
         cells = (area[:, None] * n_s + np.arange(n_s)) * 2 + orgs.is_intl[org][:, None]
         in_cell = people[:, None] * orgs.sector_weight[org]  # (pairs, sectors) staff
         size = n_a * n_s * 2
@@ -166,7 +189,9 @@ class CapacityModel(mesa.Model):
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         t = self.steps_done
-        new_shocks = self.tracker.apply(t)  # 1. shocks
+        if self.money_source is not None:
+            self.money_source.step()  # its week of money is booked in this model's funding phase
+        new_shocks = self.new_shocks = self.tracker.apply(t)  # 1. shocks
         self.areas.recover()  # 2. needs
         self.areas.update_need()
         self.funding_phase(t, new_shocks)  # 3. funding
@@ -191,12 +216,17 @@ class CapacityModel(mesa.Model):
             for d in self.donors:
                 d.funding_round()
         for i in new_shocks:
+            area = int(self.shocks.area[i])
             for d in self.donors:
-                d.release_emergency(int(self.shocks.area[i]))
-        has = self.orgs.partner != NO_PARTNER
-        jointly_governed = has & self.rules.joint_governance[self.orgs.p_code]
-        self.flows = disburse(self.p, t, self.grants, self.orgs, self.ledger, pass_through_shares(self),
-                              local_decision_weight(self), jointly_governed, self.staff.headcount)
+                d.release_emergency(area)
+            self.coordination.mutual_aid(area, t)
+        self.decision_weight = partnership_decision_weight(self)
+        if self.money_source is None:
+            self.flows = disburse(self.p, t, self.grants, self.orgs, pass_fractions(self),
+                                  subgrant_flexibility(self, self.decision_weight))
+        else:
+            self.flows = self.money_source.flows  # money held fixed: the source's week, booked here
+        book_flows(self.flows, self.orgs, self.ledger)
         income = self.flows.income
         responsive = np.divide(self.flows.responsive, income, out=np.zeros(self.orgs.n), where=income > 0)
         if t == 0:
@@ -215,6 +245,7 @@ class CapacityModel(mesa.Model):
         if ended or t % self.p.funding.round_interval_weeks == 0:
             match_partners(self, t)
         select_participants(self, t)  # periodic re-selection of participants (twice a year)
+        grow_trust(self)
         learning_step(self, t)
 
     def delivery_phase(self, t: int):
@@ -228,7 +259,8 @@ class CapacityModel(mesa.Model):
     # ------------------------------------------------------------------ recording
     def record(self, t: int, d, moves: dict) -> None:
         orgs, staff, areas = self.orgs, self.staff, self.areas
-        self.tracker.track(t, d.area_coverage)
+        self.tracker.first_hours(self.new_shocks, d.out_local, d.out_intl)
+        self.tracker.track(t, d.covered_by_area)
         self.training_probe.observe(t)
         hc = staff.headcount
         local = orgs.is_local & orgs.active & (hc > 0)
@@ -250,6 +282,7 @@ class CapacityModel(mesa.Model):
         local_nat_pay = np.average(self.nat_pay[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
         intl_nat = staff.national_count * orgs.is_intl
         has = orgs.partner != NO_PARTNER
+        pres_htr = (orgs.presence >= 0) & areas.hard_to_reach[np.maximum(orgs.presence, 0)]
         employed = moves["employed_before"]
         values = {
             "coverage": d.coverage,
@@ -258,6 +291,7 @@ class CapacityModel(mesa.Model):
             "people_covered": d.people_covered,
             "coverage_gini": gini(d.area_coverage, areas.need_by_area),
             "hard_to_reach_coverage": d.hard_to_reach_coverage,
+            "quality_coverage": d.quality_coverage,
             "local_capacity": sum(dims) / 4.0,
             "local_capacity_technical": float(dims[0]),
             "local_capacity_institutional": float(dims[1]),
@@ -267,11 +301,13 @@ class CapacityModel(mesa.Model):
             "intl_technical_capacity": float(tech_all[intl_staff].mean()) if intl_staff.any() else 0.0,
             "direct_local_funding_share": flows.direct_local / donor if donor > 0 else 0.0,
             "total_local_funding_share": min(1.0, flows.to_local_total / donor) if donor > 0 else 0.0,
-            "local_decision_share": local_decision_share(self.p, flows.locally_decided),
+            "local_decision_share": local_decision_share(self.p, locally_decided(
+                flows, orgs, self.decision_weight, self.p.governance.local_board_seats * self.p.governance.board_seat_weight)),
             "cost_per_need_met": spending / d.people_covered if d.people_covered > 0 else 0.0,
             "donor_disbursed": donor,
             "spending": spending,
             "overhead_retained": flows.overhead_retained,
+            "losses": d.losses,
             "funding_direct_local": flows.direct_local,
             "funding_via_intermediaries": flows.to_local_total - flows.direct_local,
             "cash_total": float(orgs.cash.sum()),
@@ -292,7 +328,13 @@ class CapacityModel(mesa.Model):
             "expat_pay_ratio_same_employer": (float(self.expat_pay * intl_nat.sum() / (self.nat_pay * intl_nat).sum())
                                               if intl_nat.sum() > 0 else 0.0),
             "n_partnerships": float(has.sum()),
-            "n_sharing_partnerships": float((has & (orgs.p_code == REGIME_CODE["sharing"])).sum()),
+            "n_capacity_partnerships": float((has & self.rules.capacity_work[orgs.p_code]).sum()),
+            "partnership_trust": float(orgs.p_trust[has].mean()) if has.any() else 0.0,
             "n_intl_presence": float(((orgs.presence >= 0) & (orgs.is_intl & orgs.active)[:, None]).sum()),
+            "n_intl_presence_hard_to_reach": float((pres_htr & (orgs.is_intl & orgs.active)[:, None]).sum()),
+            "bound_by_cash": d.bound_by_cash,
+            "bound_by_staff": d.bound_by_staff,
+            "bound_by_need": d.bound_by_need,
+            "access_loss_share": d.access_loss_share,
         }
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area)

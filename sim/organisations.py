@@ -83,6 +83,12 @@ class OrgTable:
         self.inst = np.clip(inst_mean + rng.normal(0, 0.08, n), 0.02, 0.98)
         self.net = np.clip(np.array([p["net"] for p in prof]) + rng.normal(0, 0.05, n), 0.02, 0.98)
         self.risk_tolerance = np.where(self.is_local, g.local_risk_tolerance, g.intl_risk_tolerance)
+        # Acceptance an organisation of each kind can expect at the start, before staff are drawn
+        # and partners chosen (for the initial presence only; see sim/access.py).
+        s = params.staff
+        intl_ctx = ((1 - s.expat_share_intl) * s.local_contextual_skill + s.expat_share_intl * s.expat_contextual_skill) \
+            * (1 - g.language_barrier * (1 - g.language_investment))
+        self.expected_acceptance = np.where(self.is_local, s.local_contextual_skill, intl_ctx)
 
         # Presence: up to max_presence_areas areas per organisation (-1 = empty slot).
         m = w.max_presence_areas
@@ -109,6 +115,7 @@ class OrgTable:
         self.p_start = np.zeros(n, np.int64)
         self.p_end = np.zeros(n, np.int64)
         self.p_earmarked = np.zeros(n, bool)  # partnership run by sharing rules because of earmarked funds
+        self.p_trust = np.zeros(n)  # trust between the partners (0..1), built over time (sim/partnerships.py)
 
         # Weekly work state, written by mechanisms.
         self.time_off = np.zeros(n)  # staff-weeks spent on capacity work this week
@@ -116,7 +123,9 @@ class OrgTable:
         self.leavers = np.zeros(n)  # staff who left this week
         self.invest = np.zeros(n)  # USD invested in institutional capacity this week
         self.hq_support = np.zeros(n)  # indirect costs retained by an intermediary's headquarters this week
-        self.decision_power = np.zeros(n)  # share of this week's funds whose use the organisation decides
+        self.subgrant_income_share = np.zeros(n)  # share of this week's income that came as a sub-grant
+        self.knowledge_weight = np.zeros(n)  # weight of local knowledge in decisions on this organisation's
+        #                                      money and staff (sim/governance.py local_knowledge_weight)
         self.active = np.ones(n, bool)  # False once an organisation has exited the country
 
     def _draw_sectors_and_presence(self, w, areas: Areas, rng: np.random.Generator, prof: list[dict]) -> None:
@@ -139,7 +148,8 @@ class OrgTable:
                 near = [self.home[o], *areas.neighbours[self.home[o]]]
                 chosen = np.asarray(near[: min(w.local_presence_areas, len(near))])
             else:
-                ok = np.flatnonzero(areas.access <= self.risk_tolerance[o])
+                risk = areas.access * (1.0 - self.expected_acceptance[o])  # sim/access.py operating_risk
+                ok = np.flatnonzero(risk <= self.risk_tolerance[o])
                 pool = ok if len(ok) else np.arange(areas.n)
                 weight = areas.population[pool] / areas.population[pool].sum()
                 chosen = rng.choice(pool, min(w.intl_presence_areas, len(pool)), replace=False, p=weight)
@@ -211,8 +221,8 @@ class Organisation(mesa.Agent):
         return float(self.model.orgs.net[self.index])
 
     @property
-    def decision_power(self) -> float:
-        return float(self.model.orgs.decision_power[self.index])
+    def local_knowledge_weight(self) -> float:
+        return float(self.model.orgs.knowledge_weight[self.index])
 
     @property
     def areas(self) -> np.ndarray:
@@ -232,7 +242,7 @@ class Organisation(mesa.Agent):
         """Fill free partner slots with local organisations working nearby."""
         from .partnerships import choose_partners_for  # local import: partnerships imports this module
 
-        choose_partners_for(self.model, self.index, step, self.model.streams["partners"])
+        choose_partners_for(self.model, self.index, step)
 
     def __repr__(self) -> str:
         return f"Organisation({self.index}, {self.kind.name})"

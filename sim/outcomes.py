@@ -46,6 +46,9 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Gini coefficient of areas' severity-weighted coverage, each area weighted by its people in need."),
     _O("hard_to_reach_coverage", "Coverage in hard-to-reach areas", "share, severity-weighted", 0, 1,
        "higher", "people", "Coverage restricted to areas whose access difficulty is above the threshold (1 when there are none)."),
+    _O("quality_coverage", "Quality-adjusted coverage", "share, severity- and quality-weighted", 0, 1, "higher",
+       "people", "Coverage with each person covered weighted by the quality of what they received: "
+       "min(1, technical skill of the deliverer / staff.quality_standard)."),
     # --- capacity
     _O("local_capacity", "Local capacity", "index 0..1", 0, 1, "higher", "capacity",
        "Mean over local and national actors of the mean of their four capacity dimensions."),
@@ -84,6 +87,8 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "local partners this week."),
     _O("cash_total", "Reserves held by organisations", "USD", 0, None, None, "funding",
        "Cash held by all organisations at the end of the week."),
+    _O("losses", "Money lost", "USD/week", 0, None, "lower", "funding",
+       "Operations spending lost to fraud, diversion and error this week (falls with institutional capacity)."),
     # --- staff
     _O("staff_turnover_rate", "Staff turnover", "share per year", 0, None, "lower", "staff",
        "Staff who left their employer this week (quits, layoffs, poaching, exit), annualised."),
@@ -115,16 +120,41 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "organisations, i.e. for similar jobs (Project ADD-UP's dual-salary comparison); 0 when there are none."),
     _O("n_partnerships", "Active partnerships", "partnerships", 0, None, None, "system",
        "Partnerships between an international and a local organisation this week."),
-    _O("n_sharing_partnerships", "Partnerships run by sharing rules", "partnerships", 0, None, None,
-       "system", "Active partnerships whose rules are the capacity-sharing rule set."),
+    _O("n_capacity_partnerships", "Partnerships with capacity work", "partnerships", 0, None, None,
+       "system", "Active partnerships whose rules include capacity work."),
+    _O("partnership_trust", "Trust in partnerships", "index 0..1", 0, 1, "higher", "system",
+       "Mean trust between partners over active partnerships (0 when there are none)."),
     _O("n_intl_presence", "International presence", "organisation-areas", 0, None, None, "system",
        "Areas worked in, summed over international organisations."),
+    _O("n_intl_presence_hard_to_reach", "International presence in hard-to-reach areas", "organisation-areas", 0,
+       None, None, "system", "Hard-to-reach areas worked in, summed over international organisations."),
+    _O("bound_by_cash", "Delivery bound by cash", "share of potential output", 0, 1, None, "system",
+       "Share of organisations' potential output (deployable staff at full access) at organisations that "
+       "could not pay for all their planned operations this week."),
+    _O("bound_by_staff", "Delivery bound by staff", "share of potential output", 0, 1, None, "system",
+       "Share of potential output at organisations that were paid for and found need for all their supply: "
+       "more staff would have delivered more."),
+    _O("bound_by_need", "Delivery bound by need", "share of potential output", 0, 1, None, "system",
+       "Share of potential output at organisations part of whose supply found no unmet need (duplication)."),
+    _O("access_loss_share", "Output lost to access difficulty", "share of potential output", 0, 1, "lower", "system",
+       "Share of potential output lost because organisations lack the contextual capacity for hard areas."),
 )
 
 SHOCK_COLUMNS: tuple[Outcome, ...] = (
     _O("response_time", "Response time", "weeks", 0, None, "lower", "people",
-       "Weeks from the shock until coverage in the hit area reached the response threshold "
-       "(null if it never did within the horizon)."),
+       "Weeks from the shock until the people covered in the hit area exceed the week before's by "
+       "crisis.response_share of those the shock newly put in need and still in need (null if not within "
+       "crisis.response_cap_weeks, or censored)."),
+    _O("reached", "Reached within the cap", "true/false", 0, 1, "higher", "people",
+       "The shock was responded to within crisis.response_cap_weeks weeks (false for censored shocks)."),
+    _O("censored", "Left out of response measures", "true/false", 0, 1, None, "people",
+       "The shock started in the run's last crisis.response_cap_weeks weeks (or its first week), so its "
+       "response cannot be judged."),
+    _O("reach_72h", "Reach in the first 72 hours", "share of people newly in need", 0, 1, "higher", "people",
+       "3/7 of what the organisations operational in the area when the shock hit covered there that week, "
+       "over the people newly in need (at most 1): who can act in the first 72 hours."),
+    _O("reach_72h_local", "Local share of reach in the first 72 hours", "share", 0, 1, None, "people",
+       "Share of the first-72-hours reach by local and national actors (null when nobody was there)."),
     _O("people", "People newly in need", "people", 0, None, None, "people", "Size of the shock."),
 )
 
@@ -177,6 +207,7 @@ MAIN_OUTCOMES = (
     "unmet_need",
     "coverage_gini",
     "hard_to_reach_coverage",
+    "quality_coverage",
     "local_capacity",
     "intl_contextual_capacity",
     "total_local_funding_share",

@@ -1,7 +1,8 @@
 """The parameter registry: every number the model uses, with meaning, unit, range and source.
 
 One frozen dataclass per config section (``world``, ``staff``, ``learning``, ``funding``,
-``turnover``, ``governance``, ``crisis``, ``regimes``) and the top-level :class:`Params`.
+``turnover``, ``governance``, ``crisis``, ``partnership``, ``regimes``, ``pathways``) and the
+top-level :class:`Params`.
 Every field is declared with :func:`param`, which records its meaning, unit, allowed range
 and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter
 table in ``docs/ODD.md`` is generated from these declarations
@@ -29,6 +30,8 @@ __all__ = [
     "spec_rows",
     "lookup_spec",
     "REGIME_NAMES",
+    "PATHWAY_RULE_GROUPS",
+    "PATHWAY_MONEY_LEVERS",
     "section_from_dict",
     "section_rows",
 ]
@@ -151,7 +154,26 @@ class StaffParams:
         250.0, "people whose needs one fully effective staff member covers in a week", "people/staff-week", 0.0, 1e6
     )
     ops_cost_per_person: float = param(
-        1.5, "goods and services cost of covering one person's needs for a week", "USD/person-week", 0.0, 1e4
+        1.5, "goods and services cost of covering one person's needs for a week in an accessible area",
+        "USD/person-week", 0.0, 1e4
+    )
+    access_cost_premium: float = param(
+        0.5, "extra goods-and-services cost per person covered in an area of access difficulty 1 by an "
+        "organisation with no contextual capacity: cost x (1 + premium x access x (1 - contextual capacity))",
+        "share of cost", 0.0, 5.0,
+        "assumption; security, logistics and negotiation costs fall with acceptance; local intermediaries "
+        "estimated 17-32% more cost-efficient (Share Trust, Passing the Buck, 2022)",
+    )
+    quality_standard: float = param(
+        0.7, "technical skill at which what an organisation delivers reaches full quality (quality = "
+        "min(1, skill / standard))", "0..1", 0.05, 1.0,
+        "assumption; the mean skill of expatriate specialists (staff.expat_technical_skill)",
+    )
+    community_facing_share: float = param(
+        0.6, "share of a programme's work that is community-facing (outreach, distribution, engagement) rather "
+        "than supply and specialist work", "share", 0.0, 1.0,
+        "assumption; complementarity: local actors' access and acceptance, internationals' supply and "
+        "specialist work (IASC scoping paper; Barbelet 2018)",
     )
     staff_budget_share: float = param(
         0.5, "share of expected income an organisation plans to spend on staff", "share", 0.05, 1.0
@@ -269,6 +291,13 @@ class FundingParams:
         0.0, "share of donor budget earmarked for partnerships run by capacity-sharing rules", "share", 0.0, 1.0,
         "IASC scoping paper, recommendation 4",
     )
+    joint_programme_share: float = param(
+        0.0, "share of an intermediary's programme budget run as a joint programme with its local partners, "
+        "in which each partner takes the work it has the comparative advantage in, and the money for it "
+        "(community-facing work to whoever's contextual effectiveness is relatively higher; never by pay)",
+        "share", 0.0, 1.0,
+        "IASC scoping paper (complementarity, co-production); Barbelet 2018; 0 in the status quo",
+    )
     pass_through_share: float = param(
         0.06, "share of an intermediary's income sub-granted to local partners outside joint programmes",
         "share", 0.0, 1.0,
@@ -285,6 +314,12 @@ class FundingParams:
     risk_sharing: float = param(
         0.0, "share of compliance burden and risk carried by donors and intermediaries, not local partners",
         "share", 0.0, 1.0, "IASC Risk Sharing Framework (2021)",
+    )
+    fiduciary_loss_rate: float = param(
+        0.06, "share of operations spending lost to fraud, diversion and error by an organisation without "
+        "financial systems; it falls in proportion to institutional capacity: rate x (1 - institutional)",
+        "share", 0.0, 0.5,
+        "assumption; institutional capacity is financial management (IASC scoping paper: finance, systems)",
     )
     compliance_cost: float = param(
         0.1, "share of a sub-grant spent on compliance when all risk is transferred to the local partner",
@@ -377,9 +412,15 @@ class GovernanceParams:
     language_barrier: float = param(
         0.5, "share of international organisations' contextual capacity lost to language barriers", "share", 0.0, 1.0
     )
+    coordination_language_barrier: float = param(
+        0.3, "share of local actors' voice in coordination lost because meetings and documents are in a "
+        "language they do not work in", "share", 0.0, 1.0,
+        "assumption; IASC scoping paper, recommendation 7 (language barriers both ways); IASC 2021 guidance "
+        "on participation of local actors in coordination",
+    )
     language_investment: float = param(
-        0.0, "share of the language barrier removed by investment in language and translation", "share", 0.0, 1.0,
-        "IASC scoping paper, recommendation 7",
+        0.0, "share of both language barriers removed by investment in language and translation", "share",
+        0.0, 1.0, "IASC scoping paper, recommendation 7",
     )
     language_cost: float = param(
         0.02, "share of international organisations' payroll spent on full language investment", "share", 0.0, 0.5
@@ -388,14 +429,28 @@ class GovernanceParams:
         0.5, "how well the coordination system shows who works where and where gaps are", "0..1", 0.0, 1.0,
         "assumption; gaps from not knowing who works where (Knox Clarke, PHAP/ICVA)",
     )
-    visibility_bias: float = param(
-        0.6, "share of need in inaccessible areas invisible to internationally set priorities", "share", 0.0, 1.0
-    )
     intl_risk_tolerance: float = param(
-        0.6, "highest access difficulty an international organisation will expand into", "0..1", 0.0, 1.0,
-        "assumption; risk-averse organisations leave known gaps unfilled (Knox Clarke, PHAP/ICVA)",
+        0.35, "highest operating risk an international organisation accepts in an area it works in; operating "
+        "risk = access difficulty x (1 - acceptance), acceptance = its contextual capacity or, through a "
+        "local partner working there, partner_acceptance_share of the partner's", "0..1", 0.0, 1.0,
+        "assumption; risk-averse organisations leave known gaps unfilled (Knox Clarke, PHAP/ICVA); varied "
+        "0.2-0.6 in capsim sensitivity and the pathways experiment",
     )
-    local_risk_tolerance: float = param(0.9, "highest access difficulty a local organisation expands into", "0..1", 0.0, 1.0)
+    local_risk_tolerance: float = param(
+        0.9, "highest operating risk a local organisation accepts (same definition)", "0..1", 0.0, 1.0,
+        "assumption; local actors are there first and stay (BRIEF: who arrives first)",
+    )
+    partner_acceptance_share: float = param(
+        0.5, "share of a local partner's acceptance (contextual capacity) an international organisation "
+        "borrows in the areas where that partner works", "share", 0.0, 1.0,
+        "assumption; access through local partners (IASC scoping paper, complementarity)",
+    )
+    partner_gap_visibility: float = param(
+        0.5, "share of a local partner's own core needs (systems, finance, retention) its intermediary sees "
+        "and lets sub-grant money pay for; the partner sees all of them", "share", 0.0, 1.0,
+        "assumption; gaps set by internationally developed assessments, not necessarily the self-identified "
+        "needs of local actors (IASC scoping paper)",
+    )
     expansion_interval_weeks: int = param(13, "weeks between organisations' presence reviews", "weeks", 1, 520)
     expansion_reserve_weeks: float = param(
         8.0, "cash reserve, in weeks of payroll, an organisation needs before it opens a new area", "weeks", 0.0, 520.0
@@ -404,7 +459,15 @@ class GovernanceParams:
         2.0, "cash reserve, in weeks of payroll, below which an organisation leaves an area", "weeks", 0.0, 520.0
     )
     local_expansion_delay_weeks: int = param(
-        2, "weeks before a local organisation is operational in a neighbouring area it opens", "weeks", 0, 104
+        2, "weeks before a local organisation without network capacity is operational in a neighbouring area "
+        "it opens; network capacity shortens it: delay x (1 - network), at least 1 week", "weeks", 0, 104
+    )
+    mutual_aid_rate: float = param(
+        1.0, "after a rapid-onset shock, probability per unit of network capacity that a local organisation "
+        "working next to the hit area, or linked in the peer network to one working in it, comes to help",
+        "probability per unit network", 0.0, 1.0,
+        "assumption; partners as multipliers and mutual aid among local peers (IASC scoping paper, CRS "
+        "EMPOWER; BRIEF: local actors are there first)",
     )
     joint_decision_weight: float = param(
         0.5, "local partner's weight in decisions of a jointly governed partnership", "share", 0.0, 1.0
@@ -440,12 +503,47 @@ class CrisisParams:
     protracted_years: float = param(4.0, "mean duration of a protracted crisis", "years", 0.1, 100.0)
     chronic_severity: float = param(2.0, "severity of chronic need (1 minimal .. 5 catastrophic)", "1..5", 1.0, 5.0)
     shock_severity: float = param(4.0, "severity of need created by a shock", "1..5", 1.0, 5.0)
-    response_threshold: float = param(
-        0.5, "area coverage at which a shock counts as responded to", "share", 0.0, 1.0
+    response_share: float = param(
+        0.5, "share of the people a shock newly put in need (those still in need that week) who must be reached, "
+        "over the people covered in the area the week before the shock, for the shock to count as "
+        "responded to", "share", 0.01, 1.0,
+    )
+    response_cap_weeks: int = param(
+        26, "weeks after a shock by which it counts as not reached; shocks in a run's last cap weeks are "
+        "left out of response measures", "weeks", 1, 520,
     )
     intl_surge_delay_weeks: int = param(
         6, "weeks before an international organisation is operational in a newly hit area", "weeks", 0, 104,
         "assumption; local actors are there first (first 48-72 hours; BRIEF)",
+    )
+
+
+@dataclass(frozen=True)
+class PartnershipParams:
+    """How partnerships start, build trust, and renew or end (the same laws under every regime)."""
+
+    trust_start: float = param(
+        0.5, "trust between partners at the start of a partnership both chose", "0..1", 0.0, 1.0,
+        "assumption; mutuality and trust make capacity work take hold (Oxfam Novib 2020, Beating the Drum)",
+    )
+    imposed_trust_factor: float = param(
+        0.4, "factor on the partners' trust when an earmark imposes the sharing rules on their partnership",
+        "ratio",
+        0.0, 1.0,
+        "assumption; capacity sharing works best when it is neither forced nor imposed (IASC scoping paper, "
+        "principle 5)",
+    )
+    trust_gain: float = param(
+        0.02, "share of the remaining trust gap closed per week of working together", "1/week", 0.0, 1.0,
+        "assumption; half of the gap closed in about 8 months",
+    )
+    renewal_trust: float = param(
+        0.3, "trust below which partners do not renew a partnership at the end of its term", "0..1", 0.0, 1.0,
+        "assumption",
+    )
+    renewal_performance: float = param(
+        0.2, "share of the local partner's staff deployed and funded in delivery (its performance as the "
+        "intermediary sees it) below which the intermediary does not renew", "share", 0.0, 1.0, "assumption",
     )
 
 
@@ -478,15 +576,11 @@ class RegimeRules:
         nullable=True,
     )
     joint_governance: bool = param(False, "local partners co-decide partnership priorities and budgets")
-    comparative_advantage_share: float = param(
-        0.0, "share of an intermediary's programme allocated between partners by comparative advantage",
-        "share", 0.0, 1.0,
-    )
     peer_exchange: bool = param(False, "local partners pass on what they learn to their local peers")
     secondments: int = param(0, "international staff seconded to each local partner", "staff", 0, 50)
     co_design_weeks: int = param(
-        0, "weeks of joint assessment and co-design at the start of a jointly governed partnership; the "
-        "joint programme's comparative-advantage split ramps up linearly over them", "weeks", 0, 520,
+        0, "weeks of joint assessment and co-design at the start of a jointly governed partnership; the local "
+        "partner's decision weight grows linearly over them to its full value", "weeks", 0, 520,
     )
     co_design_time_share: float = param(
         0.0, "share of participating staff time spent on joint assessment and co-design during those weeks",
@@ -526,12 +620,53 @@ class RegimesParams:
             trains_technical=True, trains_institutional=True, two_way=True,
             gaps_identified_by="joint", time_shape="ongoing", ongoing_time_share=0.1,
             trainee_share=0.5, partnership_weeks=None, joint_governance=True,
-            comparative_advantage_share=0.5, peer_exchange=True, co_design_weeks=26, co_design_time_share=0.1,
+            peer_exchange=True, co_design_weeks=26, co_design_time_share=0.1,
         )
     )
 
     def get(self, name: str) -> RegimeRules:
         return getattr(self, name)
+
+
+# Which rules of a regime each pathway switch carries (``pathways`` section; ``sim/regimes.py``
+# ``pathway_rules``). Every field of :class:`RegimeRules` is in exactly one group (a test checks).
+PATHWAY_RULE_GROUPS: dict[str, tuple[str, ...]] = {
+    "capacity_work": ("capacity_work", "trains_technical", "trains_institutional", "two_way", "gaps_identified_by",
+                      "time_shape", "training_weeks_per_cycle", "ongoing_time_share", "trainee_share",
+                      "peer_exchange", "secondments"),
+    "decisions": ("joint_governance", "co_design_weeks", "co_design_time_share"),
+    "continuity": ("partnership_weeks",),
+}
+# Funding levers of a package carried by the ``money_levers`` switch; off, each is at its registry default.
+PATHWAY_MONEY_LEVERS: tuple[str, ...] = ("joint_programme_share", "overhead_passed_on")
+
+
+@dataclass(frozen=True)
+class PathwaysParams:
+    """Pathway switches: which of a run's differences from a reference are let through (``capsim sweep
+    experiment=pathways``; ``analysis/pathways.py``).
+
+    With every switch on (the default) a run is the plain run of its regime and levers. A switch
+    that is off holds one named intermediate at the reference rule: its regime rules at the
+    ``reference`` regime's (``PATHWAY_RULE_GROUPS``), the package's money levers at their
+    registry defaults (``PATHWAY_MONEY_LEVERS``), or, for ``money_response``, every
+    organisation's weekly income replayed from the run that has only the money levers.
+    """
+
+    reference: str = param("baseline", "regime whose rules a switched-off rule group falls back to",
+                           choices=REGIME_NAMES)
+    capacity_work: bool = param(True, "capacity work by the run's regime rules (off: the reference's)")
+    decisions: bool = param(True, "joint governance and co-design by the run's regime rules (off: the reference's)")
+    continuity: bool = param(True, "partnership terms by the run's regime rules (off: the reference's)")
+    money_levers: bool = param(True, "the run's joint programme share and overhead passed on (off: registry "
+                               "defaults, the status quo)")
+    money_response: bool = param(True, "money follows what the run does to organisations (off: each organisation's "
+                                 "weekly income replayed from the run with the same money levers and every "
+                                 "other switch off)")
+
+    @property
+    def all_on(self) -> bool:
+        return self.capacity_work and self.decisions and self.continuity and self.money_levers and self.money_response
 
 
 @dataclass(frozen=True)
@@ -552,7 +687,9 @@ class Params:
     turnover: TurnoverParams = field(default_factory=TurnoverParams)
     governance: GovernanceParams = field(default_factory=GovernanceParams)
     crisis: CrisisParams = field(default_factory=CrisisParams)
+    partnership: PartnershipParams = field(default_factory=PartnershipParams)
     regimes: RegimesParams = field(default_factory=RegimesParams)
+    pathways: PathwaysParams = field(default_factory=PathwaysParams)
 
     STEPS_PER_YEAR = 52  # weekly steps
 

@@ -1,36 +1,83 @@
-"""Partnerships between international and local organisations: matching, participants, splits.
+"""Partnerships between international and local organisations: matching, trust, renewal, participants,
+and the share of an intermediary's money each local partner receives.
 
 A local organisation has at most one international partner at a time (one row each in
 ``OrgTable.partner``); an international organisation keeps up to ``partners_per_intl``.
 Partnerships run by the rules of a regime (``OrgTable.p_code``): the model's default regime,
 or the sharing rules for as many of an international organisation's partnerships as its
 funds earmarked for sharing pay for (``apply_sharing_earmark``).
-A partnership ends after the rule set's ``partnership_weeks`` (project-bound building ends
-with its project; open-ended sharing does not) and partners are matched again.
 
-Who takes part is decided by who identifies the gaps: international actors pick trainees
+**Trust and renewal** (the same laws under every regime, ``partnership`` parameters). A
+partnership both sides chose starts with trust ``trust_start``; imposing the sharing rules on a
+partnership through an earmark multiplies its trust by ``imposed_trust_factor``. Trust grows by ``trust_gain`` of the remaining gap each week of
+working together, and it decides how much capacity work takes hold (``sim/regimes.py``). At the
+end of a term (the rule set's ``partnership_weeks``; open-ended terms never end) the partners
+renew, keeping their trust, unless trust is below ``renewal_trust``, the local partner's
+performance (its share of staff deployed and funded) is below ``renewal_performance``, the
+intermediary has no grant income, or either has left; otherwise the partnership ends and both
+are matched again.
+
+**Matching** draws by (week, organisation): each international organisation ranks candidate
+partners by uniforms fixed per (seed, week, intermediary, candidate), so a change elsewhere
+cannot shift who is matched with whom (common random numbers, ``sim/rng.py``).
+
+**Who takes part** is decided by who identifies the gaps: international actors pick trainees
 at random from the partner's staff (a template), joint identification picks the people with
 the largest gaps, an international assessment does half of each.
+
+**Money to partners** (:func:`pass_fractions`; a funding rule, never a regime rule): each local
+partner receives a share of its intermediary's grant income, split among the partners by their
+size. Outside joint programmes the share is ``funding.pass_through_share``. A joint programme
+(``funding.joint_programme_share`` of the budget, and all of what is earmarked for sharing) is
+split by complementarity (:func:`complementarity_split`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .access import access_factor
 from .organisations import NO_PARTNER
 from .regimes import REGIME_CODE
 
-__all__ = ["end_partnerships", "match_partners", "apply_sharing_earmark", "earmark_targets", "select_participants", "pass_through_shares", "local_decision_weight"]
+__all__ = ["end_partnerships", "match_partners", "apply_sharing_earmark", "earmark_targets", "select_participants",
+           "pass_fractions", "complementarity_split", "grow_trust", "renewal_due"]
 
+_FAR = np.iinfo(np.int64).max // 2
+
+
+def grow_trust(model) -> None:
+    """Trust grows by ``partnership.trust_gain`` of the remaining gap in every active partnership."""
+    orgs = model.orgs
+    has = (orgs.partner != NO_PARTNER) & orgs.active
+    orgs.p_trust += model.p.partnership.trust_gain * (1.0 - orgs.p_trust) * has
+
+
+def renewal_due(model, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """(renew, end) masks of local organisations whose partnership term ends this week (or whose partner left)."""
+    orgs, pp = model.orgs, model.p.partnership
+    has = orgs.partner != NO_PARTNER
+    parent = np.maximum(orgs.partner, 0)
+    gone = has & (~orgs.active | ~orgs.active[parent])
+    due = has & ~gone & (orgs.p_end <= step)
+    keep = (due & (orgs.p_trust >= pp.renewal_trust) & (orgs.utilisation >= pp.renewal_performance)
+            & (orgs.income_ema[parent] > 0))
+    return keep, gone | (due & ~keep)
 
 
 def end_partnerships(model, step: int) -> bool:
-    """End partnerships whose term is over (or whose partner left); True if any ended."""
+    """Renew partnerships whose term is over where trust, performance and funding allow, end the others.
+
+    Returns True if any partnership ended (then partners are matched again).
+    """
     orgs = model.orgs
-    has = orgs.partner != NO_PARTNER
-    gone = has & ((orgs.p_end <= step) | ~orgs.active | ~orgs.active[np.maximum(orgs.partner, 0)])
-    if gone.any():
-        orgs.partner[gone] = NO_PARTNER
+    renew, end = renewal_due(model, step)
+    if renew.any():
+        term = model.rules.partnership_weeks[orgs.p_code[renew]]
+        orgs.p_end[renew] = np.minimum(step + term, _FAR)
+    if end.any():
+        orgs.partner[end] = NO_PARTNER
+        orgs.p_trust[end] = 0.0
         return True
     return False
 
@@ -60,8 +107,9 @@ def earmark_targets(model) -> np.ndarray:
 def apply_sharing_earmark(model, step: int) -> None:
     """Run as many partnerships by the sharing rules as earmarked funds pay for, and no more.
 
-    Partnerships switched by the earmark start afresh under the sharing rules; when the earmark
-    shrinks or lapses, the extra ones return to the default regime's rules.
+    Partnerships switched by the earmark start afresh under the sharing rules; imposing them
+    multiplies the partners' trust by ``partnership.imposed_trust_factor``; when the earmark shrinks
+    or lapses, the extra ones return to the default regime's rules (keeping the trust they built).
     """
     orgs, rules = model.orgs, model.rules
     sharing = REGIME_CODE["sharing"]
@@ -71,6 +119,7 @@ def apply_sharing_earmark(model, step: int) -> None:
     has = orgs.partner != NO_PARTNER
     current = np.bincount(orgs.partner[has & orgs.p_earmarked], minlength=orgs.n)
     changed = np.zeros(orgs.n, bool)
+    pp = model.p.partnership
     for i in np.flatnonzero((target != current) & orgs.is_intl):
         mine = np.flatnonzero(orgs.partner == i)
         marked = mine[orgs.p_earmarked[mine]]
@@ -78,20 +127,25 @@ def apply_sharing_earmark(model, step: int) -> None:
             switch = mine[~orgs.p_earmarked[mine]][: target[i] - len(marked)]
             code = sharing
             orgs.p_earmarked[switch] = True
+            orgs.p_trust[switch] *= pp.imposed_trust_factor  # imposing the rules costs trust
         else:
             switch = marked[: len(marked) - target[i]]
             code = model.default_code
             orgs.p_earmarked[switch] = False
         orgs.p_code[switch] = code
         orgs.p_start[switch] = step
-        orgs.p_end[switch] = np.minimum(step + rules.partnership_weeks[code], np.iinfo(np.int64).max // 2)
+        orgs.p_end[switch] = np.minimum(step + rules.partnership_weeks[code], _FAR)
         changed[switch] = True
     if changed.any():
         select_participants(model, step, force=changed)
 
 
-def choose_partners_for(model, intl: int, step: int, rng) -> None:
-    """Match one international organisation with local partners where it works."""
+def choose_partners_for(model, intl: int, step: int) -> None:
+    """Match one international organisation with local partners where it works.
+
+    Candidates are active local organisations without a partner working in or next to one of
+    its areas; it takes those with the smallest draws fixed per (week, intermediary, candidate).
+    """
     orgs, p = model.orgs, model.p
     current = np.count_nonzero(orgs.partner == intl)
     free = p.partners_per_intl - current
@@ -110,13 +164,15 @@ def choose_partners_for(model, intl: int, step: int, rng) -> None:
     cand = np.flatnonzero(open_local & in_reach)
     if len(cand) == 0:
         return
-    chosen = rng.choice(cand, min(free, len(cand)), replace=False)
+    key = model.streams.slot_uniforms("partners", step, orgs.n, sub=intl)[cand]
+    chosen = cand[np.argsort(key, kind="stable")[: min(free, len(cand))]]
     code = model.default_code
     orgs.partner[chosen] = intl
     orgs.p_earmarked[chosen] = False
     orgs.p_code[chosen] = code
     orgs.p_start[chosen] = step
-    orgs.p_end[chosen] = np.minimum(step + model.rules.partnership_weeks[code], np.iinfo(np.int64).max // 2)
+    orgs.p_end[chosen] = np.minimum(step + model.rules.partnership_weeks[code], _FAR)
+    orgs.p_trust[chosen] = p.partnership.trust_start
     force = np.zeros(orgs.n, bool)
     force[chosen] = True
     select_participants(model, step, force=force)
@@ -126,7 +182,8 @@ def select_participants(model, step: int, force: np.ndarray | None = None) -> No
     """Choose trainees of local partners (and international counterparts for two-way work).
 
     Runs for partnerships that just started (``force``) and, every ``learning.reselect_weeks`` weeks,
-    for all partnerships (people leave and join; participants are chosen again).
+    for all partnerships (people leave and join; participants are chosen again). The random part
+    of the choice is a draw fixed per (week, person).
     """
     orgs, staff, rules = model.orgs, model.staff, model.rules
     n = orgs.n
@@ -152,8 +209,7 @@ def select_participants(model, step: int, force: np.ndarray | None = None) -> No
     if len(people) == 0:
         return
     e = staff.employer[people]
-    rng = model.streams["training"]
-    random_key = rng.random(len(people))
+    random_key = model.streams.slot_uniforms("training", step, staff.capacity)[people]
     # Gap-based key: lowest technical skill (local) or lowest contextual skill (international) first.
     gap_key = np.where(orgs.is_intl[e], staff.ctx_base[people] + staff.ctx_gain[people],
                        staff.tech_base[people] + staff.tech_gain[people])
@@ -168,40 +224,52 @@ def select_participants(model, step: int, force: np.ndarray | None = None) -> No
     staff.trainee[people[order]] = chosen
 
 
-def pass_through_shares(model) -> np.ndarray:
-    """Share of each intermediary's grant income sub-granted to its local partners this week.
+def complementarity_split(model, local: np.ndarray) -> np.ndarray:
+    """Share of a joint programme's work, and money, each local partner takes (``local``: partners' indices).
 
-    Outside joint programmes the share is ``funding.pass_through_share``. In a joint programme
-    (``comparative_advantage_share`` of the intermediary's budget) work - and money - goes to
-    whichever partner delivers more per dollar where the partners work: output per staff
-    (technical skill, institutional systems, access through contextual capacity) over cost.
+    A programme's work is ``staff.community_facing_share`` community-facing (outreach,
+    distribution, engagement) and the rest supply and specialist work. Each work type goes to
+    the partner with the comparative advantage in it: effectiveness per staff-week on
+    community-facing work is effectiveness x ``access_factor`` in the local partner's areas (it
+    depends on access and acceptance), on supply and specialist work effectiveness alone. The
+    local partner takes the community-facing work if its ratio of the two is higher than its
+    intermediary's, the supply and specialist work otherwise; equal ratios split both evenly.
+    Pay never enters: the split is the same whatever either side's staff are paid.
     """
-    orgs, staff, p = model.orgs, model.staff, model.p
-    n = orgs.n
-    local = np.flatnonzero(orgs.partner != NO_PARTNER)
-    share = np.zeros(n)
-    if len(local) == 0:
-        return share
-    intl = orgs.partner[local]
-    code = orgs.p_code[local]
-    # The joint programme allocates work by comparative advantage once co-design is done.
-    ramp = model.rules.co_design_progress(code, model.steps_done - orgs.p_start[local])
-    ca_w = model.rules.ca_share[code] * ramp
-    ce = model.coordination.cost_effectiveness()
-    ce_local = np.bincount(intl, ce[local], n)
-    count = np.bincount(intl, minlength=n)
-    ce_local = np.divide(ce_local, count, out=np.zeros(n), where=count > 0)
-    denom = ce_local + ce
-    ca = np.divide(ce_local, denom, out=np.zeros(n), where=denom > 0)
-    weight = np.divide(np.bincount(intl, ca_w, n), count, out=np.zeros(n), where=count > 0)
-    share = (p.funding.pass_through_share * (1 - weight) + ca * weight) * (count > 0)
-    return share * orgs.is_intl
-
-
-def local_decision_weight(model) -> np.ndarray:
-    """Per local organisation, its weight in its partnership's decisions (0 if no partner)."""
     orgs = model.orgs
-    has = orgs.partner != NO_PARTNER
-    g = model.p.governance
-    jg = model.rules.joint_governance[orgs.p_code] * g.joint_decision_weight
-    return np.where(has, np.minimum(1.0, jg + g.local_board_seats * g.board_seat_weight), 0.0)
+    intl = orgs.partner[local]
+    ctx = model.effective_context()
+    pres = orgs.presence[local]
+    ok = pres >= 0
+    k = np.maximum(ok.sum(1), 1)
+    access = np.where(ok, model.areas.access[np.maximum(pres, 0)], 0.0).sum(1) / k
+    # Ratio of community-facing to specialist effectiveness: effectiveness cancels, leaving access.
+    ratio_local = access_factor(access, ctx[local])
+    ratio_intl = access_factor(access, ctx[intl])
+    cf = model.p.staff.community_facing_share
+    return np.where(ratio_local > ratio_intl + 1e-12, cf, np.where(ratio_intl > ratio_local + 1e-12, 1.0 - cf, 0.5))
+
+
+def pass_fractions(model) -> np.ndarray:
+    """Per local partner, the fraction of its intermediary's grant income passed to it this week (gross
+    of overhead; 0 for organisations without a partner).
+
+    Partners share the intermediary's money by size (headcount + 1). The intermediary's
+    joint programme - ``funding.joint_programme_share`` of its income, and all of its income
+    earmarked for sharing - is split by :func:`complementarity_split`; the rest by
+    ``funding.pass_through_share``.
+    """
+    orgs, staff, f = model.orgs, model.staff, model.p.funding
+    n = orgs.n
+    out = np.zeros(n)
+    local = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.is_local)
+    if len(local) == 0:
+        return out
+    parent = orgs.partner[local]
+    size = staff.headcount[local] + 1.0
+    size_share = size / np.bincount(parent, size, n)[parent]
+    e = orgs.earmark_income_share[parent]
+    joint = f.joint_programme_share + (1.0 - f.joint_programme_share) * e
+    split = complementarity_split(model, local) if (joint > 0).any() else np.zeros(len(local))
+    out[local] = size_share * (f.pass_through_share * (1.0 - joint) + joint * split)
+    return out

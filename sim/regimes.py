@@ -17,13 +17,26 @@ content         technical skills of        technical + institutional      techni
                 individuals                                               contextual; peer exchange
 gaps set by     international actors       international assessment       jointly (``joint``)
 governance      none                       none                           joint governance: 26 weeks of
-                                                                          co-design, decision weight,
-                                                                          flexible sub-grants; work split
-                                                                          by comparative advantage
+                                                                          co-design over which the local
+                                                                          partner's decision weight grows
 ==============  =========================  =============================  =================================
 
 These are the default rule sets (``RegimesParams`` in ``sim/params.py``); every rule can be
 changed per regime. ``baseline`` partnerships pass money but do no capacity work.
+
+**No regime rule moves money.** How much of an intermediary's money reaches its local partners
+is a funding rule any regime can use (``funding.pass_through_share``, ``funding.joint_programme_share``;
+``sim/partnerships.py`` ``pass_fractions``). Decision weight (joint governance) changes whose
+knowledge steers where money and staff go and on what (``sim/governance.py``), not how much.
+
+**Pathways.** :func:`pathway_rules` builds the rules a run actually uses when some of its
+pathway switches are off (``Params.pathways``): each rule group of ``PATHWAY_RULE_GROUPS``
+(capacity work, decisions, continuity) comes from the run's regime if its switch is on, from the
+reference regime if off.
+
+**Trust.** How much capacity work takes hold scales with the partners' trust
+(``sim/partnerships.py``): every gain from teaching and accompaniment is multiplied by it; the
+time spent is not.
 
 All regimes share one learning law (``sim/params.py`` ``learning``; the function
 ``sim/learning.py:close_gap``): a learner closes a
@@ -39,14 +52,46 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import dataclasses
+
 from .learning import close_gap
-from .params import REGIME_NAMES, Params, RegimeRules
+from .params import PATHWAY_MONEY_LEVERS, PATHWAY_RULE_GROUPS, REGIME_NAMES, Params, RegimeRules
 from .organisations import NO_PARTNER, OPEN_ENDED
 
-__all__ = ["RuleTable", "REGIME_CODE", "learning_step", "training_now"]
+__all__ = ["RuleTable", "REGIME_CODE", "learning_step", "training_now", "pathway_rules", "effective_params"]
 
 REGIME_CODE = {name: i for i, name in enumerate(REGIME_NAMES)}
 GAP_MODES = {"international": 0, "assessment": 1, "joint": 2}
+
+
+def pathway_rules(params: Params) -> RegimeRules:
+    """The rules of the run's regime with switched-off pathway groups taken from the reference regime."""
+    own = params.regimes.get(params.regime)
+    ref = params.regimes.get(params.pathways.reference)
+    changes = {}
+    for group, fields in PATHWAY_RULE_GROUPS.items():
+        if not getattr(params.pathways, group):
+            changes.update({f: getattr(ref, f) for f in fields})
+    return dataclasses.replace(own, **changes) if changes else own
+
+
+def effective_params(params: Params) -> Params:
+    """The parameters a model runs with: pathway switches folded into ordinary parameters.
+
+    Switched-off rule groups replace the run's regime rules (:func:`pathway_rules`); with
+    ``money_levers`` off, the funding levers of ``PATHWAY_MONEY_LEVERS`` take their registry
+    defaults (the status quo). ``money_response`` is not folded: it needs a second run
+    (``sim/results.py`` ``run``). With every switch on, ``params`` is returned unchanged.
+    """
+    pw = params.pathways
+    if pw.capacity_work and pw.decisions and pw.continuity and pw.money_levers:
+        return params
+    regimes = dataclasses.replace(params.regimes, **{params.regime: pathway_rules(params)})
+    funding = params.funding
+    if not pw.money_levers:
+        defaults = type(funding)()
+        funding = dataclasses.replace(funding, **{k: getattr(defaults, k) for k in PATHWAY_MONEY_LEVERS})
+    return params.replace(regimes=regimes, funding=funding)
 
 
 @dataclass
@@ -64,7 +109,6 @@ class RuleTable:
     trainee_share: np.ndarray
     partnership_weeks: np.ndarray
     joint_governance: np.ndarray
-    ca_share: np.ndarray
     peer_exchange: np.ndarray
     secondments: np.ndarray
     co_design_weeks: np.ndarray
@@ -86,7 +130,6 @@ class RuleTable:
             trainee_share=a(lambda r: r.trainee_share if r.capacity_work else 0.0),
             partnership_weeks=a(lambda r: OPEN_ENDED if r.partnership_weeks is None else r.partnership_weeks, np.int64),
             joint_governance=a(lambda r: r.joint_governance, bool),
-            ca_share=a(lambda r: r.comparative_advantage_share),
             peer_exchange=a(lambda r: r.capacity_work and r.peer_exchange, bool),
             secondments=a(lambda r: r.secondments if r.capacity_work else 0, np.int64),
             co_design_weeks=a(lambda r: r.co_design_weeks if r.joint_governance else 0, np.int64),
@@ -138,6 +181,7 @@ def learning_step(model, step: int) -> None:
         intl = orgs.partner[local]
         code = orgs.p_code[local]
         tau = training_now(rules, code, step - orgs.p_start[local], cycle)
+        trust = orgs.p_trust[local]  # share of the capacity work that takes hold
         hc = staff.headcount
         gap_tech = np.maximum(0.0, staff.tech_mean[intl] - staff.tech_mean[local])
         gap_inst = np.maximum(0.0, orgs.inst[intl] - orgs.inst[local])
@@ -146,7 +190,7 @@ def learning_step(model, step: int) -> None:
 
         # Technical learning of local trainees, from their international partner's level.
         tau_org = np.zeros(n)
-        tau_org[local] = tau * w_tech
+        tau_org[local] = tau * w_tech * trust
         teacher = np.zeros(n)
         teacher[local] = staff.tech_mean[intl]
         idx, emp = staff.idx, staff.emp
@@ -163,7 +207,7 @@ def learning_step(model, step: int) -> None:
         # accompany organisational development full-time, each for ``secondment_span`` local staff.
         seconded = np.minimum(1.0, lp.secondment_span * sec / (hc[local] + 1.0))
         accompany = tau * w_inst * rules.trains_institutional[code] + seconded * rules.capacity_work[code]
-        d_inst = lp.institutional_learn_rate * np.minimum(1.0, accompany) * gap_inst
+        d_inst = lp.institutional_learn_rate * np.minimum(1.0, accompany) * gap_inst * trust
         orgs.inst[local] += d_inst
 
         # Two-way: international counterparts learn contextual capacity from local partners.
@@ -176,10 +220,14 @@ def learning_step(model, step: int) -> None:
             ctx_teacher = np.divide(ctx_teacher, wsum, out=np.zeros(n), where=wsum > 0)
             tau_intl = np.divide(wsum, np.maximum(1.0, np.bincount(intl[two], hc[local[two]], n)),
                                  out=np.zeros(n), where=wsum > 0)
+            # What takes hold scales with each partnership's trust (weighted like the time above).
+            trust_intl = np.divide(np.bincount(intl[two], tau[two] * hc[local[two]] * trust[two], n), wsum,
+                                   out=np.zeros(n), where=wsum > 0)
             learners = idx[staff.trainee[idx] & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
             if len(learners):
                 e = staff.employer[learners]
-                gain = close_gap(staff.ctx_of(learners), ctx_teacher[e], lp.learn_rate * lang * tau_intl[e])
+                gain = close_gap(staff.ctx_of(learners), ctx_teacher[e],
+                                 lp.learn_rate * lang * tau_intl[e] * trust_intl[e])
                 staff.ctx_gain[learners] += lp.transfer_rate * gain
 
         # Peer exchange: sharing partners pass on institutional learning to their local peers.

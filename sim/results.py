@@ -111,7 +111,9 @@ def run(params: Params, country: CountryData | None = None, capacity_map: bool |
     s = model.shocks
     tr = model.tracker
     applied = tr.applied
+    censored = tr.censored(model.n_steps)[applied]
     rt = tr.response_time[applied].astype(float)
+    reached = (rt >= 0) & ~censored
     shocks = pd.DataFrame({
         "shock_id": np.flatnonzero(applied).astype(np.int64),
         "step": s.step[applied].astype(np.int64),
@@ -120,8 +122,11 @@ def run(params: Params, country: CountryData | None = None, capacity_map: bool |
                                categories=[k.name.lower() for k in ShockKind]),
         "people": s.people[applied],
         "hard_to_reach": model.areas.hard_to_reach[s.area[applied]],
-        "response_time": pd.array(np.where(rt >= 0, rt, np.nan), dtype="Float64"),
-        "responded": rt >= 0,
+        "response_time": pd.array(np.where(reached, rt, np.nan), dtype="Float64"),
+        "reached": reached,
+        "censored": censored,
+        "reach_72h": pd.array(tr.reach_72h[applied], dtype="Float64"),
+        "reach_72h_local": pd.array(tr.reach_72h_local[applied], dtype="Float64"),
     })
     areas = model.recorder.areas_table(model.areas.hard_to_reach, model.areas.access)
     tables = []

@@ -34,6 +34,7 @@ STREAM_NAMES = (
     "partners",  # partner matching
     "training",  # trainee selection
     "layoffs",  # who is laid off
+    "mutual_aid",  # which local organisations come to help after a shock
 )
 
 
@@ -44,15 +45,35 @@ class Streams:
         self.seed = int(seed)
         self._gens: dict[str, np.random.Generator] = {}
 
-    def slot_uniforms(self, name: str, step: int, n_slots: int) -> np.ndarray:
-        """Uniform draws for slots 0..n_slots-1 at ``step``, fixed per (seed, name, step, slot)."""
+    def slot_uniforms(self, name: str, step: int, n_slots: int, sub: int = 0) -> np.ndarray:
+        """Uniform draws for slots 0..n_slots-1 at ``step``, fixed per (seed, name, step, sub, slot).
+
+        Args:
+            name: a declared stream (``STREAM_NAMES``).
+            step: the week.
+            n_slots: how many draws (slot i's draw does not depend on n_slots).
+            sub: a second key within the week (e.g. the organisation choosing, the area hit), so
+                that several independent sets of draws in one week stay fixed per key.
+        """
         if name not in STREAM_NAMES:
             raise KeyError(f"unknown random stream {name!r}; declared streams: {', '.join(STREAM_NAMES)}")
         key = (self.seed << 32) ^ zlib.crc32(name.encode())
-        # The step goes into the counter's highest word: weeks never share draws (the lowest
-        # words count the draws within a week).
-        gen = np.random.Generator(np.random.Philox(key=key & ((1 << 128) - 1), counter=[0, 0, 0, int(step)]))
+        # The step goes into the counter's highest word and ``sub`` into the next: weeks and keys
+        # never share draws (the lowest words count the draws within one week and key).
+        gen = np.random.Generator(np.random.Philox(key=key & ((1 << 128) - 1),
+                                                   counter=[0, 0, int(sub), int(step)]))
         return gen.random(n_slots)
+
+    def for_period(self, name: str, period: int) -> np.random.Generator:
+        """A generator fixed per (seed, name, period): draws of one year do not depend on the horizon.
+
+        The shock schedule is drawn year by year from these, so a 4-year run faces exactly the
+        first 4 years of crises of an 8-year run with the same seed.
+        """
+        if name not in STREAM_NAMES:
+            raise KeyError(f"unknown random stream {name!r}; declared streams: {', '.join(STREAM_NAMES)}")
+        seq = np.random.SeedSequence([self.seed, zlib.crc32(name.encode()), int(period)])
+        return np.random.Generator(np.random.PCG64(seq))
 
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._gens.get(name)

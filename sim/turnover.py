@@ -106,7 +106,7 @@ def staff_moves(model, step: int) -> dict:
         keep = ~quit
         sel = keep & (n_lay[emp] > 0)  # only the staff of organisations that lay people off
         idx2, emp2 = idx[sel], emp[sel]
-        key = streams["layoffs"].random(len(idx2))
+        key = streams.slot_uniforms("layoffs", step, staff.capacity)[idx2]  # fixed per (week, person)
         order = np.lexsort((key, emp2))
         e_sorted = emp2[order]
         rank = np.arange(len(order)) - np.searchsorted(e_sorted, e_sorted, side="left")

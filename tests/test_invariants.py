@@ -53,7 +53,13 @@ def test_capacities_in_unit_interval(model):
         assert ((arr >= 0) & (arr <= 1)).all(), f"{name} capacity outside 0..1"
 
 
-def test_decision_power_is_a_distribution(model):
-    dp = model.orgs.decision_power
-    assert (dp >= -1e-12).all(), "negative decision power"
-    assert abs(dp.sum() - 1.0) < 1e-9, f"decision power shares sum to {dp.sum()}, not 1"
+def test_decision_weights_are_shares(model):
+    from sim.funding import locally_decided
+
+    kw = model.orgs.knowledge_weight
+    assert ((kw >= -1e-12) & (kw <= 1 + 1e-12)).all(), f"knowledge weights outside 0..1: {kw.min()}..{kw.max()}"
+    w = model.decision_weight
+    assert ((w >= 0) & (w <= 1)).all(), "partnership decision weights outside 0..1"
+    assert (w[model.orgs.partner < 0] == 0).all(), "an organisation without a partner has a partnership weight"
+    share = locally_decided(model.flows, model.orgs, w, 0.3)
+    assert -1e-12 <= share <= 1.0 + 1e-12, f"locally decided share {share} outside 0..1"

@@ -1,0 +1,202 @@
+"""Pathway decomposition: which mechanism carries each difference between a run and its reference.
+
+A pathways sweep (``capsim sweep experiment=pathways``; ``configs/experiment/pathways*.yaml``)
+runs the full 2^k factorial of ``k`` pathway switches (``Params.pathways``: capacity work,
+decisions, continuity, money levers, money response) on common random numbers: with every
+switch off a run is bit-for-bit its reference, with every switch on it is the regime or package.
+Per seed, the value of an outcome for the set ``S`` of switches on is ``v(S)``; the total
+effect is ``v(all) - v(none)``.
+
+* **Shapley values** (exact, from the whole factorial): pathway ``i`` gets
+  ``sum over S not containing i of |S|! (k - |S| - 1)! / k! x (v(S + i) - v(S))``. Per seed they
+  add up to the total effect (efficiency; a test checks).
+* **Interactions**: the Harsanyi dividend of every set ``T`` of two or more switches,
+  ``sum over S in T of (-1)^(|T| - |S|) v(S)``, the part of the effect that needs all of ``T`` on
+  at once. Shapley splits each dividend evenly between its members, so a dividend above
+  :data:`INTERACTION_FLAG` of the total effect is flagged: the split of that part is a convention.
+* **Intervals**: seeds are the unit of replication; means over seeds with bootstrap intervals
+  (``analysis/stats.py``).
+
+Outcomes are reduced per run over windows (:data:`WINDOWS`): the first year, the whole run
+(cumulative mean), the last year, and - where the runs have an international exit - the year
+after the exit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .stats import bootstrap_columns
+
+__all__ = ["SWITCHES", "SWITCH_LABELS", "WINDOWS", "INTERACTION_FLAG", "switch_columns", "window_values", "shapley",
+           "dividends", "decompose", "DecompositionError"]
+
+SWITCHES = ("capacity_work", "decisions", "continuity", "money_levers", "money_response")
+SWITCH_LABELS = {
+    "capacity_work": "capacity work",
+    "decisions": "decisions (joint governance)",
+    "continuity": "partnership continuity",
+    "money_levers": "money levers (joint programme, overhead)",
+    "money_response": "money that follows capacity",
+}
+WINDOWS = {
+    "year1": "first year",
+    "cumulative": "whole run",
+    "final": "last year",
+    "after_exit": "year after the exit",
+}
+INTERACTION_FLAG = 0.25
+STEPS_PER_YEAR = 52
+
+
+class DecompositionError(ValueError):
+    """The runs do not form a complete factorial of pathway switches."""
+
+
+def switch_columns(columns) -> list[str]:
+    """The pathway switch columns (``pathways.<switch>``) present, in :data:`SWITCHES` order."""
+    return [f"pathways.{s}" for s in SWITCHES if f"pathways.{s}" in columns]
+
+
+def window_values(steps: pd.DataFrame, outcomes, keys, exit_year: float | None = None) -> pd.DataFrame:
+    """Per run and window, the mean of each outcome (long: keys + ``window`` + outcomes).
+
+    Args:
+        steps: weekly outcomes with the ``keys`` columns and ``step``.
+        outcomes: step outcome columns.
+        keys: columns identifying a run.
+        exit_year: year of the international exit (adds the ``after_exit`` window), or None.
+    """
+    keys = list(keys)
+    last = steps.groupby(keys, observed=True)["step"].transform("max")
+    masks = {
+        "year1": steps["step"] < STEPS_PER_YEAR,
+        "cumulative": np.ones(len(steps), bool),
+        "final": steps["step"] > last - STEPS_PER_YEAR,
+    }
+    if exit_year is not None:
+        start = int(round(exit_year * STEPS_PER_YEAR))
+        masks["after_exit"] = (steps["step"] >= start) & (steps["step"] < start + STEPS_PER_YEAR)
+    parts = []
+    for name, mask in masks.items():
+        g = steps[np.asarray(mask)].groupby(keys, observed=True, sort=True)[list(outcomes)].mean().reset_index()
+        g.insert(len(keys), "window", name)
+        parts.append(g)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _weights(k: int) -> dict[int, float]:
+    return {s: math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)}
+
+
+def shapley(values: dict[frozenset, np.ndarray], names: list[str]) -> dict[str, np.ndarray]:
+    """Exact Shapley values of each switch from a complete factorial.
+
+    Args:
+        values: set of switches on -> outcome values (arrays of equal shape, e.g. one per seed).
+        names: the switches.
+    """
+    k = len(names)
+    w = _weights(k)
+    out = {}
+    for i in names:
+        others = [n for n in names if n != i]
+        total = 0.0
+        for r in range(k):
+            for S in itertools.combinations(others, r):
+                S = frozenset(S)
+                total = total + w[len(S)] * (values[S | {i}] - values[S])
+        out[i] = total
+    return out
+
+
+def dividends(values: dict[frozenset, np.ndarray], names: list[str]) -> dict[frozenset, np.ndarray]:
+    """Harsanyi dividends of every set of two or more switches (their pure interaction)."""
+    out = {}
+    for r in range(2, len(names) + 1):
+        for T in itertools.combinations(names, r):
+            T = frozenset(T)
+            d = 0.0
+            for q in range(len(T) + 1):
+                for S in itertools.combinations(sorted(T), q):
+                    d = d + (-1) ** (len(T) - q) * values[frozenset(S)]
+            out[T] = d
+    return out
+
+
+@dataclass
+class Decomposition:
+    """Per (group, window, outcome): total effect, each pathway's Shapley value, flagged interactions."""
+
+    table: pd.DataFrame  # one row per group x window x outcome x part ("total", a switch, or an interaction)
+    per_seed: pd.DataFrame  # per seed: total and Shapley values (they add up)
+    switches: list[str]
+
+
+def decompose(per_run: pd.DataFrame, outcomes, group_cols=(), pair_on: str = "replicate", seed: int = 0,
+              n_boot: int = 2000) -> Decomposition:
+    """Shapley decomposition of each outcome's total effect into pathway switches.
+
+    Args:
+        per_run: one row per run and window (:func:`window_values`) with the ``pathways.<switch>``
+            columns (booleans), ``window``, the pairing column and the outcomes.
+        outcomes: outcome columns to decompose.
+        group_cols: columns that define separate decompositions (e.g. the target, a condition).
+        pair_on: the column pairing runs of one seed (replicate).
+        seed: bootstrap seed.
+        n_boot: bootstrap resamples.
+
+    Raises:
+        DecompositionError: a seed lacks some combination of switches, or has it twice.
+    """
+    cols = switch_columns(per_run.columns)
+    varying = [c for c in cols if per_run[c].nunique() > 1]
+    if not varying:
+        raise DecompositionError("no pathway switch varies in these runs; allowed: a factorial of pathways.<switch> "
+                                 "true/false (configs/experiment/pathways.yaml)")
+    names = [c.split(".", 1)[1] for c in varying]
+    k = len(names)
+    rows, seed_rows = [], []
+    group_cols = [g for g in group_cols if g in per_run.columns]
+    for gkey, g in per_run.groupby(list(group_cols) + ["window"], observed=True, sort=True):
+        gkey = gkey if isinstance(gkey, tuple) else (gkey,)
+        ident = dict(zip(list(group_cols) + ["window"], gkey))
+        on = g[varying].astype(bool).to_numpy()
+        combo = [frozenset(n for n, flag in zip(names, r) if flag) for r in on]
+        g = g.assign(_combo=combo)
+        counts = g.groupby(pair_on, observed=True)["_combo"].nunique()
+        full = counts[counts == 2 ** k].index
+        if len(full) == 0:
+            raise DecompositionError(f"no replicate has all {2 ** k} combinations of {', '.join(names)} in {ident}; "
+                                     "allowed: a complete factorial on common seeds")
+        g = g[g[pair_on].isin(full)]
+        if g.duplicated([pair_on, "_combo"]).any():
+            raise DecompositionError(f"a combination of switches appears twice for one replicate in {ident}")
+        seeds = sorted(full)
+        for outcome in outcomes:
+            piv = g.pivot(index=pair_on, columns="_combo", values=outcome).loc[seeds]
+            values = {c: piv[c].to_numpy(float) for c in piv.columns}
+            total = values[frozenset(names)] - values[frozenset()]
+            phi = shapley(values, names)
+            div = dividends(values, names)
+            parts = {"total": total, **{n: phi[n] for n in names}}
+            parts.update({"x".join(sorted(T, key=names.index)): d for T, d in div.items()})
+            matrix = np.column_stack(list(parts.values()))
+            est, lo, hi, n_ok = bootstrap_columns(matrix, seed=seed, n_boot=n_boot)
+            tot = est[0]
+            for (part, vals), e, l_, h_ in zip(parts.items(), est, lo, hi):
+                kind = "total" if part == "total" else ("pathway" if part in names else "interaction")
+                share = e / tot if tot != 0 and np.isfinite(tot) else np.nan
+                rows.append({**ident, "outcome": outcome, "part": part, "kind": kind, "estimate": e, "ci_low": l_,
+                             "ci_high": h_, "share_of_total": share, "n_seeds": len(seeds),
+                             "flagged": bool(kind == "interaction" and abs(e) > INTERACTION_FLAG * abs(tot)
+                                             and tot != 0)})
+            for j, s in enumerate(seeds):
+                seed_rows.append({**ident, "outcome": outcome, pair_on: s, "total": total[j],
+                                  **{n: phi[n][j] for n in names}})
+    return Decomposition(pd.DataFrame(rows), pd.DataFrame(seed_rows), names)
