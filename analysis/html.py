@@ -171,6 +171,23 @@ def render_report(report) -> str:
             if flow_outs:
                 parts.append("<details><summary>Paired differences in staff and funding flows</summary>"
                              f"{_table(tables.differences_table(r.diffs, report.config_cols, flow_outs))}</details>")
+    if report.pathways is not None:
+        from . import pathways as pw
+
+        parts.append("<h2>Pathways: what carries each difference</h2><p class='note'>Exact Shapley values of the "
+                     "pathway switches from the full factorial on common seeds (analysis/pathways.py); they add up "
+                     "to the total effect per seed. Full tables: pathways_table.md, pathways_decomposition.csv.</p>")
+        for group in report.pathway_group_values():
+            where = ", ".join(f"{k}={v}" for k, v in group.items())
+            t = report.pathways.table
+            for k, v in group.items():
+                t = t[t[k] == v]
+            t = t[(t["window"] == "cumulative") & (t["kind"] != "interaction")]
+            wide = t.pivot_table(index="outcome", columns="part", values="estimate", sort=False)
+            cols = [c for c in ["total", *report.pathways.switches] if c in wide.columns]
+            wide = wide[cols].rename(columns=pw.part_label).reset_index()
+            parts.append(f"<h3>Whole run{' (' + _e(where) + ')' if where else ''}</h3>")
+            parts.append(_table(wide.round(4)))
     parts.append("<h2>Figures</h2>")
     for f in report.figures:
         png = next(p for p in f["paths"] if p.suffix == ".png")

@@ -13,7 +13,9 @@ effect is ``v(all) - v(none)``.
 * **Interactions**: the Harsanyi dividend of every set ``T`` of two or more switches,
   ``sum over S in T of (-1)^(|T| - |S|) v(S)``, the part of the effect that needs all of ``T`` on
   at once. Shapley splits each dividend evenly between its members, so a dividend above
-  :data:`INTERACTION_FLAG` of the total effect is flagged: the split of that part is a convention.
+  :data:`INTERACTION_FLAG` of the total effect, whose interval excludes zero, is flagged: the split
+  of that part is a convention. (A dividend whose interval includes zero is not distinguishable
+  from the noise between seeds and is not flagged, however large relative to a small total.)
 * **Intervals**: seeds are the unit of replication; means over seeds with bootstrap intervals
   (``analysis/stats.py``).
 
@@ -33,8 +35,9 @@ import pandas as pd
 
 from .stats import bootstrap_columns
 
-__all__ = ["SWITCHES", "SWITCH_LABELS", "WINDOWS", "INTERACTION_FLAG", "switch_columns", "window_values", "shapley",
-           "dividends", "decompose", "DecompositionError"]
+__all__ = ["SWITCHES", "SWITCH_LABELS", "WINDOWS", "INTERACTION_FLAG", "SHOCK_MEASURES", "switch_columns",
+           "window_values", "shock_measures", "shapley", "dividends", "decompose", "Decomposition",
+           "DecompositionError", "markdown", "figure", "part_label"]
 
 SWITCHES = ("capacity_work", "decisions", "continuity", "money_levers", "money_response")
 SWITCH_LABELS = {
@@ -63,7 +66,34 @@ def switch_columns(columns) -> list[str]:
     return [f"pathways.{s}" for s in SWITCHES if f"pathways.{s}" in columns]
 
 
-def window_values(steps: pd.DataFrame, outcomes, keys, exit_year: float | None = None) -> pd.DataFrame:
+SHOCK_MEASURES = ("response_time", "shocks_not_reached", "reach_72h")
+
+
+def shock_measures(shocks: pd.DataFrame, keys, runs: pd.DataFrame) -> pd.DataFrame:
+    """Per run, over its judged (uncensored) shocks: mean response time among those reached, the share
+    not reached within the cap, and the mean first-72-hours reach (NaN where a run has none).
+
+    Args:
+        shocks: the shocks table with the ``keys`` columns.
+        keys: columns identifying a run.
+        runs: one row per run (the ``keys`` columns), so runs without judged shocks get NaN.
+    """
+    keys = list(keys)
+    out = runs[keys].drop_duplicates().reset_index(drop=True)
+    if len(shocks) == 0:
+        return out.assign(**{m: np.nan for m in SHOCK_MEASURES})
+    sh = shocks[~shocks["censored"].astype(bool)].copy()
+    sh["response_time"] = sh["response_time"].astype("float64")
+    sh["reach_72h"] = sh["reach_72h"].astype("float64")
+    sh["not_reached"] = (~sh["reached"].astype(bool)).astype(float)
+    g = sh.groupby(keys, observed=True, sort=True).agg(response_time=("response_time", "mean"),
+                                                       shocks_not_reached=("not_reached", "mean"),
+                                                       reach_72h=("reach_72h", "mean")).reset_index()
+    return out.merge(g, on=keys, how="left")
+
+
+def window_values(steps: pd.DataFrame, outcomes, keys, exit_year: float | None = None,
+                  shocks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per run and window, the mean of each outcome (long: keys + ``window`` + outcomes).
 
     Args:
@@ -71,6 +101,8 @@ def window_values(steps: pd.DataFrame, outcomes, keys, exit_year: float | None =
         outcomes: step outcome columns.
         keys: columns identifying a run.
         exit_year: year of the international exit (adds the ``after_exit`` window), or None.
+        shocks: the shocks table; when given, the whole-run window also carries
+            :data:`SHOCK_MEASURES` (:func:`shock_measures`).
     """
     keys = list(keys)
     last = steps.groupby(keys, observed=True)["step"].transform("max")
@@ -86,6 +118,8 @@ def window_values(steps: pd.DataFrame, outcomes, keys, exit_year: float | None =
     for name, mask in masks.items():
         g = steps[np.asarray(mask)].groupby(keys, observed=True, sort=True)[list(outcomes)].mean().reset_index()
         g.insert(len(keys), "window", name)
+        if shocks is not None and name == "cumulative":
+            g = g.merge(shock_measures(shocks, keys, g), on=keys, how="left")
         parts.append(g)
     return pd.concat(parts, ignore_index=True)
 
@@ -179,6 +213,8 @@ def decompose(per_run: pd.DataFrame, outcomes, group_cols=(), pair_on: str = "re
             raise DecompositionError(f"a combination of switches appears twice for one replicate in {ident}")
         seeds = sorted(full)
         for outcome in outcomes:
+            if outcome not in g.columns or g[outcome].isna().all():
+                continue
             piv = g.pivot(index=pair_on, columns="_combo", values=outcome).loc[seeds]
             values = {c: piv[c].to_numpy(float) for c in piv.columns}
             total = values[frozenset(names)] - values[frozenset()]
@@ -192,11 +228,120 @@ def decompose(per_run: pd.DataFrame, outcomes, group_cols=(), pair_on: str = "re
             for (part, vals), e, l_, h_ in zip(parts.items(), est, lo, hi):
                 kind = "total" if part == "total" else ("pathway" if part in names else "interaction")
                 share = e / tot if tot != 0 and np.isfinite(tot) else np.nan
+                clear = bool(np.isfinite(l_) and np.isfinite(h_) and (l_ > 0 or h_ < 0))
                 rows.append({**ident, "outcome": outcome, "part": part, "kind": kind, "estimate": e, "ci_low": l_,
-                             "ci_high": h_, "share_of_total": share, "n_seeds": len(seeds),
-                             "flagged": bool(kind == "interaction" and abs(e) > INTERACTION_FLAG * abs(tot)
-                                             and tot != 0)})
+                             "ci_high": h_, "clear": clear, "share_of_total": share, "n_seeds": len(seeds),
+                             "flagged": bool(kind == "interaction" and clear and abs(e) > INTERACTION_FLAG * abs(tot))})
             for j, s in enumerate(seeds):
                 seed_rows.append({**ident, "outcome": outcome, pair_on: s, "total": total[j],
                                   **{n: phi[n][j] for n in names}})
     return Decomposition(pd.DataFrame(rows), pd.DataFrame(seed_rows), names)
+
+
+def part_label(part: str) -> str:
+    """Readable name of a part of the decomposition: the total, a pathway, or an interaction."""
+    if part == "total":
+        return "total effect"
+    return " x ".join(SWITCH_LABELS.get(p, p) for p in part.split("x")) if "x" in part and part not in SWITCH_LABELS \
+        else SWITCH_LABELS.get(part, part)
+
+
+def _outcome_label(key: str) -> str:
+    from sim.outcomes import OUTCOMES
+
+    if key == "shocks_not_reached":
+        return "Shocks not reached within the cap (share)"
+    o = OUTCOMES.get(key)
+    return o.axis_label if o else key
+
+
+def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:,.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    if a >= 0.1:
+        return f"{x:.3f}"
+    return f"{x:.4f}"
+
+
+def markdown(dec: Decomposition, window: str, group: dict | None = None) -> str:
+    """A Markdown table: per outcome, the total effect and each pathway's part, with intervals and shares,
+    then the flagged interactions (or a line saying there are none)."""
+    t = dec.table[dec.table["window"] == window]
+    for k, v in (group or {}).items():
+        t = t[t[k] == v]
+    head = "| outcome | " + " | ".join(["total effect", *[SWITCH_LABELS[s] for s in dec.switches]]) + " |"
+    lines = [head, "|" + "---|" * (len(dec.switches) + 2)]
+    flags = []
+    unclear = []
+    for outcome, g in t.groupby("outcome", sort=False):
+        tot = g[g["part"] == "total"]
+        if len(tot) and not bool(tot.iloc[0]["clear"]):
+            unclear.append(_outcome_label(outcome))
+        cells = []
+        for part in ["total", *dec.switches]:
+            r = g[g["part"] == part]
+            if r.empty:
+                cells.append("")
+                continue
+            r = r.iloc[0]
+            total_clear = bool(g[g["part"] == "total"]["clear"].iloc[0]) if (g["part"] == "total").any() else False
+            share = "" if part == "total" or not total_clear or not np.isfinite(r.share_of_total) \
+                else f" ({r.share_of_total:.0%})"
+            cells.append(f"{_fmt(r.estimate)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]{share}")
+        lines.append(f"| {_outcome_label(outcome)} | " + " | ".join(cells) + " |")
+        for _, r in g[g["flagged"]].iterrows():
+            flags.append(f"- {_outcome_label(outcome)}: interaction {part_label(r.part)} = {_fmt(r.estimate)} "
+                         f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}], {abs(r.share_of_total):.0%} of the total effect")
+    n = int(t["n_seeds"].max()) if len(t) else 0
+    note = (f"\nShapley values from the full factorial, mean over {n} seeds with 95% bootstrap intervals; "
+            "in brackets each pathway's share of the total effect where the total is distinguishable from zero. Per seed "
+            "the pathways add up to the total.\n")
+    flag_text = ("\nInteractions above 25% of the total effect (Shapley splits each evenly between its "
+                 "pathways):\n" + "\n".join(flags) + "\n") if flags else \
+        "\nNo interaction between pathways exceeds 25% of the total effect.\n"
+    unclear_text = ("\nTotal effect not distinguishable from zero (its parts are not interpreted): "
+                    + "; ".join(unclear) + ".\n") if unclear else ""
+    return "\n".join(lines) + "\n" + note + flag_text + unclear_text
+
+
+def figure(dec: Decomposition, window: str, outcomes, size: str = "page", group: dict | None = None):
+    """Per outcome, a panel of horizontal bars: the total effect and each pathway's Shapley value with 95%
+    intervals (interactions flagged in the panel title). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .style import apply_style, panel_grid
+
+    apply_style(size)
+    t = dec.table[dec.table["window"] == window]
+    for k, v in (group or {}).items():
+        t = t[t[k] == v]
+    outcomes = [o for o in outcomes if o in set(t["outcome"])]
+    rows, cols, figsize = panel_grid(len(outcomes), size, height_ratio=0.5 + 0.08 * len(dec.switches), max_cols=2)
+    fig, axes = plt.subplots(rows, cols, figsize=figsize, squeeze=False)
+    parts = ["total", *dec.switches]
+    colours = ["#444444", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00"]
+    for ax, o in zip(np.atleast_1d(axes).ravel(), outcomes):
+        g = t[t["outcome"] == o].set_index("part")
+        y = np.arange(len(parts))[::-1]
+        for yi, part, c in zip(y, parts, colours):
+            if part not in g.index:
+                continue
+            r = g.loc[part]
+            ax.barh(yi, r.estimate, color=c, alpha=0.85)
+            ax.plot([r.ci_low, r.ci_high], [yi, yi], color="black", lw=1)
+        ax.axvline(0, color="grey", lw=0.6)
+        ax.set_yticks(y, [part_label(p) for p in parts] if ax.get_subplotspec().is_first_col() else [])
+        flagged = g[g["flagged"]] if "flagged" in g else g.iloc[:0]
+        import textwrap
+
+        title = textwrap.fill(_outcome_label(o), 45) + (" (*)" if len(flagged) else "")
+        ax.set_title(title, fontsize=8)
+    for ax in np.atleast_1d(axes).ravel()[len(outcomes):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig

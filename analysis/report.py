@@ -37,7 +37,7 @@ import pandas as pd
 
 from sim.outcomes import MAIN_OUTCOMES, OUTCOMES, label
 
-from . import figures, flows, tables
+from . import figures, flows, pathways, tables
 from .dataset import Results, file_sha256, load
 from .stats import N_BOOT, _quiet, bootstrap_columns, differences_to_reference, equal_to, summarise
 from .style import SIZES, factor_label, level_text, save_figure
@@ -153,6 +153,8 @@ class Report:
     figures: list[dict] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     timeseries: pd.DataFrame | None = None
+    pathways: "pathways.Decomposition | None" = None
+    pathway_groups: list[str] = field(default_factory=list)
     elapsed: float = 0.0
 
     # ------------------------------------------------------------------ configuration helpers
@@ -209,7 +211,31 @@ class Report:
             self.results[w.spec] = WindowResult(w, per_run, summary, diffs)
         step_outcomes = [o for o in self.outcomes if o in d.steps.columns]
         self.timeseries = time_summary(d, step_outcomes, self.config_cols, self.bin_weeks, self.seed, self.n_boot)
+        self._compute_pathways(keys, step_outcomes)
         return self
+
+    def _compute_pathways(self, keys: list[str], step_outcomes: list[str]) -> None:
+        """The Shapley decomposition when pathway switches vary (``analysis/pathways.py``)."""
+        d = self.data
+        switches = [c for c in pathways.switch_columns(d.varying)]
+        if not switches:
+            return
+        self.pathway_groups = [f for f in d.varying if f not in switches]
+        exit_year = ((d.info.get("config") or {}).get("funding") or {}).get("exit_year")
+        per_run = pathways.window_values(d.steps, step_outcomes, keys, exit_year=exit_year, shocks=d.shocks)
+        wanted = [d.primary_outcome, *(d.info.get("secondary_outcomes") or []), *MAIN_OUTCOMES]
+        outs = [o for o in dict.fromkeys(wanted) if o in step_outcomes] + list(pathways.SHOCK_MEASURES)
+        self.pathways = pathways.decompose(per_run, outs, group_cols=self.pathway_groups, seed=self.seed,
+                                           n_boot=self.n_boot)
+
+    def pathway_group_values(self) -> list[dict]:
+        """Each combination of the non-switch factors of a pathways sweep (one decomposition each)."""
+        if self.pathways is None:
+            return []
+        t = self.pathways.table
+        if not self.pathway_groups:
+            return [{}]
+        return t[self.pathway_groups].drop_duplicates().to_dict("records")
 
     # ------------------------------------------------------------------ tables
     def _write(self, path: Path, text_or_df) -> Path:
@@ -252,6 +278,19 @@ class Report:
                             f"# {self.data.experiment}: paired differences over {r.window.describe()}\n\n"
                             f"{self.diff_note(r.window)}\n\n{tables.to_markdown(dt)}\n")
         self._write(out / "timeseries.csv", self.timeseries)
+        if self.pathways is not None:
+            dec = self.pathways
+            self._write(out / "pathways_decomposition.csv", dec.table)
+            self._write(out / "pathways_per_seed.csv", dec.per_seed)
+            text = [f"# {self.data.experiment}: pathway decomposition\n"]
+            for group in self.pathway_group_values():
+                for win in pathways.WINDOWS:
+                    if not (dec.table["window"] == win).any():
+                        continue
+                    where = ", ".join(f"{k}={v}" for k, v in group.items())
+                    text.append(f"## {pathways.WINDOWS[win]}{' (' + where + ')' if where else ''}\n")
+                    text.append(pathways.markdown(dec, win, group))
+            self._write(out / "pathways_table.md", "\n".join(text))
         return self
 
     # ------------------------------------------------------------------ figures
@@ -392,7 +431,25 @@ class Report:
                        f"interval over {n} pairs (same replicate = same seed); d = standardised effect size d_z."
                        + note, w0, outs, {})
 
-        # 6. Flows: staff (brain drain) and funding chain, panels by regime (and a lever).
+        # 6. Pathway decomposition (pathways sweeps).
+        if self.pathways is not None:
+            outs = [o for o in [primary, *self.outcomes, *pathways.SHOCK_MEASURES]
+                    if o in set(self.pathways.table["outcome"])]
+            outs = list(dict.fromkeys(outs))[:8]
+            for group in self.pathway_group_values():
+                for win in ("year1", "cumulative", "final", "after_exit"):
+                    if not (self.pathways.table["window"] == win).any():
+                        continue
+                    fig = pathways.figure(self.pathways, win, outs, size=self.size, group=group)
+                    tag = "_".join(str(v) for v in group.values())
+                    where = ", ".join(f"{k}={v}" for k, v in group.items())
+                    self._save(fig, f"pathways_{win}{'_' + tag if tag else ''}",
+                               f"What carries each difference ({pathways.WINDOWS[win]}{'; ' + where if where else ''}): "
+                               f"total effect of all pathway switches and each switch's exact Shapley value, mean "
+                               f"over seeds with 95% intervals; (*) marks an outcome with an interaction above 25% "
+                               f"of the total (pathways_table.md lists them).", None, outs, group)
+
+        # 7. Flows: staff (brain drain) and funding chain, panels by regime (and a lever).
         col = hue
         row = next((f for f in levers if d.steps[f].nunique() <= 5), None)
         keep = [col, *([row] if row else [])]

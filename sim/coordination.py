@@ -72,10 +72,13 @@ class Coordination:
         parent = orgs.partner[local]
         weight = m.staff.headcount[local] + 1.0
         wsum = np.bincount(parent, weight, n)
-        partners_ctx = np.divide(np.bincount(parent, weight * ctx[local], n), wsum, out=ctx.copy(), where=wsum > 0)
+        # Partners' contextual capacity as the intermediary's own plus the weighted mean difference,
+        # so that equal capacities give exactly the intermediary's own (an exact null for decisions).
+        diff = np.bincount(parent, weight * (ctx[local] - ctx[parent]), n)
+        partners_ctx = ctx + np.divide(diff, wsum, out=np.zeros(n), where=wsum > 0)
         intermediary_ctx = np.where(has, ctx[np.maximum(orgs.partner, 0)], ctx)
-        return np.where(orgs.is_local, lam * ctx + (1.0 - lam) * intermediary_ctx,
-                        (1.0 - lam) * ctx + lam * partners_ctx)
+        return np.where(orgs.is_local, ctx + (1.0 - lam) * (intermediary_ctx - ctx),
+                        ctx + lam * (partners_ctx - ctx))
 
     def perceived_need_of_orgs(self) -> np.ndarray:
         """Per organisation, the share of need, as the response's priorities see it, in the areas it works in."""
