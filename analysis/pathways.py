@@ -100,7 +100,8 @@ def window_values(steps: pd.DataFrame, outcomes, keys, exit_year: float | None =
         steps: weekly outcomes with the ``keys`` columns and ``step``.
         outcomes: step outcome columns.
         keys: columns identifying a run.
-        exit_year: year of the international exit (adds the ``after_exit`` window), or None.
+        exit_year: year of the international exit (adds the ``after_exit`` window); None reads each run's
+            exit from the data (the first week without international staff), if any run has one.
         shocks: the shocks table; when given, the whole-run window also carries
             :data:`SHOCK_MEASURES` (:func:`shock_measures`).
     """
@@ -114,6 +115,15 @@ def window_values(steps: pd.DataFrame, outcomes, keys, exit_year: float | None =
     if exit_year is not None:
         start = int(round(exit_year * STEPS_PER_YEAR))
         masks["after_exit"] = (steps["step"] >= start) & (steps["step"] < start + STEPS_PER_YEAR)
+    elif "n_staff_intl" in steps.columns:
+        # Where the exit year differs between runs (a condition), read it from the data: the first
+        # week with no international staff after a week with some.
+        gone = steps["n_staff_intl"].to_numpy() == 0
+        first = pd.Series(np.where(gone & (steps["step"].to_numpy() > 0), steps["step"].to_numpy(), np.iinfo(np.int64).max),
+                          index=steps.index).groupby([steps[k] for k in keys], observed=True).transform("min")
+        has_exit = first < np.iinfo(np.int64).max
+        if has_exit.any():
+            masks["after_exit"] = has_exit & (steps["step"] >= first) & (steps["step"] < first + STEPS_PER_YEAR)
     parts = []
     for name, mask in masks.items():
         g = steps[np.asarray(mask)].groupby(keys, observed=True, sort=True)[list(outcomes)].mean().reset_index()

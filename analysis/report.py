@@ -394,7 +394,7 @@ class Report:
 
         # 4. Two-lever heatmap, one panel per regime.
         numeric = [f for f in levers if pd.api.types.is_numeric_dtype(d.steps[f])]
-        if len(numeric) >= 2:
+        if len(numeric) >= 2 and _is_product(d.runs, numeric[0], numeric[1]):
             x, y = numeric[0], numeric[1]
             panel = hue if hue not in (x, y) else None
             averaged = [f for f in d.varying if f not in (x, y, panel)]
@@ -520,6 +520,11 @@ def analysis_packages() -> dict:
 
 def _window_years(per_run: pd.DataFrame) -> tuple[float, float]:
     return float(per_run["window_start_year"].median()), float(per_run["window_end_year"].median())
+
+
+def _is_product(runs: pd.DataFrame, x: str, y: str) -> bool:
+    """Whether every level of ``x`` is run with every level of ``y`` (a heatmap needs a full grid)."""
+    return len(runs[[x, y]].drop_duplicates()) == runs[x].nunique() * runs[y].nunique()
 
 
 def _jsonable(v):

@@ -16,8 +16,8 @@ from sim.outcomes import label
 
 from .style import factor_label
 
-__all__ = ["format_estimate", "summary_table", "differences_table", "outcome_rows_table", "to_markdown",
-           "decimals_for", "column_decimals"]
+__all__ = ["format_estimate", "summary_table", "differences_table", "outcome_rows_table", "terminal_tables",
+           "to_markdown", "decimals_for", "column_decimals"]
 
 
 def decimals_for(lo: float, hi: float, est: float) -> int:
@@ -154,6 +154,76 @@ def outcome_rows_table(summary: pd.DataFrame, diffs: pd.DataFrame, factor: str, 
                                                            d.loc[lv, "ci_high"], signed=True, decimals=ddec[o])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _short(o: str) -> str:
+    from sim.outcomes import OUTCOMES
+
+    text = OUTCOMES[o].label if o in OUTCOMES else o
+    for long, short in (("Coverage of needs", "Coverage"), ("Coverage in hard-to-reach areas", "Hard-to-reach"),
+                        ("Quality-adjusted coverage", "Quality cov."), ("Funding reaching local actors", "To local"),
+                        ("Local capacity", "Local cap."), ("Staff turnover", "Turnover"),
+                        ("Local share of decision power", "Local say"), ("Brain drain", "Brain drain")):
+        if text == long:
+            return short
+    return text[:12]
+
+
+def terminal_tables(summary: pd.DataFrame, diffs: pd.DataFrame, row_labels: dict, outcomes,
+                    width: int = 100) -> tuple[str, str]:
+    """Two narrow tables for a terminal: configurations as rows, a few outcomes as columns.
+
+    The first gives each configuration's mean, the second its paired difference to the
+    reference with the 95% interval; numbers are rounded to what the intervals support
+    (:func:`decimals_for`). Outcomes are dropped from the right until the tables fit ``width``.
+
+    Args:
+        summary: long summary (``config`` key column ``_row``, ``outcome``, ``mean``, ``ci_low``, ``ci_high``).
+        diffs: long paired differences with ``_row``, ``outcome``, ``diff``, ``ci_low``, ``ci_high`` (may be empty).
+        row_labels: ``_row`` value -> label shown, in row order.
+        outcomes: outcome keys, most important first.
+    """
+    outs = [o for o in outcomes if o in set(summary["outcome"])]
+    # One significant digit of the interval width: a terminal needs the reading, the report has the rest.
+    dec = {k: max(0, v - 1) for k, v in column_decimals(summary, "mean").items()}
+    ddec = {k: max(0, v - 1) for k, v in column_decimals(diffs, "diff").items()} if len(diffs) else {}
+    while True:
+        lines_a = [["configuration", *[_short(o) for o in outs]]]
+        for key, name in row_labels.items():
+            cells = [name]
+            for o in outs:
+                r = summary[(summary["_row"] == key) & (summary["outcome"] == o)]
+                cells.append(_num(float(r["mean"].iloc[0]), dec[o]) if len(r) else "")
+            lines_a.append(cells)
+        lines_b = [["difference to reference", *[_short(o) for o in outs]]]
+        for key, name in row_labels.items():
+            d = diffs[(diffs["_row"] == key)] if len(diffs) else diffs
+            if d is None or not len(d):
+                continue
+            cells = [name]
+            for o in outs:
+                r = d[d["outcome"] == o]
+                if not len(r):
+                    cells.append("")
+                    continue
+                r = r.iloc[0]
+                lo, hi = _num(r["ci_low"], ddec[o]), _num(r["ci_high"], ddec[o])
+                sign = lambda x, t: (f"+{t}" if round(x, ddec[o]) > 0 else t)  # noqa: E731
+                cells.append(f"{sign(r['diff'], _num(r['diff'], ddec[o]))} "
+                             f"[{sign(r['ci_low'], lo)},{sign(r['ci_high'], hi)}]")
+            lines_b.append(cells)
+        text = [_align(lines_a), _align(lines_b) if len(lines_b) > 1 else ""]
+        if max(len(line) for t in text for line in t.splitlines() or [""]) <= width or len(outs) <= 2:
+            return text[0], text[1]
+        outs = outs[:-1]
+
+
+def _align(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        out.append("  ".join([r[0].ljust(widths[0]), *[c.rjust(w) for c, w in zip(r[1:], widths[1:])]]).rstrip())
+    return "\n".join(out)
 
 
 def to_markdown(df: pd.DataFrame) -> str:

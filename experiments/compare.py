@@ -1,8 +1,12 @@
 """`capsim compare`, the main job: every regime x N paired replicates on one scenario.
 
-Runs the grid ``regime`` x ``compare.replicates`` into a sweep directory (the sweep contract:
-``runs/``, ``manifest.csv``, ``dataset/``, ``sweep.json`` with factor ``regime`` and reference
-``{"regime": compare.reference}``; :mod:`experiments.grid`), then builds the same report as
+Runs every regime of ``compare.regimes`` under the scenario's funding and, as one more
+configuration, the package of ``compare.package`` (by default the IASC package: sharing with a
+joint programme split by complementarity and half the overhead passed on), each on
+``compare.replicates`` paired replicates, into a sweep directory (the sweep contract:
+``runs/``, ``manifest.csv``, ``dataset/``, ``sweep.json`` with factors ``regime`` and the
+package's levers and reference ``{"regime": compare.reference}`` at the scenario's funding;
+:mod:`experiments.grid`), then builds the same report as
 ``capsim report`` on it (:mod:`analysis.report`). Prints the table of the main outcomes per
 regime (mean and 95% interval over the last ``compare.window_years``) with the paired
 difference to the reference regime as soon as the numbers are ready, then draws the figures
@@ -27,7 +31,58 @@ from sim.params import ConfigError, REGIME_NAMES
 register_schema()
 
 QUESTION = ("Which way of working on capacity - building, strengthening or sharing, or none (baseline) - "
-            "serves people in need best in this scenario, and what does each do to local actors?")
+            "serves people in need best in this scenario, and what does each do to local actors? And what does "
+            "sharing do as the package the IASC paper describes (with complementarity and investment in local "
+            "institutions)?")
+
+
+def configurations(params, regimes: list[str], package: dict) -> tuple[list[dict], dict]:
+    """The compared configurations and the reference: each regime at the scenario's funding, then the package.
+
+    Args:
+        params: the scenario's parameters (their funding is the status quo each regime is compared under).
+        regimes: the regimes.
+        package: ``{"regime": ..., "<dotted lever>": value, ...}``, or empty for none.
+    """
+    levers = [k for k in package if k != "regime"]
+    current = {k: _get(params, k) for k in levers}
+    points = [{"regime": r, **current} for r in regimes]
+    if package:
+        points.append({"regime": package.get("regime", "sharing"), **{k: package[k] for k in levers}})
+    return points, levers
+
+
+HEADLINE_OUTCOMES = ("coverage", "hard_to_reach_coverage", "quality_coverage", "local_capacity",
+                     "total_local_funding_share", "staff_turnover_rate")
+
+
+def terminal_view(summary, diffs, points: list[dict], levers: list[str], outcomes) -> tuple[str, str]:
+    """The compare tables for a terminal (configurations as rows, headline outcomes; at most 100 columns)."""
+    import pandas as pd
+
+    from analysis import tables
+
+    cols = ["regime", *levers]
+
+    def key_of(frame):
+        return frame[cols].astype(str).agg("|".join, axis=1) if len(frame) else pd.Series(dtype=str)
+
+    labels = {}
+    for i, p in enumerate(points):
+        key = "|".join(str(p[c]) for c in cols)
+        labels[key] = p["regime"] if i < len(points) - 1 or not levers or p == points[0] or \
+            all(p[k] == points[0][k] for k in levers) else f"{p['regime']} package"
+    s = summary.assign(_row=key_of(summary))
+    d = diffs.assign(_row=key_of(diffs)) if len(diffs) else diffs
+    heads = [o for o in HEADLINE_OUTCOMES if o in outcomes] or list(outcomes)[:6]
+    return tables.terminal_tables(s, d, labels, heads)
+
+
+def _get(params, key: str):
+    node = params.to_dict()
+    for part in key.split("."):
+        node = node[part]
+    return node
 
 
 def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: bool = True):
@@ -62,12 +117,20 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
         raise ConfigError(f"compare.window_years = {window_years:g} is out of range; allowed: above 0 and at most "
                           f"years = {params.years:g}")
     reference = str(c.reference)
+    package = OmegaConf.to_container(c.package, resolve=True) if c.get("package") else {}
+    try:
+        points, levers = configurations(params, regimes, package)
+    except KeyError as e:
+        raise ConfigError(f"compare.package names {e.args[0]!r}, which is not a parameter; allowed: regime and "
+                          "dotted parameter keys (e.g. funding.joint_programme_share)") from None
+    ref_point = {"regime": reference, **{k: _get(params, k) for k in levers}}
     t0 = time.perf_counter()
-    n_runs = len(regimes) * int(c.replicates)
-    print(f"capsim compare: {len(regimes)} regimes x {int(c.replicates)} replicates = {n_runs} runs, "
+    n_runs = len(points) * int(c.replicates)
+    extra = " and the package" if package else ""
+    print(f"capsim compare: {len(regimes)} regimes{extra} x {int(c.replicates)} replicates = {n_runs} runs, "
           f"{params.years:g} years each (scenario={params.scenario})", flush=True)
-    run_grid(params, {"regime": regimes}, int(c.replicates), out_dir, experiment="compare", question=QUESTION,
-             primary_outcome="coverage", reference={"regime": reference} if reference in regimes else None,
+    run_grid(params, points, int(c.replicates), out_dir, experiment="compare", question=QUESTION,
+             primary_outcome="coverage", reference=ref_point if reference in regimes else None,
              window_years=window_years, config=OmegaConf.to_container(cfg, resolve=True), n_jobs=c.n_jobs,
              progress=progress, country=data.country,
              extra_meta={"data": data_meta} if data_meta is not None else None)
@@ -78,7 +141,12 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
     title = (f"Regimes compared over {main.window.describe()} ({params.years:g} years simulated); "
              f"{rep.data.n_replicates} paired replicates")
     print(title)
-    print(tables.outcome_rows_table(main.summary, main.diffs, "regime", outcomes).to_string(index=False), flush=True)
+    means, diffs = terminal_view(main.summary, main.diffs, points, levers, outcomes)
+    print(means)
+    if diffs:
+        print(f"\n{diffs}")
+    print(f"\n(95% intervals in brackets; every outcome and interval: {out_dir / 'report'}/summary_table_"
+          f"{main.window.slug}.md and differences_table_{main.window.slug}.md)", flush=True)
     if figures:
         rep.write_figures().write_html()
     rep.elapsed = time.perf_counter() - t0

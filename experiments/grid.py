@@ -122,7 +122,25 @@ def write_manifest_and_dataset(out_dir: Path, records: list[dict], factors: list
     _atomic_write(out_dir / "manifest.csv", lambda p: manifest.to_csv(p, index=False))
 
 
-def run_grid(base: Params, grid: dict[str, list], replicates: int, out_dir: str | Path, *, experiment: str,
+def _points(base: Params, grid) -> tuple[list[str], list[dict]]:
+    """The factors and configurations of a grid: every combination of a dict of levels, or an explicit
+    list of configurations (keys missing from one take the base value)."""
+    if isinstance(grid, dict):
+        factors = list(grid)
+        return factors, [dict(zip(factors, combo)) for combo in itertools.product(*grid.values())]
+    factors = list(dict.fromkeys(k for point in grid for k in point))
+    flat = base.to_dict()
+
+    def base_value(key):
+        node = flat
+        for part in key.split("."):
+            node = node[part]
+        return node
+    return factors, [{f: point.get(f, base_value(f)) for f in factors} for point in grid]
+
+
+def run_grid(base: Params, grid: dict[str, list] | list[dict], replicates: int, out_dir: str | Path, *,
+             experiment: str,
              question: str, primary_outcome: str, reference: dict | None, window_years: float,
              config: dict | None = None, n_jobs: int | None = None, progress: bool = True,
              country=None, extra_meta: dict | None = None) -> Path:
@@ -132,7 +150,8 @@ def run_grid(base: Params, grid: dict[str, list], replicates: int, out_dir: str 
 
     Args:
         base: parameters every run starts from (its ``seed`` is the base seed).
-        grid: factor (dotted parameter key) -> levels; the factors of the sweep, in order.
+        grid: factor (dotted parameter key) -> levels (every combination is run), or a list of
+            configurations, each a dict of factor -> value (factors missing from one take the base value).
         replicates: replicates per configuration (at least 1).
         out_dir: the sweep directory to write.
         experiment, question, primary_outcome, reference, window_years: written to sweep.json.
@@ -152,11 +171,10 @@ def run_grid(base: Params, grid: dict[str, list], replicates: int, out_dir: str 
         raise ConfigError(f"replicates = {replicates} is too small; allowed: at least 1")
     out = Path(out_dir)
     prov = provenance()  # the code that runs (taken before the runs, not after)
-    factors = list(grid)
+    factors, points = _points(base, grid)
     seeds = replicate_seeds(base.seed, replicates)
     records, jobs = [], []
-    for combo in itertools.product(*grid.values()):
-        assignments = dict(zip(factors, combo))
+    for assignments in points:
         p0 = apply_assignments(base, assignments)
         for rep, seed in enumerate(seeds):
             p = p0.replace(seed=seed)
@@ -183,7 +201,7 @@ def run_grid(base: Params, grid: dict[str, list], replicates: int, out_dir: str 
         "window_years": float(window_years),
         "config": config if config is not None else base.to_dict(),
         "provenance": prov,
-        "levels": {k: list(v) for k, v in grid.items()},
+        "levels": {k: list(dict.fromkeys(p[k] for p in points)) for k in factors},
         "runner": "experiments.grid",
         "elapsed_seconds": round(time.perf_counter() - t0, 2),
         **(extra_meta or {}),

@@ -572,7 +572,8 @@ class RegimeRules:
     )
     trainee_share: float = param(0.2, "share of a local partner's staff taking part", "share", 0.0, 1.0)
     partnership_weeks: int | None = param(
-        26, "how long a partnership lasts before partners are re-matched (null: open-ended)", "weeks", 1, 5200,
+        26, "term of a partnership, at the end of which partners renew it or are matched again (null: "
+        "open-ended)", "weeks", 1, 5200,
         nullable=True,
     )
     joint_governance: bool = param(False, "local partners co-decide partnership priorities and budgets")
