@@ -13,9 +13,9 @@ Three steps, each a function of DataFrames:
 3. :func:`headlines` turns effects into sentences a donor reads in a meeting
    ("1.2 million more people-weeks of need met over 5 years ...").
 
-Response time after a shock is censored at the end of the run: a shock that coverage never
-reached the response threshold for counts with the weeks left until the end (a lower bound),
-the same way in every configuration, so paired differences compare like with like.
+Response after a shock (``sim/crises.py``): weeks until half of the people the shock newly put
+in need are reached; a shock not reached within 26 weeks counts as 26, and shocks in a run's
+last 26 weeks are left out, so the measure does not grow with the horizon.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ MEASURES: tuple[Measure, ...] = (
     Measure("hard_to_reach_coverage", "hard_to_reach_coverage", "mean", _unit("hard_to_reach_coverage"),
             "mean over the weeks", "people"),
     Measure("response_time", "response_time", "shock_response", "weeks",
-            "mean over shocks (a shock never reached counts the weeks left to the end)", "people"),
+            "mean over shocks (a shock not reached within 26 weeks counts as 26)", "people"),
     Measure("local_capacity", "local_capacity", "final_year", _unit("local_capacity"), "mean over the final year",
             "system"),
     Measure("total_local_funding_share", "total_local_funding_share", "funding_weighted",
@@ -131,16 +131,19 @@ def per_run_measures(steps: pd.DataFrame, shocks: pd.DataFrame, keys=("config", 
     return out
 
 
+RESPONSE_CAP_WEEKS = 26  # crisis.response_cap_weeks at its default; a shock not reached counts as this
+
+
 def _response_weeks(steps: pd.DataFrame, shocks: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Mean weeks to respond per run; shocks never responded to count the weeks left (censored)."""
-    n_steps = steps.groupby(keys, observed=True, sort=True)["step"].max().rename("n_steps") + 1
+    """Mean weeks to respond per run over its judged shocks (censored ones left out); a shock not
+    reached within the cap counts as the cap, so the measure cannot grow with the horizon."""
+    runs = steps.groupby(keys, observed=True, sort=True)["step"].max()
     if len(shocks) == 0:
-        return pd.Series(np.nan, index=n_steps.index)
-    s = shocks.merge(n_steps.reset_index(), on=keys, how="left")
+        return pd.Series(np.nan, index=runs.index)
+    s = shocks[~shocks["censored"].astype(bool)].copy()
     rt = s["response_time"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    left = (s["n_steps"] - s["step"]).to_numpy(float)
-    s["weeks"] = np.where(np.isfinite(rt), rt, left)
-    return s.groupby(keys, observed=True, sort=True)["weeks"].mean().reindex(n_steps.index)
+    s["weeks"] = np.where(np.isfinite(rt), rt, float(RESPONSE_CAP_WEEKS))
+    return s.groupby(keys, observed=True, sort=True)["weeks"].mean().reindex(runs.index)
 
 
 def paired_effects(per_run: pd.DataFrame, reference: str, factor: str = "config", pair_on: str = "replicate",

@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
               "experiments.sweep:main", False),
     "collect": ("merge a sweep's runs into manifest.csv and one Parquet dataset (capsim collect <sweep_dir>)",
                 "experiments.collect:main", False),
+    "findings": ("recompute the headline conclusions at reduced size and hold them against docs/findings_baseline.json "
+                 "(--update to rewrite it)", "experiments.findings:main", False),
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.paramtable:print_params", False),
     "data": ("check a folder of HXL country data, or export the synthetic country as HXL (capsim data --help)", "experiments.data:main", False),

@@ -34,6 +34,22 @@ __all__ = ["Evaluation", "evaluate_points", "point_means", "paired_difference", 
            "output_label", "replicate_noise"]
 
 PROBE_COLUMNS = tuple(f"training_applied_{a}w" for a in PROBE_AGES_WEEKS)
+# Outcomes from the shocks rather than the weekly record, over every judged shock of the run (an
+# analysis window of a year holds too few shocks): mean response time of those reached, and the
+# share not reached within crisis.response_cap_weeks.
+SHOCK_OUTCOMES = ("response_time", "shocks_not_reached")
+
+
+def shock_outcomes(model, window_start_step: int) -> dict:
+    """Response measures over the judged shocks that started from ``window_start_step`` on (NaN if none)."""
+    tr = model.tracker
+    judged = tr.applied & ~tr.censored(model.n_steps) & (model.shocks.step >= window_start_step)
+    if not judged.any():
+        return {"response_time": np.nan, "shocks_not_reached": np.nan}
+    rt = tr.response_time[judged]
+    reached = rt >= 0
+    return {"response_time": float(rt[reached].mean()) if reached.any() else np.nan,
+            "shocks_not_reached": float(1.0 - reached.mean())}
 
 
 @dataclass(frozen=True)
@@ -68,10 +84,11 @@ class Evaluation:
                               f"allowed: from 0 to below years = {years:g}")
         from sim.outcomes import STEP_OUTCOMES
 
-        known = {o.key for o in STEP_OUTCOMES}
+        known = {o.key for o in STEP_OUTCOMES} | set(SHOCK_OUTCOMES)
         unknown = [o for o in self.outcomes if o not in known]
         if unknown:
-            raise ConfigError(f"outcome {unknown[0]!r} is not a registered step outcome; see sim/outcomes.py")
+            raise ConfigError(f"outcome {unknown[0]!r} is not a registered step outcome or one of "
+                              f"{', '.join(SHOCK_OUTCOMES)}; see sim/outcomes.py")
 
 
 # ---------------------------------------------------------------------------------- workers
@@ -96,7 +113,10 @@ def _run_batch(batch: list[tuple[int, np.ndarray, str, int, int]]) -> list[dict]
         steps = model.recorder.steps_table()
         win = steps[steps["year"] >= ev.window_start_year]
         row = {"point": point, "regime": regime, "replicate": rep, "seed": seed}
-        row.update({o: float(win[o].mean()) for o in ev.outcomes})
+        row.update({o: float(win[o].mean()) for o in ev.outcomes if o not in SHOCK_OUTCOMES})
+        if any(o in SHOCK_OUTCOMES for o in ev.outcomes):
+            shock = shock_outcomes(model, 0)  # every judged shock of the run: a window holds too few
+            row.update({o: shock[o] for o in ev.outcomes if o in SHOCK_OUTCOMES})
         if ev.probe:
             shares = model.training_probe.shares()
             row.update({c: shares[a] for c, a in zip(PROBE_COLUMNS, PROBE_AGES_WEEKS)})

@@ -16,7 +16,10 @@ where one always has worked); risk-averse organisations leave known gaps unfille
   own areas, international ones as far as coordination shows it;
 * at presence reviews, organisations with reserves open a new area where the unmet need they
   know of is highest, if they accept its operating risk (``sim/access.py``; risk sharing raises
-  tolerance), and leave an area when their money runs short;
+  tolerance); they leave an area when their money runs short, or one whose operating risk has
+  come to exceed their tolerance (a partner who gave them access left);
+* the gaps coordination puts forward are visible unmet need as the response's priorities see it
+  (``sim/governance.py`` ``priority_view``);
 * after a rapid-onset shock, funded international organisations that accept the risk surge
   into the area after ``crisis.intl_surge_delay_weeks``; local organisations there are already
   present, and local organisations next door or linked to one there in the peer network come to
@@ -240,7 +243,8 @@ class Coordination:
     def review(self, step: int) -> None:
         """Presence review: organisations (Mesa agents) expand into gaps they know of, or retreat."""
         m = self.m
-        vis = self.visibility()
+        # What coordination puts forward: visible unmet need, as the response's priorities see it.
+        vis = self.visibility() * priority_view(m)
         self._vis = vis
         self._ranked = np.argsort(-(self.unmet * vis), kind="stable")[: min(50, len(vis))]
         self._tolerance = self.risk_tolerance()
@@ -259,6 +263,13 @@ class Coordination:
         if orgs.cash[o] < m.p.governance.retreat_reserve_weeks * payroll and len(mine) > 1:
             self._drop_least_needed(o)
             return
+        if len(mine) > 1:
+            # Leave the riskiest area whose operating risk has come to exceed its tolerance (its
+            # partner there left, or it lost contextual capacity); one area per review.
+            too_risky = mine[~can_operate(m, np.full(len(mine), o), mine, self._tolerance)]
+            if len(too_risky):
+                orgs.drop_presence(o, too_risky[np.argmax(m.areas.access[too_risky])])
+                return
         if orgs.cash[o] < reserve or len(mine) >= len(row):
             return
         if orgs.is_local[o]:

@@ -22,7 +22,8 @@ Response, per shock (columns of the shocks table, ``sim/outcomes.py``):
   3 of its 7 days is 3/7 of their output there that week. ``reach_72h`` is that reach over the
   people newly in need (capped at 1), ``reach_72h_local`` the share of it by local and national
   actors. A weekly step therefore suffices for this measure; finer steps would change nothing
-  about who is present.
+  about who is present. (This holds while ``crisis.intl_surge_delay_weeks`` is at least 1, the
+  default 6: with 0, a surging organisation is operational in the shock's own week and counts.)
 """
 
 from __future__ import annotations

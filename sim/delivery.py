@@ -91,7 +91,7 @@ def deliver(model, step: int) -> Delivery:
     # Cash per person covered: goods and services (dearer where acceptance is low), and what is lost.
     unit = p.staff.ops_cost_per_person * (1.0 + p.staff.access_cost_premium * access * (1.0 - ctx)) / (1.0 - loss_rate[org])
     plan = np.bincount(org, out * unit, n)
-    funded = np.divide(orgs.cash, plan, out=np.zeros(n), where=plan > 0)
+    funded = np.divide(orgs.cash, plan, out=np.ones(n), where=plan > 0)  # nothing to pay for: not cash-bound
     np.minimum(funded, 1.0, out=funded)
     out *= funded[org]
 

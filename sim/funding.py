@@ -131,6 +131,8 @@ class WeeklyFlows:
     direct_received: np.ndarray  # grant tranches local actors receive directly (their own decision)
     subgrant_received: np.ndarray  # sub-grants (and overhead passed on) local partners receive
     domestic_income: np.ndarray  # national budgets and local fundraising
+    subgrant_flex_base: np.ndarray  # the flexible part of each sub-grant before the partnership's decisions
+    subgrant_flexibility: np.ndarray  # the share of it freed for the partner's core needs (decisions)
 
 
 def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_fraction: np.ndarray,
@@ -176,6 +178,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
 
     income_local_sub = np.zeros(n)
     flex_sub = np.zeros(n)
+    flex_base = np.zeros(n)
     compliance = np.zeros(n)
     if len(partnered):
         programme = sub_gross_each * (1 - r)
@@ -183,7 +186,8 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         income_local_sub[partnered] = programme + overhead_part
         flex_share_parent = np.divide(flex[parent], received[parent], out=np.zeros(len(parent)),
                                       where=received[parent] > 0)
-        flex_sub[partnered] = programme * flex_share_parent * flexibility[partnered] + overhead_part
+        flex_base[partnered] = programme * flex_share_parent
+        flex_sub[partnered] = flex_base[partnered] * flexibility[partnered] + overhead_part
         compliance[partnered] = programme * f.compliance_cost * (1 - f.risk_sharing)
         frac = np.divide(sub_gross_each, received[parent], out=np.zeros(len(parent)), where=received[parent] > 0)
         committed[partnered] += committed[parent] * frac * (1 - r)
@@ -221,18 +225,34 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         direct_received=np.where(orgs.is_local, received, 0.0),
         subgrant_received=income_local_sub,
         domestic_income=domestic,
+        subgrant_flex_base=flex_base,
+        subgrant_flexibility=np.where(flex_base > 0, flexibility, 0.0),
     )
 
 
-def book_flows(flows: WeeklyFlows, orgs: OrgTable, ledger: Ledger) -> None:
-    """Book a week's money: income into cash, compliance paid, state the week's mechanisms read."""
+def book_flows(flows: WeeklyFlows, orgs: OrgTable, ledger: Ledger, flexibility: np.ndarray | None = None) -> None:
+    """Book a week's money: income into cash, compliance paid, state the week's mechanisms read.
+
+    Args:
+        flows: the week's money (this run's, or another run's when money is held fixed).
+        orgs: the organisations.
+        ledger: the money ledger.
+        flexibility: when booking another run's money, this run's sub-grant flexibility
+            (``sim/governance.py`` ``subgrant_flexibility``): amounts stay the other run's, but
+            what part of a sub-grant is free for core needs follows this run's decisions.
+    """
     orgs.cash += flows.income
     ledger.donor_disbursed += flows.donor_total
     ledger.domestic_income += flows.domestic
     ledger.overhead_retained += flows.overhead_retained
     orgs.hq_support = flows.hq_support.copy()  # spent at headquarters, partly on the intermediary's own systems
     ledger.spend(orgs, np.minimum(flows.compliance, orgs.cash), "compliance")
-    orgs.flex_income = np.minimum(flows.flex_income, orgs.cash)
+    flex = flows.flex_income
+    if flexibility is not None:
+        differs = (flows.subgrant_flex_base > 0) & (flexibility != flows.subgrant_flexibility)
+        if differs.any():
+            flex = flex + np.where(differs, flows.subgrant_flex_base * (flexibility - flows.subgrant_flexibility), 0.0)
+    orgs.flex_income = np.minimum(flex, orgs.cash)
     orgs.committed = flows.committed.copy()
     orgs.multi_year_income_share = flows.multi_year_income_share.copy()
     orgs.earmark_income_share = flows.earmark_income_share.copy()
@@ -249,8 +269,11 @@ def locally_decided(flows: WeeklyFlows, orgs: OrgTable, w: np.ndarray, board_wei
     """
     n = orgs.n
     decides = flows.direct_received + flows.own_programme + flows.hq_support + flows.domestic_income
-    decides = decides + flows.subgrant_received * w
-    partnered = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.is_local)
+    has = orgs.partner != NO_PARTNER
+    # A sub-grant booked to an organisation without a partner in this run (money held fixed from
+    # another run) has no intermediary here to decide it: the organisation decides it.
+    decides = decides + flows.subgrant_received * np.where(has, w, 1.0)
+    partnered = np.flatnonzero(has & orgs.is_local)
     if len(partnered):
         parent = orgs.partner[partnered]
         decides += np.bincount(parent, flows.subgrant_received[partnered] * (1.0 - w[partnered]), n)

@@ -21,8 +21,8 @@ Organisations and donors are Mesa agents; staff and area-by-sector needs are num
 and nothing from the configuration system; optionally a :class:`~sim.country.CountryData`
 (a real country's areas, organisations and staff from data), which then replaces the
 synthetic country's draws, and optionally a *money source*: another model stepped in lockstep
-whose weekly money this one books instead of its own (``pathways.money_response`` off;
-``sim/results.py`` ``run`` builds the pair).
+whose weekly money this one books instead of its own (``pathways.money_response`` off: the
+constructor builds it).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class CapacityModel(mesa.Model):
         headcount = None if country is None else country.initial_headcount()
         self.staff = StaffTable(params, self.orgs, self.streams["staff_init"], headcount)
         self.training_probe = TrainingProbe(self.staff)  # measures only; see sim/probes.py
-        self.rules = RuleTable.from_params(params, params.funding.short_grant_weeks)
+        self.rules = RuleTable.from_params(params, params.funding.short_grant_weeks, self.params.regimes.sharing)
         self.default_code = REGIME_CODE[params.regime]
         self.peer_edges = self._peer_network()
         self.shocks = ShockSchedule.draw(params, self.areas, self.streams)
@@ -226,7 +226,8 @@ class CapacityModel(mesa.Model):
                                   subgrant_flexibility(self, self.decision_weight))
         else:
             self.flows = self.money_source.flows  # money held fixed: the source's week, booked here
-        book_flows(self.flows, self.orgs, self.ledger)
+        book_flows(self.flows, self.orgs, self.ledger,
+                   None if self.money_source is None else subgrant_flexibility(self, self.decision_weight))
         income = self.flows.income
         responsive = np.divide(self.flows.responsive, income, out=np.zeros(self.orgs.n), where=income > 0)
         if t == 0:

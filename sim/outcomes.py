@@ -77,7 +77,7 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
     _O("donor_disbursed", "Donor disbursements", "USD/week", 0, None, None, "funding",
        "Grant tranches paid by donors this week."),
     _O("spending", "Spending", "USD/week", 0, None, None, "funding",
-       "Salaries, operations, compliance, institutional investment and language investment this week."),
+       "Salaries, operations, money lost, compliance, institutional investment and language investment this week."),
     _O("overhead_retained", "Overhead retained by intermediaries", "USD/week", 0, None, None, "funding",
        "Indirect-cost allowance kept by international intermediaries this week."),
     _O("funding_direct_local", "Donor funds paid directly to local actors", "USD/week", 0, None, None, "funding",

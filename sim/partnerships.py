@@ -38,7 +38,7 @@ import numpy as np
 
 from .access import access_factor
 from .organisations import NO_PARTNER
-from .regimes import REGIME_CODE
+from .regimes import EARMARK_CODE
 
 __all__ = ["end_partnerships", "match_partners", "apply_sharing_earmark", "earmark_targets", "select_participants",
            "pass_fractions", "complementarity_split", "grow_trust", "renewal_due"]
@@ -93,11 +93,14 @@ def earmark_targets(model) -> np.ndarray:
     """Per international organisation, how many of its partnerships its sharing earmark pays for.
 
     The earmark's share of the organisation's partnership budget (earmarked money, plus the
-    pass-through share of the rest) times its number of partnerships, rounded.
+    pass-through share and half the joint programme share of the rest) times its number of
+    partnerships, rounded.
     """
-    orgs = model.orgs
+    orgs, f = model.orgs, model.p.funding
     e = orgs.earmark_income_share
-    ps = model.p.funding.pass_through_share
+    # Non-earmarked money reaching partners: the pass-through share of the rest and, of a joint
+    # programme, the split's expected half (the split itself is per partnership).
+    ps = f.pass_through_share * (1.0 - f.joint_programme_share) + 0.5 * f.joint_programme_share
     denom = e + ps * (1.0 - e)
     frac = np.divide(e, denom, out=np.zeros(orgs.n), where=denom > 0)
     count = np.bincount(orgs.partner[orgs.partner != NO_PARTNER], minlength=orgs.n)
@@ -112,9 +115,9 @@ def apply_sharing_earmark(model, step: int) -> None:
     or lapses, the extra ones return to the default regime's rules (keeping the trust they built).
     """
     orgs, rules = model.orgs, model.rules
-    sharing = REGIME_CODE["sharing"]
-    if model.default_code == sharing:
-        return
+    sharing = EARMARK_CODE
+    if rules.same_rules(model.default_code, sharing):
+        return  # the partnerships already run by the sharing rules
     target = earmark_targets(model)
     has = orgs.partner != NO_PARTNER
     current = np.bincount(orgs.partner[has & orgs.p_earmarked], minlength=orgs.n)

@@ -58,9 +58,13 @@ from .learning import close_gap
 from .params import PATHWAY_MONEY_LEVERS, PATHWAY_RULE_GROUPS, REGIME_NAMES, Params, RegimeRules
 from .organisations import NO_PARTNER, OPEN_ENDED
 
-__all__ = ["RuleTable", "REGIME_CODE", "learning_step", "training_now", "pathway_rules", "effective_params"]
+__all__ = ["RuleTable", "REGIME_CODE", "EARMARK_CODE", "learning_step", "training_now", "pathway_rules",
+           "effective_params"]
 
 REGIME_CODE = {name: i for i, name in enumerate(REGIME_NAMES)}
+# The rules a sharing earmark imposes: the sharing rule set as configured, never mixed by pathway
+# switches (so that a run with every switch off is its reference run, earmark included).
+EARMARK_CODE = len(REGIME_NAMES)
 GAP_MODES = {"international": 0, "assessment": 1, "joint": 2}
 
 
@@ -80,8 +84,9 @@ def effective_params(params: Params) -> Params:
 
     Switched-off rule groups replace the run's regime rules (:func:`pathway_rules`); with
     ``money_levers`` off, the funding levers of ``PATHWAY_MONEY_LEVERS`` take their registry
-    defaults (the status quo). ``money_response`` is not folded: it needs a second run
-    (``sim/results.py`` ``run``). With every switch on, ``params`` is returned unchanged.
+    defaults (the status quo). ``money_response`` is not folded: it needs a second model, the
+    money source (``CapacityModel.__init__`` builds it). With every switch on, ``params`` is
+    returned unchanged.
     """
     pw = params.pathways
     if pw.capacity_work and pw.decisions and pw.continuity and pw.money_levers:
@@ -115,8 +120,16 @@ class RuleTable:
     co_design_share: np.ndarray
 
     @classmethod
-    def from_params(cls, params: Params, cycle_weeks: int) -> "RuleTable":
+    def from_params(cls, params: Params, cycle_weeks: int, earmark_rules: RegimeRules | None = None) -> "RuleTable":
+        """Rows by regime code (``REGIME_CODE``), then the earmark's row (``EARMARK_CODE``).
+
+        Args:
+            params: the parameters (pathway switches already folded in, ``effective_params``).
+            cycle_weeks: weeks of a project cycle (workshops at its start).
+            earmark_rules: the rules a sharing earmark imposes (default: ``params.regimes.sharing``).
+        """
         rules: list[RegimeRules] = [params.regimes.get(n) for n in REGIME_NAMES]
+        rules.append(earmark_rules if earmark_rules is not None else params.regimes.sharing)
         a = lambda f, dt=float: np.array([f(r) for r in rules], dtype=dt)  # noqa: E731
         return cls(
             capacity_work=a(lambda r: r.capacity_work, bool),
@@ -135,6 +148,10 @@ class RuleTable:
             co_design_weeks=a(lambda r: r.co_design_weeks if r.joint_governance else 0, np.int64),
             co_design_share=a(lambda r: r.co_design_time_share if r.joint_governance else 0.0),
         )
+
+    def same_rules(self, a: int, b: int) -> bool:
+        """Whether rows ``a`` and ``b`` hold the same rules."""
+        return all(getattr(self, f.name)[a] == getattr(self, f.name)[b] for f in dataclasses.fields(self))
 
     def co_design_progress(self, code: np.ndarray, since_start: np.ndarray) -> np.ndarray:
         """Share of the co-design phase completed (1 when there is none or it is over)."""

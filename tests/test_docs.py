@@ -349,7 +349,7 @@ def test_presence_review_order_does_not_change_results():
 
 # ------------------------------------------------------------------ the hand-written text against the code
 
-SECTIONS = ("world", "staff", "learning", "funding", "turnover", "governance", "crisis")
+SECTIONS = ("world", "staff", "learning", "funding", "turnover", "governance", "crisis", "partnership", "pathways")
 TOP_LEVEL_KEYS = ("seed", "years", "scenario", "regime", "partners_per_intl")
 FILE_SUFFIXES = ("py", "md", "yaml", "csv", "parquet", "json", "png")
 # A dotted parameter key in prose or an equation (not a file name such as sim/staff.py or funding.csv).
