@@ -29,7 +29,7 @@ from .dataset import level_order
 from .style import CMAP, SIZES, apply_style, colours_for, factor_label, level_text, panel_grid
 
 __all__ = ["timeseries", "timeseries_grid", "window_comparison", "regime_comparison", "lever_heatmap",
-           "forest_plot", "ordered_levels", "compact_axis"]
+           "forest_plot", "binding_constraints", "BINDING_OUTCOMES", "ordered_levels", "compact_axis"]
 
 BAND_ALPHA = 0.22
 
@@ -242,6 +242,52 @@ def window_comparison(per_run: pd.DataFrame, summary: pd.DataFrame, outcomes, x:
         fig.tight_layout(rect=(0, 0.07, 1, 1))
     else:
         fig.tight_layout()
+    return fig
+
+
+BINDING_OUTCOMES = ("bound_by_cash", "bound_by_staff", "bound_by_need")
+
+
+def binding_constraints(summary: pd.DataFrame, x: str, hue: str = "regime", size: str = "page"):
+    """What binds delivery along a lever: stacked shares of potential output bound by cash, staff and
+    need (``sim/delivery.py``), one bar per lever level, panels by ``hue``; the share lost to access
+    difficulty drawn as a line. Returns the figure.
+
+    Args:
+        summary: long summary with ``x``, ``hue``, ``outcome``, ``mean`` rows for the
+            :data:`BINDING_OUTCOMES` and ``access_loss_share``.
+        x: the lever along the horizontal axis (e.g. ``funding.annual_budget``).
+        hue: panels (one per level).
+        size: "column", "page" or "slide".
+    """
+    apply_style(size)
+    panels = ordered_levels(summary[hue], hue) if hue in summary.columns else [None]
+    rows, cols, figsize = panel_grid(len(panels), size, height_ratio=0.8)
+    fig, axes = plt.subplots(rows, cols, figsize=figsize, squeeze=False)
+    colours = {"bound_by_cash": "#D55E00", "bound_by_staff": "#0072B2", "bound_by_need": "#999999"}
+    for ax, pv in zip(axes.ravel(), panels):
+        s = summary if pv is None else summary[summary[hue] == pv]
+        levels = ordered_levels(s[x], x)
+        pos = np.arange(len(levels))
+        bottom = np.zeros(len(levels))
+        for o in BINDING_OUTCOMES:
+            vals = np.array([s[(s[x] == lv) & (s["outcome"] == o)]["mean"].mean() for lv in levels])
+            ax.bar(pos, vals, bottom=bottom, color=colours[o], label=label(o, with_unit=False), width=0.7)
+            bottom += np.nan_to_num(vals)
+        acc = np.array([s[(s[x] == lv) & (s["outcome"] == "access_loss_share")]["mean"].mean() for lv in levels])
+        if np.isfinite(acc).any():
+            ax.plot(pos, acc, color="black", marker="o", ms=3, lw=1, label=label("access_loss_share", with_unit=False))
+        ax.set_xticks(pos, [_compact(v) if isinstance(v, (int, float)) else str(v) for v in levels])
+        ax.set_xlabel(_wrap(factor_label(x), size, cols))
+        ax.set_ylabel("share of potential output")
+        ax.set_ylim(0, 1)
+        if pv is not None:
+            ax.set_title(str(pv))
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    handles, labels_ = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, labels_, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
 
 

@@ -55,9 +55,10 @@ FIGURE_OUTCOMES = ("coverage", "unmet_need", "hard_to_reach_coverage", "response
 
 
 def default_outcomes(data: Results) -> list[str]:
-    """The primary outcome, the main outcomes, response time and the flow outcomes present in the data."""
-    keys = [data.primary_outcome, *MAIN_OUTCOMES, "response_time", *flows.STAFF_FLOW_OUTCOMES,
-            *flows.FUNDING_FLOW_OUTCOMES]
+    """The primary outcome, the sweep's secondary outcomes, the main outcomes, response time and the flow
+    outcomes present in the data."""
+    keys = [data.primary_outcome, *(data.info.get("secondary_outcomes") or []), *MAIN_OUTCOMES, "response_time",
+            *flows.STAFF_FLOW_OUTCOMES, *flows.FUNDING_FLOW_OUTCOMES]
     present = set(data.steps.columns) | ({"response_time"} if len(data.shocks) else set())
     return [k for k in dict.fromkeys(keys) if k in present and k in OUTCOMES]
 
@@ -431,7 +432,20 @@ class Report:
                        f"interval over {n} pairs (same replicate = same seed); d = standardised effect size d_z."
                        + note, w0, outs, {})
 
-        # 6. Pathway decomposition (pathways sweeps).
+        # 6. What binds delivery along the first lever (when the binding-constraint outcomes are reported).
+        binding = [*figures.BINDING_OUTCOMES, "access_loss_share"]
+        if levers and all(o in self.outcomes for o in binding):
+            x = levers[0]
+            sm, held = self._hold(main.summary, [hue, x])
+            fig = figures.binding_constraints(sm, x=x, hue=hue, size=self.size)
+            self._save(fig, f"binding_constraints_{w0.slug}",
+                       f"What binds delivery over {w0.describe()}, by {factor_label(x).lower()}: each organisation's "
+                       "potential output (deployable staff at full access) split into the part it could not pay for "
+                       "(cash), the part that found no unmet need (need) and the rest (staff); the line is the share "
+                       f"of potential output lost to access difficulty; mean over {n} replicates"
+                       f"{self._held_text(held)}.", w0, binding, held)
+
+        # 7. Pathway decomposition (pathways sweeps).
         if self.pathways is not None:
             outs = [o for o in [primary, *self.outcomes, *pathways.SHOCK_MEASURES]
                     if o in set(self.pathways.table["outcome"])]
@@ -449,7 +463,7 @@ class Report:
                                f"over seeds with 95% intervals; (*) marks an outcome with an interaction above 25% "
                                f"of the total (pathways_table.md lists them).", None, outs, group)
 
-        # 7. Flows: staff (brain drain) and funding chain, panels by regime (and a lever).
+        # 8. Flows: staff (brain drain) and funding chain, panels by regime (and a lever).
         col = hue
         row = next((f for f in levers if d.steps[f].nunique() <= 5), None)
         keep = [col, *([row] if row else [])]

@@ -47,13 +47,16 @@ def test_every_regime_rule_is_in_exactly_one_pathway_group():
     assert sorted(grouped) == sorted(fields), f"rule groups {grouped} do not partition RegimeRules {fields}"
 
 
-@pytest.mark.parametrize("target,reference", [("sharing", "baseline"), ("sharing", "building"),
-                                              ("strengthening", "baseline")])
-def test_all_switches_off_is_bit_for_bit_the_reference_run(target, reference):
+@pytest.mark.parametrize("target,reference,earmark", [("sharing", "baseline", 0.0), ("sharing", "building", 0.0),
+                                                      ("strengthening", "baseline", 0.0), ("sharing", "baseline", 0.1)])
+def test_all_switches_off_is_bit_for_bit_the_reference_run(target, reference, earmark):
     off = dict(reference=reference, capacity_work=False, decisions=False, continuity=False, money_levers=False,
                money_response=False)
-    a = run(small_params(seed=5, years=2.0, regime=target, pathways=off))
-    b = run(small_params(seed=5, years=2.0, regime=reference))
+    funding = {"sharing_earmark": earmark}
+    a = run(small_params(seed=5, years=2.0, regime=target, pathways=off, funding=funding))
+    b = run(small_params(seed=5, years=2.0, regime=reference, funding=funding))
+    if earmark:
+        assert b.steps.n_capacity_partnerships.max() > 0, "the earmark should impose capacity work in the reference"
     cols = outcome_columns(a.steps)
     pd.testing.assert_frame_equal(a.steps[cols], b.steps[cols], check_exact=True)
     pd.testing.assert_frame_equal(a.shocks[outcome_columns(a.shocks)], b.shocks[outcome_columns(b.shocks)],
