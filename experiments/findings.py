@@ -30,7 +30,8 @@ def compute(n_jobs: int = 1):
 
     configs = {}
     for name, over in COMPARISONS.items():
-        data = {"years": DESIGN["years"], "world": DESIGN["world"], "seed": DESIGN["seed"], **over}
+        funding = {**DESIGN["funding"], **over.get("funding", {})}
+        data = {"years": DESIGN["years"], "world": DESIGN["world"], "seed": DESIGN["seed"], **over, "funding": funding}
         configs[name] = Params.from_dict(data)
     seeds = replicate_seeds(DESIGN["seed"], DESIGN["replicates"])
     tables = run_paired(configs, seeds, "baseline", n_jobs=n_jobs)
