@@ -1,7 +1,8 @@
 """The findings baseline: the project's headline conclusions, held under regression.
 
 A *conclusion* is the sign of a paired difference between a configuration and the baseline on
-an outcome: ``higher`` or ``lower`` when the 95% bootstrap interval excludes zero, ``unclear``
+an outcome: ``higher`` or ``lower`` when the 95% bootstrap interval excludes zero, ``none`` when
+the whole interval is within rounding of zero (the configuration cannot move it), ``unclear``
 otherwise. :data:`COMPARISONS` and :data:`OUTCOMES` name the headline comparisons; they are
 computed at a reduced size (:data:`DESIGN`: a small country, 5 years, 8 paired seeds) so that
 the suite can recompute them in under a minute. ``docs/findings_baseline.json`` holds the
@@ -50,7 +51,10 @@ OUTCOMES = ("coverage", "hard_to_reach_coverage", "quality_coverage", "local_cap
 
 
 def classify(low: float, high: float) -> str:
-    """``higher`` / ``lower`` when the interval excludes zero, else ``unclear``."""
+    """``none`` when the whole interval is within rounding of zero (1e-9), ``higher`` / ``lower`` when it
+    excludes zero, else ``unclear``."""
+    if max(abs(low), abs(high)) < 1e-9:
+        return "none"
     if low > 0:
         return "higher"
     if high < 0:

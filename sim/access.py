@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["access_factor", "operating_risk", "acceptance", "can_operate"]
+__all__ = ["access_factor", "operating_risk", "acceptance", "can_operate", "AcceptanceTable"]
 
 
 def access_factor(access, context):
@@ -45,49 +45,73 @@ def operating_risk(access, acceptance_level):
     return np.asarray(access) * (1.0 - np.asarray(acceptance_level))
 
 
+class AcceptanceTable:
+    """Acceptance of any (organisation, area) pair from one snapshot of the model's state.
+
+    Own effective contextual capacity, or, for an international organisation, the borrowed share
+    (``governance.partner_acceptance_share``) of its best local partner's working in that area,
+    if that is more. Built once per decision round (a presence review, a shock), so that every
+    organisation deciding in that round sees the same state whatever the order of decisions.
+    """
+
+    def __init__(self, model):
+        orgs = model.orgs
+        self.n_areas = model.areas.n
+        self.ctx = model.effective_context()
+        self.is_intl = orgs.is_intl
+        self.share = model.p.governance.partner_acceptance_share
+        local = np.flatnonzero((orgs.partner >= 0) & orgs.active)
+        self.key = np.zeros(0, np.int64)
+        self.value = np.zeros(0)
+        if self.share <= 0 or len(local) == 0:
+            return
+        slots = orgs.presence[local]
+        rows = np.repeat(local, slots.shape[1])
+        areas = slots.ravel()
+        ok = areas >= 0
+        rows, areas = rows[ok], areas[ok]
+        # A sorted key table rather than an organisations x areas matrix: memory stays linear.
+        key = orgs.partner[rows].astype(np.int64) * self.n_areas + areas
+        value = self.ctx[rows]
+        order = np.lexsort((value, key))  # by key, then by value: the last of each key is its best
+        key, value = key[order], value[order]
+        last = np.r_[key[1:] != key[:-1], True] if len(key) else np.zeros(0, bool)
+        self.key, self.value = key[last], value[last]
+
+    def of(self, org: np.ndarray, area: np.ndarray) -> np.ndarray:
+        """Acceptance of each (organisation, area) pair."""
+        org = np.asarray(org)
+        own = self.ctx[org]
+        if len(self.key) == 0:
+            return own
+        want = org.astype(np.int64) * self.n_areas + np.asarray(area)
+        pos = np.minimum(np.searchsorted(self.key, want), len(self.key) - 1)
+        borrowed = self.share * np.where(self.key[pos] == want, self.value[pos], 0.0)
+        return np.where(self.is_intl[org], np.maximum(own, borrowed), own)
+
+
 def acceptance(model, org: np.ndarray, area: np.ndarray) -> np.ndarray:
-    """Acceptance of each (organisation, area) pair: own contextual capacity, or, for an international
-    organisation, the borrowed share of its best local partner's working in that area (if more).
+    """Acceptance of each (organisation, area) pair in the model's current state (:class:`AcceptanceTable`).
 
     Args:
         model: the :class:`~sim.model.CapacityModel`.
         org: organisation indices (one per pair).
         area: area indices (same length).
     """
-    orgs = model.orgs
-    ctx = model.effective_context()
-    own = ctx[np.asarray(org)]
-    share = model.p.governance.partner_acceptance_share
-    local = np.flatnonzero((orgs.partner >= 0) & orgs.active)
-    if share <= 0 or len(local) == 0:
-        return own
-    # Best partner acceptance per (intermediary, area): over partners' presence slots.
-    slots = orgs.presence[local]
-    rows = np.repeat(local, slots.shape[1])
-    areas = slots.ravel()
-    ok = areas >= 0
-    rows, areas = rows[ok], areas[ok]
-    # (A sorted key table rather than an organisations x areas matrix: memory stays linear.)
-    key = orgs.partner[rows].astype(np.int64) * model.areas.n + areas
-    value = ctx[rows]
-    order = np.lexsort((value, key))  # by key, then by value: the last of each key is its best
-    key, value = key[order], value[order]
-    last = np.r_[key[1:] != key[:-1], True]
-    key, value = key[last], value[last]
-    want = np.asarray(org, np.int64) * model.areas.n + np.asarray(area)
-    pos = np.minimum(np.searchsorted(key, want), len(key) - 1)
-    borrowed = share * np.where(key[pos] == want, value[pos], 0.0)
-    return np.where(orgs.is_intl[np.asarray(org)], np.maximum(own, borrowed), own)
+    return AcceptanceTable(model).of(org, area)
 
 
-def can_operate(model, org: np.ndarray, area: np.ndarray, tolerance: np.ndarray | None = None) -> np.ndarray:
+def can_operate(model, org: np.ndarray, area: np.ndarray, tolerance: np.ndarray | None = None,
+                table: AcceptanceTable | None = None) -> np.ndarray:
     """Whether each organisation accepts the operating risk of working in each area (pairs).
 
     Args:
         model: the model.
         org, area: pairs of organisation and area indices.
         tolerance: per-organisation risk tolerance (default: ``model.coordination.risk_tolerance()``).
+        table: acceptance snapshot to use (default: the current state).
     """
     tol = model.coordination.risk_tolerance() if tolerance is None else tolerance
-    risk = operating_risk(model.areas.access[np.asarray(area)], acceptance(model, org, area))
+    table = AcceptanceTable(model) if table is None else table
+    risk = operating_risk(model.areas.access[np.asarray(area)], table.of(org, area))
     return risk <= tol[np.asarray(org)] + 1e-12

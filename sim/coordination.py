@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .access import access_factor, can_operate
+from .access import AcceptanceTable, access_factor, can_operate
 from .governance import local_knowledge_weight, partnership_decision_weight, priority_view
 
 __all__ = ["Coordination"]
@@ -249,6 +249,7 @@ class Coordination:
         self._ranked = np.argsort(-(self.unmet * vis), kind="stable")[: min(50, len(vis))]
         self._tolerance = self.risk_tolerance()
         self._context = self.decision_context()
+        self._acceptance = AcceptanceTable(m)  # one snapshot for the whole review: order does not matter
         self.m.org_agents.shuffle_do("review_presence", step)
 
     def review_one(self, o: int, step: int) -> None:
@@ -266,7 +267,7 @@ class Coordination:
         if len(mine) > 1:
             # Leave the riskiest area whose operating risk has come to exceed its tolerance (its
             # partner there left, or it lost contextual capacity); one area per review.
-            too_risky = mine[~can_operate(m, np.full(len(mine), o), mine, self._tolerance)]
+            too_risky = mine[~can_operate(m, np.full(len(mine), o), mine, self._tolerance, self._acceptance)]
             if len(too_risky):
                 orgs.drop_presence(o, too_risky[np.argmax(m.areas.access[too_risky])])
                 return
@@ -282,7 +283,7 @@ class Coordination:
         cand = cand[~np.isin(cand, mine)]
         if len(cand) == 0:
             return
-        cand = cand[can_operate(m, np.full(len(cand), o), cand, self._tolerance)]
+        cand = cand[can_operate(m, np.full(len(cand), o), cand, self._tolerance, self._acceptance)]
         if len(cand) == 0:
             return
         known = access_factor(m.areas.access[cand], self._context[o])

@@ -19,6 +19,7 @@ def test_classify_needs_an_interval_that_excludes_zero():
     assert classify(0.01, 0.05) == "higher"
     assert classify(-0.05, -0.01) == "lower"
     assert classify(-0.01, 0.05) == "unclear"
+    assert classify(-1e-17, 1e-17) == "none"
 
 
 def test_a_flipped_conclusion_is_reported():
