@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["Results", "ResultsError", "load", "load_sweep", "load_run", "config_hash", "file_sha256",
-           "level_order", "SWEEP_FIELDS", "TABLES"]
+           "level_order", "SWEEP_FIELDS", "TABLES", "analysis_packages", "ANALYSIS_PACKAGES"]
 
 TABLES = ("steps", "shocks", "areas")
 IDENTITY = ("run_id", "scenario", "regime", "seed")
@@ -293,3 +293,19 @@ def load_run(path: str | Path) -> Results:
     files = {f"{t}.parquet": file_sha256(d / f"{t}.parquet") for t in TABLES}
     files["metadata.json"] = file_sha256(d / "metadata.json")
     return Results(d, "run", info, manifest, tables["steps"], tables["shocks"], tables["areas"], files)
+
+
+ANALYSIS_PACKAGES = ("numpy", "pandas", "scipy", "matplotlib", "seaborn", "tabulate", "pyarrow")
+
+
+def analysis_packages() -> dict:
+    """Versions of the packages the statistics, tables and figures depend on."""
+    from importlib import metadata
+
+    out = {}
+    for pkg in ANALYSIS_PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out

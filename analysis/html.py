@@ -140,7 +140,7 @@ def render_report(report) -> str:
     """
     from sim.results import provenance
 
-    from .report import analysis_packages
+    from .dataset import analysis_packages
 
     d = report.data
     main = report.main

@@ -38,7 +38,7 @@ import pandas as pd
 from sim.outcomes import MAIN_OUTCOMES, OUTCOMES, label
 
 from . import figures, flows, pathways, tables
-from .dataset import Results, file_sha256, load
+from .dataset import Results, analysis_packages, file_sha256, load
 from .stats import N_BOOT, _quiet, bootstrap_columns, differences_to_reference, equal_to, summarise
 from .style import SIZES, factor_label, level_text, save_figure
 from .windows import STEPS_PER_YEAR, Window, per_run_means
@@ -514,22 +514,6 @@ class Report:
         }
         path.write_text(json.dumps(index, indent=2, default=str))
         return path
-
-
-ANALYSIS_PACKAGES = ("numpy", "pandas", "scipy", "matplotlib", "seaborn", "tabulate", "pyarrow")
-
-
-def analysis_packages() -> dict:
-    """Versions of the packages the statistics, tables and figures depend on."""
-    from importlib import metadata
-
-    out = {}
-    for pkg in ANALYSIS_PACKAGES:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
 
 
 def _window_years(per_run: pd.DataFrame) -> tuple[float, float]:

@@ -43,7 +43,7 @@ from omegaconf import DictConfig, OmegaConf
 from experiments.config import CONFIG_DIR, UsageError, fail, params_from_cfg
 from sim.country import KIND_LABELS, CountryData
 from sim.hxl_io import FUNDING, NEEDS, WHO_WHAT_WHERE, DataError, read_country, write_country
-from sim.organisations import OrgKind
+from sim.kinds import OrgKind
 from sim.params import ConfigError, Params
 
 __all__ = ["DataSetup", "setup", "load_country", "resolve_data_dir", "country_params", "report_lines",

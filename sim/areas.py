@@ -9,14 +9,10 @@ crisis lasts). Coverage is severity-weighted: a person in severe need counts for
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from .country import CountryData, xy_from_lat_lon
 from .params import Params
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .country import CountryData
 
 __all__ = ["Areas", "gini"]
 
@@ -65,8 +61,6 @@ class Areas:
         (``world.hard_to_reach_share`` of those areas hard to reach); positions, if the data
         gives none, are drawn at random in the unit square (assumptions, reported by the run).
         """
-        from .country import xy_from_lat_lon  # local import: country imports organisations, which imports areas
-
         n, s = self.n, self.n_sectors
         if (country.n_areas, country.n_sectors) != (n, s):
             raise ValueError(f"world.n_areas/n_sectors = {n}/{s} but the country data has "

@@ -34,7 +34,7 @@ import numpy as np
 from .access import AcceptanceTable, access_factor, can_operate
 from .governance import local_knowledge_weight, partnership_decision_weight, priority_view
 
-__all__ = ["Coordination"]
+__all__ = ["Coordination", "presence_outcomes"]
 
 
 class Coordination:
@@ -220,7 +220,7 @@ class Coordination:
         if len(m.peer_edges[0]):
             u, v = m.peer_edges
             linked[v[in_area[u]]] = True
-        reserve = g.expansion_reserve_weeks * m.payroll
+        reserve = g.expansion_reserve_weeks * m.pay.payroll
         free_slot = (orgs.presence < 0).any(1)
         present = (orgs.presence == area).any(1)
         cand = np.flatnonzero(orgs.is_local & orgs.active & ~present & (next_door | linked) & free_slot
@@ -257,7 +257,7 @@ class Coordination:
         orgs = m.orgs
         if not orgs.active[o]:
             return
-        payroll = m.payroll[o]
+        payroll = m.pay.payroll[o]
         row = orgs.presence[o]
         mine = row[row >= 0]
         reserve = m.p.governance.expansion_reserve_weeks * payroll
@@ -298,3 +298,12 @@ class Coordination:
         else:
             delay = m.p.crisis.intl_surge_delay_weeks
         orgs.add_presence(o, best, step + delay)
+
+
+def presence_outcomes(orgs, areas) -> dict:
+    """Where international organisations work this week (``sim/outcomes.py``)."""
+    intl = (orgs.is_intl & orgs.active)[:, None]
+    present = orgs.presence >= 0
+    hard = present & areas.hard_to_reach[np.maximum(orgs.presence, 0)]
+    return {"n_intl_presence": float((present & intl).sum()),
+            "n_intl_presence_hard_to_reach": float((hard & intl).sum())}

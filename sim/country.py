@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .organisations import KIND_PROFILE, OrgKind
+from .kinds import KIND_PROFILE, OrgKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from .params import Params

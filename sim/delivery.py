@@ -41,7 +41,7 @@ import numpy as np
 
 from .access import access_factor
 
-__all__ = ["Delivery", "pay_salaries", "deliver"]
+__all__ = ["Delivery", "pay_salaries", "deliver", "outcomes"]
 
 
 @dataclass
@@ -65,14 +65,14 @@ class Delivery:
 
 
 def pay_salaries(model) -> float:
-    """Pay this week's payroll from cash; what cannot be paid is recorded as a shortfall."""
+    """Pay this week's payroll from cash; what cannot be paid is recorded in ``OrgTable.unpaid``."""
     orgs = model.orgs
-    paid = np.minimum(orgs.cash, model.payroll)
-    model.shortfall = model.payroll - paid
+    paid = np.minimum(orgs.cash, model.pay.payroll)
+    orgs.unpaid[:] = model.pay.payroll - paid
     spent = model.ledger.spend(orgs, paid, "salaries")
     g = model.p.governance
     if g.language_investment > 0:
-        lang = np.minimum(orgs.cash, model.payroll * g.language_cost * g.language_investment * orgs.is_intl)
+        lang = np.minimum(orgs.cash, model.pay.payroll * g.language_cost * g.language_investment * orgs.is_intl)
         spent += model.ledger.spend(orgs, lang, "language")
     return spent
 
@@ -158,3 +158,23 @@ def deliver(model, step: int) -> Delivery:
         access_loss_share=float((potential - potential * access_factor(access, ctx)).sum() / pot_total)
         if pot_total > 0 else 0.0,
     )
+
+
+def outcomes(d: Delivery, areas) -> dict:
+    """This week's delivery outcomes (registered in ``sim/outcomes.py``)."""
+    from .areas import gini
+
+    return {
+        "coverage": d.coverage,
+        "unmet_need": d.unmet_need,
+        "need_total": d.need_total,
+        "people_covered": d.people_covered,
+        "coverage_gini": gini(d.area_coverage, areas.need_by_area),
+        "hard_to_reach_coverage": d.hard_to_reach_coverage,
+        "quality_coverage": d.quality_coverage,
+        "losses": d.losses,
+        "bound_by_cash": d.bound_by_cash,
+        "bound_by_staff": d.bound_by_staff,
+        "bound_by_need": d.bound_by_need,
+        "access_loss_share": d.access_loss_share,
+    }

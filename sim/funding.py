@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .organisations import NO_PARTNER, OrgKind, OrgTable
+from .kinds import NO_PARTNER, OrgKind
+from .organisations import OrgTable
 from .params import Params
 
-__all__ = ["GrantBook", "Ledger", "WeeklyFlows", "disburse", "book_flows", "locally_decided", "SPENDING"]
+__all__ = ["GrantBook", "Ledger", "WeeklyFlows", "disburse", "book_flows", "locally_decided", "outcomes", "SPENDING"]
 
 SPENDING = ("salaries", "operations", "losses", "compliance", "investment", "language")
 
@@ -283,3 +284,26 @@ def locally_decided(flows: WeeklyFlows, orgs: OrgTable, w: np.ndarray, board_wei
         decides[partnered] += board[parent] / count[parent]
     total = float(decides.sum())
     return float(decides[orgs.is_local].sum()) / total if total > 0 else 0.0
+
+
+def outcomes(flows: WeeklyFlows, spending: float, people_covered: float, cash_total: float) -> dict:
+    """This week's money outcomes (``sim/outcomes.py``).
+
+    Args:
+        flows: the week's money.
+        spending: everything spent this week (USD).
+        people_covered: people whose needs were met this week.
+        cash_total: cash held by all organisations at the end of the week.
+    """
+    donor = flows.donor_total
+    return {
+        "direct_local_funding_share": flows.direct_local / donor if donor > 0 else 0.0,
+        "total_local_funding_share": min(1.0, flows.to_local_total / donor) if donor > 0 else 0.0,
+        "cost_per_need_met": spending / people_covered if people_covered > 0 else 0.0,
+        "donor_disbursed": donor,
+        "spending": spending,
+        "overhead_retained": flows.overhead_retained,
+        "funding_direct_local": flows.direct_local,
+        "funding_via_intermediaries": flows.to_local_total - flows.direct_local,
+        "cash_total": cash_total,
+    }

@@ -39,7 +39,7 @@ import numpy as np
 from .access import access_factor
 
 __all__ = ["INTL_PRIORITY_WEIGHT", "local_decision_share", "partnership_decision_weight", "local_knowledge_weight",
-           "priority_view", "subgrant_flexibility", "group_context"]
+           "priority_view", "subgrant_flexibility", "group_context", "outcomes"]
 
 # Weight of internationally set priorities in what counts as need, by priority setting.
 INTL_PRIORITY_WEIGHT = {"international": 1.0, "joint": 0.5, "local": 0.0}
@@ -108,3 +108,19 @@ def subgrant_flexibility(model, w: np.ndarray) -> np.ndarray:
     """Per local organisation, the share of a sub-grant's flexible part it may spend on its own core needs."""
     v = model.p.governance.partner_gap_visibility
     return (1.0 - w) * v + w
+
+
+def outcomes(params, flows, orgs, w: np.ndarray) -> dict:
+    """This week's ``local_decision_share`` (``sim/outcomes.py``).
+
+    Args:
+        params: the run's parameters.
+        flows: the week's money (``sim/funding.py`` ``WeeklyFlows``).
+        orgs: the organisations.
+        w: partnership decision weights.
+    """
+    from .funding import locally_decided
+
+    g = params.governance
+    return {"local_decision_share": local_decision_share(
+        params, locally_decided(flows, orgs, w, g.local_board_seats * g.board_seat_weight))}

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .country import FUNDING_KINDS, CountryData
-from .organisations import OrgKind
+from .kinds import OrgKind
 
 __all__ = ["DataError", "read_country", "write_country", "NEEDS", "WHO_WHAT_WHERE", "FUNDING", "ORG_TYPES",
            "MAX_SECTORS"]

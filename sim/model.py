@@ -33,17 +33,18 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
+from . import delivery, funding, governance, partnerships, turnover
 from .access import access_factor
-from .areas import Areas, gini
+from .areas import Areas
 from .country import CountryData
-from .coordination import Coordination
+from .coordination import Coordination, presence_outcomes
 from .crises import ResponseTracker, ShockSchedule
 from .delivery import deliver, pay_salaries
 from .donors import Donor
-from .funding import GrantBook, Ledger, book_flows, disburse, locally_decided
-from .governance import local_decision_share, partnership_decision_weight, subgrant_flexibility
+from .funding import GrantBook, Ledger, book_flows, disburse
+from .governance import partnership_decision_weight, subgrant_flexibility
 from .networks import watts_strogatz_edges
-from .organisations import NO_PARTNER, Organisation, OrgTable
+from .organisations import Organisation, OrgTable, capacity_outcomes
 from .params import Params
 from .partnerships import end_partnerships, grow_trust, match_partners, pass_fractions, select_participants
 from .probes import TrainingProbe
@@ -51,7 +52,7 @@ from .record import Recorder
 from .regimes import REGIME_CODE, RuleTable, effective_params, learning_step
 from .rng import Streams
 from .staff import StaffTable
-from .turnover import exit_international, set_pay, staff_moves
+from .turnover import Pay, exit_international, set_pay, staff_moves
 
 __all__ = ["CapacityModel"]
 
@@ -109,17 +110,16 @@ class CapacityModel(mesa.Model):
         self.intl_agents = self.org_agents.select(lambda a: not a.is_local)
         self.donors = AgentSet([Donor(self, i) for i in range(params.funding.n_donors)], random=self.random)
 
+        self.pay = Pay.zeros(self.orgs.n)  # this week's pay (sim/turnover.py), set in the funding phase
+        self.flows = None  # this week's money (sim/funding.py WeeklyFlows), set in the funding phase
+        self.decision_weight = np.zeros(self.orgs.n)  # local partners' weight in partnership decisions
         set_pay(self)
-        self.shortfall = np.zeros(self.orgs.n)
-        self.exit_leavers = np.zeros(self.orgs.n)
-        self.orgs.cash[:] = params.staff.initial_reserve_weeks * self.payroll
+        self.orgs.cash[:] = params.staff.initial_reserve_weeks * self.pay.payroll
         self.ledger.initial_cash = float(self.orgs.cash.sum())
         match_partners(self, 0)
         for d in self.donors:
             d.funding_round(first=True)
         self.recorder = Recorder(self.n_steps, self.areas.n, params.STEPS_PER_YEAR)
-        self.flows = None  # this week's money (sim/funding.py WeeklyFlows), set in the funding phase
-        self.decision_weight = np.zeros(self.orgs.n)  # local partners' weight in partnership decisions
         self._spent_before = 0.0
 
     def _peer_network(self) -> tuple[np.ndarray, np.ndarray]:
@@ -259,83 +259,22 @@ class CapacityModel(mesa.Model):
 
     # ------------------------------------------------------------------ recording
     def record(self, t: int, d, moves: dict) -> None:
+        """Response measures and the training probe, then every registered outcome, each computed by the
+        module of its mechanism (``sim/outcomes.py`` registers them; the recorder checks the keys)."""
         orgs, staff, areas = self.orgs, self.staff, self.areas
         self.tracker.first_hours(self.new_shocks, d.out_local, d.out_intl)
         self.tracker.track(t, d.covered_by_area)
         self.training_probe.observe(t)
-        hc = staff.headcount
-        local = orgs.is_local & orgs.active & (hc > 0)
-        intl_staff = orgs.is_intl[staff.emp]
-        n_local = np.count_nonzero(local)
-        if n_local:
-            dims = tuple(float(x) for x in np.stack([staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net])[:, local].mean(1))
-        else:
-            dims = (0.0, 0.0, 0.0, 0.0)
-        ctx_all = staff.ctx_of(staff.idx)
-        tech_all = staff.tech_of(staff.idx)
         spent_total = self.ledger.total_spent
         spending = spent_total - self._spent_before
         self._spent_before = spent_total
-        flows = self.flows
-        donor = flows.donor_total
-        national = staff.national[staff.idx]
-        staffed_local = orgs.is_local & (hc > 0)
-        local_nat_pay = np.average(self.nat_pay[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
-        intl_nat = staff.national_count * orgs.is_intl
-        has = orgs.partner != NO_PARTNER
-        pres_htr = (orgs.presence >= 0) & areas.hard_to_reach[np.maximum(orgs.presence, 0)]
-        employed = moves["employed_before"]
         values = {
-            "coverage": d.coverage,
-            "unmet_need": d.unmet_need,
-            "need_total": d.need_total,
-            "people_covered": d.people_covered,
-            "coverage_gini": gini(d.area_coverage, areas.need_by_area),
-            "hard_to_reach_coverage": d.hard_to_reach_coverage,
-            "quality_coverage": d.quality_coverage,
-            "local_capacity": sum(dims) / 4.0,
-            "local_capacity_technical": float(dims[0]),
-            "local_capacity_institutional": float(dims[1]),
-            "local_capacity_contextual": float(dims[2]),
-            "local_capacity_network": float(dims[3]),
-            "intl_contextual_capacity": float(ctx_all[intl_staff].mean()) if intl_staff.any() else 0.0,
-            "intl_technical_capacity": float(tech_all[intl_staff].mean()) if intl_staff.any() else 0.0,
-            "direct_local_funding_share": flows.direct_local / donor if donor > 0 else 0.0,
-            "total_local_funding_share": min(1.0, flows.to_local_total / donor) if donor > 0 else 0.0,
-            "local_decision_share": local_decision_share(self.p, locally_decided(
-                flows, orgs, self.decision_weight, self.p.governance.local_board_seats * self.p.governance.board_seat_weight)),
-            "cost_per_need_met": spending / d.people_covered if d.people_covered > 0 else 0.0,
-            "donor_disbursed": donor,
-            "spending": spending,
-            "overhead_retained": flows.overhead_retained,
-            "losses": d.losses,
-            "funding_direct_local": flows.direct_local,
-            "funding_via_intermediaries": flows.to_local_total - flows.direct_local,
-            "cash_total": float(orgs.cash.sum()),
-            "staff_turnover_rate": moves["leavers"] / employed * self.p.STEPS_PER_YEAR if employed > 0 else 0.0,
-            "brain_drain": float(moves["poached"]),
-            "new_hires": float(moves["hires"]),
-            "new_quits": float(moves["quits"]),
-            "new_layoffs": float(moves["layoffs"]),
-            "new_hires_local": float(moves["hires_local"]),
-            "new_hires_intl": float(moves["hires_intl"]),
-            "new_separations_local": moves["separations_local"],
-            "new_separations_intl": moves["separations_intl"],
-            "n_staff": float(staff.n_employed),
-            "n_staff_local": float(hc[orgs.is_local].sum()),
-            "n_staff_intl": float(hc[orgs.is_intl].sum()),
-            "national_staff_share": float(national.mean()) if len(national) else 1.0,
-            "expat_pay_ratio": float(self.expat_pay / local_nat_pay) if local_nat_pay > 0 else 0.0,
-            "expat_pay_ratio_same_employer": (float(self.expat_pay * intl_nat.sum() / (self.nat_pay * intl_nat).sum())
-                                              if intl_nat.sum() > 0 else 0.0),
-            "n_partnerships": float(has.sum()),
-            "n_capacity_partnerships": float((has & self.rules.capacity_work[orgs.p_code]).sum()),
-            "partnership_trust": float(orgs.p_trust[has].mean()) if has.any() else 0.0,
-            "n_intl_presence": float(((orgs.presence >= 0) & (orgs.is_intl & orgs.active)[:, None]).sum()),
-            "n_intl_presence_hard_to_reach": float((pres_htr & (orgs.is_intl & orgs.active)[:, None]).sum()),
-            "bound_by_cash": d.bound_by_cash,
-            "bound_by_staff": d.bound_by_staff,
-            "bound_by_need": d.bound_by_need,
-            "access_loss_share": d.access_loss_share,
+            **delivery.outcomes(d, areas),
+            **capacity_outcomes(orgs, staff),
+            **funding.outcomes(self.flows, spending, d.people_covered, float(orgs.cash.sum())),
+            **governance.outcomes(self.p, self.flows, orgs, self.decision_weight),
+            **turnover.outcomes(moves, self.pay, orgs, staff, self.p.STEPS_PER_YEAR),
+            **partnerships.outcomes(orgs, self.rules),
+            **presence_outcomes(orgs, areas),
         }
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area)

@@ -13,47 +13,16 @@ the weekly mechanisms update all organisations at once with numpy. Capacity has 
 
 from __future__ import annotations
 
-from enum import IntEnum
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
 from .areas import Areas
+from .country import CountryData
+from .kinds import KIND_PROFILE, NO_PARTNER, OrgKind
 from .params import Params
+from .partnerships import choose_partners_for
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .country import CountryData
-
-__all__ = ["OrgKind", "OrgTable", "Organisation", "NO_PARTNER", "OPEN_ENDED"]
-
-NO_PARTNER = -1
-OPEN_ENDED = np.iinfo(np.int64).max // 4
-
-
-class OrgKind(IntEnum):
-    LOCAL_NGO = 0
-    COMMUNITY_ORG = 1
-    NATIONAL_AUTHORITY = 2
-    INGO = 3
-    UN_AGENCY = 4
-
-    @property
-    def is_local(self) -> bool:
-        return self <= OrgKind.NATIONAL_AUTHORITY
-
-
-# Starting profile of each kind (all assumptions): relative size, institutional and network
-# capacity at the start, number of sectors worked in.
-# Local kinds' institutional capacity is relative to ``world.local_institutional_capacity``.
-KIND_PROFILE = {
-    OrgKind.LOCAL_NGO: dict(size=1.0, inst=1.0, net=0.3, sectors=2),
-    OrgKind.COMMUNITY_ORG: dict(size=0.35, inst=0.6, net=0.25, sectors=1),
-    OrgKind.NATIONAL_AUTHORITY: dict(size=8.0, inst=1.4, net=0.5, sectors=4),
-    OrgKind.INGO: dict(size=12.0, inst=0.8, net=0.6, sectors=3),
-    OrgKind.UN_AGENCY: dict(size=16.0, inst=0.85, net=0.7, sectors=2),
-}
-
+__all__ = ["OrgTable", "Organisation", "capacity_outcomes"]
 
 class OrgTable:
     """Numeric state of all organisations, one row each."""
@@ -121,6 +90,8 @@ class OrgTable:
         self.time_off = np.zeros(n)  # staff-weeks spent on capacity work this week
         self.utilisation = np.zeros(n)  # share of staff deployed and funded in delivery
         self.leavers = np.zeros(n)  # staff who left this week
+        self.exit_leavers = np.zeros(n)  # staff let go at an exit this week, counted as leavers in staff moves
+        self.unpaid = np.zeros(n)  # payroll that could not be paid this week (USD)
         self.invest = np.zeros(n)  # USD invested in institutional capacity this week
         self.hq_support = np.zeros(n)  # indirect costs retained by an intermediary's headquarters this week
         self.subgrant_income_share = np.zeros(n)  # share of this week's income that came as a sub-grant
@@ -240,10 +211,29 @@ class Organisation(mesa.Agent):
 
     def choose_partners(self, step: int) -> None:
         """Fill free partner slots with local organisations working nearby."""
-        from .partnerships import choose_partners_for  # local import: partnerships imports this module
-
         choose_partners_for(self.model, self.index, step)
 
     def __repr__(self) -> str:
         return f"Organisation({self.index}, {self.kind.name})"
 
+
+def capacity_outcomes(orgs: OrgTable, staff) -> dict:
+    """Local capacity by dimension and international staff's capacity this week (``sim/outcomes.py``)."""
+    hc = staff.headcount
+    local = orgs.is_local & orgs.active & (hc > 0)
+    if local.any():
+        dims = tuple(float(x) for x in np.stack([staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net])[:, local].mean(1))
+    else:
+        dims = (0.0, 0.0, 0.0, 0.0)
+    intl_staff = orgs.is_intl[staff.emp]
+    ctx_all = staff.ctx_of(staff.idx)
+    tech_all = staff.tech_of(staff.idx)
+    return {
+        "local_capacity": sum(dims) / 4.0,
+        "local_capacity_technical": float(dims[0]),
+        "local_capacity_institutional": float(dims[1]),
+        "local_capacity_contextual": float(dims[2]),
+        "local_capacity_network": float(dims[3]),
+        "intl_contextual_capacity": float(ctx_all[intl_staff].mean()) if intl_staff.any() else 0.0,
+        "intl_technical_capacity": float(tech_all[intl_staff].mean()) if intl_staff.any() else 0.0,
+    }

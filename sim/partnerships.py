@@ -37,11 +37,11 @@ from __future__ import annotations
 import numpy as np
 
 from .access import access_factor
-from .organisations import NO_PARTNER
+from .kinds import NO_PARTNER
 from .regimes import EARMARK_CODE
 
 __all__ = ["end_partnerships", "match_partners", "apply_sharing_earmark", "earmark_targets", "select_participants",
-           "pass_fractions", "complementarity_split", "grow_trust", "renewal_due"]
+           "pass_fractions", "complementarity_split", "grow_trust", "renewal_due", "outcomes"]
 
 _FAR = np.iinfo(np.int64).max // 2
 
@@ -276,3 +276,13 @@ def pass_fractions(model) -> np.ndarray:
     split = complementarity_split(model, local) if (joint > 0).any() else np.zeros(len(local))
     out[local] = size_share * (f.pass_through_share * (1.0 - joint) + joint * split)
     return out
+
+
+def outcomes(orgs, rules) -> dict:
+    """This week's partnership outcomes (``sim/outcomes.py``)."""
+    has = orgs.partner != NO_PARTNER
+    return {
+        "n_partnerships": float(has.sum()),
+        "n_capacity_partnerships": float((has & rules.capacity_work[orgs.p_code]).sum()),
+        "partnership_trust": float(orgs.p_trust[has].mean()) if has.any() else 0.0,
+    }

@@ -56,7 +56,7 @@ import dataclasses
 
 from .learning import close_gap
 from .params import PATHWAY_MONEY_LEVERS, PATHWAY_RULE_GROUPS, REGIME_NAMES, Params, RegimeRules
-from .organisations import NO_PARTNER, OPEN_ENDED
+from .kinds import NO_PARTNER, OPEN_ENDED
 
 __all__ = ["RuleTable", "REGIME_CODE", "EARMARK_CODE", "learning_step", "training_now", "pathway_rules",
            "effective_params"]
@@ -283,7 +283,7 @@ def learning_step(model, step: int) -> None:
     # Core investment of flexible income builds institutional capacity (organisations invest
     # less as their systems mature); an intermediary's systems are also maintained by the
     # indirect costs its headquarters retains. Systems depreciate.
-    payroll = np.maximum(model.payroll, 1.0)
+    payroll = np.maximum(model.pay.payroll, 1.0)
     invest = np.minimum(orgs.cash, orgs.flex_income * lp.core_investment_share * (1.0 - orgs.inst)) * orgs.active
     model.ledger.spend(orgs, invest, "investment")
     orgs.invest = invest

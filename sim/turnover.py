@@ -20,11 +20,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .organisations import NO_PARTNER
+from .kinds import NO_PARTNER
 
-__all__ = ["set_pay", "staff_moves", "target_headcount", "exit_international", "leaves"]
+__all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "target_headcount", "exit_international", "leaves",
+           "outcomes"]
 
 
 def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
@@ -42,9 +45,37 @@ def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
     return np.asarray(uniforms) < np.asarray(probability)
 
 
+@dataclass
+class Pay:
+    """This week's pay (USD per week), set in the funding phase (:func:`weekly_pay`).
+
+    Attributes:
+        topup: per organisation, the retention top-up of its local staff (share of pay).
+        national: per organisation, the pay of one national staff member.
+        expat: the pay of one expatriate.
+        per_person: the pay of each employed person, in ``StaffTable.idx`` order.
+        payroll: per organisation, its weekly payroll.
+    """
+
+    topup: np.ndarray
+    national: np.ndarray
+    expat: float
+    per_person: np.ndarray
+    payroll: np.ndarray
+
+    @classmethod
+    def zeros(cls, n_orgs: int) -> "Pay":
+        z = np.zeros(n_orgs)
+        return cls(z.copy(), z.copy(), 0.0, np.zeros(0), z.copy())
+
+
 def set_pay(model) -> None:
+    """This week's pay (:func:`weekly_pay`) into ``model.pay``."""
+    model.pay = weekly_pay(model.p, model.orgs, model.staff)
+
+
+def weekly_pay(p, orgs, staff) -> Pay:
     """Per-organisation national pay, retention top-up, and payroll for this week."""
-    orgs, staff, p = model.orgs, model.staff, model.p
     s, t, f = p.staff, p.turnover, p.funding
     base = s.local_weekly_pay
     intl_nat = base * (1.0 + (s.intl_national_pay_ratio - 1.0) * (1.0 - t.salary_harmonisation))
@@ -52,18 +83,18 @@ def set_pay(model) -> None:
     # grant income (or its international partner's) that is multi-year.
     partner_my = np.where(orgs.partner != NO_PARTNER, orgs.multi_year_income_share[np.maximum(orgs.partner, 0)], 0.0)
     my_share = np.maximum(orgs.multi_year_income_share, partner_my)
-    model.topup = np.where(orgs.is_local, f.retention_funding * my_share, 0.0)
-    model.nat_pay = np.where(orgs.is_local, base * (1.0 + model.topup), intl_nat)
-    model.expat_pay = base * s.expat_pay_ratio
+    topup = np.where(orgs.is_local, f.retention_funding * my_share, 0.0)
+    national = np.where(orgs.is_local, base * (1.0 + topup), intl_nat)
+    expat = base * s.expat_pay_ratio
     idx, emp = staff.idx, staff.emp
-    model.staff_pay = np.where(staff.national[idx], model.nat_pay[emp], model.expat_pay)
-    model.payroll = np.bincount(emp, model.staff_pay, orgs.n)
+    per_person = np.where(staff.national[idx], national[emp], expat)
+    return Pay(topup, national, expat, per_person, np.bincount(emp, per_person, orgs.n))
 
 
 def target_headcount(model) -> np.ndarray:
     """Headcount each organisation's expected income supports (reserves spent over ``staff.reserve_spend_weeks``)."""
     orgs, staff, p = model.orgs, model.staff, model.p
-    unit = np.where(staff.headcount > 0, model.payroll / np.maximum(staff.headcount, 1), model.nat_pay)
+    unit = np.where(staff.headcount > 0, model.pay.payroll / np.maximum(staff.headcount, 1), model.pay.national)
     budget = p.staff.staff_budget_share * (orgs.income_ema + orgs.cash / p.staff.reserve_spend_weeks)
     return np.floor(budget / np.maximum(unit, 1e-9)) * orgs.active
 
@@ -75,16 +106,16 @@ def staff_moves(model, step: int) -> dict:
     n = orgs.n
     hc0 = staff.headcount.copy()
     # People let go when international actors exited earlier this step count as leavers too.
-    leavers = model.exit_leavers.copy()
-    hc0 = hc0 + model.exit_leavers
-    model.exit_leavers[:] = 0.0
+    leavers = orgs.exit_leavers.copy()
+    hc0 = hc0 + orgs.exit_leavers
+    orgs.exit_leavers[:] = 0.0
 
     # 1. Quits.
     idx, emp = staff.idx, staff.emp
-    secured = (orgs.cash + orgs.committed) / np.maximum(model.payroll, 1e-9)
+    secured = (orgs.cash + orgs.committed) / np.maximum(model.pay.payroll, 1e-9)
     insecurity = np.clip(1.0 - secured / p.STEPS_PER_YEAR, 0.0, 1.0)  # less than a year secured
     hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp]) * np.maximum(
-        0.0, 1.0 - t.retention_effect * model.topup[emp]
+        0.0, 1.0 - t.retention_effect * model.pay.topup[emp]
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
     luck = streams.slot_uniforms("attrition", step, staff.capacity)[idx]
@@ -97,7 +128,7 @@ def staff_moves(model, step: int) -> dict:
     # 2. Layoffs: unpaid payroll, or far above supported headcount.
     hc = hc0 - np.bincount(emp[quit], minlength=n)
     target = target_headcount(model)
-    unpaid_share = np.divide(model.shortfall, model.payroll, out=np.zeros(n), where=model.payroll > 0)
+    unpaid_share = np.divide(orgs.unpaid, model.pay.payroll, out=np.zeros(n), where=model.pay.payroll > 0)
     excess = np.maximum(0.0, hc - p.staff.overstaffing_tolerance * target) * p.staff.overstaffing_layoff_rate
     n_lay = np.minimum(hc, np.ceil(np.maximum(unpaid_share * hc, excess))).astype(np.int64)
     n_lay[~orgs.active] = hc[~orgs.active]
@@ -121,7 +152,7 @@ def staff_moves(model, step: int) -> dict:
     separations = leavers.copy()  # quits, layoffs and exit departures by employer (poaching is counted apart)
 
     # 3. Hiring, with poaching by international organisations.
-    can_hire = orgs.active & (orgs.cash >= p.staff.hiring_reserve_weeks * model.payroll)
+    can_hire = orgs.active & (orgs.cash >= p.staff.hiring_reserve_weeks * model.pay.payroll)
     cap = np.ceil(p.staff.max_hiring_rate * hc) + 1
     vac = np.where(can_hire, np.clip(target - hc, 0, cap), 0).astype(np.int64)
     rng = streams["poaching"]
@@ -143,7 +174,7 @@ def staff_moves(model, step: int) -> dict:
             cand = pool[np.argpartition(keys, k - 1)[:k]] if k < len(pool) else pool
             hirer = np.repeat(np.arange(n), attempts)[:k]
             from_org = staff.employer[cand]
-            ratio = model.nat_pay[hirer] / model.nat_pay[from_org]
+            ratio = model.pay.national[hirer] / model.pay.national[from_org]
             accept_p = 1.0 / (1.0 + np.exp(-t.pay_sensitivity * (np.log(ratio) - np.log(t.reservation_pay_ratio))))
             ok = rng.random(k) < accept_p
             movers = cand[ok]
@@ -178,7 +209,35 @@ def exit_international(model, step: int) -> None:
     idx, emp = staff.idx, staff.emp
     people = idx[orgs.is_intl[emp]]
     staff.leave(people, staff.national[people])
-    model.exit_leavers += np.bincount(emp[orgs.is_intl[emp]], minlength=orgs.n)
+    orgs.exit_leavers += np.bincount(emp[orgs.is_intl[emp]], minlength=orgs.n)
     orgs.partner[orgs.partner >= 0] = np.where(orgs.is_intl[orgs.partner[orgs.partner >= 0]], NO_PARTNER,
                                                orgs.partner[orgs.partner >= 0])
     staff.refresh(orgs.n)
+
+
+def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
+    """This week's staff outcomes (``sim/outcomes.py``) from :func:`staff_moves`' counts and the pay."""
+    hc = staff.headcount
+    national = staff.national[staff.idx]
+    staffed_local = orgs.is_local & (hc > 0)
+    local_nat_pay = np.average(pay.national[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
+    intl_nat = staff.national_count * orgs.is_intl
+    employed = moves["employed_before"]
+    return {
+        "staff_turnover_rate": moves["leavers"] / employed * steps_per_year if employed > 0 else 0.0,
+        "brain_drain": float(moves["poached"]),
+        "new_hires": float(moves["hires"]),
+        "new_quits": float(moves["quits"]),
+        "new_layoffs": float(moves["layoffs"]),
+        "new_hires_local": float(moves["hires_local"]),
+        "new_hires_intl": float(moves["hires_intl"]),
+        "new_separations_local": moves["separations_local"],
+        "new_separations_intl": moves["separations_intl"],
+        "n_staff": float(staff.n_employed),
+        "n_staff_local": float(hc[orgs.is_local].sum()),
+        "n_staff_intl": float(hc[orgs.is_intl].sum()),
+        "national_staff_share": float(national.mean()) if len(national) else 1.0,
+        "expat_pay_ratio": float(pay.expat / local_nat_pay) if local_nat_pay > 0 else 0.0,
+        "expat_pay_ratio_same_employer": (float(pay.expat * intl_nat.sum() / (pay.national * intl_nat).sum())
+                                          if intl_nat.sum() > 0 else 0.0),
+    }

@@ -17,7 +17,7 @@ from experiments.data import country_params, load_country, setup
 from sim.country import CountryData
 from sim.hxl_io import DataError, read_country, write_country
 from sim.model import CapacityModel
-from sim.organisations import KIND_PROFILE, OrgKind
+from sim.kinds import KIND_PROFILE, OrgKind
 from sim.params import Params
 from sim.results import run
 
