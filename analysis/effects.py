@@ -318,10 +318,16 @@ def headlines(effects: pd.DataFrame, config: str, years: float, interval: str = 
                 text = (f"{what}: {format_share(a)} under {ref_name}, {format_share(b)} under {alt_name} "
                         f"({up} {_points(d)}; {iv}).")
         elif key == "response_time":
+            if not np.isfinite(d):
+                text = (f"After a shock: no shock in these runs could be judged (each needs {RESPONSE_CAP_WEEKS} "
+                        "weeks of results after it).")
+                direction = "no clear change"
+                out.append(Headline(key, text, d, float(r["ci_low"]), float(r["ci_high"]), direction))
+                continue
             faster = "sooner" if d <= 0 else "later"
             iv = _interval_text(r, interval, lambda x: _signed(x, 1))
-            text = (f"After a shock, coverage reaches the response threshold {abs(d):.1f} weeks {faster} on average "
-                    f"({a:.1f} weeks under {ref_name}, {b:.1f} under {alt_name}; {iv}).")
+            text = (f"After a shock, half of the newly affected people are reached {abs(d):.1f} weeks {faster} on "
+                    f"average ({a:.1f} weeks under {ref_name}, {b:.1f} under {alt_name}; {iv}).")
         elif key == "local_capacity":
             iv = _interval_text(r, interval, lambda x: _signed(x, 3))
             text = (f"Local organisations' capacity in the final year: {a:.2f} under {ref_name}, {b:.2f} under "

@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sim.params import REGIME_NAMES, lookup_spec  # noqa: E402
+from sim.params import REGIME_NAMES, lookup_spec, registry  # noqa: E402
 
 __all__ = ["REGIME_COLOURS", "REGIME_ORDER", "LEVEL_COLOURS", "ACTOR_COLOURS", "CAPACITY_CMAP", "SERIES_COLOURS",
            "REFERENCE_COLOUR", "ALTERNATIVE_COLOURS", "DIVERGING_CMAP", "SIZES", "CMAP", "DPI", "save_figure",
@@ -56,24 +56,9 @@ DIVERGING_CMAP = "PuOr"
 SIZES = {"column": (3.5, 2.8), "page": (7.2, 4.5), "slide": (10.0, 5.6)}
 # Panels per row of small multiples at each size.
 COLUMNS = {"column": 2, "page": 3, "slide": 4}
-# Short names of frequently swept levers (the registry's meaning is used for the others).
-SHORT_NAMES = {
-    "regime": "Regime",
-    "scenario": "Scenario",
-    "funding.direct_local_share": "Direct funding to local actors",
-    "funding.multi_year_share": "Multi-year funding",
-    "funding.sharing_earmark": "Earmark for capacity sharing",
-    "funding.overhead_passed_on": "Overhead passed on",
-    "funding.exit_year": "International exit",
-    "turnover.poaching_pressure": "Poaching pressure",
-    "turnover.salary_harmonisation": "Salary harmonisation",
-    "turnover.no_poaching_agreement": "No-poaching agreement",
-    "funding.retention_funding": "Retention funding",
-    "staff.intl_national_pay_ratio": "Pay gap, international/local",
-    "governance.priority_setting": "Priority setting",
-    "governance.local_coordination_seats": "Local coordination seats",
-    "governance.language_investment": "Language investment",
-}
+# Short names of levers and factors for labels, from the parameter registry (``short``); the
+# registry's meaning is used for the others.
+SHORT_NAMES = {key: spec.short for key, spec, _ in registry() if spec.short}
 
 
 def apply_style(size: str = "page") -> None:

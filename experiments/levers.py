@@ -1,9 +1,8 @@
 """The levers an advocate shows a donor, the status quo they are measured against, and packages.
 
-A *lever* is a parameter a donor or an agency chooses (EMA workbench vocabulary); its unit and
-allowed range come from the parameter registry (``sim/params.py``), and this file adds only
-what the registry cannot hold: a plain-language title and one sentence of help a donor reads
-in a meeting. A *package* is a named starting point: the status quo (``configs/scenario/
+A *lever* is a parameter a donor or an agency chooses (EMA workbench vocabulary); the parameter
+registry (``sim/params.py``) declares its unit, allowed range, and how the page shows it: a
+plain-language title and one sentence of help a donor reads in a meeting. A *package* is a named starting point: the status quo (``configs/scenario/
 status_quo.yaml``) plus Hydra config-group choices (``funding=grand_bargain``, ...), so the
 dashboard's presets and the brief's comparisons are the same configs a policy analyst runs
 with ``capsim run``. Lever values chosen on the page are applied on top of a package and
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from experiments.config import UsageError, params_from_cfg, precheck
-from sim.params import ConfigError, Params, Spec, lookup_spec
+from sim.params import ConfigError, Params, Spec, lookup_spec, registry
 
 __all__ = ["Lever", "LEVERS", "LEVER_KEYS", "Package", "PACKAGES", "STATUS_QUO", "STATUS_QUO_OVERRIDES",
            "REGIME_TITLES", "package_params", "lever_values", "apply_levers", "shares_held", "SHARES_HELD_KEYS"]
@@ -81,39 +80,14 @@ class Lever:
         return float(self.spec.hi)
 
 
-LEVERS: tuple[Lever, ...] = (
-    Lever("funding.direct_local_share", "Funding given directly to local actors",
-          "Share of your funding granted straight to local and national organisations, with no international "
-          "intermediary. Today about 1-3%; the Grand Bargain (2016) target is 25% as directly as possible.",
-          "donor", "of your funding"),
-    Lever("funding.multi_year_share", "Multi-year funding",
-          "Share of your budget given as three-year grants instead of six-month projects, so partners can "
-          "keep staff and plan.", "donor", "of your budget"),
-    Lever("funding.flexible_share", "Flexible funding",
-          "Share of grants not tied to activities: organisations can invest it in their own systems, finance "
-          "and governance.", "donor", "of grants"),
-    Lever("funding.sharing_earmark", "Earmark for partnerships grounded in sharing",
-          "Share of your budget reserved for partnerships that run by capacity-sharing rules: two-way "
-          "learning, joint decisions, long-term.", "donor", "of your budget"),
-    Lever("funding.overhead_passed_on", "Overhead passed on to local partners",
-          "Share of the overhead (indirect-cost) allowance that intermediaries pass on to the local partners "
-          "doing the work. Many agencies pass on none.", "donor", "of the overhead allowance"),
-    Lever("funding.risk_sharing", "Risk sharing",
-          "Share of the compliance burden and risk that you and intermediaries carry instead of transferring "
-          "it to local partners.", "donor", "of risk and compliance burden"),
-    Lever("regime", "How agencies work with local partners",
-          "The rules of partnerships between international and local organisations: who learns what, from "
-          "whom, for how long, and who decides.", "agency"),
-    Lever("turnover.salary_harmonisation", "Salary harmonisation",
-          "Share of the pay gap between international and local employers closed by agreement, so fewer local "
-          "staff leave for international agencies.", "agency", "of the pay gap closed"),
-    Lever("turnover.no_poaching_agreement", "No-poaching agreement",
-          "Share of attempts to recruit local organisations' staff that international agencies forgo.", "agency",
-          "of poaching forgone"),
-    Lever("governance.local_coordination_seats", "Local seats in coordination",
-          "Share of seats in coordination meetings held by local and national actors: they see gaps "
-          "international actors miss.", "agency", "of coordination seats"),
-)
+def _from_registry() -> tuple[Lever, ...]:
+    """The page's levers: registry parameters declared with a ``title`` (donor levers first)."""
+    found = [(key, spec) for key, spec, _ in registry() if spec.title]
+    ordered = [kv for side in ("donor", "agency") for kv in found if kv[1].side == side]
+    return tuple(Lever(key, spec.title, spec.help or "", spec.side, spec.unit_text) for key, spec in ordered)
+
+
+LEVERS: tuple[Lever, ...] = _from_registry()
 LEVER_KEYS: tuple[str, ...] = tuple(lv.key for lv in LEVERS)
 
 

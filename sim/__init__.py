@@ -6,6 +6,7 @@ Architecture (one concept per file):
 ``params.py``         parameter registry: every number with meaning, unit, range, source
 ``outcomes.py``       outcome registry: every recorded quantity with label and unit
 ``rng.py``            named random streams (common random numbers across scenarios)
+``kinds.py``          kinds of organisation and the constants every mechanism shares (a leaf module)
 ``model.py``          ``CapacityModel``: the Mesa model and its weekly phase order
 ``areas.py``          districts, populations, access difficulty, needs by sector
 ``country.py``        a country from data: areas, organisations, staff, funding (validated, no I/O)

@@ -34,6 +34,8 @@ __all__ = [
     "PATHWAY_MONEY_LEVERS",
     "section_from_dict",
     "section_rows",
+    "registry",
+    "Spec",
 ]
 
 REGIME_NAMES = ("baseline", "building", "strengthening", "sharing")
@@ -45,7 +47,19 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Spec:
-    """Documentation and limits of one parameter."""
+    """Documentation and limits of one parameter, and how the tools that vary it present it.
+
+    Attributes:
+        meaning, unit, lo, hi, source, choices, nullable: what the parameter is and what is allowed.
+        short: a short name for figure labels and tables (default: the meaning).
+        kind: ``"lever"`` (a donor or agency chooses it) or ``"uncertainty"`` (nobody controls or has
+            measured it), for the studies that vary it (``experiments/uncertainties.py``); None otherwise.
+        study: the range the studies sample (within ``lo``..``hi``); None for a choice or an unvaried parameter.
+        why: why that range.
+        title, help, side, unit_text: how the donor page shows a lever (``experiments/levers.py``):
+            a donor's name for it, one plain sentence, ``"donor"`` or ``"agency"``, and what a share
+            is a share of, in words.
+    """
 
     meaning: str
     unit: str
@@ -54,6 +68,14 @@ class Spec:
     source: str
     choices: tuple[str, ...] | None = None
     nullable: bool = False
+    short: str | None = None
+    kind: str | None = None
+    study: tuple[float, float] | None = None
+    why: str | None = None
+    title: str | None = None
+    help: str | None = None
+    side: str | None = None
+    unit_text: str = ""
 
 
 def param(
@@ -65,12 +87,39 @@ def param(
     source: str = "assumption",
     choices: tuple[str, ...] | None = None,
     nullable: bool = False,
+    *,
+    short: str | None = None,
+    kind: str | None = None,
+    study: tuple[float, float] | None = None,
+    why: str | None = None,
+    title: str | None = None,
+    help: str | None = None,
+    side: str | None = None,
+    unit_text: str = "",
 ):
-    """Declare a parameter field with its documentation and allowed range."""
+    """Declare a parameter field with its documentation, allowed range and presentation (see :class:`Spec`)."""
     return field(
         default=default,
-        metadata={"spec": Spec(meaning, unit, lo, hi, source, choices, nullable)},
+        metadata={"spec": Spec(meaning, unit, lo, hi, source, choices, nullable, short, kind, study, why, title,
+                               help, side, unit_text)},
     )
+
+
+def registry() -> list[tuple[str, Spec, Any]]:
+    """Every parameter as (dotted key, spec, type hint), in declaration order (regime rules excluded)."""
+    out: list[tuple[str, Spec, Any]] = []
+
+    def walk(cls: type, prefix: str) -> None:
+        hints = _hints(cls)
+        for f in dataclasses.fields(cls):
+            typ = hints[f.name]
+            if dataclasses.is_dataclass(typ):
+                if typ is not RegimesParams:
+                    walk(typ, f"{prefix}{f.name}.")
+            else:
+                out.append((prefix + f.name, f.metadata["spec"], typ))
+    walk(Params, "")
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -104,8 +153,15 @@ class WorldParams:
     local_institutional_capacity: float = param(
         0.35, "mean institutional capacity of local NGOs at the start (community organisations 0.6x, "
         "national authorities 1.4x)", "0..1", 0.0, 1.0,
+        kind='uncertainty',
+        study=(0.2, 0.5),
+        why='starting systems, finance and governance of local NGOs; decides who passes due diligence',
     )
-    local_presence_areas: int = param(2, "areas a local organisation works in at the start", "areas", 1, 50)
+    local_presence_areas: int = param(2, "areas a local organisation works in at the start", "areas", 1, 50,
+        kind='uncertainty',
+        study=(1, 4),
+        why='areas a local organisation covers at the start (thin or broad local presence); assumption',
+    )
     intl_presence_areas: int = param(6, "areas an international organisation works in at the start", "areas", 1, 200)
     max_presence_areas: int = param(
         10, "most areas one organisation can work in at once", "areas", 1, 500
@@ -129,15 +185,28 @@ class StaffParams:
         "pay of national staff at international organisations relative to local organisations",
         "ratio", 1.0, 10.0,
         "assumption; NGO wage premium behind poaching (Deserranno, Nansamba & Qian 2020)",
+        short='Pay gap, international/local',
+        kind='uncertainty',
+        study=(1.2, 2.5),
+        why='NGO wage premium for national staff; not measured for the country, drives poaching '
+            '(Deserranno, Nansamba & Qian 2020)',
     )
     expat_pay_ratio: float = param(
         4.0, "expatriate pay relative to the pay of national staff at local organisations", "ratio", 1.0, 20.0,
         "Project ADD-UP (Carr & MacLachlan): about 4x national pay at the same employers; that is about "
         "4 x intl_national_pay_ratio here (4.49 = 3.74 x 1.2 in the calibrated status quo, docs/validation.md)",
+        kind='uncertainty',
+        study=(3.0, 12.0),
+        why='expatriate pay over local-organisation pay; about 4x national pay at the same employer '
+            '(Project ADD-UP) times the national premium above gives about 5-10',
     )
     expat_share_intl: float = param(
         0.12, "share of international organisations' staff who are expatriates", "share", 0.0, 1.0,
         "assumption; national staff >90% of field workforce (SOHS 2018, 2022)",
+        kind='uncertainty',
+        study=(0.04, 0.2),
+        why='share of expatriates at international organisations; national staff >90% of the field '
+            'workforce (SOHS 2018, 2022)',
     )
     local_technical_skill: float = param(0.35, "mean technical skill of staff hired locally", "0..1", 0.0, 1.0)
     local_contextual_skill: float = param(
@@ -151,7 +220,10 @@ class StaffParams:
     expat_contextual_skill: float = param(0.15, "mean contextual skill of expatriate staff", "0..1", 0.0, 1.0)
     skill_spread: float = param(0.1, "standard deviation of skills at hiring", "0..1", 0.0, 0.5)
     productivity: float = param(
-        250.0, "people whose needs one fully effective staff member covers in a week", "people/staff-week", 0.0, 1e6
+        250.0, "people whose needs one fully effective staff member covers in a week", "people/staff-week", 0.0, 1e6,
+        kind='uncertainty',
+        study=(150.0, 350.0),
+        why='people one fully effective staff member covers a week; assumption',
     )
     ops_cost_per_person: float = param(
         1.5, "goods and services cost of covering one person's needs for a week in an accessible area",
@@ -163,6 +235,10 @@ class StaffParams:
         "share of cost", 0.0, 5.0,
         "assumption; security, logistics and negotiation costs fall with acceptance; local intermediaries "
         "estimated 17-32% more cost-efficient (Share Trust, Passing the Buck, 2022)",
+        kind='uncertainty',
+        study=(0.0, 1.0),
+        why='extra cost of delivery in hard areas without acceptance; assumption (local intermediaries'
+            ' 17-32% more cost-efficient, Share Trust 2022)',
     )
     quality_standard: float = param(
         0.7, "technical skill at which what an organisation delivers reaches full quality (quality = "
@@ -174,6 +250,9 @@ class StaffParams:
         "than supply and specialist work", "share", 0.0, 1.0,
         "assumption; complementarity: local actors' access and acceptance, internationals' supply and "
         "specialist work (IASC scoping paper; Barbelet 2018)",
+        kind='uncertainty',
+        study=(0.4, 0.8),
+        why='share of programme work that is community-facing; assumption',
     )
     staff_budget_share: float = param(
         0.5, "share of expected income an organisation plans to spend on staff", "share", 0.05, 1.0
@@ -207,18 +286,30 @@ class LearningParams:
     """How people and organisations learn, whatever the regime (same rules for all regimes)."""
 
     learn_rate: float = param(
-        0.15, "share of the skill gap to the teacher closed per full-time week of learning", "1/week", 0.0, 1.0
+        0.15, "share of the skill gap to the teacher closed per full-time week of learning", "1/week", 0.0, 1.0,
+        kind='uncertainty',
+        study=(0.05, 0.3),
+        why='skill gap closed per full-time training week; assumption',
     )
     transfer_rate: float = param(
         0.62, "share of a training gain applied on the job right after training", "share", 0.0, 1.0,
         "Saks & Belcourt 2006: 62% applied right after",
+        kind='uncertainty',
+        study=(0.5, 0.75),
+        why='share of training applied right after; 62% (Saks & Belcourt 2006)',
     )
     unpractised_decay: float = param(
         0.018, "weekly loss of an applied training gain that is not practised", "1/week", 0.0, 1.0,
         "Arthur et al. 1998: about half lost in 6.5-13 months unused (0.012-0.025/week)",
+        kind='uncertainty',
+        study=(0.012, 0.025),
+        why='weekly loss of unpractised skill; half lost in 6.5-13 months (Arthur et al. 1998)',
     )
     practice_protection: float = param(
-        0.6, "share of that loss avoided by staff who practise (deployed in delivery)", "share", 0.0, 1.0
+        0.6, "share of that loss avoided by staff who practise (deployed in delivery)", "share", 0.0, 1.0,
+        kind='uncertainty',
+        study=(0.3, 0.9),
+        why='share of that loss avoided by practice; assumption',
     )
     learning_by_doing: float = param(
         0.0005, "weekly technical skill gain from practice, per unit of remaining gap", "1/week", 0.0, 0.1
@@ -226,6 +317,9 @@ class LearningParams:
     institutional_learn_rate: float = param(
         0.1, "share of the institutional gap to the teacher closed per full-time week of accompaniment",
         "1/week", 0.0, 1.0,
+        kind='uncertainty',
+        study=(0.03, 0.2),
+        why='institutional gap closed per week of accompaniment; assumption',
     )
     invest_efficiency: float = param(
         0.04,
@@ -252,6 +346,9 @@ class LearningParams:
     peer_rate: float = param(
         0.01, "share of a peer's institutional lead passed on per week through peer exchange", "1/week", 0.0, 1.0,
         "assumption; partners as multipliers (IASC scoping paper, CRS EMPOWER)",
+        kind='uncertainty',
+        study=(0.0, 0.03),
+        why='institutional lead passed on per week between local peers; assumption',
     )
     trainer_time_ratio: float = param(
         0.1, "international staff time spent per unit of local trainee time", "ratio", 0.0, 2.0
@@ -280,16 +377,52 @@ class FundingParams:
     direct_local_share: float = param(
         0.02, "target share of donor funding granted directly to local and national actors", "share", 0.0, 1.0,
         "Development Initiatives GHA: 2.0% (2016), 2.9% (2017), 1.2% (2021-22); Grand Bargain target 0.25",
+        short='Direct funding to local actors',
+        kind='lever',
+        study=(0.0, 0.25),
+        why='donor target for direct funding; 2% today, Grand Bargain 25%',
+        title='Funding given directly to local actors',
+        help='Share of your funding granted straight to local and national organisations, with no '
+             'international intermediary. Today about 1-3%; the Grand Bargain (2016) target is 25% as '
+             'directly as possible.',
+        side='donor',
+        unit_text='of your funding',
     )
     multi_year_share: float = param(
-        0.2, "share of each donor's budget given as multi-year grants", "share", 0.0, 1.0
+        0.2, "share of each donor's budget given as multi-year grants", "share", 0.0, 1.0,
+        short='Multi-year funding',
+        kind='lever',
+        study=(0.0, 0.8),
+        why='share of grants that are multi-year',
+        title='Multi-year funding',
+        help='Share of your budget given as three-year grants instead of six-month projects, so '
+             'partners can keep staff and plan.',
+        side='donor',
+        unit_text='of your budget',
     )
     flexible_share: float = param(
-        0.2, "share of grants that is flexible (not earmarked to activities)", "share", 0.0, 1.0
+        0.2, "share of grants that is flexible (not earmarked to activities)", "share", 0.0, 1.0,
+        kind='lever',
+        study=(0.0, 0.6),
+        why='share of grants that are flexible',
+        title='Flexible funding',
+        help='Share of grants not tied to activities: organisations can invest it in their own '
+             'systems, finance and governance.',
+        side='donor',
+        unit_text='of grants',
     )
     sharing_earmark: float = param(
         0.0, "share of donor budget earmarked for partnerships run by capacity-sharing rules", "share", 0.0, 1.0,
         "IASC scoping paper, recommendation 4",
+        short='Earmark for capacity sharing',
+        kind='lever',
+        study=(0.0, 0.25),
+        why='donor budget earmarked for partnerships run by sharing rules',
+        title='Earmark for partnerships grounded in sharing',
+        help='Share of your budget reserved for partnerships that run by capacity-sharing rules: two-'
+             'way learning, joint decisions, long-term.',
+        side='donor',
+        unit_text='of your budget',
     )
     joint_programme_share: float = param(
         0.0, "share of an intermediary's programme budget run as a joint programme with its local partners, "
@@ -297,11 +430,18 @@ class FundingParams:
         "(community-facing work to whoever's contextual effectiveness is relatively higher; never by pay)",
         "share", 0.0, 1.0,
         "IASC scoping paper (complementarity, co-production); Barbelet 2018; 0 in the status quo",
+        kind='lever',
+        study=(0.0, 0.6),
+        why="share of intermediaries' budgets run as joint programmes split by complementarity (IASC "
+            'package: 0.5)',
     )
     pass_through_share: float = param(
         0.06, "share of an intermediary's income sub-granted to local partners outside joint programmes",
         "share", 0.0, 1.0,
         "assumption; with 2% direct gives about 7.5% total to local actors (DI 2024)",
+        kind='lever',
+        study=(0.02, 0.3),
+        why='share intermediaries sub-grant to local partners',
     )
     overhead_rate: float = param(
         0.07, "indirect-cost rate allowed on grants", "share", 0.0, 0.5,
@@ -310,23 +450,46 @@ class FundingParams:
     overhead_passed_on: float = param(
         0.0, "share of the indirect-cost allowance on sub-grants passed on to local partners", "share", 0.0, 1.0,
         "Development Initiatives for the IASC 2022: many agencies pass none",
+        short='Overhead passed on',
+        kind='lever',
+        study=(0.0, 1.0),
+        why='share of indirect costs passed to local partners (0-12% rates, DI 2022)',
+        title='Overhead passed on to local partners',
+        help='Share of the overhead (indirect-cost) allowance that intermediaries pass on to the local'
+             ' partners doing the work. Many agencies pass on none.',
+        side='donor',
+        unit_text='of the overhead allowance',
     )
     risk_sharing: float = param(
         0.0, "share of compliance burden and risk carried by donors and intermediaries, not local partners",
         "share", 0.0, 1.0, "IASC Risk Sharing Framework (2021)",
+        kind='lever',
+        study=(0.0, 1.0),
+        why='share of compliance burden and risk carried by donors and intermediaries',
+        title='Risk sharing',
+        help='Share of the compliance burden and risk that you and intermediaries carry instead of '
+             'transferring it to local partners.',
+        side='donor',
+        unit_text='of risk and compliance burden',
     )
     fiduciary_loss_rate: float = param(
         0.06, "share of operations spending lost to fraud, diversion and error by an organisation without "
         "financial systems; it falls in proportion to institutional capacity: rate x (1 - institutional)",
         "share", 0.0, 0.5,
         "assumption; institutional capacity is financial management (IASC scoping paper: finance, systems)",
+        kind='uncertainty',
+        study=(0.02, 0.15),
+        why='operations money lost without financial systems; assumption',
     )
     compliance_cost: float = param(
         0.1, "share of a sub-grant spent on compliance when all risk is transferred to the local partner",
         "share", 0.0, 0.9,
     )
     due_diligence_threshold: float = param(
-        0.5, "institutional capacity a local actor needs for direct funding", "0..1", 0.0, 1.0
+        0.5, "institutional capacity a local actor needs for direct funding", "0..1", 0.0, 1.0,
+        kind='lever',
+        study=(0.3, 0.7),
+        why='institutional capacity donors require for direct grants',
     )
     short_grant_weeks: int = param(26, "length of a project grant", "weeks", 1, 520, "assumption; 6-12 month projects")
     multi_year_weeks: int = param(156, "length of a multi-year grant", "weeks", 1, 1040)
@@ -346,10 +509,18 @@ class FundingParams:
     retention_funding: float = param(
         0.0, "salary top-up paid to local staff of organisations holding multi-year funding", "share of pay",
         0.0, 1.0, "IASC scoping paper, recommendation 5",
+        short='Retention funding',
+        kind='lever',
+        study=(0.0, 0.3),
+        why='salary top-up for local staff under multi-year funding',
     )
     exit_year: float | None = param(
         None, "year at which international actors and their funding leave (null: never)", "years", 0.0, 1000.0,
         nullable=True,
+        short='International exit',
+        kind='lever',
+        study=(2.0, 10.0),
+        why='year international actors and their money leave; after the horizon: never',
     )
     post_exit_direct_share: float = param(
         0.25, "share of the donor budget that continues after exit as direct grants to local actors",
@@ -364,27 +535,61 @@ class TurnoverParams:
     annual_attrition: float = param(
         0.15, "yearly quit rate of staff with secure funding", "1/year", 0.0, 5.0,
         "assumption; turnover 20-46%/year all causes (Loquercio, Hammersley & Emmens 2006)",
+        kind='uncertainty',
+        study=(0.05, 0.35),
+        why='quit rate with secure funding; all-cause turnover 20-46%/year (Loquercio et al. 2006)',
     )
     insecurity_attrition: float = param(
-        0.25, "extra yearly quit rate of staff whose employer has no funding secured for a year", "1/year", 0.0, 5.0
+        0.25, "extra yearly quit rate of staff whose employer has no funding secured for a year", "1/year", 0.0, 5.0,
+        kind='uncertainty',
+        study=(0.0, 0.5),
+        why='extra quits when no funding is secured; assumption',
     )
     poaching_pressure: float = param(
         0.5, "share of international organisations' national-staff hires recruited from local organisations",
         "share", 0.0, 1.0,
         "assumption; NGO entry poached a health worker in about half of villages (Deserranno et al. 2020)",
+        short='Poaching pressure',
+        kind='uncertainty',
+        study=(0.1, 0.9),
+        why='share of international national-staff hires taken from local organisations; NGO entry '
+            'poached a health worker in about half of villages (Deserranno et al. 2020)',
     )
     pay_sensitivity: float = param(
-        3.0, "how strongly a poaching offer's acceptance rises with the log pay ratio", "1/log-ratio", 0.0, 50.0
+        3.0, "how strongly a poaching offer's acceptance rises with the log pay ratio", "1/log-ratio", 0.0, 50.0,
+        kind='uncertainty',
+        study=(1.0, 6.0),
+        why='how strongly poaching offers follow the pay ratio; assumption',
     )
     reservation_pay_ratio: float = param(
-        1.2, "pay ratio at which half of poaching offers are accepted", "ratio", 1.0, 10.0
+        1.2, "pay ratio at which half of poaching offers are accepted", "ratio", 1.0, 10.0,
+        kind='uncertainty',
+        study=(1.0, 1.6),
+        why='pay ratio at which half of offers are accepted; assumption',
     )
     salary_harmonisation: float = param(
-        0.0, "share of the pay gap between international and local employers closed by agreement", "share", 0.0, 1.0
+        0.0, "share of the pay gap between international and local employers closed by agreement", "share", 0.0, 1.0,
+        short='Salary harmonisation',
+        kind='lever',
+        study=(0.0, 1.0),
+        why='share of the pay gap closed by agreement',
+        title='Salary harmonisation',
+        help='Share of the pay gap between international and local employers closed by agreement, so '
+             'fewer local staff leave for international agencies.',
+        side='agency',
+        unit_text='of the pay gap closed',
     )
     no_poaching_agreement: float = param(
         0.0, "share of poaching attempts on local organisations' staff forgone under a no-poaching agreement",
         "share", 0.0, 1.0,
+        short='No-poaching agreement',
+        kind='lever',
+        study=(0.0, 1.0),
+        why='share of poaching attempts forgone by agreement',
+        title='No-poaching agreement',
+        help="Share of attempts to recruit local organisations' staff that international agencies forgo.",
+        side='agency',
+        unit_text='of poaching forgone',
     )
     retention_effect: float = param(
         1.0, "reduction of the quit rate per unit of salary top-up", "share per share", 0.0, 10.0
@@ -400,27 +605,53 @@ class GovernanceParams:
     """Who decides, coordination and language (agency-side and system levers)."""
 
     priority_setting: str = param(
-        "international", "who sets response priorities", choices=("international", "joint", "local")
+        "international", "who sets response priorities", choices=("international", "joint", "local"),
+        short='Priority setting',
+        kind='lever',
+        why='who sets response priorities',
     )
     local_coordination_seats: float = param(
-        0.1, "share of coordination seats held by local and national actors", "share", 0.0, 1.0
+        0.1, "share of coordination seats held by local and national actors", "share", 0.0, 1.0,
+        short='Local coordination seats',
+        kind='lever',
+        study=(0.0, 0.6),
+        why='share of coordination seats held by local actors',
+        title='Local seats in coordination',
+        help='Share of seats in coordination meetings held by local and national actors: they see gaps'
+             ' international actors miss.',
+        side='agency',
+        unit_text='of coordination seats',
     )
     local_board_seats: float = param(
         0.0, "share of international partners' board seats reserved for local partners", "share", 0.0, 1.0,
         "IASC scoping paper, ALIMA case study",
+        kind='lever',
+        study=(0.0, 0.3),
+        why='board seats of international partners reserved for local partners',
     )
     language_barrier: float = param(
-        0.5, "share of international organisations' contextual capacity lost to language barriers", "share", 0.0, 1.0
+        0.5, "share of international organisations' contextual capacity lost to language barriers", "share", 0.0, 1.0,
+        kind='uncertainty',
+        study=(0.2, 0.8),
+        why='contextual capacity internationals lose to language; assumption',
     )
     coordination_language_barrier: float = param(
         0.3, "share of local actors' voice in coordination lost because meetings and documents are in a "
         "language they do not work in", "share", 0.0, 1.0,
         "assumption; IASC scoping paper, recommendation 7 (language barriers both ways); IASC 2021 guidance "
         "on participation of local actors in coordination",
+        kind='uncertainty',
+        study=(0.0, 0.6),
+        why="local actors' voice lost in coordination held in another language; assumption (IASC "
+            'recommendation 7)',
     )
     language_investment: float = param(
         0.0, "share of both language barriers removed by investment in language and translation", "share",
         0.0, 1.0, "IASC scoping paper, recommendation 7",
+        short='Language investment',
+        kind='lever',
+        study=(0.0, 1.0),
+        why='share of the language barrier removed by investment',
     )
     language_cost: float = param(
         0.02, "share of international organisations' payroll spent on full language investment", "share", 0.0, 0.5
@@ -428,6 +659,9 @@ class GovernanceParams:
     coordination_quality: float = param(
         0.5, "how well the coordination system shows who works where and where gaps are", "0..1", 0.0, 1.0,
         "assumption; gaps from not knowing who works where (Knox Clarke, PHAP/ICVA)",
+        kind='lever',
+        study=(0.2, 0.9),
+        why='investment in knowing who works where',
     )
     intl_risk_tolerance: float = param(
         0.35, "highest operating risk an international organisation accepts in an area it works in; operating "
@@ -435,6 +669,9 @@ class GovernanceParams:
         "local partner working there, partner_acceptance_share of the partner's", "0..1", 0.0, 1.0,
         "assumption; risk-averse organisations leave known gaps unfilled (Knox Clarke, PHAP/ICVA); varied "
         "0.2-0.6 in capsim sensitivity and the pathways experiment",
+        kind='uncertainty',
+        study=(0.2, 0.6),
+        why='operating risk international organisations accept; decides who reaches hard areas; assumption',
     )
     local_risk_tolerance: float = param(
         0.9, "highest operating risk a local organisation accepts (same definition)", "0..1", 0.0, 1.0,
@@ -444,12 +681,18 @@ class GovernanceParams:
         0.5, "share of a local partner's acceptance (contextual capacity) an international organisation "
         "borrows in the areas where that partner works", "share", 0.0, 1.0,
         "assumption; access through local partners (IASC scoping paper, complementarity)",
+        kind='uncertainty',
+        study=(0.2, 0.8),
+        why='acceptance internationals borrow from local partners where those work; assumption',
     )
     partner_gap_visibility: float = param(
         0.5, "share of a local partner's own core needs (systems, finance, retention) its intermediary sees "
         "and lets sub-grant money pay for; the partner sees all of them", "share", 0.0, 1.0,
         "assumption; gaps set by internationally developed assessments, not necessarily the self-identified "
         "needs of local actors (IASC scoping paper)",
+        kind='uncertainty',
+        study=(0.2, 0.8),
+        why="share of a local partner's core needs its intermediary sees; assumption",
     )
     expansion_interval_weeks: int = param(13, "weeks between organisations' presence reviews", "weeks", 1, 520)
     expansion_reserve_weeks: float = param(
@@ -468,9 +711,15 @@ class GovernanceParams:
         "probability per unit network", 0.0, 1.0,
         "assumption; partners as multipliers and mutual aid among local peers (IASC scoping paper, CRS "
         "EMPOWER; BRIEF: local actors are there first)",
+        kind='uncertainty',
+        study=(0.2, 1.0),
+        why='local organisations coming to help after a shock, per unit network; assumption',
     )
     joint_decision_weight: float = param(
-        0.5, "local partner's weight in decisions of a jointly governed partnership", "share", 0.0, 1.0
+        0.5, "local partner's weight in decisions of a jointly governed partnership", "share", 0.0, 1.0,
+        kind='lever',
+        study=(0.0, 1.0),
+        why="local partner's weight in jointly governed partnerships",
     )
     board_seat_weight: float = param(
         0.5, "local partner's decision weight per unit share of reserved board seats", "share per share", 0.0, 1.0
@@ -489,14 +738,25 @@ class GovernanceParams:
 class CrisisParams:
     """Shocks and protracted crises (uncertainties nobody controls)."""
 
-    rapid_onset_rate: float = param(0.04, "rapid-onset shocks per area per year", "1/area-year", 0.0, 10.0)
+    rapid_onset_rate: float = param(0.04, "rapid-onset shocks per area per year", "1/area-year", 0.0, 10.0,
+        kind='uncertainty',
+        study=(0.01, 0.12),
+        why='rapid-onset shocks per area and year; assumption',
+    )
     rapid_onset_size: float = param(
-        0.25, "mean share of an area's population newly in need after a rapid-onset shock", "share", 0.0, 1.0
+        0.25, "mean share of an area's population newly in need after a rapid-onset shock", "share", 0.0, 1.0,
+        kind='uncertainty',
+        study=(0.1, 0.4),
+        why="share of an area's people newly in need after a shock; assumption",
     )
     rapid_recovery_weeks: float = param(
         26.0, "time constant with which shock-driven need returns to the chronic level", "weeks", 1.0, 5200.0
     )
-    protracted_rate: float = param(0.005, "protracted crises starting per area per year", "1/area-year", 0.0, 10.0)
+    protracted_rate: float = param(0.005, "protracted crises starting per area per year", "1/area-year", 0.0, 10.0,
+        kind='uncertainty',
+        study=(0.0, 0.02),
+        why='protracted crises per area and year; assumption',
+    )
     protracted_size: float = param(
         0.15, "mean share of an area's population in need during a protracted crisis", "share", 0.0, 1.0
     )
@@ -536,10 +796,16 @@ class PartnershipParams:
     trust_gain: float = param(
         0.02, "share of the remaining trust gap closed per week of working together", "1/week", 0.0, 1.0,
         "assumption; half of the gap closed in about 8 months",
+        kind='uncertainty',
+        study=(0.005, 0.05),
+        why='how fast partners build trust; assumption',
     )
     renewal_trust: float = param(
         0.3, "trust below which partners do not renew a partnership at the end of its term", "0..1", 0.0, 1.0,
         "assumption",
+        kind='uncertainty',
+        study=(0.1, 0.6),
+        why='trust below which partners do not renew; assumption',
     )
     renewal_performance: float = param(
         0.2, "share of the local partner's staff deployed and funded in delivery (its performance as the "
@@ -676,11 +942,22 @@ class Params:
 
     seed: int = param(0, "seed of the run; every random draw derives from it", "-", 0, 2**63 - 1)
     years: float = param(10.0, "simulated horizon", "years", 0.02, 1000.0)
-    scenario: str = param("default", "name of the scenario preset (label carried into results)")
-    regime: str = param(
-        "building", "default regime of partnerships between international and local actors", choices=REGIME_NAMES
+    scenario: str = param("default", "name of the scenario preset (label carried into results)",
+        short='Scenario',
     )
-    partners_per_intl: int = param(5, "local partners each international organisation keeps", "partners", 0, 1000)
+    regime: str = param(
+        "building", "default regime of partnerships between international and local actors", choices=REGIME_NAMES,
+        short='Regime',
+        title='How agencies work with local partners',
+        help='The rules of partnerships between international and local organisations: who learns '
+             'what, from whom, for how long, and who decides.',
+        side='agency',
+    )
+    partners_per_intl: int = param(5, "local partners each international organisation keeps", "partners", 0, 1000,
+        kind='lever',
+        study=(2, 10),
+        why='local partners each international organisation keeps',
+    )
     world: WorldParams = field(default_factory=WorldParams)
     staff: StaffParams = field(default_factory=StaffParams)
     learning: LearningParams = field(default_factory=LearningParams)

@@ -109,6 +109,9 @@ def test_live_view_status_quo_shows_no_difference(engine):
     res = engine.compute("status_quo", lever_values(engine.base("status_quo")))
     assert res.is_status_quo and not res.changed
     for h in res.people + res.system:
+        if h.measure == "response_time" and np.isnan(h.diff):  # no shock could be judged in 1-year runs
+            assert "could be judged" in h.text, h.text
+            continue
         assert h.diff == 0.0, f"{h.measure}: the status quo differs from itself by {h.diff}"
 
 
