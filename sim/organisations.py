@@ -51,7 +51,9 @@ class OrgTable:
         inst_mean = np.array([p["inst"] for p in prof]) * np.where(self.is_local, w.local_institutional_capacity, 1.0)
         self.inst = np.clip(inst_mean + rng.normal(0, 0.08, n), 0.02, 0.98)
         self.net = np.clip(np.array([p["net"] for p in prof]) + rng.normal(0, 0.05, n), 0.02, 0.98)
-        self.risk_tolerance = np.where(self.is_local, g.local_risk_tolerance, g.intl_risk_tolerance)
+        # Risk tolerance: the kind's, with organisations differing in risk appetite.
+        kind_tolerance = np.where(self.is_local, g.local_risk_tolerance, g.intl_risk_tolerance)
+        self.risk_tolerance = np.clip(kind_tolerance + g.risk_tolerance_spread * rng.standard_normal(n), 0.0, 1.0)
         # Acceptance an organisation of each kind can expect at the start, before staff are drawn
         # and partners chosen (for the initial presence only; see sim/access.py).
         s = params.staff

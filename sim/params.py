@@ -677,6 +677,14 @@ class GovernanceParams:
         0.9, "highest operating risk a local organisation accepts (same definition)", "0..1", 0.0, 1.0,
         "assumption; local actors are there first and stay (BRIEF: who arrives first)",
     )
+    risk_tolerance_spread: float = param(
+        0.1, "standard deviation of organisations' risk tolerance around their kind's (international or "
+        "local) tolerance: organisations differ in risk appetite", "0..1", 0.0, 0.5,
+        "assumption; risk-averse and risk-taking agencies side by side (Knox Clarke, PHAP/ICVA)",
+        kind='uncertainty',
+        study=(0.0, 0.2),
+        why='how much organisations differ in risk appetite; assumption',
+    )
     partner_acceptance_share: float = param(
         0.5, "share of a local partner's acceptance (contextual capacity) an international organisation "
         "borrows in the areas where that partner works", "share", 0.0, 1.0,

@@ -380,3 +380,15 @@ def test_response_measures_stay_bounded_as_the_horizon_doubles():
         ok = sh[~sh.censored]
         assert (ok.response_time.dropna() <= 26).all(), "response time above the cap"
         assert ok.reach_72h.dropna().between(0, 1).all()
+
+
+def test_organisations_differ_in_risk_appetite_so_no_single_value_walls_off_hard_areas():
+    """With risk tolerance spread around its mean, some international organisations work in hard areas at
+    the default tolerance; with no spread and a low tolerance, none does."""
+    spread = run_model(small_params(seed=3, years=2.0))
+    wall = run_model(small_params(seed=3, years=2.0, governance={"risk_tolerance_spread": 0.0,
+                                                                 "intl_risk_tolerance": 0.2}))
+    tol = spread.orgs.risk_tolerance[spread.orgs.is_intl]
+    assert tol.std() > 0.03, f"international risk tolerance does not vary: {tol}"
+    assert tail_mean(spread, "n_intl_presence_hard_to_reach") > 0, "no international presence in hard areas"
+    assert tail_mean(wall, "n_intl_presence_hard_to_reach") == 0, "a low uniform tolerance should keep them out"
