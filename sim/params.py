@@ -430,6 +430,7 @@ class FundingParams:
         "(community-facing work to whoever's contextual effectiveness is relatively higher; never by pay)",
         "share", 0.0, 1.0,
         "IASC scoping paper (complementarity, co-production); Barbelet 2018; 0 in the status quo",
+        short='Joint programme share',
         kind='lever',
         study=(0.0, 0.6),
         why="share of intermediaries' budgets run as joint programmes split by complementarity (IASC "
