@@ -447,7 +447,8 @@ def run_sweep(plan: SweepPlan, progress: bool = True, cluster=None) -> int:
           f"in {elapsed:.1f}s")
     print(summary_lines(result, plan, counts=False))
     if launcher_error:
-        print(f"  {launcher_error}; re-run the same command to finish the sweep", file=sys.stderr)
+        advice = "" if "re-run the same command" in launcher_error else "; re-run the same command to finish the sweep"
+        print(f"  {launcher_error}{advice}", file=sys.stderr)
     if result.failed:
         print(f"capsim sweep: {c['failed']} of {len(plan.runs)} runs failed; details in manifest.csv and "
               f"{paths.root / 'jobs'}/*/*.log; re-running the same command retries them", file=sys.stderr)

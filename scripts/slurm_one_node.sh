@@ -14,12 +14,18 @@
 # `down` stops exactly those processes (checking each pid still belongs to that daemon) and
 # removes the slurm.conf it wrote; daemons and configuration it did not create are left alone.
 #
+# With CAPSIM_SLURM_STARTED=<file>, `up` also lists in that file the daemons it started in this
+# call, and `down` stops only the daemons listed there (and removes slurm.conf only if that call
+# wrote it): .ci/run uses this so that it tears down exactly what it brought up, and leaves a
+# cluster that was already running alone.
+#
 # Needs root (packages, daemons, /etc/slurm). Elsewhere it says so in one line and exits 1.
 # Facts behind the settings (munge's run directory, no accounting, scheduling delay):
 # ../shared/TOOLCHAIN.md and docs/cluster.md.
 set -euo pipefail
 
 STATE=${CAPSIM_SLURM_STATE:-/run/capsim-slurm}
+SESSION=${CAPSIM_SLURM_STARTED:-}
 CONF=/etc/slurm/slurm.conf
 MARK="# written by capsim scripts/slurm_one_node.sh"
 NODE=$(hostname -s)
@@ -61,6 +67,7 @@ start() {
     pid=$(cat "$pidfile" 2>/dev/null || true)
     if is_daemon "$pid" "$name"; then
       echo "$pid" > "$STATE/$name.pid"
+      [ -z "$SESSION" ] || echo "$name" >> "$SESSION"
       say "started $name (pid $pid)"
       return 0
     fi
@@ -169,6 +176,7 @@ up() {
   if [ ! -e "$CONF" ] || [ "$new" != "$(cat "$CONF")" ]; then
     echo "$new" > "$CONF"
     touch "$STATE/conf.written"
+    [ -z "$SESSION" ] || echo "slurm.conf" >> "$SESSION"
     if ours slurmctld; then scontrol reconfigure; fi
   fi
 
@@ -184,7 +192,7 @@ up() {
   for i in $(seq 120); do
     st=$(node_state)
     case $st in
-      idle|mixed|allocated|completing)
+      idle|mixed|allocated)
         say "up: partition $PARTITION, node $NODE ($(nproc) CPUs), state $st"
         return 0 ;;
       down*|drain*|*'*')
@@ -196,9 +204,16 @@ up() {
   die "node $NODE did not become usable (state '${st:-unknown}'); see /var/log/slurm/slurmctld.log"
 }
 
+# in_session NAME: `down` may stop NAME (no session file given, or NAME is listed in it).
+in_session() { [ -z "$SESSION" ] || grep -qx "$1" "$SESSION" 2>/dev/null; }
+
 down() {
   [ "$(id -u)" -eq 0 ] || die "needs root (it stops the daemons it started as root)"
-  if ours slurmctld; then
+  if [ -n "$SESSION" ] && [ ! -s "$SESSION" ]; then
+    say "nothing to stop: this session started no daemon (the cluster was already up)"
+    return 0
+  fi
+  if ours slurmctld && in_session slurmctld; then
     # Our controller: any job left on it is a leftover of tests on this cluster.
     local jobs
     jobs=$(squeue -h -o %A 2>/dev/null | sort -u || true)
@@ -209,14 +224,16 @@ down() {
       sleep 1
     fi
   fi
-  stop slurmd
-  stop slurmctld
-  stop munged
-  if [ -e "$STATE/conf.written" ]; then
+  local d
+  for d in slurmd slurmctld munged; do
+    in_session $d && stop $d
+  done
+  if [ -e "$STATE/conf.written" ] && in_session slurm.conf; then
     grep -qsF "$MARK" "$CONF" && rm -f "$CONF"
     rm -f "$STATE/conf.written"
   fi
   rmdir "$STATE" 2>/dev/null || true
+  [ -z "$SESSION" ] || : > "$SESSION"
   say "down"
 }
 
@@ -232,7 +249,7 @@ status() {
     fi
   done
   if command -v sinfo >/dev/null; then
-    sinfo -N -o "%N %P %T %c %m" 2>&1 || true
+    sinfo -N -o "%N %P %T %c %m" 2>/dev/null || echo "sinfo: no SLURM controller answers"
   fi
   case $(node_state) in idle|mixed|allocated|completing) ;; *) rc=1 ;; esac
   return $rc
