@@ -498,8 +498,8 @@ def run_array(settings: ClusterSettings, folder: str | os.PathLike, job_name: st
 
     Args:
         settings: launcher settings (partition resolved by :func:`preflight`).
-        folder: where submitit keeps the job's scripts, pickles and logs (``<folder>/<job id>/``);
-            must be visible on the nodes.
+        folder: where submitit keeps the job's script, pickles and logs (``<folder>/<job id>_<task>/``,
+            ``<folder>/<job id>/`` for a single task); must be visible on the nodes.
         job_name: the SLURM job name.
         fn: a module-level function; it is wrapped in :class:`Resumable`.
         args: one argument tuple per array task.
@@ -556,8 +556,10 @@ def _wait(jobs: list, job_id: str, settings: ClusterSettings, say: Callable[[str
         for i in sorted(open_tasks):
             job = jobs[i]
             if job.paths.result_pickle.exists():
-                _finish(outcomes[i], job, states)
+                _finish(outcomes[i], job, states, settings)
                 open_tasks.discard(i)
+                if not outcomes[i].ok:
+                    say(f"  SLURM task {outcomes[i].job_id}: {outcomes[i].error}")
                 continue
             state = (states or {}).get(i, ("", ""))[0]
             if states is not None and (state in _ENDED or (states == {} or i not in states)):
@@ -622,8 +624,7 @@ def _ended_without_result(state: str, settings: ClusterSettings, log: Path) -> s
     if state == "CANCELLED":
         return "was cancelled (scancel) before it finished"
     if state == "TIMEOUT":
-        return (f"was stopped at its time limit (hydra.launcher.timeout_min={settings.timeout_min}, requeued up to "
-                f"hydra.launcher.max_num_timeout={settings.max_num_timeout} times)")
+        return f"was stopped at its time limit (killed by SLURM at hydra.launcher.timeout_min={settings.timeout_min})"
     if state == "NODE_FAIL":
         return "was lost with its node (NODE_FAIL)"
     if state == "OUT_OF_MEMORY":
@@ -633,7 +634,7 @@ def _ended_without_result(state: str, settings: ClusterSettings, log: Path) -> s
     return f"ended {state} without a result (its log: {log})"
 
 
-def _finish(outcome: TaskOutcome, job, states: dict | None) -> None:
+def _finish(outcome: TaskOutcome, job, states: dict | None, settings: ClusterSettings) -> None:
     """Read a task's result file: its return value, or the last line of its error."""
     outcome.state = (states or {}).get(outcome.index, ("COMPLETED", ""))[0] or "COMPLETED"
     try:
@@ -641,9 +642,11 @@ def _finish(outcome: TaskOutcome, job, states: dict | None) -> None:
         outcome.ok = True
     except Exception as e:  # noqa: BLE001 - the task's own error, reported in one line
         text = str(e)
-        if "timed-out" in text:
-            outcome.error = (f"was stopped at its time limit (signalled by SLURM before hydra.launcher.timeout_min; "
-                             "requeued up to hydra.launcher.max_num_timeout times)")
+        if "timed-out" in text:  # submitit's handler of SLURM's warning signal, no requeue left
+            outcome.error = (f"was stopped at its time limit (SLURM's warning, hydra.launcher.signal_delay_s="
+                             f"{settings.params.get('signal_delay_s')} before hydra.launcher.timeout_min="
+                             f"{settings.timeout_min}, after hydra.launcher.max_num_timeout={settings.max_num_timeout} "
+                             "requeues)")
         else:
             lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith(("-", "You can"))]
             error_lines = [ln for ln in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b", ln)]

@@ -140,9 +140,21 @@ def run_batch(sweep_dir: str | os.PathLike, batch: int) -> dict:
     counts = {"done": 0, "skipped": 0, "failed": 0}
     for run in plan.batch_runs(batch):
         record = execute_run(plan, paths, run, country)
+        if record["status"] == "skipped" and _done_earlier_in_this_sweep(paths, run.run_id):
+            # a SLURM task requeued after its time limit finds the runs its first attempt did
+            counts["done"] += 1
+            continue
         write_json_atomic(paths.status_file(run.run_id), record)
         counts[record["status"]] += 1
     return counts
+
+
+def _done_earlier_in_this_sweep(paths: SweepPaths, run_id: str) -> bool:
+    """The status record says this sweep already ran it (the status folder is new for each sweep)."""
+    try:
+        return read_json(paths.status_file(run_id)).get("status") == "done"
+    except (OSError, ValueError):
+        return False
 
 
 def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=None) -> dict:
@@ -184,6 +196,8 @@ def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=Non
         if not check.ok:
             raise SweepError(f"result unreadable right after writing: {check.reason}")
     except Exception as e:  # a failed run is recorded and the sweep goes on
+        if _is_time_limit(e):  # SLURM's warning before the time limit: stop the task, not the run only
+            raise
         log.error("run %s (replicate %d, %s) failed:\n%s", run.run_id, run.replicate, " ".join(conf.overrides),
                   traceback.format_exc())
         message = " ".join(str(e).split()) or "(no message)"
@@ -192,6 +206,13 @@ def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=Non
     log.info("run %s (replicate %d, %s): done in %.2fs", run.run_id, run.replicate, " ".join(conf.overrides),
              time.perf_counter() - t0)
     return {**record, "status": "done", "duration_s": check.elapsed_seconds, **_files(check.rows, check.sha256)}
+
+
+def _is_time_limit(error: Exception) -> bool:
+    """submitit's signal that a SLURM task reached its time limit and will not be requeued again."""
+    from submitit.core.utils import UncompletedJobError
+
+    return isinstance(error, UncompletedJobError)
 
 
 def _record(plan: SweepPlan, run: PlannedRun) -> dict:

@@ -154,6 +154,22 @@ def test_a_task_on_a_lost_node_is_stuck_and_a_healthy_queue_is_not():
         {1}, pending_only, {"n1": "down*", "n2": "drained"}, s)
 
 
+def test_a_requeued_task_keeps_the_runs_its_first_attempt_did(tmp_path):
+    """A SLURM task requeued after its time limit runs its batch again: the runs its first attempt
+    completed are skipped, and their status records still say done (not skipped as if an
+    earlier sweep had made them)."""
+    from experiments.sweep import run_batch
+
+    d = tmp_path / "s"
+    r = capsim("sweep", "experiment=regime_comparison", "replicates=1", "years=0.1", "world.n_areas=10",
+               "world.n_staff=300", "sweep.runs_per_job=4", "hydra/launcher=basic", f"hydra.sweep.dir={d}")
+    assert r.returncode == 0, r.stderr
+    before = {p.name: p.read_text() for p in (d / "status").glob("*.json")}
+    assert len(before) == 4 and all(json.loads(t)["status"] == "done" for t in before.values())
+    assert run_batch(d, 0) == {"done": 4, "skipped": 0, "failed": 0}, "the second attempt must count them as done"
+    assert {p.name: p.read_text() for p in (d / "status").glob("*.json")} == before, "status records were rewritten"
+
+
 # ------------------------------------------------------------------------------ on the cluster
 @pytest.mark.slurm
 def test_sweep_on_slurm_gives_the_joblib_data(tmp_path, capsys):
@@ -198,7 +214,9 @@ def test_cancelled_task_loses_no_run_and_the_same_command_finishes(tmp_path, cap
     exits 1, and re-running the same command runs only what is missing."""
     need(slurm_missing())
     d = tmp_path / "s"
-    args = ["sweep", "experiment=regime_comparison", "replicates=6", "years=4", "sweep.runs_per_job=8", *SLURM,
+    # 24 runs of about 1 s in 2 tasks of 12: task 0 is cancelled after 2 runs, with ~10 s of work
+    # left (SLURM gives a cancelled task KillWait, 5 s here, before it kills it)
+    args = ["sweep", "experiment=regime_comparison", "replicates=6", "years=5", "sweep.runs_per_job=12", *SLURM,
             "hydra.launcher.array_parallelism=2", f"hydra.sweep.dir={d}"]
     proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -248,7 +266,8 @@ def test_task_killed_at_its_time_limit_loses_no_run(tmp_path, capsys):
     r = capsim(*sweep, "sweep.runs_per_job=96")
     show(capsys, f"capsim {' '.join(sweep[:-1])} sweep.runs_per_job=96", r.stdout + r.stderr)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert re.search(r"SLURM task \d+: was stopped at its time limit \(hydra.launcher.timeout_min=1", r.stdout), r.stdout
+    assert re.search(r"SLURM task \d+: was stopped at its time limit \(killed by SLURM at hydra.launcher.timeout_min=1\)",
+                     r.stdout), r.stdout
     first = counts(r.stdout)
     kept = complete_runs(d)
     assert first["failed"] > 0 and len(kept) == first["done"] > 0, first
@@ -260,6 +279,42 @@ def test_task_killed_at_its_time_limit_loses_no_run(tmp_path, capsys):
     after = complete_runs(d)
     assert len(after) == 96 and all(after[k] == v for k, v in kept.items()), "kept runs must not be redone"
     assert not [p for p in (d / "runs").iterdir() if p.name.startswith(".")], "the half-written run was not removed"
+
+
+@pytest.mark.slurm
+def test_time_limit_warning_stops_the_task_and_keeps_its_runs(tmp_path, capsys):
+    """The signal SLURM sends ``signal_delay_s`` before a task's time limit (sent here with
+    ``scancel --signal=USR2``, as submitit's own tests do, so that it comes after two runs):
+    with no requeue left (``max_num_timeout=0``) the task stops at once, the run it was in is
+    not recorded as failed but left for the re-run, and the same command finishes the sweep."""
+    need(slurm_missing())
+    d = tmp_path / "s"
+    # timeout_min=5: SLURM's own warning (at 5 min - 60 s at the earliest minus a minute) comes too late to interfere
+    args = ["sweep", "experiment=regime_comparison", "replicates=4", "years=5", "sweep.runs_per_job=16", *SLURM,
+            "hydra.launcher.timeout_min=5", "hydra.launcher.signal_delay_s=60", "hydra.launcher.max_num_timeout=0",
+            f"hydra.sweep.dir={d}"]
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: done_in_batch(d, 0) >= 2, 180, "two runs", proc)
+        job = json.loads((d / "slurm_jobs.json").read_text())[0]["job_id"]
+        subprocess.run(["scancel", "--signal=USR2", job], check=True)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    show(capsys, f"capsim {' '.join(args[:-1])} (time-limit warning after two runs)", out + err)
+    assert proc.returncode == 1, out + err
+    assert f"SLURM task {job}: was stopped at its time limit (SLURM's warning, hydra.launcher.signal_delay_s=60" in out, out
+    first = counts(out)
+    kept = complete_runs(d)
+    assert first["failed"] > 0 and len(kept) == first["done"] >= 2, first
+    m = manifest(d)
+    assert not m["error"].str.contains("UncompletedJobError").any(), "the signal was recorded as a failed run"
+    again = capsim(*args)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert counts(again.stdout) == {"done": 16 - len(kept), "skipped": len(kept), "failed": 0}
+    assert all(complete_runs(d)[k] == v for k, v in kept.items()), "kept runs must not be redone"
 
 
 @pytest.mark.slurm
