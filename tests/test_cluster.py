@@ -173,11 +173,13 @@ def test_a_requeued_task_keeps_the_runs_its_first_attempt_did(tmp_path):
 # ------------------------------------------------------------------------------ on the cluster
 @pytest.mark.slurm
 def test_sweep_on_slurm_gives_the_joblib_data(tmp_path, capsys):
-    """An experiment as one SLURM array job (8 runs, 3 runs a task), collected; the same data as joblib."""
+    """An experiment as one SLURM array job (8 runs, 3 runs a task), collected; the same data as joblib.
+    A `setup` line (where module loads go) runs before each task."""
     need(slurm_missing())
     args = ["experiment=regime_comparison", "replicates=2", "years=1", "sweep.runs_per_job=3"]
+    setup = 'hydra.launcher.setup=["echo capsim-setup-line-ran"]'
     t0 = time.perf_counter()
-    r = capsim("sweep", *args, *SLURM, f"hydra.sweep.dir={tmp_path}/slurm")
+    r = capsim("sweep", *args, *SLURM, setup, f"hydra.sweep.dir={tmp_path}/slurm")
     t_slurm = time.perf_counter() - t0
     show(capsys, f"capsim sweep {' '.join(args + SLURM)} ({t_slurm:.1f} s)", r.stdout + r.stderr)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -188,7 +190,9 @@ def test_sweep_on_slurm_gives_the_joblib_data(tmp_path, capsys):
     record = json.loads((d / "slurm_jobs.json").read_text())
     assert [(j["job_id"], j["batches"]) for j in record] == [(job, [0, 1, 2])], record
     for task, n_runs in enumerate((3, 3, 2)):  # many runs per task, each task its own SLURM array task
-        assert list((d / ".submitit" / f"{job}_{task}").glob("*_result.pkl")), f"task {task} left no result"
+        folder = d / ".submitit" / f"{job}_{task}"
+        assert list(folder.glob("*_result.pkl")), f"task {task} left no result"
+        assert "capsim-setup-line-ran" in (folder / f"{job}_{task}_0_log.out").read_text(), "setup lines did not run"
         log = (d / "jobs" / str(task) / "capsim-sweep.log").read_text()
         assert log.count(": done in ") == n_runs, f"array task {task} should have run {n_runs} runs:\n{log}"
     statuses = [json.loads(p.read_text())["status"] for p in (d / "status").glob("*.json")]
@@ -385,41 +389,62 @@ def test_a_sweep_waits_for_no_earlier_job_of_its_directory(tmp_path, capsys):
 
 
 STUDIES = {
-    "calibrate": (["experiment.samples=4", "experiment.replicates=1", "experiment.search_years=0.5",
-                   "experiment.window_start_year=0.1", "experiment.validation_replicates=2", "experiment.closest=1",
-                   "years=1", "experiment.runs_per_job=2"],
-                  ["calibration_runs.csv", "calibration_samples.csv", "validation_runs.csv", "validation_table.csv"]),
-    "sensitivity": (["experiment.factors=[funding.multi_year_share,turnover.poaching_pressure]",
-                     "experiment.morris_trajectories=2", "experiment.sobol_factors=2", "experiment.sobol_n=2",
-                     "experiment.replicates=1", "experiment.num_resamples=10", "years=0.5", "experiment.window_years=0.2",
-                     "experiment.runs_per_job=8"],
-                    ["morris_runs.csv", "morris_indices.csv", "sobol_runs.csv", "sobol_indices.csv"]),
-    "discover": (["experiment.samples=10", "experiment.replicates=1", "years=0.5", "experiment.window_years=0.2",
-                  "experiment.runs_per_job=8"],
-                 ["discovery_runs.csv", "discovery_points.csv"]),
+    "calibrate": ["experiment.samples=4", "experiment.replicates=1", "experiment.search_years=0.5",
+                  "experiment.window_start_year=0.1", "experiment.validation_replicates=2", "experiment.closest=1",
+                  "years=1", "experiment.runs_per_job=2"],
+    "sensitivity": ["experiment.factors=[funding.multi_year_share,turnover.poaching_pressure]",
+                    "experiment.morris_trajectories=2", "experiment.sobol_factors=2", "experiment.sobol_n=2",
+                    "experiment.replicates=1", "experiment.num_resamples=10", "years=0.5", "experiment.window_years=0.2",
+                    "experiment.runs_per_job=8"],
+    "discover": ["experiment.samples=10", "experiment.replicates=1", "years=0.5", "experiment.window_years=0.2",
+                 "experiment.runs_per_job=10"],
 }
+# run tables of each study: (file, rows = runs made); calibrate: 4 sets + 2 validation replicates
+RUN_TABLES = {"calibrate": [("calibration_runs.csv", 4), ("validation_runs.csv", 2)],
+              "sensitivity": [("morris_runs.csv", 2 * 3 * 2), ("sobol_runs.csv", 2 * 4 * 2)],
+              "discover": [("discovery_runs.csv", 10 * 2)]}
 
 
-@pytest.mark.slurm
-@pytest.mark.parametrize("study", sorted(STUDIES))
-def test_study_on_slurm_gives_the_local_pool_results(study, tmp_path, capsys):
-    """A reduced study with `hydra/launcher=slurm`: its runs go to SLURM array jobs and every table
-    is identical to the same command run in local worker processes."""
-    need(slurm_missing())
-    overrides, tables = STUDIES[study]
+def run_study_on_slurm(study: str, out: Path, capsys) -> subprocess.CompletedProcess:
+    """A reduced study with `hydra/launcher=slurm`; checks that it submitted, after printing the cost."""
     t0 = time.perf_counter()
-    r = capsim(study, *overrides, *SLURM, f"hydra.run.dir={tmp_path}/slurm")
+    r = capsim(study, *STUDIES[study], *SLURM, f"hydra.run.dir={out}")
     elapsed = time.perf_counter() - t0
-    show(capsys, f"capsim {study} {' '.join(overrides + SLURM)} ({elapsed:.1f} s)",
+    show(capsys, f"capsim {study} {' '.join(STUDIES[study] + SLURM)} ({elapsed:.1f} s)",
          "\n".join(ln for ln in r.stdout.splitlines() if re.match(r"\s*(capsim|cluster|cost|submitted|tasks|written)", ln)))
     assert r.returncode == 0, r.stdout + r.stderr
     jobs = job_ids(r.stdout)
     assert jobs and r.stdout.index("cost:") < r.stdout.index("submitted SLURM job"), r.stdout
     for job in jobs:
-        assert list((tmp_path / "slurm" / ".submitit").glob(f"{job}*/*_result.pkl")), f"job {job} left no results"
-    local = capsim(study, *overrides, "experiment.n_jobs=2", f"hydra.run.dir={tmp_path}/local")
+        assert list((out / ".submitit").glob(f"{job}*/*_result.pkl")), f"job {job} left no results"
+    for name, rows in RUN_TABLES[study]:
+        assert len(pd.read_csv(out / name)) == rows, f"{study}: {name} should hold {rows} runs"
+    return r
+
+
+@pytest.mark.slurm
+def test_calibration_on_slurm_gives_the_local_pool_results(tmp_path, capsys):
+    """`capsim calibrate ... hydra/launcher=slurm`: the search and the validation run as SLURM
+    array jobs, and every table is identical to the same command in local worker processes
+    (the evaluator is shared by every study: experiments/evaluate.py)."""
+    need(slurm_missing())
+    run_study_on_slurm("calibrate", tmp_path / "slurm", capsys)
+    local = capsim("calibrate", *STUDIES["calibrate"], "experiment.n_jobs=2", f"hydra.run.dir={tmp_path}/local")
     assert local.returncode == 0, local.stderr
     assert "submitted SLURM job" not in local.stdout
-    for name in tables:
+    for name in ("calibration_runs.csv", "calibration_samples.csv", "validation_runs.csv", "validation_table.csv"):
         a, b = pd.read_csv(tmp_path / "slurm" / name), pd.read_csv(tmp_path / "local" / name)
-        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f"{study} {name}: SLURM vs local pool")
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f"calibrate {name}: SLURM vs local pool")
+
+
+@pytest.mark.slurm
+@pytest.mark.parametrize("study", ["sensitivity", "discover"])
+def test_sensitivity_and_discovery_run_on_slurm(study, tmp_path, capsys):
+    """The other studies take the same option: their runs go to SLURM array jobs (every design
+    point's runs come back) and they write their indices or boxes."""
+    need(slurm_missing())
+    r = run_study_on_slurm(study, tmp_path, capsys)
+    expected = {"sensitivity": ["morris_indices.csv", "sobol_indices.csv"], "discover": ["prim_boxes.csv"]}[study]
+    for name in expected:
+        assert (tmp_path / name).is_file(), f"{study} wrote no {name}"
+    assert len(job_ids(r.stdout)) == {"sensitivity": 2, "discover": 1}[study], "one array job per evaluation"
