@@ -376,7 +376,8 @@ def cost_lines(settings: ClusterSettings, n_runs: int, n_tasks: int, runs_per_ta
     lines = [f"  cluster: SLURM, {settings.where}: {n_tasks} array task{'s' if n_tasks != 1 else ''} of up to "
              f"{runs_per_task} runs, at most {min(n_tasks, settings.array_parallelism)} at once; {cpus} CPU, {mem} "
              f"and {settings.timeout_min} min per task",
-             f"  cost: {n_runs} runs; at most {hours(requested)} core-hours requested ({n_tasks} task{"s" if n_tasks != 1 else ""} x {cpus} CPU x "
+             f"  cost: {n_runs} runs; at most {hours(requested)} core-hours requested ({n_tasks} "
+             f"task{'s' if n_tasks != 1 else ''} x {cpus} CPU x "
              f"{settings.timeout_min} min)"]
     if seconds_per_run is not None:
         used = n_runs * seconds_per_run * cpus / 3600
@@ -526,8 +527,8 @@ def run_array(settings: ClusterSettings, folder: str | os.PathLike, job_name: st
         with contextlib.redirect_stderr(sbatch_said):  # submitit prints sbatch's complaint before raising
             jobs = executor.map_array(Resumable(fn), *zip(*args))
     except (submitit.core.utils.UncompletedJobError, submitit.core.utils.FailedSubmissionError) as e:
-        raise RuntimeFailure(f"SLURM refused the job on {settings.where}: "
-                             f"{_first_line(str(e)) or _first_line(sbatch_said.getvalue()) or 'sbatch failed'}") from None
+        why = _first_line(str(e)) or _first_line(sbatch_said.getvalue()) or "sbatch failed"
+        raise RuntimeFailure(f"SLURM refused the job on {settings.where}: {why}") from None
     job_id = jobs[0].job_id.split("_")[0]
     if on_submit is not None:
         on_submit(job_id)

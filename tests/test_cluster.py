@@ -267,8 +267,8 @@ def test_task_killed_at_its_time_limit_loses_no_run(tmp_path, capsys):
     r = capsim(*sweep, "sweep.runs_per_job=96")
     show(capsys, f"capsim {' '.join(sweep[:-1])} sweep.runs_per_job=96", r.stdout + r.stderr)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert re.search(r"SLURM task \d+: was stopped at its time limit \(killed by SLURM at hydra.launcher.timeout_min=1\)",
-                     r.stdout), r.stdout
+    stopped = r"SLURM task \d+: was stopped at its time limit \(killed by SLURM at hydra.launcher.timeout_min=1\)"
+    assert re.search(stopped, r.stdout), r.stdout
     first = counts(r.stdout)
     kept = complete_runs(d)
     assert first["failed"] > 0 and len(kept) == first["done"] > 0, first
@@ -306,7 +306,8 @@ def test_time_limit_warning_stops_the_task_and_keeps_its_runs(tmp_path, capsys):
             proc.kill()
     show(capsys, f"capsim {' '.join(args[:-1])} (time-limit warning after two runs)", out + err)
     assert proc.returncode == 1, out + err
-    assert f"SLURM task {job}: was stopped at its time limit (SLURM's warning, hydra.launcher.signal_delay_s=60" in out, out
+    warned = f"SLURM task {job}: was stopped at its time limit (SLURM's warning, hydra.launcher.signal_delay_s=60"
+    assert warned in out, out
     first = counts(out)
     kept = complete_runs(d)
     assert first["failed"] > 0 and len(kept) == first["done"] >= 2, first
@@ -342,8 +343,9 @@ def test_a_node_that_goes_down_is_reported_not_waited_on(tmp_path, capsys):
          out + err)
     assert up.returncode == 0, f"the node did not come back: {up.stdout} {up.stderr}"
     assert proc.returncode == 1, out + err
-    assert re.search(r"(no node of partition debug can run the waiting tasks \(\S+ not responding|node \S+ of partition "
-                     r"debug is not responding).* for \d+ s \(hydra.launcher.node_down_timeout_s=5\): cancelled", out), out
+    lost = (r"(no node of partition debug can run the waiting tasks \(\S+ not responding|node \S+ of partition debug "
+            r"is not responding).* for \d+ s \(hydra.launcher.node_down_timeout_s=5\): cancelled")
+    assert re.search(lost, out), out
     assert waited < 120, f"took {waited:.0f} s to report a lost node"
     first = counts(out)
     kept = complete_runs(d)
@@ -394,8 +396,8 @@ STUDIES = {
                   "years=1", "experiment.runs_per_job=2"],
     "sensitivity": ["experiment.factors=[funding.multi_year_share,turnover.poaching_pressure]",
                     "experiment.morris_trajectories=2", "experiment.sobol_factors=2", "experiment.sobol_n=2",
-                    "experiment.replicates=1", "experiment.num_resamples=10", "years=0.5", "experiment.window_years=0.2",
-                    "experiment.runs_per_job=8"],
+                    "experiment.replicates=1", "experiment.num_resamples=10", "years=0.5",
+                    "experiment.window_years=0.2", "experiment.runs_per_job=8"],
     "discover": ["experiment.samples=10", "experiment.replicates=1", "years=0.5", "experiment.window_years=0.2",
                  "experiment.runs_per_job=10"],
 }
@@ -411,7 +413,8 @@ def run_study_on_slurm(study: str, out: Path, capsys) -> subprocess.CompletedPro
     r = capsim(study, *STUDIES[study], *SLURM, f"hydra.run.dir={out}")
     elapsed = time.perf_counter() - t0
     show(capsys, f"capsim {study} {' '.join(STUDIES[study] + SLURM)} ({elapsed:.1f} s)",
-         "\n".join(ln for ln in r.stdout.splitlines() if re.match(r"\s*(capsim|cluster|cost|submitted|tasks|written)", ln)))
+         "\n".join(ln for ln in r.stdout.splitlines()
+                   if re.match(r"\s*(capsim|cluster|cost|submitted|tasks|written)", ln)))
     assert r.returncode == 0, r.stdout + r.stderr
     jobs = job_ids(r.stdout)
     assert jobs and r.stdout.index("cost:") < r.stdout.index("submitted SLURM job"), r.stdout
