@@ -11,7 +11,8 @@ targets (rounded to 3 significant digits, the form a preset holds), writes it as
 ``validation_replicates`` seeds: the table of pattern, target, source and model value with
 its 95% interval that ``docs/validation.md`` shows. With ``experiment.samples=0`` it only
 validates the preset as it is. If no point is accepted, the closest points are reported and
-nothing is presented as calibrated.
+nothing is presented as calibrated. With ``hydra/launcher=slurm`` the model runs go to a SLURM
+cluster as array jobs (``experiments/cluster.py``, docs/cluster.md), with the same results.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CONFIG_DIR, params_from_cfg, quiet_mesa, register_schema
+from experiments.cluster import study_cluster
+from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
 from experiments.experiment_app import launch, setting
 from sim.params import ConfigError, Params
 
@@ -73,8 +75,15 @@ def _round3(x: float) -> float:
     return float(f"{x:.3g}")
 
 
-def validate(params: Params, s: CalibrationSettings, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate(params: Params, s: CalibrationSettings, progress: bool = True,
+             cluster=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run ``params`` with ``validation_replicates`` seeds; per pattern the mean and 95% interval.
+
+    Args:
+        params: the parameter set to validate.
+        s: the calibration settings.
+        progress: print progress.
+        cluster: run on SLURM (:func:`experiments.cluster.study_cluster`); None: worker processes.
 
     Returns:
         ``(runs, table)``: one row per replicate, and one row per pattern with target, source,
@@ -86,7 +95,7 @@ def validate(params: Params, s: CalibrationSettings, progress: bool = True) -> t
 
     ev = Evaluation(regimes=(params.regime,), replicates=s.validation_replicates, base_seed=params.seed,
                     outcomes=PATTERN_OUTCOMES, window_start_year=s.window_start_year, probe=True)
-    runs = evaluate_points(params, [], np.zeros((1, 0)), ev, s.n_jobs, progress)
+    runs = evaluate_points(params, [], np.zeros((1, 0)), ev, s.n_jobs, progress, cluster=cluster)
     rows = []
     for p in PATTERNS:
         v = runs[p.key].to_numpy(float)
@@ -99,8 +108,15 @@ def validate(params: Params, s: CalibrationSettings, progress: bool = True) -> t
     return runs, pd.DataFrame(rows)
 
 
-def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
-    """Run the calibration (or only the validation) and write tables, figure and summary to ``out_dir``."""
+def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster=None) -> dict:
+    """Run the calibration (or only the validation) and write tables, figure and summary to ``out_dir``.
+
+    Args:
+        cfg: the composed config (settings under ``experiment``).
+        out_dir: where the tables, figure and summary go.
+        progress: print progress.
+        cluster: run the model on SLURM (:func:`experiments.cluster.study_cluster`); None: locally.
+    """
     from SALib.sample import latin
 
     from analysis.calibration import PATTERN_OUTCOMES, PATTERNS, accepted_ranges, calibration_figure, judge
@@ -124,7 +140,7 @@ def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict
                         outcomes=PATTERN_OUTCOMES, window_start_year=s.window_start_year, probe=True)
         print(f"capsim calibrate: {s.samples} Latin-hypercube sets of {len(factors)} uncertainties x "
               f"{s.replicates} replicates, {s.search_years:g} years each (levers at scenario={base.scenario})")
-        runs = evaluate_points(base.replace(years=s.search_years), factors, X, ev, s.n_jobs, progress)
+        runs = evaluate_points(base.replace(years=s.search_years), factors, X, ev, s.n_jobs, progress, cluster=cluster)
         runs.to_csv(out_dir / "calibration_runs.csv", index=False)
         cols = [*PATTERN_OUTCOMES, *PROBE_COLUMNS]
         points = point_means(runs.drop(columns=["regime"]), cols)
@@ -148,7 +164,7 @@ def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict
             if not n_acc:
                 break
             print(f"  validating accepted point {int(best['point'])} over {chosen_params.years:g} years")
-            _vruns, vtable = validate(chosen_params, s, progress)
+            _vruns, vtable = validate(chosen_params, s, progress, cluster)
             if bool(vtable["mean_in_range"].all()):
                 break
         status = "accepted" if bool(best["accepted"]) else "NOT accepted (closest set; no set met every pattern)"
@@ -179,7 +195,7 @@ def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict
         print(f"  chosen point {int(best['point'])} ({status}), distance {best['distance']:.3f}")
     # Validation of the chosen set (or of the preset as it is) over the preset's full horizon.
     print(f"  validating over {chosen_params.years:g} years with {s.validation_replicates} replicates")
-    vruns, table = validate(chosen_params, s, progress)
+    vruns, table = validate(chosen_params, s, progress, cluster)
     vruns.to_csv(out_dir / "validation_runs.csv", index=False)
     table.to_csv(out_dir / "validation_table.csv", index=False)
     show = table[["pattern", "target", "source", "model value [95% interval]", "replicates_in_range"]]
@@ -203,8 +219,10 @@ def _md(df: pd.DataFrame) -> str:
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@job_errors
 def main(cfg: DictConfig) -> None:
-    calibrate_job(cfg, Path(HydraConfig.get().runtime.output_dir))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    calibrate_job(cfg, out_dir, cluster=study_cluster(cfg, out_dir, "calibration"))
 
 
 def cli(argv: list[str]) -> int:

@@ -88,9 +88,13 @@ def job_errors(func):
 
 
 def register_schema() -> None:
-    """Register the parameter registry's defaults as the config node ``capsim_schema``."""
+    """Register the parameter registry's defaults as the config node ``capsim_schema``, and the
+    SLURM launcher's options (``hydra/launcher/capsim_slurm_schema``, experiments/cluster.py)."""
+    from experiments.cluster import register_launcher_schema
+
     cs = ConfigStore.instance()
     cs.store(name="capsim_schema", node=Params().to_dict())
+    register_launcher_schema()
 
 
 def quiet_mesa() -> None:

@@ -16,7 +16,8 @@ runs on the ``prim_factors`` most important ones (with dozens of factors and a f
 points PRIM otherwise peels noise dimensions). The densest box on the peeling trajectory with
 coverage >= ``min_coverage`` and at most ``max_restricted`` restricted factors is
 reported with its coverage, density, mass and the restricted factors; the trade-off figure
-shows the whole trajectory.
+shows the whole trajectory. With ``hydra/launcher=slurm`` the model runs go to a SLURM cluster
+as array jobs (``experiments/cluster.py``, docs/cluster.md), with the same results.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CONFIG_DIR, params_from_cfg, quiet_mesa, register_schema
+from experiments.cluster import study_cluster
+from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
 from experiments.experiment_app import launch, setting
 from sim.params import ConfigError
 
@@ -107,8 +109,15 @@ def read_settings(cfg: DictConfig) -> DiscoverySettings:
     return s
 
 
-def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
-    """Latin hypercube, paired regime runs, PRIM boxes; writes tables, figure and summary to ``out_dir``."""
+def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster=None) -> dict:
+    """Latin hypercube, paired regime runs, PRIM boxes; writes tables, figure and summary to ``out_dir``.
+
+    Args:
+        cfg: the composed config (settings under ``experiment``).
+        out_dir: where the tables, figure and summary go.
+        progress: print progress.
+        cluster: run the model on SLURM (:func:`experiments.cluster.study_cluster`); None: locally.
+    """
     import matplotlib.pyplot as plt
     from SALib.sample import latin
 
@@ -126,7 +135,7 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
     a, b = s.regimes
     factors = [f for f in select(names=s.factors) if f.key not in s.exclude_factors]
     ev = Evaluation(s.regimes, s.replicates, base.seed, (s.outcome,), base.years - s.window_years)
-    fn = ModelFunction(base, factors, ev, pairs=[(b, a)], n_jobs=s.n_jobs, progress=progress)
+    fn = ModelFunction(base, factors, ev, pairs=[(b, a)], n_jobs=s.n_jobs, progress=progress, cluster=cluster)
     diff_col = f"{s.outcome}:{b}-{a}"
     print(f"capsim discover: {s.samples} Latin-hypercube points of {len(factors)} levers and uncertainties x "
           f"{s.regimes} x {s.replicates} replicates, {base.years:g} years (scenario={base.scenario})")
@@ -224,8 +233,10 @@ def replicate_agreement(runs: pd.DataFrame, outcome: str, minuend: str, subtrahe
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@job_errors
 def main(cfg: DictConfig) -> None:
-    discover_job(cfg, Path(HydraConfig.get().runtime.output_dir))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    discover_job(cfg, out_dir, cluster=study_cluster(cfg, out_dir, "scenario_discovery"))
 
 
 def cli(argv: list[str]) -> int:

@@ -7,6 +7,12 @@ differences between regimes and between points are not blurred by different rand
 Runs keep only what the analyses need (window means of outcomes and the training probe), not
 Parquet tables: a sensitivity analysis makes thousands of runs.
 
+Where the runs are made: worker processes on this machine (``n_jobs``), or, when the command
+chose ``hydra/launcher=slurm``, SLURM array tasks (``experiments.cluster.StudyCluster``: the
+same batches of runs, ``experiment.runs_per_job`` per task). Every run is fixed by its point,
+regime and seed, and rows are sorted before they are returned, so the result is the same
+wherever and in however many pieces the runs are made.
+
 :func:`evaluate_points` returns one row per (point, regime, replicate); :func:`point_means`
 averages replicates per point; :class:`ModelFunction` wraps both as a function of a sample
 matrix, the form the sensitivity pipeline (``analysis/sensitivity.py``) takes.
@@ -124,8 +130,14 @@ def _run_batch(batch: list[tuple[int, np.ndarray, str, int, int]]) -> list[dict]
     return rows
 
 
+def _run_task(payload: tuple[Params, list[Factor], Evaluation], batch: list) -> list[dict]:
+    """One SLURM array task of an evaluation: set up as a worker would, then run the batch."""
+    _init_worker(*payload)
+    return _run_batch(batch)
+
+
 def evaluate_points(base: Params, factors: list[Factor], X: np.ndarray, ev: Evaluation, n_jobs: int | None = None,
-                    progress: bool = True, batch_size: int = 4) -> pd.DataFrame:
+                    progress: bool = True, batch_size: int = 4, cluster=None) -> pd.DataFrame:
     """Run every point of ``X`` (rows: points, columns: factors) under every regime and replicate.
 
     Args:
@@ -136,6 +148,8 @@ def evaluate_points(base: Params, factors: list[Factor], X: np.ndarray, ev: Eval
         n_jobs: worker processes (None or <= 0: all cores; 1: in this process).
         progress: print progress to stderr.
         batch_size: runs per task sent to a worker.
+        cluster: an :class:`experiments.cluster.StudyCluster` to run on SLURM instead (its
+            ``runs_per_job`` replaces ``batch_size``; ``n_jobs`` is then not used).
 
     Returns:
         One row per (point, regime, replicate) with the factor values as run (rounded and
@@ -151,7 +165,11 @@ def evaluate_points(base: Params, factors: list[Factor], X: np.ndarray, ev: Eval
     n = default_jobs(n_jobs)
     rows: list[dict] = []
     t0 = time.perf_counter()
-    if n == 1:
+    if cluster is not None:
+        pilot = apply(base, factors, X[0]).replace(regime=ev.regimes[0], seed=int(seeds[0])) if len(X) else None
+        rows = cluster.map_runs(_run_task, (base, factors, ev), tasks, pilot=pilot,
+                                on_done=lambda k, m: _progress(progress, k, m, t0, "tasks"))
+    elif n == 1:
         _init_worker(base, factors, ev)
         for j, b in enumerate(batches):
             rows.extend(_run_batch(b))
@@ -171,11 +189,11 @@ def evaluate_points(base: Params, factors: list[Factor], X: np.ndarray, ev: Eval
     return values.merge(df, on="point", how="right")
 
 
-def _progress(show: bool, k: int, n: int, t0: float) -> None:
+def _progress(show: bool, k: int, n: int, t0: float, what: str = "batches") -> None:
     if not show or (k != n and k % max(1, n // 20)):
         return
     el = time.perf_counter() - t0
-    print(f"  batches {k}/{n}  {el:6.1f}s elapsed, ~{el / k * (n - k):6.1f}s left", file=sys.stderr, flush=True)
+    print(f"  {what} {k}/{n}  {el:6.1f}s elapsed, ~{el / k * (n - k):6.1f}s left", file=sys.stderr, flush=True)
 
 
 def point_means(runs: pd.DataFrame, columns) -> pd.DataFrame:
@@ -222,12 +240,13 @@ class ModelFunction:
         pairs: regime pairs whose paired differences are outputs.
         n_jobs: worker processes.
         progress: print progress.
+        cluster: run on SLURM instead (:func:`evaluate_points`).
     """
 
     def __init__(self, base: Params, factors: list[Factor], ev: Evaluation, pairs=(), n_jobs=None,
-                 progress: bool = True):
+                 progress: bool = True, cluster=None):
         self.base, self.factors, self.ev, self.pairs = base, list(factors), ev, [tuple(p) for p in pairs]
-        self.n_jobs, self.progress = n_jobs, progress
+        self.n_jobs, self.progress, self.cluster = n_jobs, progress, cluster
         self.runs: list[pd.DataFrame] = []  # every evaluation's raw runs, kept for the record
 
     @property
@@ -238,7 +257,7 @@ class ModelFunction:
         return out
 
     def __call__(self, X: np.ndarray) -> pd.DataFrame:
-        runs = evaluate_points(self.base, self.factors, X, self.ev, self.n_jobs, self.progress)
+        runs = evaluate_points(self.base, self.factors, X, self.ev, self.n_jobs, self.progress, cluster=self.cluster)
         self.runs.append(runs)
         means = point_means(runs[["point", "regime", "replicate", "seed", *self.ev.outcomes]], self.ev.outcomes)
         wide = means.pivot(index="point", columns="regime", values=list(self.ev.outcomes))

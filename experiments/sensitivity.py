@@ -12,7 +12,9 @@ paired seeds and averages the replicates; its outputs are each outcome under eac
    factors held at the base configuration (the status-quo preset). Intervals are SALib's
    bootstrap intervals.
 
-Writes the index tables, the designs with their outputs, two figures and a summary.
+Writes the index tables, the designs with their outputs, two figures and a summary. With
+``hydra/launcher=slurm`` the model runs go to a SLURM cluster as array jobs
+(``experiments/cluster.py``, docs/cluster.md), with the same results.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CONFIG_DIR, params_from_cfg, quiet_mesa, register_schema
+from experiments.cluster import study_cluster
+from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
 from experiments.experiment_app import launch, setting
 from sim.params import ConfigError
 
@@ -94,8 +97,15 @@ def read_settings(cfg: DictConfig) -> SensitivitySettings:
     return s
 
 
-def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> dict:
-    """Morris, factor selection and Sobol; writes tables, figures and summary to ``out_dir``."""
+def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster=None) -> dict:
+    """Morris, factor selection and Sobol; writes tables, figures and summary to ``out_dir``.
+
+    Args:
+        cfg: the composed config (settings under ``experiment``).
+        out_dir: where the tables, figures and summary go.
+        progress: print progress.
+        cluster: run the model on SLURM (:func:`experiments.cluster.study_cluster`); None: locally.
+    """
     import matplotlib.pyplot as plt
 
     from analysis.sensitivity import DUMMY, morris_figure, morris_screening, sobol_figure, sobol_indices, top_factors
@@ -115,7 +125,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     kinds = {f.key: f.kind for f in factors} | {DUMMY: "dummy"}
 
     # 1. Morris screening of every factor.
-    fn = ModelFunction(base, factors, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress)
+    fn = ModelFunction(base, factors, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress, cluster=cluster)
     labels = {o: output_label(o) for o in fn.outputs}
     n_morris = (len(factors) + int(s.noise_floor) + 1) * s.morris_trajectories
     print(f"capsim sensitivity: Morris, {len(factors)} factors{' + dummy' if s.noise_floor else ''} x "
@@ -139,7 +149,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
     print(f"  top {len(top)} factors by Morris mu*: {', '.join(top)}")
     print(f"  Sobol: {len(sub)} factors, N = {s.sobol_n} -> {n_sobol} points x {len(s.regimes)} regimes x "
           f"{s.replicates} replicates")
-    fs = ModelFunction(base, sub, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress)
+    fs = ModelFunction(base, sub, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress, cluster=cluster)
     Xs, Ys, sobol = sobol_indices(fs, salib_problem(sub), s.sobol_n, s.seed, s.num_resamples, s.conf_level,
                                   dummy=s.noise_floor)
     sobol.insert(2, "kind", sobol["factor"].map(kinds))
@@ -203,8 +213,10 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True) -> di
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@job_errors
 def main(cfg: DictConfig) -> None:
-    sensitivity_job(cfg, Path(HydraConfig.get().runtime.output_dir))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    sensitivity_job(cfg, out_dir, cluster=study_cluster(cfg, out_dir, "sensitivity"))
 
 
 def cli(argv: list[str]) -> int:

@@ -13,8 +13,11 @@ What happens, in order:
    job executes one batch of ``sweep.runs_per_job`` runs one after another in one process
    (:func:`run_batch`); runs already complete are recorded as skipped without a job.
    Locally the launcher is joblib with every core (``hydra.launcher.n_jobs=N`` to change);
-   ``hydra/launcher=submitit_local`` or ``hydra/launcher=slurm`` (configs/hydra/launcher/)
-   run the same jobs through submitit. A run whose result is already complete and undamaged
+   ``hydra/launcher=submitit_local`` runs the same jobs through submitit. With
+   ``hydra/launcher=slurm`` (configs/hydra/launcher/slurm.yaml) the batches go to a SLURM
+   cluster as one array job (``experiments/cluster.py``): before submitting, the partition and
+   the nodes' view of the sweep directory are checked and the runs and core-hours printed;
+   each array task runs :func:`cluster_job`. A run whose result is already complete and undamaged
    is skipped, so re-running a killed sweep's command resumes it; a run that raises is
    recorded as failed and the sweep goes on. A progress bar counts runs and shows an ETA.
 4. **collect** (``experiments/collect.py``): ``manifest.csv`` and the merged ``dataset/``;
@@ -25,7 +28,9 @@ What happens, in order:
 ``window_years``, ``config`` (the resolved base config), ``provenance``; and, added to the
 contract, ``secondary_outcomes``, ``factor_values``, ``factor_kinds`` (``parameter``: the column
 holds the parameter's value; ``group``: the config option's name), ``overrides``, ``n_configurations``,
-``n_runs``, ``runs_per_job``, ``n_batches``, ``launcher``.
+``n_runs``, ``runs_per_job``, ``n_batches``, ``launcher``. A SLURM sweep also keeps
+``slurm_jobs.json`` (every array job it submitted: id, batches, time), so that a re-run does not
+start while an earlier job of the same directory is still queued or running.
 """
 
 from __future__ import annotations
@@ -43,13 +48,14 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from experiments.cluster import SLURM, ClusterSettings, preflight
 from experiments.config import CONFIG_DIR, UsageError, check_writable, fail, quiet_mesa, register_schema, split_hydra_args
 from experiments.data import data_metadata, load_country, setup
 from experiments.sweep_plan import PlannedRun, SweepPlan, default_workers, experiment_names, plan_sweep
 from experiments.sweepdir import (SweepError, SweepLock, SweepPaths, check_run, read_json,
                                   remove_stale_temporaries, write_json_atomic)
 
-__all__ = ["main", "run_batch", "execute_run", "job_main", "sweep_json"]
+__all__ = ["main", "run_batch", "execute_run", "job_main", "cluster_job", "sweep_json"]
 
 register_schema()
 log = logging.getLogger("capsim.sweep")
@@ -65,7 +71,8 @@ overrides (Hydra syntax):
   years=5 funding.multi_year_share=0.6     fix a parameter in every run
   hydra.launcher.n_jobs=2                  worker processes (default: every core)
   hydra/launcher=submitit_local            the submitit launcher on this machine
-  hydra/launcher=slurm hydra.launcher.partition=<p>   a SLURM cluster (configs/hydra/launcher/slurm.yaml)
+  hydra/launcher=slurm hydra.launcher.partition=<p>   a SLURM cluster (configs/hydra/launcher/slurm.yaml,
+                                           docs/cluster.md); prints runs and core-hours first
   sweep.runs_per_job=50                    runs one launcher job executes one after another
                                            (default: ~4 jobs per local worker, 50 on a cluster)
   hydra.sweep.dir=<dir>                    another sweep directory
@@ -94,6 +101,30 @@ def job_main(cfg: DictConfig) -> dict:
     return run_batch(HydraConfig.get().sweep.dir, int(cfg.sweep.batch))
 
 
+def cluster_job(sweep_dir: str, batch: int) -> dict:
+    """One SLURM array task: run the batch ``batch``, logging to ``jobs/<batch>/capsim-sweep.log``.
+
+    The log is the one the local launchers write (configs/hydra/job_logging/capsim_sweep.yaml):
+    one line per run, Mesa's per-step messages silenced.
+
+    Args:
+        sweep_dir: the sweep directory (absolute; the node sees it on the shared filesystem).
+        batch: which batch of the plan (0-based).
+    """
+    log_dir = Path(sweep_dir) / "jobs" / str(batch)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_dir / "capsim-sweep.log")
+    handler.setFormatter(logging.Formatter("[%(asctime)s][pid %(process)d][%(name)s][%(levelname)s] - %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        return run_batch(sweep_dir, batch)
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+
+
 def run_batch(sweep_dir: str | os.PathLike, batch: int) -> dict:
     """Execute the runs of one batch one after another; returns counts by status.
 
@@ -109,9 +140,21 @@ def run_batch(sweep_dir: str | os.PathLike, batch: int) -> dict:
     counts = {"done": 0, "skipped": 0, "failed": 0}
     for run in plan.batch_runs(batch):
         record = execute_run(plan, paths, run, country)
+        if record["status"] == "skipped" and _done_earlier_in_this_sweep(paths, run.run_id):
+            # a SLURM task requeued after its time limit finds the runs its first attempt did
+            counts["done"] += 1
+            continue
         write_json_atomic(paths.status_file(run.run_id), record)
         counts[record["status"]] += 1
     return counts
+
+
+def _done_earlier_in_this_sweep(paths: SweepPaths, run_id: str) -> bool:
+    """The status record says this sweep already ran it (the status folder is new for each sweep)."""
+    try:
+        return read_json(paths.status_file(run_id)).get("status") == "done"
+    except (OSError, ValueError):
+        return False
 
 
 def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=None) -> dict:
@@ -153,6 +196,8 @@ def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=Non
         if not check.ok:
             raise SweepError(f"result unreadable right after writing: {check.reason}")
     except Exception as e:  # a failed run is recorded and the sweep goes on
+        if _is_time_limit(e):  # SLURM's warning before the time limit: stop the task, not the run only
+            raise
         log.error("run %s (replicate %d, %s) failed:\n%s", run.run_id, run.replicate, " ".join(conf.overrides),
                   traceback.format_exc())
         message = " ".join(str(e).split()) or "(no message)"
@@ -161,6 +206,13 @@ def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=Non
     log.info("run %s (replicate %d, %s): done in %.2fs", run.run_id, run.replicate, " ".join(conf.overrides),
              time.perf_counter() - t0)
     return {**record, "status": "done", "duration_s": check.elapsed_seconds, **_files(check.rows, check.sha256)}
+
+
+def _is_time_limit(error: Exception) -> bool:
+    """submitit's signal that a SLURM task reached its time limit and will not be requeued again."""
+    from submitit.core.utils import UncompletedJobError
+
+    return isinstance(error, UncompletedJobError)
 
 
 def _record(plan: SweepPlan, run: PlannedRun) -> dict:
@@ -297,13 +349,18 @@ def _hydra_argv(plan: SweepPlan, batches: list[int]) -> list[str]:
             "hydra.sweeper.params=null", "sweep.batch=" + ",".join(map(str, batches))]
 
 
-def launch(plan: SweepPlan, batches: list[int]) -> str:
-    """Run these batches of the plan through Hydra's launcher; returns "" or the launcher's error.
+def launch(plan: SweepPlan, batches: list[int], cluster=None) -> str:
+    """Run these batches of the plan through Hydra's launcher, or as a SLURM array job; returns
+    "" or what went wrong (one line).
 
     Args:
         plan: the planned sweep (its ``plan.json`` is already written).
-        batches: the batch numbers to launch, one launcher job each.
+        batches: the batch numbers to launch, one launcher job (array task) each.
+        cluster: :class:`~experiments.cluster.ClusterSettings` for ``hydra/launcher=slurm``
+            (checked by :func:`~experiments.cluster.preflight`); None: Hydra's launcher.
     """
+    if cluster is not None:
+        return _launch_on_slurm(plan, batches, cluster)
     argv = sys.argv
     sys.argv = _hydra_argv(plan, batches)
     try:
@@ -314,6 +371,33 @@ def launch(plan: SweepPlan, batches: list[int]) -> str:
     finally:
         sys.argv = argv
     return ""
+
+
+def _launch_on_slurm(plan: SweepPlan, batches: list[int], cluster) -> str:
+    """One array job over the batches; its id is recorded in ``slurm_jobs.json`` once submitted."""
+    from experiments.cluster import run_array
+
+    paths = SweepPaths(plan.sweep_dir)
+
+    def record(job_id: str) -> None:
+        jobs = read_json(paths.slurm_jobs) if paths.slurm_jobs.is_file() else []
+        jobs.append({"job_id": job_id, "batches": batches, "submitted": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        write_json_atomic(paths.slurm_jobs, jobs)
+
+    result = run_array(cluster, paths.root / ".submitit", f"capsim-sweep-{plan.experiment}", cluster_job,
+                       [(str(plan.sweep_dir), b) for b in batches], on_submit=record)
+    return result.summary()
+
+
+def _cluster_costs(plan: SweepPlan, cluster, complete: set[str], batches: list[int]) -> list[str]:
+    """The runs, array tasks and core-hours a SLURM sweep is about to ask for (a pilot run times one run)."""
+    from experiments.cluster import cost_lines, pilot_seconds_per_run
+
+    todo = [r for r in plan.runs if r.run_id not in complete]
+    if not todo:
+        return []
+    seconds = pilot_seconds_per_run(plan.run_params(todo[0]), load_country(plan.base_config))
+    return cost_lines(cluster, len(todo), len(batches), plan.runs_per_job, seconds)
 
 
 def _describe(plan: SweepPlan, complete: int, n_jobs: int) -> str:
@@ -335,17 +419,26 @@ def _describe(plan: SweepPlan, complete: int, n_jobs: int) -> str:
     return "\n".join(lines)
 
 
-def run_sweep(plan: SweepPlan, progress: bool = True) -> int:
+def run_sweep(plan: SweepPlan, progress: bool = True, cluster=None) -> int:
     """Prepare the directory, launch the jobs, collect; returns the exit code (1 if a run failed).
 
     Args:
         plan: the planned sweep.
         progress: show a progress bar on stderr.
+        cluster: checked :class:`~experiments.cluster.ClusterSettings` for ``hydra/launcher=slurm``.
     """
     from experiments.collect import collect, summary_lines
 
     paths = SweepPaths(plan.sweep_dir)
     with SweepLock(plan.sweep_dir, "capsim sweep"):
+        if cluster is not None and paths.slurm_jobs.is_file():
+            from experiments.cluster import active_jobs
+
+            running = active_jobs([j["job_id"] for j in read_json(paths.slurm_jobs)])
+            if running:
+                raise SweepError(f"SLURM job {', '.join(running)} of an earlier capsim sweep of {plan.sweep_dir} is "
+                                 f"still queued or running; wait for it to end or cancel it (scancel "
+                                 f"{' '.join(running)}), then re-run the same command")
         paths.runs.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(paths.runs)
         shutil.rmtree(paths.status, ignore_errors=True)
@@ -361,11 +454,13 @@ def run_sweep(plan: SweepPlan, progress: bool = True) -> int:
                 write_json_atomic(paths.status_file(r.run_id), skipped_record(plan, r, check))
         batches = sorted({r.batch for r in plan.runs if r.run_id not in complete})
         print(_describe(plan, len(complete), len(batches)), flush=True)
+        if cluster is not None:
+            print("\n".join(_cluster_costs(plan, cluster, complete, batches)), flush=True)
         t0 = time.perf_counter()
         launcher_error = ""
         if batches:
             with Progress(paths.status, len(plan.runs) - len(complete), complete, show=progress):
-                launcher_error = launch(plan, batches)
+                launcher_error = launch(plan, batches, cluster)
         elapsed = time.perf_counter() - t0
         result = collect(plan.sweep_dir, quiet=True)
     c = result.counts
@@ -373,7 +468,8 @@ def run_sweep(plan: SweepPlan, progress: bool = True) -> int:
           f"in {elapsed:.1f}s")
     print(summary_lines(result, plan, counts=False))
     if launcher_error:
-        print(f"  {launcher_error}; re-run the same command to finish the sweep", file=sys.stderr)
+        advice = "" if "re-run the same command" in launcher_error else "; re-run the same command to finish the sweep"
+        print(f"  {launcher_error}{advice}", file=sys.stderr)
     if result.failed:
         print(f"capsim sweep: {c['failed']} of {len(plan.runs)} runs failed; details in manifest.csv and "
               f"{paths.root / 'jobs'}/*/*.log; re-running the same command retries them", file=sys.stderr)
@@ -493,16 +589,25 @@ def main(args: list[str]) -> int:
         raise
     if warming is not None:
         warming.join()
+    slurm = plan.launcher.get("name") == SLURM
     if "--dry-run" in flags:
         paths = SweepPaths(plan.sweep_dir)
         complete = {r.run_id for r in plan.runs if check_run(paths.run_dir(r.run_id), r.run_id).ok}
-        print(_describe(plan, len(complete), len({r.batch for r in plan.runs if r.run_id not in complete})))
+        batches = sorted({r.batch for r in plan.runs if r.run_id not in complete})
+        print(_describe(plan, len(complete), len(batches)))
+        if slurm:  # the cost, without asking the cluster anything
+            print("\n".join(_cluster_costs(plan, ClusterSettings.from_launcher(plan.launcher), complete, batches)))
         for conf in plan.configurations:
             print(f"    [{conf.index}] {' '.join(conf.overrides)}")
         return 0
+    check_writable(plan.sweep_dir)
+    cluster = None
+    if slurm:  # scheduler, partition, the sweep directory seen from the nodes (one line if not)
+        cluster, note = preflight(plan.launcher, plan.sweep_dir)
+        if note:
+            plan.notes.append(note)
     try:
-        check_writable(plan.sweep_dir)
-        return run_sweep(plan)
+        return run_sweep(plan, cluster=cluster)
     except SweepError as e:
         fail(str(e), 1)
     except OSError as e:  # disk full, permissions: runs already written stay valid

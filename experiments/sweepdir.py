@@ -12,7 +12,9 @@ One place defines where a sweep keeps what (the contract other code reads):
                    sim.results.write_run (metadata lists each table's rows and SHA-256)
   status/<run_id>.json   what the latest sweep did with each run (done, skipped, failed)
   dataset/         the merged tables (experiments/collect.py)
-  jobs/<n>/        Hydra's record of each launcher job (.hydra/, log file)
+  jobs/<n>/        Hydra's record of each launcher job (.hydra/, log file); on SLURM the log file
+  slurm_jobs.json  SLURM only: every array job submitted (id, batches, time)
+  .submitit/<job>/ SLURM and submitit only: the job's sbatch script, pickles and task logs
 ```
 
 A run counts as complete only if its metadata parses, names the run id, and every table's
@@ -72,6 +74,10 @@ class SweepPaths:
     @property
     def dataset(self) -> Path:
         return self.root / "dataset"
+
+    @property
+    def slurm_jobs(self) -> Path:
+        return self.root / "slurm_jobs.json"
 
     @property
     def lock(self) -> Path:

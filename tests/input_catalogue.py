@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,11 @@ class Case:
     expect: str  # a substring of the one-line message
     files: dict[str, bytes | str] = field(default_factory=dict)  # written under {dir} before running
     kind: str = "override"  # cli | override | config file
+    env: dict[str, str] = field(default_factory=dict)  # environment variables while it runs ({dir} allowed)
+    # what the case needs: "" (nothing), "slurm" (a SLURM scheduler that answers) or "private-dir"
+    # (also root with unshare: {dir}/<private> is a tmpfs only the command sees, not the SLURM node)
+    needs: str = ""
+    private: str = ""
 
 
 def _scenario(body: str) -> dict:
@@ -114,11 +121,30 @@ CASES: list[Case] = [
          files=_scenario("years: ten\n"), kind="config file"),
     Case("code in a config file", ["run", "-cd", "{dir}", "scenario=mine"], 2, "_target_ is not a known parameter",
          files=_scenario("_target_: os.system\n"), kind="config file"),
+    # --- SLURM (docs/cluster.md)
+    Case("no SLURM scheduler reachable", ["sweep", "experiment=regime_comparison", "replicates=1", "years=0.1",
+                                          "hydra/launcher=slurm", "hydra.sweep.dir={dir}/s"], 1,
+         "no SLURM scheduler is reachable from here", env={"PATH": "{dir}/no-slurm-commands-here"}, kind="cli"),
+    Case("SLURM partition that does not exist", ["sweep", "experiment=regime_comparison", "replicates=1", "years=0.1",
+                                                 "hydra/launcher=slurm", "hydra.launcher.partition=gpu",
+                                                 "hydra.sweep.dir={dir}/s"], 2,
+         "hydra.launcher.partition=gpu: no such partition on this cluster", kind="cli", needs="slurm"),
+    Case("sweep directory not visible to the SLURM nodes", ["sweep", "experiment=regime_comparison", "replicates=1",
+                                                            "years=0.1", "hydra/launcher=slurm",
+                                                            "hydra.sweep.dir={dir}/private/s"], 1,
+         "is not visible on the compute nodes", kind="cli", needs="private-dir", private="private"),
 ]
 
 
+def missing(case: Case) -> str:
+    """Why the case cannot run here ("" if it can)."""
+    from slurm_available import private_dirs, slurm_missing
+
+    return {"": lambda: "", "slurm": slurm_missing, "private-dir": private_dirs}[case.needs]()
+
+
 def run_case(case: Case, workdir: Path) -> tuple[int, str]:
-    """Run a case in-process; returns (exit code, stderr)."""
+    """Run a case in-process (in a subprocess when it needs a private directory); returns (exit code, stderr)."""
     from experiments.cli import main
 
     for rel, content in case.files.items():
@@ -126,28 +152,60 @@ def run_case(case: Case, workdir: Path) -> tuple[int, str]:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(content if isinstance(content, bytes) else content.encode())
     argv = [a.replace("{dir}", str(workdir)) for a in case.argv]
+    env = {k: v.replace("{dir}", str(workdir)) for k, v in case.env.items()}
+    if case.private:
+        return _run_with_private_dir(argv, workdir / case.private, env)
     err = io.StringIO()
     code = 0
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            code = main(argv) or 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else 1
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                code = main(argv) or 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else 1
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return code, err.getvalue().strip()
+
+
+def _run_with_private_dir(argv: list[str], private: Path, env: dict) -> tuple[int, str]:
+    """Run `capsim argv` in a private mount namespace where ``private`` is a tmpfs: the command
+    sees it, processes outside (the SLURM node's daemons and jobs) see an empty directory."""
+    private.mkdir(parents=True, exist_ok=True)
+    cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+           'mount -t tmpfs capsim-private "$0" && exec "$@"', str(private),
+           sys.executable, "-m", "experiments.cli", *argv]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, **env},
+                       cwd=Path(__file__).resolve().parents[1])
+    return r.returncode, r.stderr.strip()
 
 
 def write_table(path: Path) -> None:
     import tempfile
 
     rows = ["| # | kind | input | exit | message |", "|---|---|---|---|---|"]
+    unmet = [f"{c.name}: {missing(c)}" for c in CASES if missing(c)]
+    if unmet:
+        raise SystemExit("cannot run every case here (bring the SLURM cluster up first): " + "; ".join(unmet))
     for i, case in enumerate(CASES, 1):
         with tempfile.TemporaryDirectory() as d:
             code, err = run_case(case, Path(d))
         shown = " ".join(case.argv).replace("|", "\\|")
         if case.files:
             shown += " (with " + ", ".join(case.files) + ")"
+        shown = "capsim " + shown
+        if case.env:
+            shown = " ".join(f"{k}={v}" for k, v in case.env.items()) + " " + shown
+        if case.private:
+            shown += f" ({{dir}}/{case.private} visible to this command only, not to the nodes)"
         msg = err.replace(str(d), "{dir}").replace("|", "\\|")
-        rows.append(f"| {i} | {case.kind} | `capsim {shown}` | {code} | {msg} |")
+        rows.append(f"| {i} | {case.kind} | `{shown}` | {code} | {msg} |")
     text = ("# Input catalogue\n\nEvery malformed input below is refused before anything runs (or, for runtime "
             "failures, before anything is written), with one line on stderr and exit code 2 (usage) or 1 "
             "(runtime). Generated by `python tests/input_catalogue.py --write docs/input_catalogue.md`; "

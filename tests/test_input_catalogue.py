@@ -2,7 +2,8 @@
 
 import pytest
 
-from input_catalogue import CASES, run_case
+from input_catalogue import CASES, missing, run_case
+from slurm_available import need
 
 
 def test_catalogue_is_large_enough():
@@ -11,6 +12,7 @@ def test_catalogue_is_large_enough():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_malformed_input_is_refused(case, tmp_path):
+    need(missing(case))
     code, err = run_case(case, tmp_path)
     assert code == case.code, f"{case.name}: exit {code}, expected {case.code}; stderr {err!r}"
     assert len(err.splitlines()) == 1, f"{case.name}: message is not one line: {err!r}"

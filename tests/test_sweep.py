@@ -465,6 +465,7 @@ def test_slurm_launcher_config(tmp_path, monkeypatch):
     lc = cfg.hydra.launcher
     assert lc._target_.endswith("SlurmLauncher")
     assert (lc.partition, lc.cpus_per_task, lc.timeout_min, lc.array_parallelism) == ("cpu", 1, 60, 64)
+    assert (lc.node_down_timeout_s, lc.probe_timeout_s, lc.max_num_timeout) == (600, 120, 2), "capsim's own keys"
     launcher = instantiate({k: v for k, v in lc.items() if k != "submitit_folder"} | {"submitit_folder": str(tmp_path)})
     # submitit refuses to build a SLURM executor without `srun` on PATH: give it a stand-in.
     fake = tmp_path / "bin"
