@@ -110,7 +110,7 @@ def accepted_ranges(judged: pd.DataFrame, factors) -> pd.DataFrame:
 
     Args:
         judged: output of :func:`judge` with the factor columns.
-        factors: :class:`experiments.uncertainties.Factor` objects searched.
+        factors: :class:`experiments.studies.factors.Factor` objects searched.
     """
     acc = judged[judged["accepted"]]
     rows = []

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Results", "ResultsError", "load", "load_sweep", "load_run", "config_hash", "file_sha256",
-           "level_order", "SWEEP_FIELDS", "TABLES", "analysis_packages", "ANALYSIS_PACKAGES"]
+from sim.store import TABLES, file_sha256
 
-TABLES = ("steps", "shocks", "areas")
+__all__ = ["Results", "ResultsError", "load", "load_sweep", "load_run", "config_hash", "level_order", "SWEEP_FIELDS"]
+
 IDENTITY = ("run_id", "scenario", "regime", "seed")
 # Fields of sweep.json the analysis needs (the contract lists them all).
 SWEEP_FIELDS = ("experiment", "factors", "replicates", "base_seed", "reference", "window_years", "config",
@@ -42,15 +42,6 @@ def config_hash(config) -> str:
     """Short, stable hash of a resolved configuration (canonical JSON, SHA-256, 12 hex digits)."""
     text = json.dumps(config, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass
@@ -262,7 +253,7 @@ def load_run(path: str | Path) -> Results:
     Raises:
         ResultsError: a result file missing or unreadable.
     """
-    from sim.results import RESULT_FILES
+    from sim.store import RESULT_FILES
 
     d = Path(path)
     absent = [f for f in RESULT_FILES if not (d / f).is_file()]
@@ -293,19 +284,3 @@ def load_run(path: str | Path) -> Results:
     files = {f"{t}.parquet": file_sha256(d / f"{t}.parquet") for t in TABLES}
     files["metadata.json"] = file_sha256(d / "metadata.json")
     return Results(d, "run", info, manifest, tables["steps"], tables["shocks"], tables["areas"], files)
-
-
-ANALYSIS_PACKAGES = ("numpy", "pandas", "scipy", "matplotlib", "seaborn", "tabulate", "pyarrow")
-
-
-def analysis_packages() -> dict:
-    """Versions of the packages the statistics, tables and figures depend on."""
-    from importlib import metadata
-
-    out = {}
-    for pkg in ANALYSIS_PACKAGES:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out

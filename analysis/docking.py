@@ -1,6 +1,6 @@
 """Figures of the docking runs: capsim's reproduction beside the published values.
 
-Each function takes the table written by ``capsim dock`` (``experiments/dock.py``) and returns a
+Each function takes the table written by ``capsim dock`` (``experiments/docking/dock.py``) and returns a
 Figure; outcome labels and units come from the outcome registry (``sim/outcomes.py``), colours
 from ``analysis/style.py``.
 """

@@ -1,7 +1,7 @@
 """Figures of donor rules against the status quo: people in need first, then the system, a map.
 
 Every function takes DataFrames (tables of paired runs with ``config`` and ``replicate``
-columns, see ``experiments/paired_runs.py``) and returns a :class:`matplotlib.figure.Figure`
+columns, see ``experiments/advocacy/paired.py``) and returns a :class:`matplotlib.figure.Figure`
 built without pyplot, so figures can be drawn in the dashboard's worker threads; none is
 ever shown. Axis labels and units come from the outcome registry (``sim/outcomes.py``) or
 from :data:`analysis.effects.MEASURES`; colours from ``analysis/style.py`` (grey for the

@@ -138,9 +138,9 @@ def render_report(report) -> str:
     Args:
         report: a :class:`analysis.report.Report` whose tables and figures were written.
     """
-    from sim.results import provenance
+    from sim.store import provenance
 
-    from .dataset import analysis_packages
+    from sim.store import analysis_packages
 
     d = report.data
     main = report.main

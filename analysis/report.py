@@ -38,7 +38,9 @@ import pandas as pd
 from sim.outcomes import MAIN_OUTCOMES, OUTCOMES, label
 
 from . import figures, flows, pathways, tables
-from .dataset import Results, analysis_packages, file_sha256, load
+from sim.store import analysis_packages, file_sha256
+
+from .dataset import Results, load
 from .stats import N_BOOT, _quiet, bootstrap_columns, differences_to_reference, equal_to, summarise
 from .style import SIZES, factor_label, level_text, save_figure
 from .windows import STEPS_PER_YEAR, Window, per_run_means
@@ -299,7 +301,7 @@ class Report:
                  paths=()) -> dict:
         d = self.data
         prov = d.info.get("provenance") or {}
-        from sim.results import provenance
+        from sim.store import provenance
 
         return {
             "figure": name,
@@ -495,7 +497,7 @@ class Report:
 
     def write_index(self) -> Path:
         """``report.json``: every file written, with its SHA-256, and the report's settings."""
-        from sim.results import provenance
+        from sim.store import provenance
 
         path = self.out_dir / "report.json"
         index = {

@@ -2,7 +2,7 @@
 
 Both take ``func(X) -> outputs``: ``X`` is a sample matrix (one row per point, one column per
 factor of a SALib problem) and the outputs are a DataFrame (one column per output) or an array
-(one or more columns). The model is one such function (``experiments.evaluate.ModelFunction``
+(one or more columns). The model is one such function (``experiments.studies.evaluate.ModelFunction``
 averages replicates per point); an analytic test function with known indices is another
 (``tests/test_sensitivity.py`` checks the pipeline on the Ishigami function).
 
@@ -16,9 +16,9 @@ averages replicates per point); an analytic test function with known indices is 
 * ``dummy=True`` adds a factor the function never sees (:data:`DUMMY`). For a function with
   fresh noise at every call its indices are the noise floor (a factor whose index does not
   clearly exceed the dummy's cannot be told apart from noise). With common random numbers (the
-  same seeds at every point, as ``experiments.evaluate`` runs the model) the dummy changes
+  same seeds at every point, as ``experiments.studies.evaluate`` runs the model) the dummy changes
   nothing and its indices are exactly 0: use replicate noise there
-  (``experiments.evaluate.replicate_noise``).
+  (``experiments.studies.evaluate.replicate_noise``).
 
 Plot functions take the tables and return a Figure.
 """

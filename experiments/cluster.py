@@ -48,7 +48,7 @@ from typing import Any, Callable, Mapping, Sequence
 from hydra_plugins.hydra_submitit_launcher.config import SlurmQueueConf
 from hydra_plugins.hydra_submitit_launcher.submitit_launcher import SlurmLauncher as _HydraSlurmLauncher
 
-from experiments.config import RuntimeFailure, UsageError
+from experiments.errors import RuntimeFailure, UsageError
 
 __all__ = ["SLURM", "SlurmLauncherConf", "SlurmLauncher", "register_launcher_schema", "ClusterSettings",
            "preflight", "check_scheduler", "check_visible", "active_jobs", "cost_lines", "pilot_seconds_per_run",
@@ -62,7 +62,7 @@ _ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_ME
 # Node states (sinfo %T, flags stripped) in which a node runs jobs.
 _USABLE = {"idle", "mixed", "allocated", "completing", "planned"}
 _CMD_TIMEOUT_S = 30  # sinfo/squeue/sbatch answer within seconds; a controller that is down takes about 10
-DEFAULT_RUNS_PER_TASK = 50  # a study's runs per array task (a sweep's: experiments/sweep_plan.py)
+DEFAULT_RUNS_PER_TASK = 50  # a study's runs per array task (a sweep's: experiments/sweeps/plan.py)
 
 
 # ---------------------------------------------------------------------------- the launcher config
@@ -342,7 +342,7 @@ def pilot_seconds_per_run(params, country=None, weeks: int = 8) -> float:
         country: its country data (None: the synthetic country).
         weeks: steps the pilot runs.
     """
-    from experiments.config import quiet_mesa
+    from experiments.logs import quiet_mesa
     from sim.model import CapacityModel
 
     quiet_mesa()

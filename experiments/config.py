@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import logging
 import os
 import sys
 from pathlib import Path
@@ -26,6 +25,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from yaml import YAMLError
 
+from experiments.errors import RuntimeFailure, UsageError
+from experiments.logs import quiet_mesa
 from sim.params import ConfigError, Params, lookup_spec
 
 __all__ = ["CONFIG_DIR", "CONTROL_KEYS", "params_from_cfg", "precheck", "UsageError", "RuntimeFailure",
@@ -39,12 +40,6 @@ _FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "
                      "--config-dir", "-cd", "--experimental-rerun", "--info", "-i"}
 
 
-class UsageError(Exception):
-    """Bad command-line input: reported in one line with exit code 2."""
-
-
-class RuntimeFailure(Exception):
-    """A failure while running (e.g. results cannot be written): one line, exit code 1."""
 
 
 def check_writable(path: str | Path) -> None:
@@ -95,12 +90,6 @@ def register_schema() -> None:
     cs = ConfigStore.instance()
     cs.store(name="capsim_schema", node=Params().to_dict())
     register_launcher_schema()
-
-
-def quiet_mesa() -> None:
-    """Mesa logs every step at INFO; that floods the console and costs time in sweeps."""
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    logging.getLogger("MESA.mesa.model").setLevel(logging.WARNING)
 
 
 def params_from_cfg(cfg: DictConfig | dict) -> Params:

@@ -64,7 +64,7 @@ class Areas:
         n, s = self.n, self.n_sectors
         if (country.n_areas, country.n_sectors) != (n, s):
             raise ValueError(f"world.n_areas/n_sectors = {n}/{s} but the country data has "
-                             f"{country.n_areas}/{country.n_sectors}; build parameters with experiments.data.country_params")
+                             f"{country.n_areas}/{country.n_sectors}; build parameters with experiments.cli.data.country_params")
         self.names = country.area_names
         self.sector_names = country.sectors
         self.population = country.population.astype(float).copy()

@@ -12,7 +12,7 @@ somewhere real instead of in the synthetic default country (``sim/areas.py``,
 * **funding** by recipient kind (USD), where given.
 
 It holds no file I/O (``sim/hxl_io.py`` reads and writes it as HXL-tagged CSV) and no
-configuration: ``experiments/data.py`` fits the parameters to it. The model takes it as
+configuration: ``experiments/cli/data.py`` fits the parameters to it. The model takes it as
 ``CapacityModel(params, country=...)`` and uses it in place of the synthetic draws; what it
 does not give (capacities, skills, pay, missing access or positions) comes from the
 parameters, as the run's data report says. :meth:`CountryData.from_model` describes a
@@ -226,7 +226,7 @@ class CountryData:
     def check_params(self, params: "Params") -> None:
         """Raise ValueError if the parameters do not describe this country's size.
 
-        Build matching parameters with ``experiments.data.country_params``.
+        Build matching parameters with ``experiments.cli.data.country_params``.
         """
         w = params.world
         counts = self.kind_counts()
@@ -245,7 +245,7 @@ class CountryData:
         for key, (have, want) in expected.items():
             if have != want:
                 raise ValueError(f"parameters do not match the country data: {key} = {have}, data gives {want}; "
-                                 "build parameters with experiments.data.country_params")
+                                 "build parameters with experiments.cli.data.country_params")
         if w.max_presence_areas < self.max_presence:
             raise ValueError(f"world.max_presence_areas = {w.max_presence_areas} is below the {self.max_presence} "
                              "areas one organisation of the data works in")

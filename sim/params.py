@@ -6,7 +6,7 @@ top-level :class:`Params`.
 Every field is declared with :func:`param`, which records its meaning, unit, allowed range
 and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter
 table in ``docs/ODD.md`` is generated from these declarations
-(``python -m experiments.paramtable --write-odd docs/ODD.md``; ``tests/test_docs.py`` fails when
+(``python -m experiments.cli.params --write-odd docs/ODD.md``; ``tests/test_docs.py`` fails when
 it is out of date), so the documentation cannot drift from the code.
 
 :meth:`Params.from_dict` is the only way configuration enters the model: it refuses unknown
@@ -53,10 +53,10 @@ class Spec:
         meaning, unit, lo, hi, source, choices, nullable: what the parameter is and what is allowed.
         short: a short name for figure labels and tables (default: the meaning).
         kind: ``"lever"`` (a donor or agency chooses it) or ``"uncertainty"`` (nobody controls or has
-            measured it), for the studies that vary it (``experiments/uncertainties.py``); None otherwise.
+            measured it), for the studies that vary it (``experiments/studies/factors.py``); None otherwise.
         study: the range the studies sample (within ``lo``..``hi``); None for a choice or an unvaried parameter.
         why: why that range.
-        title, help, side, unit_text: how the donor page shows a lever (``experiments/levers.py``):
+        title, help, side, unit_text: how the donor page shows a lever (``experiments/advocacy/levers.py``):
             a donor's name for it, one plain sentence, ``"donor"`` or ``"agency"``, and what a share
             is a share of, in words.
     """

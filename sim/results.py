@@ -1,30 +1,19 @@
-"""Running one simulation and writing its results with provenance.
+"""Running one simulation: the model to its horizon, then its tables and metadata.
 
 :func:`run` builds a :class:`~sim.model.CapacityModel`, runs it to the horizon and returns
-tidy tables: ``steps`` (one row per week), ``shocks`` (one row per shock) and ``areas`` (one
+tidy tables (a :class:`sim.store.RunResult`): ``steps`` (one row per week), ``shocks`` (one row per shock) and ``areas`` (one
 row per area and year), each carrying the run id, scenario, regime and seed columns, plus
 the run's metadata (resolved parameters, seed, code version, package versions) and its
 accounting checks. A run started from country data (``sim/country.py``) also returns the
 ``capacity`` table: need and capacity present per area, sector and actor group (local or
 international), at the start and at the end of the run (the capacity map).
-:func:`write_run` writes them as Parquet + ``metadata.json`` atomically:
-into a temporary directory first, renamed into place only when complete, so a directory
-that exists is a complete result; ``metadata.json`` records each table's row count and
-SHA-256 so that later damage to a file can be detected.
+Writing and reading runs, their checksums and provenance belong to the results format's one
+owner, ``sim/store.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import platform
-import shutil
-import subprocess
 import time
-from dataclasses import dataclass
-from importlib import metadata as importlib_metadata
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,30 +22,9 @@ from .country import CountryData
 from .crises import ShockKind
 from .model import CapacityModel
 from .params import Params
+from .store import RunResult, provenance, run_id
 
-__all__ = ["RunResult", "run", "write_run", "read_run", "run_id", "provenance", "capacity_table", "file_sha256",
-           "RESULT_FILES"]
-
-RESULT_FILES = ("steps.parquet", "shocks.parquet", "areas.parquet", "metadata.json")
-PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "seaborn", "matplotlib", "networkx", "libhxl")
-REPO = Path(__file__).resolve().parents[1]
-
-
-@dataclass
-class RunResult:
-    steps: pd.DataFrame
-    shocks: pd.DataFrame
-    areas: pd.DataFrame
-    metadata: dict
-    capacity: pd.DataFrame | None = None  # capacity map at start and end (runs from data)
-
-
-def run_id(params: Params, country: CountryData | None = None) -> str:
-    """A stable id of a run: a hash of its full resolved parameters (seed included) and its data."""
-    text = json.dumps(params.to_dict(), sort_keys=True, default=str)
-    if country is not None:
-        text += country.fingerprint()
-    return hashlib.sha1(text.encode()).hexdigest()[:12]
+__all__ = ["run", "capacity_table"]
 
 
 def capacity_table(model: CapacityModel, stage: str) -> pd.DataFrame:
@@ -159,89 +127,3 @@ def run(params: Params, country: CountryData | None = None, capacity_map: bool |
     if country is not None:
         meta["country"] = country.describe()
     return RunResult(*tables[:3], metadata=meta, capacity=capacity)
-
-
-_PROVENANCE: dict | None = None
-
-
-def provenance() -> dict:
-    """Code version (git commit and whether the tree was modified) and package versions."""
-    global _PROVENANCE
-    if _PROVENANCE is None:
-        code = {"commit": None, "dirty": None}
-        try:
-            commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-            if commit.returncode == 0:
-                code["commit"] = commit.stdout.strip()
-                st = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-                                    capture_output=True, text=True, timeout=5)
-                code["dirty"] = bool(st.stdout.strip())
-        except (OSError, subprocess.SubprocessError):
-            pass
-        versions = {}
-        for pkg in PACKAGES:
-            try:
-                versions[pkg] = importlib_metadata.version(pkg)
-            except importlib_metadata.PackageNotFoundError:
-                versions[pkg] = None
-        try:
-            code["capsim"] = importlib_metadata.version("capsim")
-        except importlib_metadata.PackageNotFoundError:
-            code["capsim"] = None
-        _PROVENANCE = {"code": code, "python": platform.python_version(), "packages": versions,
-                       "platform": platform.platform()}
-    return {**_PROVENANCE, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-
-
-def write_run(result: RunResult, out_dir: str | os.PathLike, extra_meta: dict | None = None) -> Path:
-    """Write a run's tables and metadata into ``out_dir`` atomically; returns ``out_dir``."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
-        tables = {"steps": result.steps, "shocks": result.shocks, "areas": result.areas}
-        if result.capacity is not None:
-            tables["capacity"] = result.capacity
-        for name, table in tables.items():
-            table.to_parquet(tmp / f"{name}.parquet", index=False)
-        meta = dict(result.metadata)
-        if extra_meta:
-            meta.update(extra_meta)
-        meta["rows"] = {name: len(table) for name, table in tables.items()}
-        # Checksums let a reader (e.g. a resumed sweep) tell a complete run from a damaged one.
-        meta["sha256"] = {name: file_sha256(tmp / f"{name}.parquet") for name in tables}
-        (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, default=str))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def read_run(run_dir: str | os.PathLike) -> RunResult:
-    """Read a run written by :func:`write_run` (Parquet and JSON only; nothing is unpickled)."""
-    d = Path(run_dir)
-    missing = [f for f in RESULT_FILES if not (d / f).is_file()]
-    if missing:
-        raise FileNotFoundError(f"{d} is not a complete run: missing {', '.join(missing)}")
-    return RunResult(
-        steps=pd.read_parquet(d / "steps.parquet"),
-        shocks=pd.read_parquet(d / "shocks.parquet"),
-        areas=pd.read_parquet(d / "areas.parquet"),
-        metadata=json.loads((d / "metadata.json").read_text()),
-        capacity=pd.read_parquet(d / "capacity.parquet") if (d / "capacity.parquet").is_file() else None,
-    )

@@ -145,7 +145,7 @@ def missing(case: Case) -> str:
 
 def run_case(case: Case, workdir: Path) -> tuple[int, str]:
     """Run a case in-process (in a subprocess when it needs a private directory); returns (exit code, stderr)."""
-    from experiments.cli import main
+    from experiments.cli.main import main
 
     for rel, content in case.files.items():
         p = workdir / rel
@@ -180,7 +180,7 @@ def _run_with_private_dir(argv: list[str], private: Path, env: dict) -> tuple[in
     private.mkdir(parents=True, exist_ok=True)
     cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
            'mount -t tmpfs capsim-private "$0" && exec "$@"', str(private),
-           sys.executable, "-m", "experiments.cli", *argv]
+           sys.executable, "-m", "experiments.cli.main", *argv]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, **env},
                        cwd=Path(__file__).resolve().parents[1])
     return r.returncode, r.stderr.strip()

@@ -1,6 +1,6 @@
 """Test scaffolding: a small, real sweep directory written in the sweep contract's exact format.
 
-Written here by hand (not by ``experiments.grid``), so the analysis is tested against the
+Written here by hand (not by ``experiments.sweeps.grid``), so the analysis is tested against the
 contract in ``sweep_contract.md`` rather than against its own writer: ``runs/<run_id>/`` by
 ``sim.results.write_run``, ``manifest.csv`` with every contract column, ``dataset/*.parquet``
 with the identity columns, ``replicate`` and one column per factor, and ``sweep.json``.
@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 from sim.params import Params
-from sim.results import provenance, run, write_run
+from sim.results import run
+from sim.store import provenance, write_run
 from sim.rng import replicate_seeds
 
 logging.getLogger("MESA").setLevel(logging.WARNING)

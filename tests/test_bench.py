@@ -2,7 +2,7 @@
 
 import json
 
-from benchmarks.bench import main, scaled_params
+from experiments.bench.bench import main, scaled_params
 
 
 def test_scaled_params_scale_sizes_and_budgets_together():
@@ -35,7 +35,7 @@ def test_peak_memory_is_the_child_runs_own():
     starts it (getrusage's ru_maxrss would report this test process's 600 MB)."""
     import numpy as np
 
-    from benchmarks.bench import peak_memory_mb
+    from experiments.bench.bench import peak_memory_mb
 
     ballast = np.ones(600 * 2**20 // 8)  # 600 MB, touched
     assert ballast.sum() > 0

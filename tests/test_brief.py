@@ -18,10 +18,10 @@ import pytest
 
 from analysis.brief import TABLE_MEASURES, format_effect
 from analysis.effects import format_measure, paired_effects, per_run_measures
-from experiments.brief import find_browser
-from experiments.cli import main
-from experiments.levers import package_params
-from experiments.paired_runs import run_paired
+from experiments.advocacy.brief import find_browser
+from experiments.cli.main import main
+from experiments.advocacy.levers import package_params
+from experiments.advocacy.paired import run_paired
 from sim.results import run
 from sim.rng import replicate_seeds
 
@@ -186,7 +186,7 @@ def test_brief_pdf_is_one_page(brief, tmp_path):
     browser = find_browser()
     if browser is None:
         pytest.skip("install Debian's chromium (apt-get install chromium) to test the PDF brief")
-    from experiments.brief import write_pdf
+    from experiments.advocacy.brief import write_pdf
 
     _, out = brief
     html = tmp_path / "brief.html"

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from experiments.cli import main
+from experiments.cli.main import main
 from conftest import assert_refused
 
 BAD = [

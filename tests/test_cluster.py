@@ -33,7 +33,7 @@ TABLES = ("steps", "shocks", "areas")
 
 def capsim(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the `capsim` command in a subprocess; returns it with its output."""
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "experiments.cli.main", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
@@ -64,7 +64,7 @@ def manifest(d: Path) -> pd.DataFrame:
 
 def complete_runs(d: Path) -> dict[str, str]:
     """run id -> metadata.json text of every complete run (its checksums fix its tables)."""
-    from experiments.sweepdir import check_run
+    from sim.store import check_run
 
     runs = d / "runs"
     return {p.name: (p / "metadata.json").read_text() for p in runs.iterdir()
@@ -158,7 +158,7 @@ def test_a_requeued_task_keeps_the_runs_its_first_attempt_did(tmp_path):
     """A SLURM task requeued after its time limit runs its batch again: the runs its first attempt
     completed are skipped, and their status records still say done (not skipped as if an
     earlier sweep had made them)."""
-    from experiments.sweep import run_batch
+    from experiments.sweeps.sweep import run_batch
 
     d = tmp_path / "s"
     r = capsim("sweep", "experiment=regime_comparison", "replicates=1", "years=0.1", "world.n_areas=10",
@@ -222,7 +222,7 @@ def test_cancelled_task_loses_no_run_and_the_same_command_finishes(tmp_path, cap
     # left (SLURM gives a cancelled task KillWait, 5 s here, before it kills it)
     args = ["sweep", "experiment=regime_comparison", "replicates=6", "years=5", "sweep.runs_per_job=12", *SLURM,
             "hydra.launcher.array_parallelism=2", f"hydra.sweep.dir={d}"]
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli.main", *args], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: done_in_batch(d, 0) >= 2, 180, "two runs of task 0", proc)
@@ -294,7 +294,7 @@ def test_time_limit_warning_stops_the_task_and_keeps_its_runs(tmp_path, capsys):
     args = ["sweep", "experiment=regime_comparison", "replicates=4", "years=5", "sweep.runs_per_job=16", *SLURM,
             "hydra.launcher.timeout_min=5", "hydra.launcher.signal_delay_s=60", "hydra.launcher.max_num_timeout=0",
             f"hydra.sweep.dir={d}"]
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli.main", *args], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: done_in_batch(d, 0) >= 2, 180, "two runs", proc)
@@ -327,7 +327,7 @@ def test_a_node_that_goes_down_is_reported_not_waited_on(tmp_path, capsys):
     d = tmp_path / "s"
     args = ["sweep", "experiment=regime_comparison", "replicates=3", "years=1", "sweep.runs_per_job=4", *SLURM,
             "hydra.launcher.array_parallelism=1", "hydra.launcher.node_down_timeout_s=5", f"hydra.sweep.dir={d}"]
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli.main", *args], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: done_in_batch(d, 0) >= 1, 180, "the first run", proc)
@@ -429,7 +429,7 @@ def run_study_on_slurm(study: str, out: Path, capsys) -> subprocess.CompletedPro
 def test_calibration_on_slurm_gives_the_local_pool_results(tmp_path, capsys):
     """`capsim calibrate ... hydra/launcher=slurm`: the search and the validation run as SLURM
     array jobs, and every table is identical to the same command in local worker processes
-    (the evaluator is shared by every study: experiments/evaluate.py)."""
+    (the evaluator is shared by every study: experiments/studies/evaluate.py)."""
     need(slurm_missing())
     run_study_on_slurm("calibrate", tmp_path / "slurm", capsys)
     local = capsim("calibrate", *STUDIES["calibrate"], "experiment.n_jobs=2", f"hydra.run.dir={tmp_path}/local")

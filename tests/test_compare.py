@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from analysis.dataset import load
-from experiments.cli import main
+from experiments.cli.main import main
 from experiments.config import params_from_cfg
-from experiments.grid import run_grid
+from experiments.sweeps.grid import run_grid
 from sim.outcomes import label
 from sim.params import Params
 from sim.results import run
@@ -40,7 +40,9 @@ def compare_dir(compare_run):
 
 def test_compare_writes_the_sweep_contract(compare_dir):
     info = json.loads((compare_dir / "sweep.json").read_text())
-    assert info["factors"] == ["regime"] and info["reference"] == {"regime": "baseline"}
+    levers = ["funding.joint_programme_share", "funding.overhead_passed_on"]
+    assert info["factors"] == ["regime", *levers], info["factors"]
+    assert info["reference"] == {"regime": "baseline", levers[0]: 0.0, levers[1]: 0.0}
     assert info["replicates"] == 2 and info["base_seed"] == 3 and info["window_years"] == 0.5
     assert info["primary_outcome"] == "coverage" and info["question"]
     assert info["provenance"]["packages"]["mesa"].startswith("3.")
@@ -48,13 +50,15 @@ def test_compare_writes_the_sweep_contract(compare_dir):
     for col in ("run_id", "status", "replicate", "seed", "overrides", "duration_s", "error", "rows_steps",
                 "rows_shocks", "rows_areas", "sha256_steps", "sha256_shocks", "sha256_areas"):
         assert col in manifest.columns, f"manifest lacks {col}"
-    assert len(manifest) == 4 and (manifest["status"] == "done").all()
+    assert len(manifest) == 6 and (manifest["status"] == "done").all(), "2 regimes and the package x 2 replicates"
     seeds = replicate_seeds(3, 2)
-    assert sorted(manifest["seed"]) == sorted(seeds * 2), "replicate seeds are not shared across regimes"
+    assert sorted(manifest["seed"]) == sorted(seeds * 3), "replicate seeds are not shared across configurations"
     for rid in manifest["run_id"]:
         assert (compare_dir / "runs" / rid / "steps.parquet").is_file()
     data = load(compare_dir)
     assert data.n_replicates == 2 and data.levels("regime") == ["baseline", "sharing"]
+    package = data.runs[data.runs["funding.joint_programme_share"] > 0]
+    assert len(package) == 2 and (package["regime"] == "sharing").all(), "the package is sharing with the levers"
     assert set(data.steps["replicate"]) == {0, 1}
 
 
@@ -66,15 +70,22 @@ def test_compare_report_is_the_report(compare_dir):
     for f in index["figures"]:
         assert (rep / f"{f}.png").is_file() and (rep / f"{f}.svg").is_file() and (rep / f"{f}.json").is_file()
     table = pd.read_csv(rep / "summary_table_last0p5y.csv")
-    assert list(table["Regime"]) == ["baseline", "sharing"] and label("coverage") in table.columns
+    assert list(table["Regime"]) == ["baseline", "sharing", "sharing"] and label("coverage") in table.columns
     assert "data:image/png;base64," in (rep / "index.html").read_text()
 
 
 def test_compare_table_printed(compare_run):
     text = compare_run[1]
-    assert "sharing - baseline" in text, "paired-difference column missing from the printed table"
-    assert label("coverage") in text and label("brain_drain") in text
-    assert "report/" in text and "2 replicates" in text
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("configuration"))
+    table = lines[start:start + 4]
+    assert [row.split()[0] for row in table[1:]] == ["baseline", "sharing", "sharing"], table
+    assert "sharing package" in table[3], "the package row is named"
+    assert "Coverage" in table[0] and "Hard-to-reach" in table[0]
+    assert "difference to reference" in text, "paired differences missing from the printed table"
+    width = max(len(line) for line in lines[start:] if not line.startswith(("(", "runs in")))
+    assert width <= 100, f"the printed tables are {width} columns wide"
+    assert "report/" in text and "2 paired replicates" in text
 
 
 def test_grid_rerun_skips_complete_runs_and_gives_the_same_dataset(compare_dir):
@@ -82,9 +93,11 @@ def test_grid_rerun_skips_complete_runs_and_gives_the_same_dataset(compare_dir):
     info = json.loads((compare_dir / "sweep.json").read_text())
     base = params_from_cfg(info["config"])
     assert base.seed == 3
-    run_grid(base, {"regime": ["baseline", "sharing"]}, 2, compare_dir, experiment="compare", question="q",
-             primary_outcome="coverage", reference={"regime": "baseline"}, window_years=0.5, n_jobs=1,
-             progress=False)
+    from experiments.cli.compare import configurations
+
+    points, levers = configurations(base, ["baseline", "sharing"], info["config"]["compare"]["package"])
+    run_grid(base, points, 2, compare_dir, experiment="compare", question="q", primary_outcome="coverage",
+             reference=info["reference"], window_years=0.5, n_jobs=1, progress=False)
     manifest = pd.read_csv(compare_dir / "manifest.csv")
     assert (manifest["status"] == "skipped").all(), "complete runs were run again"
     after = pd.read_parquet(compare_dir / "dataset" / "steps.parquet")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from experiments.config import CONFIG_DIR, params_from_cfg, precheck
-from experiments.data import setup
+from experiments.cli.data import setup
 from sim.results import run
 
 GROUPS = ["regime", "funding", "turnover", "governance", "crisis", "scenario"]

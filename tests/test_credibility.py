@@ -7,8 +7,8 @@ import pytest
 from analysis.calibration import PATTERNS, accepted_ranges, judge
 from analysis.discovery import box_table, encode_for_prim, find_box, in_box
 from conftest import small_params
-from experiments.evaluate import Evaluation, ModelFunction, evaluate_points
-from experiments.uncertainties import FACTORS, Factor, apply, check_factors, salib_problem, select
+from experiments.studies.evaluate import Evaluation, ModelFunction, evaluate_points
+from experiments.studies.factors import FACTORS, Factor, apply, check_factors, salib_problem, select
 from sim.params import ConfigError
 
 
@@ -25,7 +25,7 @@ def test_bad_factor_ranges_are_refused():
         check_factors([Factor("learning.transfer_rate", "uncertainty", 0.5, 1.5, "x")])
     with pytest.raises(ConfigError, match="not a parameter"):
         check_factors([Factor("learning.transfer_rat", "uncertainty", 0.5, 0.6, "x")])
-    with pytest.raises(ConfigError, match="not in experiments/uncertainties.py"):
+    with pytest.raises(ConfigError, match="not in experiments/studies/factors.py"):
         select(names=["nope"])
 
 
@@ -115,8 +115,8 @@ def test_prim_needs_points_of_both_kinds():
 def test_docs_factor_table_is_generated_from_the_factor_list():
     from pathlib import Path
 
-    from experiments.uncertainties import markdown_table
+    from experiments.studies.factors import markdown_table
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "sensitivity.md").read_text()
-    assert markdown_table() in doc, ("docs/sensitivity.md's factor table differs from experiments/uncertainties.py; "
-                                     "paste the output of experiments.uncertainties.markdown_table()")
+    assert markdown_table() in doc, ("docs/sensitivity.md's factor table differs from experiments/studies/factors.py; "
+                                     "paste the output of experiments.studies.factors.markdown_table()")

@@ -24,11 +24,11 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from experiments.cli import main
+from experiments.cli.main import main
 from experiments.config import CONFIG_DIR
-from experiments.levers import LEVER_KEYS, LEVERS, apply_levers, lever_values, package_params, shares_held
-from experiments.live import LiveEngine, LiveSettings
-from experiments.paired_runs import RunCache, run_paired
+from experiments.advocacy.levers import LEVER_KEYS, LEVERS, apply_levers, lever_values, package_params, shares_held
+from experiments.advocacy.live import LiveEngine, LiveSettings
+from experiments.advocacy.paired import RunCache, run_paired
 from sim.model import CapacityModel
 from sim.params import ConfigError, lookup_spec
 from sim.rng import replicate_seeds
@@ -164,7 +164,7 @@ def test_dashboard_bad_input_one_line(argv, expected, capsys):
 
 
 def test_dashboard_listens_on_loopback_by_default():
-    from experiments.dashboard import _parser
+    from experiments.advocacy.dashboard import _parser
 
     opts = _parser().parse_args([])
     assert opts.host == "127.0.0.1", f"the page must listen on 127.0.0.1 unless told otherwise, not {opts.host}"
@@ -246,7 +246,7 @@ def test_dashboard_in_a_real_browser(tmp_path):
     shots.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "dashboard", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli.main", "dashboard", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         _wait_for_server(proc, url, timeout=180)

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from conftest import small_params
-from experiments.cli import main
+from experiments.cli.main import main
 from experiments.config import CONFIG_DIR, UsageError, precheck
-from experiments.data import country_params, load_country, setup
+from experiments.cli.data import country_params, load_country, setup
 from sim.country import CountryData
 from sim.hxl_io import DataError, read_country, write_country
 from sim.model import CapacityModel
@@ -209,7 +209,7 @@ def test_data_changes_the_run_id(data_dir):
     a = read_country(EXAMPLE)
     edit(data_dir / "needs.csv", '"14,900",0.20', '"14,800",0.20')
     b = read_country(data_dir)
-    from sim.results import run_id
+    from sim.store import run_id
 
     assert run_id(p, a) != run_id(p, b), "runs on different data must not share an id"
     assert run_id(p, a) != run_id(p), "a run on data must not share the synthetic run's id"

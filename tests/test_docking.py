@@ -19,8 +19,8 @@ import pytest
 import sim.learning
 import sim.networks
 import sim.turnover
-from experiments.cli import main
-from experiments.dock import load_config
+from experiments.cli.main import main
+from experiments.docking.dock import load_config
 from sim.docking import cowan_jonard as cj
 from sim.docking import march
 from sim.params import ConfigError
@@ -246,7 +246,7 @@ def test_docs_reference_committed_figures_and_tables():
 
 @pytest.mark.parametrize("model", ["march", "cowan_jonard"])
 def test_docs_parameter_tables_are_generated_from_the_registry(model):
-    from experiments.dock import params_markdown
+    from experiments.docking.dock import params_markdown
 
     doc = (ROOT / "docs" / "docking.md").read_text()
     block = re.search(rf"<!-- params:{model} -->\n(.*?)\n<!-- /params:{model} -->", doc, re.S)

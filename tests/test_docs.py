@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from experiments.cli import main as capsim
-from experiments.paramtable import (
+from experiments.cli.main import main as capsim
+from experiments.cli.params import (
     BLOCKS,
     GENERATOR,
     DocsError,
@@ -225,9 +225,9 @@ def test_markdown_flag_prints_filtered_rows(capsys):
 
 
 def test_module_entry_point_checks_the_document():
-    proc = subprocess.run([sys.executable, "-m", "experiments.paramtable", "--check-odd", str(ODD)],
+    proc = subprocess.run([sys.executable, "-m", "experiments.cli.params", "--check-odd", str(ODD)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert proc.returncode == 0, f"python -m experiments.paramtable failed: {proc.stderr}"
+    assert proc.returncode == 0, f"python -m experiments.cli.params failed: {proc.stderr}"
 
 
 # ------------------------------------------------------------------ prose against code

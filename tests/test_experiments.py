@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.cli import main
+from experiments.cli.main import main
 from experiments.config import CONFIG_DIR, precheck
 from conftest import assert_refused
 
@@ -82,7 +82,7 @@ BAD = [
     (["calibrate", "experiment.samples=-1"], "experiment.samples = -1 is out of range"),
     (["calibrate", "experiment.samplez=5"], "samplez"),
     (["sensitivity", "experiment.sobol_n=100"], "power of 2"),
-    (["sensitivity", "experiment.factors=[nope,learning.learn_rate]"], "'nope' is not in experiments/uncertainties.py"),
+    (["sensitivity", "experiment.factors=[nope,learning.learn_rate]"], "'nope' is not in experiments/studies/factors.py"),
     (["sensitivity", "experiment.regimes=[building]"], "needs two regimes"),
     (["discover", "experiment.outcome=happiness"], "'happiness' is not a registered step outcome"),
     (["discover", "experiment.window_years=9"], "longer than the run"),

@@ -35,7 +35,7 @@ def test_a_flipped_conclusion_is_reported():
 
 @pytest.mark.slow
 def test_no_headline_conclusion_flipped_without_a_line_in_findings():
-    from experiments.findings import compute
+    from experiments.cli.findings import compute
 
     base = json.loads(BASELINE.read_text())
     table = compute(n_jobs=2)

@@ -18,7 +18,7 @@ from analysis.report import Report, default_outcomes, time_summary
 from analysis.stats import summarise
 from analysis.style import REGIME_COLOURS, SIZES, factor_label
 from analysis.windows import Window, per_run_means
-from experiments.cli import main
+from experiments.cli.main import main
 from sim.outcomes import label
 from sim.rng import replicate_seeds
 from sweep_fixture import BASE_SEED, LEVELS, REPLICATES, small_sweep  # noqa: F401  (fixture)

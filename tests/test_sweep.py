@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.cli import main
+from experiments.cli.main import main
 from experiments.config import CONFIG_DIR, params_from_cfg, precheck
-from experiments.sweep_plan import experiment_names, plan_sweep
-from experiments.sweepdir import SweepLock
+from experiments.sweeps.plan import experiment_names, plan_sweep
+from experiments.sweeps.directory import SweepLock
 from sim.outcomes import OUTCOMES
 from sim.rng import replicate_seeds
 
@@ -93,7 +93,7 @@ def test_sweep_from_country_data(tmp_path):
     assert info["data"]["name"] and info["data"]["files"], "sweep.json lacks the data block"
     assert Path(info["config"]["data"]["dir"]).is_absolute()
     areas = dataset(tmp_path, "areas")
-    from experiments.data import load_country
+    from experiments.cli.data import load_country
     country = load_country({"data": {"dir": "data/example"}})
     assert areas["area"].nunique() == len(country.area_names), "runs did not start from the data's areas"
     for rid in manifest(tmp_path)["run_id"]:
@@ -169,7 +169,7 @@ def test_more_replicates_keep_earlier_runs_and_directory():
 
 
 def test_runs_are_grouped_into_few_jobs():
-    from experiments.sweep_plan import auto_runs_per_job
+    from experiments.sweeps.plan import auto_runs_per_job
 
     assert auto_runs_per_job(40, "joblib", 2) == 10, "40 runs on 2 workers: 4 jobs of 10"
     assert auto_runs_per_job(40, "joblib", 1) == 20
@@ -347,7 +347,7 @@ def test_disk_full_keeps_complete_runs_and_resumes(tmp_path, monkeypatch):
 def test_collect_reports_a_full_disk_in_one_line(tmp_path, monkeypatch, capsys):
     import errno
 
-    import experiments.collect
+    import experiments.sweeps.collect
 
     assert sweep(tmp_path, "experiment=regime_comparison", *TINY, "replicates=1", BASIC) == 0
     runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
@@ -355,7 +355,7 @@ def test_collect_reports_a_full_disk_in_one_line(tmp_path, monkeypatch, capsys):
     def full(root, quiet=False):
         raise OSError(errno.ENOSPC, "No space left on device", str(Path(root) / "dataset"))
 
-    monkeypatch.setattr(experiments.collect, "collect", full)
+    monkeypatch.setattr(experiments.sweeps.collect, "collect", full)
     capsys.readouterr()
     with pytest.raises(SystemExit) as e:
         main(["collect", str(tmp_path)])
@@ -396,23 +396,23 @@ def test_failed_run_does_not_stop_the_sweep(tmp_path, monkeypatch, capsys):
 
 
 def test_a_broken_launcher_job_leaves_the_others_and_is_reported(tmp_path, monkeypatch, capsys):
-    import experiments.sweep
+    import experiments.sweeps.sweep
 
-    real = experiments.sweep.run_batch
+    real = experiments.sweeps.sweep.run_batch
 
     def broken(sweep_dir, batch):
         if batch == 0:
             raise OSError("node lost")
         return real(sweep_dir, batch)
 
-    monkeypatch.setattr(experiments.sweep, "run_batch", broken)
+    monkeypatch.setattr(experiments.sweeps.sweep, "run_batch", broken)
     args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=4", BASIC]
     assert sweep(tmp_path, *args) == 1
     assert "the launcher stopped" in capsys.readouterr().err
     m = manifest(tmp_path)
     assert (m.loc[m["batch"] == 0, "status"] == "failed").all() and (m.loc[m["batch"] == 1, "status"] == "done").all()
     assert m.loc[m["batch"] == 0, "error"].str.startswith("not run").all()
-    monkeypatch.setattr(experiments.sweep, "run_batch", real)
+    monkeypatch.setattr(experiments.sweeps.sweep, "run_batch", real)
     assert sweep(tmp_path, *args) == 0, "re-running must finish the sweep"
     assert manifest(tmp_path)["status"].value_counts().to_dict() == {"done": 4, "skipped": 4}
 
@@ -434,7 +434,7 @@ def test_prestarted_workers_match_the_launchers(extra):
     from hydra.utils import instantiate
     from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
 
-    from experiments.sweep import _joblib_arguments
+    from experiments.sweeps.sweep import _joblib_arguments
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose("config", overrides=["hydra/launcher=joblib", *extra], return_hydra_config=True)
@@ -489,7 +489,7 @@ def test_killed_sweep_resumes_to_the_same_dataset(tmp_path):
     args = ["experiment=regime_comparison", "years=0.5", "world.n_areas=10", "world.n_staff=300", "replicates=8",
             "regime=baseline,sharing", "sweep.runs_per_job=4", "hydra/launcher=joblib", "hydra.launcher.n_jobs=1"]
     killed = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "experiments.cli", "sweep", *args, f"hydra.sweep.dir={killed}"]
+    cmd = [sys.executable, "-m", "experiments.cli.main", "sweep", *args, f"hydra.sweep.dir={killed}"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     status = killed / "status"
     deadline = time.time() + 120

@@ -1,0 +1,306 @@
+"""`capsim dashboard`: a page for advocates to show a donor what the donor's own rules do.
+
+The page (built with Solara components; Mesa's SolaraViz is not used because it renders an
+empty main area offline, see shared/TOOLCHAIN.md) has the levers a donor controls and the
+agency-side levers (``experiments/advocacy/levers.py``) on the left and, on the right, the donor's
+rules against the status quo run on the same seeds (paired): headline numbers in words for
+people in need first, then the system behind them, with figures and a map of districts.
+
+The live view (``experiments/advocacy/live.py``) trades precision for speed: by default 3 paired runs
+of 5 years in the default country, in a small pool of worker processes, with the status quo
+and every setting seen before cached. The page says what it runs; ``capsim brief`` runs more.
+
+Invalid lever combinations (direct funding + sharing earmark + emergency reserve above the
+whole budget) are explained on the page with the model's own one-line check
+(``Params.check``); the last valid results stay on the page, marked as such.
+
+Run ``capsim dashboard [--host 127.0.0.1] [--port 8765] [--years 5] [--replicates 3]
+[overrides]``; the server listens on 127.0.0.1 unless ``--host`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+import traceback
+import warnings
+
+import solara
+from solara.datatypes import ResultState
+
+from experiments.config import UsageError, fail, quiet_mesa
+from experiments.advocacy.levers import (LEVERS, PACKAGES, REGIME_TITLES, SHARES_HELD_KEYS, STATUS_QUO, lever_values,
+                                package_params, shares_held)
+from experiments.advocacy.live import ENV_SETTINGS, LiveResult, LiveSettings, engine, rules_key
+from experiments.advocacy.paired import Cancelled
+from experiments.cli.plain_args import OptionParser, port_number, positive_float, positive_int, seed_number
+from sim.params import REGIME_NAMES, ConfigError, Params
+
+__all__ = ["Page", "main"]
+
+# ====================================================================== the page
+
+HELP_STYLE = {"font-size": "0.85em", "color": "#555", "margin-top": "-22px", "margin-bottom": "10px"}
+LABEL_STYLE = {"margin-bottom": "-18px"}
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+@solara.component
+def LeverControl(lever, value, on_value):
+    """One lever: a slider in percent (or a choice), its unit, and its help in plain words."""
+    if lever.is_choice:
+        titles = [REGIME_TITLES[r] for r in REGIME_NAMES]
+        solara.Select(label=lever.title, values=titles, value=REGIME_TITLES[value],
+                      on_value=lambda t: on_value(REGIME_NAMES[titles.index(t)]))
+    else:
+        solara.Markdown(f"**{lever.title}**: {_percent(value)} {lever.unit_text}", style=LABEL_STYLE)
+        solara.SliderInt(label="", value=int(round(100 * value)), min=int(100 * lever.lo), max=int(100 * lever.hi),
+                         step=1, on_value=lambda v: on_value(v / 100.0), thumb_label=True)
+    solara.Markdown(lever.help, style=HELP_STYLE)
+
+
+@solara.component
+def SharesHeld(values: dict, base: Params):
+    """The budget held outside ordinary grants, which may not exceed 100%.
+
+    Args:
+        values: the lever values on the page (direct share and earmark).
+        base: the starting package (its emergency reserve, which is not a lever).
+    """
+    held = {**shares_held(base), **{k: values[k] for k in SHARES_HELD_KEYS if k in values}}
+    direct, earmark, emergency = (held[k] for k in SHARES_HELD_KEYS)
+    total = direct + earmark + emergency
+    text = (f"Held outside ordinary project grants: direct {_percent(direct)} + sharing earmark {_percent(earmark)} "
+            f"+ emergency reserve {_percent(emergency)} = {_percent(total)} of your budget (at most 100%).")
+    if total > 1.0 + 1e-12:
+        solara.Error(text + " Lower direct funding or the earmark.", dense=True)
+    else:
+        solara.Markdown(text, style={"font-size": "0.85em"})
+
+
+def _headline_md(title: str, items) -> str:
+    lines = [f"#### {title}"]
+    lines += [f"- {h.text}" for h in items]
+    return "\n".join(lines)
+
+
+@solara.component
+def Results(result, key, error: str | None):
+    """Headlines in words, then the figures; the last results stay, faded, while new ones are computed.
+
+    Args:
+        result: the ``solara.use_thread`` result (its value is the last :class:`LiveResult` yielded).
+        key: (package, lever values) of the rules the page should show.
+        error: why the rules on the levers cannot run (None if they can).
+    """
+    s = engine().settings
+    res: LiveResult | None = result.value
+    current = res is not None and res.key == key
+    if error:
+        solara.Error(f"These rules cannot run: {error}. Results below are for your last valid rules.")
+    if result.state == ResultState.ERROR and result.error is not None:
+        if os.environ.get("CAPSIM_DEBUG"):
+            traceback.print_exception(result.error)
+        first = str(result.error).splitlines()[0] if str(result.error) else ""
+        solara.Error(f"The runs failed: {type(result.error).__name__}: {first}")
+    if res is None:
+        solara.ProgressLinear(True)
+        solara.Info("Running the status quo on the live view's seeds ...")
+        return
+    status = "up to date" if current and res.figures else "drawing figures" if current else "updating"
+    if status != "up to date":
+        solara.ProgressLinear(True)
+    note = (f"Status: {status}. Live view: {s.replicates} paired runs of {s.years:g} years each, the same "
+            f"{s.replicates} seeds for the status quo and your rules (so the same country, shocks and people); "
+            f"country: {res.world}. Fewer runs and a shorter horizon than the brief (`capsim brief`), so numbers "
+            f"are indicative. Last update: runs {res.seconds_runs:.1f} s "
+            f"({res.runs_total - res.runs_from_cache} new, {res.runs_from_cache} from cache)"
+            + (f", figures {res.seconds_figures:.1f} s." if res.figures else "."))
+    solara.Markdown(note, style={"font-size": "0.85em", "color": "#555"})
+    with solara.Column(style={"opacity": "0.5"} if (error or not current) else {}):
+        if res.is_status_quo:
+            solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
+                        "changes for people in need.")
+        else:
+            solara.Markdown(_headline_md(f"For people in need, over {s.years:g} years", res.people))
+            solara.Markdown(_headline_md("Behind it: local actors, money and staff", res.system))
+        if not res.figures:
+            solara.Text("Drawing the figures ...")
+            return
+        solara.Markdown("#### People in need over time (status quo grey, your rules blue)")
+        solara.Image(res.figures["people"], width="100%")
+        solara.Markdown("#### Local capacity, funding reaching local actors, brain drain")
+        solara.Image(res.figures["system"], width="100%")
+        solara.Markdown("#### Coverage by district (the first paired run's country)")
+        solara.Image(res.figures["map"], width="100%")
+
+
+@solara.component
+def Page():
+    """The donor-incentives page."""
+    eng = engine()
+    package, set_package = solara.use_state(STATUS_QUO)
+    start = lever_values(eng.base(STATUS_QUO))
+    values, set_values = solara.use_state(start)
+    last_valid = solara.use_ref(rules_key(STATUS_QUO, start))
+
+    error = None
+    try:
+        eng.donor_params(package, values)
+        last_valid.current = rules_key(package, values)
+    except ConfigError as e:
+        error = str(e)
+    key = last_valid.current
+
+    def compute(cancel: threading.Event):
+        def steps():
+            try:
+                yield from eng.updates(key[0], dict(key[1]), cancel)
+            except Cancelled:  # a newer lever change took over
+                raise solara.util.CancelledError() from None
+        return steps()
+
+    result = solara.use_thread(compute, dependencies=[key], intrusive_cancel=False)
+
+    def choose_package(name: str):
+        set_package(name)
+        set_values(lever_values(eng.base(name)))
+
+    def set_lever(k):
+        return lambda v: set_values({**values, k: v})
+
+    solara.Title("capsim: what your funding rules do for people in a crisis")
+    solara.Style(".v-slider__thumb-label { font-size: 0.75em; } .capsim-page { padding: 8px 24px; }")
+    with solara.Columns([5, 8], classes=["capsim-page"]):
+        with solara.Column():
+            solara.Markdown("## Your rules")
+            solara.Markdown("Start from:", style={"font-size": "0.9em"})
+            with solara.Row(style={"flex-wrap": "wrap"}):
+                for name, pkg in PACKAGES.items():
+                    solara.Button(pkg.title, on_click=lambda name=name: choose_package(name),
+                                  color="primary" if name == package else None, outlined=name != package,
+                                  small=True)
+            solara.Markdown(f"*{PACKAGES[package].title}*: {PACKAGES[package].summary}",
+                            style={"font-size": "0.85em"})
+            solara.Markdown("### What a donor decides")
+            for lever in LEVERS:
+                if lever.side == "donor":
+                    LeverControl(lever, values[lever.key], set_lever(lever.key))
+            SharesHeld(values, eng.base(package))
+            solara.Markdown("### What agencies decide")
+            for lever in LEVERS:
+                if lever.side == "agency":
+                    LeverControl(lever, values[lever.key], set_lever(lever.key))
+        with solara.Column():
+            solara.Markdown("# What your funding rules do for people in a crisis")
+            solara.Markdown("Your rules against the status quo in a synthetic country, run with the same seeds. "
+                            "Results are exploratory: no study has yet measured these regimes against each other.",
+                            style={"font-size": "0.9em"})
+            Results(result, key, error)
+
+
+# ====================================================================== the command
+
+def _parser() -> OptionParser:
+    p = OptionParser(prog="capsim dashboard",
+                     description="Serve the donor-incentives page (levers a donor controls vs the status quo).")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)")
+    p.add_argument("--port", type=port_number, default=8765, help="port (default 8765; 0 = any free port)")
+    p.add_argument("--years", type=positive_float("--years", 100.0), default=5.0,
+                   help="horizon of each live run in years (default 5)")
+    p.add_argument("--replicates", type=positive_int("--replicates", 50), default=3,
+                   help="paired runs per side in the live view (default 3)")
+    p.add_argument("--seed", type=seed_number, default=0, help="base seed of the paired runs (default 0)")
+    p.add_argument("--jobs", type=positive_int("--jobs", 64), default=None,
+                   help="worker processes for runs (default: one per replicate, at most the number of cores)")
+    p.add_argument("overrides", nargs="*", help="Hydra overrides for every run, e.g. world.n_areas=20")
+    return p
+
+
+def _check_listen(host: str, port: int) -> int:
+    """Bind once to report a busy port or a bad address in one line before the server starts."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        fail(f"--host = {host!r} is not an address of this machine ({e.strerror}); allowed: e.g. 127.0.0.1 or 0.0.0.0")
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as e:
+            fail(f"cannot listen on {host}:{port}: {e.strerror}; allowed: a free port (--port) on an address of "
+                 "this machine (--host)", 1)
+        return sock.getsockname()[1]
+
+
+def main(args: list[str]) -> int:
+    """``capsim dashboard``: check the options, warm the status quo, serve the page until Ctrl+C."""
+    opts = _parser().parse_args(args)
+    bad = [o for o in opts.overrides if "=" not in o]
+    if bad:
+        raise UsageError(f"{bad[0]!r} is not an override; allowed: key=value (e.g. world.n_areas=20)")
+    jobs = opts.jobs or max(1, min(opts.replicates, os.cpu_count() or 1))
+    settings = LiveSettings(years=opts.years, replicates=opts.replicates, seed=opts.seed, jobs=jobs,
+                            overrides=tuple(opts.overrides))
+    try:
+        package_params(STATUS_QUO, settings.package_overrides)
+        for name in PACKAGES:
+            package_params(name, settings.package_overrides)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    port = _check_listen(opts.host, opts.port)
+    os.environ[ENV_SETTINGS] = settings.to_env()
+    quiet_mesa()
+    eng = engine()
+    print(f"capsim dashboard: live view runs {settings.replicates} paired runs x {settings.years:g} years "
+          f"({jobs} worker process{'es' if jobs > 1 else ''}); preparing the status quo ...", flush=True)
+    warm = eng.warm()
+    print(f"capsim dashboard: status quo ready in {warm:.1f}s; serving on http://{opts.host}:{port} "
+          "(Ctrl+C to stop)", flush=True)
+    # uvicorn stops gracefully on SIGTERM and then re-raises it: end with exit code 0 through the
+    # `finally` below, so the worker pool is shut down instead of the process dying mid-way.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        _serve(opts.host, port)
+    finally:
+        eng.shutdown()
+    return 0
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(0)
+
+
+def _serve(host: str, port: int) -> None:
+    """Run Solara's server in this process (production mode, no telemetry, no version check)."""
+    os.environ["SOLARA_APP"] = "experiments.advocacy.dashboard"
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    os.environ["SERVER_NAME"] = host
+    os.environ["SERVER_PORT"] = str(port)
+    import uvicorn
+    from solara.server import settings as solara_settings
+
+    # Solara warns on every page load that a plain-http server cannot set samesite=none cookies;
+    # the page is served over http on purpose (loopback by default) and falls back to samesite=lax.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+
+    solara_settings.main.mode = "production"
+    solara_settings.telemetry.mixpanel_enable = False
+    config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning",
+                            access_log=False)
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        fail(f"the web server could not start on {host}:{port}", 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

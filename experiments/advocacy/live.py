@@ -1,0 +1,322 @@
+"""The live view behind the dashboard: the donor's rules against the status quo, fast enough to follow a slider.
+
+:class:`LiveEngine` runs the status quo and the donor's rules on the same replicate seeds
+(``experiments/advocacy/paired.py``), turns them into headline sentences (``analysis/effects.py``)
+and figures (``analysis/donor_figures.py``), and keeps what it computed:
+
+- finished runs in a :class:`~experiments.advocacy.paired.RunCache` keyed by full parameters, so
+  the status quo runs once per seed and a lever setting seen before needs no new runs;
+- finished page contents in a small cache keyed by the rules, so returning to a setting (or
+  opening the page in a second tab) is immediate;
+- a pool of worker processes (``spawn``, warmed at start) that runs the replicates and then
+  draws the figures side by side.
+
+The trade-off is stated on the page: by default 3 paired runs of 5 years in the default
+country, where ``capsim brief`` runs 10 replicates of 10 years.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+from experiments.config import quiet_mesa
+from experiments.advocacy.levers import STATUS_QUO, apply_levers, lever_values, package_params
+from experiments.advocacy.paired import Cancelled, RunCache, run_paired
+from sim.params import Params
+from sim.rng import replicate_seeds
+
+__all__ = ["LiveSettings", "LiveResult", "LiveEngine", "engine", "rules_key", "ENV_SETTINGS", "DONOR", "NAMES",
+           "PEOPLE_HEADLINES", "SYSTEM_HEADLINES"]
+
+ENV_SETTINGS = "CAPSIM_DASHBOARD_SETTINGS"  # JSON of LiveSettings, set by `capsim dashboard` for the page
+DONOR = "donor"
+NAMES = {STATUS_QUO: "Status quo", DONOR: "Your rules"}
+PEOPLE_HEADLINES = ("people_weeks_met", "hard_to_reach_coverage", "response_time")
+SYSTEM_HEADLINES = ("total_local_funding_share", "local_capacity", "brain_drain")
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """What the live view runs.
+
+    Args:
+        years: horizon of each run.
+        replicates: paired runs (seeds) per side.
+        seed: base seed; replicate seeds are ``sim.rng.replicate_seeds(seed, replicates)``.
+        jobs: worker processes (1: everything in the page's thread).
+        overrides: Hydra overrides applied to every package (e.g. ``world.n_areas=20``).
+    """
+
+    years: float = 5.0
+    replicates: int = 3
+    seed: int = 0
+    jobs: int = 1
+    overrides: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls) -> "LiveSettings":
+        """The settings ``capsim dashboard`` passed to the page (defaults if none)."""
+        text = os.environ.get(ENV_SETTINGS)
+        if not text:
+            return cls()
+        d = json.loads(text)
+        d["overrides"] = tuple(d.get("overrides", ()))
+        return cls(**d)
+
+    def to_env(self) -> str:
+        return json.dumps({**dataclasses.asdict(self), "overrides": list(self.overrides)})
+
+    @property
+    def seeds(self) -> list[int]:
+        return replicate_seeds(self.seed, self.replicates)
+
+    @property
+    def package_overrides(self) -> tuple[str, ...]:
+        return (f"years={self.years:g}", *self.overrides)
+
+
+def rules_key(package: str, levers: dict) -> tuple:
+    """A hashable identity of a set of rules: the starting package and the lever values."""
+    return (package, tuple(sorted(levers.items())))
+
+
+@dataclass
+class LiveResult:
+    """What one update of the page shows.
+
+    Attributes:
+        key: :func:`rules_key` of the rules these results are for.
+        is_status_quo: the rules are exactly the status quo (no difference to show).
+        people, system: :class:`analysis.effects.Headline` lists (people in need; the system behind).
+        figures: name -> PNG bytes (empty until drawn).
+        seconds_runs: time to run (or fetch) the paired runs and compute the headlines.
+        seconds_figures: time to draw the figures.
+        runs_from_cache, runs_total: how many of the runs came from the cache.
+        world: the country in words.
+        changed: lever keys that differ from the status quo.
+    """
+
+    key: tuple
+    is_status_quo: bool
+    people: list
+    system: list
+    figures: dict[str, bytes]
+    seconds_runs: float
+    seconds_figures: float
+    runs_from_cache: int
+    runs_total: int
+    world: str
+    changed: list[str] = field(default_factory=list)
+
+
+def _warm_worker(parent: int) -> None:
+    """Set up a worker: import the model and plotting (so the first lever change does not pay for
+    it) and exit when the server process is gone, however it ended (a pool's workers otherwise
+    outlive a server that was killed)."""
+    import analysis.donor_figures  # noqa: F401
+    import sim.results  # noqa: F401
+
+    quiet_mesa()
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="capsim-parent-watch", daemon=True).start()
+
+
+def _pid(_) -> int:
+    return os.getpid()
+
+
+def _png(fig, dpi: int = 100) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def draw_figure(kind: str, steps, per_run, areas, xy) -> bytes:
+    """One of the page's figures as PNG bytes (a top-level function, so a worker process can run it).
+
+    Args:
+        kind: ``people``, ``system`` or ``map``.
+        steps, per_run, areas: tables of the paired runs (``config`` = status_quo / donor).
+        xy: district positions of the first replicate's country (for the map).
+    """
+    from analysis.donor_figures import area_map, people_figure, system_figure
+
+    if kind == "people":
+        return _png(people_figure(steps, per_run, STATUS_QUO, NAMES))
+    if kind == "system":
+        return _png(system_figure(steps, STATUS_QUO, NAMES))
+    if kind == "map":
+        return _png(area_map(areas, xy, STATUS_QUO, DONOR, 0, NAMES))
+    raise ValueError(f"unknown figure {kind!r}; allowed: people, system, map")
+
+
+FIGURES = ("people", "system", "map")
+
+
+class LiveEngine:
+    """Runs the live view: the status quo and the donor's rules on the same seeds, cached.
+
+    Args:
+        settings: what to run.
+        max_results: page contents kept for rules seen before.
+    """
+
+    def __init__(self, settings: LiveSettings, max_results: int = 32):
+        self.settings = settings
+        self.cache = RunCache(max_runs=64 * settings.replicates)
+        self.max_results = max_results
+        self._results: OrderedDict[tuple, LiveResult] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._xy: dict[int, object] = {}
+
+    # -------------------------------------------------------------- parameters
+    def base(self, package: str) -> Params:
+        """Parameters of a starting package at the live view's horizon and overrides."""
+        return package_params(package, self.settings.package_overrides)
+
+    def donor_params(self, package: str, levers: dict) -> Params:
+        """The donor's rules: a package with lever values on top.
+
+        Raises:
+            ConfigError: the combination is impossible (one line, shown on the page).
+        """
+        return apply_levers(self.base(package), levers)
+
+    # -------------------------------------------------------------- workers
+    def pool(self) -> Executor | None:
+        """The worker pool (created on first use; None when ``jobs`` is 1)."""
+        if self.settings.jobs <= 1:
+            return None
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.settings.jobs, mp_context=get_context("spawn"),
+                                                 initializer=_warm_worker, initargs=(os.getpid(),))
+            return self._pool
+
+    def warm(self) -> float:
+        """Start the workers and compute the status quo page, so the first visitor waits little; returns seconds."""
+        t0 = time.perf_counter()
+        pool = self.pool()
+        if pool is not None:
+            list(pool.map(_pid, range(self.settings.jobs)))
+        sq = lever_values(self.base(STATUS_QUO))
+        self.compute(STATUS_QUO, sq)
+        return time.perf_counter() - t0
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def _map_xy(self, params: Params, seed: int):
+        """District positions of a replicate's country.
+
+        Areas are drawn from the ``world`` stream alone (``sim/model.py``), so rebuilding them for
+        the same seed and world gives the positions the runs used (checked in tests/test_dashboard.py).
+        """
+        if seed not in self._xy:
+            from sim.areas import Areas
+            from sim.rng import Streams
+
+            self._xy[seed] = Areas(params.replace(seed=seed), Streams(seed)["world"]).xy
+        return self._xy[seed]
+
+    # -------------------------------------------------------------- computing
+    def updates(self, package: str, levers: dict, cancel: threading.Event | None = None) -> Iterator[LiveResult]:
+        """Results for these rules: first the headlines (as soon as the runs are done), then with figures.
+
+        Args:
+            package: the starting package (a key of ``experiments.advocacy.levers.PACKAGES``).
+            levers: lever key -> value on top of the package.
+            cancel: set by the page when a newer lever change supersedes this one.
+
+        Raises:
+            ConfigError: the rules are impossible.
+            Cancelled: ``cancel`` was set.
+        """
+        from analysis.effects import headlines, paired_effects, per_run_measures
+        from sim.store import run_id
+
+        key = rules_key(package, levers)
+        t0 = time.perf_counter()
+        with self._lock:
+            done = self._results.get(key)
+            if done is not None:
+                self._results.move_to_end(key)
+        if done is not None:  # seen before: nothing to run or draw
+            yield dataclasses.replace(done, runs_from_cache=done.runs_total, seconds_runs=time.perf_counter() - t0,
+                                      seconds_figures=0.0)
+            return
+        s = self.settings
+        sq = self.base(STATUS_QUO)
+        donor = self.donor_params(package, levers)
+        before = self.cache.hits
+        pool = self.pool()
+        tables = run_paired({STATUS_QUO: sq, DONOR: donor}, s.seeds, STATUS_QUO, cache=self.cache, executor=pool,
+                            cancel=cancel)
+        from_cache = self.cache.hits - before
+        per_run = per_run_measures(tables.steps, tables.shocks)
+        effects = paired_effects(per_run, STATUS_QUO)
+        people = headlines(effects, DONOR, s.years, interval="range", measures=PEOPLE_HEADLINES)
+        system = headlines(effects, DONOR, s.years, interval="range", measures=SYSTEM_HEADLINES)
+        t1 = time.perf_counter()
+        w = sq.world
+        world = (f"{w.n_areas} districts, {w.n_local_ngos + w.n_community_orgs + w.n_national_authorities} local "
+                 f"and {w.n_ingos + w.n_un_agencies} international organisations, {w.n_staff:,} staff")
+        sq_values = lever_values(sq)
+        changed = [k for k, v in lever_values(donor).items() if v != sq_values[k]]
+        result = LiveResult(key, run_id(sq) == run_id(donor), people, system, {}, t1 - t0, 0.0, from_cache,
+                            2 * s.replicates, world, changed)
+        yield result
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        args = (tables.steps, per_run, tables.areas, self._map_xy(sq, s.seeds[0]))
+        if pool is not None:
+            futures = {k: pool.submit(draw_figure, k, *args) for k in FIGURES}
+            figures = {k: f.result() for k, f in futures.items()}
+        else:
+            figures = {k: draw_figure(k, *args) for k in FIGURES}
+        result = dataclasses.replace(result, figures=figures, seconds_figures=time.perf_counter() - t1)
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > self.max_results:
+                self._results.popitem(last=False)
+        yield result
+
+    def compute(self, package: str, levers: dict, cancel: threading.Event | None = None) -> LiveResult:
+        """Everything the page shows for these rules (the last of :meth:`updates`)."""
+        result = None
+        for result in self.updates(package, levers, cancel):
+            pass
+        return result
+
+
+_ENGINES: dict[LiveSettings, LiveEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine() -> LiveEngine:
+    """The process's engine for the settings given to ``capsim dashboard`` (one per settings)."""
+    settings = LiveSettings.from_env()
+    with _ENGINES_LOCK:
+        if settings not in _ENGINES:
+            _ENGINES[settings] = LiveEngine(settings)
+        return _ENGINES[settings]

@@ -1,0 +1,268 @@
+"""`capsim bench`: speed and memory of the model, with Mesa's BoltzmannWealth as reference.
+
+Measured in one run, so that ratios are meaningful on a noisy machine:
+
+* **Reference**: Mesa's own ``BoltzmannWealth`` example at 10,000 agents on a 100 x 100 grid,
+  timed the way Mesa's benchmark suite times it (a warm-up model first; the garbage collector
+  off while timing; for each of several seeds the best of several replications of
+  ``steps`` steps), giving microseconds per agent-step (median over seeds).
+* **This model** at the default size and at 2x, 4x and 8x (areas, organisations, staff and
+  budgets scaled together): seconds per simulated year, microseconds per step and
+  entity-updates per second (organisations + staff + area-sector cells, per step), medians of
+  ``repetitions`` runs with min and max. The headline ratio is entity-updates per second over
+  BoltzmannWealth's agent-steps per second; the scaling exponent is the log-log slope of time
+  per step against size.
+* **Sweep throughput**: 40 runs with 1 and with 2 worker processes; parallel efficiency
+  ``T1 / (2 T2)``.
+* **Memory**: peak resident memory of one default run and of the 8x run, each in a fresh process.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["scaled_params", "bench_boltzmann", "bench_model", "bench_sweep", "peak_memory_mb", "run_bench", "main"]
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def scaled_params(scale: int, years: float, seed: int = 0, base: dict | None = None):
+    """Default parameters with the country scaled by ``scale`` (sizes and budgets together)."""
+    from sim.params import Params
+
+    p = Params.from_dict(base or {})
+    w, f = p.world, p.funding
+    world = {k: getattr(w, k) * scale for k in ("n_areas", "n_local_ngos", "n_community_orgs",
+                                                  "n_national_authorities", "n_ingos", "n_un_agencies", "n_staff")}
+    funding = {"annual_budget": f.annual_budget * scale, "domestic_budget": f.domestic_budget * scale}
+    return Params.from_dict({**(base or {}), "years": years, "seed": seed,
+                             "world": {**(base or {}).get("world", {}), **world},
+                             "funding": {**(base or {}).get("funding", {}), **funding}})
+
+
+def _entities(params) -> int:
+    w = params.world
+    orgs = w.n_local_ngos + w.n_community_orgs + w.n_national_authorities + w.n_ingos + w.n_un_agencies
+    return orgs + w.n_staff + w.n_areas * w.n_sectors
+
+
+def bench_boltzmann(n: int = 10_000, steps: int = 10, seeds=(1, 2, 3), replications: int = 3) -> dict:
+    """Microseconds per agent-step of Mesa's BoltzmannWealth (best of replications, median of seeds)."""
+    from mesa.examples import BoltzmannWealth
+    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario
+
+    side = int(round(np.sqrt(n)))
+
+    def make(seed):
+        return BoltzmannWealth(scenario=BoltzmannScenario(rng=seed, n=n, width=side, height=side))
+
+    warm = make(0)
+    warm.run_for(2)
+    per_seed = []
+    for seed in seeds:
+        best = np.inf
+        for _ in range(replications):
+            model = make(seed)
+            gc.disable()
+            t0 = time.perf_counter()
+            model.run_for(steps)
+            best = min(best, time.perf_counter() - t0)
+            gc.enable()
+        per_seed.append(best / (n * steps) * 1e6)
+    us = statistics.median(per_seed)
+    return {"agents": n, "steps": steps, "seeds": list(seeds), "replications": replications,
+            "us_per_agent_step": us, "us_per_agent_step_min": min(per_seed), "us_per_agent_step_max": max(per_seed),
+            "agent_steps_per_second": 1e6 / us}
+
+
+def bench_model(scale: int, years: float = 2.0, repetitions: int = 5) -> dict:
+    """Time the model at one scale: median (min, max) over repetitions with different seeds."""
+    from sim.model import CapacityModel
+
+    warm = CapacityModel(scaled_params(scale, 0.1, seed=999))
+    for _ in range(warm.n_steps):
+        warm.step()
+    step_times, init_times = [], []
+    params = None
+    for rep in range(repetitions):
+        params = scaled_params(scale, years, seed=rep)
+        gc.collect()
+        gc.disable()
+        t0 = time.perf_counter()
+        model = CapacityModel(params)
+        t1 = time.perf_counter()
+        for _ in range(model.n_steps):
+            model.step()
+        t2 = time.perf_counter()
+        gc.enable()
+        init_times.append(t1 - t0)
+        step_times.append((t2 - t1) / model.n_steps)
+    ent = _entities(params)
+    med = statistics.median(step_times)
+    return {
+        "scale": scale, "entities": ent, "years": years, "repetitions": repetitions,
+        "us_per_step": med * 1e6, "us_per_step_min": min(step_times) * 1e6, "us_per_step_max": max(step_times) * 1e6,
+        "seconds_per_year": med * 52, "seconds_per_year_min": min(step_times) * 52,
+        "seconds_per_year_max": max(step_times) * 52, "init_seconds": statistics.median(init_times),
+        "entity_updates_per_second": ent / med, "entity_updates_per_second_min": ent / max(step_times),
+        "entity_updates_per_second_max": ent / min(step_times),
+    }
+
+
+def bench_sweep(n_runs: int = 40, years: float = 2.0, repeats: int = 1) -> dict:
+    """Wall time of ``n_runs`` default-size runs with 1 and 2 worker processes."""
+    import tempfile
+
+    from experiments.runner import run_many
+
+    def once(workers):
+        with tempfile.TemporaryDirectory() as tmp:
+            jobs = [(scaled_params(1, years, seed=i), Path(tmp) / f"r{i:03d}", {}) for i in range(n_runs)]
+            t0 = time.perf_counter()
+            run_many(jobs, n_jobs=workers, progress=False)
+            return time.perf_counter() - t0
+
+    t1, t2 = [], []
+    for _ in range(repeats):  # alternating, so that a busy spell on the machine hits both
+        t1.append(once(1))
+        t2.append(once(2))
+    m1, m2 = statistics.median(t1), statistics.median(t2)
+    return {"runs": n_runs, "years": years, "repeats": repeats, "seconds_1_worker": m1, "seconds_2_workers": m2,
+            "speedup": m1 / m2, "parallel_efficiency": m1 / (2 * m2), "all_1_worker": t1, "all_2_workers": t2}
+
+
+# The child reports VmHWM (peak resident set of its own address space, kB), not getrusage's
+# ru_maxrss: Linux keeps ru_maxrss across fork and exec, so a child started by a large parent
+# would report the parent's size (seen here: 301 MB for every scale when the bench process was
+# that big, 159 MB for the same run started from a small process).
+_MEM_CHILD = """
+import logging
+logging.getLogger("MESA").setLevel(logging.WARNING)
+from experiments.bench.bench import scaled_params
+from sim.results import run
+run(scaled_params({scale}, {years}, seed=1))
+with open("/proc/self/status") as f:
+    print(next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")))
+"""
+
+
+def peak_memory_mb(scale: int, years: float = 10.0) -> float:
+    """Peak resident memory (MB) of one full run (model + result tables) in a fresh process."""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", _MEM_CHILD.format(scale=scale, years=years)], cwd=root,
+                         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(root)})
+    return int(out.stdout.strip().splitlines()[-1]) / 1024.0
+
+
+def machine() -> dict:
+    import mesa
+    import pandas
+
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+            "mesa": mesa.__version__, "pandas": pandas.__version__, "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine()}
+
+
+def run_bench(scales=(1, 2, 4, 8), years: float = 2.0, repetitions: int = 5, boltzmann_agents: int = 10_000,
+              sweep_runs: int = 40, sweep_years: float = 2.0, memory_years: float = 10.0, quick: bool = False) -> dict:
+    t0 = time.perf_counter()
+    ref = bench_boltzmann(n=boltzmann_agents, seeds=(1,) if quick else (1, 2, 3), replications=1 if quick else 3)
+    models = [bench_model(s, years, repetitions) for s in scales]
+    x = np.log([m["entities"] for m in models])
+    y = np.log([m["us_per_step"] for m in models])
+    exponent = float(np.polyfit(x, y, 1)[0]) if len(models) > 1 else float("nan")
+    default = models[0]
+    sweep = bench_sweep(sweep_runs, sweep_years, repeats=1 if quick else repetitions)  # medians
+    memory = {"default_run_mb": peak_memory_mb(scales[0], memory_years),
+              f"{scales[-1]}x_run_mb": peak_memory_mb(scales[-1], memory_years), "years": memory_years}
+    return {
+        "machine": machine(),
+        "boltzmann_wealth": ref,
+        "model": models,
+        "headline": {
+            "entity_updates_per_second_default": default["entity_updates_per_second"],
+            "boltzmann_agent_steps_per_second": ref["agent_steps_per_second"],
+            "ratio_vs_boltzmann": default["entity_updates_per_second"] / ref["agent_steps_per_second"],
+            "scaling_exponent": exponent,
+            "parallel_efficiency_2_workers": sweep["parallel_efficiency"],
+            "peak_memory_default_mb": memory["default_run_mb"],
+            f"peak_memory_{scales[-1]}x_mb": memory[f"{scales[-1]}x_run_mb"],
+        },
+        "sweep": sweep,
+        "memory": memory,
+        "elapsed_seconds": time.perf_counter() - t0,
+    }
+
+
+def format_table(res: dict) -> str:
+    ref = res["boltzmann_wealth"]
+    lines = [f"machine: {res['machine']['cores']} cores, Python {res['machine']['python']}, numpy "
+             f"{res['machine']['numpy']}, Mesa {res['machine']['mesa']}",
+             f"BoltzmannWealth ({ref['agents']} agents): {ref['us_per_agent_step']:.2f} us/agent-step "
+             f"(min {ref['us_per_agent_step_min']:.2f}, max {ref['us_per_agent_step_max']:.2f}) = "
+             f"{ref['agent_steps_per_second']:,.0f} agent-steps/s", "",
+             f"{'scale':>5} {'entities':>9} {'us/step (min-max)':>26} {'s/sim-year':>11} {'entity-updates/s (min-max)':>36}"]
+    for m in res["model"]:
+        lines.append(f"{m['scale']:>4}x {m['entities']:>9,} {m['us_per_step']:>10,.0f} ({m['us_per_step_min']:,.0f}-"
+                     f"{m['us_per_step_max']:,.0f}) {m['seconds_per_year']:>11.3f} {m['entity_updates_per_second']:>14,.0f} "
+                     f"({m['entity_updates_per_second_min']:,.0f}-{m['entity_updates_per_second_max']:,.0f})")
+    h, s = res["headline"], res["sweep"]
+    lines += ["", f"entity-updates/s vs BoltzmannWealth agent-steps/s: {h['ratio_vs_boltzmann']:.1f}x",
+              f"scaling exponent (log-log slope of time per step vs entities): {h['scaling_exponent']:.3f}",
+              f"sweep of {s['runs']} runs: {s['seconds_1_worker']:.1f}s with 1 worker, {s['seconds_2_workers']:.1f}s "
+              f"with 2: speedup {s['speedup']:.2f}, parallel efficiency {s['parallel_efficiency']:.2f}",
+              "peak memory: " + ", ".join(f"{k} {v:.0f} MB" for k, v in res["memory"].items() if k.endswith("_mb"))]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """capsim bench [--quick] [--out FILE.json] [--repetitions N] [--years Y]"""
+    from experiments.config import UsageError
+
+    out = Path("outputs/bench/bench.json")
+    kwargs: dict = {}
+    it = iter(argv)
+    for a in it:
+        if a == "--quick":
+            kwargs.update(scales=(1, 2), years=0.5, repetitions=2, boltzmann_agents=2000, sweep_runs=4,
+                          sweep_years=0.2, memory_years=0.5, quick=True)
+        elif a in ("--out", "--repetitions", "--years"):
+            try:
+                val = next(it)
+            except StopIteration:
+                raise UsageError(f"{a} needs a value") from None
+            if a == "--out":
+                out = Path(val)
+            else:
+                try:
+                    num = int(val) if a == "--repetitions" else float(val)
+                except ValueError:
+                    raise UsageError(f"{a} = {val!r} is not a number") from None
+                if num <= 0:
+                    raise UsageError(f"{a} = {val} must be positive")
+                kwargs["repetitions" if a == "--repetitions" else "years"] = num
+        elif a in ("-h", "--help"):
+            print(main.__doc__)
+            return 0
+        else:
+            raise UsageError(f"unknown bench option {a!r}; allowed: --quick, --out FILE, --repetitions N, --years Y")
+    if kwargs.get("repetitions", 5) < 5 and not kwargs.get("quick"):
+        print("note: the issue's figures are medians of at least 5 repetitions", file=sys.stderr)
+    res = run_bench(**kwargs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2))
+    print(format_table(res))
+    print(f"\nwritten to {out}")
+    return 0

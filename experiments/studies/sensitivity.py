@@ -1,0 +1,224 @@
+"""`capsim sensitivity`: Morris screening of every lever and uncertainty, then Sobol indices of the top ones.
+
+Settings: ``configs/experiment/sensitivity.yaml``. The model function (``experiments.studies.evaluate.
+ModelFunction``) runs each sample point under each regime of ``regimes`` with ``replicates``
+paired seeds and averages the replicates; its outputs are each outcome under each regime
+(``coverage@building``) and the paired difference between the first two regimes
+(``coverage:sharing-building``), averaged over the last ``window_years`` of the run.
+
+1. Morris (SALib) over all factors of ``experiments/studies/factors.py``;
+2. the ``sobol_factors`` factors with the largest relative mu* (best over outputs);
+3. Sobol first- and total-order indices (SALib, ``sobol_n`` base samples) of those, the other
+   factors held at the base configuration (the status-quo preset). Intervals are SALib's
+   bootstrap intervals.
+
+Writes the index tables, the designs with their outputs, two figures and a summary. With
+``hydra/launcher=slurm`` the model runs go to a SLURM cluster as array jobs
+(``experiments/cluster.py``, docs/cluster.md), with the same results.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import hydra
+import pandas as pd
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from experiments.cluster import study_cluster
+from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
+from experiments.studies.app import launch, setting
+from sim.params import ConfigError
+
+register_schema()
+
+__all__ = ["SensitivitySettings", "read_settings", "sensitivity_job", "cli"]
+
+
+@dataclass(frozen=True)
+class SensitivitySettings:
+    outcomes: tuple[str, ...]
+    regimes: tuple[str, ...]
+    replicates: int
+    window_years: float
+    morris_trajectories: int
+    morris_levels: int
+    sobol_factors: int
+    sobol_n: int
+    num_resamples: int
+    conf_level: float
+    seed: int
+    factors: tuple[str, ...] | None
+    exclude_factors: tuple[str, ...]
+    noise_floor: bool
+    n_jobs: int | None
+
+
+def read_settings(cfg: DictConfig) -> SensitivitySettings:
+    """The validated settings of ``experiment`` (raises ConfigError naming the bad one)."""
+    from experiments.studies.evaluate import Evaluation
+    from experiments.studies.factors import select
+
+    params = params_from_cfg(cfg)
+    n_jobs = cfg.experiment.get("n_jobs")
+    names = cfg.experiment.get("factors")
+    s = SensitivitySettings(
+        outcomes=tuple(setting(cfg, "outcomes", list)),
+        regimes=tuple(setting(cfg, "regimes", list)),
+        replicates=setting(cfg, "replicates", int, 1, 1000),
+        window_years=setting(cfg, "window_years", float, 0.02, 1000.0),
+        morris_trajectories=setting(cfg, "morris_trajectories", int, 2, 10_000),
+        morris_levels=setting(cfg, "morris_levels", int, 2, 100),
+        sobol_factors=setting(cfg, "sobol_factors", int, 1, 1000),
+        sobol_n=setting(cfg, "sobol_n", int, 2, 2**20),
+        num_resamples=setting(cfg, "num_resamples", int, 10, 100_000),
+        conf_level=setting(cfg, "conf_level", float, 0.5, 0.999),
+        seed=setting(cfg, "seed", int, 0, 2**32 - 1),
+        factors=None if names is None else tuple(setting(cfg, "factors", list)),
+        exclude_factors=tuple(setting(cfg, "exclude_factors", list)),
+        noise_floor=setting(cfg, "noise_floor", bool),
+        n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
+    )
+    select(names=list(s.exclude_factors))
+    if len([f for f in select(names=s.factors) if f.key not in s.exclude_factors]) < 2:
+        raise ConfigError("experiment.factors has fewer than 2 factors; allowed: null (all) or at least 2 keys")
+    if s.sobol_n & (s.sobol_n - 1):
+        raise ConfigError(f"experiment.sobol_n = {s.sobol_n} is not allowed; allowed: a power of 2 (e.g. 64, 128)")
+    if s.window_years > params.years:
+        raise ConfigError(f"experiment.window_years = {s.window_years:g} is longer than the run "
+                          f"(years = {params.years:g}); allowed: at most years")
+    if len(s.regimes) < 2:
+        raise ConfigError(f"experiment.regimes = {list(s.regimes)} needs two regimes; allowed: e.g. [building, sharing]")
+    Evaluation(s.regimes, s.replicates, params.seed, s.outcomes, params.years - s.window_years).check(params.years)
+    return s
+
+
+def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster=None) -> dict:
+    """Morris, factor selection and Sobol; writes tables, figures and summary to ``out_dir``.
+
+    Args:
+        cfg: the composed config (settings under ``experiment``).
+        out_dir: where the tables, figures and summary go.
+        progress: print progress.
+        cluster: run the model on SLURM (:func:`experiments.cluster.study_cluster`); None: locally.
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis.sensitivity import DUMMY, morris_figure, morris_screening, sobol_figure, sobol_indices, top_factors
+    from analysis.style import save_figure
+    from experiments.studies.evaluate import Evaluation, ModelFunction, output_label, replicate_noise
+    from experiments.studies.factors import salib_problem, select
+    from sim.store import provenance
+
+    quiet_mesa()
+    t0 = time.perf_counter()
+    s = read_settings(cfg)
+    base = params_from_cfg(cfg)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ev = Evaluation(s.regimes, s.replicates, base.seed, s.outcomes, base.years - s.window_years)
+    pair = (s.regimes[1], s.regimes[0])  # e.g. sharing - building
+    factors = [f for f in select(names=s.factors) if f.key not in s.exclude_factors]
+    kinds = {f.key: f.kind for f in factors} | {DUMMY: "dummy"}
+
+    # 1. Morris screening of every factor.
+    fn = ModelFunction(base, factors, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress, cluster=cluster)
+    labels = {o: output_label(o) for o in fn.outputs}
+    n_morris = (len(factors) + int(s.noise_floor) + 1) * s.morris_trajectories
+    print(f"capsim sensitivity: Morris, {len(factors)} factors{' + dummy' if s.noise_floor else ''} x "
+          f"{s.morris_trajectories} trajectories = {n_morris} "
+          f"points x {len(s.regimes)} regimes x {s.replicates} replicates ({base.years:g} years, scenario={base.scenario})")
+    Xm, Ym, morris = morris_screening(fn, salib_problem(factors), s.morris_trajectories, s.morris_levels, s.seed,
+                                      s.num_resamples, s.conf_level, dummy=s.noise_floor)
+    morris.insert(2, "kind", morris["factor"].map(kinds))
+    morris.to_csv(out_dir / "morris_indices.csv", index=False)
+    names_m = [f.key for f in factors] + ([DUMMY] if s.noise_floor else [])
+    pd.concat([pd.DataFrame(Xm, columns=names_m), Ym], axis=1).to_csv(out_dir / "morris_design.csv", index=False)
+    fn.runs[-1].to_csv(out_dir / "morris_runs.csv", index=False)
+    fig = morris_figure(morris, labels)
+    figs = [str(p) for p in save_figure(fig, out_dir / "sensitivity_morris")]
+    plt.close(fig)
+
+    # 2. The most influential factors, then Sobol indices for them.
+    top = top_factors(morris, s.sobol_factors)
+    sub = select(names=top)
+    n_sobol = s.sobol_n * (len(sub) + int(s.noise_floor) + 2)
+    print(f"  top {len(top)} factors by Morris mu*: {', '.join(top)}")
+    print(f"  Sobol: {len(sub)} factors, N = {s.sobol_n} -> {n_sobol} points x {len(s.regimes)} regimes x "
+          f"{s.replicates} replicates")
+    fs = ModelFunction(base, sub, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress, cluster=cluster)
+    Xs, Ys, sobol = sobol_indices(fs, salib_problem(sub), s.sobol_n, s.seed, s.num_resamples, s.conf_level,
+                                  dummy=s.noise_floor)
+    sobol.insert(2, "kind", sobol["factor"].map(kinds))
+    sobol.to_csv(out_dir / "sobol_indices.csv", index=False)
+    names_s = top + ([DUMMY] if s.noise_floor else [])
+    pd.concat([pd.DataFrame(Xs, columns=names_s), Ys], axis=1).to_csv(out_dir / "sobol_design.csv", index=False)
+    fs.runs[-1].to_csv(out_dir / "sobol_runs.csv", index=False)
+    fig = sobol_figure(sobol, labels)
+    figs += [str(p) for p in save_figure(fig, out_dir / "sensitivity_sobol")]
+    plt.close(fig)
+
+    # 3. Replicate noise of each output (Morris and Sobol designs).
+    noise = pd.concat([replicate_noise(fn.runs[-1], fn.outputs).assign(design="morris"),
+                       replicate_noise(fs.runs[-1], fs.outputs).assign(design="sobol")], ignore_index=True)
+    noise.to_csv(out_dir / "replicate_noise.csv", index=False)
+
+    # 4. Summary.
+    elapsed = time.perf_counter() - t0
+    lines = [f"# Global sensitivity analysis ({base.scenario}, {base.years:g} years, last {s.window_years:g} year(s))",
+             "", f"Morris: {len(factors)} factors, {s.morris_trajectories} trajectories, {s.morris_levels} levels "
+             f"({n_morris} points); Sobol: top {len(sub)} factors, N = {s.sobol_n} ({n_sobol} points). Each point: "
+             f"regimes {', '.join(s.regimes)} x {s.replicates} paired replicates, averaged. Intervals: "
+             f"{100 * s.conf_level:g}% bootstrap ({s.num_resamples} resamples).", ""]
+    for out in fn.outputs:
+        mo = morris[morris["output"] == out]
+        m = mo[mo["factor"] != DUMMY].sort_values("mu_star", ascending=False).head(5)
+        t = sobol[sobol["output"] == out].sort_values("ST", ascending=False)
+        lines += [f"## {labels[out]}", ""]
+        nz = noise[noise["output"] == out].set_index("design")
+        if s.replicates > 1:
+            lines += [f"Replicate noise: agreement between replicates {nz.loc['morris', 'replicate_agreement']:.2f} "
+                      f"(Morris design) / {nz.loc['sobol', 'replicate_agreement']:.2f} (Sobol design); noise share of "
+                      f"the variance of point means {nz.loc['morris', 'noise_share']:.2f} / "
+                      f"{nz.loc['sobol', 'noise_share']:.2f}.", ""]
+        if s.noise_floor:
+            floor = mo[mo["factor"] == DUMMY].iloc[0]
+            above = mo[(mo["factor"] != DUMMY) & (mo["mu_star_low"] > floor["mu_star"])]
+            dst = t[t["factor"] == DUMMY].iloc[0]
+            above_s = t[(t["factor"] != DUMMY) & (t["ST_low"] > dst["ST_high"])]
+            lines += [f"Noise floor (dummy factor): Morris mu* {floor['mu_star']:.4f}; Sobol ST {dst['ST']:.3f} "
+                      f"[{dst['ST_low']:.3f}, {dst['ST_high']:.3f}]. Factors whose mu* interval lies above the floor: "
+                      f"{', '.join(f'`{f}`' for f in above.sort_values('mu_star', ascending=False)['factor']) or 'none'}; "
+                      f"whose ST interval lies above the dummy's: "
+                      f"{', '.join(f'`{f}`' for f in above_s['factor']) or 'none'}.", ""]
+        lines += ["Morris, top 5 by mu*:", "",
+                  "| factor | kind | mu* [interval] | sigma |", "|---|---|---|---|"]
+        lines += [f"| `{r.factor}` | {r.kind} | {r.mu_star:.4f} [{r.mu_star_low:.4f}, {r.mu_star_high:.4f}] | "
+                  f"{r.sigma:.4f} |" for r in m.itertuples()]
+        lines += ["", "Sobol:", "", "| factor | kind | S1 [interval] | ST [interval] |", "|---|---|---|---|"]
+        lines += [f"| `{r.factor}` | {r.kind} | {r.S1:.3f} [{r.S1_low:.3f}, {r.S1_high:.3f}] | "
+                  f"{r.ST:.3f} [{r.ST_low:.3f}, {r.ST_high:.3f}] |" for r in t.itertuples()]
+        lines.append("")
+    lines.append(f"Elapsed: {elapsed:.0f} s.")
+    (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
+    prov = {"config": OmegaConf.to_container(cfg, resolve=True), **provenance(), "elapsed_seconds": elapsed,
+            "top_factors": top, "outputs": labels}
+    (out_dir / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
+    print("\n".join(lines))
+    print(f"\nwritten to {out_dir} (morris_indices.csv, sobol_indices.csv, sensitivity_*.png) in {elapsed:.1f}s")
+    return {"morris": morris, "sobol": sobol, "top": top, "figures": figs}
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+@job_errors
+def main(cfg: DictConfig) -> None:
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    sensitivity_job(cfg, out_dir, cluster=study_cluster(cfg, out_dir, "sensitivity"))
+
+
+def cli(argv: list[str]) -> int:
+    """`capsim sensitivity [overrides]`: checks the settings, then runs :func:`main`."""
+    return launch("sensitivity", main, argv, check=read_settings)
