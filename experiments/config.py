@@ -83,13 +83,16 @@ def job_errors(func):
 
 
 def register_schema() -> None:
-    """Register the parameter registry's defaults as the config node ``capsim_schema``, and the
-    SLURM launcher's options (``hydra/launcher/capsim_slurm_schema``, experiments/cluster.py)."""
+    """Register the parameter registry's defaults as the config node ``capsim_schema``, the SLURM
+    launcher's options (``hydra/launcher/capsim_slurm_schema``, experiments/cluster.py) and capsim's
+    local launcher (``hydra/launcher/capsim``, hydra_plugins/capsim_launcher/capsim_launcher.py)."""
     from experiments.cluster import register_launcher_schema
+    from hydra_plugins.capsim_launcher.capsim_launcher import register as register_local_launcher
 
     cs = ConfigStore.instance()
     cs.store(name="capsim_schema", node=Params().to_dict())
     register_launcher_schema()
+    register_local_launcher()
 
 
 def params_from_cfg(cfg: DictConfig | dict) -> Params:

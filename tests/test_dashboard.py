@@ -28,7 +28,8 @@ from experiments.cli.main import main
 from experiments.config import CONFIG_DIR
 from experiments.advocacy.levers import LEVER_KEYS, LEVERS, apply_levers, lever_values, package_params, shares_held
 from experiments.advocacy.live import LiveEngine, LiveSettings
-from experiments.advocacy.paired import RunCache, run_paired
+from experiments.advocacy.paired import run_paired
+from experiments.runner import RunCache
 from sim.model import CapacityModel
 from sim.params import ConfigError, lookup_spec
 from sim.rng import replicate_seeds

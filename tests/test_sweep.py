@@ -320,9 +320,9 @@ def test_disk_full_keeps_complete_runs_and_resumes(tmp_path, monkeypatch):
     recorded as failed with the reason, and the same command afterwards only redoes the rest."""
     import errno
 
-    import sim.results
+    import sim.store
 
-    real = sim.results.write_run
+    real = sim.store.write_run
     calls = {"n": 0}
 
     def full(result, out_dir, **kw):
@@ -331,13 +331,13 @@ def test_disk_full_keeps_complete_runs_and_resumes(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device", str(out_dir))
         return real(result, out_dir, **kw)
 
-    monkeypatch.setattr(sim.results, "write_run", full)
+    monkeypatch.setattr(sim.store, "write_run", full)
     args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=8", BASIC]
     assert sweep(tmp_path, *args) == 1
     m = manifest(tmp_path)
     assert (m["status"] == "done").sum() == 3 and (m["status"] == "failed").sum() == 5
     assert m.loc[m["status"] == "failed", "error"].str.contains("No space left on device").all()
-    monkeypatch.setattr(sim.results, "write_run", real)
+    monkeypatch.setattr(sim.store, "write_run", real)
     assert sweep(tmp_path, *args) == 0
     m = manifest(tmp_path)
     assert (m["status"] == "skipped").sum() == 3 and (m["status"] == "done").sum() == 5
@@ -366,7 +366,7 @@ def test_collect_reports_a_full_disk_in_one_line(tmp_path, monkeypatch, capsys):
 
 
 def test_failed_run_does_not_stop_the_sweep(tmp_path, monkeypatch, capsys):
-    import sim.results
+    import sim.store
 
     real = sim.results.run
 
@@ -427,22 +427,22 @@ def test_one_and_two_workers_give_identical_data(tmp_path):
                                       check_exact=True, obj=f"{table} with 1 vs 2 workers")
 
 
-@pytest.mark.parametrize("extra", [[], ["hydra.launcher.n_jobs=2", "hydra.launcher.batch_size=4"]])
-def test_prestarted_workers_match_the_launchers(extra):
-    """Workers started while planning are reused only if joblib gets the launcher's exact arguments."""
-    from hydra import compose, initialize_config_dir
-    from hydra.utils import instantiate
-    from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+def test_local_launcher_runs_on_the_workers_started_while_planning(tmp_path):
+    """capsim's launcher (the default) runs the sweep's jobs on the one runner's pool that the sweep
+    started while planning: no other worker process is started, and the data equal joblib's."""
+    from experiments.runner import shared
 
-    from experiments.sweeps.sweep import _joblib_arguments
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose("config", overrides=["hydra/launcher=joblib", *extra], return_hydra_config=True)
-    launcher_kwargs = dict(instantiate(cfg.hydra.launcher).joblib)
-    launcher_kwargs["backend"] = "loky"
-    process_joblib_cfg(launcher_kwargs)
-    assert _joblib_arguments(extra) == launcher_kwargs
-    assert _joblib_arguments(["hydra/launcher=submitit_local"]) is None
+    args = ["experiment=regime_comparison", *TINY, "replicates=2", "sweep.runs_per_job=2"]
+    assert sweep(tmp_path / "capsim", *args, "hydra.launcher.n_jobs=2") == 0
+    runner = shared(2)
+    before = runner.warm()
+    assert len(before) == 2, f"the pool should have 2 workers: {before}"
+    assert sweep(tmp_path / "capsim2", *args, "seed=9", "hydra.launcher.n_jobs=2") == 0
+    assert runner.warm() == before, "the second sweep should reuse the same warm workers"
+    assert sweep(tmp_path / "joblib", *args, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2") == 0
+    a = pd.read_parquet(tmp_path / "capsim" / "dataset" / "steps.parquet").sort_values(["run_id", "step"])
+    b = pd.read_parquet(tmp_path / "joblib" / "dataset" / "steps.parquet").sort_values(["run_id", "step"])
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
 
 
 def test_submitit_local_launcher_runs_a_sweep(tmp_path):

@@ -35,7 +35,7 @@ from experiments.config import UsageError, fail, quiet_mesa
 from experiments.advocacy.levers import (LEVERS, PACKAGES, REGIME_TITLES, SHARES_HELD_KEYS, STATUS_QUO, lever_values,
                                 package_params, shares_held)
 from experiments.advocacy.live import ENV_SETTINGS, LiveResult, LiveSettings, engine, rules_key
-from experiments.advocacy.paired import Cancelled
+from experiments.runner import Cancelled
 from experiments.cli.plain_args import OptionParser, port_number, positive_float, positive_int, seed_number
 from sim.params import REGIME_NAMES, ConfigError, Params
 

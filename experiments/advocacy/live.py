@@ -8,8 +8,8 @@ and figures (``analysis/donor_figures.py``), and keeps what it computed:
   the status quo runs once per seed and a lever setting seen before needs no new runs;
 - finished page contents in a small cache keyed by the rules, so returning to a setting (or
   opening the page in a second tab) is immediate;
-- a pool of worker processes (``spawn``, warmed at start) that runs the replicates and then
-  draws the figures side by side.
+- the one runner's pool of worker processes (``experiments/runner.py``, warmed at start) that
+  runs the replicates and then draws the figures side by side.
 
 The trade-off is stated on the page: by default 3 paired runs of 5 years in the default
 country, where ``capsim brief`` runs 10 replicates of 10 years.
@@ -25,13 +25,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 
 from experiments.config import quiet_mesa
 from experiments.advocacy.levers import STATUS_QUO, apply_levers, lever_values, package_params
-from experiments.advocacy.paired import Cancelled, RunCache, run_paired
+from experiments.advocacy.paired import run_paired
+from experiments.runner import Cancelled, RunCache, Runner
 from sim.params import Params
 from sim.rng import replicate_seeds
 
@@ -119,26 +118,9 @@ class LiveResult:
     changed: list[str] = field(default_factory=list)
 
 
-def _warm_worker(parent: int) -> None:
-    """Set up a worker: import the model and plotting (so the first lever change does not pay for
-    it) and exit when the server process is gone, however it ended (a pool's workers otherwise
-    outlive a server that was killed)."""
+def _import_figures() -> None:
+    """A worker's set-up: import plotting, so the first lever change does not pay for it."""
     import analysis.donor_figures  # noqa: F401
-    import sim.results  # noqa: F401
-
-    quiet_mesa()
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent:
-                os._exit(0)
-            time.sleep(1.0)
-
-    threading.Thread(target=watch, name="capsim-parent-watch", daemon=True).start()
-
-
-def _pid(_) -> int:
-    return os.getpid()
 
 
 def _png(fig, dpi: int = 100) -> bytes:
@@ -183,7 +165,7 @@ class LiveEngine:
         self.max_results = max_results
         self._results: OrderedDict[tuple, LiveResult] = OrderedDict()
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
+        self._runner: Runner | None = None
         self._xy: dict[int, object] = {}
 
     # -------------------------------------------------------------- parameters
@@ -200,31 +182,26 @@ class LiveEngine:
         return apply_levers(self.base(package), levers)
 
     # -------------------------------------------------------------- workers
-    def pool(self) -> Executor | None:
-        """The worker pool (created on first use; None when ``jobs`` is 1)."""
-        if self.settings.jobs <= 1:
-            return None
+    def runner(self) -> Runner:
+        """The page's runner (created on first use; in the page's thread when ``jobs`` is 1)."""
         with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.settings.jobs, mp_context=get_context("spawn"),
-                                                 initializer=_warm_worker, initargs=(os.getpid(),))
-            return self._pool
+            if self._runner is None:
+                self._runner = Runner(self.settings.jobs, initializer=_import_figures)
+            return self._runner
 
     def warm(self) -> float:
         """Start the workers and compute the status quo page, so the first visitor waits little; returns seconds."""
         t0 = time.perf_counter()
-        pool = self.pool()
-        if pool is not None:
-            list(pool.map(_pid, range(self.settings.jobs)))
+        self.runner().warm()
         sq = lever_values(self.base(STATUS_QUO))
         self.compute(STATUS_QUO, sq)
         return time.perf_counter() - t0
 
     def shutdown(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            if self._runner is not None:
+                self._runner.close()
+                self._runner = None
 
     def _map_xy(self, params: Params, seed: int):
         """District positions of a replicate's country.
@@ -269,8 +246,8 @@ class LiveEngine:
         sq = self.base(STATUS_QUO)
         donor = self.donor_params(package, levers)
         before = self.cache.hits
-        pool = self.pool()
-        tables = run_paired({STATUS_QUO: sq, DONOR: donor}, s.seeds, STATUS_QUO, cache=self.cache, executor=pool,
+        runner = self.runner()
+        tables = run_paired({STATUS_QUO: sq, DONOR: donor}, s.seeds, STATUS_QUO, cache=self.cache, runner=runner,
                             cancel=cancel)
         from_cache = self.cache.hits - before
         per_run = per_run_measures(tables.steps, tables.shocks)
@@ -289,11 +266,8 @@ class LiveEngine:
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         args = (tables.steps, per_run, tables.areas, self._map_xy(sq, s.seeds[0]))
-        if pool is not None:
-            futures = {k: pool.submit(draw_figure, k, *args) for k in FIGURES}
-            figures = {k: f.result() for k, f in futures.items()}
-        else:
-            figures = {k: draw_figure(k, *args) for k in FIGURES}
+        futures = {k: runner.submit(draw_figure, k, *args) for k in FIGURES}
+        figures = {k: f.result() for k, f in futures.items()}
         result = dataclasses.replace(result, figures=figures, seconds_figures=time.perf_counter() - t1)
         with self._lock:
             self._results[key] = result

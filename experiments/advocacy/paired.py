@@ -7,66 +7,24 @@ is caused by the configuration (``sim/rng.py``). Results carry two identifying c
 of ``sim.results.run``'s: ``config`` (the configuration's name) and ``replicate`` (the pairing
 key, 0..n-1, as in the sweep directory contract).
 
-:class:`RunCache` keeps finished runs keyed by their full parameters (``sim.results.run_id``),
-so the status quo is run once per seed and a lever setting seen before returns at once.
+Runs go through the one runner (``experiments/runner.py``); its :class:`~experiments.runner.RunCache`
+keeps finished runs keyed by their full parameters, so the status quo is run once per seed and a
+lever setting seen before returns at once.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections import OrderedDict
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 
 import pandas as pd
 
+from experiments.runner import RunCache, Runner
 from sim.params import Params
 from sim.results import run
-from sim.store import RunResult, run_id
+from sim.store import RunResult
 
-__all__ = ["RunCache", "PairedTables", "run_paired", "Cancelled"]
-
-
-class Cancelled(Exception):
-    """The caller asked to stop (a newer lever change superseded this computation)."""
-
-
-class RunCache:
-    """A thread-safe, bounded cache of finished runs keyed by their full parameters.
-
-    Args:
-        max_runs: most runs kept; the least recently used is dropped first.
-    """
-
-    def __init__(self, max_runs: int = 256):
-        self.max_runs = int(max_runs)
-        self._runs: OrderedDict[str, RunResult] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, params: Params) -> RunResult | None:
-        key = run_id(params)
-        with self._lock:
-            res = self._runs.get(key)
-            if res is None:
-                self.misses += 1
-                return None
-            self._runs.move_to_end(key)
-            self.hits += 1
-            return res
-
-    def put(self, params: Params, result: RunResult) -> None:
-        with self._lock:
-            self._runs[run_id(params)] = result
-            self._runs.move_to_end(run_id(params))
-            while len(self._runs) > self.max_runs:
-                self._runs.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._runs)
+__all__ = ["PairedTables", "run_paired"]
 
 
 @dataclass
@@ -94,30 +52,12 @@ class PairedTables:
         return float(self.configs[self.reference].years)
 
 
-def _run_quiet(params: Params) -> RunResult:
-    logging.getLogger("MESA").setLevel(logging.WARNING)
+def _run(params: Params) -> RunResult:
     return run(params)
 
 
-def _collect(pool: Executor, todo, results: dict, cache: RunCache | None, cancel: threading.Event | None) -> None:
-    """Submit runs to ``pool`` and gather them; runs already under way when cancelled still fill the cache."""
-    futures = []
-    for name, rep, p in todo:
-        fut = pool.submit(_run_quiet, p)
-        if cache is not None:
-            fut.add_done_callback(lambda f, p=p: cache.put(p, f.result()) if not f.cancelled() and
-                                  f.exception() is None else None)
-        futures.append((name, rep, fut))
-    for name, rep, fut in futures:
-        if cancel is not None and cancel.is_set():
-            for *_, f in futures:
-                f.cancel()
-            raise Cancelled()
-        results[(name, rep)] = fut.result()
-
-
 def run_paired(configs: dict[str, Params], seeds: list[int], reference: str, *, cache: RunCache | None = None,
-               n_jobs: int = 1, executor: Executor | None = None,
+               n_jobs: int = 1, runner: Runner | None = None,
                cancel: threading.Event | None = None) -> PairedTables:
     """Run every configuration on every replicate seed and return the tables.
 
@@ -127,8 +67,8 @@ def run_paired(configs: dict[str, Params], seeds: list[int], reference: str, *, 
         reference: the configuration the others are compared with (must be in ``configs``).
         cache: finished runs to reuse and fill (keyed by full parameters, seed included).
         n_jobs: worker processes for runs not in the cache (1: run in this thread); ignored when
-            ``executor`` is given.
-        executor: a running process pool to use (kept warm by the dashboard between calls).
+            ``runner`` is given.
+        runner: a running :class:`experiments.runner.Runner` to use (kept warm by the page between calls).
         cancel: when set, stop before the next run and raise :class:`Cancelled`.
 
     Raises:
@@ -137,7 +77,6 @@ def run_paired(configs: dict[str, Params], seeds: list[int], reference: str, *, 
     """
     if reference not in configs:
         raise KeyError(f"reference {reference!r} is not one of the configurations {list(configs)}")
-    logging.getLogger("MESA").setLevel(logging.WARNING)
     jobs = [(name, rep, p.replace(seed=int(s))) for name, p in configs.items() for rep, s in enumerate(seeds)]
     results: dict[tuple[str, int], RunResult] = {}
     todo = []
@@ -147,18 +86,17 @@ def run_paired(configs: dict[str, Params], seeds: list[int], reference: str, *, 
             results[(name, rep)] = hit
         else:
             todo.append((name, rep, p))
-    if executor is not None and len(todo) > 1:
-        _collect(executor, todo, results, cache, cancel)
-    elif n_jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)), mp_context=get_context("spawn")) as pool:
-            _collect(pool, todo, results, cache, cancel)
-    else:
-        for name, rep, p in todo:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            results[(name, rep)] = run(p)
-            if cache is not None:
-                cache.put(p, results[(name, rep)])
+    if todo:
+        own = runner is None
+        runner = Runner(n_jobs if len(todo) > 1 else 1) if own else runner
+        try:
+            done = runner.map(_run, [p for _, _, p in todo], progress=False, cancel=cancel,
+                              on_result=(lambda i, res: cache.put(todo[i][2], res)) if cache is not None else None)
+        finally:
+            if own:
+                runner.close()
+        for (name, rep, _p), res in zip(todo, done):
+            results[(name, rep)] = res
     tables = {"steps": [], "shocks": [], "areas": []}
     for name, rep, _p in jobs:
         res = results[(name, rep)]

@@ -20,17 +20,12 @@ matrix, the form the sensitivity pipeline (``analysis/sensitivity.py``) takes.
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
-import sys
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from experiments.runner import default_jobs
+from experiments.runner import Progress, Runner
 from experiments.studies.factors import Factor, apply
 from sim.params import ConfigError, Params, REGIME_NAMES
 from sim.probes import PROBE_AGES_WEEKS
@@ -102,7 +97,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(base: Params, factors: list[Factor], ev: Evaluation) -> None:
-    logging.getLogger("MESA").setLevel(logging.WARNING)
+    """A worker's set-up (the runner quiets Mesa first): the study's base, factors and evaluation."""
     _WORKER.update(base=base, factors=factors, ev=ev)
 
 
@@ -162,38 +157,23 @@ def evaluate_points(base: Params, factors: list[Factor], X: np.ndarray, ev: Eval
     seeds = replicate_seeds(ev.base_seed, ev.replicates)
     tasks = [(i, X[i], r, k, s) for i in range(len(X)) for r in ev.regimes for k, s in enumerate(seeds)]
     batches = [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
-    n = default_jobs(n_jobs)
     rows: list[dict] = []
-    t0 = time.perf_counter()
     if cluster is not None:
         pilot = apply(base, factors, X[0]).replace(regime=ev.regimes[0], seed=int(seeds[0])) if len(X) else None
-        rows = cluster.map_runs(_run_task, (base, factors, ev), tasks, pilot=pilot,
-                                on_done=lambda k, m: _progress(progress, k, m, t0, "tasks"))
-    elif n == 1:
-        _init_worker(base, factors, ev)
-        for j, b in enumerate(batches):
-            rows.extend(_run_batch(b))
-            _progress(progress, j + 1, len(batches), t0)
+        bar = Progress(len(tasks), "tasks", progress)
+        try:
+            rows = cluster.map_runs(_run_task, (base, factors, ev), tasks, pilot=pilot,
+                                    on_done=lambda k, m: bar.update(k))
+        finally:
+            bar.close()
     else:
-        # forkserver: workers do not inherit the threads of the parent (fork with threads can deadlock).
-        ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(base, factors, ev)) as pool:
-            futs = [pool.submit(_run_batch, b) for b in batches]
-            for j, fut in enumerate(as_completed(futs)):
-                rows.extend(fut.result())
-                _progress(progress, j + 1, len(batches), t0)
+        with Runner(n_jobs, initializer=_init_worker, initargs=(base, factors, ev)) as runner:
+            for part in runner.map(_run_batch, batches, progress=progress, what="batches"):
+                rows.extend(part)
     df = pd.DataFrame(rows).sort_values(["point", "regime", "replicate"]).reset_index(drop=True)
     values = pd.DataFrame({f.key: [f.value(v) for v in X[:, j]] for j, f in enumerate(factors)})
     values.insert(0, "point", np.arange(len(X)))
     return values.merge(df, on="point", how="right")
-
-
-def _progress(show: bool, k: int, n: int, t0: float, what: str = "batches") -> None:
-    if not show or (k != n and k % max(1, n // 20)):
-        return
-    el = time.perf_counter() - t0
-    print(f"  {what} {k}/{n}  {el:6.1f}s elapsed, ~{el / k * (n - k):6.1f}s left", file=sys.stderr, flush=True)
 
 
 def point_means(runs: pd.DataFrame, columns) -> pd.DataFrame:

@@ -48,7 +48,7 @@ from sim.rng import replicate_seeds
 __all__ = ["Configuration", "PlannedRun", "SweepPlan", "plan_sweep", "experiment_names", "DEFAULT_ROOT"]
 
 DEFAULT_ROOT = Path("outputs") / "sweeps"
-DEFAULT_LAUNCHER = "joblib"
+DEFAULT_LAUNCHER = "capsim"  # hydra_plugins/capsim_launcher/capsim_launcher.py: the one runner's workers
 # Overrides that change how many runs there are or how they are batched, not what a run is:
 # they leave the default sweep directory unchanged, so adding replicates reuses earlier runs.
 _SIZE_KEYS = ("sweep.replicates", "sweep.runs_per_job")
@@ -475,7 +475,7 @@ MAX_AUTO_RUNS_PER_JOB = 50
 def auto_runs_per_job(n_runs: int, launcher: str | None, n_jobs) -> int:
     """Runs per launcher job when ``sweep.runs_per_job`` is null.
 
-    With joblib: about two jobs per worker, so that a worker that finishes early can take
+    With a local pool (capsim's launcher, or Hydra's joblib): about two jobs per worker, so that a worker that finishes early can take
     another job (runs differ in cost by regime) while the fixed cost of each job stays small
     (Hydra composes its config in the launching process, to validate the batch, and again in
     the worker: about 0.1 s each); at most 50 runs a job. Measured on 2 idle cores, 40 runs of
@@ -486,17 +486,17 @@ def auto_runs_per_job(n_runs: int, launcher: str | None, n_jobs) -> int:
     Args:
         n_runs: runs in the sweep.
         launcher: the ``hydra/launcher`` choice.
-        n_jobs: the joblib launcher's ``n_jobs`` (-1 or null: every core).
+        n_jobs: the local launcher's ``n_jobs`` (-1 or null: every core).
     """
-    if launcher != "joblib":
+    if launcher not in ("capsim", "joblib"):
         return MAX_AUTO_RUNS_PER_JOB
     workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else max(1, int(n_jobs))
     return max(1, min(MAX_AUTO_RUNS_PER_JOB, -(-n_runs // (2 * workers))))
 
 
 def default_workers(plan: SweepPlan) -> int | None:
-    """Worker processes of a local joblib launcher (-1 or null = every core)."""
-    if plan.launcher.get("name") != "joblib":
+    """Worker processes of a local launcher (capsim's or joblib's; -1 or null = every core)."""
+    if plan.launcher.get("name") not in ("capsim", "joblib"):
         return None
     n = plan.launcher.get("n_jobs")
     return os.cpu_count() if n in (None, -1) else int(n)

@@ -12,7 +12,9 @@ What happens, in order:
 3. **launch** a Hydra multirun over ``sweep.batch=<batches with work left>``: each launcher
    job executes one batch of ``sweep.runs_per_job`` runs one after another in one process
    (:func:`run_batch`); runs already complete are recorded as skipped without a job.
-   Locally the launcher is joblib with every core (``hydra.launcher.n_jobs=N`` to change);
+   Locally the launcher is capsim's (``hydra_plugins/capsim_launcher/capsim_launcher.py``: the one runner's
+   worker pool, started while the sweep is planned) with every core (``hydra.launcher.n_jobs=N``
+   to change); Hydra's own ``hydra/launcher=joblib`` also works;
    ``hydra/launcher=submitit_local`` runs the same jobs through submitit. With
    ``hydra/launcher=slurm`` (configs/hydra/launcher/slurm.yaml) the batches go to a SLURM
    cluster as one array job (``experiments/cluster.py``): before submitting, the partition and
@@ -51,6 +53,8 @@ from omegaconf import DictConfig
 from experiments.cluster import SLURM, ClusterSettings, preflight
 from experiments.config import CONFIG_DIR, UsageError, check_writable, fail, quiet_mesa, register_schema, split_hydra_args
 from experiments.cli.data import data_metadata, load_country, setup
+from experiments.runner import default_jobs, shared
+from hydra_plugins.capsim_launcher.capsim_launcher import NAME as LAUNCHER_NAME
 from experiments.sweeps.plan import PlannedRun, SweepPlan, default_workers, experiment_names, plan_sweep
 from experiments.sweeps.directory import SweepError, SweepLock, remove_stale_temporaries
 from sim.store import SweepPaths, check_run, read_json, write_json_atomic
@@ -241,7 +245,7 @@ class Progress:
     """A progress bar over the runs a sweep executes, fed by the status records jobs write.
 
     Reading the records (not the launcher) makes it work for every launcher whose jobs share
-    the filesystem: joblib workers, submitit processes, SLURM tasks on a shared disk.
+    the filesystem: local workers, submitit processes, SLURM tasks on a shared disk.
     """
 
     def __init__(self, status_dir: Path, total: int, ignore: set[str], show: bool = True, interval: float = 0.5):
@@ -476,86 +480,17 @@ def run_sweep(plan: SweepPlan, progress: bool = True, cluster=None) -> int:
     return 1 if (result.failed or launcher_error) else 0
 
 
-def _import_worker_modules() -> int:
-    """Runs in each joblib worker at start: the imports every launcher job needs (~1-3 s)."""
-    import pyarrow.parquet  # noqa: F401  (writing a run's tables)
-
-    import experiments.sweeps.sweep  # noqa: F401
-    import sim.results  # noqa: F401
-
-    return os.getpid()
-
-
-def _joblib_arguments(overrides: list[str]) -> dict | None:
-    """The ``joblib.Parallel`` arguments Hydra's joblib launcher will use (None: another launcher).
-
-    Args:
-        overrides: the command line's overrides.
-
-
-    Mirrors the launcher: its config defaults, the user's ``hydra.launcher.*`` overrides,
-    backend loky and integer strings made integers. If this ever disagreed with the launcher,
-    joblib would start fresh workers: slower, never wrong.
-    """
-    from dataclasses import asdict
-
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra_plugins.hydra_joblib_launcher.config import JobLibLauncherConf
-
+def _local_workers(overrides: list[str]) -> int | None:
+    """Workers of capsim's local launcher for these overrides (None: another launcher, or one worker)."""
     chosen = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "hydra/launcher"]
-    if chosen and chosen[-1] != "joblib":
+    if chosen and chosen[-1] != LAUNCHER_NAME:
         return None
-    kwargs = {k: v for k, v in asdict(JobLibLauncherConf()).items() if k != "_target_"}
+    given = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "hydra.launcher.n_jobs"]
     try:
-        for o in OverridesParser.create().parse_overrides([o for o in overrides if o.startswith("hydra.launcher.")]):
-            kwargs[o.get_key_element().split(".", 2)[2]] = o.value()
-    except Exception:  # bad overrides are reported by the planner
-        return None
-    kwargs["backend"] = "loky"
-    for k in ("pre_dispatch", "batch_size", "max_nbytes"):
-        try:
-            kwargs[k] = int(kwargs[k]) if kwargs[k] else kwargs[k]
-        except (TypeError, ValueError):
-            pass
-    return kwargs
-
-
-def start_workers(overrides: list[str]) -> threading.Thread | None:
-    """Start the joblib workers and their imports while the sweep is being planned.
-
-    Joblib reuses its worker processes across calls with the same arguments, so the
-    launcher's jobs later start on warm workers: this takes the workers' start-up (a few
-    seconds, paid once per sweep) off the critical path. Returns the thread to join.
-
-    Args:
-        overrides: the command line's overrides (``hydra/launcher``, ``hydra.launcher.*``).
-    """
-    from joblib import Parallel, delayed  # imported here, never in two threads at once
-
-    kwargs = _joblib_arguments(overrides)
-    if kwargs is None:
-        return None
-    n = kwargs["n_jobs"]
-    n = (os.cpu_count() or 1) if n in (None, -1) else int(n)
-    if n <= 1:
-        return None
-
-    def warm() -> None:
-        try:
-            Parallel(**kwargs)(delayed(_import_worker_modules)() for _ in range(n))
-        except Exception:  # the launcher will start (and report on) its own workers
-            pass
-
-    thread = threading.Thread(target=warm, name="capsim-warm-workers", daemon=True)
-    thread.start()
-    return thread
-
-
-def stop_workers() -> None:
-    """Kill the pre-started joblib workers (after bad input: no need to wait for their imports)."""
-    from joblib.externals.loky import get_reusable_executor
-
-    get_reusable_executor(max_workers=1, kill_workers=True, reuse=False).shutdown(wait=False)
+        n = default_jobs(None if not given or given[-1] in ("null", "-1") else int(given[-1]))
+    except ValueError:
+        return None  # the planner reports the bad value
+    return n if n > 1 else None
 
 
 def main(args: list[str]) -> int:
@@ -574,21 +509,16 @@ def main(args: list[str]) -> int:
     if unknown:
         raise UsageError(f"{unknown[0]} is not an option of capsim sweep; allowed: --dry-run, --help and "
                          "key=value overrides")
-    warming = None if "--dry-run" in flags else start_workers(overrides)
+    # The local launcher's workers start (and import the model) while the sweep is planned.
+    workers = None if "--dry-run" in flags else _local_workers(overrides)
+    if workers is not None:
+        shared(workers).start()
     try:
         plan = plan_sweep(overrides)
     except BaseException:
-        # Bad input: let the warm-up finish (the workers' imports, a second or two), then stop
-        # the workers. Shutting loky's executor down while the warm-up thread is still
-        # submitting to it can deadlock (seen in the test suite: the shutdown joined a manager
-        # thread that waited on the submit), so the two never overlap.
-        if warming is not None:
-            warming.join(timeout=60)
-            if not warming.is_alive():
-                stop_workers()
+        if workers is not None:
+            shared(workers).close()
         raise
-    if warming is not None:
-        warming.join()
     slurm = plan.launcher.get("name") == SLURM
     if "--dry-run" in flags:
         paths = SweepPaths(plan.sweep_dir)
