@@ -10,7 +10,7 @@ The sweep directory contract (``capsim sweep`` / ``capsim collect``) is::
                                 one column per factor named by its dotted key
 
 :func:`load` reads either a sweep directory or a run directory written by
-:func:`sim.results.write_run` (``capsim run`` writes one under ``<output>/results``) into a
+:func:`sim.store.write_run` (``capsim run`` writes one under ``<output>/results``) into a
 :class:`Results`: the three tables with the swept parameters as columns, the sweep's
 description and its manifest. Nothing is unpickled: Parquet, CSV and JSON only.
 """

@@ -31,7 +31,7 @@ DESIGN = {
     "replicates": 8,
     "seed": 20261206,
     "window_years": 2.0,
-    # The smaller country of capsim sensitivity (configs/experiment/sensitivity.yaml), budget scaled with it.
+    # The smaller country of capsim sensitivity (configs/study/sensitivity.yaml), budget scaled with it.
     "world": dict(n_areas=20, n_local_ngos=30, n_community_orgs=10, n_national_authorities=1, n_ingos=5,
                   n_un_agencies=2, n_staff=1200),
     "funding": dict(annual_budget=30e6, domestic_budget=1.2e6),

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .stats import bootstrap_columns
+from sim.crises import RESPONSE_MEASURES, response_summary
 
 __all__ = ["SWITCHES", "SWITCH_LABELS", "WINDOWS", "INTERACTION_FLAG", "SHOCK_MEASURES", "switch_columns",
            "window_values", "shock_measures", "shapley", "dividends", "decompose", "Decomposition",
@@ -66,12 +67,13 @@ def switch_columns(columns) -> list[str]:
     return [f"pathways.{s}" for s in SWITCHES if f"pathways.{s}" in columns]
 
 
-SHOCK_MEASURES = ("response_time", "shocks_not_reached", "reach_72h")
+SHOCK_MEASURES = RESPONSE_MEASURES
 
 
 def shock_measures(shocks: pd.DataFrame, keys, runs: pd.DataFrame) -> pd.DataFrame:
-    """Per run, over its judged (uncensored) shocks: mean response time among those reached, the share
-    not reached within the cap, and the mean first-72-hours reach (NaN where a run has none).
+    """Per run, the response measures over its judged shocks (``sim.crises.response_summary``: mean
+    response time among those reached, share not reached within the cap, mean first-72-hours reach;
+    NaN where a run has none).
 
     Args:
         shocks: the shocks table with the ``keys`` columns.
@@ -82,14 +84,14 @@ def shock_measures(shocks: pd.DataFrame, keys, runs: pd.DataFrame) -> pd.DataFra
     out = runs[keys].drop_duplicates().reset_index(drop=True)
     if len(shocks) == 0:
         return out.assign(**{m: np.nan for m in SHOCK_MEASURES})
-    sh = shocks[~shocks["censored"].astype(bool)].copy()
-    sh["response_time"] = sh["response_time"].astype("float64")
-    sh["reach_72h"] = sh["reach_72h"].astype("float64")
-    sh["not_reached"] = (~sh["reached"].astype(bool)).astype(float)
-    g = sh.groupby(keys, observed=True, sort=True).agg(response_time=("response_time", "mean"),
-                                                       shocks_not_reached=("not_reached", "mean"),
-                                                       reach_72h=("reach_72h", "mean")).reset_index()
-    return out.merge(g, on=keys, how="left")
+    rows = []
+    for key, g in shocks.groupby(keys, observed=True, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(keys, key)),
+                     **response_summary(g["response_time"].astype("float64").to_numpy(),
+                                        g["censored"].astype(bool).to_numpy(),
+                                        g["reach_72h"].astype("float64").to_numpy())})
+    return out.merge(pd.DataFrame(rows, columns=[*keys, *SHOCK_MEASURES]), on=keys, how="left")
 
 
 def window_values(steps: pd.DataFrame, outcomes, keys, exit_year: float | None = None,
@@ -259,8 +261,6 @@ def part_label(part: str) -> str:
 def _outcome_label(key: str) -> str:
     from sim.outcomes import OUTCOMES
 
-    if key == "shocks_not_reached":
-        return "Shocks not reached within the cap (share)"
     o = OUTCOMES.get(key)
     return o.axis_label if o else key
 

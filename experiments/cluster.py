@@ -704,7 +704,7 @@ def study_cluster(cfg, out_dir: str | os.PathLike, name: str) -> StudyCluster | 
     note, if any. Call it inside the Hydra app (it reads ``HydraConfig``).
 
     Args:
-        cfg: the study's composed config (``experiment.runs_per_job``: runs per array task, null: 50).
+        cfg: the study's composed config (``study.runs_per_job``: runs per array task, null: 50).
         out_dir: the study's output directory.
         name: the study (``calibration``, ``sensitivity``, ``scenario_discovery``).
     """
@@ -713,11 +713,11 @@ def study_cluster(cfg, out_dir: str | os.PathLike, name: str) -> StudyCluster | 
     hc = HydraConfig.get()
     if hc.runtime.choices.get("hydra/launcher") != SLURM:
         return None
-    per_job = (cfg.get("experiment") or {}).get("runs_per_job")
+    per_job = (cfg.get("study") or {}).get("runs_per_job")
     if per_job is None:
         per_job = DEFAULT_RUNS_PER_TASK
     elif isinstance(per_job, bool) or not isinstance(per_job, int) or per_job < 1:
-        raise UsageError(f"experiment.runs_per_job = {per_job!r} is not allowed; allowed: a whole number >= 1 or null")
+        raise UsageError(f"study.runs_per_job = {per_job!r} is not allowed; allowed: a whole number >= 1 or null")
     settings, note = preflight(hc.launcher, out_dir)
     if note:
         print(f"  note: {note}", flush=True)

@@ -34,7 +34,7 @@ __all__ = ["CONFIG_DIR", "CONTROL_KEYS", "params_from_cfg", "precheck", "UsageEr
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
 # Top-level config keys that steer commands rather than the model.
-CONTROL_KEYS = ("compare", "sweep", "experiment", "data", "bench", "report")
+CONTROL_KEYS = ("compare", "sweep", "experiment", "study", "data", "bench", "report")
 # Hydra flags that take a value (their value is not an override).
 _FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                      "--config-dir", "-cd", "--experimental-rerun", "--info", "-i"}
@@ -85,9 +85,9 @@ def job_errors(func):
 def register_schema() -> None:
     """Register the parameter registry's defaults as the config node ``capsim_schema``, the SLURM
     launcher's options (``hydra/launcher/capsim_slurm_schema``, experiments/cluster.py) and capsim's
-    local launcher (``hydra/launcher/capsim``, hydra_plugins/capsim_launcher/capsim_launcher.py)."""
+    local launcher (``hydra/launcher/capsim``, hydra_plugins/capsim_launcher/config.py)."""
     from experiments.cluster import register_launcher_schema
-    from hydra_plugins.capsim_launcher.capsim_launcher import register as register_local_launcher
+    from hydra_plugins.capsim_launcher.config import register as register_local_launcher
 
     cs = ConfigStore.instance()
     cs.store(name="capsim_schema", node=Params().to_dict())
@@ -177,6 +177,25 @@ def _explain_override(override: str) -> str | None:
     return None
 
 
+def _explain_setting(override: str, others: list[str], config_name: str) -> str | None:
+    """Our own one-line message for an override of a command's settings (``study.samplez=5``) that
+    names a key its section does not have: the keys it has, read from the config composed without it."""
+    key = override.lstrip("+~").split("=", 1)[0]
+    parent, _, leaf = key.rpartition(".")
+    if not parent or parent.split(".")[0] not in CONTROL_KEYS:
+        return None
+    try:
+        node = OmegaConf.select(_compose(others, config_name), parent)
+    except Exception:  # noqa: BLE001 - the original error is reported instead
+        return None
+    if not isinstance(node, DictConfig) or leaf in node:
+        return None
+    keys = [k for k in node.keys() if k != "name"]
+    hint = difflib.get_close_matches(leaf, keys, n=1)
+    did = f" (did you mean {parent}.{hint[0]}?)" if hint else ""
+    return f"{key} is not a known setting{did}; allowed keys in {parent}: {', '.join(map(str, keys))}"
+
+
 def precheck(overrides: list[str], sweep: bool = False, flags: list[str] | None = None) -> DictConfig:
     """Compose the config with these overrides and validate the model parameters.
 
@@ -227,7 +246,7 @@ def _precheck_one(plain: list[str], config_name: str) -> DictConfig:
         if yaml_msg:
             raise UsageError(yaml_msg) from None
         for o in plain:
-            msg = _explain_override(o)
+            msg = _explain_override(o) or _explain_setting(o, [p for p in plain if p != o], config_name)
             if msg:
                 raise UsageError(msg) from None
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

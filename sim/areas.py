@@ -64,7 +64,7 @@ class Areas:
         n, s = self.n, self.n_sectors
         if (country.n_areas, country.n_sectors) != (n, s):
             raise ValueError(f"world.n_areas/n_sectors = {n}/{s} but the country data has "
-                             f"{country.n_areas}/{country.n_sectors}; build parameters with experiments.cli.data.country_params")
+                             f"{country.n_areas}/{country.n_sectors}; build parameters with sim.country_params.country_params")
         self.names = country.area_names
         self.sector_names = country.sectors
         self.population = country.population.astype(float).copy()
@@ -123,7 +123,6 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
     mean = (v * w).sum() / total
     if mean <= 0:
         return 0.0
-    cw = np.cumsum(w)
     # Gini = 1 - 2 * area under the Lorenz curve (weighted, trapezoid rule).
     lorenz = np.cumsum(v * w) / (mean * total)
     prev = np.concatenate(([0.0], lorenz[:-1]))

@@ -226,7 +226,7 @@ class CountryData:
     def check_params(self, params: "Params") -> None:
         """Raise ValueError if the parameters do not describe this country's size.
 
-        Build matching parameters with ``experiments.cli.data.country_params``.
+        Build matching parameters with ``sim.country_params.country_params``.
         """
         w = params.world
         counts = self.kind_counts()
@@ -245,7 +245,7 @@ class CountryData:
         for key, (have, want) in expected.items():
             if have != want:
                 raise ValueError(f"parameters do not match the country data: {key} = {have}, data gives {want}; "
-                                 "build parameters with experiments.cli.data.country_params")
+                                 "build parameters with sim.country_params.country_params")
         if w.max_presence_areas < self.max_presence:
             raise ValueError(f"world.max_presence_areas = {w.max_presence_areas} is below the {self.max_presence} "
                              "areas one organisation of the data works in")

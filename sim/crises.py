@@ -36,7 +36,8 @@ import numpy as np
 from .areas import Areas
 from .params import Params
 
-__all__ = ["ShockKind", "ShockSchedule", "ResponseTracker", "FIRST_HOURS_SHARE_OF_WEEK"]
+__all__ = ["ShockKind", "ShockSchedule", "ResponseTracker", "FIRST_HOURS_SHARE_OF_WEEK", "RESPONSE_MEASURES",
+           "response_summary"]
 
 # The first 72 hours as a share of a week's output: 3 of 7 days.
 FIRST_HOURS_SHARE_OF_WEEK = 3.0 / 7.0
@@ -198,3 +199,31 @@ class ResponseTracker:
     def censored(self, n_steps: int) -> np.ndarray:
         """Shocks whose response cannot be judged within a run of ``n_steps`` weeks (see module docstring)."""
         return (self.s.step > n_steps - 1 - self.cap) | np.isnan(self.base_covered)
+
+
+# Run-level response measures (registered in sim/outcomes.py), over a run's judged shocks: a
+# year-long analysis window holds too few shocks, so these summarise every judged shock of the run.
+RESPONSE_MEASURES = ("response_time", "shocks_not_reached", "reach_72h")
+
+
+def response_summary(response_time: np.ndarray, censored: np.ndarray, reach_72h: np.ndarray) -> dict[str, float]:
+    """The run-level response measures over the judged (uncensored) shocks; NaN where there are none.
+
+    Args:
+        response_time: weeks to reach, per shock; negative or NaN where not reached within the cap.
+        censored: per shock, whether its response cannot be judged (``ResponseTracker.censored``).
+        reach_72h: first-72-hours reach per shock.
+
+    Returns:
+        ``response_time``: mean among the judged shocks reached; ``shocks_not_reached``: share of
+        the judged shocks not reached within ``crisis.response_cap_weeks``; ``reach_72h``: mean.
+    """
+    judged = ~np.asarray(censored, bool)
+    rt = np.asarray(response_time, np.float64)[judged]
+    if rt.size == 0:
+        return {m: np.nan for m in RESPONSE_MEASURES}
+    reached = rt >= 0  # NaN compares false: not reached
+    r72 = np.asarray(reach_72h, np.float64)[judged]
+    return {"response_time": float(rt[reached].mean()) if reached.any() else np.nan,
+            "shocks_not_reached": float(1.0 - reached.mean()),
+            "reach_72h": float(np.nanmean(r72)) if np.isfinite(r72).any() else np.nan}

@@ -64,7 +64,7 @@ class CapacityModel(mesa.Model):
                  money_source: "CapacityModel | None" = None):
         """Args:
             params: validated parameters; with ``country``, their world sizes must match it
-                (``experiments.cli.data.country_params`` builds them). Pathway switches that are off
+                (``sim.country_params.country_params`` builds them). Pathway switches that are off
                 are folded into the parameters the model runs with (``sim/regimes.py``
                 ``effective_params``; ``self.p``).
             country: areas, organisations and staff from data; None for the synthetic country.

@@ -41,7 +41,7 @@ class OrgTable:
         if country is not None:
             if not np.array_equal(country.org_kind, self.kind):
                 raise ValueError("the world.n_* organisation counts do not match the country data; "
-                                 "build parameters with experiments.cli.data.country_params")
+                                 "build parameters with sim.country_params.country_params")
             self.names = country.org_names
         n = self.n = len(self.kind)
         self.is_local = self.kind <= int(OrgKind.NATIONAL_AUTHORITY)

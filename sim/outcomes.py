@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "CAPACITY_MAP_COLUMNS",
-           "DOCKING_COLUMNS", "label",
+           "DOCKING_COLUMNS", "RUN_RESPONSE_OUTCOMES", "label",
            "MAIN_OUTCOMES"]
 
 
@@ -198,8 +198,17 @@ DOCKING_COLUMNS: tuple[Outcome, ...] = (
        "docking", "Cowan & Jonard (2004): spread of agents' mean knowledge at the steady state."),
 )
 
+# Run-level summaries of the shocks table (computed by sim.crises.response_summary); the mean
+# response time and first-72-hours reach share the keys, labels and units of the shock columns.
+RUN_RESPONSE_OUTCOMES: tuple[Outcome, ...] = (
+    _O("shocks_not_reached", "Shocks not reached within the cap", "share of judged shocks", 0, 1, "lower", "people",
+       "Share of a run's judged (uncensored) shocks whose response_time is null: the people covered in the "
+       "hit area did not rise by crisis.response_share of those newly in need within crisis.response_cap_weeks."),
+)
+
 OUTCOMES: dict[str, Outcome] = {
-    o.key: o for o in STEP_OUTCOMES + SHOCK_COLUMNS + AREA_COLUMNS + CAPACITY_MAP_COLUMNS + DOCKING_COLUMNS
+    o.key: o for o in STEP_OUTCOMES + SHOCK_COLUMNS + RUN_RESPONSE_OUTCOMES + AREA_COLUMNS + CAPACITY_MAP_COLUMNS
+    + DOCKING_COLUMNS
 }
 
 MAIN_OUTCOMES = (

@@ -1081,9 +1081,15 @@ def _allowed_text(spec: Spec, kind: str) -> str:
 
 
 def _coerce(value: Any, typ: Any, spec: Spec, key: str) -> Any:
-    """Check one leaf value against its declared type and range."""
+    """Check one leaf value against its declared type and range (a ``tuple[...]`` type: each element)."""
     text = str(typ)
     nullable = spec.nullable
+    if text.startswith("tuple[") and value is not None:
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+            raise ConfigError(f"{key} = {value!r} is not a list; allowed: a list, each {_allowed_text(spec, _kind(text))}")
+        element = dataclasses.replace(spec, nullable=False)
+        inner = text[len("tuple["):].split(",")[0]
+        return tuple(_coerce(v, inner, element, f"{key}[{i}]") for i, v in enumerate(value))
     if value is None:
         if nullable:
             return None

@@ -2,7 +2,7 @@
 
 Written here by hand (not by ``experiments.sweeps.grid``), so the analysis is tested against the
 contract in ``sweep_contract.md`` rather than against its own writer: ``runs/<run_id>/`` by
-``sim.results.write_run``, ``manifest.csv`` with every contract column, ``dataset/*.parquet``
+``sim.store.write_run``, ``manifest.csv`` with every contract column, ``dataset/*.parquet``
 with the identity columns, ``replicate`` and one column per factor, and ``sweep.json``.
 
 The sweep: regime {baseline, sharing} x direct funding share {0.02, 0.25} x multi-year share

@@ -1,9 +1,11 @@
-"""The house: no import circle anywhere (imports inside functions and the command table count), model
-state declared at construction, and each registered outcome computed by exactly one mechanism."""
+"""The house: no import circle anywhere (imports inside functions and the command table count), the
+layers and the module map of docs/architecture.md true to the code, model state declared at
+construction, and each registered outcome computed by exactly one mechanism."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -12,7 +14,8 @@ import numpy as np
 from conftest import small_params
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("sim", "experiments", "analysis")
+PACKAGES = ("sim", "experiments", "analysis", "hydra_plugins")
+DOC = ROOT / "docs" / "architecture.md"
 
 
 def _module_name(path: Path) -> str:
@@ -81,12 +84,71 @@ def test_no_import_circle_anywhere():
     assert not cycles, "import circles: " + "; ".join(" -> ".join(c + [c[0]]) for c in cycles[:5])
 
 
-def test_sim_never_imports_the_edges():
+def _doc_table(heading: str) -> list[list[str]]:
+    """Rows (cells without backticks) of the first Markdown table after ``heading`` in docs/architecture.md."""
+    text = DOC.read_text()
+    start = text.index(heading)
+    rows = []
+    for line in text[start:].splitlines()[1:]:
+        if line.startswith("|"):
+            cells = [c.strip().replace("`", "") for c in line.strip().strip("|").split("|")]
+            if not set(cells[0]) <= {"-"} and cells[0] not in ("layer", "module", "shared module", "folder"):
+                rows.append(cells)
+        elif rows:
+            break
+    return rows
+
+
+def _layer(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_imports_follow_the_layers_of_the_architecture_page():
+    layers = {row[0]: {m.strip() for m in row[1].split(",") if m.strip() in PACKAGES} for row in _doc_table("## Layers")}
+    assert set(layers) == set(PACKAGES), f"docs/architecture.md layers {sorted(layers)} vs packages {PACKAGES}"
     g = import_graph()
-    bad = [(a, b) for a, b in g.edges if a.startswith("sim") and not b.startswith("sim")]
-    assert not bad, f"sim imports outside sim: {bad}"
-    bad = [(a, b) for a, b in g.edges if a.startswith("analysis") and b.startswith("experiments")]
-    assert not bad, f"analysis imports experiments: {bad}"
+    # The one exception the page states: experiments name and register the launcher through its leaf config.
+    leaf = "hydra_plugins.capsim_launcher.config"
+    assert not [b for b in g.successors(leaf)], f"{leaf} must stay a leaf"
+    bad = [(a, b) for a, b in g.edges if _layer(a) != _layer(b) and _layer(b) not in layers[_layer(a)]
+           and not (_layer(a) == "experiments" and b == leaf)]
+    assert not bad, f"imports against the layers of docs/architecture.md: {bad[:10]}"
+
+
+def test_hydra_is_seen_only_by_experiments_and_the_plugin():
+    for pkg in ("sim", "analysis"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            tree = ast.parse(path.read_text())
+            for node in ast.walk(tree):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                assert not any(n.split(".")[0] in ("hydra", "omegaconf") for n in names), \
+                    f"{path.relative_to(ROOT)} imports Hydra/OmegaConf"
+
+
+def test_experiment_subpackages_meet_only_through_the_shared_modules():
+    shared = {row[0].removesuffix(".py").replace("/", ".") for row in _doc_table("| shared module |")}
+    g = import_graph()
+
+    def sub(m):  # experiments.<sub> for modules of a sub-package, else None
+        parts = m.split(".")
+        return ".".join(parts[:2]) if parts[0] == "experiments" and len(parts) >= 3 else None
+
+    bad = [(a, b) for a, b in g.edges if sub(a) and sub(b) and sub(a) != sub(b)
+           and a != "experiments.cli.main" and b not in shared]
+    assert not bad, f"sub-packages of experiments meet outside docs/architecture.md's shared modules: {bad}"
+
+
+def test_architecture_page_lists_every_module_once_and_nothing_else():
+    listed = [row[0] for heading in ("## The model", "## Results to numbers", "## What users run", "## Hydra's plugin")
+              for row in _doc_table(heading)]
+    dupes = {m for m in listed if listed.count(m) > 1}
+    assert not dupes, f"docs/architecture.md lists these modules twice: {dupes}"
+    files = {str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    assert set(listed) == files, ("docs/architecture.md's module tables and the code differ: missing from the page "
+                                  f"{sorted(files - set(listed))}, not in the code {sorted(set(listed) - files)}")
+    for folder in re.findall(r"`(configs/[a-z_/]+)/`", DOC.read_text()):
+        assert (ROOT / folder).is_dir(), f"docs/architecture.md names {folder}/, which does not exist"
 
 
 def test_model_state_is_declared_at_construction():

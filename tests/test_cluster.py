@@ -391,15 +391,17 @@ def test_a_sweep_waits_for_no_earlier_job_of_its_directory(tmp_path, capsys):
 
 
 STUDIES = {
-    "calibrate": ["experiment.samples=4", "experiment.replicates=1", "experiment.search_years=0.5",
-                  "experiment.window_start_year=0.1", "experiment.validation_replicates=2", "experiment.closest=1",
-                  "years=1", "experiment.runs_per_job=2"],
-    "sensitivity": ["experiment.factors=[funding.multi_year_share,turnover.poaching_pressure]",
-                    "experiment.morris_trajectories=2", "experiment.sobol_factors=2", "experiment.sobol_n=2",
-                    "experiment.replicates=1", "experiment.num_resamples=10", "years=0.5",
-                    "experiment.window_years=0.2", "experiment.runs_per_job=8"],
-    "discover": ["experiment.samples=10", "experiment.replicates=1", "years=0.5", "experiment.window_years=0.2",
-                 "experiment.runs_per_job=10"],
+    "calibrate": ["study.samples=4", "study.replicates=1", "study.search_years=0.5",
+                  "study.window_start_year=0.1", "study.validation_replicates=2", "study.closest=1",
+                  "years=1", "study.runs_per_job=2"],
+    "sensitivity": ["study.factors=[funding.multi_year_share,turnover.poaching_pressure]",
+                    "study.morris_trajectories=2", "study.sobol_factors=2", "study.sobol_n=2",
+                    "study.replicates=1", "study.num_resamples=10", "years=0.5",
+                    "study.window_years=0.2", "study.runs_per_job=8",
+                    # no shock falls in half a year, so shock response times would be undefined
+                    "study.outcomes=[coverage,local_capacity]"],
+    "discover": ["study.samples=10", "study.replicates=1", "years=0.5", "study.window_years=0.2",
+                 "study.runs_per_job=10"],
 }
 # run tables of each study: (file, rows = runs made); calibrate: 4 sets + 2 validation replicates
 RUN_TABLES = {"calibrate": [("calibration_runs.csv", 4), ("validation_runs.csv", 2)],
@@ -432,7 +434,7 @@ def test_calibration_on_slurm_gives_the_local_pool_results(tmp_path, capsys):
     (the evaluator is shared by every study: experiments/studies/evaluate.py)."""
     need(slurm_missing())
     run_study_on_slurm("calibrate", tmp_path / "slurm", capsys)
-    local = capsim("calibrate", *STUDIES["calibrate"], "experiment.n_jobs=2", f"hydra.run.dir={tmp_path}/local")
+    local = capsim("calibrate", *STUDIES["calibrate"], "study.n_jobs=2", f"hydra.run.dir={tmp_path}/local")
     assert local.returncode == 0, local.stderr
     assert "submitted SLURM job" not in local.stdout
     for name in ("calibration_runs.csv", "calibration_samples.csv", "validation_runs.csv", "validation_table.csv"):

@@ -13,7 +13,8 @@ import pytest
 from conftest import small_params
 from experiments.cli.main import main
 from experiments.config import CONFIG_DIR, UsageError, precheck
-from experiments.cli.data import country_params, load_country, setup
+from experiments.cli.data import load_country, setup
+from sim.country_params import country_params
 from sim.country import CountryData
 from sim.hxl_io import DataError, read_country, write_country
 from sim.model import CapacityModel

@@ -1,4 +1,4 @@
-"""Every configs/experiment/*.yaml composes, validates and runs at tiny size; bad settings are refused."""
+"""Every study (configs/study/*.yaml) composes, validates and runs at tiny size; bad settings are refused."""
 
 import json
 from pathlib import Path
@@ -10,40 +10,38 @@ from experiments.cli.main import main
 from experiments.config import CONFIG_DIR, precheck
 from conftest import assert_refused
 
-# The experiment commands' configs (an `experiment:` section). The docking configs (docking_*.yaml)
-# configure the published models and are tested by tests/test_docking.py; the sweep experiments
-# (a `sweep:` section) by tests/test_sweep.py.
-EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml")
-                     if not p.stem.startswith("docking_")
-                     and any(line.startswith("experiment:") for line in p.read_text().splitlines()))
+# The studies' configs (a `study:` section, one per study command). The docking configs
+# (configs/docking/) are tested by tests/test_docking.py; the sweep experiments (configs/experiment/)
+# by tests/test_sweep.py.
+EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "study").glob("*.yaml"))
 TINY_WORLD = ["world.n_areas=8", "world.n_local_ngos=8", "world.n_community_orgs=2", "world.n_ingos=2",
               "world.n_un_agencies=1", "world.n_staff=200", "funding.annual_budget=5e6"]
 TINY = {
-    "calibration": ["experiment.samples=3", "experiment.replicates=1", "experiment.search_years=0.3", "years=0.3",
-                    "experiment.window_start_year=0.1", "experiment.validation_replicates=2", "experiment.n_jobs=1"],
-    "sensitivity": ["experiment.factors=[funding.multi_year_share,learning.learn_rate,turnover.annual_attrition]",
-                    "experiment.morris_trajectories=2", "experiment.sobol_factors=2", "experiment.sobol_n=4",
-                    "experiment.replicates=2", "years=0.1", "experiment.window_years=0.05",
-                    "experiment.num_resamples=20", "experiment.n_jobs=1"],
-    "scenario_discovery": ["experiment.factors=[funding.multi_year_share,governance.priority_setting,partners_per_intl]",
-                           "experiment.samples=12", "experiment.replicates=1", "years=0.2",
-                           "experiment.window_years=0.1", "experiment.n_jobs=1"],
+    "calibration": ["study.samples=3", "study.replicates=1", "study.search_years=0.3", "years=0.3",
+                    "study.window_start_year=0.1", "study.validation_replicates=2", "study.n_jobs=1"],
+    "sensitivity": ["study.factors=[funding.multi_year_share,learning.learn_rate,turnover.annual_attrition]",
+                    "study.morris_trajectories=2", "study.sobol_factors=2", "study.sobol_n=4",
+                    "study.replicates=2", "years=0.1", "study.window_years=0.05",
+                    "study.num_resamples=20", "study.n_jobs=1", "study.outcomes=[coverage,local_capacity]"],
+    "scenario_discovery": ["study.factors=[funding.multi_year_share,governance.priority_setting,partners_per_intl]",
+                           "study.samples=12", "study.replicates=1", "years=0.2",
+                           "study.window_years=0.1", "study.n_jobs=1"],
 }
 
 
-def test_every_experiment_config_has_a_tiny_case():
-    assert set(EXPERIMENTS) == set(TINY), f"experiment configs {EXPERIMENTS} vs tested {sorted(TINY)}"
+def test_every_study_config_has_a_tiny_case():
+    assert set(EXPERIMENTS) == set(TINY), f"study configs {EXPERIMENTS} vs tested {sorted(TINY)}"
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_config_composes_with_status_quo_levers(name):
-    cfg = precheck([f"experiment={name}"])
-    assert cfg.experiment.name == name
+    cfg = precheck([f"study={name}"])
+    assert cfg.study.name == name
     assert cfg.scenario == "status_quo", "experiments run on the calibrated status-quo preset"
 
 
 def _job(name):
-    from experiments import calibrate, discover, sensitivity
+    from experiments.studies import calibrate, discover, sensitivity
 
     return {"calibration": calibrate.calibrate_job, "sensitivity": sensitivity.sensitivity_job,
             "scenario_discovery": discover.discover_job}[name]
@@ -51,12 +49,12 @@ def _job(name):
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_runs_tiny_and_writes_its_tables(name, tmp_path):
-    cfg = precheck([f"experiment={name}", *TINY_WORLD, *TINY[name]])
+    cfg = precheck([f"study={name}", *TINY_WORLD, *TINY[name]])
     res = _job(name)(cfg, tmp_path, progress=False)
     files = {p.name for p in tmp_path.iterdir()}
     assert "summary.md" in files and "provenance.json" in files
     prov = json.loads((tmp_path / "provenance.json").read_text())
-    assert prov["config"]["experiment"]["name"] == name and "packages" in prov
+    assert prov["config"]["study"]["name"] == name and "packages" in prov
     if name == "calibration":
         samples = pd.read_csv(tmp_path / "calibration_samples.csv")
         assert len(samples) == 3 and "accepted" in samples.columns
@@ -79,13 +77,13 @@ def test_experiment_runs_tiny_and_writes_its_tables(name, tmp_path):
 
 
 BAD = [
-    (["calibrate", "experiment.samples=-1"], "experiment.samples = -1 is out of range"),
-    (["calibrate", "experiment.samplez=5"], "samplez"),
-    (["sensitivity", "experiment.sobol_n=100"], "power of 2"),
-    (["sensitivity", "experiment.factors=[nope,learning.learn_rate]"], "'nope' is not in experiments/studies/factors.py"),
-    (["sensitivity", "experiment.regimes=[building]"], "needs two regimes"),
-    (["discover", "experiment.outcome=happiness"], "'happiness' is not a registered step outcome"),
-    (["discover", "experiment.window_years=9"], "longer than the run"),
+    (["calibrate", "study.samples=-1"], "study.samples = -1 is out of range"),
+    (["calibrate", "study.samplez=5"], "study.samplez is not a known setting (did you mean study.samples?)"),
+    (["sensitivity", "study.sobol_n=100"], "power of 2"),
+    (["sensitivity", "study.factors=[nope,learning.learn_rate]"], "factor 'nope' is not in experiments/studies/factors.py"),
+    (["sensitivity", "study.regimes=[building]"], "needs two regimes"),
+    (["discover", "study.outcome=happiness"], "study.outcome = 'happiness' is unknown"),
+    (["discover", "study.window_years=9"], "longer than the run"),
     (["discover", "-m", "seed=1,2"], "no -m/--multirun"),
     (["calibrate", "funding.multi_year_share=2"], "funding.multi_year_share = 2.0 is out of range"),
 ]

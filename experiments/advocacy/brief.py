@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.config import UsageError, fail, quiet_mesa
-from experiments.advocacy.levers import PACKAGES, STATUS_QUO, package_params
+from experiments.advocacy.levers import PACKAGES, STATUS_QUO, package_params, world_text
 from experiments.cli.plain_args import OptionParser, positive_float, positive_int, seed_number
 from sim.params import ConfigError, Params
 
@@ -51,14 +51,6 @@ ASSUMPTIONS = (
     "in a hit district reaches the response threshold, a shock never reached counting the weeks left in the "
     "run; intervals are 95% percentile bootstrap intervals of the paired differences (analysis/stats.py).",
 )
-
-
-def _world_text(p: Params) -> str:
-    from analysis.brief import describe_world
-
-    w = p.world
-    return describe_world(w.n_areas, w.n_local_ngos + w.n_community_orgs + w.n_national_authorities,
-                          w.n_ingos + w.n_un_agencies, w.n_staff)
 
 
 def self_run(packages=DEFAULT_PACKAGES, replicates: int = 10, years: float = 10.0, seed: int = 0,
@@ -104,7 +96,7 @@ def self_run(packages=DEFAULT_PACKAGES, replicates: int = 10, years: float = 10.
     return BriefData(
         question=QUESTION, steps=tables.steps, shocks=tables.shocks, reference=STATUS_QUO,
         titles={n: PACKAGES[n].title for n in names}, descriptions=descriptions, years=years, seeds=seeds,
-        world=_world_text(configs[STATUS_QUO]),
+        world=world_text(configs[STATUS_QUO]),
         source=f"Run for this brief with `{cmd}` ({len(names) * replicates} runs in {elapsed:.0f} s)",
         provenance=provenance(), assumptions=list(ASSUMPTIONS))
 
@@ -188,7 +180,7 @@ def from_sweep(sweep_dir: str | Path, max_packages: int = 4):
     seeds_by_rep = steps[steps["config"] == ref].groupby("replicate")["seed"].first()
     seeds = [int(seeds_by_rep.get(r, -1)) for r in range(int(steps["replicate"].max()) + 1)]
     try:
-        world = _world_text(Params.from_dict({"world": cfg["world"]})) if "world" in cfg else "the sweep's country"
+        world = world_text(Params.from_dict({"world": cfg["world"]})) if "world" in cfg else "the sweep's country"
     except ConfigError:
         world = "the sweep's country"
     titles = {ref: f"reference ({ref})", **{c: c for c in alts}}

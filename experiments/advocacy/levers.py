@@ -20,7 +20,7 @@ from experiments.config import UsageError, params_from_cfg, precheck
 from sim.params import ConfigError, Params, Spec, lookup_spec, registry
 
 __all__ = ["Lever", "LEVERS", "LEVER_KEYS", "Package", "PACKAGES", "STATUS_QUO", "STATUS_QUO_OVERRIDES",
-           "REGIME_TITLES", "package_params", "lever_values", "apply_levers", "shares_held", "SHARES_HELD_KEYS"]
+           "REGIME_TITLES", "package_params", "lever_values", "apply_levers", "shares_held", "SHARES_HELD_KEYS", "world_text"]
 
 # The overrides that define the status quo every package and every lever choice is compared with.
 STATUS_QUO_OVERRIDES = ("scenario=status_quo",)
@@ -191,3 +191,13 @@ def apply_levers(base: Params, values: dict[str, Any]) -> Params:
             node = node[part]
         node[leaf] = value
     return Params.from_dict(data)
+
+
+def world_text(p: Params) -> str:
+    """The country of a configuration in a few words (``analysis.brief.describe_world``), as the brief
+    and the donor page print it."""
+    from analysis.brief import describe_world
+
+    w = p.world
+    return describe_world(w.n_areas, w.n_local_ngos + w.n_community_orgs + w.n_national_authorities,
+                          w.n_ingos + w.n_un_agencies, w.n_staff)

@@ -27,8 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from experiments.config import quiet_mesa
-from experiments.advocacy.levers import STATUS_QUO, apply_levers, lever_values, package_params
+from experiments.advocacy.levers import STATUS_QUO, apply_levers, lever_values, package_params, world_text
 from experiments.advocacy.paired import run_paired
 from experiments.runner import Cancelled, RunCache, Runner
 from sim.params import Params
@@ -255,9 +254,7 @@ class LiveEngine:
         people = headlines(effects, DONOR, s.years, interval="range", measures=PEOPLE_HEADLINES)
         system = headlines(effects, DONOR, s.years, interval="range", measures=SYSTEM_HEADLINES)
         t1 = time.perf_counter()
-        w = sq.world
-        world = (f"{w.n_areas} districts, {w.n_local_ngos + w.n_community_orgs + w.n_national_authorities} local "
-                 f"and {w.n_ingos + w.n_un_agencies} international organisations, {w.n_staff:,} staff")
+        world = world_text(sq)
         sq_values = lever_values(sq)
         changed = [k for k, v in lever_values(donor).items() if v != sq_values[k]]
         result = LiveResult(key, run_id(sq) == run_id(donor), people, system, {}, t1 - t0, 0.0, from_cache,

@@ -94,7 +94,6 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
         progress: show progress over runs.
         figures: also draw figures and the HTML page (False: tables only).
     """
-    from analysis import tables
     from analysis.report import build_report
     from experiments.sweeps.grid import run_grid
     from sim.outcomes import MAIN_OUTCOMES

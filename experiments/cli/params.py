@@ -28,7 +28,8 @@ import sys
 from pathlib import Path
 
 from experiments.config import CONFIG_DIR, UsageError, fail
-from sim.outcomes import AREA_COLUMNS, CAPACITY_MAP_COLUMNS, DOCKING_COLUMNS, SHOCK_COLUMNS, STEP_OUTCOMES
+from sim.outcomes import (AREA_COLUMNS, CAPACITY_MAP_COLUMNS, DOCKING_COLUMNS, RUN_RESPONSE_OUTCOMES, SHOCK_COLUMNS,
+                          STEP_OUTCOMES)
 from sim.params import REGIME_NAMES, Params, RegimeRules, spec_rows
 
 __all__ = [
@@ -110,9 +111,10 @@ def markdown_table(rows: list[dict] | None = None) -> str:
 
 
 def outcome_table() -> str:
-    """The outcome registry as a Markdown table (step outcomes, then shock and area columns)."""
+    """The outcome registry as a Markdown table (step outcomes, shock columns, run summaries of the shocks, area columns)."""
     body = []
-    for table, outcomes in (("steps", STEP_OUTCOMES), ("shocks", SHOCK_COLUMNS), ("areas", AREA_COLUMNS),
+    for table, outcomes in (("steps", STEP_OUTCOMES), ("shocks", SHOCK_COLUMNS), ("runs", RUN_RESPONSE_OUTCOMES),
+                            ("areas", AREA_COLUMNS),
                             ("capacity", CAPACITY_MAP_COLUMNS), ("docking", DOCKING_COLUMNS)):
         for o in outcomes:
             if o.lo is not None and o.hi is not None:

@@ -9,8 +9,9 @@ settled, and the published values. Models:
 * ``cowan_jonard``: Cowan & Jonard (2004), the shape of steady-state knowledge against the
   rewiring probability of a Watts-Strogatz network.
 
-Settings come from ``configs/experiment/docking_<model>.yaml`` (plain YAML read with OmegaConf,
-not a Hydra config); ``key=value`` arguments override them (``replications=500``,
+Settings come from ``configs/docking/<model>.yaml`` (plain YAML read with OmegaConf, not a
+Hydra config), declared and validated like every parameter (:data:`SETTINGS`, ``sim.params.param``);
+``key=value`` arguments override them (``replications=500``,
 ``figure1.code_learning_rate=[0.5]``, ``model.max_periods=50000``). Bad input is refused in one
 line before anything runs (exit code 2). Each run writes its tables (CSV), figures (PNG 300 dpi
 and SVG) and ``provenance.json`` to the output directory, prints the comparison and the checks,
@@ -22,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import math
 import os
 import sys
 import time
@@ -31,15 +31,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from dataclasses import dataclass
+
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from experiments.config import CONFIG_DIR, UsageError, fail
 from sim.docking import cowan_jonard as cj
 from sim.docking import march
-from sim.params import ConfigError
+from sim.params import ConfigError, param, section_from_dict
 
-__all__ = ["main", "load_config", "run_march", "run_cowan_jonard", "MODELS"]
+__all__ = ["main", "load_config", "run_march", "run_cowan_jonard", "MODELS", "SETTINGS"]
 
 MODELS = {"march": march.MarchParams, "cowan_jonard": cj.CowanJonardParams}
 SEED_MAX = 2**63 - 1
@@ -53,7 +55,7 @@ def usage() -> str:
         "  march         March (1991): Figure 1 against a published replication, and the turnover result",
         "  cowan_jonard  Cowan & Jonard (2004): steady-state knowledge against network rewiring",
         "",
-        "settings: configs/experiment/docking_<model>.yaml; override any key, e.g.",
+        "settings: configs/docking/<model>.yaml; override any key, e.g.",
         "  capsim dock march --params            (the model's parameters: unit, range, source)",
         "  capsim dock march replications=500 figure1.code_learning_rate=[0.5]",
         "  capsim dock cowan_jonard replications=10 model.absorptive_capacity=0.1 output_dir=out/cj",
@@ -62,40 +64,73 @@ def usage() -> str:
 
 
 # ----------------------------------------------------------------------------------- settings
-def _leaves(node, prefix: str = "") -> dict[str, object]:
-    """Dotted keys of a config's leaves (lists and empty mappings are leaves)."""
-    out = {}
-    for k, v in node.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out.update(_leaves(v, key + "."))
-        else:
-            out[key] = v
-    return out
+# Each model's settings, declared like every parameter (``sim.params.param``: meaning, unit, range),
+# validated by the same engine; the values are in configs/docking/<model>.yaml. ``model`` (overrides
+# of the model's own parameters, validated by its registry) and ``output_dir`` are handled apart.
+_P = "probability"
 
 
-def _coerce(key: str, value, default):
-    """Check an override's value against the type of the key's default value."""
-    if isinstance(value, ListConfig):
-        value = OmegaConf.to_container(value)
-    kind = ("a list of numbers" if isinstance(default, list) else "true or false" if isinstance(default, bool)
-            else "a whole number" if isinstance(default, int) else "a number" if isinstance(default, float)
-            else "a path or null")
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        value = float(value) if ok else value
-    elif isinstance(default, list):
-        ok = (isinstance(value, list) and len(value) > 0
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value))
-    else:  # output_dir: text or null
-        ok = value is None or isinstance(value, str)
-    if not ok:
-        raise UsageError(f"{key} = {value!r} is not valid; allowed: {kind}")
-    return value
+@dataclass(frozen=True)
+class MarchFigure1:
+    """March's Figure 1: equilibrium code knowledge over a grid, p3 = p4 = 0."""
+
+    socialisation_rate: tuple[float, ...] = param((0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), "p1 values", _P,
+                                                  0.0, 1.0, "March 1991, Figure 1")
+    code_learning_rate: tuple[float, ...] = param((0.1, 0.5, 0.9), "p2 values", _P, 0.0, 1.0, "March 1991, Figure 1")
+
+
+@dataclass(frozen=True)
+class MarchTurnover:
+    """March's turnover result: code knowledge after a fixed time."""
+
+    replications: int = param(2000, "organisations per turnover grid point", "organisations", 2, 10_000_000)
+    periods: int = param(20, "the period at which code knowledge is compared", "periods", 1, 10_000_000,
+                         "the indigosim reproduction of March's turnover figure")
+    code_learning_rate: float = param(0.5, "p2", _P, 0.0, 1.0, "the indigosim reproduction of March's turnover figure")
+    socialisation_rate: tuple[float, ...] = param((0.1, 0.5, 0.9), "p1 values", _P, 0.0, 1.0)
+    turnover: tuple[float, ...] = param((0.0, 0.01, 0.02, 0.05, 0.1, 0.2), "p3 values (0, the reference, included)",
+                                        _P, 0.0, 1.0)
+    significance: float = param(3.0, "a difference counts when it exceeds this many paired standard errors",
+                                "standard errors", 1e-6, 1000.0)
+
+
+@dataclass(frozen=True)
+class MarchDocking:
+    """``capsim dock march``."""
+
+    seed: int = param(1991, "seed of every grid point (same seed: same initial organisations)", "-", 0, SEED_MAX)
+    replications: int = param(4000, "organisations per Figure 1 grid point", "organisations", 2, 10_000_000)
+    tolerance: float = param(0.02, "largest allowed |capsim - published| at any Figure 1 grid point", "knowledge",
+                             1e-9, 1.0)
+    figure1: MarchFigure1 = dataclasses.field(default_factory=MarchFigure1)
+    turnover: MarchTurnover = dataclasses.field(default_factory=MarchTurnover)
+
+
+@dataclass(frozen=True)
+class SmallWorldChecks:
+    """Watts & Strogatz (1998): clustering far above, path length near a random graph's."""
+
+    min_clustering_vs_random: float = param(5.0, "C(p) / C(p = 1) at least this", "ratio", 1e-6, 1e6)
+    max_path_vs_random: float = param(1.5, "L(p) / L(p = 1) at most this", "ratio", 1e-6, 1e6)
+
+
+@dataclass(frozen=True)
+class CowanJonardDocking:
+    """``capsim dock cowan_jonard``."""
+
+    seed: int = param(2004, "seed of every grid point (same seed: same endowments)", "-", 0, SEED_MAX)
+    replications: int = param(40, "economies (each with its own network) per rewiring probability", "economies",
+                              2, 10_000_000)
+    rewiring: tuple[float, ...] = param((0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1.0),
+                                        "rewiring probabilities p (at least 3)", _P, 0.0, 1.0,
+                                        "Cowan & Jonard 2004 (log axis)")
+    network_samples: int = param(5, "networks per p for clustering and path length", "networks", 1, 100_000)
+    small_world: SmallWorldChecks = dataclasses.field(default_factory=SmallWorldChecks)
+    significance: float = param(3.0, "a difference counts when it exceeds this many paired standard errors",
+                                "standard errors", 1e-6, 1000.0)
+
+
+SETTINGS = {"march": MarchDocking, "cowan_jonard": CowanJonardDocking}
 
 
 def load_config(model: str, overrides: list[str]) -> DictConfig:
@@ -108,95 +143,55 @@ def load_config(model: str, overrides: list[str]) -> DictConfig:
         close = difflib.get_close_matches(model, list(MODELS), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise UsageError(f"unknown docking model {model!r}{hint}; allowed: {', '.join(MODELS)}")
-    path = Path(CONFIG_DIR) / "experiment" / f"docking_{model}.yaml"
-    cfg = OmegaConf.to_container(OmegaConf.load(path))
-    known = _leaves(cfg)
-    fields = [f.name for f in dataclasses.fields(MODELS[model])]
-    model_over = {}
+    cfg = OmegaConf.load(Path(CONFIG_DIR) / "docking" / f"{model}.yaml")
     for o in overrides:
         if "=" not in o:
             raise UsageError(f"{o!r} is not an override; allowed: key=value (e.g. replications=500)")
-        key = o.split("=", 1)[0]
         try:
-            value = OmegaConf.select(OmegaConf.from_dotlist([o]), key) if key else None
+            cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist([o]))
         except OmegaConfBaseException as e:
             raise UsageError(f"{o!r} cannot be read: {str(e).splitlines()[0]}") from None
-        if key.startswith("model."):
-            field = key[len("model."):]
-            if field not in fields:
-                hint = difflib.get_close_matches(field, fields, n=1)
-                did = f" (did you mean model.{hint[0]}?)" if hint else ""
-                raise UsageError(f"{key} is not a parameter of the {model} model{did}; allowed: "
-                                 + ", ".join(f"model.{f}" for f in fields))
-            model_over[field] = OmegaConf.to_container(value) if isinstance(value, ListConfig) else value
-            continue
-        if key == "variants" and model == "cowan_jonard" and value is None:
-            cfg["variants"] = {}
-            continue
-        if key == "model":
-            raise UsageError(f"model = {value!r} is not valid; allowed: model.<parameter>=value "
-                             f"(e.g. model.{fields[0]}=...)")
-        if key not in known:
-            keys = [k for k in known if k != "model"] + [f"model.{f}" for f in fields]
-            hint = difflib.get_close_matches(key, keys, n=1)
-            did = f" (did you mean {hint[0]}?)" if hint else ""
-            raise UsageError(f"{key} is not a setting of capsim dock {model}{did}; allowed: {', '.join(keys)}")
-        value = _coerce(key, value, known[key])
-        node = cfg
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node[part]
-        node[parts[-1]] = value
-    cfg["model"] = {**(cfg.get("model") or {}), **model_over}
-    _validate(model, cfg)
-    return OmegaConf.create(cfg)
-
-
-def _validate(model: str, cfg: dict) -> None:
-    """Ranges of the settings and of every grid value (model parameters via their registry)."""
-    def need(key, value, ok, allowed):
-        if not ok:
-            raise UsageError(f"{key} = {value!r} is out of range; allowed: {allowed}")
-
-    need("seed", cfg["seed"], 0 <= cfg["seed"] <= SEED_MAX, f"whole number from 0 to {SEED_MAX}")
-    need("replications", cfg["replications"], 2 <= cfg["replications"] <= 10_000_000, "whole number from 2 to 1e7")
-    cls = MODELS[model]
+    data = OmegaConf.to_container(cfg, resolve=True)
+    model_over = data.pop("model", None) or {}
+    variants = data.pop("variants", None) or {}
+    output_dir = data.pop("output_dir", None)
+    if output_dir is not None and not isinstance(output_dir, str):
+        raise UsageError(f"output_dir = {output_dir!r} is not valid; allowed: a path or null")
+    if not isinstance(model_over, dict):
+        raise UsageError(f"model = {model_over!r} is not valid; allowed: model.<parameter>=value")
     try:
-        cls.from_dict(cfg["model"], prefix="model.")
-        if model == "march":
-            need("tolerance", cfg["tolerance"], cfg["tolerance"] > 0, "a number > 0")
-            for key in ("socialisation_rate", "code_learning_rate"):
-                for v in cfg["figure1"][key]:
-                    cls.from_dict({key: v}, prefix="figure1.")
-            t = cfg["turnover"]
-            need("turnover.replications", t["replications"], 2 <= t["replications"] <= 10_000_000,
-                 "whole number from 2 to 1e7")
-            need("turnover.significance", t["significance"], t["significance"] > 0, "a number > 0")
-            cls.from_dict({"periods": t["periods"], "code_learning_rate": t["code_learning_rate"]}, prefix="turnover.")
-            for v in t["socialisation_rate"]:
-                cls.from_dict({"socialisation_rate": v}, prefix="turnover.")
-            for v in t["turnover"]:
-                cls.from_dict({"turnover": v, "periods": t["periods"]}, prefix="turnover.")
-            if 0.0 not in [float(v) for v in t["turnover"]]:
-                raise UsageError(f"turnover.turnover = {t['turnover']} lacks 0; allowed: a list that includes 0 "
-                                 "(the no-turnover reference)")
-        else:
-            for v in cfg["rewiring"]:
-                cls.from_dict({"rewiring": v}, prefix="")
-            for name, over in (cfg.get("variants") or {}).items():
-                if not isinstance(over, dict):
-                    raise UsageError(f"variants.{name} = {over!r} is not valid; allowed: a mapping of model "
-                                     "parameters, e.g. {experts: 0}")
-                cls.from_dict({**cfg["model"], **over}, prefix=f"variants.{name}.")
-            if len(cfg["rewiring"]) < 3:
-                raise UsageError(f"rewiring = {cfg['rewiring']} has fewer than 3 values; allowed: at least 3 "
-                                 "(a maximum inside the range needs both ends)")
-            need("network_samples", cfg["network_samples"], cfg["network_samples"] >= 1, "whole number >= 1")
-            need("significance", cfg["significance"], cfg["significance"] > 0, "a number > 0")
-            for k, v in cfg["small_world"].items():
-                need(f"small_world.{k}", v, v > 0, "a number > 0")
+        settings = section_from_dict(SETTINGS[model], data, "")
+        _check_against_model(model, settings, model_over, variants)
     except ConfigError as e:
         raise UsageError(str(e)) from None
+    return OmegaConf.create({**dataclasses.asdict(settings), "model": model_over, "variants": variants,
+                             "output_dir": output_dir})
+
+
+def _check_against_model(model: str, s, model_over: dict, variants: dict) -> None:
+    """What depends on the model's own parameters (its registry) and the checks' needs."""
+    cls = MODELS[model]
+    cls.from_dict(model_over, prefix="model.")
+    if model == "march":
+        for key in ("socialisation_rate", "code_learning_rate"):
+            for v in getattr(s.figure1, key):
+                cls.from_dict({key: v}, prefix="figure1.")
+        t = s.turnover
+        cls.from_dict({"periods": t.periods, "code_learning_rate": t.code_learning_rate}, prefix="turnover.")
+        for v in t.turnover:
+            cls.from_dict({"turnover": v, "periods": t.periods}, prefix="turnover.")
+        if 0.0 not in [float(v) for v in t.turnover]:
+            raise ConfigError(f"turnover.turnover = {list(t.turnover)} lacks 0; allowed: a list that includes 0 "
+                              "(the no-turnover reference)")
+    else:
+        for name, over in variants.items():
+            if not isinstance(over, dict):
+                raise ConfigError(f"variants.{name} = {over!r} is not valid; allowed: a mapping of model "
+                                  "parameters, e.g. {experts: 0}")
+            cls.from_dict({**model_over, **over}, prefix=f"variants.{name}.")
+        if len(s.rewiring) < 3:
+            raise ConfigError(f"rewiring = {list(s.rewiring)} has fewer than 3 values; allowed: at least 3 "
+                              "(a maximum inside the range needs both ends)")
 
 
 def _out_dir(model: str, cfg: DictConfig) -> Path:

@@ -1,6 +1,6 @@
 """`capsim calibrate`: search the uncertainties for sets that meet every status-quo pattern at once.
 
-Settings: ``configs/experiment/calibration.yaml``. The levers stay at the status-quo preset
+Settings: ``configs/study/calibration.yaml``. The levers stay at the status-quo preset
 (``configs/scenario/status_quo.yaml``); the uncertainties of ``experiments/studies/factors.py``
 are sampled by a Latin hypercube (SALib), each point run for ``search_years`` with
 ``replicates`` paired seeds; a point is *accepted* when the replicate means of all patterns
@@ -9,7 +9,7 @@ accepted and the ranges of the accepted parameters, picks the accepted set close
 targets (rounded to 3 significant digits, the form a preset holds), writes it as
 ``status_quo_accepted.yaml``, and validates it over the preset's full horizon with
 ``validation_replicates`` seeds: the table of pattern, target, source and model value with
-its 95% interval that ``docs/validation.md`` shows. With ``experiment.samples=0`` it only
+its 95% interval that ``docs/validation.md`` shows. With ``study.samples=0`` it only
 validates the preset as it is. If no point is accepted, the closest points are reported and
 nothing is presented as calibrated. With ``hydra/launcher=slurm`` the model runs go to a SLURM
 cluster as array jobs (``experiments/cluster.py``, docs/cluster.md), with the same results.
@@ -30,8 +30,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.cluster import study_cluster
 from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
-from experiments.studies.app import launch, setting
-from sim.params import ConfigError, Params
+from experiments.studies.app import launch, study_settings
+from sim.params import ConfigError, Params, param
 
 register_schema()
 
@@ -40,33 +40,30 @@ __all__ = ["CalibrationSettings", "read_settings", "calibrate_job", "validate", 
 
 @dataclass(frozen=True)
 class CalibrationSettings:
-    samples: int
-    replicates: int
-    seed: int
-    search_years: float
-    window_start_year: float
-    validation_replicates: int
-    closest: int
-    n_jobs: int | None
+    """Settings of ``capsim calibrate`` (``configs/study/calibration.yaml``, key ``study``)."""
+
+    samples: int = param(400, "Latin-hypercube sets of the uncertainties searched (0: only validate the preset)",
+                         "sets", 0, 100_000)
+    replicates: int = param(2, "paired seeds per set; patterns are replicate means", "seeds", 1, 1000)
+    seed: int = param(20240501, "seed of the Latin hypercube (model seeds derive from the config's seed)", "-",
+                      0, 2**32 - 1)
+    search_years: float = param(6.0, "horizon of each search run", "years", 0.1, 1000.0)
+    window_start_year: float = param(1.0, "patterns are averaged from this year to the end (first year: start-up)",
+                                     "years", 0.0, 1000.0)
+    validation_replicates: int = param(20, "seeds for the validation of the chosen set over the full horizon",
+                                       "seeds", 2, 10_000)
+    closest: int = param(10, "closest sets reported (closest_sets.csv)", "sets", 1, 1000)
+    runs_per_job: int | None = param(None, "runs per SLURM array task (null: 50)", "runs", 1, 100_000, nullable=True)
+    n_jobs: int | None = param(None, "worker processes (null: all cores)", "processes", 0, 1024, nullable=True)
 
 
 def read_settings(cfg: DictConfig) -> CalibrationSettings:
-    """The validated settings of ``experiment`` (raises ConfigError naming the bad one)."""
+    """The validated settings under ``study`` (raises ConfigError naming the bad one)."""
     params = params_from_cfg(cfg)
-    n_jobs = cfg.experiment.get("n_jobs")
-    s = CalibrationSettings(
-        samples=setting(cfg, "samples", int, 0, 100_000),
-        replicates=setting(cfg, "replicates", int, 1, 1000),
-        seed=setting(cfg, "seed", int, 0, 2**32 - 1),
-        search_years=setting(cfg, "search_years", float, 0.1, 1000.0),
-        window_start_year=setting(cfg, "window_start_year", float, 0.0, 1000.0),
-        validation_replicates=setting(cfg, "validation_replicates", int, 2, 10_000),
-        closest=setting(cfg, "closest", int, 1, 1000),
-        n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
-    )
+    s = study_settings(cfg, CalibrationSettings)
     horizon = min(s.search_years, params.years) if s.samples else params.years
     if s.window_start_year >= horizon:
-        raise ConfigError(f"experiment.window_start_year = {s.window_start_year:g} leaves no window; allowed: "
+        raise ConfigError(f"study.window_start_year = {s.window_start_year:g} leaves no window; allowed: "
                           f"below the horizon ({horizon:g} years)")
     return s
 

@@ -1,6 +1,6 @@
 """`capsim discover`: scenario discovery (PRIM) on a Latin hypercube of levers and uncertainties.
 
-Settings: ``configs/experiment/scenario_discovery.yaml``. Every factor of
+Settings: ``configs/study/scenario_discovery.yaml``. Every factor of
 ``experiments/studies/factors.py`` is sampled by a Latin hypercube (SALib); each point runs
 under the two regimes compared (building, sharing) with ``replicates`` paired seeds. The
 output is the paired difference in ``outcome`` (default coverage) over the last
@@ -35,8 +35,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.cluster import study_cluster
 from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
-from experiments.studies.app import launch, setting
-from sim.params import ConfigError
+from experiments.studies.app import launch, study_settings
+from experiments.studies.evaluate import OUTCOME_CHOICES
+from sim.params import REGIME_NAMES, ConfigError, param
 
 register_schema()
 
@@ -48,62 +49,48 @@ CASES = {
 }
 
 
+
 @dataclass(frozen=True)
 class DiscoverySettings:
-    samples: int
-    replicates: int
-    outcome: str
-    regimes: tuple[str, str]
-    window_years: float
-    not_beat_margin: float
-    most_quantile: float
-    min_coverage: float
-    max_restricted: int
-    prim_factors: int | None
-    peel_alpha: float
-    paste_alpha: float
-    mass_min: float
-    seed: int
-    factors: tuple[str, ...] | None
-    exclude_factors: tuple[str, ...]
-    n_jobs: int | None
+    """Settings of ``capsim discover`` (``configs/study/scenario_discovery.yaml``, key ``study``)."""
+
+    samples: int = param(300, "Latin-hypercube points", "points", 10, 1_000_000)
+    replicates: int = param(2, "paired seeds per point and regime, averaged", "seeds", 1, 1000)
+    outcome: str = param("coverage", "the outcome whose paired difference is explained", choices=OUTCOME_CHOICES)
+    regimes: tuple[str, ...] = param(("building", "sharing"), "the two regimes compared (difference: second minus "
+                                     "first)", choices=REGIME_NAMES)
+    window_years: float = param(1.0, "outcomes averaged over the last years of the run", "years", 0.02, 1000.0)
+    not_beat_margin: float = param(0.0, "'does not beat': difference at most this", "outcome units", -1.0, 1.0)
+    most_quantile: float = param(0.8, "'beats most': difference above this quantile of the sample", "quantile",
+                                 0.5, 0.99)
+    min_coverage: float = param(0.5, "the chosen box is the densest with at least this coverage", "share", 0.05, 1.0)
+    max_restricted: int = param(4, "most restricted factors of a chosen box", "factors", 1, 1000)
+    prim_factors: int | None = param(4, "PRIM on the factors most important for each question (null: all)",
+                                     "factors", 1, 1000, nullable=True)
+    peel_alpha: float = param(0.05, "PRIM peeling alpha", "share", 0.01, 0.5)
+    paste_alpha: float = param(0.05, "PRIM pasting alpha", "share", 0.01, 0.5)
+    mass_min: float = param(0.05, "PRIM smallest box mass", "share", 0.0, 0.5)
+    seed: int = param(20240503, "seed of the samples", "-", 0, 2**32 - 1)
+    factors: tuple[str, ...] | None = param(None, "factor keys to sample (null: every lever and uncertainty)",
+                                            nullable=True)
+    exclude_factors: tuple[str, ...] = param(("funding.sharing_earmark",), "factor keys held at the preset")
+    runs_per_job: int | None = param(None, "runs per SLURM array task (null: 50)", "runs", 1, 100_000, nullable=True)
+    n_jobs: int | None = param(None, "worker processes (null: all cores)", "processes", 0, 1024, nullable=True)
 
 
 def read_settings(cfg: DictConfig) -> DiscoverySettings:
-    """The validated settings of ``experiment`` (raises ConfigError naming the bad one)."""
+    """The validated settings under ``study`` (raises ConfigError naming the bad one)."""
     from experiments.studies.evaluate import Evaluation
     from experiments.studies.factors import select
 
     params = params_from_cfg(cfg)
-    n_jobs = cfg.experiment.get("n_jobs")
-    names = cfg.experiment.get("factors")
-    regimes = tuple(setting(cfg, "regimes", list))
-    if len(regimes) != 2:
-        raise ConfigError(f"experiment.regimes = {list(regimes)} is not allowed; allowed: two regimes [a, b] "
-                          "(the difference is b minus a)")
-    s = DiscoverySettings(
-        samples=setting(cfg, "samples", int, 10, 1_000_000),
-        replicates=setting(cfg, "replicates", int, 1, 1000),
-        outcome=setting(cfg, "outcome", str),
-        regimes=regimes,
-        window_years=setting(cfg, "window_years", float, 0.02, 1000.0),
-        not_beat_margin=setting(cfg, "not_beat_margin", float, -1.0, 1.0),
-        most_quantile=setting(cfg, "most_quantile", float, 0.5, 0.99),
-        min_coverage=setting(cfg, "min_coverage", float, 0.05, 1.0),
-        max_restricted=setting(cfg, "max_restricted", int, 1, 1000),
-        prim_factors=None if cfg.experiment.get("prim_factors") is None else setting(cfg, "prim_factors", int, 1, 1000),
-        peel_alpha=setting(cfg, "peel_alpha", float, 0.01, 0.5),
-        paste_alpha=setting(cfg, "paste_alpha", float, 0.01, 0.5),
-        mass_min=setting(cfg, "mass_min", float, 0.0, 0.5),
-        seed=setting(cfg, "seed", int, 0, 2**32 - 1),
-        factors=None if names is None else tuple(setting(cfg, "factors", list)),
-        exclude_factors=tuple(setting(cfg, "exclude_factors", list)),
-        n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
-    )
+    s = study_settings(cfg, DiscoverySettings)
+    if len(s.regimes) != 2:
+        raise ConfigError(f"study.regimes = {list(s.regimes)} is not allowed; allowed: two regimes [a, b]")
     select(names=s.factors)
     select(names=list(s.exclude_factors))
     if s.window_years > params.years:
-        raise ConfigError(f"experiment.window_years = {s.window_years:g} is longer than the run "
+        raise ConfigError(f"study.window_years = {s.window_years:g} is longer than the run "
                           f"(years = {params.years:g}); allowed: at most years")
     Evaluation(s.regimes, s.replicates, params.seed, (s.outcome,), params.years - s.window_years).check(params.years)
     return s

@@ -9,7 +9,7 @@ Parquet tables: a sensitivity analysis makes thousands of runs.
 
 Where the runs are made: worker processes on this machine (``n_jobs``), or, when the command
 chose ``hydra/launcher=slurm``, SLURM array tasks (``experiments.cluster.StudyCluster``: the
-same batches of runs, ``experiment.runs_per_job`` per task). Every run is fixed by its point,
+same batches of runs, ``study.runs_per_job`` per task). Every run is fixed by its point,
 regime and seed, and rows are sorted before they are returned, so the result is the same
 wherever and in however many pieces the runs are made.
 
@@ -28,29 +28,27 @@ import pandas as pd
 from experiments.runner import Progress, Runner
 from experiments.studies.factors import Factor, apply
 from sim.params import ConfigError, Params, REGIME_NAMES
+from sim.crises import RESPONSE_MEASURES, response_summary
+from sim.outcomes import STEP_OUTCOMES
 from sim.probes import PROBE_AGES_WEEKS
 from sim.rng import replicate_seeds
 
-__all__ = ["Evaluation", "evaluate_points", "point_means", "paired_difference", "ModelFunction", "PROBE_COLUMNS",
+__all__ = ["OUTCOME_CHOICES", "SHOCK_OUTCOMES", "Evaluation", "evaluate_points", "point_means", "paired_difference", "ModelFunction", "PROBE_COLUMNS",
            "output_label", "replicate_noise"]
 
 PROBE_COLUMNS = tuple(f"training_applied_{a}w" for a in PROBE_AGES_WEEKS)
 # Outcomes from the shocks rather than the weekly record, over every judged shock of the run (an
-# analysis window of a year holds too few shocks): mean response time of those reached, and the
-# share not reached within crisis.response_cap_weeks.
-SHOCK_OUTCOMES = ("response_time", "shocks_not_reached")
+# analysis window of a year holds too few shocks); defined in sim/crises.py.
+SHOCK_OUTCOMES = RESPONSE_MEASURES
+# What a study may analyse: every step outcome (a window's mean) and the run-level response measures.
+OUTCOME_CHOICES = tuple(o.key for o in STEP_OUTCOMES) + SHOCK_OUTCOMES
 
 
 def shock_outcomes(model, window_start_step: int) -> dict:
-    """Response measures over the judged shocks that started from ``window_start_step`` on (NaN if none)."""
+    """Response measures (``sim.crises.response_summary``) over the shocks from ``window_start_step`` on."""
     tr = model.tracker
-    judged = tr.applied & ~tr.censored(model.n_steps) & (model.shocks.step >= window_start_step)
-    if not judged.any():
-        return {"response_time": np.nan, "shocks_not_reached": np.nan}
-    rt = tr.response_time[judged]
-    reached = rt >= 0
-    return {"response_time": float(rt[reached].mean()) if reached.any() else np.nan,
-            "shocks_not_reached": float(1.0 - reached.mean())}
+    keep = tr.applied & (model.shocks.step >= window_start_step)
+    return response_summary(tr.response_time[keep], tr.censored(model.n_steps)[keep], tr.reach_72h[keep])
 
 
 @dataclass(frozen=True)
@@ -83,10 +81,7 @@ class Evaluation:
         if not 0 <= self.window_start_year < years:
             raise ConfigError(f"window_start_year = {self.window_start_year:g} is not inside the run; "
                               f"allowed: from 0 to below years = {years:g}")
-        from sim.outcomes import STEP_OUTCOMES
-
-        known = {o.key for o in STEP_OUTCOMES} | set(SHOCK_OUTCOMES)
-        unknown = [o for o in self.outcomes if o not in known]
+        unknown = [o for o in self.outcomes if o not in OUTCOME_CHOICES]
         if unknown:
             raise ConfigError(f"outcome {unknown[0]!r} is not a registered step outcome or one of "
                               f"{', '.join(SHOCK_OUTCOMES)}; see sim/outcomes.py")

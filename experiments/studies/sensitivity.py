@@ -1,6 +1,6 @@
 """`capsim sensitivity`: Morris screening of every lever and uncertainty, then Sobol indices of the top ones.
 
-Settings: ``configs/experiment/sensitivity.yaml``. The model function (``experiments.studies.evaluate.
+Settings: ``configs/study/sensitivity.yaml``. The model function (``experiments.studies.evaluate.
 ModelFunction``) runs each sample point under each regime of ``regimes`` with ``replicates``
 paired seeds and averages the replicates; its outputs are each outcome under each regime
 (``coverage@building``) and the paired difference between the first two regimes
@@ -31,68 +31,59 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.cluster import study_cluster
 from experiments.config import CONFIG_DIR, job_errors, params_from_cfg, quiet_mesa, register_schema
-from experiments.studies.app import launch, setting
-from sim.params import ConfigError
+from experiments.studies.app import launch, study_settings
+from experiments.studies.evaluate import OUTCOME_CHOICES
+from sim.params import REGIME_NAMES, ConfigError, param
 
 register_schema()
 
 __all__ = ["SensitivitySettings", "read_settings", "sensitivity_job", "cli"]
 
 
+
 @dataclass(frozen=True)
 class SensitivitySettings:
-    outcomes: tuple[str, ...]
-    regimes: tuple[str, ...]
-    replicates: int
-    window_years: float
-    morris_trajectories: int
-    morris_levels: int
-    sobol_factors: int
-    sobol_n: int
-    num_resamples: int
-    conf_level: float
-    seed: int
-    factors: tuple[str, ...] | None
-    exclude_factors: tuple[str, ...]
-    noise_floor: bool
-    n_jobs: int | None
+    """Settings of ``capsim sensitivity`` (``configs/study/sensitivity.yaml``, key ``study``)."""
+
+    outcomes: tuple[str, ...] = param(("coverage", "hard_to_reach_coverage", "local_capacity", "response_time",
+                                       "shocks_not_reached"), "outputs analysed", choices=OUTCOME_CHOICES)
+    regimes: tuple[str, ...] = param(("building", "sharing"), "outputs per regime, and the paired difference "
+                                     "second minus first", choices=REGIME_NAMES)
+    replicates: int = param(2, "paired seeds per sample point, averaged", "seeds", 1, 1000)
+    window_years: float = param(1.0, "outcomes averaged over the last years of the run", "years", 0.02, 1000.0)
+    morris_trajectories: int = param(6, "Morris trajectories", "trajectories", 2, 10_000)
+    morris_levels: int = param(4, "Morris grid levels", "levels", 2, 100)
+    sobol_factors: int = param(4, "factors kept for Sobol (largest relative Morris mu*)", "factors", 1, 1000)
+    sobol_n: int = param(32, "Sobol base sample (a power of 2): n x (factors + 2) points", "points", 2, 2**20)
+    num_resamples: int = param(1000, "bootstrap resamples for the intervals", "resamples", 10, 100_000)
+    conf_level: float = param(0.95, "confidence level of the intervals", "share", 0.5, 0.999)
+    seed: int = param(20240502, "seed of the samples", "-", 0, 2**32 - 1)
+    factors: tuple[str, ...] | None = param(None, "factor keys to screen (null: every lever and uncertainty)",
+                                            nullable=True)
+    exclude_factors: tuple[str, ...] = param(("funding.sharing_earmark",), "factor keys held at the preset")
+    noise_floor: bool = param(False, "add SALib's dummy factor (its indices measure noise only without common "
+                              "random numbers)")
+    runs_per_job: int | None = param(None, "runs per SLURM array task (null: 50)", "runs", 1, 100_000, nullable=True)
+    n_jobs: int | None = param(None, "worker processes (null: all cores)", "processes", 0, 1024, nullable=True)
 
 
 def read_settings(cfg: DictConfig) -> SensitivitySettings:
-    """The validated settings of ``experiment`` (raises ConfigError naming the bad one)."""
+    """The validated settings under ``study`` (raises ConfigError naming the bad one)."""
     from experiments.studies.evaluate import Evaluation
     from experiments.studies.factors import select
 
     params = params_from_cfg(cfg)
-    n_jobs = cfg.experiment.get("n_jobs")
-    names = cfg.experiment.get("factors")
-    s = SensitivitySettings(
-        outcomes=tuple(setting(cfg, "outcomes", list)),
-        regimes=tuple(setting(cfg, "regimes", list)),
-        replicates=setting(cfg, "replicates", int, 1, 1000),
-        window_years=setting(cfg, "window_years", float, 0.02, 1000.0),
-        morris_trajectories=setting(cfg, "morris_trajectories", int, 2, 10_000),
-        morris_levels=setting(cfg, "morris_levels", int, 2, 100),
-        sobol_factors=setting(cfg, "sobol_factors", int, 1, 1000),
-        sobol_n=setting(cfg, "sobol_n", int, 2, 2**20),
-        num_resamples=setting(cfg, "num_resamples", int, 10, 100_000),
-        conf_level=setting(cfg, "conf_level", float, 0.5, 0.999),
-        seed=setting(cfg, "seed", int, 0, 2**32 - 1),
-        factors=None if names is None else tuple(setting(cfg, "factors", list)),
-        exclude_factors=tuple(setting(cfg, "exclude_factors", list)),
-        noise_floor=setting(cfg, "noise_floor", bool),
-        n_jobs=None if n_jobs is None else setting(cfg, "n_jobs", int, 0, 1024),
-    )
+    s = study_settings(cfg, SensitivitySettings)
     select(names=list(s.exclude_factors))
     if len([f for f in select(names=s.factors) if f.key not in s.exclude_factors]) < 2:
-        raise ConfigError("experiment.factors has fewer than 2 factors; allowed: null (all) or at least 2 keys")
+        raise ConfigError("study.factors has fewer than 2 factors; allowed: null (all) or at least 2 keys")
     if s.sobol_n & (s.sobol_n - 1):
-        raise ConfigError(f"experiment.sobol_n = {s.sobol_n} is not allowed; allowed: a power of 2 (e.g. 64, 128)")
+        raise ConfigError(f"study.sobol_n = {s.sobol_n} is not allowed; allowed: a power of 2 (e.g. 64, 128)")
     if s.window_years > params.years:
-        raise ConfigError(f"experiment.window_years = {s.window_years:g} is longer than the run "
+        raise ConfigError(f"study.window_years = {s.window_years:g} is longer than the run "
                           f"(years = {params.years:g}); allowed: at most years")
     if len(s.regimes) < 2:
-        raise ConfigError(f"experiment.regimes = {list(s.regimes)} needs two regimes; allowed: e.g. [building, sharing]")
+        raise ConfigError(f"study.regimes = {list(s.regimes)} needs two regimes; allowed: e.g. [building, sharing]")
     Evaluation(s.regimes, s.replicates, params.seed, s.outcomes, params.years - s.window_years).check(params.years)
     return s
 

@@ -11,7 +11,7 @@ re-exports the names the sweep commands use. The layout (the contract other code
                    seed, launcher batch); the launcher jobs read their runs from it
   manifest.csv     one row per planned run: status, duration, error, rows and checksums
   runs/<run_id>/   steps/shocks/areas.parquet + metadata.json, written atomically by
-                   sim.results.write_run (metadata lists each table's rows and SHA-256)
+                   sim.store.write_run (metadata lists each table's rows and SHA-256)
   status/<run_id>.json   what the latest sweep did with each run (done, skipped, failed)
   dataset/         the merged tables (experiments/sweeps/collect.py)
   jobs/<n>/        Hydra's record of each launcher job (.hydra/, log file); on SLURM the log file

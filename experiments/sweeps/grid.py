@@ -1,26 +1,21 @@
 """Run a grid of factor levels x paired replicates into a sweep directory (the sweep contract).
 
-This is the small in-process runner behind ``capsim compare`` and behind the example
-experiments whose figures are committed under ``docs/figures/``; large sweeps, resuming and
-clusters are the job of ``capsim sweep``. It writes exactly the directory layout that
+This is the small in-process runner behind ``capsim compare`` (a grid of
+configurations on paired seeds); planned experiments, large sweeps, resuming and clusters are the job of
+``capsim sweep`` (configs/experiment/). It writes exactly the directory layout that
 ``capsim sweep`` + ``capsim collect`` write, so ``capsim report`` reads both the same way:
-``runs/<run_id>/`` (one run each, atomically, by :func:`sim.results.write_run`),
+``runs/<run_id>/`` (one run each, atomically, by :func:`sim.store.write_run`),
 ``manifest.csv``, ``dataset/{steps,shocks,areas}.parquet`` (every run, with ``replicate``
 and one column per factor) and ``sweep.json``.
 
 Replicate ``i`` of every configuration uses seed ``replicate_seeds(base_seed, n)[i]``:
 common random numbers, so configurations can be compared pair by pair.
-
-Run as a module for the donor-incentives example grid (see :data:`EXAMPLES`)::
-
-    python -m experiments.sweeps.grid donor_incentives <out_dir> [replicates=5] [years=10] [n_jobs=2]
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,7 +23,7 @@ from typing import Any
 from sim.params import ConfigError, Params
 from sim.rng import replicate_seeds
 
-__all__ = ["run_grid", "apply_assignments", "override_strings", "write_manifest_and_dataset", "EXAMPLES"]
+__all__ = ["run_grid", "apply_assignments", "override_strings", "write_manifest_and_dataset"]
 
 def _nest(key: str, value: Any) -> dict:
     out: dict = {}
@@ -185,53 +180,3 @@ def run_grid(base: Params, grid: dict[str, list] | list[dict], replicates: int, 
     }
     atomic_write(out / "sweep.json", lambda p: p.write_text(json.dumps(info, indent=2, default=str)))
     return out
-
-
-# Example grids, run with `python -m experiments.sweeps.grid <name> <out_dir>`, matching the planned
-# configs/experiment/*.yaml of `capsim sweep` (same factors and levels, fewer replicates).
-EXAMPLES: dict[str, dict] = {
-    "donor_incentives": {
-        "question": "How do the funding levers a donor controls (direct funding to local actors, multi-year "
-                    "funding) change coverage of needs, under capacity building and under capacity sharing?",
-        "primary_outcome": "coverage",
-        "grid": {"funding.direct_local_share": [0.0, 0.1, 0.25, 0.5], "funding.multi_year_share": [0.2, 0.6],
-                 "regime": ["building", "sharing"]},
-        "reference": {"funding.direct_local_share": 0.0, "funding.multi_year_share": 0.2},
-        "window_years": 1.0,
-        "replicates": 5,
-    },
-}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m experiments.sweeps.grid <example> <out_dir> [replicates=N] [years=Y] [n_jobs=J] [seed=S]``."""
-    from experiments.config import fail, quiet_mesa
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) < 2 or args[0] not in EXAMPLES:
-        fail(f"usage: python -m experiments.sweeps.grid <example> <out_dir> [replicates=N] [years=Y] [n_jobs=J] [seed=S]; "
-             f"examples: {', '.join(EXAMPLES)}")
-    ex = EXAMPLES[args[0]]
-    opts = {"replicates": ex["replicates"], "years": 10.0, "n_jobs": None, "seed": 0}
-    for a in args[2:]:
-        key, _, value = a.partition("=")
-        if key not in opts or not value:
-            fail(f"{a!r} is not an option; allowed: replicates=N, years=Y, n_jobs=J, seed=S")
-        try:
-            opts[key] = float(value) if key == "years" else int(value)
-        except ValueError:
-            fail(f"{key} = {value!r} is not a number")
-    quiet_mesa()
-    try:
-        base = Params.from_dict({"years": opts["years"], "seed": opts["seed"]})
-    except ConfigError as e:
-        fail(str(e))
-    out = run_grid(base, ex["grid"], int(opts["replicates"]), args[1], experiment=args[0], question=ex["question"],
-                   primary_outcome=ex["primary_outcome"], reference=ex["reference"],
-                   window_years=ex["window_years"], n_jobs=opts["n_jobs"])
-    print(f"sweep directory written: {out}  (next: capsim report {out})")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -136,12 +136,9 @@ class SweepPlan:
 
 
 def experiment_names() -> list[str]:
-    """The sweep experiments: files under configs/experiment/ with a top-level ``sweep:`` section.
-
-    The other files there configure their own commands (``capsim calibrate``, ``capsim dock``...).
-    """
-    return sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml")
-                  if any(line.startswith("sweep:") for line in p.read_text().splitlines()))
+    """The sweep experiments: the files under configs/experiment/ (studies are in configs/study/,
+    docking settings in configs/docking/)."""
+    return sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
 
 
 def _is_group(key: str) -> bool:
@@ -189,10 +186,11 @@ def _experiment(task: list[Override]) -> str:
     if name not in names:
         close = difflib.get_close_matches(name, names, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        own = Path(CONFIG_DIR) / "experiment" / f"{name}.yaml"
-        if own.is_file():  # an experiment command's own config (calibration, docking_march, ...)
-            raise UsageError(f"experiment={name} is not a sweep (it has no sweep: section; it is run by its own "
-                             f"command, see capsim --help); allowed: {', '.join(names)}")
+        for group, command in (("study", "capsim calibrate, capsim sensitivity or capsim discover"),
+                               ("docking", "capsim dock")):
+            if (Path(CONFIG_DIR) / group / f"{name}.yaml").is_file():
+                raise UsageError(f"experiment={name} is not a sweep (it is configs/{group}/{name}.yaml, run by "
+                                 f"{command}); allowed: {', '.join(names)}")
         raise UsageError(f"experiment={name}: no such experiment{hint}; allowed: {', '.join(names)}")
     return name
 

@@ -54,7 +54,7 @@ from experiments.cluster import SLURM, ClusterSettings, preflight
 from experiments.config import CONFIG_DIR, UsageError, check_writable, fail, quiet_mesa, register_schema, split_hydra_args
 from experiments.cli.data import data_metadata, load_country, setup
 from experiments.runner import default_jobs, shared
-from hydra_plugins.capsim_launcher.capsim_launcher import NAME as LAUNCHER_NAME
+from hydra_plugins.capsim_launcher.config import NAME as LAUNCHER_NAME
 from experiments.sweeps.plan import PlannedRun, SweepPlan, default_workers, experiment_names, plan_sweep
 from experiments.sweeps.directory import SweepError, SweepLock, remove_stale_temporaries
 from sim.store import SweepPaths, check_run, read_json, write_json_atomic

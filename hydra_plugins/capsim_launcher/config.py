@@ -21,9 +21,4 @@ def register() -> None:
     ConfigStore.instance().store(group="hydra/launcher", name=NAME, node=CapsimLauncherConf, provider="capsim")
 
 
-def register() -> None:
-    """Register the launcher's config as ``hydra/launcher/capsim``."""
-    ConfigStore.instance().store(group="hydra/launcher", name=NAME, node=CapsimLauncherConf, provider="capsim")
-
-
 register()
