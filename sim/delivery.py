@@ -1,7 +1,7 @@
 """Service delivery: organisations cover needs in the areas where they work.
 
 Each organisation pays its staff, then sends its deployable staff (headcount minus time
-spent on capacity work) to its operational areas (allocation from ``sim/coordination.py``).
+spent on capacity work and on funders' due-diligence assessments) to its operational areas (allocation from ``sim/coordination.py``).
 Capacity reaches people by four pathways, each with its parameter:
 
 * **technical and institutional capacity -> effectiveness**: people covered per staff-week =
@@ -58,6 +58,9 @@ class Delivery:
     unmet_need: float
     spending: float  # operations and losses this week (USD)
     losses: float  # operations money lost this week (USD)
+    people_by_org: np.ndarray  # people covered per organisation this week
+    ops_by_org: np.ndarray  # operations spending per organisation, losses included (USD)
+    lost_by_org: np.ndarray  # operations money lost per organisation (USD)
     bound_by_cash: float
     bound_by_staff: float
     bound_by_need: float
@@ -81,7 +84,7 @@ def deliver(model, step: int) -> Delivery:
     orgs, staff, areas, p = model.orgs, model.staff, model.areas, model.p
     n, n_areas, n_sec = orgs.n, areas.n, areas.n_sectors
     org, slot, area = orgs.presence_slots(step)
-    deployable = np.maximum(0.0, staff.headcount - orgs.time_off)
+    deployable = np.maximum(0.0, staff.headcount - orgs.time_off - orgs.assessment_load)
     alloc = model.coordination.deployment(org, slot, area)
     ctx = model.effective_context()[org]
     access = areas.access[area]
@@ -152,6 +155,9 @@ def deliver(model, step: int) -> Delivery:
         unmet_need=max(0.0, need_total - people),
         spending=spent,
         losses=float(lost.sum()),
+        people_by_org=np.bincount(org, delivered, n),
+        ops_by_org=cost,
+        lost_by_org=lost,
         bound_by_cash=share(1.0 - funded),
         bound_by_staff=share(funded * used),
         bound_by_need=share(funded * (1.0 - used)),

@@ -1,8 +1,14 @@
 """Money: grants, weekly disbursement, pass-through via intermediaries, and the ledger.
 
 Grants are rows of :class:`GrantBook` (donor, recipient, weekly tranche, start, end,
-flexible share, multi-year, earmarked for sharing). Every week each active grant pays one
-tranche. An international recipient acts as an intermediary: it sub-grants to each local
+flexible share, multi-year, earmarked for sharing); the donors' (``sim/donors.py``) and the
+country-based pooled fund's (``sim/pooled_fund.py``, whose money the ledger holds). Every week each
+active grant pays one tranche.
+
+The chain has up to two levels of intermediaries. First, UN agencies pass
+``funding.un_to_ingo_share`` of their grant income to international NGOs (split by the funders'
+allocation weights, ``sim/allocation.py``), keeping their overhead on it. Then every
+international recipient acts as an intermediary: it sub-grants to each local
 partner the fraction of what it receives that ``sim/partnerships.py`` ``pass_fractions`` says
 (the pass-through share, and the partner's complementarity share of a joint programme: funding
 rules, never regime rules), and keeps the indirect-cost allowance, passing on to partners only
@@ -15,8 +21,10 @@ The week's money is computed by :func:`disburse` (which reads the state and chan
 and booked by :func:`book_flows`. Holding money fixed (``pathways.money_response`` off) books
 another run's :class:`WeeklyFlows` instead of the run's own (``CapacityModel.funding_phase``).
 
-The :class:`Ledger` makes money auditable: initial reserves + donor disbursements +
-domestic income = spending (by category) + overhead retained + reserves held, to rounding.
+The :class:`Ledger` makes money auditable: initial reserves + donor disbursements (their
+grants and their contributions to the pooled fund) + domestic income = spending (by category) +
+overhead retained + the pooled fund's management costs + money held by the pooled fund +
+reserves held, to rounding (``tests/test_funding_chain.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +50,8 @@ class Ledger:
     donor_disbursed: float = 0.0
     domestic_income: float = 0.0
     overhead_retained: float = 0.0
+    pool_held: float = 0.0  # money in the pooled fund, not yet paid out
+    pool_costs: float = 0.0  # the pooled fund's management costs
     spent: dict = field(default_factory=lambda: {k: 0.0 for k in SPENDING})
 
     def spend(self, orgs: OrgTable, amounts: np.ndarray, category: str) -> float:
@@ -60,7 +70,7 @@ class Ledger:
     def imbalance(self, cash_now: float) -> float:
         """Relative error of the money identity (0 when money is conserved)."""
         inflow = self.initial_cash + self.donor_disbursed + self.domestic_income
-        outflow = self.total_spent + self.overhead_retained + cash_now
+        outflow = self.total_spent + self.overhead_retained + self.pool_costs + self.pool_held + cash_now
         return abs(inflow - outflow) / max(1.0, inflow)
 
 
@@ -114,12 +124,18 @@ class WeeklyFlows:
     Scalars are totals for recording; arrays have one entry per organisation.
     """
 
-    donor_total: float
-    direct_local: float
-    to_local_total: float
+    donor_total: float  # grant tranches paid to organisations, the pooled fund's included
+    direct_local: float  # donors' own grant tranches paid to local actors
+    to_local_total: float  # everything local actors receive from grants: direct, pooled fund, sub-grants
+    pool_in: float  # donors' contributions to the pooled fund
+    pool_costs: float  # the pooled fund's management share of them
+    pool_tranches: float  # grant tranches the pooled fund paid
+    pooled_local: float  # of which to local actors
+    level1_passed: float  # what UN agencies passed to international NGOs (after their overhead)
     overhead_retained: float
     domestic: float
     income: np.ndarray  # all sources, added to cash
+    grants_received: np.ndarray  # grant income before anything is passed on (donors', pooled fund's, UN agencies')
     flex_income: np.ndarray  # the part free for core needs and current needs (before the cash cap)
     responsive: np.ndarray  # income free to follow current needs (flexible, emergency)
     compliance: np.ndarray  # compliance costs local partners owe on their sub-grants
@@ -137,45 +153,71 @@ class WeeklyFlows:
 
 
 def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_fraction: np.ndarray,
-             flexibility: np.ndarray) -> WeeklyFlows:
-    """This week's grant tranches, sub-grants through intermediaries and domestic income (nothing is booked).
+             flexibility: np.ndarray, ingo_share: np.ndarray | None = None, pool_index: int = -1,
+             pool_in: float = 0.0) -> WeeklyFlows:
+    """This week's grant tranches, sub-grants through one or two levels of intermediaries and domestic
+    income (nothing is booked).
 
     Args:
         params: the run's parameters.
         step: the week.
-        grants: the grant book.
+        grants: the grant book (donors' grants and the pooled fund's).
         orgs: the organisations (read only).
         pass_fraction: per local partner, the fraction of its intermediary's grant income passed
             to it (``sim/partnerships.py`` ``pass_fractions``; 0 for everyone else).
         flexibility: per local partner, the share of a sub-grant's flexible part it may spend on its
             own core needs (``sim/governance.py`` ``subgrant_flexibility``).
+        ingo_share: per organisation, its share of what UN agencies pass to international NGOs
+            (sums to 1 over active international NGOs; None or all zero: nothing passes).
+        pool_index: the pooled fund's donor index in the grant book (``sim/pooled_fund.py``).
+        pool_in: donors' contributions to the pooled fund this week (USD).
     """
     f = params.funding
     n = orgs.n
+    r = f.overhead_rate
     act = grants.active(step)
     rec = grants.recipient[act]
     tranche = grants.weekly[act]
+    from_pool = grants.donor[act] == pool_index
     # (np.bincount returns integers when there is nothing to count: cast to float.)
     received = np.bincount(rec, tranche, n).astype(float)
+    pooled = np.bincount(rec, tranche * from_pool, n).astype(float)
     flex = np.bincount(rec, tranche * grants.flexible[act], n).astype(float)
     emergency = np.bincount(rec, tranche * grants.emergency[act], n).astype(float)
-    remaining = tranche * (grants.end[act] - step - 1)
-    committed = np.bincount(rec, remaining, n).astype(float)
-    safe = np.where(received > 0, received, 1.0)
-    multi_year_share = np.bincount(rec, tranche * grants.multi_year[act], n) / safe
-    earmark_share = np.bincount(rec, tranche * grants.earmark[act], n) / safe * orgs.is_intl
+    committed = np.bincount(rec, tranche * (grants.end[act] - step - 1), n).astype(float)
+    multi_year = np.bincount(rec, tranche * grants.multi_year[act], n).astype(float)
+    earmarked = np.bincount(rec, tranche * grants.earmark[act], n).astype(float) * orgs.is_intl
     donor_total = float(tranche.sum())
-    direct_local = float(received[orgs.is_local].sum())
+    pool_tranches = float(pooled.sum())
+    direct_local = float((received - pooled)[orgs.is_local].sum())
+    pooled_local = float(pooled[orgs.is_local].sum())
 
-    # Intermediaries: sub-grants to partners, overhead, own programme.
-    r = f.overhead_rate
+    # First level: UN agencies pass funding.un_to_ingo_share of their grant income to international
+    # NGOs (keeping their overhead on it); every per-organisation amount moves in proportion.
+    base = received.copy()  # what each intermediary's own sub-grants and programme are computed on
+    level1_in = np.zeros(n)
+    un = orgs.kind == int(OrgKind.UN_AGENCY)
+    if ingo_share is not None and f.un_to_ingo_share > 0 and un.any() and ingo_share.sum() > 0:
+        share = ingo_share / ingo_share.sum()
+        for amounts in (base, flex, emergency, committed, multi_year, earmarked):
+            out = amounts * un * f.un_to_ingo_share
+            passed = float(out.sum())
+            amounts -= out
+            if amounts is base:
+                level1_in = passed * (1 - r) * share
+            amounts += passed * (1 - r) * share
+    safe = np.where(base > 0, base, 1.0)
+    multi_year_share = np.minimum(1.0, multi_year / safe)
+    earmark_share = np.minimum(1.0, earmarked / safe)
+
+    # Second level: intermediaries' sub-grants to local partners, overhead, own programme.
     partnered = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.is_local & (pass_fraction > 0))
     parent = orgs.partner[partnered]
-    sub_gross_each = received[parent] * pass_fraction[partnered] * orgs.is_intl[parent]
+    sub_gross_each = base[parent] * pass_fraction[partnered] * orgs.is_intl[parent]
     sub_gross = np.bincount(parent, sub_gross_each, n)
     passed_overhead = sub_gross * r * f.overhead_passed_on
-    retained = received * orgs.is_intl * r - passed_overhead
-    own = received * orgs.is_intl - sub_gross * (1 - r) - passed_overhead - retained
+    retained = (received + level1_in) * orgs.is_intl * r - passed_overhead
+    own = (base - sub_gross) * (1 - r) * orgs.is_intl
 
     income_local_sub = np.zeros(n)
     flex_sub = np.zeros(n)
@@ -185,12 +227,12 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         programme = sub_gross_each * (1 - r)
         overhead_part = sub_gross_each * r * f.overhead_passed_on
         income_local_sub[partnered] = programme + overhead_part
-        flex_share_parent = np.divide(flex[parent], received[parent], out=np.zeros(len(parent)),
-                                      where=received[parent] > 0)
+        flex_share_parent = np.divide(flex[parent], base[parent], out=np.zeros(len(parent)),
+                                      where=base[parent] > 0)
         flex_base[partnered] = programme * flex_share_parent
         flex_sub[partnered] = flex_base[partnered] * flexibility[partnered] + overhead_part
         compliance[partnered] = programme * f.compliance_cost * (1 - f.risk_sharing)
-        frac = np.divide(sub_gross_each, received[parent], out=np.zeros(len(parent)), where=received[parent] > 0)
+        frac = np.divide(sub_gross_each, base[parent], out=np.zeros(len(parent)), where=base[parent] > 0)
         committed[partnered] += committed[parent] * frac * (1 - r)
     to_local_sub = float(income_local_sub.sum())
 
@@ -204,16 +246,23 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
 
     income = np.where(orgs.is_local, received, own) + income_local_sub + domestic
     flex_income = np.where(orgs.is_local, flex, flex - np.minimum(flex, sub_gross)) + flex_sub + domestic
-    pass_share = np.divide(sub_gross, received, out=np.zeros(n), where=received > 0)
+    pass_share = np.divide(sub_gross, base, out=np.zeros(n), where=base > 0)
     responsive = np.minimum(income, flex_income + emergency * orgs.is_local
                             + np.where(orgs.is_intl, emergency * (1 - pass_share) * (1 - r), 0.0))
+    pool_costs = pool_in * params.pooled_fund.management_share
     return WeeklyFlows(
         donor_total=donor_total,
         direct_local=direct_local,
-        to_local_total=direct_local + to_local_sub,
+        to_local_total=direct_local + pooled_local + to_local_sub,
+        pool_in=pool_in,
+        pool_costs=pool_costs,
+        pool_tranches=pool_tranches,
+        pooled_local=pooled_local,
+        level1_passed=float(level1_in.sum()),
         overhead_retained=float(retained.sum()),
         domestic=float(domestic.sum()),
         income=income,
+        grants_received=received + level1_in,
         flex_income=flex_income,
         responsive=responsive,
         compliance=compliance,
@@ -243,7 +292,9 @@ def book_flows(flows: WeeklyFlows, orgs: OrgTable, ledger: Ledger, flexibility: 
             what part of a sub-grant is free for core needs follows this run's decisions.
     """
     orgs.cash += flows.income
-    ledger.donor_disbursed += flows.donor_total
+    ledger.donor_disbursed += flows.donor_total - flows.pool_tranches + flows.pool_in
+    ledger.pool_held += flows.pool_in - flows.pool_costs - flows.pool_tranches
+    ledger.pool_costs += flows.pool_costs
     ledger.domestic_income += flows.domestic
     ledger.overhead_retained += flows.overhead_retained
     orgs.hq_support = flows.hq_support.copy()  # spent at headquarters, partly on the intermediary's own systems
@@ -286,7 +337,8 @@ def locally_decided(flows: WeeklyFlows, orgs: OrgTable, w: np.ndarray, board_wei
     return float(decides[orgs.is_local].sum()) / total if total > 0 else 0.0
 
 
-def outcomes(flows: WeeklyFlows, spending: float, people_covered: float, cash_total: float) -> dict:
+def outcomes(flows: WeeklyFlows, spending: float, people_covered: float, cash_total: float,
+             pool_held: float = 0.0, assessment_load: float = 0.0) -> dict:
     """This week's money outcomes (``sim/outcomes.py``).
 
     Args:
@@ -294,16 +346,26 @@ def outcomes(flows: WeeklyFlows, spending: float, people_covered: float, cash_to
         spending: everything spent this week (USD).
         people_covered: people whose needs were met this week.
         cash_total: cash held by all organisations at the end of the week.
+        pool_held: money held by the pooled fund at the end of the week (USD).
+        assessment_load: staff-weeks local actors spent on funders' due diligence this week.
     """
-    donor = flows.donor_total
+    donor = flows.donor_total - flows.pool_tranches + flows.pool_in  # what donors gave this week
+
+    def of_donor(x: float) -> float:
+        return min(1.0, x / donor) if donor > 0 else 0.0
+
     return {
-        "direct_local_funding_share": flows.direct_local / donor if donor > 0 else 0.0,
-        "total_local_funding_share": min(1.0, flows.to_local_total / donor) if donor > 0 else 0.0,
+        "direct_local_funding_share": of_donor(flows.direct_local),
+        "total_local_funding_share": of_donor(flows.to_local_total),
+        "pooled_local_funding_share": of_donor(flows.pooled_local),
+        "pooled_fund_local_share": flows.pooled_local / flows.pool_tranches if flows.pool_tranches > 0 else 0.0,
+        "pooled_fund_held": pool_held,
+        "due_diligence_staff_weeks": assessment_load,
         "cost_per_need_met": spending / people_covered if people_covered > 0 else 0.0,
         "donor_disbursed": donor,
         "spending": spending,
         "overhead_retained": flows.overhead_retained,
         "funding_direct_local": flows.direct_local,
-        "funding_via_intermediaries": flows.to_local_total - flows.direct_local,
+        "funding_via_intermediaries": flows.to_local_total - flows.direct_local - flows.pooled_local,
         "cash_total": cash_total,
     }

@@ -4,8 +4,9 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
 
 1. **shocks** - scheduled rapid-onset shocks and protracted crises start (or end) in areas;
 2. **needs** - shock-driven need recovers towards the chronic level, totals are updated;
-3. **funding** - exit if due; donor rounds, emergency releases and local mutual aid after new
-   shocks; grant tranches are paid, intermediaries pass funds to local partners and keep
+3. **funding** - exit if due; donor rounds and the pooled fund's allocation rounds, emergency
+   releases and local mutual aid after new shocks; grant tranches are paid, intermediaries pass
+   funds on (UN agencies to international NGOs, intermediaries to local partners) and keep
    overheads (or, with money held fixed, another run's week of money is booked); pay is set;
 4. **partnerships and learning** - partnerships are renewed or end and are matched; trust
    grows; capacity work by each partnership's regime rules; core investment; skills fade
@@ -40,12 +41,15 @@ from .country import CountryData
 from .coordination import Coordination, presence_outcomes
 from .crises import ResponseTracker, ShockSchedule
 from .delivery import deliver, pay_salaries
-from .donors import Donor
+from .allocation import allocation_weights
+from .donors import Donor, assessment_load
 from .funding import GrantBook, Ledger, book_flows, disburse
 from .governance import partnership_decision_weight, subgrant_flexibility
 from .networks import watts_strogatz_edges
 from .organisations import Organisation, OrgTable, capacity_outcomes
 from .params import Params
+from .pooled_fund import PooledFund
+from .kinds import OrgKind
 from .partnerships import end_partnerships, grow_trust, match_partners, pass_fractions, select_participants
 from .probes import TrainingProbe
 from .record import Recorder
@@ -109,16 +113,20 @@ class CapacityModel(mesa.Model):
         self.org_agents = AgentSet([Organisation(self, i) for i in range(self.orgs.n)], random=self.random)
         self.intl_agents = self.org_agents.select(lambda a: not a.is_local)
         self.donors = AgentSet([Donor(self, i) for i in range(params.funding.n_donors)], random=self.random)
+        self.pool = PooledFund(self)
+        self.ingo_share = np.zeros(self.orgs.n)  # each international NGO's share of what UN agencies pass on
 
         self.pay = Pay.zeros(self.orgs.n)  # this week's pay (sim/turnover.py), set in the funding phase
         self.flows = None  # this week's money (sim/funding.py WeeklyFlows), set in the funding phase
         self.decision_weight = np.zeros(self.orgs.n)  # local partners' weight in partnership decisions
         set_pay(self)
         self.orgs.cash[:] = params.staff.initial_reserve_weeks * self.pay.payroll
-        self.ledger.initial_cash = float(self.orgs.cash.sum())
+        # Warm start: the pooled fund holds one round of contributions, as it would mid-response.
+        pf = params.pooled_fund
+        self.ledger.pool_held = self.pool.weekly_contribution() * (1 - pf.management_share) * pf.round_interval_weeks
+        self.ledger.initial_cash = float(self.orgs.cash.sum()) + self.ledger.pool_held
         match_partners(self, 0)
-        for d in self.donors:
-            d.funding_round(first=True)
+        self.funding_rounds(first=True)
         self.recorder = Recorder(self.n_steps, self.areas.n, params.STEPS_PER_YEAR)
         self._spent_before = 0.0
 
@@ -213,8 +221,9 @@ class CapacityModel(mesa.Model):
             d.accrue_emergency()
         if t > 0 and t % f.round_interval_weeks == 0:
             self.grants.prune(t)
-            for d in self.donors:
-                d.funding_round()
+            self.funding_rounds()
+        elif t > 0 and t % self.p.pooled_fund.round_interval_weeks == 0:
+            self.pool.allocation_round()
         for i in new_shocks:
             area = int(self.shocks.area[i])
             for d in self.donors:
@@ -223,7 +232,8 @@ class CapacityModel(mesa.Model):
         self.decision_weight = partnership_decision_weight(self)
         if self.money_source is None:
             self.flows = disburse(self.p, t, self.grants, self.orgs, pass_fractions(self),
-                                  subgrant_flexibility(self, self.decision_weight))
+                                  subgrant_flexibility(self, self.decision_weight), self.ingo_share,
+                                  self.pool.index, self.pool.weekly_contribution())
         else:
             self.flows = self.money_source.flows  # money held fixed: the source's week, booked here
         book_flows(self.flows, self.orgs, self.ledger,
@@ -232,14 +242,29 @@ class CapacityModel(mesa.Model):
         responsive = np.divide(self.flows.responsive, income, out=np.zeros(self.orgs.n), where=income > 0)
         if t == 0:
             self.orgs.income_ema[:] = income
+            self.orgs.grants_ema[:] = self.flows.grants_received
             self.orgs.responsive_share[:] = responsive
         else:
             memory = self.p.staff.income_memory_weeks
             self.orgs.income_ema += (income - self.orgs.income_ema) / memory
+            self.orgs.grants_ema += (self.flows.grants_received - self.orgs.grants_ema) / memory
             self.orgs.responsive_share += (responsive - self.orgs.responsive_share) / memory
         if t % self.p.funding.round_interval_weeks == 0:
             self.coordination.plan_allocation(t)
         set_pay(self)
+
+    def funding_rounds(self, first: bool = False) -> None:
+        """Donors' rounds, then the pooled fund's; the funders' view of UN agencies' NGO partners and
+        the year's due-diligence assessments are set with them."""
+        orgs = self.orgs
+        ingo = orgs.active & (orgs.kind == int(OrgKind.INGO))
+        w = allocation_weights(self, ingo)
+        self.ingo_share = w / w.sum() if w.sum() > 0 else w
+        for d in self.donors:
+            d.funding_round(first=first)
+        if first or self.steps_done % self.p.pooled_fund.round_interval_weeks == 0:
+            self.pool.allocation_round()
+        orgs.assessment_load[:] = assessment_load(self)
 
     def learning_phase(self, t: int) -> None:
         ended = end_partnerships(self, t)
@@ -251,7 +276,18 @@ class CapacityModel(mesa.Model):
 
     def delivery_phase(self, t: int):
         pay_salaries(self)
-        return deliver(self, t)
+        d = deliver(self, t)
+        orgs = self.orgs
+        if t == 0:
+            orgs.output_ema[:] = d.people_by_org
+            orgs.ops_ema[:] = d.ops_by_org
+            orgs.loss_ema[:] = d.lost_by_org
+        else:
+            memory = self.p.staff.income_memory_weeks
+            orgs.output_ema += (d.people_by_org - orgs.output_ema) / memory
+            orgs.ops_ema += (d.ops_by_org - orgs.ops_ema) / memory
+            orgs.loss_ema += (d.lost_by_org - orgs.loss_ema) / memory
+        return d
 
     def coordination_phase(self, t: int) -> None:
         if t > 0 and t % self.p.governance.expansion_interval_weeks == 0:
@@ -271,7 +307,8 @@ class CapacityModel(mesa.Model):
         values = {
             **delivery.outcomes(d, areas),
             **capacity_outcomes(orgs, staff),
-            **funding.outcomes(self.flows, spending, d.people_covered, float(orgs.cash.sum())),
+            **funding.outcomes(self.flows, spending, d.people_covered, float(orgs.cash.sum()), self.ledger.pool_held,
+                               float(orgs.assessment_load[orgs.is_local].sum())),
             **governance.outcomes(self.p, self.flows, orgs, self.decision_weight),
             **turnover.outcomes(moves, self.pay, orgs, staff, self.p.STEPS_PER_YEAR),
             **partnerships.outcomes(orgs, self.rules),

@@ -74,11 +74,16 @@ class OrgTable:
         # Money (USD), set by the model once payroll is known.
         self.cash = np.zeros(n)
         self.income_ema = np.zeros(n)  # weekly income, exponential moving average
+        self.grants_ema = np.zeros(n)  # weekly grant income before passing any on, moving average
         self.responsive_share = np.zeros(n)  # moving-average share of income free to follow current needs
         self.committed = np.zeros(n)  # future grant tranches already promised (USD)
         self.flex_income = np.zeros(n)  # flexible income received this week
         self.multi_year_income_share = np.zeros(n)  # share of this week's grant income from multi-year grants
         self.earmark_income_share = np.zeros(n)  # share of this week's grant income earmarked for sharing
+        # What funders see (sim/allocation.py): moving averages over staff.income_memory_weeks.
+        self.output_ema = np.zeros(n)  # people covered per week
+        self.ops_ema = np.zeros(n)  # operations spending per week, losses included (USD)
+        self.loss_ema = np.zeros(n)  # operations money lost per week (USD)
 
         # Partnerships, one row per local organisation (an international organisation has many).
         self.partner = np.full(n, NO_PARTNER, np.int64)
@@ -90,6 +95,7 @@ class OrgTable:
 
         # Weekly work state, written by mechanisms.
         self.time_off = np.zeros(n)  # staff-weeks spent on capacity work this week
+        self.assessment_load = np.zeros(n)  # staff-weeks per week owed to funders' due-diligence assessments
         self.utilisation = np.zeros(n)  # share of staff deployed and funded in delivery
         self.leavers = np.zeros(n)  # staff who left this week
         self.exit_leavers = np.zeros(n)  # staff let go at an exit this week, counted as leavers in staff moves

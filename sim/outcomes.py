@@ -66,16 +66,30 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "capacity", "Mean technical skill of international organisations' staff."),
     # --- money and power
     _O("direct_local_funding_share", "Funding direct to local actors", "share of donor funding", 0, 1,
-       "higher", "funding", "Share of this week's donor disbursements paid directly to local actors."),
+       "higher", "funding", "Donors' own grant tranches paid to local and national actors this week, as a share "
+       "of what donors gave this week (their grants and their contributions to the pooled fund); the pooled "
+       "fund's grants are not counted (as in Development Initiatives' direct-funding figures)."),
     _O("total_local_funding_share", "Funding reaching local actors", "share of donor funding", 0, 1,
-       "higher", "funding", "Share of this week's donor disbursements reaching local actors directly "
-       "or through one intermediary."),
+       "higher", "funding", "Everything local and national actors received from grants this week - donors' "
+       "direct grants, the pooled fund's grants and intermediaries' sub-grants through one or two levels - as "
+       "a share of what donors gave this week."),
+    _O("pooled_local_funding_share", "Funding to local actors through the pooled fund", "share of donor funding",
+       0, 1, "higher", "funding", "The pooled fund's grant tranches paid to local and national actors this week, "
+       "as a share of what donors gave this week."),
+    _O("pooled_fund_local_share", "Pooled fund's share to local actors", "share of its grants", 0, 1, "higher",
+       "funding", "Share of the pooled fund's grant tranches this week paid directly to local and national actors "
+       "(0 when it paid none)."),
+    _O("pooled_fund_held", "Money held by the pooled fund", "USD", 0, None, None, "funding",
+       "Contributions the pooled fund holds and has not paid out, at the end of the week."),
+    _O("due_diligence_staff_weeks", "Staff time on funders' due diligence", "staff-weeks/week", 0, None, "lower",
+       "funding", "Staff time local and national actors spent this week on funders' due-diligence assessments "
+       "(each funder assesses separately unless assessments are shared)."),
     _O("local_decision_share", "Local share of decision power", "share", 0, 1, "higher", "funding",
        "Mean of: funds whose use local actors decide, coordination seats, weight in priority setting."),
     _O("cost_per_need_met", "Cost per need met", "USD per person-week", 0, None, "lower", "funding",
        "All spending this week divided by people covered this week."),
     _O("donor_disbursed", "Donor disbursements", "USD/week", 0, None, None, "funding",
-       "Grant tranches paid by donors this week."),
+       "What donors gave this week: their grant tranches and their contributions to the pooled fund."),
     _O("spending", "Spending", "USD/week", 0, None, None, "funding",
        "Salaries, operations, money lost, compliance, institutional investment and language investment this week."),
     _O("overhead_retained", "Overhead retained by intermediaries", "USD/week", 0, None, None, "funding",
@@ -84,7 +98,7 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Grant tranches paid by donors straight to local and national actors this week."),
     _O("funding_via_intermediaries", "Funds passed on to local actors by intermediaries", "USD/week", 0, None,
        None, "funding", "Sub-grants (and overhead passed on) that international intermediaries paid to "
-       "local partners this week."),
+       "local partners this week, from donors' and the pooled fund's grants."),
     _O("cash_total", "Reserves held by organisations", "USD", 0, None, None, "funding",
        "Cash held by all organisations at the end of the week."),
     _O("losses", "Money lost", "USD/week", 0, None, "lower", "funding",

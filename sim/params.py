@@ -375,7 +375,9 @@ class FundingParams:
         100e6, "international humanitarian funding per year, all donors", "USD/year", 0.0, 1e12
     )
     direct_local_share: float = param(
-        0.02, "target share of donor funding granted directly to local and national actors", "share", 0.0, 1.0,
+        0.02, "floor of the share of donor funding granted directly to local and national actors (more goes "
+        "direct when local organisations pass a donor's due diligence and are large enough for its smallest "
+        "direct grant)", "share", 0.0, 1.0,
         "Development Initiatives GHA: 2.0% (2016), 2.9% (2017), 1.2% (2021-22); Grand Bargain target 0.25",
         short='Direct funding to local actors',
         kind='lever',
@@ -487,10 +489,82 @@ class FundingParams:
         "share", 0.0, 0.9,
     )
     due_diligence_threshold: float = param(
-        0.5, "institutional capacity a local actor needs for direct funding", "0..1", 0.0, 1.0,
+        0.5, "institutional capacity a local actor needs for direct funding (the middle donor's bar)", "0..1",
+        0.0, 1.0,
         kind='lever',
         study=(0.3, 0.7),
         why='institutional capacity donors require for direct grants',
+    )
+    due_diligence_spread: float = param(
+        0.1, "spread of donors' own due-diligence bars: donor d of n requires the threshold + spread x "
+        "(2d/(n-1) - 1), so each donor assesses and decides for itself", "0..1", 0.0, 0.5,
+        "assumption; each donor runs its own assessment (Charter for Change progress reports; NEAR "
+        "Localisation Performance Measurement Framework, funding area)",
+    )
+    due_diligence_staff_weeks: float = param(
+        2.0, "staff time a local organisation spends on one funder's due-diligence assessment (each funder "
+        "assesses once a year every local organisation near its bar)", "staff-weeks per assessment", 0.0, 52.0,
+        "assumption; duplicated assessments by several funders are a recurring burden reported by local NGOs "
+        "(Charter for Change progress reports)",
+        kind='uncertainty',
+        study=(0.0, 6.0),
+        why='staff time one due-diligence assessment takes from a local organisation; assumption',
+    )
+    shared_due_diligence: float = param(
+        0.0, "share of funders' separate assessments replaced by one shared (passported) assessment", "share",
+        0.0, 1.0, "Grand Bargain commitments on harmonised due diligence and reporting; 0 in the status quo",
+        kind='lever',
+        study=(0.0, 1.0),
+        why='funders accept one shared due-diligence assessment instead of each running their own',
+        title='Shared due diligence',
+        help='Share of due-diligence assessments that funders share instead of each running their own, '
+             'saving local organisations the staff time.',
+        side='donor',
+        unit_text='of assessments',
+    )
+    min_direct_grant: float = param(
+        250_000.0, "smallest yearly grant a donor will manage directly with a local organisation beyond its "
+        "direct-funding floor", "USD/year", 0.0, 1e9,
+        "assumption; the cost of managing many small grants is why donors fund through intermediaries and "
+        "pooled funds (ODI/HPG, 'Time to let go', 2016)",
+        kind='uncertainty',
+        study=(50_000.0, 1_000_000.0),
+        why='smallest direct grant a donor will manage above its floor; assumption',
+    )
+    allocation_capacity_weight: float = param(
+        1.0, "elasticity of a funder's allocation to a recipient's assessed capacity (mean of its technical, "
+        "institutional, contextual and network capacity, relative to the candidates' mean)", "-", 0.0, 5.0,
+        "assumption; funders allocate on capacity assessments (OCHA CBPF Global Guidelines: capacity "
+        "assessment and performance index)",
+        kind='uncertainty',
+        study=(0.0, 2.0),
+        why='how much funders allocate by assessed capacity; assumption',
+    )
+    allocation_output_weight: float = param(
+        0.5, "elasticity of a funder's allocation to a recipient's past output per dollar (people covered per "
+        "USD of income, moving average, relative to the candidates' mean): past performance and cost", "-",
+        0.0, 5.0, "assumption; performance-based allocation (OCHA CBPF performance index)",
+        kind='uncertainty',
+        study=(0.0, 2.0),
+        why='how much funders allocate by past output per dollar; assumption',
+    )
+    allocation_loss_weight: float = param(
+        10.0, "how strongly a recipient's reported losses cut its allocation: factor exp(-weight x loss rate)",
+        "1/share", 0.0, 100.0,
+        "assumption; a 6% loss rate then cuts a recipient's share by 45%",
+        kind='uncertainty',
+        study=(0.0, 30.0),
+        why='how strongly funders cut allocations after reported losses; assumption',
+    )
+    un_to_ingo_share: float = param(
+        0.0, "share of a UN agency's grant income sub-granted to international NGO partners (a second level "
+        "of the chain, before the NGOs' own sub-grants)", "share", 0.0, 0.9,
+        "assumption; UN agencies implement part of their programmes through NGO partners (UNHCR, UNICEF "
+        "and WFP partnership reporting); 0 by default because funders' size measure (staff) makes UN "
+        "agencies that pass money on shrink (docs/funding.md)",
+        kind='uncertainty',
+        study=(0.0, 0.5),
+        why='share UN agencies pass to international NGOs; assumption',
     )
     short_grant_weeks: int = param(26, "length of a project grant", "weeks", 1, 520, "assumption; 6-12 month projects")
     multi_year_weeks: int = param(156, "length of a multi-year grant", "weeks", 1, 1040)
@@ -526,6 +600,45 @@ class FundingParams:
     post_exit_direct_share: float = param(
         0.25, "share of the donor budget that continues after exit as direct grants to local actors",
         "share", 0.0, 1.0,
+    )
+
+
+@dataclass(frozen=True)
+class PooledFundParams:
+    """The country-based pooled fund: donors' contributions, allocation rounds, eligibility (``sim/pooled_fund.py``)."""
+
+    share: float = param(
+        0.05, "share of each donor's budget contributed to the country-based pooled fund", "share", 0.0, 1.0,
+        "OCHA country-based pooled funds: about US$1.1-1.3 billion a year, about 4-5% of international "
+        "humanitarian funding (Development Initiatives GHA 2023); assumption for one country",
+        kind='lever',
+        study=(0.0, 0.3),
+        why="share of donors' budgets given through the country-based pooled fund",
+        title='Funding through the pooled fund',
+        help='Share of your budget given to the country-based pooled fund, which assesses local '
+             'organisations itself and funds them directly or through partners.',
+        side='donor',
+        unit_text='of your budget',
+    )
+    management_share: float = param(
+        0.03, "share of contributions the fund spends on its own management", "share", 0.0, 0.5,
+        "assumption; OCHA's cost of managing the funds is a few per cent of contributions",
+    )
+    eligibility_threshold: float = param(
+        0.35, "institutional capacity a local actor needs to pass the fund's capacity assessment", "0..1",
+        0.0, 1.0,
+        "assumption; risk-based grant management admits partners at lower capacity with closer "
+        "monitoring (OCHA CBPF Global Guidelines)",
+        kind='lever',
+        study=(0.2, 0.6),
+        why="institutional capacity the pooled fund's assessment requires; assumption",
+    )
+    round_interval_weeks: int = param(
+        26, "weeks between the fund's allocation rounds", "weeks", 1, 520,
+        "OCHA CBPF Global Guidelines: standard allocations once or twice a year, reserve allocations between",
+    )
+    grant_weeks: int = param(
+        52, "length of a pooled-fund grant", "weeks", 1, 520, "assumption; CBPF projects last up to 12 months",
     )
 
 
@@ -971,6 +1084,7 @@ class Params:
     staff: StaffParams = field(default_factory=StaffParams)
     learning: LearningParams = field(default_factory=LearningParams)
     funding: FundingParams = field(default_factory=FundingParams)
+    pooled_fund: PooledFundParams = field(default_factory=PooledFundParams)
     turnover: TurnoverParams = field(default_factory=TurnoverParams)
     governance: GovernanceParams = field(default_factory=GovernanceParams)
     crisis: CrisisParams = field(default_factory=CrisisParams)
@@ -1005,11 +1119,11 @@ class Params:
     def check(self) -> None:
         """Cross-field checks that a single range cannot express."""
         f = self.funding
-        held = f.direct_local_share + f.sharing_earmark + f.emergency_share
+        held = f.direct_local_share + f.sharing_earmark + f.emergency_share + self.pooled_fund.share
         if held > 1.0 + 1e-12:
             raise ConfigError(
-                "funding.direct_local_share + funding.sharing_earmark + funding.emergency_share = "
-                f"{held:g} exceeds 1; allowed: shares that sum to at most 1"
+                "funding.direct_local_share + funding.sharing_earmark + funding.emergency_share + "
+                f"pooled_fund.share = {held:g} exceeds 1; allowed: shares of the donors' budget that sum to at most 1"
             )
         w = self.world
         n_orgs = w.n_local_ngos + w.n_community_orgs + w.n_national_authorities + w.n_ingos + w.n_un_agencies
