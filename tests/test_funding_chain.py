@@ -105,8 +105,8 @@ def test_empower_pathway_capacity_up_then_eligibility_then_direct_funding_up():
 
 
 def test_direct_share_is_a_floor_not_a_fixed_share():
-    lo = CapacityModel(small_params(seed=7, years=0.2, funding={"min_direct_grant": 1e9}))
-    hi = CapacityModel(small_params(seed=7, years=0.2, funding={"min_direct_grant": 0.0}))
+    lo = CapacityModel(small_params(seed=7, years=0.2, funding={"min_direct_grant": 1e9, "direct_local_share": 0.005}))
+    hi = CapacityModel(small_params(seed=7, years=0.2, funding={"min_direct_grant": 0.0, "direct_local_share": 0.005}))
     floor = lo.p.funding.direct_local_share / (1 - lo.p.funding.emergency_share - lo.p.pooled_fund.share)
     assert all(d.direct_share == pytest.approx(floor) for d in lo.donors)
     assert all(d.direct_share >= floor - 1e-12 for d in hi.donors)
