@@ -115,6 +115,7 @@ class CapacityModel(mesa.Model):
         self.donors = AgentSet([Donor(self, i) for i in range(params.funding.n_donors)], random=self.random)
         self.pool = PooledFund(self)
         self.ingo_share = np.zeros(self.orgs.n)  # each international NGO's share of what UN agencies pass on
+        self.local_view = np.zeros(self.orgs.n)  # funders' allocation weights of local actors (intermediaries' split)
 
         self.pay = Pay.zeros(self.orgs.n)  # this week's pay (sim/turnover.py), set in the funding phase
         self.flows = None  # this week's money (sim/funding.py WeeklyFlows), set in the funding phase
@@ -260,6 +261,7 @@ class CapacityModel(mesa.Model):
         ingo = orgs.active & (orgs.kind == int(OrgKind.INGO))
         w = allocation_weights(self, ingo)
         self.ingo_share = w / w.sum() if w.sum() > 0 else w
+        self.local_view = allocation_weights(self, orgs.is_local & orgs.active)
         for d in self.donors:
             d.funding_round(first=first)
         if first or self.steps_done % self.p.pooled_fund.round_interval_weeks == 0:

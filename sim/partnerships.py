@@ -257,7 +257,9 @@ def pass_fractions(model) -> np.ndarray:
     """Per local partner, the fraction of its intermediary's grant income passed to it this week (gross
     of overhead; 0 for organisations without a partner).
 
-    Partners share the intermediary's money by size (headcount + 1). The intermediary's
+    Partners share the intermediary's money by the funders' allocation weights set at the last
+    funding round (``CapacityModel.local_view``, ``sim/allocation.py``: size, need, assessed
+    capacity, output per dollar, losses - never regime). The intermediary's
     joint programme - ``funding.joint_programme_share`` of its income, and all of its income
     earmarked for sharing - is split by :func:`complementarity_split`; the rest by
     ``funding.pass_through_share``.
@@ -269,7 +271,13 @@ def pass_fractions(model) -> np.ndarray:
     if len(local) == 0:
         return out
     parent = orgs.partner[local]
-    size = staff.headcount[local] + 1.0
+    size = model.local_view[local]
+    seen = size > 0
+    if not seen.all():
+        # A partner the last round did not see (inactive then): weighted by staff, at the mean view per staff.
+        staff_size = staff.headcount[local] + 1.0
+        per_staff = float((size[seen] / staff_size[seen]).mean()) if seen.any() else 1.0
+        size = np.where(seen, size, staff_size * per_staff)
     size_share = size / np.bincount(parent, size, n)[parent]
     e = orgs.earmark_income_share[parent]
     joint = f.joint_programme_share + (1.0 - f.joint_programme_share) * e
