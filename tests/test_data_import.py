@@ -257,13 +257,13 @@ def case_missing_org_type(d):
 def case_unknown_area_name(d):
     drop_column(d / "3w.csv", "#adm2+code")
     row = edit(d / "3w.csv", "Protection,Lantern Gorge", "Protection,Lanten Gorge")
-    return (f"3w.csv row {row} column #adm2+name: area 'Lanten Gorge' is not in needs.csv "
+    return (f"3w.csv row {row} column #adm2+name: area 'Lanten Gorge' is not in needs.csv at admin level 2 "
             "(did you mean 'Lantern Gorge'?); expected one of")
 
 
 def case_unknown_area_code(d):
     row = edit(d / "3w.csv", "Lantern Gorge,XL12", "Lantern Gorge,XL99")
-    return f"3w.csv row {row} column #adm2+code: area code 'XL99' is not in needs.csv"
+    return f"3w.csv row {row} column #adm2+code: area code 'XL99' is not in needs.csv at admin level 2"
 
 
 def case_negative_need(d):
