@@ -451,6 +451,19 @@ class CountryData:
             "sources": self.sources,
         }
 
+    def reported_block(self) -> dict | None:
+        """People reached and targeted as the 3W reports them, JSON-ready (``metadata.json`` ``data.reported``;
+        read by the run report's check, ``analysis/report.py``); None without ``#reached``."""
+        if self.reported_reached is None:
+            return None
+
+        def rows(arr):
+            return [[None if not np.isfinite(x) else float(x) for x in r] for r in arr]
+
+        return {"admin_level": self.admin_level, "years": list(self.reported_years), "areas": list(self.area_names),
+                "reached": rows(self.reported_reached), "targeted": rows(self.reported_targeted),
+                "people_in_need": [float(x) for x in self.need.sum(1)]}
+
     @property
     def n_data_partnerships(self) -> int:
         """Initial partnerships the data gives (0 without role columns)."""

@@ -36,7 +36,7 @@ import numpy as np
 from . import delivery, funding, governance, partnerships, turnover
 from .access import access_factor
 from .areas import Areas
-from .country import CountryData
+from .country import CountryData, start_partnerships
 from .coordination import Coordination, presence_outcomes
 from .crises import ResponseTracker, ShockSchedule
 from .delivery import deliver, pay_salaries
@@ -116,6 +116,8 @@ class CapacityModel(mesa.Model):
         set_pay(self)
         self.orgs.cash[:] = params.staff.initial_reserve_weeks * self.pay.payroll
         self.ledger.initial_cash = float(self.orgs.cash.sum())
+        if country is not None and country.initial_partner is not None:
+            start_partnerships(self, country.initial_partner)  # partnerships the 3W's role columns give
         match_partners(self, 0)
         for d in self.donors:
             d.funding_round(first=True)
@@ -277,4 +279,4 @@ class CapacityModel(mesa.Model):
             **partnerships.outcomes(orgs, self.rules),
             **presence_outcomes(orgs, areas),
         }
-        self.recorder.record(t, values, d.area_coverage, areas.need_by_area)
+        self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)
