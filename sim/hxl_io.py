@@ -1,23 +1,32 @@
-"""A country's data as HXL-tagged CSV files: read with libhxl into :class:`~sim.country.CountryData`, and written back.
+"""A country's data as HXL-tagged CSV files or Excel workbooks: read with libhxl into
+:class:`~sim.country.CountryData`, and written back (as CSV).
 
 HXL (the Humanitarian Exchange Language, https://hxlstandard.org) adds a row of hashtags
 under a CSV's column headers, so that columns are found by meaning (``#org+name``,
 ``#adm2+name``, ``#inneed``) whatever their header text or language; OCHA 3W and needs
 exports on HDX carry them. Files are read with ``libhxl``, the standard's own library
-(which also finds the hashtag row, picks the CSV delimiter and matches tag patterns).
+(which also finds the hashtag row, picks the CSV delimiter, reads Excel workbooks through
+``xlrd3`` and matches tag patterns).
 
-One folder, three files (formats, with an example row each, in ``docs/data.md``):
+One folder (formats, with an example row each, in ``docs/data.md``); each file ``.csv``,
+``.xlsx`` or ``.xls``:
 
 ===============  ===========================================================================
-``needs.csv``    needs overview, one row per area and sector: ``#adm2+name``, ``#population``,
-                 ``#sector``, ``#inneed``; optional ``#adm2+code``, ``#access`` (0..1),
-                 ``#geo+lat``, ``#geo+lon``
-``3w.csv``       who does what where, one row per organisation, sector and area (or activity):
-                 ``#org+name``, ``#org+type``, ``#sector``, ``#adm2+name`` or ``#adm2+code``;
-                 optional ``#capacity+staff`` (staff on that row, full-time equivalents)
-``funding.csv``  optional, funding by recipient: ``#org+type`` (recipient type),
+``needs``        needs overview, one row per area and sector: ``#adm2+name`` (or ``#adm1+name``),
+                 ``#population``, ``#sector``, ``#inneed``; optional codes, ``#adm1+name`` beside
+                 ``#adm2+name`` (to add districts up to provinces), ``#access``, ``#geo+lat/lon``
+``3w``           who does what where (or several ``3w_<name>`` files, merged): ``#org+name``,
+                 ``#org+type``, ``#sector``, ``#adm2+name``/``#adm1+name`` or codes; optional
+                 ``#capacity+staff``, roles ``#org+funder``, ``#org+prog`` (+``type``), people
+                 ``#reached``, ``#targeted``, ``#date``, ``#activity``
+``funding``      optional, funding by recipient: ``#org+type`` (recipient type),
                  ``#value+funding`` (USD); optional ``#currency`` (must be USD)
 ===============  ===========================================================================
+
+Areas are at the finest admin level both the needs and the 3W files give (:func:`_area_level`).
+The role columns give the funding chain (``FundingChain``) and the initial partnerships
+(``capacity_partners``: the international programme partner listing a local organisation in
+most rows); people reached are de-duplicated as :func:`_reached` says.
 
 Bad data raises :class:`DataError` with one line naming the file, the row (as numbered in a
 spreadsheet, headers included) or column, and what was expected. Nothing is returned from
