@@ -251,7 +251,7 @@ def read_rows(path: Path) -> list[list[str]]:
     return list(csv.reader(path.open(encoding="utf-8")))
 
 
-def test_admin1_example_adds_up_the_needs_and_runs(example, tmp_path, capsys):
+def test_admin1_example_adds_up_the_needs_and_runs(example):
     c = read_country(EXAMPLE_ADMIN1)
     assert c.admin_level == 1 and c.area_units == 12, "3W at admin 1 and needs at admin 2 give admin 1 areas"
     assert c.area_names == ("Northern", "Coastal", "Southern", "Delta")
@@ -264,11 +264,11 @@ def test_admin1_example_adds_up_the_needs_and_runs(example, tmp_path, capsys):
     assert p.crisis.rapid_onset_rate == pytest.approx(0.04 * 3) and p.crisis.rapid_onset_size == pytest.approx(0.25 / 3), \
         "at admin 1 a province stands for 3 districts: 3x the shocks, each a third as large"
     assert any(r["quantity"] == "neighbouring areas" and "warning" in r["detail"] for r in report)
-    out = tmp_path / "r"
-    main(["run", "scenario=from_data", "data.dir=data/example_admin1", "years=0.1", f"hydra.run.dir={out}"])
-    meta = json.loads((out / "results" / "metadata.json").read_text())
+    s = setup(precheck(["scenario=from_data", "data.dir=data/example_admin1", "years=0.1"]))
+    result = run(s.params, s.country, capacity_map=False)
+    meta = result.metadata
     assert meta["area_level"] == "admin 1" and meta["country"]["admin_level"] == 1
-    assert "country's own check (2025, 4 of 4 areas at admin 1)" in capsys.readouterr().out
+    assert len(result.areas) == 4 and result.areas["area_people_covered"].gt(0).all()
 
 
 def test_role_columns_give_the_initial_partnerships(example):
