@@ -20,6 +20,9 @@ Which figures a sweep gets depends on its factors: outcomes over time by regime 
 multiples); the primary outcome over time by lever levels when levers vary; the comparison
 at each window; a two-lever heatmap per regime when two numeric levers vary; the forest
 plot of paired differences when there is a reference; staff and funding flow diagrams.
+A run started from data whose 3W gives people reached also gets the country's own check
+(``reached_check.csv`` and figure): reported against modelled people reached per area
+(:func:`reached_check`; ``capsim run`` writes the same next to the run's results).
 Factors not shown in a figure are held at their reference level (or their first level when
 the reference does not name them) or averaged over, and the caption says which.
 """
@@ -46,7 +49,8 @@ from .style import SIZES, factor_label, level_text, save_figure
 from .windows import STEPS_PER_YEAR, Window, per_run_means
 
 __all__ = ["Report", "build_report", "time_summary", "default_outcomes", "default_windows", "INTERVAL_TEXT",
-           "analysis_packages"]
+           "analysis_packages", "reached_check", "reached_summary", "reached_summary_line", "reached_check_figure",
+           "write_reached_check", "REACHED_CHECK_NOTE"]
 
 INTERVAL_TEXT = ("95% bias-corrected and accelerated bootstrap intervals, widened for small samples "
                  "(Hesterberg 2015)")
@@ -159,6 +163,7 @@ class Report:
     pathways: "pathways.Decomposition | None" = None
     pathway_groups: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    reached: pd.DataFrame | None = None  # the country's own check (a run from data with #reached)
 
     # ------------------------------------------------------------------ configuration helpers
     @property
@@ -281,6 +286,10 @@ class Report:
                             f"# {self.data.experiment}: paired differences over {r.window.describe()}\n\n"
                             f"{self.diff_note(r.window)}\n\n{tables.to_markdown(dt)}\n")
         self._write(out / "timeseries.csv", self.timeseries)
+        reported = self._reported()
+        if reported is not None:
+            self.reached = reached_check(self.data.areas, reported)
+            self._write(out / "reached_check.csv", self.reached)
         if self.pathways is not None:
             dec = self.pathways
             self._write(out / "pathways_decomposition.csv", dec.table)
@@ -484,7 +493,19 @@ class Report:
                        "replicates): paid directly to local actors, passed on by international intermediaries, "
                        f"kept as overhead, and spent in the intermediaries' own programmes{self._held_text(held)}.",
                        w0, flows.FUNDING_FLOW_OUTCOMES, held)
+        if self.reached is not None:
+            fig = reached_check_figure(self.reached, self.size)
+            level = (self._reported() or {}).get("admin_level")
+            self._save(fig, "reached_check", f"{reached_summary_line(reached_summary(self.reached), level)}. "
+                       f"{REACHED_CHECK_NOTE}", None, ["area_people_covered"], {})
         return self
+
+    def _reported(self) -> dict | None:
+        """The people reached a run from data reports (``metadata.json`` ``data.reported``); None otherwise."""
+        if self.data.kind != "run" or not (self.data.path / "metadata.json").is_file():
+            return None
+        meta = json.loads((self.data.path / "metadata.json").read_text())
+        return (meta.get("data") or {}).get("reported")
 
     # ------------------------------------------------------------------ page and index
     def write_html(self) -> "Report":
@@ -592,3 +613,108 @@ def build_report(path: str | Path, out_dir: str | Path | None = None, windows=No
     rep.elapsed = time.perf_counter() - t0
     rep.write_index()
     return rep
+
+
+# ------------------------------------------------------------------------------------------
+# The run report of a run from data: the country's own check (people reached)
+# ------------------------------------------------------------------------------------------
+
+REACHED_CHECK_NOTE = (
+    "Reported: the 3W's #reached, de-duplicated per area and year (an activity's latest cumulative figure in the "
+    "year; organisations added up within a sector; the area's largest sector total). Modelled: the run's people "
+    "covered in the area in a week (people whose needs were met, each counted once in the sector of their main "
+    "need), mean over the run's first year (areas table, area_people_covered). Ratio = modelled / reported. "
+    "Reported, never fitted to.")
+
+
+def reached_check(areas: pd.DataFrame, reported: dict) -> pd.DataFrame:
+    """People reached as the country reports them against the model's, per area (and reporting year).
+
+    Args:
+        areas: a run's areas table (``year``, ``area``, ``area_people_covered``).
+        reported: ``metadata.json`` ``data.reported`` (``CountryData.reported_block``).
+
+    Returns:
+        One row per reporting year and area: ``data_year``, ``area``, ``area_name``,
+        ``reported_reached``, ``reported_targeted``, ``people_in_need``, ``model_year``,
+        ``modelled_reached``, ``ratio`` (modelled / reported). The latest reporting year is
+        compared with the run's first year (``model_year`` 1); earlier years are shown for
+        reference (no modelled value).
+    """
+    first = areas[areas["year"] == areas["year"].min()].set_index("area")["area_people_covered"]
+    years = reported["years"]
+    rows = []
+    for i, year in enumerate(years):
+        latest = i == len(years) - 1
+        for a, name in enumerate(reported["areas"]):
+            rep = reported["reached"][i][a]
+            mod = float(first.get(a, np.nan)) if latest else np.nan
+            rows.append({"data_year": year, "area": a, "area_name": name,
+                         "reported_reached": np.nan if rep is None else rep,
+                         "reported_targeted": np.nan if reported["targeted"][i][a] is None else reported["targeted"][i][a],
+                         "people_in_need": reported["people_in_need"][a],
+                         "model_year": 1 if latest else pd.NA, "modelled_reached": mod,
+                         "ratio": mod / rep if latest and rep else np.nan})
+    return pd.DataFrame(rows)
+
+
+def reached_summary(table: pd.DataFrame) -> dict:
+    """The check in numbers: median over areas of modelled / reported (the summary number), its range, totals."""
+    t = table[table["model_year"].notna() & (table["reported_reached"] > 0)]
+    ratio = t["ratio"].to_numpy(float)
+    return {"data_year": str(table["data_year"].iloc[-1]), "areas_compared": int(len(t)),
+            "areas": int(table["area"].nunique()),
+            "median_ratio": float(np.median(ratio)) if len(ratio) else float("nan"),
+            "min_ratio": float(ratio.min()) if len(ratio) else float("nan"),
+            "max_ratio": float(ratio.max()) if len(ratio) else float("nan"),
+            "reported_total": float(t["reported_reached"].sum()), "modelled_total": float(t["modelled_reached"].sum())}
+
+
+def reached_summary_line(summary: dict, admin_level: int | None = None) -> str:
+    """The check as one printed line (``capsim run`` and ``capsim data check``)."""
+    s = summary
+    at = f" at admin {admin_level}" if admin_level else ""
+    if not s["areas_compared"]:
+        return f"country's own check ({s['data_year']}): no area{at} reports people reached"
+    total = s["modelled_total"] / s["reported_total"]
+    return (f"country's own check ({s['data_year']}, {s['areas_compared']} of {s['areas']} areas{at}): modelled / "
+            f"reported people reached, median over areas {s['median_ratio']:.2f} (range {s['min_ratio']:.2f} to "
+            f"{s['max_ratio']:.2f}); in all {s['modelled_total']:,.0f} modelled in a week of the first year against "
+            f"{s['reported_total']:,.0f} reported (x{total:.2f}); reported, never fitted to")
+
+
+def reached_check_figure(table: pd.DataFrame, size: str = "page"):
+    """Reported against modelled people reached, one point per area (the diagonal: the same)."""
+    from .style import apply_style
+
+    apply_style(size)
+    t = table[table["model_year"].notna()]
+    fig, ax = plt.subplots(figsize=(5.0, 4.2))
+    ax.scatter(t["reported_reached"], t["modelled_reached"], s=18, color="#1b6ca8", zorder=3)
+    for _, r in t.iterrows():
+        if np.isfinite(r["reported_reached"]) and np.isfinite(r["modelled_reached"]):
+            ax.annotate(str(r["area_name"]), (r["reported_reached"], r["modelled_reached"]), fontsize=6,
+                        xytext=(3, 2), textcoords="offset points")
+    both = pd.concat([t["reported_reached"], t["modelled_reached"]]).dropna()
+    hi = float(both.max()) * 1.1 if len(both) else 1.0
+    ax.plot([0, hi], [0, hi], color="0.5", lw=0.8, ls="--", label="modelled = reported")
+    ax.set_xlim(0, hi)
+    ax.set_ylim(0, hi)
+    ax.set_xlabel(f"People reached, reported ({t['data_year'].iloc[0] if len(t) else ''}; de-duplicated)")
+    ax.set_ylabel("People covered in a week, modelled (first year)")
+    ax.set_title("The country's own check: people reached per area", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def write_reached_check(areas: pd.DataFrame, reported: dict, out_dir: str | Path) -> tuple[list[Path], dict]:
+    """Write ``reached_check.csv`` and ``reached_check.png`` into a run's folder; returns (paths, summary)."""
+    out = Path(out_dir)
+    table = reached_check(areas, reported)
+    csv = out / "reached_check.csv"
+    table.to_csv(csv, index=False)
+    fig = reached_check_figure(table)
+    paths = [csv, *save_figure(fig, out / "reached_check", formats=("png",))]
+    plt.close(fig)
+    return paths, reached_summary(table)

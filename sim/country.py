@@ -9,7 +9,14 @@ somewhere real instead of in the synthetic default country (``sim/areas.py``,
 * **organisations**: name, kind (local NGO, community organisation, national authority,
   international NGO, UN agency), sector weights, the areas it works in and, where given,
   its staff;
-* **funding** by recipient kind (USD), where given.
+* **funding** by recipient kind (USD), where given;
+* the **area level**: admin 1 (provinces) or admin 2 (districts), the finest level both the
+  3W and the needs file give;
+* the **funding chain** from the 3W's role columns (:class:`FundingChain`: funder ->
+  programme partner -> implementer), and the **initial partnerships** it implies
+  (``initial_partner``; the rule is in :func:`capacity_partners`);
+* **people reached** (and targeted) per area as the 3W reports them, de-duplicated
+  (``reported_reached``; compared with the model's in the run report, never fitted to).
 
 It holds no file I/O (``sim/hxl_io.py`` reads and writes it as HXL-tagged CSV) and no
 configuration: ``experiments/cli/data.py`` fits the parameters to it. The model takes it as
@@ -21,18 +28,21 @@ model's initial state in the same form (for export and the round-trip test).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .kinds import KIND_PROFILE, OrgKind
+from .kinds import KIND_PROFILE, NO_PARTNER, OrgKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from .params import Params
 
-__all__ = ["CountryData", "KIND_LABELS", "DEFAULT_SECTOR_NAMES", "xy_from_lat_lon", "lat_lon_from_xy"]
+__all__ = ["CountryData", "KIND_LABELS", "DEFAULT_SECTOR_NAMES", "xy_from_lat_lon", "lat_lon_from_xy", "ChainLink",
+           "FundingChain", "capacity_partners", "start_partnerships", "AREA_LEVELS", "is_pooled_fund"]
 
 # Labels of organisation kinds for reports: (one, several).
 KIND_LABELS = {
@@ -42,6 +52,10 @@ KIND_LABELS = {
     OrgKind.INGO: ("international NGO", "international NGOs"),
     OrgKind.UN_AGENCY: ("UN agency", "UN agencies"),
 }
+# Admin levels an area can be at: 1 = provinces/regions/states, 2 = districts (the synthetic country's areas).
+AREA_LEVELS = {1: "admin 1", 2: "admin 2"}
+# Names that mark a pooled fund (a fund, not an organisation that works in areas), compared case-insensitively.
+POOLED_FUND_MARKERS = ("pooled fund", "cbpf", "humanitarian fund", "emergency response fund", "erf", "cerf")
 # Names of the synthetic country's sectors (world.n_sectors = 4: health, WASH, food, protection).
 DEFAULT_SECTOR_NAMES = ("Health", "WASH", "Food security", "Protection")
 
@@ -63,6 +77,128 @@ def lat_lon_from_xy(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lat = xy[:, 1].copy()
     lon = xy[:, 0] / np.cos(np.radians(lat.mean()))
     return lat, lon
+
+
+def is_pooled_fund(name: str) -> bool:
+    """Whether an organisation name is a pooled fund's ("... Pooled Fund", "CBPF", "... Humanitarian Fund", "ERF")."""
+    text = " ".join(re.sub(r"[^\w]+", " ", name.casefold()).split())
+    return any(re.search(rf"\b{m}\b", text) for m in POOLED_FUND_MARKERS)
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One link of the funding chain as the 3W's role columns give it (one or more rows).
+
+    ``intermediary`` is the programme partner (``#org+prog``) when it is not the implementer
+    itself; "" where the implementer received the money without one. ``level`` is the
+    implementer's place in the chain: 1 = it received from the funder directly, 2 = through one
+    intermediary, 3 = through an intermediary that itself received through another, ... (the
+    shortest such path in the 3W). Kinds are ``OrgKind`` names in lower case, ``pooled_fund``,
+    or ``unknown`` (a name the 3W gives no type for).
+    """
+
+    funder: str  # "" where the rows name none
+    intermediary: str
+    implementer: str
+    level: int
+    funder_pooled: bool
+    intermediary_pooled: bool
+    intermediary_kind: str  # "" where there is no intermediary
+    implementer_kind: str
+    rows: int  # 3W rows naming this link
+    first_row: str  # where it is first named, e.g. "3w.csv row 12"
+    capacity_partnership: bool  # (intermediary, implementer) is the implementer's capacity partnership in the model
+
+
+CHAIN_COLUMNS = tuple(f.name for f in dataclasses.fields(ChainLink))
+
+
+@dataclass(frozen=True)
+class FundingChain:
+    """The funding chain of a 3W: who funds whom, through which intermediaries (one :class:`ChainLink` per
+    distinct funder, intermediary and implementer).
+
+    ``to_frame()`` gives it as a table (columns ``CHAIN_COLUMNS``). The model uses the links marked
+    ``capacity_partnership`` as its initial partnerships; the others are funding links the model does
+    not (yet) use as partnerships.
+    """
+
+    links: tuple[ChainLink, ...]
+    roles: tuple[str, ...]  # which role columns the 3W has: "funder", "programme partner"
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([dataclasses.asdict(k) for k in self.links], columns=list(CHAIN_COLUMNS))
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Distinct (intermediary, implementer) pairs, in the order first named."""
+        return list(dict.fromkeys((k.intermediary, k.implementer) for k in self.links if k.intermediary))
+
+    @property
+    def n_partnership_pairs(self) -> int:
+        return len({(k.intermediary, k.implementer) for k in self.links if k.capacity_partnership})
+
+    @property
+    def n_unused_pairs(self) -> int:
+        """Intermediary-implementer links the model does not use as partnerships."""
+        return len(self.pairs()) - self.n_partnership_pairs
+
+    @property
+    def pooled_funds(self) -> list[str]:
+        names = [k.funder for k in self.links if k.funder_pooled] + [k.intermediary for k in self.links
+                                                                    if k.intermediary_pooled]
+        return list(dict.fromkeys(names))
+
+    @property
+    def max_level(self) -> int:
+        return max((k.level for k in self.links), default=0)
+
+
+def capacity_partners(counts: dict[int, dict[int, tuple[int, int]]], n_orgs: int) -> np.ndarray:
+    """Each local organisation's capacity partner: the international programme partner that lists it in most
+    3W rows; ties go to the one named first.
+
+    The model allows one capacity partnership per local organisation (``OrgTable.partner``); the
+    other intermediaries a 3W names for it stay funding links in the :class:`FundingChain`.
+
+    Args:
+        counts: local organisation -> {international organisation: (rows naming the pair, first row's order)}.
+        n_orgs: number of organisations.
+
+    Returns:
+        (n_orgs,) partner index per organisation, ``NO_PARTNER`` where the data gives none.
+    """
+    partner = np.full(n_orgs, NO_PARTNER, np.int64)
+    for local, by_intl in counts.items():
+        if by_intl:
+            partner[local] = min(by_intl, key=lambda i: (-by_intl[i][0], by_intl[i][1]))
+    return partner
+
+
+def start_partnerships(model, partner: np.ndarray) -> None:
+    """Start the partnerships the data gives (before the model's own matching fills free slots).
+
+    Each pair starts as a partnership chosen by both sides does in ``sim/partnerships.py``
+    (``choose_partners_for``): the model's default regime, a full term, trust
+    ``partnership.trust_start``, participants chosen now.
+    """
+    from .partnerships import select_participants
+
+    orgs = model.orgs
+    given = np.flatnonzero(partner != NO_PARTNER)
+    if len(given) == 0:
+        return
+    code = model.default_code
+    orgs.partner[given] = partner[given]
+    orgs.p_earmarked[given] = False
+    orgs.p_code[given] = code
+    orgs.p_start[given] = 0
+    orgs.p_end[given] = np.minimum(model.rules.partnership_weeks[code], np.iinfo(np.int64).max // 2)
+    orgs.p_trust[given] = model.p.partnership.trust_start
+    force = np.zeros(orgs.n, bool)
+    force[given] = True
+    select_participants(model, 0, force=force)
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +227,18 @@ class CountryData:
     funding_by_kind: dict[str, float] | None = None  # USD by recipient kind name (and "other"); None if not given
     name: str = "country data"
     sources: dict[str, dict] = field(default_factory=dict)  # file -> {"sha256", "rows", "columns"}
+    admin_level: int = 2  # areas are admin 1 (provinces) or admin 2 (districts); AREA_LEVELS
+    # (n_orgs,) initial capacity partner per organisation from the 3W's role columns, NO_PARTNER where
+    # none; None when the 3W has no #org+prog column (then every partnership is drawn by the model)
+    initial_partner: np.ndarray | None = None
+    chain: FundingChain | None = None  # the funding chain from role columns; None without any
+    org_from_roles: np.ndarray | None = None  # (n_orgs,) bool: named only as programme partner in the 3W
+    # People reached and targeted per reporting year and area (n_years, n_areas), de-duplicated
+    # (per area, the largest sector total); NaN where the 3W reports nothing. None without #reached.
+    reported_reached: np.ndarray | None = None
+    reported_targeted: np.ndarray | None = None
+    reported_years: tuple[str, ...] = ()  # labels of the rows above ("2024", or "all rows" without dates)
+    area_units: int | None = None  # areas of the needs file before aggregation to admin_level (None: not aggregated)
 
     def __post_init__(self):
         self.validate()
@@ -212,6 +360,23 @@ class CountryData:
                 raise ValueError(f"organisation {self.org_names[o]!r} works in no area")
             if len(set(areas)) != len(areas) or min(areas) < 0 or max(areas) >= n:
                 raise ValueError(f"organisation {self.org_names[o]!r} has invalid or repeated areas {areas}")
+        if self.admin_level not in AREA_LEVELS:
+            raise ValueError(f"admin_level = {self.admin_level}; allowed: {sorted(AREA_LEVELS)}")
+        if self.initial_partner is not None:
+            ip = np.asarray(self.initial_partner)
+            if ip.shape != (m,):
+                raise ValueError(f"initial_partner has shape {ip.shape}; expected {(m,)}")
+            has = ip != NO_PARTNER
+            if ((ip[has] < 0) | (ip[has] >= m)).any():
+                raise ValueError("initial_partner holds an index that is not an organisation")
+            local = np.array([OrgKind(int(k)).is_local for k in self.org_kind])
+            if (has & ~local).any() or local[ip[has]].any():
+                raise ValueError("an initial partnership must join a local organisation to an international one")
+        for name in ("reported_reached", "reported_targeted"):
+            arr = getattr(self, name)
+            if arr is not None and (np.shape(arr) != (len(self.reported_years), n) or (arr[np.isfinite(arr)] < 0).any()):
+                raise ValueError(f"{name} must be non-negative with shape (years, areas) = "
+                                 f"{(len(self.reported_years), n)}; got {np.shape(arr)}")
         staff = self.org_staff[np.isfinite(self.org_staff)]
         if (staff <= 0).any():
             raise ValueError("staff must be positive where given")
@@ -249,6 +414,10 @@ class CountryData:
         if w.max_presence_areas < self.max_presence:
             raise ValueError(f"world.max_presence_areas = {w.max_presence_areas} is below the {self.max_presence} "
                              "areas one organisation of the data works in")
+        if params.partners_per_intl < self.partners_per_intl_needed():
+            raise ValueError(f"partners_per_intl = {params.partners_per_intl} is below the "
+                             f"{self.partners_per_intl_needed()} local partners the data gives one international "
+                             "organisation")
 
     # ------------------------------------------------------------------ provenance
     def fingerprint(self) -> str:
@@ -259,6 +428,8 @@ class CountryData:
             h.update(np.ascontiguousarray(arr, dtype=float).tobytes())
         h.update(repr((self.sectors, self.area_names, self.org_names, self.org_areas,
                        sorted((self.funding_by_kind or {}).items()))).encode())
+        if self.initial_partner is not None and (self.initial_partner != NO_PARTNER).any():
+            h.update(b"partners" + np.ascontiguousarray(self.initial_partner, dtype=np.int64).tobytes())
         return h.hexdigest()[:12]
 
     def describe(self) -> dict:
@@ -267,6 +438,7 @@ class CountryData:
             "name": self.name,
             "fingerprint": self.fingerprint(),
             "n_areas": self.n_areas,
+            "admin_level": self.admin_level,
             "sectors": list(self.sectors),
             "areas": list(self.area_names),
             "organisations": {k.name.lower(): v for k, v in self.kind_counts().items()},
@@ -274,8 +446,34 @@ class CountryData:
             "population": float(self.population.sum()),
             "funding_by_kind": self.funding_by_kind,
             "direct_local_share": self.direct_local_share,
+            "initial_partnerships_from_data": self.n_data_partnerships,
+            "funding_chain_links": None if self.chain is None else len(self.chain.links),
             "sources": self.sources,
         }
+
+    def reported_block(self) -> dict | None:
+        """People reached and targeted as the 3W reports them, JSON-ready (``metadata.json`` ``data.reported``;
+        read by the run report's check, ``analysis/report.py``); None without ``#reached``."""
+        if self.reported_reached is None:
+            return None
+
+        def rows(arr):
+            return [[None if not np.isfinite(x) else float(x) for x in r] for r in arr]
+
+        return {"admin_level": self.admin_level, "years": list(self.reported_years), "areas": list(self.area_names),
+                "reached": rows(self.reported_reached), "targeted": rows(self.reported_targeted),
+                "people_in_need": [float(x) for x in self.need.sum(1)]}
+
+    @property
+    def n_data_partnerships(self) -> int:
+        """Initial partnerships the data gives (0 without role columns)."""
+        return 0 if self.initial_partner is None else int((self.initial_partner != NO_PARTNER).sum())
+
+    def partners_per_intl_needed(self) -> int:
+        """Most local partners the data gives any one international organisation."""
+        if self.initial_partner is None or self.n_data_partnerships == 0:
+            return 0
+        return int(np.bincount(self.initial_partner[self.initial_partner != NO_PARTNER]).max())
 
     # ------------------------------------------------------------------ from a model
     @classmethod

@@ -26,7 +26,7 @@ from .hxl_io import FUNDING, NEEDS, WHO_WHAT_WHERE
 from .kinds import OrgKind
 from .params import ConfigError, Params
 
-__all__ = ["SOURCES", "country_params"]
+__all__ = ["SOURCES", "country_params", "shock_scale"]
 
 SOURCES = ("data", "assumption", "config")
 # world.* counts that the data fixes, by organisation kind.
@@ -77,15 +77,138 @@ def country_params(params: Params, country: CountryData) -> tuple[Params, list[d
                              f"organisation works in ({WHO_WHAT_WHERE}); allowed: at least {widest}, or leave it unset")
         world_changes["max_presence_areas"] = widest
     fund_changes, fund_report = _funding_fit(params, defaults, country)
+    top_changes, partner_report = _partnership_fit(params, defaults, country)
+    crisis_changes, area_report = _area_level_fit(params, defaults, country)
     data = params.to_dict()
     data["world"].update(world_changes)
     data["funding"].update(fund_changes)
+    data["crisis"].update(crisis_changes)
+    data.update(top_changes)
     try:
         fitted = Params.from_dict(data)
     except ConfigError as e:
         raise ConfigError(f"data: {', '.join(country.sources) or 'the data'} set parameters the registry refuses: "
                          f"{e}") from None
-    return fitted, _report(fitted, country, world_changes) + fund_report + _assumptions(fitted)
+    return fitted, (_report(fitted, country, world_changes) + area_report + partner_report + fund_report
+                    + _reached_report(country) + _assumptions(fitted))
+
+
+def shock_scale(country: CountryData, defaults: Params | None = None) -> float:
+    """How many districts one area of the data stands for (1 at admin 2).
+
+    The registry's shock rates and sizes are per district, the synthetic country's area (about
+    ``world.population_mean`` people). At admin 1, a province stands for several districts: as
+    many as the needs file added up into it on average, or, when the needs file is at admin 1
+    itself, its mean population over ``world.population_mean`` (at least 1).
+    """
+    if country.admin_level == 2:
+        return 1.0
+    if country.area_units:
+        return country.area_units / country.n_areas
+    ref = (defaults or Params()).world.population_mean
+    return max(1.0, float(country.population.mean()) / ref)
+
+
+def _area_level_fit(params: Params, defaults: Params, country: CountryData) -> tuple[dict, list[dict]]:
+    """Parameters that depend on the number and size of areas: shock rates and sizes rescaled at admin 1;
+    neighbours and presence reported."""
+    c, c0, w = params.crisis, defaults.crisis, params.world
+    level, n = country.admin_level, country.n_areas
+    changes, report = {}, []
+    k = shock_scale(country, defaults)
+    how = (f"{country.area_units} admin 2 areas of {NEEDS} added up into {n}" if country.area_units else
+           f"mean population {country.population.mean():,.0f} over world.population_mean = "
+           f"{defaults.world.population_mean:,.0f}")
+    for rate, size in (("rapid_onset_rate", "rapid_onset_size"), ("protracted_rate", "protracted_size")):
+        if k == 1.0:
+            continue
+        set_in_config = getattr(c, rate) != getattr(c0, rate) or getattr(c, size) != getattr(c0, size)
+        if set_in_config:
+            report.append(_row(f"crisis.{rate}, crisis.{size}", "config",
+                               f"{getattr(c, rate):g}/area-year, {getattr(c, size):g} of an area's people as set in the "
+                               f"config (not rescaled to admin {level}; the registry's values are per district, and one "
+                               f"area here stands for {k:.3g} districts)"))
+            continue
+        changes[rate] = getattr(c, rate) * k
+        changes[size] = getattr(c, size) / k
+        report.append(_row(f"crisis.{rate}, crisis.{size}", "assumption",
+                           f"rescaled to admin {level}: {changes[rate]:.4g}/area-year (x{k:.3g}) and {changes[size]:.4g} "
+                           f"of an area's people (/{k:.3g}): one area stands for {k:.3g} districts ({how}), so it has "
+                           f"that many more shocks, each hitting one district's share of it; people hit per year "
+                           f"unchanged"))
+    neighbours = min(max(4, w.local_presence_areas - 1), n - 1)
+    if level == 1:
+        report.append(_row("neighbouring areas", "assumption",
+                           f"warning: each area has {neighbours} neighbours, {neighbours / max(1, n - 1):.0%} of the "
+                           f"other {n - 1} areas at admin 1: partners found 'near' an organisation and expansion into "
+                           "neighbouring areas reach much further than between districts (not rescaled: fewer "
+                           "neighbours would leave organisations with no partner in reach)"))
+    report.append(_row("presence at the start", "data",
+                       f"from {WHO_WHAT_WHERE} at admin {level}; world.local_presence_areas and "
+                       "world.intl_presence_areas (synthetic country only) are not used"))
+    return changes, report
+
+
+def _partnership_fit(params: Params, defaults: Params, country: CountryData) -> tuple[dict, list[dict]]:
+    """Initial partnerships and the funding chain from the 3W's role columns, and enough partner slots."""
+    chain, report, changes = country.chain, [], {}
+    counts = country.kind_counts()
+    n_local = sum(v for k, v in counts.items() if k.is_local)
+    if chain is None or "programme partner" not in chain.roles:
+        report.append(_row("initial partnerships", "assumption",
+                           f"drawn by the model's matching for all {n_local} local organisations (no #org+prog column "
+                           f"in {WHO_WHAT_WHERE})"))
+    else:
+        given = country.n_data_partnerships
+        report.append(_row("initial partnerships", "data",
+                           f"{given} of {n_local} local organisations start with the international programme partner "
+                           f"({WHO_WHAT_WHERE} #org+prog) that lists them in most rows (ties: the first row)"))
+        if given < n_local:
+            report.append(_row("initial partnerships", "assumption",
+                               f"{n_local - given} of {n_local} local organisations without an international programme "
+                               f"partner in {WHO_WHAT_WHERE}: drawn by the model's matching, as without data"))
+        need = country.partners_per_intl_needed()
+        if params.partners_per_intl < need:
+            if params.partners_per_intl != defaults.partners_per_intl:
+                raise ConfigError(f"partners_per_intl = {params.partners_per_intl} is below the {need} local partners "
+                                  f"{WHO_WHAT_WHERE} gives one international organisation; allowed: at least {need}, "
+                                  "or leave it unset")
+            changes["partners_per_intl"] = need
+            report.append(_row("partners_per_intl", "data",
+                               f"{need} (raised from {params.partners_per_intl}: one international organisation has "
+                               f"{need} local partners in {WHO_WHAT_WHERE})"))
+    if chain is not None:
+        pooled = chain.pooled_funds
+        report.append(_row("funding chain", "data",
+                           f"{len(chain.links)} links funder -> programme partner -> implementer "
+                           f"({WHO_WHAT_WHERE} {', '.join(chain.roles)} columns), recipient levels 1 to "
+                           f"{chain.max_level}" + (f"; pooled funds: {', '.join(pooled)}" if pooled else "")))
+        if chain.n_unused_pairs:
+            report.append(_row("funding links not used as partnerships", "data",
+                               f"{chain.n_unused_pairs} intermediary-implementer links are recorded but not used as "
+                               "partnerships (the model allows one capacity partnership per local organisation; "
+                               "international-to-international, local-to-local and pooled-fund links are not "
+                               "capacity partnerships)"))
+        if "funder" not in chain.roles:
+            report.append(_row("donors", "assumption", f"no #org+funder column in {WHO_WHAT_WHERE}: donors as in "
+                               "the parameters (funding.n_donors)"))
+    if country.org_from_roles is not None and country.org_from_roles.any():
+        report.append(_row("organisations named only as programme partners", "data",
+                           f"{int(country.org_from_roles.sum())} ({WHO_WHAT_WHERE} #org+prog, #org+prog+type); they "
+                           "work in the areas and sectors of the rows that name them (assumption)"))
+    return changes, report
+
+
+def _reached_report(country: CountryData) -> list[dict]:
+    if country.reported_reached is None:
+        return [_row("people reached (for the check)", "assumption",
+                     f"not given (no #reached in {WHO_WHAT_WHERE}): the run cannot be checked against the country's "
+                     "own numbers")]
+    have = np.isfinite(country.reported_reached[-1])
+    return [_row("people reached (for the check)", "data",
+                 f"{', '.join(country.reported_years)}: {np.nansum(country.reported_reached[-1]):,.0f} people in "
+                 f"{int(have.sum())} of {country.n_areas} areas in {country.reported_years[-1]} ({WHO_WHAT_WHERE} "
+                 "#reached; de-duplicated: per area the largest sector total); reported, never fitted to")]
 
 
 def _funding_fit(params: Params, defaults: Params, country: CountryData) -> tuple[dict, list[dict]]:
@@ -121,8 +244,10 @@ def _report(p: Params, c: CountryData, world_changes: dict) -> list[dict]:
     w = p.world
     n, m = c.n_areas, c.n_orgs
     kinds = ", ".join(f"{v} {KIND_LABELS[k][v != 1]}" for k, v in c.kind_counts().items() if v)
+    lv = c.admin_level
+    added = f", added up from {c.area_units} admin 2 areas" if c.area_units else ""
     rows = [
-        _row("areas", "data", f"{n} ({NEEDS} #adm2+name)"),
+        _row("areas", "data", f"{n} at admin level {lv} ({NEEDS} #adm{lv}+name{added})"),
         _row("population", "data", f"{c.population.sum():,.0f} people ({NEEDS} #population)"),
         _row("people in need by area and sector", "data",
              f"{c.need.sum():,.0f} people in {c.n_sectors} sectors: {', '.join(c.sectors)} ({NEEDS} #sector, #inneed)"),
@@ -140,11 +265,11 @@ def _report(p: Params, c: CountryData, world_changes: dict) -> list[dict]:
         rows.append(_row("area positions (neighbours)", "assumption",
                          f"random points for all {n} areas (no #geo+lat, #geo+lon): which areas neighbour each other "
                          "is arbitrary"))
-    n_rows = c.sources.get(WHO_WHAT_WHERE, {}).get("rows")
+    n_rows = sum(v.get("rows", 0) for k, v in c.sources.items() if k.casefold().startswith("3w"))
     rows += [
         _row("organisations", "data", f"{m}: {kinds} ({WHO_WHAT_WHERE} #org+name, #org+type)"),
         _row("where organisations work, in which sectors", "data",
-             (f"{n_rows} rows " if n_rows else "") + f"({WHO_WHAT_WHERE} #adm2+name, #sector)"),
+             (f"{n_rows} rows " if n_rows else "") + f"({WHO_WHAT_WHERE} #adm{lv}+name, #sector)"),
     ]
     ws = int(c.sector_weights_from_staff.sum())
     if ws:

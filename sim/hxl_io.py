@@ -1,23 +1,32 @@
-"""A country's data as HXL-tagged CSV files: read with libhxl into :class:`~sim.country.CountryData`, and written back.
+"""A country's data as HXL-tagged CSV files or Excel workbooks: read with libhxl into
+:class:`~sim.country.CountryData`, and written back (as CSV).
 
 HXL (the Humanitarian Exchange Language, https://hxlstandard.org) adds a row of hashtags
 under a CSV's column headers, so that columns are found by meaning (``#org+name``,
 ``#adm2+name``, ``#inneed``) whatever their header text or language; OCHA 3W and needs
 exports on HDX carry them. Files are read with ``libhxl``, the standard's own library
-(which also finds the hashtag row, picks the CSV delimiter and matches tag patterns).
+(which also finds the hashtag row, picks the CSV delimiter, reads Excel workbooks through
+``xlrd3`` and matches tag patterns).
 
-One folder, three files (formats, with an example row each, in ``docs/data.md``):
+One folder (formats, with an example row each, in ``docs/data.md``); each file ``.csv``,
+``.xlsx`` or ``.xls``:
 
 ===============  ===========================================================================
-``needs.csv``    needs overview, one row per area and sector: ``#adm2+name``, ``#population``,
-                 ``#sector``, ``#inneed``; optional ``#adm2+code``, ``#access`` (0..1),
-                 ``#geo+lat``, ``#geo+lon``
-``3w.csv``       who does what where, one row per organisation, sector and area (or activity):
-                 ``#org+name``, ``#org+type``, ``#sector``, ``#adm2+name`` or ``#adm2+code``;
-                 optional ``#capacity+staff`` (staff on that row, full-time equivalents)
-``funding.csv``  optional, funding by recipient: ``#org+type`` (recipient type),
+``needs``        needs overview, one row per area and sector: ``#adm2+name`` (or ``#adm1+name``),
+                 ``#population``, ``#sector``, ``#inneed``; optional codes, ``#adm1+name`` beside
+                 ``#adm2+name`` (to add districts up to provinces), ``#access``, ``#geo+lat/lon``
+``3w``           who does what where (or several ``3w_<name>`` files, merged): ``#org+name``,
+                 ``#org+type``, ``#sector``, ``#adm2+name``/``#adm1+name`` or codes; optional
+                 ``#capacity+staff``, roles ``#org+funder``, ``#org+prog`` (+``type``), people
+                 ``#reached``, ``#targeted``, ``#date``, ``#activity``
+``funding``      optional, funding by recipient: ``#org+type`` (recipient type),
                  ``#value+funding`` (USD); optional ``#currency`` (must be USD)
 ===============  ===========================================================================
+
+Areas are at the finest admin level both the needs and the 3W files give (:func:`_area_level`).
+The role columns give the funding chain (``FundingChain``) and the initial partnerships
+(``capacity_partners``: the international programme partner listing a local organisation in
+most rows); people reached are de-duplicated as :func:`_reached` says.
 
 Bad data raises :class:`DataError` with one line naming the file, the row (as numbered in a
 spreadsheet, headers included) or column, and what was expected. Nothing is returned from
@@ -36,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .country import FUNDING_KINDS, CountryData
-from .kinds import OrgKind
+from .country import FUNDING_KINDS, ChainLink, CountryData, FundingChain, capacity_partners, is_pooled_fund
+from .kinds import NO_PARTNER, OrgKind
 
 __all__ = ["DataError", "read_country", "write_country", "NEEDS", "WHO_WHAT_WHERE", "FUNDING", "ORG_TYPES",
            "MAX_SECTORS"]
@@ -82,13 +91,20 @@ class DataError(ValueError):
 # --------------------------------------------------------------------------------------
 
 
-def read_country(directory: str | Path, name: str | None = None) -> CountryData:
-    """Read ``needs.csv``, ``3w.csv`` and (if present) ``funding.csv`` from a folder.
+def read_country(directory: str | Path, name: str | None = None, sheet: str | None = None) -> CountryData:
+    """Read the needs file, the 3W file(s) and (if present) the funding file from a folder.
+
+    Each file may be CSV (``needs.csv``) or an Excel workbook (``needs.xlsx``, ``.xls``); the 3W
+    may be split over several files, ``3w_<anything>.csv/.xlsx`` (one per cluster, say), which
+    are read in name order and merged. Areas are at the finest admin level both the 3W and the
+    needs file give (``CountryData.admin_level``).
 
     Args:
         directory: the folder holding the files.
         name: a label for reports (default: the first heading of the folder's README.md if it
             has one, else the folder's name).
+        sheet: the sheet to read in every workbook (default: the first sheet with HXL hashtags,
+            else the first sheet).
 
     Raises:
         DataError: one line naming the file, the row or column, and what was expected.
@@ -96,21 +112,20 @@ def read_country(directory: str | Path, name: str | None = None) -> CountryData:
     d = Path(directory)
     if not d.is_dir():
         raise DataError(f"{d}: no such folder; expected a folder with {NEEDS}, {WHO_WHAT_WHERE} and optionally {FUNDING}")
-    for required in (NEEDS, WHO_WHAT_WHERE):
-        if not (d / required).is_file():
-            present = ", ".join(sorted(p.name for p in d.iterdir() if p.is_file())) or "nothing"
-            raise DataError(f"{d / required}: file not found (the folder holds {present}); expected {NEEDS} and "
-                            f"{WHO_WHAT_WHERE}, and optionally {FUNDING} (see docs/data.md)")
-    needs = _Table.read(d / NEEDS)
-    areas = _read_needs(needs)
-    w3 = _Table.read(d / WHO_WHAT_WHERE)
+    needs_path = _one_file(d, "needs", required=True)
+    w3_paths = _w3_files(d)
+    funding_path = _one_file(d, "funding", required=False)
+    needs = _Table.read(needs_path, sheet)
+    w3 = [_Table.read(p, sheet) for p in w3_paths]
+    level = _area_level(needs, w3)
+    areas = _read_needs(needs, level)
     orgs = _read_3w(w3, areas)
     funding = None
-    sources = {NEEDS: needs.source(), WHO_WHAT_WHERE: w3.source()}
-    if (d / FUNDING).is_file():
-        ft = _Table.read(d / FUNDING)
+    sources = {needs.name: needs.source(), **{t.name: t.source() for t in w3}}
+    if funding_path is not None:
+        ft = _Table.read(funding_path, sheet)
         funding = _read_funding(ft)
-        sources[FUNDING] = ft.source()
+        sources[ft.name] = ft.source()
     return CountryData(
         sectors=areas.sectors,
         area_names=areas.names,
@@ -129,7 +144,66 @@ def read_country(directory: str | Path, name: str | None = None) -> CountryData:
         funding_by_kind=funding,
         name=name or _folder_title(d),
         sources=sources,
+        admin_level=level,
+        initial_partner=orgs["initial_partner"],
+        chain=orgs["chain"],
+        org_from_roles=orgs["from_roles"],
+        reported_reached=orgs["reached"],
+        reported_targeted=orgs["targeted"],
+        reported_years=orgs["years"],
+        area_units=areas.units,
     )
+
+
+EXTENSIONS = (".csv", ".xlsx", ".xls")
+_W3_NAME = re.compile(r"^3w([_\-. ].*)?$", re.IGNORECASE)
+
+
+def _one_file(d: Path, stem: str, required: bool) -> Path | None:
+    """``<stem>.csv`` or ``<stem>.xlsx`` / ``.xls`` in the folder (one of them)."""
+    found = [d / f"{stem}{ext}" for ext in EXTENSIONS if (d / f"{stem}{ext}").is_file()]
+    if len(found) > 1:
+        raise DataError(f"{d}: {' and '.join(p.name for p in found)} are both present; expected one {stem} file")
+    if not found and required:
+        present = ", ".join(sorted(p.name for p in d.iterdir() if p.is_file())) or "nothing"
+        raise DataError(f"{d / (stem + '.csv')}: file not found (the folder holds {present}); expected {NEEDS} and "
+                        f"{WHO_WHAT_WHERE}, and optionally {FUNDING} (.csv or .xlsx; see docs/data.md)")
+    return found[0] if found else None
+
+
+def _w3_files(d: Path) -> list[Path]:
+    """The 3W file, or several (``3w_health.csv``, ``3w_wash.xlsx``, ...), in name order."""
+    found = sorted((p for p in d.iterdir() if p.is_file() and p.suffix.lower() in EXTENSIONS
+                    and _W3_NAME.match(p.stem)), key=lambda p: p.name.casefold())
+    if not found:
+        present = ", ".join(sorted(p.name for p in d.iterdir() if p.is_file())) or "nothing"
+        raise DataError(f"{d / WHO_WHAT_WHERE}: file not found (the folder holds {present}); expected {NEEDS} and "
+                        f"{WHO_WHAT_WHERE} (or several 3w_<name>.csv/.xlsx, merged), and optionally {FUNDING} "
+                        "(see docs/data.md)")
+    return found
+
+
+def _area_level(needs: "_Table", w3: list["_Table"]) -> int:
+    """The finest admin level that the needs file and every 3W file give (2, else 1)."""
+    have = needs.levels()
+    if not have:
+        raise DataError(f"{needs.name}: missing required column #adm2+name (or #adm1+name for provinces) (area name); "
+                        f"found {needs.tags()}")
+    for t in w3:
+        if not t.levels():
+            raise DataError(f"{t.name}: missing required column #adm2+name (or #adm2+code; #adm1+name or #adm1+code "
+                            f"for provinces) (area where the organisation works); found {t.tags()}")
+        common = have & t.levels()
+        if not common:
+            raise DataError(f"{t.name}: areas at admin level {_levels_text(t.levels())} but {needs.name} at admin "
+                            f"level {_levels_text(have)}; expected both files to share a level, e.g. #adm1+name in "
+                            f"both (a needs file at admin 2 with an #adm1+name column is added up to admin 1)")
+        have = common
+    return max(have)
+
+
+def _levels_text(levels: set[int]) -> str:
+    return " and ".join(str(x) for x in sorted(levels)) if levels else "none (no #adm1 or #adm2 column)"
 
 
 def _folder_title(d: Path) -> str:
@@ -159,30 +233,54 @@ class _Table:
         self.digest = digest
 
     @classmethod
-    def read(cls, path: Path) -> "_Table":
+    def read(cls, path: Path, sheet: str | None = None) -> "_Table":
+        """Read a CSV file or an Excel workbook (one sheet: ``sheet``, else the first with hashtags)."""
         import hxl  # libhxl; imported here so that `import sim` stays light
 
         raw = path.read_bytes()
+        excel = path.suffix.lower() in (".xlsx", ".xls")
+        what = "an Excel workbook with HXL hashtags" if excel else "HXL-tagged CSV"
         if not raw.strip():
-            raise DataError(f"{path.name}: the file is empty; expected HXL-tagged CSV (column headers, then a row "
+            raise DataError(f"{path.name}: the file is empty; expected {what} (column headers, then a row "
                             "of hashtags, then data rows; see docs/data.md)")
         logging.getLogger("hxl").setLevel(logging.ERROR)
+        options = dict(allow_local=True, encoding="utf-8-sig")
         try:
-            with hxl.data(io.BytesIO(raw), hxl.InputOptions(allow_local=True, encoding="utf-8-sig")) as source:
+            if excel:
+                options["sheet_index"] = _sheet_index(hxl, raw, path, sheet)
+            with hxl.data(io.BytesIO(raw), hxl.InputOptions(**options)) as source:
                 columns = list(source.columns)
-                rows = [_Row(r.source_row_number + 1, list(r.values)) for r in source]
+                rows = [_Row(r.source_row_number + 1, ["" if v is None else _cell_text(v) for v in r.values])
+                        for r in source]
+        except DataError:
+            raise
         except hxl.input.HXLTagsNotFoundException:
             raise DataError(f"{path.name}: no HXL hashtag row found in the first 25 rows; expected a row of hashtags "
-                            "such as #org+name, #adm2+name under the column headers (this looks like plain CSV; "
-                            "see docs/data.md)") from None
-        except (hxl.HXLException, UnicodeDecodeError, ValueError) as e:
+                            "such as #org+name, #adm2+name under the column headers (this looks like "
+                            f"{'a sheet without hashtags' if excel else 'plain CSV'}; see docs/data.md)") from None
+        except Exception as e:  # libhxl and xlrd raise many types for unreadable files
             first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise DataError(f"{path.name}: could not be read as HXL-tagged CSV ({first}); expected UTF-8 CSV "
-                            "with a hashtag row") from None
+            raise DataError(f"{path.name}: could not be read as {what} ({first}); expected "
+                            f"{'an .xlsx or .xls workbook' if excel else 'UTF-8 CSV with a hashtag row'}") from None
         rows = [r for r in rows if any(v and v.strip() for v in r.values)]
         if not rows:
             raise DataError(f"{path.name}: no data rows under the hashtag row; expected at least one row of data")
         return cls(path, columns, rows, hashlib.sha256(raw).hexdigest())
+
+    def levels(self) -> set[int]:
+        """Admin levels this file gives areas at (a #adm1 / #adm2 name or code column)."""
+        return {lv for lv in (1, 2) if self.find_quiet((f"#adm{lv}+name", f"#adm{lv}+code")) is not None}
+
+    def find_quiet(self, patterns: tuple[str, ...]) -> int | None:
+        """Like :meth:`find`, not required, and a pattern matching several columns is passed over."""
+        import hxl
+
+        for spec in patterns:
+            pattern = hxl.model.TagPattern.parse(spec)
+            hits = [i for i, c in enumerate(self.columns) if c.tag and pattern.match(c)]
+            if len(hits) == 1:
+                return hits[0]
+        return None
 
     def source(self) -> dict:
         return {"sha256": self.digest, "rows": len(self.rows),
@@ -248,6 +346,26 @@ class _Table:
         return x
 
 
+def _sheet_index(hxl, raw: bytes, path: Path, sheet: str | None) -> int | None:
+    """0-based index of the named sheet (None: libhxl picks the first sheet with hashtags)."""
+    if sheet is None:
+        return None
+    info = hxl.input.make_input(io.BytesIO(raw), hxl.InputOptions(allow_local=True)).get_sheet_info()
+    names = [i["name"] for i in info]
+    for k, n in enumerate(names):
+        if n.casefold() == sheet.casefold():
+            return k
+    raise DataError(f"{path.name}: no sheet named {sheet!r}{_did_you_mean(sheet, names)}; expected one of "
+                    f"{_listing(names)} (data.sheet)")
+
+
+def _cell_text(value) -> str:
+    """A cell as text; whole numbers from a spreadsheet (310000.0) without the trailing .0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+|\d{1,3}( \d{3})+)(\.\d+)?([eE][+-]?\d+)?$")
 
 
@@ -285,11 +403,38 @@ class _Areas:
     lon: np.ndarray
     by_name: dict[str, int]
     by_code: dict[str, int]
+    level: int = 2  # admin level of the areas
+    units: int | None = None  # areas of the needs file before they were added up to ``level`` (None: not added up)
 
 
-def _read_needs(t: _Table) -> _Areas:
-    c_name = t.find(("#adm2+name",), what="area (district) name")
-    c_code = t.find(("#adm2+code",), required=False)
+def _mixed_rows(t: _Table, rows: list[_Row], fine: int, coarse: int) -> DataError:
+    lines = ", ".join(str(r.line) for r in rows[:6]) + (f" ... ({len(rows)} rows)" if len(rows) > 6 else "")
+    return DataError(f"{t.name} rows {lines}: area given at admin level {coarse} only (#adm{coarse}) while other rows "
+                     f"give admin level {fine} (#adm{fine}); expected one admin level in a file (fill #adm{fine}+name "
+                     f"on these rows, or drop the #adm{fine} columns to use admin level {coarse})")
+
+
+def _check_one_level(t: _Table, level: int) -> None:
+    """Refuse rows that give only a coarser level than the file's ``level`` columns (mixed levels)."""
+    if level < 2:
+        return
+    fine = [c for c in (t.find_quiet((f"#adm{level}+name",)), t.find_quiet((f"#adm{level}+code",))) if c is not None]
+    coarse = [c for c in (t.find_quiet((f"#adm{level - 1}+name",)), t.find_quiet((f"#adm{level - 1}+code",)))
+              if c is not None]
+    if not coarse:
+        return
+    bad = [r for r in t.rows if not any(t.text(r, c) for c in fine) and any(t.text(r, c) for c in coarse)]
+    if bad:
+        raise _mixed_rows(t, bad, level, level - 1)
+
+
+def _read_needs(t: _Table, level: int = 2) -> _Areas:
+    """Areas from the needs file at admin ``level``; a file at a finer level is added up to it."""
+    unit_level = max(t.levels())
+    _check_one_level(t, unit_level)
+    c_name = t.find((f"#adm{unit_level}+name",),
+                    what=f"area name ({'district' if unit_level == 2 else 'province'})")
+    c_code = t.find((f"#adm{unit_level}+code",), required=False)
     c_pop = t.find(("#population+total", "#population"), what="population of the area")
     c_sector = t.find(("#sector+name", "#sector-code", "#sector"), what="sector")
     c_need = t.find(("#inneed+total", "#inneed"), what="people in need in the area and sector")
@@ -391,8 +536,63 @@ def _read_needs(t: _Table) -> _Areas:
         a = codes.index("")
         raise DataError(f"{t.where(first_row[a], c_code)}: area {names[a]!r} has no code but other areas do; "
                         "expected a code for every area or none")
-    return _Areas(tuple(names), tuple(codes), tuple(sectors), population, need, per_area("access"), lat, lon,
-                  by_name=by_key, by_code=by_code)
+    units = _Areas(tuple(names), tuple(codes), tuple(sectors), population, need, per_area("access"), lat, lon,
+                   by_name=by_key, by_code=by_code, level=unit_level)
+    if level == unit_level:
+        return units
+    return _add_up(t, units, level)
+
+
+def _add_up(t: _Table, units: _Areas, level: int) -> _Areas:
+    """Areas at a coarser admin level: the needs file's areas added up by their #adm<level> column.
+
+    Population and people in need add up; access difficulty is the population-weighted mean of
+    the areas that give it (NaN if none does); positions are population-weighted centroids.
+    """
+    c_name = t.find((f"#adm{level}+name",), required=False)
+    c_code = t.find((f"#adm{level}+code",), required=False)
+    col = c_name if c_name is not None else c_code
+    names: list[str] = []
+    codes: list[str] = []
+    by_key: dict[str, int] = {}
+    by_code: dict[str, int] = {}
+    parent = np.zeros(len(units.names), np.int64)
+    seen: dict[int, tuple[str, _Row]] = {}
+    c_unit = t.find((f"#adm{units.level}+name",))
+    for row in t.rows:  # every row names its unit's parent; all rows of a unit must agree
+        u = units.by_name[_key(t.text(row, c_unit))]
+        pname = t.required_text(row, col, f"the admin {level} area this area is in")
+        pcode = t.text(row, c_code) if c_name is not None else ""
+        if u in seen and _key(seen[u][0]) != _key(pname):
+            raise DataError(f"{t.where(row, col)}: area {units.names[u]!r} is in {pname!r} here but {seen[u][0]!r} in "
+                            f"row {seen[u][1].line}; expected one admin {level} area per admin {units.level} area")
+        seen[u] = (pname, row)
+        k = _key(pname)
+        if k not in by_key:
+            by_key[k] = len(names)
+            names.append(pname)
+            codes.append(pcode)
+            if pcode:
+                by_code[pcode] = by_key[k]
+        parent[u] = by_key[k]
+    n = len(names)
+    pop = units.population
+    population = np.bincount(parent, pop, n)
+    need = np.stack([np.bincount(parent, units.need[:, j], n) for j in range(len(units.sectors))], 1)
+    given = np.isfinite(units.access)
+    w_acc = np.bincount(parent[given], pop[given], n)
+    acc_sum = np.bincount(parent[given], (pop * units.access)[given], n)
+    access = np.divide(acc_sum, w_acc, out=np.full(n, np.nan), where=w_acc > 0)
+    if np.isfinite(units.lat).all():
+        lat = np.bincount(parent, pop * units.lat, n) / population
+        lon = np.bincount(parent, pop * units.lon, n) / population
+    else:
+        lat = lon = np.full(n, np.nan)
+    if len(set(codes)) > 1 and "" in codes:
+        raise DataError(f"{t.name} column #adm{level}+code: area {names[codes.index('')]!r} has no code but other "
+                        "areas do; expected a code for every area or none")
+    return _Areas(tuple(names), tuple(codes), units.sectors, population, need, access, lat, lon,
+                  by_name=by_key, by_code=by_code, level=level, units=len(units.names))
 
 
 def _org_kind(t: _Table, row: _Row, col: int, value: str) -> OrgKind:
@@ -408,105 +608,212 @@ def _org_kind(t: _Table, row: _Row, col: int, value: str) -> OrgKind:
     return kind
 
 
-def _read_3w(t: _Table, areas: _Areas) -> dict:
-    c_org = t.find(("#org+impl+name", "#org+name-funder-donor"), what="the organisation working there")
-    c_type = t.find(("#org+impl+type", "#org+type-funder-donor"), what="organisation type")
-    c_sector = t.find(("#sector+name", "#sector-code", "#sector"), what="sector")
-    c_area = t.find(("#adm2+name",), required=False)
-    c_code = t.find(("#adm2+code",), required=False)
-    if c_area is None and c_code is None:
-        raise DataError(f"{t.name}: missing required column #adm2+name (or #adm2+code) (area where the organisation "
-                        f"works); found {t.tags()}")
-    use_codes = c_code is not None and bool(areas.by_code)
-    if c_area is None and not use_codes:
-        raise DataError(f"{t.name}: areas are given by #adm2+code only but {NEEDS} has no #adm2+code; expected "
-                        "#adm2+name, or codes in both files")
-    c_staff = t.find(("#capacity+staff",), required=False)
+@dataclass
+class _W3Row:
+    """One 3W row, parsed: who, what, where, staff, roles, people reached."""
+
+    t: _Table
+    row: _Row
+    org: int  # index into the organisation registry (implementers first)
+    impl: str  # the organisation's name as this row spells it
+    sector: int
+    area: int
+    staff: float
+    funder: str  # "" where not given
+    prog: str  # programme partner; "" where not given
+    prog_type: str
+    reached: float  # NaN where not given
+    targeted: float
+    date: str  # ISO date or year, "" where not given
+    year: str
+    activity: str
+
+
+class _W3Columns:
+    """The columns of one 3W file (each file of a merged 3W is read with its own)."""
+
+    def __init__(self, t: _Table, areas: _Areas):
+        lv = areas.level
+        self.org = t.find(("#org+impl+name", "#org+name-funder-donor-prog"), what="the organisation working there")
+        self.type = t.find(("#org+impl+type", "#org+type-funder-donor-prog"), what="organisation type")
+        self.sector = t.find(("#sector+name", "#sector-code", "#sector"), what="sector")
+        self.area = t.find((f"#adm{lv}+name",), required=False)
+        self.code = t.find((f"#adm{lv}+code",), required=False)
+        self.use_codes = self.code is not None and bool(areas.by_code)
+        if self.area is None and not self.use_codes:
+            raise DataError(f"{t.name}: areas are given by #adm{lv}+code only but {NEEDS} has no #adm{lv}+code; "
+                            f"expected #adm{lv}+name, or codes in both files")
+        _check_one_level(t, lv)
+        self.staff = t.find(("#capacity+staff",), required=False)
+        self.funder = t.find(("#org+funder+name", "#org+funder-type-code", "#org+donor+name", "#org+donor-type-code"),
+                             required=False, what="funder")
+        self.prog = t.find(("#org+prog+name", "#org+prog-type-code"), required=False, what="programme partner")
+        self.prog_type = t.find(("#org+prog+type",), required=False, what="programme partner's type")
+        self.reached = t.find(("#reached+total", "#reached"), required=False, what="people reached")
+        self.targeted = t.find(("#targeted+total", "#targeted"), required=False, what="people targeted")
+        self.date = t.find_quiet(("#date+year", "#date+reported", "#date+end", "#date"))
+        self.activity = t.find_quiet(("#activity+name", "#activity-code", "#activity"))
+        self.tagged = [i for i, c in enumerate(t.columns) if c.tag]
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _date(t: _Table, row: _Row, col: int | None) -> tuple[str, str]:
+    """(sortable date, year) of a row; ("", "") without a date column or value."""
+    text = t.text(row, col)
+    if not text:
+        return "", ""
+    if re.fullmatch(r"(19|20)\d\d(\.0)?", text):
+        return text[:4], text[:4]
+    import hxl
+
+    try:
+        iso = hxl.datatypes.normalise_date(text)
+    except Exception:  # libhxl raises several types for text that is not a date
+        iso = None
+    if not iso or not _YEAR.match(iso):
+        raise DataError(f"{t.where(row, col)}: {text!r} is not a date; expected a date such as 2024-06-30, or a year")
+    return iso, iso[:4]
+
+
+def _read_3w(tables: list[_Table], areas: _Areas) -> dict:
+    """Organisations, where they work, the funding chain and people reached, from one or more 3W files."""
     sector_keys = {_key(s): j for j, s in enumerate(areas.sectors)}
     area_names_list = list(areas.names)
-
     org_index: dict[str, int] = {}
     names: list[str] = []
     kinds: list[OrgKind] = []
-    type_row: list[tuple[str, _Row]] = []
-    org_areas: list[list[int]] = []
-    staff_rows: list[list[float]] = []
-    staff_by_sector: list[np.ndarray] = []
-    sector_sets: list[set[int]] = []
-    seen_rows: dict[tuple, _Row] = {}
-    tagged = [i for i, c in enumerate(t.columns) if c.tag]
-    for row in t.rows:
-        whole = tuple(t.text(row, i).casefold() for i in tagged)
-        if whole in seen_rows:
-            raise DataError(f"{t.where(row)}: repeats row {seen_rows[whole].line} exactly; expected each row once "
-                            "(a duplicate entry would double-count the organisation's presence and staff)")
-        seen_rows[whole] = row
-        org = t.required_text(row, c_org, "the organisation's name")
-        type_text = t.required_text(row, c_type, "the organisation's type")
-        kind = _org_kind(t, row, c_type, type_text)
-        sector = t.required_text(row, c_sector, "a sector of " + NEEDS)
-        j = sector_keys.get(_key(sector))
-        if j is None:
-            raise DataError(f"{t.where(row, c_sector)}: sector {sector!r} is not in {NEEDS}"
-                            f"{_did_you_mean(sector, list(areas.sectors))}; expected one of "
-                            f"{_listing(list(areas.sectors))} (leave out rows of sectors without people in need)")
-        a = None
-        code = t.text(row, c_code) if use_codes else ""
-        if code:
-            a = areas.by_code.get(code)
-            if a is None:
-                raise DataError(f"{t.where(row, c_code)}: area code {code!r} is not in {NEEDS}"
-                                f"{_did_you_mean(code, list(areas.by_code))}; expected one of "
-                                f"{_listing(list(areas.by_code))}")
-        else:
-            area = t.required_text(row, c_area, "an area of " + NEEDS) if c_area is not None else ""
-            a = areas.by_name.get(_key(area))
-            if a is None:
-                raise DataError(f"{t.where(row, c_area)}: area {area!r} is not in {NEEDS}"
-                                f"{_did_you_mean(area, area_names_list)}; expected one of "
-                                f"{_listing(area_names_list)}")
-        staff = t.number(row, c_staff, "staff on this row, a number > 0 (full-time equivalents)", lo=0,
-                         low_inclusive=False, required=False)
-        key = _key(org)
-        o = org_index.get(key)
-        if o is None:
-            o = org_index[key] = len(names)
-            names.append(org)
-            kinds.append(kind)
-            type_row.append((type_text, row))
-            org_areas.append([])
-            staff_rows.append([])
-            staff_by_sector.append(np.zeros(len(areas.sectors)))
-            sector_sets.append(set())
-        elif kinds[o] != kind:
-            first_type, first = type_row[o]
-            raise DataError(f"{t.where(row, c_type)}: organisation {names[o]!r} has type {type_text!r} here but "
-                            f"{first_type!r} in row {first.line}; expected one type per organisation (the same "
-                            "organisation entered twice?)")
-        if a not in org_areas[o]:
-            org_areas[o].append(a)
-        sector_sets[o].add(j)
-        staff_rows[o].append(staff)
-        if np.isfinite(staff):
-            staff_by_sector[o][j] += staff
+    type_row: list[tuple[str, _Table, _Row, int]] = []
+    parsed: list[_W3Row] = []
+    cols_of: dict[str, _W3Columns] = {}
+    for t in tables:
+        c = cols_of[t.name] = _W3Columns(t, areas)
+        seen_rows: dict[tuple, _Row] = {}
+        for row in t.rows:
+            whole = tuple(t.text(row, i).casefold() for i in c.tagged)
+            if whole in seen_rows:
+                raise DataError(f"{t.where(row)}: repeats row {seen_rows[whole].line} exactly; expected each row once "
+                                "(a duplicate entry would double-count the organisation's presence and staff)")
+            seen_rows[whole] = row
+            org = t.required_text(row, c.org, "the organisation's name")
+            type_text = t.required_text(row, c.type, "the organisation's type")
+            kind = _org_kind(t, row, c.type, type_text)
+            sector = t.required_text(row, c.sector, "a sector of " + NEEDS)
+            j = sector_keys.get(_key(sector))
+            if j is None:
+                raise DataError(f"{t.where(row, c.sector)}: sector {sector!r} is not in {NEEDS}"
+                                f"{_did_you_mean(sector, list(areas.sectors))}; expected one of "
+                                f"{_listing(list(areas.sectors))} (leave out rows of sectors without people in need)")
+            code = t.text(row, c.code) if c.use_codes else ""
+            lv = areas.level
+            if code:
+                a = areas.by_code.get(code)
+                if a is None:
+                    raise DataError(f"{t.where(row, c.code)}: area code {code!r} is not in {NEEDS} at admin level {lv}"
+                                    f"{_did_you_mean(code, list(areas.by_code))}; expected one of "
+                                    f"{_listing(list(areas.by_code))}")
+            else:
+                area = t.required_text(row, c.area, "an area of " + NEEDS) if c.area is not None else ""
+                a = areas.by_name.get(_key(area))
+                if a is None:
+                    raise DataError(f"{t.where(row, c.area)}: area {area!r} is not in {NEEDS} at admin level {lv}"
+                                    f"{_did_you_mean(area, area_names_list)}; expected one of "
+                                    f"{_listing(area_names_list)}")
+            staff = t.number(row, c.staff, "staff on this row, a number > 0 (full-time equivalents)", lo=0,
+                             low_inclusive=False, required=False)
+            key = _key(org)
+            o = org_index.get(key)
+            if o is None:
+                o = org_index[key] = len(names)
+                names.append(org)
+                kinds.append(kind)
+                type_row.append((type_text, t, row, c.type))
+            elif kinds[o] != kind:
+                first_type, ft, first, _ = type_row[o]
+                other = f"row {first.line}" if ft is t else f"{ft.name} row {first.line}"
+                raise DataError(f"{t.where(row, c.type)}: organisation {names[o]!r} has type {type_text!r} here but "
+                                f"{first_type!r} in {other}; expected one type per organisation (the same "
+                                "organisation entered twice?)")
+            date, year = _date(t, row, c.date)
+            parsed.append(_W3Row(
+                t, row, o, org, j, a, staff, t.text(row, c.funder), t.text(row, c.prog), t.text(row, c.prog_type),
+                t.number(row, c.reached, "people reached, a number >= 0", lo=0, required=False),
+                t.number(row, c.targeted, "people targeted, a number >= 0", lo=0, required=False),
+                date, year, t.text(row, c.activity)))
+
+    n_impl = len(names)
+    has_prog = any(c.prog is not None for c in cols_of.values())
+    has_funder = any(c.funder is not None for c in cols_of.values())
+    _refuse_role_loops(parsed)
+    # Programme partners that implement nowhere: organisations too, where the 3W gives their type
+    # (#org+prog+type); they work through their partners, in those rows' areas and sectors.
+    from_roles: list[bool] = [False] * n_impl
+    prog_areas: dict[int, list[int]] = {}
+    prog_sectors: dict[int, set[int]] = {}
+    for r in parsed:
+        if not r.prog or _key(r.prog) in org_index or is_pooled_fund(r.prog) or not r.prog_type:
+            continue
+        kind = _org_kind(r.t, r.row, cols_of[r.t.name].prog_type, r.prog_type)
+        o = org_index[_key(r.prog)] = len(names)
+        names.append(r.prog)
+        kinds.append(kind)
+        from_roles.append(True)
+        prog_areas[o], prog_sectors[o] = [], set()
+    for r in parsed:
+        o = org_index.get(_key(r.prog)) if r.prog else None
+        if o is not None and o >= n_impl:
+            if r.area not in prog_areas[o]:
+                prog_areas[o].append(r.area)
+            prog_sectors[o].add(r.sector)
 
     m, s = len(names), len(areas.sectors)
+    org_areas: list[list[int]] = [[] for _ in range(m)]
+    staff_rows: list[list[float]] = [[] for _ in range(m)]
+    staff_by_sector = np.zeros((m, s))
+    sector_sets: list[set[int]] = [set() for _ in range(m)]
+    staff_col: dict[int, tuple[_Table, int | None]] = {}
+    for r in parsed:
+        o = r.org
+        if r.area not in org_areas[o]:
+            org_areas[o].append(r.area)
+        sector_sets[o].add(r.sector)
+        staff_rows[o].append(r.staff)
+        staff_col.setdefault(o, (r.t, cols_of[r.t.name].staff))
+        if np.isfinite(r.staff):
+            staff_by_sector[o, r.sector] += r.staff
+    for o in prog_areas:
+        org_areas[o] = prog_areas[o]
+        sector_sets[o] = prog_sectors[o]
     weights = np.zeros((m, s))
     staff_total = np.full(m, np.nan)
     from_staff = np.zeros(m, bool)
     for o in range(m):
-        given = np.isfinite(staff_rows[o])
+        given = np.isfinite(staff_rows[o]) if staff_rows[o] else np.zeros(0, bool)
         if given.any() and not given.all():
-            raise DataError(f"{t.name} column {t.tag(c_staff)}: organisation {names[o]!r} has staff on "
-                            f"{int(given.sum())} of its {len(given)} rows; expected staff on all of its rows or none")
-        if given.all():
+            t, col = staff_col[o]
+            raise DataError(f"{t.name} column {t.tag(col) if col is not None else '#capacity+staff'}: organisation "
+                            f"{names[o]!r} has staff on {int(given.sum())} of its {len(given)} rows; expected staff "
+                            "on all of its rows or none")
+        if len(given) and given.all():
             staff_total[o] = float(np.sum(staff_rows[o]))
             weights[o] = staff_by_sector[o] / staff_by_sector[o].sum()
             from_staff[o] = True
         else:
             chosen = sorted(sector_sets[o])
             weights[o, chosen] = 1.0 / len(chosen)
+
     order = np.argsort(np.array([int(k) for k in kinds]), kind="stable")
+    new_index = np.empty(m, np.int64)
+    new_index[order] = np.arange(m)
+    chain = partner = None
+    if has_prog or has_funder:
+        chain, partner_old = _chain(parsed, names, kinds, org_index, has_prog, has_funder)
+        if partner_old is not None:
+            partner = np.full(m, NO_PARTNER, np.int64)
+            given = np.flatnonzero(partner_old != NO_PARTNER)
+            partner[new_index[given]] = new_index[partner_old[given]]
+    reached, targeted, years = _reached(parsed, len(areas.names), cols_of)
     return {
         "names": tuple(names[o] for o in order),
         "kind": np.array([int(kinds[o]) for o in order], np.int64),
@@ -514,7 +821,165 @@ def _read_3w(t: _Table, areas: _Areas) -> dict:
         "areas": tuple(tuple(org_areas[o]) for o in order),
         "staff": staff_total[order],
         "weights_from_staff": from_staff[order],
+        "initial_partner": partner,
+        "chain": chain,
+        "from_roles": np.array(from_roles, bool)[order],
+        "reached": reached,
+        "targeted": targeted,
+        "years": years,
     }
+
+
+def _refuse_role_loops(parsed: list[_W3Row]) -> None:
+    """Refuse a 3W in which money would come back to where it came from (A funds B funds A).
+
+    Edges: funder -> programme partner -> implementer (funder -> implementer without a programme
+    partner); a row naming one organisation in two roles (an organisation implementing its own
+    programme) adds no edge. The row that closes a loop is named.
+    """
+    edges: dict[str, dict[str, tuple[_Table, _Row]]] = {}
+    display: dict[str, str] = {}
+
+    def path(start: str, goal: str) -> list[str] | None:
+        prev = {start: None}
+        todo = [start]
+        while todo:
+            u = todo.pop(0)
+            if u == goal:
+                out = [u]
+                while prev[out[-1]] is not None:
+                    out.append(prev[out[-1]])
+                return out[::-1]
+            for v in edges.get(u, {}):
+                if v not in prev:
+                    prev[v] = u
+                    todo.append(v)
+        return None
+
+    for r in parsed:
+        keys = []
+        for name in [x for x in (r.funder, r.prog) if x] + [r.impl]:
+            k = _key(name)
+            display.setdefault(k, name)
+            if not keys or keys[-1] != k:
+                keys.append(k)
+        for u, v in zip(keys, keys[1:]):
+            if v in edges.get(u, {}):
+                continue
+            back = path(v, u)
+            if back is not None:
+                loop = " -> ".join(display[k] for k in [u, *back])
+                first_u, first_v = back[0], back[1]
+                t0, r0 = edges[first_u][first_v]
+                other = f"row {r0.line}" if t0 is r.t else f"{t0.name} row {r0.line}"
+                raise DataError(f"{r.t.where(r.row)}: role loop {loop} ({display[u]} funds {display[v]} here, "
+                                f"{display[first_u]} funds {display[first_v]} in {other}); expected money to flow one "
+                                "way: #org+funder -> #org+prog -> #org+impl")
+            edges.setdefault(u, {})[v] = (r.t, r.row)
+
+
+def _kind_name(key: str, names: list[str], kinds: list[OrgKind], org_index: dict[str, int], pooled: bool) -> str:
+    if pooled:
+        return "pooled_fund"
+    o = org_index.get(key)
+    return kinds[o].name.lower() if o is not None else "unknown"
+
+
+def _chain(parsed: list[_W3Row], names: list[str], kinds: list[OrgKind], org_index: dict[str, int],
+           has_prog: bool, has_funder: bool) -> tuple[FundingChain, np.ndarray | None]:
+    """The funding chain and, where the 3W has programme partners, each local organisation's capacity partner."""
+    # Recipient level of each row: 1 without an intermediary, else 1 + the intermediary's own level
+    # (the lowest over the rows where it is the implementer; 1 if it implements nowhere).
+    impl_rows: dict[int, list[_W3Row]] = {}
+    for r in parsed:
+        impl_rows.setdefault(r.org, []).append(r)
+    memo: dict[int, int] = {}
+
+    def intermediary(r: _W3Row) -> str:
+        return r.prog if r.prog and _key(r.prog) != _key(names[r.org]) else ""
+
+    def org_level(o: int) -> int:
+        if o not in memo:
+            memo[o] = min((row_level(r) for r in impl_rows.get(o, [])), default=1)
+        return memo[o]
+
+    def row_level(r: _W3Row) -> int:
+        mid = intermediary(r)
+        if not mid:
+            return 1
+        o = org_index.get(_key(mid))
+        return 1 + (org_level(o) if o is not None else 1)
+
+    counts: dict[int, dict[int, tuple[int, int]]] = {}
+    for k, r in enumerate(parsed):
+        mid = intermediary(r)
+        o = org_index.get(_key(mid)) if mid else None
+        if o is None or not kinds[r.org].is_local or kinds[o].is_local:
+            continue
+        n_rows, first = counts.setdefault(r.org, {}).get(o, (0, k))
+        counts[r.org][o] = (n_rows + 1, first)
+    partner = capacity_partners(counts, len(names)) if has_prog else None
+
+    links: dict[tuple[str, str, str], dict] = {}
+    for r in parsed:
+        mid = intermediary(r)
+        key = (_key(r.funder), _key(mid), _key(names[r.org]))
+        if key not in links:
+            o = org_index.get(key[1]) if mid else None
+            links[key] = dict(
+                funder=r.funder, intermediary=mid, implementer=names[r.org], level=row_level(r),
+                funder_pooled=bool(r.funder) and is_pooled_fund(r.funder),
+                intermediary_pooled=bool(mid) and is_pooled_fund(mid),
+                intermediary_kind="" if not mid else _kind_name(key[1], names, kinds, org_index, is_pooled_fund(mid)),
+                implementer_kind=kinds[r.org].name.lower(),
+                rows=0, first_row=r.t.where(r.row),
+                capacity_partnership=partner is not None and o is not None and partner[r.org] == o)
+        links[key]["rows"] += 1
+    roles = tuple(x for x, have in (("funder", has_funder), ("programme partner", has_prog)) if have)
+    return FundingChain(tuple(ChainLink(**v) for v in links.values()), roles), partner
+
+
+def _reached(parsed: list[_W3Row], n_areas: int, cols_of: dict[str, _W3Columns]):
+    """People reached and targeted per reporting year and area, de-duplicated.
+
+    3W counts are cumulative and overlap: within a year, an organisation's activity in an area
+    and sector counts at its latest date only (earlier rows are the same people counted
+    again); organisations add up within a sector; an area's people reached is its largest
+    sector total (a person reached by two sectors is counted once, at the least).
+    """
+    if not any(c.reached is not None for c in cols_of.values()):
+        return None, None, ()
+    dated = any(c.date is not None for c in cols_of.values())
+    out = {}
+    for field in ("reached", "targeted"):
+        latest: dict[tuple, tuple[str, float]] = {}
+        for r in parsed:
+            x = getattr(r, field)
+            if not np.isfinite(x):
+                continue
+            year = r.year if dated else "all rows"
+            if dated and not year:
+                raise DataError(f"{r.t.where(r.row)}: {field} figure without a date; expected a date on every row "
+                                "with people reached (3W counts are cumulative within a year)")
+            key = (year, r.org, r.area, r.sector, _key(r.activity))
+            have = latest.get(key)
+            if have is None or r.date > have[0]:
+                latest[key] = (r.date, x)
+            elif r.date == have[0]:
+                latest[key] = (r.date, have[1] + x)  # several projects of one activity on one date add up
+        cells: dict[tuple, float] = {}
+        for (year, _o, a, j, _act), (_d, x) in latest.items():
+            cells[(year, a, j)] = cells.get((year, a, j), 0.0) + x
+        out[field] = cells
+    years = sorted({y for (y, _a, _j) in out["reached"]} | {y for (y, _a, _j) in out["targeted"]})
+    arrays = []
+    for field in ("reached", "targeted"):
+        arr = np.full((len(years), n_areas), np.nan)
+        for (year, a, _j), x in out[field].items():
+            i = years.index(year)
+            arr[i, a] = x if np.isnan(arr[i, a]) else max(arr[i, a], x)
+        arrays.append(arr)
+    return arrays[0], arrays[1], tuple(years)
 
 
 def _read_funding(t: _Table) -> dict[str, float]:

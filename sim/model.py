@@ -37,7 +37,7 @@ import numpy as np
 from . import delivery, funding, governance, partnerships, turnover
 from .access import access_factor
 from .areas import Areas
-from .country import CountryData
+from .country import CountryData, start_partnerships
 from .coordination import Coordination, presence_outcomes
 from .crises import ResponseTracker, ShockSchedule
 from .delivery import deliver, pay_salaries
@@ -126,6 +126,8 @@ class CapacityModel(mesa.Model):
         pf = params.pooled_fund
         self.ledger.pool_held = self.pool.weekly_contribution() * (1 - pf.management_share) * pf.round_interval_weeks
         self.ledger.initial_cash = float(self.orgs.cash.sum()) + self.ledger.pool_held
+        if country is not None and country.initial_partner is not None:
+            start_partnerships(self, country.initial_partner)  # partnerships the 3W's role columns give
         match_partners(self, 0)
         self.funding_rounds(first=True)
         self.recorder = Recorder(self.n_steps, self.areas.n, params.STEPS_PER_YEAR)
@@ -316,4 +318,4 @@ class CapacityModel(mesa.Model):
             **partnerships.outcomes(orgs, self.rules),
             **presence_outcomes(orgs, areas),
         }
-        self.recorder.record(t, values, d.area_coverage, areas.need_by_area)
+        self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)

@@ -177,6 +177,9 @@ AREA_COLUMNS: tuple[Outcome, ...] = (
        "Mean over the year of the area's weekly severity-weighted coverage."),
     _O("area_need", "People in need in area", "people", 0, None, None, "people",
        "Mean over the year of people in need in the area."),
+    _O("area_people_covered", "People covered in area", "people", 0, None, "higher", "people",
+       "Mean over the year of the people whose needs were met in the area in a week, summed over sectors (each "
+       "person counted once, in the sector of their main need): the model's people reached in the area."),
 )
 
 # The capacity map (``sim.results.capacity_table``): one row per area, sector and actor group.

@@ -23,10 +23,12 @@ class Recorder:
         n_years = -(-n_steps // steps_per_year)
         self.area_cov = np.zeros((n_years, n_areas))
         self.area_need = np.zeros((n_years, n_areas))
+        self.area_covered = np.zeros((n_years, n_areas))
         self.area_weeks = np.zeros(n_years)
         self.last = -1
 
-    def record(self, step: int, values: dict, area_coverage: np.ndarray, area_need: np.ndarray) -> None:
+    def record(self, step: int, values: dict, area_coverage: np.ndarray, area_need: np.ndarray,
+               area_covered: np.ndarray) -> None:
         if self.last < 0:  # checked once: every step records the same keys
             missing = set(self.keys) - values.keys()
             extra = values.keys() - set(self.keys)
@@ -38,6 +40,7 @@ class Recorder:
         y = step // self.steps_per_year
         self.area_cov[y] += area_coverage
         self.area_need[y] += area_need
+        self.area_covered[y] += area_covered
         self.area_weeks[y] += 1
         self.last = step
 
@@ -57,6 +60,7 @@ class Recorder:
             "area": np.tile(np.arange(n_areas), len(years)).astype(np.int64),
             "area_coverage": (self.area_cov[years] / weeks).ravel(),
             "area_need": (self.area_need[years] / weeks).ravel(),
+            "area_people_covered": (self.area_covered[years] / weeks).ravel(),
             "hard_to_reach": np.tile(hard_to_reach, len(years)),
             "access": np.tile(access, len(years)),
         })

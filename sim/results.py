@@ -22,7 +22,7 @@ from .country import CountryData
 from .crises import ShockKind
 from .model import CapacityModel
 from .params import Params
-from .store import RunResult, provenance, run_id
+from .store import RunResult, area_level, provenance, run_id
 
 __all__ = ["run", "capacity_table"]
 
@@ -108,6 +108,7 @@ def run(params: Params, country: CountryData | None = None, capacity_map: bool |
         **ident,
         "params": params.to_dict(),
         "n_steps": model.n_steps,
+        "area_level": area_level(country),
         "elapsed_seconds": round(elapsed, 4),
         "accounting": {
             "money_relative_imbalance": ledger.imbalance(float(model.orgs.cash.sum())),

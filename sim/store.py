@@ -8,7 +8,8 @@ A **run directory** (``write_run`` / ``read_run`` / ``check_run`` / ``read_verif
     steps.parquet  shocks.parquet  areas.parquet  [capacity.parquet]  metadata.json
 
 ``metadata.json`` holds the run id, resolved parameters, seed, accounting checks, provenance,
-and each table's row count and SHA-256. A directory is written into a temporary directory and
+``area_level`` (what one area of the run is: :func:`area_level`), and each table's row count and
+SHA-256. A directory is written into a temporary directory and
 renamed into place, so one that exists is complete; a checksum that differs marks it damaged.
 
 A **sweep directory** (:class:`SweepPaths`)::
@@ -45,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .params import Params
 
 __all__ = ["TABLES", "RESULT_FILES", "MANIFEST_COLUMNS", "STATUSES", "PACKAGES", "ANALYSIS_PACKAGES", "RunResult",
-           "run_id", "provenance", "package_versions", "write_run", "read_run", "file_sha256", "SweepPaths",
+           "run_id", "area_level", "provenance", "package_versions", "write_run", "read_run", "file_sha256", "SweepPaths",
            "write_json_atomic", "read_json", "atomic_write", "RunCheck", "check_run", "read_verified",
            "DatasetWriter", "with_sweep_columns", "write_manifest", "analysis_packages"]
 
@@ -75,6 +76,14 @@ def run_id(params: Params, country: CountryData | None = None) -> str:
     if country is not None:
         text += country.fingerprint()
     return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def area_level(country: CountryData | None) -> str:
+    """``metadata.json`` ``area_level``: "admin 1" or "admin 2" for a run from data (the level of its areas),
+    "synthetic district" for the synthetic country."""
+    from .country import AREA_LEVELS
+
+    return "synthetic district" if country is None else AREA_LEVELS[country.admin_level]
 
 
 _PROVENANCE: dict | None = None

@@ -23,12 +23,36 @@ class Case:
     code: int
     expect: str  # a substring of the one-line message
     files: dict[str, bytes | str] = field(default_factory=dict)  # written under {dir} before running
-    kind: str = "override"  # cli | override | config file
+    kind: str = "override"  # cli | override | config file | data
     env: dict[str, str] = field(default_factory=dict)  # environment variables while it runs ({dir} allowed)
     # what the case needs: "" (nothing), "slurm" (a SLURM scheduler that answers) or "private-dir"
     # (also root with unshare: {dir}/<private> is a tmpfs only the command sees, not the SLURM node)
     needs: str = ""
     private: str = ""
+
+
+# A two-district country for the data cases (docs/data.md): needs file and 3W rows added per case.
+_NEEDS2 = ("District,Province,Population,Cluster,People in need\n#adm2+name,#adm1+name,#population,#sector,#inneed\n"
+           "North Hill,Uplands,1000,Health,100\nSouth Vale,Lowlands,2000,Health,200\n")
+_W3_HEAD = ("Partner,Type,Cluster,District,Province,Donor,Programme partner\n"
+            "#org+impl+name,#org+impl+type,#sector,#adm2+name,#adm1+name,#org+funder+name,#org+prog+name\n")
+
+
+def _data(w3_rows: str, needs: str = _NEEDS2) -> dict:
+    return {"c/needs.csv": needs, "c/3w.csv": _W3_HEAD + w3_rows}
+
+
+def _xlsx_bytes() -> bytes:
+    """A small workbook with one sheet named 'Needs' (written with openpyxl, a dev dependency)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Needs"
+    for line in _NEEDS2.splitlines():
+        wb.active.append(line.split(","))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def _scenario(body: str) -> dict:
@@ -62,6 +86,21 @@ CASES: list[Case] = [
     Case("collect a directory that is not a sweep", ["collect", "{dir}"], 2, "is not a sweep directory", kind="cli"),
     Case("report on a directory that is not a sweep", ["report", "{dir}"], 2, "holds neither sweep.json",
          kind="cli"),
+    # --- country data (docs/data.md)
+    Case("role loop in the 3W (A funds B funds A)", ["data", "check", "{dir}/c"], 2,
+         "3w.csv row 4: role loop Hill Aid -> Aid Intl -> Hill Aid",
+         files=_data("Hill Aid,NNGO,Health,North Hill,Uplands,Donor A,Aid Intl\n"
+                     "Aid Intl,INGO,Health,South Vale,Lowlands,Hill Aid,Aid Intl\n"), kind="data"),
+    Case("3W area missing from the needs file at the chosen level", ["data", "check", "{dir}/c"], 2,
+         "3w.csv row 3 column #adm2+name: area 'East Fen' is not in needs.csv at admin level 2",
+         files=_data("Hill Aid,NNGO,Health,East Fen,Uplands,Donor A,Aid Intl\n"), kind="data"),
+    Case("mixed admin levels in one 3W", ["data", "check", "{dir}/c"], 2,
+         "3w.csv rows 4: area given at admin level 1 only (#adm1) while other rows give admin level 2",
+         files=_data("Hill Aid,NNGO,Health,North Hill,Uplands,Donor A,Aid Intl\n"
+                     "Aid Intl,INGO,Health,,Lowlands,Donor A,Aid Intl\n"), kind="data"),
+    Case("Excel sheet that does not exist", ["data", "check", "{dir}/c", "data.sheet=3W"], 2,
+         "needs.xlsx: no sheet named '3W'", files={"c/needs.xlsx": _xlsx_bytes(), "c/3w.csv": _W3_HEAD},
+         kind="data"),
     # --- overrides: unknown names and options
     Case("unknown regime", ["run", "regime=sharng"], 2, "no such option (did you mean sharing?)"),
     Case("unknown scenario preset", ["run", "scenario=atlantis"], 2, "scenario=atlantis: no such option"),

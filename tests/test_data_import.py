@@ -17,12 +17,15 @@ from experiments.cli.data import load_country, setup
 from sim.country_params import country_params
 from sim.country import CountryData
 from sim.hxl_io import DataError, read_country, write_country
+from sim.kinds import NO_PARTNER
+from analysis.report import reached_check, reached_summary
 from sim.model import CapacityModel
 from sim.kinds import KIND_PROFILE, OrgKind
 from sim.params import Params
 from sim.results import run
 
 EXAMPLE = Path(CONFIG_DIR) / "data" / "example"
+EXAMPLE_ADMIN1 = Path(CONFIG_DIR) / "data" / "example_admin1"
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +145,10 @@ def test_run_prints_report_and_writes_maps_and_metadata(tmp_path, capsys):
     assumed = {r["quantity"] for r in data["from_assumptions"]}
     assert {"staff skills", "pay", "institutional and network capacity", "access difficulty"} <= assumed
     assert meta["params"]["world"]["n_areas"] == 12 and meta["country"]["fingerprint"] == data["fingerprint"]
+    assert meta["area_level"] == "admin 2" and data["admin_level"] == 2, "the area level must be in metadata.json"
+    assert "areas at admin level 2" in printed
+    assert (res / "reached_check.csv").is_file() and (res / "reached_check.png").is_file()
+    assert "country's own check (2025, 12 of 12 areas at admin 2)" in printed
 
 
 def test_capacity_present_accounts_for_every_staff_member():
@@ -225,6 +232,156 @@ def test_areas_are_matched_by_code_when_both_files_have_codes(data_dir):
 
 
 # ---------------------------------------------------------------------------------------------
+# Admin levels, roles (the funding chain and initial partnerships), people reached, formats
+# ---------------------------------------------------------------------------------------------
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader(path.open(encoding="utf-8")))
+
+
+def test_admin1_example_adds_up_the_needs_and_runs(example):
+    c = read_country(EXAMPLE_ADMIN1)
+    assert c.admin_level == 1 and c.area_units == 12, "3W at admin 1 and needs at admin 2 give admin 1 areas"
+    assert c.area_names == ("Northern", "Coastal", "Southern", "Delta")
+    assert c.need.sum() == pytest.approx(example.need.sum()) and c.population.sum() == pytest.approx(2_743_000)
+    northern = [example.area_names.index(a) for a in ("Amber Hills", "Cedar Valley", "Ember Lake")]
+    np.testing.assert_allclose(c.need[0], example.need[northern].sum(0), err_msg="province need != its districts'")
+    assert sorted(c.org_names) == sorted(example.org_names), "the merged per-cluster files hold every organisation"
+    assert {"3w_health.xlsx", "3w_wash.csv", "3w_food_security.csv", "3w_protection.csv"} <= set(c.sources)
+    p, report = country_params(Params(), c)
+    assert p.crisis.rapid_onset_rate == pytest.approx(0.04 * 3) and p.crisis.rapid_onset_size == pytest.approx(0.25 / 3), \
+        "at admin 1 a province stands for 3 districts: 3x the shocks, each a third as large"
+    assert any(r["quantity"] == "neighbouring areas" and "warning" in r["detail"] for r in report)
+    s = setup(precheck(["scenario=from_data", "data.dir=data/example_admin1", "years=0.1"]))
+    result = run(s.params, s.country, capacity_map=False)
+    meta = result.metadata
+    assert meta["area_level"] == "admin 1" and meta["country"]["admin_level"] == 1
+    assert len(result.areas) == 4 and result.areas["area_people_covered"].gt(0).all()
+
+
+def test_role_columns_give_the_initial_partnerships(example):
+    names = example.org_names
+    partner = example.initial_partner
+
+    def partner_of(local: str) -> str | None:
+        i = partner[names.index(local)]
+        return None if i == NO_PARTNER else names[i]
+
+    # The international programme partner that lists the organisation in most rows (ties: the first row).
+    assert partner_of("Amber Hills Women's Network") == "Children First International"  # 2 rows against 1
+    assert partner_of("Dune Pastoralist Union") == "Food Security Alliance"  # 1-1-1: the first row
+    assert partner_of("Harbour Mercy Foundation") == "Protection Action International"  # a pooled fund is no partner
+    assert partner_of("Ridge Community Care") is None, "only a pooled fund as programme partner: drawn by the model"
+    assert partner_of("Cedar Valley Mothers' Group") is None, "a local intermediary is a funding link, not a partner"
+    model = CapacityModel(country_params(Params.from_dict({"years": 0.1}), example)[0], example)
+    for o in np.flatnonzero(partner != NO_PARTNER):
+        assert model.orgs.partner[o] == partner[o], f"{names[o]} does not start with its partner from the 3W"
+    chain = example.chain.to_frame()
+    link = chain[(chain["implementer"] == "Cedar Valley Mothers' Group")].iloc[0]
+    assert (link["intermediary"], link["level"]) == ("Valley Health Volunteers", 3), \
+        "Donor B -> MediCorps -> Valley Health Volunteers -> the mothers' group: the third level"
+    pooled = chain[chain["intermediary_pooled"]]
+    assert set(pooled["intermediary"]) == {"Exampleland Humanitarian Fund"} and chain["funder_pooled"].any()
+    assert example.chain.n_unused_pairs == 10 and example.chain.n_partnership_pairs == 10
+
+
+def test_without_programme_partners_the_model_draws(data_dir):
+    drop_column(data_dir / "3w.csv", "#org+prog+name")
+    c = read_country(data_dir)
+    assert c.initial_partner is None and c.chain.roles == ("funder",)
+    _, report = country_params(Params(), c)
+    assert any(r["quantity"] == "initial partnerships" and r["source"] == "assumption"
+               and "no #org+prog column" in r["detail"] for r in report)
+
+
+def test_people_reached_are_deduplicated_and_compared(example):
+    w3 = pd.read_csv(EXAMPLE / "3w.csv", skiprows=[0, 2], thousands=",")
+    by_sector = w3.groupby(["District", "Cluster"])["People reached"].sum()
+    expected = by_sector.groupby(level=0).max()
+    for a, name in enumerate(example.area_names):
+        assert example.reported_reached[0, a] == expected[name], f"{name}: not the largest sector total"
+    result = run(country_params(Params.from_dict({"years": 1.0}), example)[0], example, capacity_map=False)
+    table = reached_check(result.areas, example.reported_block())
+    assert len(table) == 12 and list(table["area_name"]) == list(example.area_names)
+    first = result.areas[result.areas["year"] == 0].set_index("area")["area_people_covered"]
+    np.testing.assert_allclose(table["modelled_reached"], first.to_numpy())
+    np.testing.assert_allclose(table["ratio"], table["modelled_reached"] / table["reported_reached"])
+    s = reached_summary(table)
+    assert s["areas_compared"] == 12 and s["median_ratio"] == pytest.approx(np.median(table["ratio"]))
+    assert 0 < first.sum() <= result.areas[result.areas["year"] == 0]["area_need"].sum()
+
+
+def test_cumulative_reached_counts_the_latest_date_only(data_dir):
+    rows = read_rows(data_dir / "3w.csv")
+    head = rows[2].index("#date+year")
+    rows[1][head], rows[2][head] = "Reporting date", "#date+reported"
+    for r in rows[3:]:
+        r[head] = "2025-06-30"
+    first = rows[3]
+    earlier = first.copy()
+    earlier[head], earlier[rows[2].index("#reached")] = "2025-03-31", "999999"
+    rows.append(earlier)  # the same activity earlier in the year: counted already in the later figure
+    write_rows(data_dir / "3w.csv", rows)
+    c = read_country(data_dir)
+    assert c.reported_years == ("2025",)
+    np.testing.assert_array_equal(c.reported_reached, read_country(EXAMPLE).reported_reached)
+
+
+def test_an_excel_3w_reads_like_the_csv(data_dir):
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = read_rows(data_dir / "3w.csv")
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["A notes sheet without hashtags"])
+    sheet = wb.create_sheet("3W")
+    for r in rows:
+        sheet.append([float(x) if x.isdigit() else x for x in r])
+    (data_dir / "3w.csv").unlink()
+    wb.save(data_dir / "3w.xlsx")
+    c = read_country(data_dir)
+    e = read_country(EXAMPLE)
+    assert c.org_names == e.org_names and c.org_areas == e.org_areas
+    np.testing.assert_array_equal(c.org_staff, e.org_staff)
+    np.testing.assert_array_equal(c.initial_partner, e.initial_partner)
+    np.testing.assert_array_equal(c.reported_reached, e.reported_reached)
+    assert read_country(data_dir, sheet="3W").fingerprint() == c.fingerprint()
+    with pytest.raises(DataError, match=r"3w.xlsx: no sheet named '3w health'.*expected one of Notes, 3W"):
+        read_country(data_dir, sheet="3w health")
+    sheet.cell(row=10, column=rows[2].index("#adm2+name") + 1, value="Nowhere")
+    sheet.cell(row=10, column=rows[2].index("#adm2+code") + 1).value = None
+    wb.save(data_dir / "3w.xlsx")
+    with pytest.raises(DataError, match=r"^3w.xlsx row 10 column #adm2\+name: area 'Nowhere' is not in needs.csv"):
+        read_country(data_dir)  # rows numbered as the spreadsheet shows them
+
+
+def test_per_cluster_files_are_merged(data_dir):
+    rows = read_rows(data_dir / "3w.csv")
+    j = rows[2].index("#sector")
+    for sector in ("Health", "WASH", "Food Security", "Protection"):
+        write_rows(data_dir / f"3w_{sector.lower().replace(' ', '_')}.csv",
+                   rows[:3] + [r for r in rows[3:] if r[j] == sector])
+    (data_dir / "3w.csv").unlink()
+    c, e = read_country(data_dir), read_country(EXAMPLE)
+    assert len([k for k in c.sources if k.startswith("3w_")]) == 4
+    assert dict(zip(c.org_names, c.org_staff)) == pytest.approx(dict(zip(e.org_names, e.org_staff)), nan_ok=True)
+    assert {n: set(a) for n, a in zip(c.org_names, c.org_areas)} == {n: set(a) for n, a in zip(e.org_names, e.org_areas)}
+    assert dict(zip(c.org_names, c.org_kind)) == dict(zip(e.org_names, e.org_kind))
+    np.testing.assert_array_equal(c.reported_reached, e.reported_reached)
+
+
+# ---------------------------------------------------------------------------------------------
 # Bad data: one line naming the file, the row or column, and what was expected
 # ---------------------------------------------------------------------------------------------
 
@@ -257,13 +414,13 @@ def case_missing_org_type(d):
 def case_unknown_area_name(d):
     drop_column(d / "3w.csv", "#adm2+code")
     row = edit(d / "3w.csv", "Protection,Lantern Gorge", "Protection,Lanten Gorge")
-    return (f"3w.csv row {row} column #adm2+name: area 'Lanten Gorge' is not in needs.csv "
+    return (f"3w.csv row {row} column #adm2+name: area 'Lanten Gorge' is not in needs.csv at admin level 2 "
             "(did you mean 'Lantern Gorge'?); expected one of")
 
 
 def case_unknown_area_code(d):
     row = edit(d / "3w.csv", "Lantern Gorge,XL12", "Lantern Gorge,XL99")
-    return f"3w.csv row {row} column #adm2+code: area code 'XL99' is not in needs.csv"
+    return f"3w.csv row {row} column #adm2+code: area code 'XL99' is not in needs.csv at admin level 2"
 
 
 def case_negative_need(d):
@@ -358,6 +515,52 @@ def case_ambiguous_columns(d):
     return "needs.csv: 2 columns match #inneed (#inneed, #inneed+children); expected one column of people in need"
 
 
+def case_role_loop(d):
+    # Coastal Relief Association implements for UN Food Agency (row 7); here it would fund UN Food Agency.
+    row = edit(d / "3w.csv", "Kestrel Bay,XL11,50,Donor A,UN Food Agency",
+               "Kestrel Bay,XL11,50,Coastal Relief Association,UN Food Agency")
+    return (f"3w.csv row {row}: role loop Coastal Relief Association -> UN Food Agency -> Coastal Relief Association "
+            "(Coastal Relief Association funds UN Food Agency here, UN Food Agency funds Coastal Relief Association in "
+            "row 7); expected money to flow one way: #org+funder -> #org+prog -> #org+impl")
+
+
+def _use_admin1(d: Path) -> None:
+    for f in d.iterdir():
+        f.unlink()
+    for f in EXAMPLE_ADMIN1.iterdir():
+        shutil.copy(f, d / f.name)
+
+
+def case_area_missing_at_admin1(d):
+    _use_admin1(d)
+    row = edit(d / "3w_wash.csv", "WASH,Delta,24", "WASH,Deltaa,24")
+    return (f"3w_wash.csv row {row} column #adm1+name: area 'Deltaa' is not in needs.csv at admin level 1 (did you "
+            "mean 'Delta'?); expected one of Northern, Coastal, Southern, Delta")
+
+
+def case_mixed_admin_levels(d):
+    rows = read_rows(d / "3w.csv")
+    province = {"XL01": "Northern", "XL03": "Northern", "XL05": "Northern", "XL02": "Coastal", "XL08": "Coastal",
+                "XL11": "Coastal", "XL04": "Southern", "XL07": "Southern", "XL10": "Southern", "XL12": "Southern",
+                "XL06": "Delta", "XL09": "Delta"}
+    rows[1].append("Province")
+    rows[2].append("#adm1+name")
+    for r in rows[3:]:
+        r.append(province[r[4]])
+    for i in (6, 9):  # spreadsheet rows 7 and 10 give the province only
+        rows[i][3] = rows[i][4] = ""
+    write_rows(d / "3w.csv", rows)
+    return ("3w.csv rows 7, 10: area given at admin level 1 only (#adm1) while other rows give admin level 2 (#adm2); "
+            "expected one admin level in a file")
+
+
+def case_no_common_admin_level(d):
+    _use_admin1(d)
+    drop_column(d / "needs.csv", "#adm1+name")
+    return ("3w_food_security.csv: areas at admin level 1 but needs.csv at admin level 2; expected both files to share "
+            "a level")
+
+
 BAD_DATA = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
@@ -427,4 +630,4 @@ def test_data_export_and_check_commands(tmp_path, capsys):
     assert main(["data", "export", str(tmp_path / "x"), "world.n_areas=8", "seed=2"]) == 0
     assert (tmp_path / "x" / "3w.csv").is_file()
     assert main(["data", "check", str(tmp_path / "x")]) == 0
-    assert "ok: 8 areas, 4 sectors, 115 organisations" in capsys.readouterr().out
+    assert "ok: 8 areas at admin level 2, 4 sectors, 115 organisations" in capsys.readouterr().out

@@ -37,7 +37,7 @@ from sim.hxl_io import NEEDS, WHO_WHAT_WHERE, DataError, read_country, write_cou
 from sim.params import ConfigError, Params
 
 __all__ = ["DataSetup", "setup", "load_country", "resolve_data_dir", "report_lines",
-           "data_metadata", "main"]
+           "data_metadata", "reached_check_line", "main"]
 
 
 
@@ -82,16 +82,21 @@ def load_country(cfg: DictConfig | dict) -> CountryData | None:
     Raises:
         UsageError: one line naming the file, the row or column and what was expected.
     """
-    value = OmegaConf.select(cfg, "data.dir", default=None) if isinstance(cfg, DictConfig) else \
-        (cfg.get("data") or {}).get("dir")
+    value = _data_key(cfg, "dir")
     if value is None or str(value).strip() == "":
         return None
-    return _read(resolve_data_dir(value))
+    return _read(resolve_data_dir(value), _data_key(cfg, "sheet"))
 
 
-def _read(path: Path) -> CountryData:
+def _data_key(cfg: DictConfig | dict, key: str):
+    if isinstance(cfg, DictConfig):
+        return OmegaConf.select(cfg, f"data.{key}", default=None)
+    return (cfg.get("data") or {}).get(key)
+
+
+def _read(path: Path, sheet: str | None = None) -> CountryData:
     try:
-        return read_country(path)
+        return read_country(path, sheet=None if sheet is None else str(sheet))
     except DataError as e:
         raise UsageError(f"data: {e}") from None
 
@@ -126,7 +131,8 @@ def report_lines(s: DataSetup) -> list[str]:
     """The data report as printed lines: from data, from assumptions, from the config."""
     if s.country is None:
         return []
-    lines = [f"data: {s.data_dir} ({s.country.name}; files: {', '.join(s.country.sources)})"]
+    c = s.country
+    lines = [f"data: {s.data_dir} ({c.name}; files: {', '.join(c.sources)}; areas at admin level {c.admin_level})"]
     titles = {"data": "from data", "assumption": "from assumptions (parameter defaults; `capsim params`)",
               "config": "from the config"}
     for src in SOURCES:
@@ -146,9 +152,35 @@ def data_metadata(s: DataSetup) -> dict | None:
         "name": s.country.name,
         "fingerprint": s.country.fingerprint(),
         "files": s.country.sources,
+        "admin_level": s.country.admin_level,
+        "reported": s.country.reported_block(),
+        "funding_chain": None if s.country.chain is None else s.country.chain.to_frame().to_dict("records"),
         **{f"from_{src if src != 'assumption' else 'assumptions'}": [r for r in s.report if r["source"] == src]
            for src in SOURCES},
     }
+
+
+def reached_check_line(s: DataSetup, areas=None) -> str:
+    """The country's own check in one line: the run's first year against the 3W's people reached.
+
+    Args:
+        s: the setup (country with ``#reached``).
+        areas: the run's areas table; None runs the first year here (``capsim data check``).
+    """
+    from analysis.report import reached_check, reached_summary, reached_summary_line
+
+    if areas is None:
+        import time
+
+        from sim.results import run
+
+        t0 = time.perf_counter()
+        areas = run(s.params.replace(years=1.0), s.country, capacity_map=False).areas
+        took = f" (one year run, seed {s.params.seed}, {time.perf_counter() - t0:.1f}s)"
+    else:
+        took = ""
+    table = reached_check(areas, s.country.reported_block())
+    return reached_summary_line(reached_summary(table), s.country.admin_level) + took
 
 
 # --------------------------------------------------------------------------------------
@@ -156,6 +188,7 @@ def data_metadata(s: DataSetup) -> dict | None:
 # --------------------------------------------------------------------------------------
 
 USAGE = """usage: capsim data check DIR [overrides]    read and validate a folder of HXL data; print what the run would use
+                                            (and, with #reached, the country's own check on a one-year run)
        capsim data export DIR [overrides]   write the synthetic country (with any overrides) as HXL files into DIR
 
 Formats and how to export a country's 3W from its data portal: docs/data.md"""
@@ -181,12 +214,17 @@ def main(args: list[str]) -> int:
     cfg = precheck(overrides)
     if action == "check":
         path = resolve_data_dir(folder)
-        country = _read(path)
-        params, report = country_params(params_from_cfg(cfg), country)
+        country = _read(path, _data_key(cfg, "sheet"))
+        try:
+            params, report = country_params(params_from_cfg(cfg), country)
+        except ConfigError as e:
+            raise UsageError(str(e)) from None
         s = DataSetup(params, country, report, path)
         print("\n".join(report_lines(s)))
-        print(f"ok: {country.n_areas} areas, {country.n_sectors} sectors, {country.n_orgs} organisations, "
-              f"{country.need.sum():,.0f} people in need")
+        print(f"ok: {country.n_areas} areas at admin level {country.admin_level}, {country.n_sectors} sectors, "
+              f"{country.n_orgs} organisations, {country.need.sum():,.0f} people in need")
+        if country.reported_reached is not None:
+            print(reached_check_line(s))
         return 0
     from sim.model import CapacityModel
 

@@ -3,7 +3,9 @@
 With country data (``data.dir``, e.g. ``capsim run scenario=from_data``) the run also prints
 which quantities came from the data and which from assumptions, records the same in
 ``metadata.json``, and writes the capacity map at the start and the end of the run
-(``capacity_map_start.csv/png``, ``capacity_map_end.csv/png``) next to the results.
+(``capacity_map_start.csv/png``, ``capacity_map_end.csv/png``) next to the results; when the
+3W gives people reached (``#reached``), the country's own check too (``reached_check.csv/png``:
+reported against modelled people reached per area, ``analysis/report.py``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ def run_job(cfg: DictConfig, out_dir: Path) -> Path:
 
         written = write_capacity_maps(result.capacity, path)
         print(f"  capacity map (need vs capacity present, by area and sector): {', '.join(p.name for p in written)}")
+    if s.country is not None and s.country.reported_reached is not None:
+        from analysis.report import reached_summary_line, write_reached_check
+
+        written, summary = write_reached_check(result.areas, s.country.reported_block(), path)
+        print(f"  {reached_summary_line(summary, s.country.admin_level)}: {', '.join(p.name for p in written)}")
     return path
 
 
