@@ -225,6 +225,9 @@ class CountryData:
     org_staff: np.ndarray  # (n_orgs,) staff (people), NaN where not given
     sector_weights_from_staff: np.ndarray  # (n_orgs,) bool: weights from staff by sector (else equal)
     funding_by_kind: dict[str, float] | None = None  # USD by recipient kind name (and "other"); None if not given
+    # the pooled fund's allocations by recipient kind, where the funding file lists them (rows funded by
+    # the fund); reported against the model's, never fitted
+    pooled_allocations_by_kind: dict[str, float] | None = None
     name: str = "country data"
     sources: dict[str, dict] = field(default_factory=dict)  # file -> {"sha256", "rows", "columns"}
     admin_level: int = 2  # areas are admin 1 (provinces) or admin 2 (districts); AREA_LEVELS
@@ -290,6 +293,21 @@ class CountryData:
             return None
         local = sum(v for k, v in self.funding_by_kind.items() if k in _LOCAL_KIND_NAMES)
         return float(local / self.funding_total)
+
+    @property
+    def pooled_fund_share(self) -> float | None:
+        """Share of donors' funding given to the country-based pooled fund."""
+        if self.funding_by_kind is None:
+            return None
+        return float(self.funding_by_kind.get("pooled_fund", 0.0) / self.funding_total)
+
+    @property
+    def pooled_fund_local_share(self) -> float | None:
+        """Share of the pooled fund's allocations (where the data has them) to local and national actors."""
+        a = self.pooled_allocations_by_kind
+        if not a:
+            return None
+        return float(sum(v for k, v in a.items() if k in _LOCAL_KIND_NAMES) / sum(a.values()))
 
     # ------------------------------------------------------------------ staff
     def initial_headcount(self) -> np.ndarray | None:
@@ -427,7 +445,8 @@ class CountryData:
                     self.org_staff):
             h.update(np.ascontiguousarray(arr, dtype=float).tobytes())
         h.update(repr((self.sectors, self.area_names, self.org_names, self.org_areas,
-                       sorted((self.funding_by_kind or {}).items()))).encode())
+                       sorted((self.funding_by_kind or {}).items()),
+                       sorted((self.pooled_allocations_by_kind or {}).items()))).encode())
         if self.initial_partner is not None and (self.initial_partner != NO_PARTNER).any():
             h.update(b"partners" + np.ascontiguousarray(self.initial_partner, dtype=np.int64).tobytes())
         return h.hexdigest()[:12]
@@ -446,6 +465,8 @@ class CountryData:
             "population": float(self.population.sum()),
             "funding_by_kind": self.funding_by_kind,
             "direct_local_share": self.direct_local_share,
+            "pooled_fund_share": self.pooled_fund_share,
+            "pooled_fund_local_share_reported": self.pooled_fund_local_share,
             "initial_partnerships_from_data": self.n_data_partnerships,
             "funding_chain_links": None if self.chain is None else len(self.chain.links),
             "sources": self.sources,
@@ -505,6 +526,7 @@ class CountryData:
         presence = tuple(tuple(int(a) for a in row[row >= 0]) for row in orgs.presence)
         f = p.funding
         local = f.annual_budget * f.direct_local_share
+        pooled = f.annual_budget * p.pooled_fund.share
         return cls(
             sectors=tuple(sectors),
             area_names=area_names,
@@ -520,7 +542,8 @@ class CountryData:
             org_areas=presence,
             org_staff=staff.headcount.astype(float),
             sector_weights_from_staff=np.ones(orgs.n, bool),
-            funding_by_kind={"local_ngo": local, "ingo": f.annual_budget - local},
+            funding_by_kind={k: v for k, v in (("local_ngo", local), ("pooled_fund", pooled),
+                                               ("ingo", f.annual_budget - local - pooled)) if v > 0},
             name=name,
         )
 
@@ -534,5 +557,5 @@ _KIND_SINGULAR = {
 }
 # Recipient kinds in funding data: the organisation kinds, plus "other" (pooled funds, private
 # sector, ...: counted in the total, never as local).
-FUNDING_KINDS = tuple(k.name.lower() for k in OrgKind) + ("other",)
+FUNDING_KINDS = tuple(k.name.lower() for k in OrgKind) + ("pooled_fund", "other")
 _LOCAL_KIND_NAMES = tuple(k.name.lower() for k in OrgKind if k.is_local)

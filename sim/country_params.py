@@ -81,7 +81,9 @@ def country_params(params: Params, country: CountryData) -> tuple[Params, list[d
     crisis_changes, area_report = _area_level_fit(params, defaults, country)
     data = params.to_dict()
     data["world"].update(world_changes)
-    data["funding"].update(fund_changes)
+    for key, value in fund_changes.items():
+        section, name = key.split(".")
+        data[section][name] = value
     data["crisis"].update(crisis_changes)
     data.update(top_changes)
     try:
@@ -212,26 +214,36 @@ def _reached_report(country: CountryData) -> list[dict]:
 
 
 def _funding_fit(params: Params, defaults: Params, country: CountryData) -> tuple[dict, list[dict]]:
-    f, f0 = params.funding, defaults.funding
     changes, report = {}, []
     if country.funding_by_kind is None:
-        for key in ("direct_local_share", "annual_budget"):
-            src = "config" if getattr(f, key) != getattr(f0, key) else "assumption"
-            report.append(_row(f"funding.{key}", src, f"{getattr(f, key):g} (no {FUNDING} in the data folder)"))
+        for section, key in (("funding", "direct_local_share"), ("funding", "annual_budget"), ("pooled_fund", "share")):
+            have, default = getattr(getattr(params, section), key), getattr(getattr(defaults, section), key)
+            src = "config" if have != default else "assumption"
+            report.append(_row(f"{section}.{key}", src, f"{have:g} (no {FUNDING} in the data folder)"))
         return changes, report
     total = country.funding_total
     local = total * country.direct_local_share
-    observed = {"direct_local_share": country.direct_local_share, "annual_budget": total}
-    what = {"direct_local_share": f"{country.direct_local_share:.4g} ({local:,.0f} of {total:,.0f} USD to local "
-                                  f"and national actors, {FUNDING} #org+type, #value+funding)",
-            "annual_budget": f"{total:,.0f} USD/year (total of {FUNDING} #value+funding)"}
+    pooled = total * country.pooled_fund_share
+    observed = {"funding.direct_local_share": country.direct_local_share, "funding.annual_budget": total,
+                "pooled_fund.share": country.pooled_fund_share}
+    what = {"funding.direct_local_share": f"{country.direct_local_share:.4g} ({local:,.0f} of {total:,.0f} USD to "
+                                          f"local and national actors, {FUNDING} #org+type, #value+funding)",
+            "funding.annual_budget": f"{total:,.0f} USD/year (total of {FUNDING} #value+funding)",
+            "pooled_fund.share": f"{country.pooled_fund_share:.4g} ({pooled:,.0f} of {total:,.0f} USD to the "
+                                 f"country-based pooled fund, {FUNDING} #org+type 'Pooled fund')"}
     for key, value in observed.items():
-        have = getattr(f, key)
-        if have != getattr(f0, key):
-            report.append(_row(f"funding.{key}", "config", f"{have:g} set in the config (the data gives {what[key]})"))
+        section, name = key.split(".")
+        have, default = getattr(getattr(params, section), name), getattr(getattr(defaults, section), name)
+        if have != default:
+            report.append(_row(key, "config", f"{have:g} set in the config (the data gives {what[key]})"))
         else:
             changes[key] = float(value)
-            report.append(_row(f"funding.{key}", "data", what[key]))
+            report.append(_row(key, "data", what[key]))
+    reported = country.pooled_fund_local_share
+    if reported is not None:
+        report.append(_row("pooled fund's allocations", "data",
+                           f"{reported:.1%} to local and national actors ({FUNDING} rows funded by the pooled "
+                           "fund); reported beside the model's pooled_fund_local_share, not fitted"))
     return changes, report
 
 

@@ -76,8 +76,10 @@ for _kind, _names in {
     for _n in _names:
         ORG_TYPES[_n] = _kind
 # Funding recipients that are not one of the model's kinds: counted in the total, never as local.
-OTHER_RECIPIENTS = ("other", "pooled fund", "country based pooled fund", "private sector", "private organisation",
+OTHER_RECIPIENTS = ("other", "private sector", "private organisation",
                     "private organization", "foundation", "academic", "multiple recipients", "unknown")
+# Funding recipient types that are the country-based pooled fund (its contributions: pooled_fund.share).
+POOLED_RECIPIENTS = ("pooled fund", "pooled_fund", "country based pooled fund", "country-based pooled fund", "cbpf")
 CANONICAL_TYPES = "local_ngo, community_org, national_authority, ingo, un_agency (or e.g. 'National NGO', 'INGO', " \
                   "'UN agency', 'Government', 'CBO'; see docs/data.md)"
 
@@ -120,11 +122,11 @@ def read_country(directory: str | Path, name: str | None = None, sheet: str | No
     level = _area_level(needs, w3)
     areas = _read_needs(needs, level)
     orgs = _read_3w(w3, areas)
-    funding = None
+    funding = pool_allocations = None
     sources = {needs.name: needs.source(), **{t.name: t.source() for t in w3}}
     if funding_path is not None:
         ft = _Table.read(funding_path, sheet)
-        funding = _read_funding(ft)
+        funding, pool_allocations = _read_funding(ft)
         sources[ft.name] = ft.source()
     return CountryData(
         sectors=areas.sectors,
@@ -142,6 +144,7 @@ def read_country(directory: str | Path, name: str | None = None, sheet: str | No
         org_staff=orgs["staff"],
         sector_weights_from_staff=orgs["weights_from_staff"],
         funding_by_kind=funding,
+        pooled_allocations_by_kind=pool_allocations,
         name=name or _folder_title(d),
         sources=sources,
         admin_level=level,
@@ -982,24 +985,43 @@ def _reached(parsed: list[_W3Row], n_areas: int, cols_of: dict[str, _W3Columns])
     return arrays[0], arrays[1], tuple(years)
 
 
-def _read_funding(t: _Table) -> dict[str, float]:
+def _read_funding(t: _Table) -> tuple[dict[str, float], dict[str, float] | None]:
+    """Funding by recipient kind (donors' money: the pooled fund's contributions under ``pooled_fund``)
+    and, where the file has rows whose funder is a pooled fund, the fund's allocations by recipient
+    kind (None when it has none); allocations are not donor money and are not in the total."""
     c_type = t.find(("#org+type+recipient", "#org+type-funder-donor"), what="type of the recipient organisation")
     c_value = t.find(("#value+funding+usd", "#value+funding"), what="funding received, USD")
     c_currency = t.find(("#currency",), required=False)
+    c_funder = t.find(("#org+name+funder", "#org+funder"), required=False)
+    c_recipient = t.find(("#org+name+recipient",), required=False)
     totals = {k: 0.0 for k in FUNDING_KINDS}
+    allocations = {k: 0.0 for k in FUNDING_KINDS}
     for row in t.rows:
         text = t.required_text(row, c_type, "the recipient's organisation type")
-        if _key(text) in OTHER_RECIPIENTS:
+        recipient = t.text(row, c_recipient) if c_recipient is not None else ""
+        if _key(text) in POOLED_RECIPIENTS or (recipient and is_pooled_fund(recipient)):
+            kind = "pooled_fund"
+        elif _key(text) in OTHER_RECIPIENTS:
             kind = "other"
         else:
             kind = _org_kind(t, row, c_type, text).name.lower()
         currency = t.text(row, c_currency)
         if currency and currency.casefold() != "usd":
             raise DataError(f"{t.where(row, c_currency)}: {currency!r}; expected USD (convert amounts to US dollars)")
-        totals[kind] += t.number(row, c_value, "funding in USD, a number >= 0", lo=0)
+        amount = t.number(row, c_value, "funding in USD, a number >= 0", lo=0)
+        funder = t.text(row, c_funder) if c_funder is not None else ""
+        if funder and is_pooled_fund(funder):
+            if kind == "pooled_fund":
+                raise DataError(f"{t.where(row, c_funder)}: a pooled fund funding a pooled fund ({funder!r} -> "
+                                f"{recipient or text!r}) would loop the chain; expected donors funding the fund, "
+                                "and the fund funding organisations")
+            allocations[kind] += amount
+        else:
+            totals[kind] += amount
     if sum(totals.values()) <= 0:
         raise DataError(f"{t.name} column {t.tag(c_value)}: total funding is 0; expected a positive total")
-    return {k: v for k, v in totals.items() if v > 0}
+    given = {k: v for k, v in allocations.items() if v > 0}
+    return {k: v for k, v in totals.items() if v > 0}, (given or None)
 
 
 # --------------------------------------------------------------------------------------
@@ -1075,9 +1097,11 @@ def write_country(country: CountryData, directory: str | Path) -> list[Path]:
     written.append(_write(hxl, d / WHO_WHAT_WHERE, head, tags, rows))
 
     if country.funding_by_kind is not None:
-        rows = [[k, _fmt(v), "USD"] for k, v in country.funding_by_kind.items()]
-        written.append(_write(hxl, d / FUNDING, ["Recipient type", "Funding (USD)", "Currency"],
-                              ["#org+type", "#value+funding+usd", "#currency"], rows))
+        rows = [["", k, _fmt(v), "USD"] for k, v in country.funding_by_kind.items()]
+        rows += [["Country-based pooled fund", k, _fmt(v), "USD"]
+                 for k, v in (country.pooled_allocations_by_kind or {}).items()]
+        written.append(_write(hxl, d / FUNDING, ["Funder", "Recipient type", "Funding (USD)", "Currency"],
+                              ["#org+name+funder", "#org+type", "#value+funding+usd", "#currency"], rows))
     return written
 
 

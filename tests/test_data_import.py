@@ -195,10 +195,22 @@ def test_structure_set_against_the_data_is_refused():
 
 
 def test_data_values_the_registry_refuses_are_reported_with_the_files():
-    # 0.0275 from funding.csv + 0.975 emergency share > 1 (the config alone, 0.02 + 0.975, is fine).
+    # funding.csv: 0.0275 direct and 0.0660 to the pooled fund; with a 0.925 emergency share that is 1.01877
+    # > 1, while the config alone (0.02 + 0.925 + 0.05) is fine.
     with pytest.raises(UsageError, match=r"data: needs.csv, 3w.csv, funding.csv set parameters the registry refuses: "
-                                         r"funding.direct_local_share \+ .* = 1.0025 exceeds 1"):
-        setup(precheck(["scenario=from_data", "funding.emergency_share=0.975"]))
+                                         r"funding.direct_local_share \+ .* = 1.01877 exceeds 1"):
+        setup(precheck(["scenario=from_data", "funding.emergency_share=0.925"]))
+
+
+def test_the_pooled_fund_in_a_funding_file_becomes_the_pooled_fund():
+    c = read_country(EXAMPLE)
+    assert c.funding_by_kind["pooled_fund"] == 4_000_000
+    assert c.pooled_fund_share == pytest.approx(4_000_000 / c.funding_total)
+    # rows funded by the pooled fund are its allocations, not donor money
+    assert c.pooled_allocations_by_kind == {"local_ngo": 950_000.0, "ingo": 1_500_000.0}
+    assert c.pooled_fund_local_share == pytest.approx(950 / 2450)
+    s = setup(precheck(["scenario=from_data"]))
+    assert s.params.pooled_fund.share == pytest.approx(c.pooled_fund_share)
 
 
 def test_any_scenario_takes_data_and_keeps_its_levers():
