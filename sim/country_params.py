@@ -85,7 +85,12 @@ def country_params(params: Params, country: CountryData) -> tuple[Params, list[d
         section, name = key.split(".")
         data[section][name] = value
     data["crisis"].update(crisis_changes)
-    data.update(top_changes)
+    for key, value in top_changes.items():
+        if "." in key:
+            section, name = key.split(".")
+            data[section][name] = value
+        else:
+            data[key] = value
     try:
         fitted = Params.from_dict(data)
     except ConfigError as e:
@@ -194,6 +199,18 @@ def _partnership_fit(params: Params, defaults: Params, country: CountryData) -> 
         if "funder" not in chain.roles:
             report.append(_row("donors", "assumption", f"no #org+funder column in {WHO_WHAT_WHERE}: donors as in "
                                "the parameters (funding.n_donors)"))
+        else:
+            # Donors: funders named in the 3W that are neither pooled funds nor organisations working there.
+            working = set(country.org_names)
+            donors = list(dict.fromkeys(k.funder for k in chain.links
+                                        if k.funder and not k.funder_pooled and k.funder not in working))
+            if donors and params.funding.n_donors != defaults.funding.n_donors:
+                report.append(_row("funding.n_donors", "config", f"{params.funding.n_donors} set in the config (the "
+                                   f"data names {len(donors)} donors in {WHO_WHAT_WHERE} #org+funder)"))
+            elif donors:
+                changes["funding.n_donors"] = len(donors)
+                report.append(_row("funding.n_donors", "data", f"{len(donors)} ({', '.join(donors)}: funders named in "
+                                   f"{WHO_WHAT_WHERE} #org+funder that are not pooled funds or organisations there)"))
     if country.org_from_roles is not None and country.org_from_roles.any():
         report.append(_row("organisations named only as programme partners", "data",
                            f"{int(country.org_from_roles.sum())} ({WHO_WHAT_WHERE} #org+prog, #org+prog+type); they "

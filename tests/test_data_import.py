@@ -213,6 +213,15 @@ def test_the_pooled_fund_in_a_funding_file_becomes_the_pooled_fund():
     assert s.params.pooled_fund.share == pytest.approx(c.pooled_fund_share)
 
 
+def test_donors_come_from_the_funder_column():
+    s = setup(precheck(["scenario=from_data"]))
+    rows = [r for r in s.report if r["quantity"] == "funding.n_donors"]
+    assert rows and rows[0]["source"] == "data" and "Donor A" in rows[0]["detail"], rows
+    assert s.params.funding.n_donors == 3
+    kept = setup(precheck(["scenario=from_data", "funding.n_donors=5"]))
+    assert kept.params.funding.n_donors == 5, "a donor count set in the config wins over the data"
+
+
 def test_any_scenario_takes_data_and_keeps_its_levers():
     s = setup(precheck(["scenario=alima_hybrid", "data.dir=data/example"]))
     assert s.country is not None and s.params.world.n_areas == 12
