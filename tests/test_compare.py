@@ -125,7 +125,8 @@ def test_recorded_flows_add_up():
     assert np.allclose(s["new_separations_local"] + s["new_separations_intl"], s["new_quits"] + s["new_layoffs"])
     donor = s["donor_disbursed"]
     assert np.allclose(s["funding_direct_local"], s["direct_local_funding_share"] * donor, rtol=1e-9, atol=1e-6)
-    assert np.allclose(s["funding_direct_local"] + s["funding_via_intermediaries"],
+    pooled = s["pooled_local_funding_share"] * donor
+    assert np.allclose(s["funding_direct_local"] + s["funding_via_intermediaries"] + pooled,
                        s["total_local_funding_share"] * donor, rtol=1e-9, atol=1e-6)
     assert s["funding_direct_local"].sum() > 0 and s["funding_via_intermediaries"].sum() > 0
     assert s["new_hires_intl"].sum() > 0 and s["new_separations_local"].sum() > 0
