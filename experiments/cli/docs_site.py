@@ -8,6 +8,8 @@ pages that must not be copied by hand, so they cannot drift:
 * ``api/<package>.md``: the API reference of ``sim``, ``analysis`` and ``experiments``, one
   mkdocstrings block per module found on disk (a new module appears without editing anything).
 
+It also keeps the site free of outside requests (:func:`on_config`).
+
 :data:`GENERATED` names them for the navigation check in ``tests/test_site.py``.
 """
 
@@ -23,7 +25,7 @@ API_PACKAGES = ("sim", "analysis", "experiments")
 API_TITLES = {"sim": "The model (sim)", "analysis": "Analysis (analysis)", "experiments": "Commands and runs (experiments)"}
 GENERATED = ("getting_started.md", "changelog.md", "citing.md", *(f"api/{p}.md" for p in API_PACKAGES))
 
-__all__ = ["REPO", "API_PACKAGES", "GENERATED", "modules", "readme_page", "api_page", "citing_page", "on_files"]
+__all__ = ["REPO", "API_PACKAGES", "GENERATED", "modules", "readme_page", "api_page", "citing_page", "on_config", "on_files"]
 
 
 def modules(package: str) -> list[str]:
@@ -65,6 +67,19 @@ def citing_page(citation: str) -> str:
         "versions, and which findings moved, is in the [Changelog](changelog.md).", "",
         "`CITATION.cff` ([Citation File Format](https://citation-file-format.github.io/) 1.2.0):", "",
         "```yaml", citation.rstrip(), "```", ""])
+
+
+def on_config(config):
+    """MkDocs hook: the site loads nothing from outside.
+
+    Material's offline plugin (its search index inlined into ``search/search_index.js``) also adds a
+    script from a CDN that lets search run in a page opened from disk; without a network that
+    script cannot load (and a page waits for it), so it is left out: pages opened from disk work
+    without search, and search works when the site is served (``capsim docs``, no network needed).
+    """
+    polyfills = config.extra.get("polyfills", [])
+    config.extra["polyfills"] = [u for u in polyfills if not re.match(r"(https?:)?//", str(u))]
+    return config
 
 
 def on_files(files, config):
