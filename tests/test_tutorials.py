@@ -75,3 +75,5 @@ def test_committed_tutorial_shows_its_outputs(path):
             text = str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
             assert "/tmp/capsim-tutorial" not in text, f"{path.name} shows a temporary path: {text[:200]}"
     assert any(c.get("outputs") for c in code), f"{path.name} has no outputs"
+    images = [o for c in code for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert images, f"{path.name} shows no figure (analysis.style draws off-screen: show the saved PNG)"
