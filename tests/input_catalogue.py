@@ -62,6 +62,12 @@ CASES: list[Case] = [
     Case("collect a directory that is not a sweep", ["collect", "{dir}"], 2, "is not a sweep directory", kind="cli"),
     Case("report on a directory that is not a sweep", ["report", "{dir}"], 2, "holds neither sweep.json",
          kind="cli"),
+    # --- the documentation site
+    Case("unknown docs option", ["docs", "--serve"], 2, "unrecognized arguments: --serve", kind="cli"),
+    Case("docs port that is not a number", ["docs", "--port", "http"], 2, "--port = 'http' is not a whole number",
+         kind="cli"),
+    Case("docs site folder not writable", ["docs", "--build", "{dir}/afile/site"], 1, "cannot write results to",
+         files={"afile": "not a directory"}, kind="cli"),
     # --- overrides: unknown names and options
     Case("unknown regime", ["run", "regime=sharng"], 2, "no such option (did you mean sharing?)"),
     Case("unknown scenario preset", ["run", "scenario=atlantis"], 2, "scenario=atlantis: no such option"),
