@@ -4,7 +4,8 @@ Each notebook is executed from a clean kernel at its reduced size (``CAPSIM_TUTO
 the same steps with fewer replicates and years), two at a time (one kernel per core); a cell that
 raises, or a capsim command that fails, fails the notebook's test. The committed notebooks carry
 their outputs (the site shows them): every code cell has been run, in order, without an error, and
-no output names the temporary folder it was run in.
+no output names the temporary folder it was run in. To refresh one after a change:
+``.venv/bin/jupyter nbconvert --to notebook --execute --inplace docs/tutorials/<name>.ipynb``.
 """
 
 from __future__ import annotations
