@@ -175,47 +175,84 @@ def terminal_tables(summary: pd.DataFrame, diffs: pd.DataFrame, row_labels: dict
 
     The first gives each configuration's mean, the second its paired difference to the
     reference with the 95% interval; numbers are rounded to what the intervals support
-    (:func:`decimals_for`). Outcomes are dropped from the right until the tables fit ``width``.
+    (:func:`decimals_for`). Each table drops outcomes from the right until it fits ``width``
+    (the means keep more of them than the wider differences); at least two are kept.
 
     Args:
         summary: long summary (``config`` key column ``_row``, ``outcome``, ``mean``, ``ci_low``, ``ci_high``).
         diffs: long paired differences with ``_row``, ``outcome``, ``diff``, ``ci_low``, ``ci_high`` (may be empty).
         row_labels: ``_row`` value -> label shown, in row order.
         outcomes: outcome keys, most important first.
+        width: the most columns a line may take.
     """
     outs = [o for o in outcomes if o in set(summary["outcome"])]
     # One significant digit of the interval width: a terminal needs the reading, the report has the rest.
-    dec = {k: max(0, v - 1) for k, v in column_decimals(summary, "mean").items()}
-    ddec = {k: max(0, v - 1) for k, v in column_decimals(diffs, "diff").items()} if len(diffs) else {}
-    while True:
-        lines_a = [["configuration", *[_short(o) for o in outs]]]
+    # Negative: round to tens, hundreds, ... (unmet need 412,300 [401,100, 429,700] reads 410,000).
+    dec = _terminal_decimals(summary, "mean")
+    ddec = _terminal_decimals(diffs, "diff") if len(diffs) else {}
+
+    def means(cols):
+        rows = [["configuration", *[_short(o) for o in cols]]]
         for key, name in row_labels.items():
             cells = [name]
-            for o in outs:
+            for o in cols:
                 r = summary[(summary["_row"] == key) & (summary["outcome"] == o)]
-                cells.append(_num(float(r["mean"].iloc[0]), dec[o]) if len(r) else "")
-            lines_a.append(cells)
-        lines_b = [["difference to reference", *[_short(o) for o in outs]]]
+                cells.append(_rounded(float(r["mean"].iloc[0]), dec[o]) if len(r) else "")
+            rows.append(cells)
+        return _align(rows)
+
+    def differences(cols):
+        rows = [["difference to reference", *[_short(o) for o in cols]]]
         for key, name in row_labels.items():
             d = diffs[(diffs["_row"] == key)] if len(diffs) else diffs
             if d is None or not len(d):
                 continue
             cells = [name]
-            for o in outs:
+            for o in cols:
                 r = d[d["outcome"] == o]
                 if not len(r):
                     cells.append("")
                     continue
                 r = r.iloc[0]
-                lo, hi = _num(r["ci_low"], ddec[o]), _num(r["ci_high"], ddec[o])
+                lo, hi = _rounded(r["ci_low"], ddec[o]), _rounded(r["ci_high"], ddec[o])
                 sign = lambda x, t: (f"+{t}" if round(x, ddec[o]) > 0 else t)  # noqa: E731
-                cells.append(f"{sign(r['diff'], _num(r['diff'], ddec[o]))} "
+                cells.append(f"{sign(r['diff'], _rounded(r['diff'], ddec[o]))} "
                              f"[{sign(r['ci_low'], lo)},{sign(r['ci_high'], hi)}]")
-            lines_b.append(cells)
-        text = [_align(lines_a), _align(lines_b) if len(lines_b) > 1 else ""]
-        if max(len(line) for t in text for line in t.splitlines() or [""]) <= width or len(outs) <= 2:
-            return text[0], text[1]
-        outs = outs[:-1]
+            rows.append(cells)
+        return _align(rows) if len(rows) > 1 else ""
+
+    def fitted(make):
+        cols = list(outs)
+        while True:
+            text = make(cols)
+            if max((len(line) for line in text.splitlines()), default=0) <= width or len(cols) <= 2:
+                return text
+            cols = cols[:-1]
+
+    return fitted(means), fitted(differences)
+
+
+def _terminal_decimals(df: pd.DataFrame, est: str) -> dict:
+    """Per outcome, the decimals showing one significant digit of the widest-precision interval (may be negative)."""
+    out = {}
+    for o, g in df.groupby("outcome", sort=False):
+        decs = []
+        for _, r in g.iterrows():
+            if not np.isfinite(r[est]):
+                continue
+            lo, hi = r["ci_low"], r["ci_high"]
+            width = abs(hi - lo) if np.isfinite(lo) and np.isfinite(hi) else 0.0
+            ref = width if width > 0 else abs(r[est]) / 100.0 if r[est] != 0 else 0.001
+            decs.append(int(min(6, -math.floor(math.log10(ref)))))
+        out[o] = max(decs) if decs else 2
+    return out
+
+
+def _rounded(x: float, dec: int) -> str:
+    """``x`` rounded to ``dec`` decimals (negative: to tens, hundreds, ...)."""
+    if not np.isfinite(x):
+        return "n/a"
+    return _num(round(float(x), dec), max(dec, 0))
 
 
 def _align(rows: list[list[str]]) -> str:

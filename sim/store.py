@@ -31,6 +31,7 @@ import platform
 import shutil
 import subprocess
 import time
+import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -46,7 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .params import Params
 
 __all__ = ["TABLES", "RESULT_FILES", "MANIFEST_COLUMNS", "STATUSES", "PACKAGES", "ANALYSIS_PACKAGES", "RunResult",
-           "run_id", "area_level", "provenance", "package_versions", "write_run", "read_run", "file_sha256", "SweepPaths",
+           "run_id", "area_level", "version", "provenance", "package_versions", "write_run", "read_run", "file_sha256",
+           "SweepPaths",
            "write_json_atomic", "read_json", "atomic_write", "RunCheck", "check_run", "read_verified",
            "DatasetWriter", "with_sweep_columns", "write_manifest", "analysis_packages"]
 
@@ -89,8 +91,29 @@ def area_level(country: CountryData | None) -> str:
 _PROVENANCE: dict | None = None
 
 
+def version() -> str | None:
+    """capsim's version, the one to cite (``project.version`` in ``pyproject.toml``; CHANGELOG.md).
+
+    Read from the ``pyproject.toml`` of the source tree that runs when there is one (an editable
+    install whose metadata was written before the version changed would report the old one),
+    else from the installed package's metadata; None if neither is there.
+    """
+    pyproject = REPO / "pyproject.toml"
+    if pyproject.is_file():
+        with open(pyproject, "rb") as f:
+            project = tomllib.load(f).get("project", {})
+        if project.get("name") == "capsim" and project.get("version"):
+            return str(project["version"])
+    try:
+        return importlib_metadata.version("capsim")
+    except importlib_metadata.PackageNotFoundError:
+        return None
+
+
 def provenance() -> dict:
-    """Code version (git commit and whether the tree was modified) and package versions."""
+    """Code version (``code``: capsim's :func:`version`, the git commit and whether the tree was modified),
+    Python, package versions and platform; every run's ``metadata.json`` and every sweep's ``sweep.json``
+    carry it."""
     global _PROVENANCE
     if _PROVENANCE is None:
         code = {"commit": None, "dirty": None}
@@ -103,12 +126,8 @@ def provenance() -> dict:
                 code["dirty"] = bool(st.stdout.strip())
         except (OSError, subprocess.SubprocessError):
             pass
-        versions = package_versions(PACKAGES)
-        try:
-            code["capsim"] = importlib_metadata.version("capsim")
-        except importlib_metadata.PackageNotFoundError:
-            code["capsim"] = None
-        _PROVENANCE = {"code": code, "python": platform.python_version(), "packages": versions,
+        code["capsim"] = version()
+        _PROVENANCE = {"code": code, "python": platform.python_version(), "packages": package_versions(PACKAGES),
                        "platform": platform.platform()}
     return {**_PROVENANCE, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 

@@ -101,6 +101,12 @@ CASES: list[Case] = [
     Case("Excel sheet that does not exist", ["data", "check", "{dir}/c", "data.sheet=3W"], 2,
          "needs.xlsx: no sheet named '3W'", files={"c/needs.xlsx": _xlsx_bytes(), "c/3w.csv": _W3_HEAD},
          kind="data"),
+    # --- the documentation site
+    Case("unknown docs option", ["docs", "--serve"], 2, "unrecognized arguments: --serve", kind="cli"),
+    Case("docs port that is not a number", ["docs", "--port", "http"], 2, "--port = 'http' is not a whole number",
+         kind="cli"),
+    Case("docs site folder not writable", ["docs", "--build", "{dir}/afile/site"], 1, "cannot write results to",
+         files={"afile": "not a directory"}, kind="cli"),
     # --- overrides: unknown names and options
     Case("unknown regime", ["run", "regime=sharng"], 2, "no such option (did you mean sharing?)"),
     Case("unknown scenario preset", ["run", "scenario=atlantis"], 2, "scenario=atlantis: no such option"),

@@ -227,7 +227,7 @@ def format_table(res: dict) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """capsim bench [--quick] [--out FILE.json] [--repetitions N] [--years Y]"""
+    """``capsim bench [--quick] [--out FILE.json] [--repetitions N] [--years Y]``"""
     from experiments.config import UsageError
 
     out = Path("outputs/bench/bench.json")

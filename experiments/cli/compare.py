@@ -126,8 +126,8 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
     t0 = time.perf_counter()
     n_runs = len(points) * int(c.replicates)
     extra = " and the package" if package else ""
-    print(f"capsim compare: {len(regimes)} regimes{extra} x {int(c.replicates)} replicates = {n_runs} runs, "
-          f"{params.years:g} years each (scenario={params.scenario})", flush=True)
+    print(f"capsim compare: {len(regimes)} regimes{extra} x {int(c.replicates)} replicates = {n_runs} runs "
+          f"of {params.years:g} years (scenario={params.scenario})", flush=True)
     run_grid(params, points, int(c.replicates), out_dir, experiment="compare", question=QUESTION,
              primary_outcome="coverage", reference=ref_point if reference in regimes else None,
              window_years=window_years, config=OmegaConf.to_container(cfg, resolve=True), n_jobs=c.n_jobs,
@@ -144,8 +144,8 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
     print(means)
     if diffs:
         print(f"\n{diffs}")
-    print(f"\n(95% intervals in brackets; every outcome and interval: {out_dir / 'report'}/summary_table_"
-          f"{main.window.slug}.md and differences_table_{main.window.slug}.md)", flush=True)
+    print(f"\n(95% intervals in brackets; every outcome and interval: {out_dir / 'report'}/\n"
+          f" summary_table_{main.window.slug}.md and differences_table_{main.window.slug}.md)", flush=True)
     if figures:
         rep.write_figures().write_html()
     rep.elapsed = time.perf_counter() - t0

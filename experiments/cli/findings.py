@@ -41,6 +41,11 @@ def compute(n_jobs: int = 1):
 def main(argv: list[str]) -> int:
     from analysis.findings import DESIGN, baseline_id, compare_to_baseline
 
+    if argv[:1] in (["--help"], ["-h"]):
+        print("usage: capsim findings [--update] [--jobs N]\n\n"
+              "Recompute the headline conclusions at reduced size and compare them with docs/findings_baseline.json\n"
+              "(exit 1 if one differs). --update rewrites the baseline; --jobs N runs N worker processes.")
+        return 0
     update = "--update" in argv
     jobs = 1
     rest = [a for a in argv if a != "--update"]

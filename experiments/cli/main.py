@@ -5,6 +5,8 @@ Each command is one line of ``COMMANDS``: its help text, the function that runs 
 Hydra's flags such as ``--cfg job``, ``--help``, ``-m`` and ``hydra.run.dir=...`` pass through)
 or a plain command that receives its arguments as a list.
 
+``capsim --version`` prints the version to cite (``pyproject.toml``; ``CITATION.cff``).
+
 Bad input (unknown keys, wrong types, out-of-range values, unknown options) is reported in
 one line on stderr with exit code 2 before anything runs; set CAPSIM_DEBUG=1 for tracebacks.
 """
@@ -46,13 +48,15 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "data": ("check a folder of HXL country data, or export the synthetic country as HXL (capsim data --help)", "experiments.cli.data:main", False),
     "dashboard": ("serve the donor-incentives page on 127.0.0.1 (--host, --port)", "experiments.advocacy.dashboard:main", False),
     "brief": ("write the one-page donor brief (--out brief.html, --from SWEEP_DIR)", "experiments.advocacy.brief:main", False),
+    "docs": ("serve the documentation site on 127.0.0.1:8000 (guides, tutorials, API); --build DIR writes it",
+             "experiments.cli.docs:main", False),
 }
 
 HELP_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--shell-completion", "-sc")
 
 
 def usage() -> str:
-    lines = ["usage: capsim <command> [hydra overrides and flags]", "", "commands:"]
+    lines = ["usage: capsim <command> [hydra overrides and flags]", "       capsim --version", "", "commands:"]
     lines += [f"  {k:<10} {v[0]}" for k, v in COMMANDS.items()]
     lines += ["", "examples:", "  capsim run regime=sharing funding.multi_year_share=0.6 seed=7",
               "  capsim compare compare.replicates=10 years=5", "  capsim run --cfg job", "",
@@ -78,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(usage())
+        return 0
+    if argv[0] in ("--version", "-V"):
+        from sim.store import version  # the results format owns provenance; loaded only here (pandas)
+
+        print(f"capsim {version()}")  # the version to cite (CITATION.cff, CHANGELOG.md)
         return 0
     cmd, rest = argv[0], argv[1:]
     debug = bool(os.environ.get("CAPSIM_DEBUG"))

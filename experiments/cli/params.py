@@ -290,6 +290,12 @@ def print_params(args: list[str]) -> int:
     Returns:
         0 on success; 1 if ``--check-odd`` finds a block out of date.
     """
+    if args[:1] in (["--help"], ["-h"]):
+        print("usage: capsim params [PART ...] [--markdown] [--write-odd PATH | --check-odd PATH]\n\n"
+              "Print the parameter registry (key, default, unit, allowed range, meaning, source), or only the\n"
+              "parameters whose key contains a PART (e.g. capsim params funding). --markdown prints a Markdown\n"
+              "table; --write-odd / --check-odd write or check the generated blocks of docs/ODD.md.")
+        return 0
     filters, markdown, doc, mode = [], False, None, None
     i = 0
     while i < len(args):

@@ -10,17 +10,50 @@ reported against modelled people reached per area, ``analysis/report.py``).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import hydra
+import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.config import CONFIG_DIR, job_errors, quiet_mesa, register_schema
 from experiments.cli.data import data_metadata, report_lines, setup
-from sim.outcomes import MAIN_OUTCOMES, label
+from sim.outcomes import MAIN_OUTCOMES, OUTCOMES
 
 register_schema()
+
+
+def significant(x: float, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits, thousands separated (one run has no interval to round to)."""
+    if not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    if magnitude >= digits - 1:
+        return f"{round(x, digits - 1 - magnitude):,.0f}"
+    return f"{x:.{digits - 1 - magnitude}f}"
+
+
+def terminal_table(last_year: pd.DataFrame, outcomes, width: int = 100) -> str:
+    """The last year's mean of each outcome, one per row (outcome, value, unit), at most ``width`` columns.
+
+    Args:
+        last_year: the run's steps in its last year.
+        outcomes: outcome keys, one row each.
+        width: the most columns a line may take (long units are shortened to fit).
+    """
+    rows = [(OUTCOMES[o].label, significant(float(last_year[o].mean())), OUTCOMES[o].unit) for o in outcomes]
+    w_label = max(len("outcome"), *(len(r[0]) for r in rows))
+    w_value = max(len("last-year mean"), *(len(r[1]) for r in rows))
+    room = width - (2 + w_label + 2 + w_value + 2)
+    lines = [f"  {'outcome':<{w_label}}  {'last-year mean':>{w_value}}  unit"]
+    for name, value, unit in rows:
+        unit = unit if len(unit) <= room else unit[:room - 3] + "..."
+        lines.append(f"  {name:<{w_label}}  {value:>{w_value}}  {unit}".rstrip())
+    return "\n".join(lines)
 
 
 def run_job(cfg: DictConfig, out_dir: Path) -> Path:
@@ -46,10 +79,9 @@ def run_job(cfg: DictConfig, out_dir: Path) -> Path:
     last = result.steps[result.steps["year"] > result.steps["year"].max() - 1]
     print(f"capsim run: scenario={params.scenario} regime={params.regime} seed={params.seed} "
           f"years={params.years:g} ({result.metadata['elapsed_seconds']:.2f}s)")
-    print("  last-year means:")
-    for o in MAIN_OUTCOMES:
-        print(f"    {label(o):<55} {last[o].mean():12.4g}")
-    print(f"  shocks: {len(result.shocks)}; results: {path}")
+    print(terminal_table(last, MAIN_OUTCOMES))
+    print(f"  shocks: {len(result.shocks)}; every week of every outcome: {path / 'steps.parquet'}")
+    print(f"  results: {path}")
     if result.capacity is not None:
         from analysis.capacity_map import write_capacity_maps
 
