@@ -34,7 +34,7 @@ from experiments.cli.params import (
     write_odd,
 )
 from sim.outcomes import OUTCOMES
-from sim.params import RegimeRules, spec_rows
+from sim.params import Params, RegimeRules, spec_rows
 from sim.rng import STREAM_NAMES, Streams
 
 ODD = ROOT / "docs" / "ODD.md"
@@ -336,7 +336,9 @@ def test_presence_review_order_does_not_change_results():
 
 # ------------------------------------------------------------------ the hand-written text against the code
 
-SECTIONS = ("world", "staff", "learning", "funding", "turnover", "governance", "crisis", "partnership", "pathways")
+# Every section of the parameters (regimes' keys have their own pattern below).
+SECTIONS = tuple(f.name for f in dataclasses.fields(Params)
+                 if f.default_factory is not dataclasses.MISSING and f.name != "regimes")
 TOP_LEVEL_KEYS = ("seed", "years", "scenario", "regime", "partners_per_intl")
 FILE_SUFFIXES = ("py", "md", "yaml", "csv", "parquet", "json", "png")
 # A dotted parameter key in prose or an equation (not a file name such as sim/staff.py or funding.csv).
