@@ -46,3 +46,9 @@ def test_no_headline_conclusion_flipped_without_a_line_in_findings():
     findings = (ROOT / "docs" / "findings.md").read_text()
     assert f"findings baseline {base['id']}" in findings, \
         f"docs/findings.md does not name the current findings baseline {base['id']} (say what changed and why)"
+
+
+def test_the_findings_command_reads_the_committed_baseline():
+    from experiments.cli.findings import BASELINE_PATH
+
+    assert BASELINE_PATH == ROOT / "docs" / "findings_baseline.json" and BASELINE_PATH.is_file()

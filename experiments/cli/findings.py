@@ -18,7 +18,7 @@ from experiments.config import UsageError
 
 __all__ = ["main", "compute", "BASELINE_PATH"]
 
-BASELINE_PATH = Path(__file__).resolve().parents[1] / "docs" / "findings_baseline.json"
+BASELINE_PATH = Path(__file__).resolve().parents[2] / "docs" / "findings_baseline.json"
 
 
 def compute(n_jobs: int = 1):
