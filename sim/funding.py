@@ -359,13 +359,13 @@ def outcomes(flows: WeeklyFlows, spending: float, people_covered: float, cash_to
         "total_local_funding_share": of_donor(flows.to_local_total),
         "pooled_local_funding_share": of_donor(flows.pooled_local),
         "pooled_fund_local_share": flows.pooled_local / flows.pool_tranches if flows.pool_tranches > 0 else 0.0,
-        "pooled_fund_held": pool_held,
+        "pooled_fund_held": max(0.0, pool_held),  # the ledger's balance, which rounding can leave at -1e-10
         "due_diligence_staff_weeks": assessment_load,
         "cost_per_need_met": spending / people_covered if people_covered > 0 else 0.0,
         "donor_disbursed": donor,
         "spending": spending,
         "overhead_retained": flows.overhead_retained,
         "funding_direct_local": flows.direct_local,
-        "funding_via_intermediaries": flows.to_local_total - flows.direct_local - flows.pooled_local,
+        "funding_via_intermediaries": float(flows.subgrant_received.sum()),
         "cash_total": cash_total,
     }
