@@ -35,7 +35,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["assessed_capacity", "seen_score", "allocation_weights"]
+__all__ = ["assessed_capacity", "seen_score", "allocation_weights", "MIN_RECORD_USD"]
+
+# Below a dollar a week of income (or operations spending) a recipient has no record a funder can
+# read: ratios of such amounts are noise (and overflow for denormal budgets).
+MIN_RECORD_USD = 1.0
 
 
 def assessed_capacity(model) -> np.ndarray:
@@ -58,14 +62,14 @@ def seen_score(model, mask: np.ndarray) -> np.ndarray:
         cap = np.maximum(assessed_capacity(model), 1e-6)
         score *= _relative(cap, mask) ** f.allocation_capacity_weight
     if f.allocation_output_weight:
-        has_record = (orgs.income_ema > 0) & (orgs.output_ema > 0)
+        has_record = (orgs.income_ema >= MIN_RECORD_USD) & (orgs.output_ema > 0)
         per_usd = np.divide(orgs.output_ema, orgs.income_ema, out=np.zeros(orgs.n), where=has_record)
         known = mask & has_record
         mean = float(per_usd[known].mean()) if known.any() else 0.0
         rel = np.where(has_record, per_usd / mean, 1.0) if mean > 0 else np.ones(orgs.n)
         score *= np.maximum(rel, 1e-6) ** f.allocation_output_weight
     if f.allocation_loss_weight:
-        rate = np.divide(orgs.loss_ema, orgs.ops_ema, out=np.zeros(orgs.n), where=orgs.ops_ema > 0)
+        rate = np.divide(orgs.loss_ema, orgs.ops_ema, out=np.zeros(orgs.n), where=orgs.ops_ema >= MIN_RECORD_USD)
         score *= np.exp(-f.allocation_loss_weight * rate)
     return score
 
@@ -81,5 +85,5 @@ def allocation_weights(model, mask: np.ndarray) -> np.ndarray:
     need = model.coordination.perceived_need_of_orgs()
     floor = 0.1 / max(1, int(mask.sum()))
     portfolio = np.divide(orgs.grants_ema, orgs.income_ema, out=np.ones(orgs.n),
-                          where=orgs.is_intl & (orgs.income_ema > 0) & (orgs.grants_ema > orgs.income_ema))
+                          where=orgs.is_intl & (orgs.income_ema >= MIN_RECORD_USD) & (orgs.grants_ema > orgs.income_ema))
     return (model.staff.headcount + 1.0) * portfolio * (need + floor) * seen_score(model, mask) * mask
