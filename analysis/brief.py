@@ -16,11 +16,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+import numpy as np
+
+from sim.outcomes import DONOR_HEADLINES
+
 from .donor_figures import over_time
-from .effects import MEASURES, format_count, format_measure, headlines, paired_effects, per_run_measures
+from .effects import MEASURES, format_count, format_measure, paired_effects, per_run_measures
 
 __all__ = ["BriefData", "Finding", "findings", "render_html", "summary_numbers", "describe_world", "format_effect",
-           "FINDING_MEASURES", "TABLE_MEASURES"]
+           "FINDING_MEASURES", "TABLE_MEASURES", "Said", "say", "shown_value", "shown_change", "level_text"]
 
 # The four findings, people in need first; what "better" means in words; the table's columns.
 FINDING_MEASURES = ("people_weeks_met", "hard_to_reach_coverage", "response_time", "total_local_funding_share")
@@ -44,6 +48,171 @@ _COLUMN = {
     "brain_drain": "Brain drain<br><small>staff lost, whole run</small>",
 }
 _MEASURE = {m.key: m for m in MEASURES}
+
+
+# ---------------------------------------------------------------------------- a donor's words
+# One way to say every headline (definitions: ``sim/outcomes.py`` ``DONOR_HEADLINES``), used by the
+# donor page, the brief and the lever table alike. A change is printed only when the paired runs
+# agree on its direction (their range, or the 95% interval, excludes no change) and it is visible
+# at the precision shown; otherwise the sentence says "about the same" and gives both levels.
+_DECIMALS = {"weeks": 1, "index 0-1": 2}
+WEEKS_PER_YEAR = 52
+
+
+def shown_value(key: str, x: float, years: float) -> float:
+    """A measure's value in the unit the headline shows (people a week, percent, ...)."""
+    h = DONOR_HEADLINES[key]
+    if h.per_week:
+        return x / (years * WEEKS_PER_YEAR)
+    if h.percent:
+        return 100.0 * x
+    return x
+
+
+def _number(key: str, v: float) -> str:
+    """A value in the shown unit, rounded as the page prints it (no sign)."""
+    h = DONOR_HEADLINES[key]
+    if not np.isfinite(v):
+        return "n/a"
+    if h.percent:
+        return f"{abs(v):.1f}"
+    if h.unit in _DECIMALS:
+        return f"{abs(v):.{_DECIMALS[h.unit]}f}"
+    return format_count(abs(v))
+
+
+def level_text(key: str, x: float, years: float) -> str:
+    """A level with its unit: ``"13.8%"``, ``"374,000 people a week"``, ``"12.3 weeks"``."""
+    h = DONOR_HEADLINES[key]
+    v = shown_value(key, x, years)
+    sign = "-" if v < 0 and float(_number(key, v).replace(",", "").split()[0] or 0) != 0 else ""
+    if h.percent:
+        return f"{sign}{_number(key, v)}%"
+    if h.unit == "index 0-1":
+        return f"{sign}{_number(key, v)}"
+    return f"{sign}{_number(key, v)} {h.unit}"
+
+
+def _rounds_to_zero(key: str, v: float) -> bool:
+    text = _number(key, v).replace(",", "").split()[0]
+    try:
+        return float(text) == 0.0
+    except ValueError:
+        return False
+
+
+def shown_change(key: str, d: float, years: float) -> str:
+    """A change in the shown unit, in words: ``"20,000 fewer people a week"``, ``"up 9.2 points"``."""
+    h = DONOR_HEADLINES[key]
+    v = shown_value(key, d, years)
+    n = _number(key, v)
+    if h.percent:
+        return f"{'up' if v > 0 else 'down'} {n} percentage points"
+    if h.unit == "index 0-1":
+        return f"{'up' if v > 0 else 'down'} {n}"
+    if h.unit == "weeks":
+        return f"{n} weeks {'later' if v > 0 else 'sooner'}"
+    if h.per_week:
+        return f"{n} {'more' if v > 0 else 'fewer'} {h.unit}"
+    return f"{n} {'more' if v > 0 else 'fewer'} {h.unit}"
+
+
+@dataclass(frozen=True)
+class Said:
+    """One headline in a donor's words, with the numbers it rests on (measure units, not shown units).
+
+    Attributes:
+        measure: the headline's key (``sim.outcomes.DONOR_HEADLINES``).
+        label: what the headline is called; ``window``: its time window in words.
+        text: the sentence after the label.
+        direction: ``better``, ``worse`` or ``about the same``.
+        diff, low, high: mean paired difference and its interval (range of the runs or 95% interval).
+        n_better, n_pairs: paired runs that moved in the better direction, and how many there are.
+    """
+
+    measure: str
+    label: str
+    window: str
+    text: str
+    direction: str
+    diff: float
+    low: float
+    high: float
+    n_better: int
+    n_pairs: int
+
+    @property
+    def line(self) -> str:
+        """``"Label (unit, window): text"``, as the page and the brief print it."""
+        return f"{self.label} ({DONOR_HEADLINES[self.measure].unit}, {self.window}): {self.text}"
+
+
+def _agreement(row, interval: str, higher_is_better: bool | None, tol: float) -> tuple[str, int]:
+    """How the paired runs agree: ``(words, n_better)``, with differences within ``tol`` counted as none."""
+    n = int(row["n_pairs"])
+    lo, hi = float(row["range_low"]), float(row["range_high"])
+    if interval == "ci":
+        return (f"95% interval {float(row['ci_low']):+.3g} to {float(row['ci_high']):+.3g}", int(row["n_better"]))
+    if max(abs(lo), abs(hi)) <= tol:
+        return ("the same in every run", 0)
+    nb = int(row["n_better"]) if higher_is_better is not None else 0
+    nw = int(row["n_worse"]) if higher_is_better is not None else 0
+    if lo > tol or hi < -tol:
+        way = "higher" if lo > tol else "lower"
+        return (f"{way} in all {n} runs" if n > 1 else f"{way} in the one run", nb)
+    return (f"the runs disagree: {nb} of {n} better, {nw} worse", nb)
+
+
+def say(effects: pd.DataFrame, config: str, years: float, measures=None, interval: str = "range",
+        ref_name: str = "the status quo", alt_name: str = "your rules", factor: str = "config") -> list[Said]:
+    """Headlines for ``config`` against the reference, in a donor's words.
+
+    A change is named only when it is clear (the runs' range, or the 95% interval with
+    ``interval="ci"``, excludes no change) and visible at the precision printed; otherwise the
+    sentence says "about the same" and gives both levels.
+
+    Args:
+        effects: :func:`analysis.effects.paired_effects` output.
+        config: the configuration described.
+        years: the horizon (for windows and weekly averages).
+        measures: headline keys in order (default: every donor headline present).
+        interval: ``"range"`` (a few runs, the page) or ``"ci"`` (the brief).
+        ref_name, alt_name: what the reference and ``config`` are called.
+        factor: the column naming configurations.
+    """
+    rows = effects[effects[factor].astype(str) == str(config)].set_index("measure")
+    keys = [k for k in (measures or DONOR_HEADLINES) if k in rows.index and k in DONOR_HEADLINES]
+    out = []
+    for key in keys:
+        h = DONOR_HEADLINES[key]
+        r = rows.loc[key]
+        better = _MEASURE[key].better
+        d, a, b = float(r["diff"]), float(r["ref_mean"]), float(r["alt_mean"])
+        window = h.window_text(years)
+        n = int(r["n_pairs"])
+        if not np.isfinite(d):
+            text = "no sudden shock in these runs could be judged (each needs 26 weeks of results after it)."
+            out.append(Said(key, h.label, window, text, "about the same", d, np.nan, np.nan, 0, n))
+            continue
+        tol = 1e-9 * max(abs(a), abs(b), 1e-12)
+        lo, hi = ((float(r["ci_low"]), float(r["ci_high"])) if interval == "ci"
+                  else (float(r["range_low"]), float(r["range_high"])))
+        agree, nb = _agreement(r, interval, better == "higher" if better else None, tol)
+        if interval == "ci":
+            agree = (f"95% interval {shown_change(key, lo, years) if not _rounds_to_zero(key, shown_value(key, lo, years)) else 'no change'}"
+                     f" to {shown_change(key, hi, years) if not _rounds_to_zero(key, shown_value(key, hi, years)) else 'no change'}")
+        clear = (lo > tol or hi < -tol) and not _rounds_to_zero(key, shown_value(key, d, years))
+        la, lb = level_text(key, a, years), level_text(key, b, years)
+        if clear:
+            direction = "better" if (d > 0) == (better == "higher") else "worse"
+            text = f"{lb} under {alt_name}, against {la} under {ref_name}: {shown_change(key, d, years)} ({agree})."
+        else:
+            direction = "about the same"
+            levels = f"{la} under both" if la == lb else f"{la} under {ref_name}, {lb} under {alt_name}"
+            why = agree if interval == "range" else f"the 95% interval includes no change: {agree.split('interval ', 1)[1]}"
+            text = f"about the same: {levels} ({why})."
+        out.append(Said(key, h.label, window, text, direction, d, lo, hi, nb, n))
+    return out
 
 
 @dataclass

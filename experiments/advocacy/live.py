@@ -95,7 +95,7 @@ class LiveResult:
     Attributes:
         key: :func:`rules_key` of the rules these results are for.
         is_status_quo: the rules are exactly the status quo (no difference to show).
-        people, system: :class:`analysis.effects.Headline` lists (people in need; the system behind).
+        people, system: :class:`analysis.brief.Said` lists (people in need; the system behind).
         figures: name -> PNG bytes (empty until drawn).
         seconds_runs: time to run (or fetch) the paired runs and compute the headlines.
         seconds_figures: time to draw the figures.
@@ -166,6 +166,8 @@ class LiveEngine:
         self._lock = threading.Lock()
         self._runner: Runner | None = None
         self._xy: dict[int, object] = {}
+        self._warm_done = threading.Event()
+        self._warm_done.set()
 
     # -------------------------------------------------------------- parameters
     def base(self, package: str) -> Params:
@@ -195,6 +197,26 @@ class LiveEngine:
         sq = lever_values(self.base(STATUS_QUO))
         self.compute(STATUS_QUO, sq)
         return time.perf_counter() - t0
+
+    def warm_in_background(self, on_done=None) -> threading.Thread:
+        """:meth:`warm` in a thread; :meth:`updates` waits for it instead of running the status quo twice.
+
+        Args:
+            on_done: called with the seconds it took (e.g. to print them).
+        """
+        self._warm_done.clear()
+
+        def work():
+            try:
+                secs = self.warm()
+                if on_done is not None:
+                    on_done(secs)
+            finally:
+                self._warm_done.set()
+
+        t = threading.Thread(target=work, name="capsim-warm", daemon=True)
+        t.start()
+        return t
 
     def shutdown(self) -> None:
         with self._lock:
@@ -228,10 +250,13 @@ class LiveEngine:
             ConfigError: the rules are impossible.
             Cancelled: ``cancel`` was set.
         """
-        from analysis.effects import headlines, paired_effects, per_run_measures
+        from analysis.brief import say
+        from analysis.effects import paired_effects, per_run_measures
         from sim.store import run_id
 
         key = rules_key(package, levers)
+        if threading.current_thread().name != "capsim-warm":
+            self._warm_done.wait()
         t0 = time.perf_counter()
         with self._lock:
             done = self._results.get(key)
@@ -244,15 +269,14 @@ class LiveEngine:
         s = self.settings
         sq = self.base(STATUS_QUO)
         donor = self.donor_params(package, levers)
-        before = self.cache.hits
         runner = self.runner()
         tables = run_paired({STATUS_QUO: sq, DONOR: donor}, s.seeds, STATUS_QUO, cache=self.cache, runner=runner,
                             cancel=cancel)
-        from_cache = self.cache.hits - before
+        from_cache = tables.from_cache  # this call's own count (a shared cache's hit counter mixes users)
         per_run = per_run_measures(tables.steps, tables.shocks)
-        effects = paired_effects(per_run, STATUS_QUO)
-        people = headlines(effects, DONOR, s.years, interval="range", measures=PEOPLE_HEADLINES)
-        system = headlines(effects, DONOR, s.years, interval="range", measures=SYSTEM_HEADLINES)
+        effects = paired_effects(per_run, STATUS_QUO, measures=(*PEOPLE_HEADLINES, *SYSTEM_HEADLINES))
+        people = say(effects, DONOR, s.years, PEOPLE_HEADLINES, interval="range")
+        system = say(effects, DONOR, s.years, SYSTEM_HEADLINES, interval="range")
         t1 = time.perf_counter()
         world = world_text(sq)
         sq_values = lever_values(sq)

@@ -37,6 +37,7 @@ class PairedTables:
         seeds: replicate seeds; ``seeds[replicate]`` is the seed of that replicate everywhere.
         reference: name of the configuration differences are taken against.
         metadata: run metadata per (config, replicate).
+        from_cache: how many of this call's runs came from the cache (not run again).
     """
 
     steps: pd.DataFrame
@@ -46,6 +47,7 @@ class PairedTables:
     seeds: list[int]
     reference: str
     metadata: dict = field(default_factory=dict)
+    from_cache: int = 0
 
     @property
     def years(self) -> float:
@@ -113,4 +115,4 @@ def run_paired(configs: dict[str, Params], seeds: list[int], reference: str, *, 
         out[kind] = df
     meta = {(name, rep): results[(name, rep)].metadata for name, rep, _ in jobs}
     return PairedTables(out["steps"], out["shocks"], out["areas"], dict(configs), [int(s) for s in seeds],
-                        reference, meta)
+                        reference, meta, len(jobs) - len(todo))
