@@ -39,14 +39,11 @@ _VERB = {  # key: (title, what a package that does better does: plural, singular
     "local_capacity": ("Local capacity", "leave more local capacity than", "leaves more local capacity than"),
     "brain_drain": ("Brain drain", "cause less brain drain than", "causes less brain drain than"),
 }
-_COLUMN = {
-    "people_weeks_met": "Need met<br><small>people-weeks, whole run</small>",
-    "hard_to_reach_coverage": "Hard-to-reach coverage<br><small>percentage points</small>",
-    "response_time": "Response after shocks<br><small>weeks</small>",
-    "total_local_funding_share": "Funding reaching local actors<br><small>percentage points</small>",
-    "local_capacity": "Local capacity<br><small>index 0-1, final year</small>",
-    "brain_drain": "Brain drain<br><small>staff lost, whole run</small>",
-}
+def _column(key: str, years: float) -> str:
+    """A table column's head: the headline's label, its unit and its window (``sim.outcomes.DONOR_HEADLINES``)."""
+    h = DONOR_HEADLINES[key]
+    unit = "percentage points" if h.percent else h.unit
+    return f"{html.escape(h.label)}<br><small>{html.escape(unit)}, {html.escape(h.window_text(years))}</small>"
 _MEASURE = {m.key: m for m in MEASURES}
 
 
@@ -115,6 +112,22 @@ def shown_change(key: str, d: float, years: float) -> str:
     if h.per_week:
         return f"{n} {'more' if v > 0 else 'fewer'} {h.unit}"
     return f"{n} {'more' if v > 0 else 'fewer'} {h.unit}"
+
+
+def _signed_shown(key: str, v: float, years: float) -> str:
+    shown = shown_value(key, v, years)
+    if _rounds_to_zero(key, shown):
+        return "0"
+    return ("+" if shown > 0 else "-") + _number(key, shown)
+
+
+def _short_unit(key: str) -> str:
+    h = DONOR_HEADLINES[key]
+    if h.percent:
+        return " points"
+    if h.unit == "index 0-1":
+        return ""
+    return f" {h.unit}"
 
 
 @dataclass(frozen=True)
@@ -199,8 +212,7 @@ def say(effects: pd.DataFrame, config: str, years: float, measures=None, interva
                   else (float(r["range_low"]), float(r["range_high"])))
         agree, nb = _agreement(r, interval, better == "higher" if better else None, tol)
         if interval == "ci":
-            agree = (f"95% interval {shown_change(key, lo, years) if not _rounds_to_zero(key, shown_value(key, lo, years)) else 'no change'}"
-                     f" to {shown_change(key, hi, years) if not _rounds_to_zero(key, shown_value(key, hi, years)) else 'no change'}")
+            agree = f"95% interval {_signed_shown(key, lo, years)} to {_signed_shown(key, hi, years)}{_short_unit(key)}"
         clear = (lo > tol or hi < -tol) and not _rounds_to_zero(key, shown_value(key, d, years))
         la, lb = level_text(key, a, years), level_text(key, b, years)
         if clear:
@@ -209,7 +221,7 @@ def say(effects: pd.DataFrame, config: str, years: float, measures=None, interva
         else:
             direction = "about the same"
             levels = f"{la} under both" if la == lb else f"{la} under {ref_name}, {lb} under {alt_name}"
-            why = agree if interval == "range" else f"the 95% interval includes no change: {agree.split('interval ', 1)[1]}"
+            why = agree if interval == "range" else f"the {agree} includes no change"
             text = f"about the same: {levels} ({why})."
         out.append(Said(key, h.label, window, text, direction, d, lo, hi, nb, n))
     return out
@@ -232,6 +244,8 @@ class BriefData:
         provenance: ``sim.results.provenance()`` of the runs (code version, packages).
         assumptions: sentences for the footer.
         omitted: configurations of a sweep left out of the brief.
+        settings: configuration -> its settings for the technical record (config overrides; CSV only).
+        command: the command that made the runs (CSV only).
     """
 
     question: str
@@ -247,6 +261,8 @@ class BriefData:
     provenance: dict
     assumptions: list[str] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+    command: str = ""
 
     @property
     def alternatives(self) -> list[str]:
@@ -304,22 +320,20 @@ def findings(data: BriefData, effects: pd.DataFrame | None = None, measures=FIND
         if n == 1 and better:
             count = f"The package clearly {verb_one} the {ref_name}."
         elif n and len(better) == n:
-            count = f"All {n} packages {verb} the {ref_name}."
+            count = f"All {n} packages clearly {verb} the {ref_name}."
         elif better:
-            count = f"{len(better)} of {n} package{'s' if n != 1 else ''} clearly {verb} the {ref_name}."
+            count = (f"{len(better)} of {n} packages clearly {verb_one if len(better) == 1 else verb} the "
+                     f"{ref_name}.")
         elif n and len(worse) == n:
             count = f"All {n} packages clearly do worse than the {ref_name}."
         else:
             count = f"No package clearly does better than the {ref_name} here."
-        detail = headlines(effects, best, data.years, interval="ci", measures=(key,), ref_name=f"the {ref_name}",
-                           alt_name="this package")
+        said = say(effects, best, data.years, (key,), interval="ci", ref_name=f"the {ref_name}",
+                   alt_name=data.titles[best])
         text = count
-        if detail:
-            said = detail[0].text.split(" Not a clear change")[0]
-            if _MEASURE[key].is_share:  # "Need met in hard-to-reach areas: 16% under ..." -> "16% under ..."
-                said = said.split(": ", 1)[1]
-            lead_in = "Most" if sides[best] == "better" else f"Closest to the {ref_name}"
-            text += f" {lead_in}: {data.titles[best]}, {_lower_first(said)}"
+        if said:
+            lead_in = "Largest gain" if sides[best] == "better" else f"Closest to the {ref_name}"
+            text += f" {lead_in}, {data.titles[best]}: {said[0].text}"
         if worse and len(worse) < n:
             text += " Clearly worse: " + ", ".join(data.titles[w] for w in worse) + "."
         out.append(Finding(key, title, text, better, worse))
@@ -340,17 +354,17 @@ def _compact(x: float) -> str:
     return f"{sign}{ax:,.0f}"
 
 
-def format_effect(measure: str, diff: float, low: float, high: float) -> str:
-    """A paired difference and its interval in a table cell: ``+911k (+332k to +1.44M)``."""
-    m = _MEASURE[measure]
-    if m.is_share:
-        f = lambda v: f"{100 * v:+.1f}" if round(100 * v, 1) != 0 else "0.0"  # noqa: E731
-    elif m.unit == "weeks":
-        f = lambda v: f"{v:+.1f}" if round(v, 1) != 0 else "0.0"  # noqa: E731
-    elif m.unit.startswith("index"):
-        f = lambda v: f"{v:+.3f}" if round(v, 3) != 0 else "0.000"  # noqa: E731
-    else:
-        f = _compact
+def format_effect(measure: str, diff: float, low: float, high: float, years: float) -> str:
+    """A paired difference and its 95% interval in a table cell, in the headline's shown unit.
+
+    ``+2,540 (+1,100 to +3,900)``; when the interval includes no change the cell says so instead of
+    printing the mean as a change: ``no clear change (-1,200 to +2,500)``.
+    """
+    def f(v: float) -> str:
+        return _signed_shown(measure, v, years)
+
+    if low <= 0 <= high or _rounds_to_zero(measure, shown_value(measure, diff, years)):
+        return f"no clear change ({f(low)} to {f(high)})"
     return f"{f(diff)} ({f(low)} to {f(high)})"
 
 
@@ -377,8 +391,8 @@ td.worse { background: #fde0c5; }
 figure { margin: 3pt 0; }
 figure img { width: 100%; }
 figcaption { font-size: 7.2pt; color: #444; }
-footer { border-top: 1px solid #bbb; margin-top: 4pt; padding-top: 2pt; font-size: 6.4pt; line-height: 1.25;
-         color: #444; }
+footer { border-top: 1px solid #bbb; margin-top: 4pt; padding-top: 2pt; font-size: 7.4pt; line-height: 1.3;
+         color: #333; }
 footer p { margin: 1pt 0; }
 """
 
@@ -387,8 +401,8 @@ def _table(data: BriefData, effects: pd.DataFrame, per_run: pd.DataFrame) -> str
     esc = html.escape
     ref = per_run[per_run["config"].astype(str) == data.reference]
     head = "<tr><th>Change against the " + esc(data.titles[data.reference].lower()) + "</th>" + "".join(
-        f"<th>{_COLUMN[k]}</th>" for k in TABLE_MEASURES) + "</tr>"
-    level = [f"<td>{esc(format_measure(k, float(ref[k].mean())))}</td>" for k in TABLE_MEASURES]
+        f"<th>{_column(k, data.years)}</th>" for k in TABLE_MEASURES) + "</tr>"
+    level = [f"<td>{esc(level_text(k, float(ref[k].mean()), data.years))}</td>" for k in TABLE_MEASURES]
     rows = [f"<tr><td><i>{esc(data.titles[data.reference])}: level</i></td>{''.join(level)}</tr>"]
     for a in data.alternatives:
         cells = []
@@ -397,9 +411,10 @@ def _table(data: BriefData, effects: pd.DataFrame, per_run: pd.DataFrame) -> str
             side = _side(r)
             mark = {"better": " &#9650;", "worse": " &#9660;", "unclear": ""}[side]
             cells.append(f"<td class=\"{side}\" data-measure=\"{k}\">"
-                         f"{esc(format_effect(k, r['diff'], r['ci_low'], r['ci_high']))}{mark}</td>")
+                         f"{esc(format_effect(k, r['diff'], r['ci_low'], r['ci_high'], data.years))}{mark}</td>")
         rows.append(f"<tr><td>{esc(data.titles[a])}</td>{''.join(cells)}</tr>")
-    note = ("<figcaption>Mean paired difference (95% interval). &#9650; blue: clearly better than the "
+    note = ("<figcaption>Change against the status quo, mean over the paired simulations (95% interval). "
+            "&#9650; blue: clearly better than the "
             f"{esc(data.titles[data.reference].lower())}; &#9660; orange: clearly worse; no mark: the interval "
             "includes no change.</figcaption>")
     return f"<table>\n{head}\n" + "\n".join(rows) + f"\n</table>\n{note}\n"
@@ -429,37 +444,42 @@ def render_html(data: BriefData) -> str:
              f"<title>{esc(data.question)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"]
     parts.append(f"<h1>{esc(data.question)}</h1>\n")
     parts.append(
-        f"<p class=\"intro\">A synthetic country in crisis ({esc(data.world)}) ran for {data.years:g} years under the "
-        f"{esc(ref_name)} and under {n_alt} package{'s' if n_alt != 1 else ''} of donor and agency rules, {n_rep} "
-        f"times each with the same {n_rep} seeds: every package faced the same shocks and the same people. "
-        f"Numbers in brackets are 95% intervals of the paired differences.</p>\n")
+        f"<p class=\"intro\">A made-up country in crisis ({esc(data.world)}) was simulated for {data.years:g} years "
+        f"under the {esc(ref_name)} and under {n_alt} package{'s' if n_alt != 1 else ''} of donor and agency rules, "
+        f"in the same {n_rep} simulated crises each: every package faced the same shocks and the same people, so a "
+        f"difference comes from the rules. Numbers in brackets are 95% intervals of the differences.</p>\n")
     for f in found:
         parts.append(f"<p class=\"finding\" data-measure=\"{f.measure}\"><b>{esc(f.title)}.</b> {esc(f.text)}</p>\n")
     parts.append(_table(data, effects, per_run))
     parts.append(f"<figure><img alt=\"Coverage of needs, coverage in hard-to-reach areas and funding reaching local "
                  f"actors over time, by package\" src=\"data:image/png;base64,{img1}\">\n<figcaption>Figure. Over "
-                 f"time: lines are means over the {n_rep} paired runs, bands their range.</figcaption></figure>\n")
+                 f"time: lines are means over the {n_rep} simulated crises, bands their range; the status quo is the "
+                 f"dashed black line, drawn on top.</figcaption></figure>\n")
     parts.append(_footer(data))
     parts.append("</body>\n</html>\n")
     return "".join(parts)
 
 
 def _footer(data: BriefData) -> str:
+    """Packages, what the numbers mean, assumptions and provenance, in words (technical details: the CSV)."""
     esc = html.escape
     prov = data.provenance or {}
     code = prov.get("code", {}) or {}
     pk = prov.get("packages", {}) or {}
     commit = code.get("commit") or "unknown"
-    dirty = " (with uncommitted changes)" if code.get("dirty") else ""
-    versions = ", ".join(f"{k} {v}" for k, v in pk.items() if v and k in ("mesa", "numpy", "pandas"))
+    dirty = ", with changes not yet recorded in it" if code.get("dirty") else ""
+    created = str(prov.get("created", ""))[:10]
     packages = " ".join(f"<b>{esc(data.titles[c])}</b>: {esc(data.descriptions.get(c, ''))}" for c in data.titles)
+    meaning = " ".join(f"<b>{esc(DONOR_HEADLINES[k].label)}</b> ({esc(DONOR_HEADLINES[k].window_text(data.years))}): "
+                       f"{esc(DONOR_HEADLINES[k].description)}" for k in TABLE_MEASURES)
     lines = [
         "<footer>",
         f"<p><b>Packages.</b> {packages}</p>",
+        f"<p><b>What the numbers mean.</b> {meaning}</p>",
         "<p><b>Assumptions.</b> " + " ".join(esc(a) for a in data.assumptions) + "</p>",
-        f"<p><b>Provenance.</b> {esc(data.source)}. Seeds: {', '.join(str(s) for s in data.seeds)}. "
-        f"capsim {esc(str(code.get('capsim') or ''))}, commit {esc(commit[:12])}{dirty}; Python "
-        f"{esc(str(prov.get('python', '')))}; {esc(versions)}; created {esc(str(prov.get('created', '')))}.</p>",
+        f"<p><b>Where the numbers come from.</b> {esc(data.source)}. Made on {esc(created)} with capsim "
+        f"{esc(str(code.get('capsim') or ''))} (code version {esc(commit[:7])}{dirty}), Mesa {esc(str(pk.get('mesa', '')))}"
+        f". The settings and seeds of every simulation are in brief_numbers.csv, next to this page.</p>",
     ]
     if data.omitted:
         lines.append(f"<p>Not shown ({len(data.omitted)} more configurations of the sweep): "
@@ -469,8 +489,20 @@ def _footer(data: BriefData) -> str:
 
 
 def summary_numbers(data: BriefData) -> pd.DataFrame:
-    """The paired effects behind the page (for tests and for the CSV written next to the brief)."""
-    return paired_effects(per_run_measures(data.steps, data.shocks), data.reference)
+    """The paired effects behind the page, with the technical record (for tests and for ``brief_numbers.csv``).
+
+    Columns: those of :func:`analysis.effects.paired_effects`, then ``config_title``, ``settings``
+    (the configuration's overrides), ``years``, ``replicates``, ``seeds`` (space-separated),
+    ``command``, ``commit`` and ``created``.
+    """
+    eff = paired_effects(per_run_measures(data.steps, data.shocks), data.reference)
+    code = (data.provenance or {}).get("code", {}) or {}
+    name = eff["config"].astype(str)
+    return eff.assign(
+        config_title=name.map(data.titles), settings=name.map(lambda c: data.settings.get(c, "")),
+        reference_settings=data.settings.get(data.reference, ""), years=data.years, replicates=len(data.seeds),
+        seeds=" ".join(str(x) for x in data.seeds), command=data.command, commit=code.get("commit") or "",
+        created=str((data.provenance or {}).get("created", "")))
 
 
 def describe_world(n_areas: int, n_local: int, n_intl: int, n_staff: int) -> str:

@@ -20,6 +20,7 @@ Run ``capsim dashboard [--host 127.0.0.1] [--port 8765] [--years 5] [--replicate
 
 from __future__ import annotations
 
+import html
 import os
 import signal
 import socket
@@ -137,6 +138,18 @@ def _why_lines(package: str, values: dict, headline: str) -> list[str]:
     return [why_text(row) for row in reason_for(table, package, values, sq, headline)]
 
 
+def _sources(package: str, values: dict) -> list[str]:
+    from experiments.advocacy.explain import load_table, reason_for, source_text
+
+    try:
+        table = load_table()
+    except FileNotFoundError:
+        return []
+    sq = lever_values(engine().base(STATUS_QUO))
+    rows = [r for key in DONOR_HEADLINES for r in reason_for(table, package, values, sq, key) if r["sign_stable"]]
+    return sorted({t for t in (source_text(r) for r in rows) if t})
+
+
 @solara.component
 def Headline(said, why: list[str]):
     """A headline: what it is and its window, the sentence, why (from the lever table), its definition."""
@@ -190,9 +203,10 @@ def Results(result, key, error: str | None, error_words: str | None):
     status = "up to date" if current and res.figures else "drawing figures" if current else "updating"
     if status != "up to date":
         solara.ProgressLinear(True)
-    Words(_status_text(status, res, s), style=SMALL)
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(_status_text(status, res, s)), style=SMALL,
+                classes=["capsim-status"])
     package, values = key[0], dict(key[1])
-    with solara.Column(style={"opacity": "0.5"} if (error or not current) else {}):
+    with solara.Column(style={"opacity": "0.5"} if (error or not current) else {}, classes=["capsim-results"]):
         if res.is_status_quo:
             solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
                         "changes for people in need.")
@@ -221,6 +235,10 @@ def Results(result, key, error: str | None, error_words: str | None):
               f"(base seed {s.seed}), overrides {', '.join(s.overrides) or 'none'}; the brief runs 10 of 10 years "
               "(`capsim brief`). Lever table: `capsim levers` (experiments/advocacy/lever_effects.csv). Rules on the "
               f"levers: {', '.join(f'{k}={v}' for k, v in sorted(values.items()))}.", style=SMALL)
+        sources = _sources(package, values)
+        if sources:
+            Words("Where the model makes the reasons above (each measured by switching the mechanism off on both "
+                  "sides, `capsim levers`):\n\n" + "\n".join(f"- {x}" for x in sources), style=SMALL)
 
 
 @solara.component
@@ -391,17 +409,21 @@ def _exit_on_sigterm(signum, frame) -> None:
 
 
 def configure_solara() -> None:
-    """Solara's settings for this page: production mode, no telemetry, and no assets proxy.
+    """Solara's settings for this page: production mode, no telemetry, and no fetch from a public CDN.
 
-    With the proxy on, a request for a front-end file ``solara-assets`` does not ship makes the
-    server fetch it from a public CDN (a DNS lookup, and no timeout on a slow network); off, the
-    server answers 404 and makes no outside request. The page itself asks for no such file.
+    Solara serves its front-end files under ``/_solara/cdn`` from a local folder (filled by
+    ``solara-assets``); for a file that folder lacks, its server fetches the file from
+    ``solara.settings.assets.cdn``, a public CDN by default (a DNS lookup, and no timeout on a slow
+    network). Pointing that setting at the local folder itself (a ``file:`` address, which the
+    server's HTTP client refuses at once) turns a missing file into a 404 with no outside request.
+    The page asks for no such file: it renders its words as HTML, not with ``solara.Markdown``.
     """
-    from solara.server import settings as solara_settings
+    import solara.settings
+    from solara.server import settings as server_settings
 
-    solara_settings.main.mode = "production"
-    solara_settings.telemetry.mixpanel_enable = False
-    solara_settings.assets.proxy = False
+    server_settings.main.mode = "production"
+    server_settings.telemetry.mixpanel_enable = False
+    solara.settings.assets.cdn = server_settings.assets.proxy_cache_dir.resolve().as_uri() + "/"
 
 
 def _serve(host: str, port: int) -> None:

@@ -36,7 +36,7 @@ from experiments.advocacy.levers import LEVERS, PACKAGES, REGIME_TITLES, STATUS_
 from experiments.cli.plain_args import OptionParser, positive_float, positive_int, seed_number
 
 __all__ = ["Move", "MOVES", "Mechanism", "MECHANISMS", "TABLE", "DOC", "HEADLINE_KEYS", "measure_moves",
-           "load_table", "reason_for", "why_text", "doc_table", "main"]
+           "load_table", "reason_for", "why_text", "source_text", "doc_table", "main"]
 
 HERE = Path(__file__).resolve().parent
 TABLE = HERE / "lever_effects.csv"
@@ -357,9 +357,17 @@ def why_text(row: dict) -> str:
     way = "better" if row["direction"] == "better" else "worse"
     runs = f"{way} in {int(row['n_better'] if way == 'better' else row['n_worse'])} of {int(row['n_pairs'])} runs"
     reason = _reason_text(row["pathway"]) if isinstance(row["pathway"], str) else ""
-    src = next((m.source for m in MECHANISMS if m.name == row["pathway"]), "")
-    why = f" Why: {reason}" + (f" (model: {src.split(' (')[0]})" if src else "") + "." if reason else ""
+    share = row.get("pathway_share", float("nan"))
+    carried = (f", {_pathway_title(row['pathway'])}: about {100 * share:.0f}% of the effect"
+               if isinstance(share, float) and np.isfinite(share) and 0 < share <= 1.05 else "")
+    why = f" Why{carried}: {reason}." if reason else ""
     return f"{head}: {way} when measured ({runs}).{why}"
+
+
+def source_text(row: dict) -> str:
+    """Where the model makes a row's main pathway (for the page's technical details)."""
+    src = next((m.source for m in MECHANISMS if m.name == row.get("pathway")), "")
+    return f"{row['title']} ({row['change']}): {_pathway_title(row['pathway'])} - {src}" if src else ""
 
 
 # ---------------------------------------------------------------------------- writing
