@@ -329,7 +329,7 @@ def findings(data: BriefData, effects: pd.DataFrame | None = None, measures=FIND
         else:
             count = f"No package clearly does better than the {ref_name} here."
         said = say(effects, best, data.years, (key,), interval="ci", ref_name=f"the {ref_name}",
-                   alt_name=data.titles[best])
+                   alt_name="it")
         text = count
         if said:
             lead_in = "Largest gain" if sides[best] == "better" else f"Closest to the {ref_name}"
@@ -376,23 +376,23 @@ def _png_base64(fig, dpi: int = 150) -> str:
 
 _CSS = """
 @page { size: A4; margin: 10mm 12mm; }
-body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 8.6pt; line-height: 1.3; color: #1a1a1a;
+body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 8.4pt; line-height: 1.28; color: #1a1a1a;
        max-width: 186mm; margin: 0 auto; }
-h1 { font-size: 14pt; margin: 0 0 2pt 0; }
+h1 { font-size: 12.5pt; margin: 0 0 2pt 0; }
 p { margin: 2pt 0; }
 .intro { color: #333; }
 .finding { margin: 3pt 0; }
-table { border-collapse: collapse; width: 100%; margin: 4pt 0; font-size: 7.8pt; }
+table { border-collapse: collapse; width: 100%; margin: 3pt 0; font-size: 7.6pt; }
 th, td { border-bottom: 1px solid #ddd; padding: 1.5pt 3pt; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
-th small { font-weight: normal; color: #555; }
+th small { font-weight: normal; color: #555; font-size: 6.8pt; }
 td.better { background: #deebf7; }
 td.worse { background: #fde0c5; }
 figure { margin: 3pt 0; }
 figure img { width: 100%; }
 figcaption { font-size: 7.2pt; color: #444; }
-footer { border-top: 1px solid #bbb; margin-top: 4pt; padding-top: 2pt; font-size: 7.4pt; line-height: 1.3;
-         color: #333; }
+footer { border-top: 1px solid #bbb; margin-top: 3pt; padding-top: 2pt; font-size: 7pt; line-height: 1.25;
+         color: #333; column-count: 2; column-gap: 12pt; }
 footer p { margin: 1pt 0; }
 """
 
@@ -436,7 +436,7 @@ def render_html(data: BriefData) -> str:
     steps = data.steps.copy()
     steps["config"] = pd.Categorical(steps["config"].astype(str), categories=list(data.titles), ordered=True)
     fig1 = over_time(steps, ("coverage", "hard_to_reach_coverage", "total_local_funding_share"), data.reference,
-                     data.titles, ncols=3, height=2.15)
+                     data.titles, ncols=3, height=1.6)
     img1 = _png_base64(fig1)
     n_alt = len(data.alternatives)
 
@@ -446,8 +446,8 @@ def render_html(data: BriefData) -> str:
     parts.append(
         f"<p class=\"intro\">A made-up country in crisis ({esc(data.world)}) was simulated for {data.years:g} years "
         f"under the {esc(ref_name)} and under {n_alt} package{'s' if n_alt != 1 else ''} of donor and agency rules, "
-        f"in the same {n_rep} simulated crises each: every package faced the same shocks and the same people, so a "
-        f"difference comes from the rules. Numbers in brackets are 95% intervals of the differences.</p>\n")
+        f"in the same {n_rep} simulated crises each (the same shocks, the same people), so a difference comes from "
+        f"the rules. Brackets: 95% intervals of the differences.</p>\n")
     for f in found:
         parts.append(f"<p class=\"finding\" data-measure=\"{f.measure}\"><b>{esc(f.title)}.</b> {esc(f.text)}</p>\n")
     parts.append(_table(data, effects, per_run))

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analysis.brief import TABLE_MEASURES, format_effect, level_text
-from analysis.effects import format_measure, paired_effects, per_run_measures
+from analysis.effects import paired_effects, per_run_measures
 from experiments.advocacy.brief import find_browser
 from experiments.cli.main import main
 from experiments.advocacy.levers import package_params
@@ -142,7 +142,7 @@ def test_brief_from_sweep_directory(tmp_path):
     text = out.read_text()
     assert "<h1>Does direct funding help people in need?</h1>" in text, "the sweep's question is not the title"
     assert "reference (funding.direct_local_share=0.02)" in text and "funding.direct_local_share=0.25" in text
-    assert "commit abc123def456" in text, "the sweep's provenance is not in the footer"
+    assert "code version abc123d" in text, "the sweep's provenance is not in the footer"
     steps = pd.read_parquet(sweep / "dataset" / "steps.parquet")
     steps["config"] = steps["funding.direct_local_share"].map({0.02: "ref", 0.25: "alt"})
     shocks = pd.read_parquet(sweep / "dataset" / "shocks.parquet")

@@ -258,7 +258,8 @@ def main(args: list[str]) -> int:
         if opts.overrides:
             raise UsageError("overrides apply to runs made here; with --from the runs come from the sweep")
         data = from_sweep(opts.sweep, opts.max_packages)
-        print(f"capsim brief: {len(data.titles) - 1} configurations against {data.reference} from {opts.sweep}")
+        n_alt = len(data.titles) - 1
+        print(f"capsim brief: {n_alt} configuration{'s' if n_alt != 1 else ''} against {data.reference} from {opts.sweep}")
     else:
         packages = [p.strip() for p in opts.packages.split(",") if p.strip()]
         bad = [p for p in packages if p not in PACKAGES or p == STATUS_QUO]

@@ -240,10 +240,9 @@ def measure_moves(years: float = 5.0, replicates: int = 3, seed: int = 0, jobs: 
             }
             check = row[f"part_{OWN_RULE[0]}"] + sum(row[f"part_{m.name}"] for m in MECHANISMS)
             row["parts_sum_error"] = float(check - shown_value(key, float(np.nanmean(total)), years))
-            row["pathway"], row["pathway_share"] = _main_pathway(row)
-            row["sentence"] = _sentence(row, s)
+            row["said"] = s.text
             rows.append(row)
-    out = pd.DataFrame(rows)
+    out = finish(pd.DataFrame(rows))
     if progress:
         print(f"capsim levers: {len(configs) * replicates} runs in {time.perf_counter() - t0:.0f} s", flush=True)
     return out
@@ -253,6 +252,17 @@ def _dig(d: dict, key: str):
     for part in key.split("."):
         d = d[part]
     return d
+
+
+def finish(table: pd.DataFrame) -> pd.DataFrame:
+    """Name each row's main pathway and write its sentence, from its numbers (``capsim levers --rewrite``
+    re-derives them from a table without running anything)."""
+    out = table.copy()
+    main = [_main_pathway(r) for r in out.to_dict("records")]
+    out["pathway"] = [m[0] for m in main]
+    out["pathway_share"] = [m[1] for m in main]
+    out["sentence"] = [_sentence(r) for r in out.to_dict("records")]
+    return out
 
 
 def _main_pathway(row: dict) -> tuple[str, float]:
@@ -265,26 +275,59 @@ def _main_pathway(row: dict) -> tuple[str, float]:
     return best, float(row[f"part_{best}"] / total)
 
 
-def _reason_text(name: str) -> str:
+def _reason_text(name: str, row: dict | None = None) -> str:
+    """Why a pathway moves a headline, in plain words; the rule itself is said with the lever's own help text."""
     if name == OWN_RULE[0]:
-        return OWN_RULE[2]
+        what = ""
+        if row is not None:
+            if row["lever"] == "package":
+                what = PACKAGES[str(row["move"]).removeprefix("package_")].summary
+            else:
+                what = next((lv.help.split(". ")[0] for lv in LEVERS if lv.key == row["lever"]), "")
+        what = what.rstrip(".")
+        return f"{OWN_RULE[2]}" + (f"; here: {what[:1].lower() + what[1:]}" if what else "")
     return next(m.reason for m in MECHANISMS if m.name == name)
 
 
-def _sentence(row: dict, said) -> str:
+def _fmt_part(row: dict, v: float) -> str:
+    """A pathway's part in the headline's shown unit, signed."""
+    if row["unit"].startswith("%"):
+        return f"{v:+.1f} points"
+    if row["unit"] in ("weeks",):
+        return f"{v:+.1f} weeks"
+    if row["unit"].startswith("index"):
+        return f"{v:+.3f}"
+    return f"{v:+,.0f} {row['unit']}"
+
+
+def _tug(row: dict) -> str:
+    """When pathways pull both ways by more than the effect: the largest pull up and the largest pull down."""
+    names = [OWN_RULE[0], *(m.name for m in MECHANISMS)]
+    parts = {n: row[f"part_{n}"] for n in names}
+    up = max(parts, key=parts.get)
+    down = min(parts, key=parts.get)
+    if parts[up] <= 0 or parts[down] >= 0 or min(parts[up], -parts[down]) <= abs(row["effect"]) * 0.5:
+        return ""
+    return (f" Pathways pull both ways: {_pathway_title(up)} {_fmt_part(row, parts[up])}, "
+            f"{_pathway_title(down)} {_fmt_part(row, parts[down])}.")
+
+
+def _sentence(row: dict) -> str:
     """What the move does to the headline and, when the runs agree on its direction, why (its main pathway)."""
-    what = f"{row['title']} ({row['change']}), {row['label'].lower()}: {said.text}"
+    head = f"{row['title']} ({row['change']}), {row['label'].lower()}"
     if row["no_effect"]:
-        return f"{row['title']} ({row['change']}), {row['label'].lower()}: no effect in any run."
+        return f"{head}: no effect in any run."
+    what = f"{head}: {row['said']}"
     if not row["sign_stable"]:
-        return what + " Not a clear effect: the runs do not agree on its direction."
+        return what + " Not a clear effect: the runs do not agree on its direction." + _tug(row)
     share = row["pathway_share"]
     if not np.isfinite(share) or share <= 0:
         return what
-    reason = _reason_text(row["pathway"])
+    reason = _reason_text(row["pathway"], row)
     carried = ("all of it" if 0.95 <= share <= 1.05 else f"about {100 * share:.0f}% of it" if share < 1
-               else f"more than all of it ({100 * share:.0f}%; other pathways push the other way)")
-    return f"{what} Why: {reason[0].upper() + reason[1:]} (the {_pathway_title(row['pathway'])} pathway carries {carried})."
+               else "more than all of it")
+    return (f"{what} Why: {reason[0].upper() + reason[1:]} (the {_pathway_title(row['pathway'])} pathway carries "
+            f"{carried}).{_tug(row)}")
 
 
 # ---------------------------------------------------------------------------- reading the table
@@ -347,21 +390,22 @@ def reason_for(table: pd.DataFrame, package: str, values: dict, sq_values: dict,
 
 
 def why_text(row: dict) -> str:
-    """Why a measured move changes a headline, for the page: its reason (main pathway) and what was measured."""
+    """Why a measured move changes a headline, for the page: what was measured and its main pathway's reason."""
     head = f"{row['title']} ({row['change']})"
     if row.get("no_effect"):
         return f"{head}: no effect on this in any measured run."
     if not row["sign_stable"]:
         return (f"{head}: no clear effect on this when measured ({int(row['n_better'])} of {int(row['n_pairs'])} "
-                f"runs better, {int(row['n_worse'])} worse).")
+                f"runs better, {int(row['n_worse'])} worse).{_tug(row)}")
     way = "better" if row["direction"] == "better" else "worse"
     runs = f"{way} in {int(row['n_better'] if way == 'better' else row['n_worse'])} of {int(row['n_pairs'])} runs"
-    reason = _reason_text(row["pathway"]) if isinstance(row["pathway"], str) else ""
-    share = row.get("pathway_share", float("nan"))
-    carried = (f", {_pathway_title(row['pathway'])}: about {100 * share:.0f}% of the effect"
-               if isinstance(share, float) and np.isfinite(share) and 0 < share <= 1.05 else "")
-    why = f" Why{carried}: {reason}." if reason else ""
-    return f"{head}: {way} when measured ({runs}).{why}"
+    if not isinstance(row["pathway"], str) or not row["pathway"]:
+        return f"{head}: {way} when measured ({runs})."
+    share = row["pathway_share"]
+    carried = f"about {100 * share:.0f}% of the effect" if share <= 1.05 else "more than the whole effect"
+    reason = _reason_text(row["pathway"], row)
+    return (f"{head}: {way} when measured ({runs}). Why ({_pathway_title(row['pathway'])}, {carried}): "
+            f"{reason}.{_tug(row)}")
 
 
 def source_text(row: dict) -> str:
@@ -383,11 +427,13 @@ def doc_table(table: pd.DataFrame) -> str:
              "| lever or package | change | effect (range over runs) | runs better | main pathway (share) | "
              "rule itself | core investment | due diligence | how agencies work | reason |",
              "|---|---|---:|---:|---|---:|---:|---:|---:|---|"]
-    for _, r in t.iterrows():
+    for r in t.to_dict("records"):
+        share = r["pathway_share"]
         pw = ("-" if not r["sign_stable"] or not isinstance(r["pathway"], str)
-              else f"{_pathway_title(r['pathway'])} ({100 * r['pathway_share']:.0f}%)")
-        reason = ("not a clear effect: the runs disagree" if not r["sign_stable"]
-                  else _reason_text(r["pathway"]) if isinstance(r["pathway"], str) else "")
+              else f"{_pathway_title(r['pathway'])} ({100 * share:.0f}%)" if share <= 1.05
+              else f"{_pathway_title(r['pathway'])} (more than the whole effect)")
+        reason = ("not a clear effect: the runs disagree." + _tug(r) if not r["sign_stable"]
+                  else _reason_text(r["pathway"], r) + "." + _tug(r) if isinstance(r["pathway"], str) else "")
         lines.append(f"| {r['title']} | {r['change']} | {r['effect']:+,.0f} ({r['effect_low']:+,.0f} to "
                      f"{r['effect_high']:+,.0f}) | {int(r['n_better'])} of {int(r['n_pairs'])} | {pw} | "
                      f"{r['part_own_rule']:+,.0f} | {r['part_core_investment']:+,.0f} | "
@@ -424,6 +470,8 @@ def _parser() -> OptionParser:
     p.add_argument("--out", default=None, help="CSV to write (default experiments/advocacy/lever_effects.csv at "
                                                "5 years, lever_effects_<N>y.csv otherwise)")
     p.add_argument("--no-doc", action="store_true", help="do not rewrite the lever table in docs/dashboard.md")
+    p.add_argument("--rewrite", action="store_true",
+                   help="run nothing: re-derive pathways and sentences of the committed table and the docs table")
     p.add_argument("overrides", nargs="*", help="Hydra overrides for every run, e.g. world.n_areas=20")
     return p
 
@@ -434,6 +482,13 @@ def main(args: list[str]) -> int:
     bad = [o for o in opts.overrides if "=" not in o]
     if bad:
         raise UsageError(f"{bad[0]!r} is not an override; allowed: key=value (e.g. world.n_areas=20)")
+    if opts.rewrite:
+        table = finish(load_table(opts.out or TABLE))
+        table.to_csv(opts.out or TABLE, index=False, float_format="%.6g")
+        if not opts.no_doc:
+            write_doc(table)
+        print(f"capsim levers: re-derived {len(table)} rows of {opts.out or TABLE} (nothing run)")
+        return 0
     quiet_mesa()
     moves = [m.strip() for m in opts.moves.split(",") if m.strip()] if opts.moves else None
     table = measure_moves(opts.years, opts.replicates, opts.seed, opts.jobs, tuple(opts.overrides), moves)
