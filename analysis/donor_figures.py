@@ -69,10 +69,11 @@ def _title(outcome: str) -> str:
     """A panel's title: the donor headline's label where the outcome is one, else the registry's."""
     from sim.outcomes import DONOR_HEADLINES
 
-    for h in DONOR_HEADLINES.values():
-        if h.outcome == outcome and not h.per_week:
-            return h.label
-    return label(outcome, with_unit=False)
+    import textwrap
+
+    text = next((h.label for h in DONOR_HEADLINES.values() if h.outcome == outcome and not h.per_week),
+                label(outcome, with_unit=False))
+    return "\n".join(textwrap.wrap(text, 34))
 
 
 def _unit_label(outcome: str) -> str:

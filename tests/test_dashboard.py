@@ -149,6 +149,21 @@ def test_live_view_counts_its_own_cached_runs(engine):
     assert (a.runs_from_cache, b.runs_from_cache) == (reps, reps), (a.runs_from_cache, b.runs_from_cache)
 
 
+def test_live_view_gives_early_headlines_then_all_replicates():
+    """With more replicates than workers: headlines from the first workers-full of paired runs, then from all."""
+    eng = LiveEngine(LiveSettings(years=1.0, replicates=3, seed=5, jobs=2, overrides=SMALL))
+    try:
+        levers = {**lever_values(eng.base("status_quo")), "funding.direct_local_share": 0.3}
+        steps = list(eng.updates("status_quo", levers))
+    finally:
+        eng.shutdown()
+    assert [r.runs_done for r in steps] == [2, 3, 3], [r.runs_done for r in steps]
+    assert not steps[0].figures and steps[-1].figures, "figures should come with the final results only"
+    final = steps[-1]
+    assert (final.runs_total, final.runs_from_cache) == (6, 0), (final.runs_total, final.runs_from_cache)
+    assert steps[0].people[0].n_pairs == 2 and final.people[0].n_pairs == 3
+
+
 def test_live_view_stops_when_cancelled(engine):
     import threading
 
@@ -343,10 +358,14 @@ def _results(page) -> str:
 
 
 def _move(page, slider, key: str):
-    """Press a key on a slider; return (seconds to new headlines, seconds to new figures)."""
+    """Press a key on a slider; return seconds to the first headlines, to the final headlines, to the figures."""
     before = _results(page)
     t0 = time.perf_counter()
     page.keyboard.press(key)
+    page.wait_for_function(
+        "prev => ((document.querySelector('.capsim-results') || {}).innerText || '') !== prev",
+        arg=before, timeout=90_000, polling=20)
+    t_first = time.perf_counter() - t0
     page.wait_for_function(
         "prev => { const s = (document.querySelector('.capsim-status') || {}).innerText || '';"
         " const r = (document.querySelector('.capsim-results') || {}).innerText || '';"
@@ -355,7 +374,7 @@ def _move(page, slider, key: str):
     page.wait_for_function(
         "() => ((document.querySelector('.capsim-status') || {}).innerText || '').includes('Status: up to date')",
         timeout=90_000, polling=20)
-    return t_head, time.perf_counter() - t0
+    return t_first, t_head, time.perf_counter() - t0
 
 
 def _visible_text(page) -> str:
@@ -414,7 +433,7 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 assert "These are the status quo rules" not in after, "results did not change after the lever"
                 assert "Status quo (modified)" in after, "no 'modified' mark after levers left the package"
                 assert "Funding reaching local actors (% of donor funding, average over 5 years)" in after
-                assert "What it is:" in after and "Why:" in after, "headlines lack their definition or reason"
+                assert "What it is:" in after and "when measured" in after, "headlines lack their definition or reason"
                 images_after = [page.locator("img").nth(i).get_attribute("src") for i in range(3)]
                 assert images_after != images_before, "the figures did not change after the lever"
                 visible = _visible_text(page)
@@ -486,8 +505,10 @@ def test_dashboard_in_a_real_browser(tmp_path):
             proc.wait(timeout=15)
     assert exit_code == 0, f"capsim dashboard did not stop cleanly on SIGTERM (exit code {exit_code})"
     assert not leftover, "capsim dashboard left worker processes behind after it stopped"
-    heads, figs = [t[0] for t in times], [t[1] for t in times]
+    firsts, heads, figs = [t[0] for t in times], [t[1] for t in times], [t[2] for t in times]
     timing = {"start_to_useful_page_s": round(t_useful, 2), "start_to_status_quo_results_s": round(t_ready, 2),
+              "lever_to_first_headlines_s": [round(x, 2) for x in firsts],
+              "median_lever_to_first_headlines_s": round(float(np.median(firsts)), 2),
               "lever_to_headlines_s": [round(x, 2) for x in heads],
               "lever_to_figures_s": [round(x, 2) for x in figs],
               "median_lever_to_headlines_s": round(float(np.median(heads)), 2),

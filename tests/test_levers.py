@@ -37,10 +37,12 @@ def test_table_covers_every_lever_package_and_headline(table):
 
 
 def test_pathway_parts_add_up_to_each_effect(table):
-    parts = table[["part_own_rule", *(f"part_{m.name}" for m in MECHANISMS)]].sum(axis=1)
-    err = (parts - table["effect"]).abs() / table["effect"].abs().clip(lower=1e-9)
-    bad = table[(err > 1e-6) & ((parts - table["effect"]).abs() > 1e-6)]
+    cols = ["part_own_rule", *(f"part_{m.name}" for m in MECHANISMS)]
+    parts = table[cols].sum(axis=1)
+    scale = table[cols + ["effect"]].abs().max(axis=1).clip(lower=1e-9)
+    bad = table[(parts - table["effect"]).abs() > 1e-4 * scale]  # the CSV keeps 6 significant digits
     assert bad.empty, f"pathway parts do not add up to the effect for {bad[['move', 'headline']].values.tolist()}"
+    assert table["parts_sum_error"].abs().max() < 1e-6, "the parts did not add up when the table was measured"
 
 
 @pytest.mark.parametrize("move", [m.name for m in MOVES])
@@ -72,9 +74,9 @@ def test_committed_signs_hold_in_a_fresh_run(table):
 
     years = float(table["years"].iloc[0])
     seed = int(table["seed"].iloc[0])
-    allc = _configs(years, ())
-    full = "1" * len(MECHANISMS)
     moves = ("flexible_50", "direct_60")
+    full = "1" * len(MECHANISMS)
+    allc = _configs(years, (), [m for m in MOVES if m.name in moves], combos=[(True,) * len(MECHANISMS)])
     configs = {m: allc[f"{m}|{full}"] for m in (STATUS_QUO, *moves)}
     t = run_paired(configs, replicate_seeds(seed, 2), STATUS_QUO, n_jobs=2)
     eff = paired_effects(per_run_measures(t.steps, t.shocks), STATUS_QUO, measures=("people_weeks_met",))

@@ -46,6 +46,7 @@ __all__ = ["Page", "main"]
 # ====================================================================== the page
 
 HELP_STYLE = "font-size: 0.85em; color: #555; margin-top: -22px; margin-bottom: 10px"
+CHOICE_HELP_STYLE = "font-size: 0.85em; color: #555; margin-top: 4px; margin-bottom: 10px"
 LABEL_STYLE = "margin-bottom: -18px"
 SMALL = "font-size: 0.85em; color: #555"
 
@@ -92,11 +93,12 @@ def LeverControl(lever, value, on_value):
     """One lever: a slider in percent (or a choice), its unit, and its help in plain words."""
     if lever.is_choice:
         RegimeChoice(lever, value, on_value)
+        Words(lever.help, style=CHOICE_HELP_STYLE)
     else:
         Words(f"**{lever.title}**: {_percent(value)} {lever.unit_text}", style=LABEL_STYLE)
         solara.SliderInt(label="", value=int(round(100 * value)), min=int(100 * lever.lo), max=int(100 * lever.hi),
                          step=1, on_value=lambda v: on_value(v / 100.0), thumb_label=True)
-    Words(lever.help, style=HELP_STYLE)
+        Words(lever.help, style=HELP_STYLE)
 
 
 def _held(values: dict, base: Params) -> tuple[float, float, float]:
@@ -162,7 +164,11 @@ def Headline(said, why: list[str]):
 
 def _status_text(status: str, res: LiveResult, s) -> str:
     new = res.runs_total - res.runs_from_cache
-    took = f"updated in {res.seconds_runs:.1f} s" + (f", figures in {res.seconds_figures:.1f} s" if res.figures else "")
+    if res.reused:
+        took = "shown again from earlier results"
+    else:
+        took = (f"headlines in {res.seconds_runs:.1f} s" +
+                (f", figures {res.seconds_figures:.1f} s later" if res.figures else ""))
     return (f"Status: {status}. Each result compares the status quo and your rules in the same {s.replicates} "
             f"simulated crises of {s.years:g} years in a made-up country ({res.world}): the same shocks and the "
             f"same people, so a difference comes from the rules. Last update: {took} "
@@ -200,7 +206,10 @@ def Results(result, key, error: str | None, error_words: str | None):
                     "each lever did in earlier measurements:")
         LeverTable()
         return
-    status = "up to date" if current and res.figures else "drawing figures" if current else "updating"
+    partial = current and res.runs_done < s.replicates
+    status = ("up to date" if current and res.figures else
+              f"updating, first results from {res.runs_done} of {s.replicates} simulated crises" if partial else
+              "drawing figures" if current else "updating")
     if status != "up to date":
         solara.ProgressLinear(True)
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(_status_text(status, res, s)), style=SMALL,
@@ -220,7 +229,7 @@ def Results(result, key, error: str | None, error_words: str | None):
         if not res.figures:
             solara.Text("Drawing the figures ...")
             return
-        Words("#### People in need over time (status quo grey, your rules blue)")
+        Words("#### People in need over time (status quo dashed black, your rules blue)")
         solara.Image(res.figures["people"], width="100%")
         Words("#### Local capacity, funding reaching local actors, brain drain")
         solara.Image(res.figures["system"], width="100%")

@@ -141,17 +141,18 @@ def _combos(k: int) -> list[tuple[bool, ...]]:
     return list(itertools.product((True, False), repeat=k))
 
 
-def _configs(years: float, overrides: tuple[str, ...]) -> dict[str, object]:
-    """Every configuration of the factorial: status quo and every move, with every combination of mechanisms off."""
+def _configs(years: float, overrides: tuple[str, ...], moves=MOVES, combos=None) -> dict[str, object]:
+    """The configurations of the factorial: the status quo and ``moves``, with every combination of mechanisms
+    off (or only ``combos``, tuples of on/off flags in :data:`MECHANISMS` order)."""
     sq_regime = package_params(STATUS_QUO).regime
     out = {}
-    for on in _combos(len(MECHANISMS)):
+    for on in (combos or _combos(len(MECHANISMS))):
         off = [o for m, flag in zip(MECHANISMS, on) if not flag for o in m.off]
         extra = (f"years={years:g}", f"pathways.reference={sq_regime}", *off, *overrides)
         tag = "".join("1" if f else "0" for f in on)
         base = package_params(STATUS_QUO, extra)
         out[f"{STATUS_QUO}|{tag}"] = base
-        for mv in MOVES:
+        for mv in moves:
             if mv.lever == "package":
                 out[f"{mv.name}|{tag}"] = package_params(str(mv.value), extra)
             else:
@@ -183,9 +184,7 @@ def measure_moves(years: float = 5.0, replicates: int = 3, seed: int = 0, jobs: 
     if moves is not None and len(chosen) != len(set(moves)):
         unknown = sorted(set(moves) - {m.name for m in MOVES})
         raise UsageError(f"--moves: {', '.join(unknown)} unknown; allowed: {', '.join(m.name for m in MOVES)}")
-    allc = _configs(years, tuple(overrides))
-    keep = {STATUS_QUO, *(m.name for m in chosen)}
-    configs = {k: v for k, v in allc.items() if k.split("|")[0] in keep}
+    configs = _configs(years, tuple(overrides), chosen)
     seeds = replicate_seeds(seed, replicates)
     if progress:
         print(f"capsim levers: {len(chosen)} moves x {2 ** len(MECHANISMS)} mechanism combinations x {replicates} "
@@ -484,7 +483,7 @@ def main(args: list[str]) -> int:
         raise UsageError(f"{bad[0]!r} is not an override; allowed: key=value (e.g. world.n_areas=20)")
     if opts.rewrite:
         table = finish(load_table(opts.out or TABLE))
-        table.to_csv(opts.out or TABLE, index=False, float_format="%.6g")
+        table.to_csv(opts.out or TABLE, index=False, float_format="%.10g")
         if not opts.no_doc:
             write_doc(table)
         print(f"capsim levers: re-derived {len(table)} rows of {opts.out or TABLE} (nothing run)")
@@ -495,7 +494,7 @@ def main(args: list[str]) -> int:
     default = opts.years == 5.0 and not opts.overrides and moves is None
     out = Path(opts.out) if opts.out else TABLE if default else TABLE.with_name(f"lever_effects_{opts.years:g}y.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False, float_format="%.6g")
+    table.to_csv(out, index=False, float_format="%.10g")
     print(f"capsim levers: wrote {out} ({len(table)} rows)")
     if default and not opts.no_doc and out.resolve() == TABLE:
         write_doc(table)

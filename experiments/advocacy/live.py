@@ -102,6 +102,9 @@ class LiveResult:
         runs_from_cache, runs_total: how many of the runs came from the cache.
         world: the country in words.
         changed: lever keys that differ from the status quo.
+        reused: the whole page came from earlier results for the same rules (nothing run or drawn).
+        runs_done: paired runs (replicates) the headlines rest on so far (fewer than the settings' while the
+            rest still run).
     """
 
     key: tuple
@@ -115,6 +118,8 @@ class LiveResult:
     runs_total: int
     world: str
     changed: list[str] = field(default_factory=list)
+    reused: bool = False
+    runs_done: int = 0
 
 
 def _import_figures() -> None:
@@ -264,28 +269,36 @@ class LiveEngine:
                 self._results.move_to_end(key)
         if done is not None:  # seen before: nothing to run or draw
             yield dataclasses.replace(done, runs_from_cache=done.runs_total, seconds_runs=time.perf_counter() - t0,
-                                      seconds_figures=0.0)
+                                      seconds_figures=0.0, reused=True)
             return
         s = self.settings
         sq = self.base(STATUS_QUO)
         donor = self.donor_params(package, levers)
         runner = self.runner()
-        tables = run_paired({STATUS_QUO: sq, DONOR: donor}, s.seeds, STATUS_QUO, cache=self.cache, runner=runner,
-                            cancel=cancel)
-        from_cache = tables.from_cache  # this call's own count (a shared cache's hit counter mixes users)
-        per_run = per_run_measures(tables.steps, tables.shocks)
-        effects = paired_effects(per_run, STATUS_QUO, measures=(*PEOPLE_HEADLINES, *SYSTEM_HEADLINES))
-        people = say(effects, DONOR, s.years, PEOPLE_HEADLINES, interval="range")
-        system = say(effects, DONOR, s.years, SYSTEM_HEADLINES, interval="range")
-        t1 = time.perf_counter()
         world = world_text(sq)
         sq_values = lever_values(sq)
         changed = [k for k, v in lever_values(donor).items() if v != sq_values[k]]
-        result = LiveResult(key, run_id(sq) == run_id(donor), people, system, {}, t1 - t0, 0.0, from_cache,
-                            2 * s.replicates, world, changed)
-        yield result
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
+        is_sq = run_id(sq) == run_id(donor)
+        configs = {STATUS_QUO: sq, DONOR: donor}
+        # With more replicates than workers, the first workers-full of paired runs give early headlines
+        # (marked as partial on the page) while the rest run; the final headlines use every replicate.
+        phases = [s.seeds]
+        if 1 < runner.n < len(s.seeds):
+            phases = [s.seeds[:runner.n], s.seeds]
+        new = 0  # runs this update made (its own count: a shared cache's hit counter mixes users)
+        for seeds in phases:
+            tables = run_paired(configs, seeds, STATUS_QUO, cache=self.cache, runner=runner, cancel=cancel)
+            new += 2 * len(seeds) - tables.from_cache  # earlier phases' runs come back from the cache
+            per_run = per_run_measures(tables.steps, tables.shocks)
+            effects = paired_effects(per_run, STATUS_QUO, measures=(*PEOPLE_HEADLINES, *SYSTEM_HEADLINES))
+            people = say(effects, DONOR, s.years, PEOPLE_HEADLINES, interval="range")
+            system = say(effects, DONOR, s.years, SYSTEM_HEADLINES, interval="range")
+            t1 = time.perf_counter()
+            result = LiveResult(key, is_sq, people, system, {}, t1 - t0, 0.0, 2 * len(seeds) - new,
+                                2 * s.replicates, world, changed, runs_done=len(seeds))
+            yield result
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
         args = (tables.steps, per_run, tables.areas, self._map_xy(sq, s.seeds[0]))
         futures = {k: runner.submit(draw_figure, k, *args) for k in FIGURES}
         figures = {k: f.result() for k, f in futures.items()}
