@@ -133,8 +133,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
               "sim/regimes.py, sim/governance.py, sim/partnerships.py (pathway switches, docs/pathways.md)"),
 )
 OWN_RULE = ("own_rule", "the rule itself",
-            "the rule itself: who receives the money, and on what terms (what is left with the named mechanisms "
-            "switched off)")
+            "what the rule does directly - who receives the money, and on what terms - with the named mechanisms "
+            "switched off")
 
 
 def _combos(k: int) -> list[tuple[bool, ...]]:
@@ -289,14 +289,14 @@ def _reason_text(name: str, row: dict | None = None) -> str:
 
 
 def _fmt_part(row: dict, v: float) -> str:
-    """A pathway's part in the headline's shown unit, signed."""
+    """A pathway's part in the headline's shown unit, signed (3 significant figures for counts)."""
     if row["unit"].startswith("%"):
         return f"{v:+.1f} points"
     if row["unit"] in ("weeks",):
         return f"{v:+.1f} weeks"
     if row["unit"].startswith("index"):
         return f"{v:+.3f}"
-    return f"{v:+,.0f} {row['unit']}"
+    return f"{float(f'{v:+.3g}'):+,.0f} {row['unit']}"
 
 
 def _tug(row: dict) -> str:
@@ -388,6 +388,32 @@ def reason_for(table: pd.DataFrame, package: str, values: dict, sq_values: dict,
     return out
 
 
+def longer_horizon(row: dict, path: Path | None = None) -> str:
+    """What the same move did to the same headline over a longer horizon, when that was measured
+    (``capsim levers --years 10`` writes ``lever_effects_10y.csv``), e.g. whether a loss pays back."""
+    path = path or TABLE.with_name("lever_effects_10y.csv")
+    if not path.is_file():
+        return ""
+    t = pd.read_csv(path)
+    hit = t[(t["move"] == row["move"]) & (t["headline"] == row["headline"])]
+    if hit.empty or hit["years"].iloc[0] <= row["years"]:
+        return ""
+    r = hit.iloc[0].to_dict()
+    n = int(r["n_pairs"])
+    if r.get("no_effect"):
+        return f" Over {r['years']:g} years: no effect in any run."
+    if not r["sign_stable"]:
+        return (f" Over {r['years']:g} years: no clear effect ({int(r['n_better'])} of {n} runs better).")
+    grows = abs(r["effect"]) > abs(row["effect"]) and np.sign(r["effect"]) == np.sign(row["effect"])
+    short = f"{row['years']:g} years"
+    trend = ("" if np.sign(r["effect"]) != np.sign(row["effect"]) else
+             f", larger than over {short}" + (f": no payback within {r['years']:g} years"
+                                              if r["direction"] == "worse" else "") if grows
+             else f", smaller than over {short}")
+    return (f" Over {r['years']:g} years: {_fmt_part(r, r['effect'])} ({r['direction']} in "
+            f"{int(r['n_better'] if r['direction'] == 'better' else r['n_worse'])} of {n} runs{trend}).")
+
+
 def why_text(row: dict) -> str:
     """Why a measured move changes a headline, for the page: what was measured and its main pathway's reason."""
     head = f"{row['title']} ({row['change']})"
@@ -395,7 +421,7 @@ def why_text(row: dict) -> str:
         return f"{head}: no effect on this in any measured run."
     if not row["sign_stable"]:
         return (f"{head}: no clear effect on this when measured ({int(row['n_better'])} of {int(row['n_pairs'])} "
-                f"runs better, {int(row['n_worse'])} worse).{_tug(row)}")
+                f"runs better, {int(row['n_worse'])} worse).{_tug(row)}{longer_horizon(row)}")
     way = "better" if row["direction"] == "better" else "worse"
     runs = f"{way} in {int(row['n_better'] if way == 'better' else row['n_worse'])} of {int(row['n_pairs'])} runs"
     if not isinstance(row["pathway"], str) or not row["pathway"]:
@@ -404,7 +430,7 @@ def why_text(row: dict) -> str:
     carried = f"about {100 * share:.0f}% of the effect" if share <= 1.05 else "more than the whole effect"
     reason = _reason_text(row["pathway"], row)
     return (f"{head}: {way} when measured ({runs}). Why ({_pathway_title(row['pathway'])}, {carried}): "
-            f"{reason}.{_tug(row)}")
+            f"{reason}.{_tug(row)}{longer_horizon(row)}")
 
 
 def source_text(row: dict) -> str:
