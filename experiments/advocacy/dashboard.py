@@ -298,9 +298,17 @@ def Page():
 
     result = solara.use_thread(compute, dependencies=[key], intrusive_cancel=False)
 
+    package_error, set_package_error = solara.use_state(None)
+
     def choose_package(name: str):
+        try:
+            start_values = lever_values(eng.base(name))
+        except ConfigError as e:  # the page's settings (overrides) conflict with this package
+            set_package_error(f"{PACKAGES[name].title} cannot run with this page's settings ({e}).")
+            return
+        set_package_error(None)
         set_package(name)
-        set_values(lever_values(eng.base(name)))
+        set_values(start_values)
 
     def set_lever(k):
         return lambda v: set_values({**values, k: v})
@@ -320,6 +328,8 @@ def Page():
                     solara.Button(label, on_click=lambda name=name: choose_package(name),
                                   color="primary" if chosen else None, outlined=not chosen, small=True,
                                   style={"text-transform": "none"})
+            if package_error:
+                solara.Error(package_error, dense=True)
             note = (" **Modified**: you changed levers since choosing it; the results are for the levers as set."
                     if modified else "")
             Words(f"*{PACKAGES[package].title}*: {PACKAGES[package].summary}{note}", style="font-size: 0.85em")
@@ -385,10 +395,8 @@ def main(args: list[str]) -> int:
     jobs = opts.jobs or max(1, min(opts.replicates, os.cpu_count() or 1))
     settings = LiveSettings(years=opts.years, replicates=opts.replicates, seed=opts.seed, jobs=jobs,
                             overrides=tuple(opts.overrides))
-    try:
+    try:  # the status quo now (a bad override ends here in one line); the other packages while the page warms
         package_params(STATUS_QUO, settings.package_overrides)
-        for name in PACKAGES:
-            package_params(name, settings.package_overrides)
     except ConfigError as e:
         raise UsageError(str(e)) from None
     port = _check_listen(opts.host, opts.port)

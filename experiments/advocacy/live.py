@@ -27,10 +27,10 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from experiments.advocacy.levers import STATUS_QUO, apply_levers, lever_values, package_params, world_text
+from experiments.advocacy.levers import PACKAGES, STATUS_QUO, apply_levers, lever_values, package_params, world_text
 from experiments.advocacy.paired import run_paired
 from experiments.runner import Cancelled, RunCache, Runner
-from sim.params import Params
+from sim.params import ConfigError, Params
 from sim.rng import replicate_seeds
 
 __all__ = ["LiveSettings", "LiveResult", "LiveEngine", "engine", "rules_key", "ENV_SETTINGS", "DONOR", "NAMES",
@@ -199,6 +199,11 @@ class LiveEngine:
         """Start the workers and compute the status quo page, so the first visitor waits little; returns seconds."""
         t0 = time.perf_counter()
         self.runner().warm()
+        for name in PACKAGES:  # compose every starting package once, so a button press is immediate
+            try:
+                self.base(name)
+            except ConfigError:  # shown on the page when the package is chosen
+                pass
         sq = lever_values(self.base(STATUS_QUO))
         self.compute(STATUS_QUO, sq)
         return time.perf_counter() - t0

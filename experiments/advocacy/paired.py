@@ -21,7 +21,6 @@ import pandas as pd
 
 from experiments.runner import RunCache, Runner
 from sim.params import Params
-from sim.results import run
 from sim.store import RunResult
 
 __all__ = ["PairedTables", "run_paired"]
@@ -55,6 +54,8 @@ class PairedTables:
 
 
 def _run(params: Params) -> RunResult:
+    from sim.results import run  # imported on first use: the page can answer before the model is loaded
+
     return run(params)
 
 
