@@ -376,7 +376,7 @@ def _png_base64(fig, dpi: int = 150) -> str:
 
 _CSS = """
 @page { size: A4; margin: 10mm 12mm; }
-body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 8.4pt; line-height: 1.28; color: #1a1a1a;
+body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 8.3pt; line-height: 1.25; color: #1a1a1a;
        max-width: 186mm; margin: 0 auto; }
 h1 { font-size: 12.5pt; margin: 0 0 2pt 0; }
 p { margin: 2pt 0; }
@@ -391,7 +391,7 @@ td.worse { background: #fde0c5; }
 figure { margin: 3pt 0; }
 figure img { width: 100%; }
 figcaption { font-size: 7.2pt; color: #444; }
-footer { border-top: 1px solid #bbb; margin-top: 3pt; padding-top: 2pt; font-size: 7pt; line-height: 1.25;
+footer { border-top: 1px solid #bbb; margin-top: 3pt; padding-top: 2pt; font-size: 6.9pt; line-height: 1.22;
          color: #333; column-count: 2; column-gap: 12pt; }
 footer p { margin: 1pt 0; }
 """
@@ -436,7 +436,7 @@ def render_html(data: BriefData) -> str:
     steps = data.steps.copy()
     steps["config"] = pd.Categorical(steps["config"].astype(str), categories=list(data.titles), ordered=True)
     fig1 = over_time(steps, ("coverage", "hard_to_reach_coverage", "total_local_funding_share"), data.reference,
-                     data.titles, ncols=3, height=1.6)
+                     data.titles, ncols=3, height=1.45)
     img1 = _png_base64(fig1)
     n_alt = len(data.alternatives)
 
@@ -454,7 +454,8 @@ def render_html(data: BriefData) -> str:
     parts.append(f"<figure><img alt=\"Coverage of needs, coverage in hard-to-reach areas and funding reaching local "
                  f"actors over time, by package\" src=\"data:image/png;base64,{img1}\">\n<figcaption>Figure. Over "
                  f"time: lines are means over the {n_rep} simulated crises, bands their range; the status quo is the "
-                 f"dashed black line, drawn on top.</figcaption></figure>\n")
+                 f"dashed black line, drawn on top. Need met: 4-week averages; funding: 13-week windows."
+                 f"</figcaption></figure>\n")
     parts.append(_footer(data))
     parts.append("</body>\n</html>\n")
     return "".join(parts)

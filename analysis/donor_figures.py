@@ -73,7 +73,7 @@ def _title(outcome: str) -> str:
 
     text = next((h.label for h in DONOR_HEADLINES.values() if h.outcome == outcome and not h.per_week),
                 label(outcome, with_unit=False))
-    return "\n".join(textwrap.wrap(text, 34))
+    return "\n".join(textwrap.wrap(text, 40))
 
 
 def _unit_label(outcome: str) -> str:
@@ -84,9 +84,7 @@ def _unit_label(outcome: str) -> str:
         unit = "% of donor funding" if how == "funding" else "% of need"
     elif how == "cumulative":  # a flow per week summed over weeks is a count
         unit = unit.removesuffix("/week") + " so far"
-    if how in ("rolling", "funding"):
-        return f"{unit} ({'monthly' if weeks == 4 else 'quarterly'})"
-    return unit
+    return unit  # smoothing (4-week means, 13-week windows of money) is said in the captions
 
 
 def _is_share(outcome: str) -> bool:
