@@ -505,6 +505,13 @@ def test_dashboard_in_a_real_browser(tmp_path):
             proc.wait(timeout=15)
     assert exit_code == 0, f"capsim dashboard did not stop cleanly on SIGTERM (exit code {exit_code})"
     assert not leftover, "capsim dashboard left worker processes behind after it stopped"
+    # one 5-year run of the status quo in this process, right after, as a yardstick for a busy machine
+    from sim.results import run
+
+    one = package_params("status_quo", ["years=5"]).replace(seed=replicate_seeds(0, 1)[0])
+    t0 = time.perf_counter()
+    run(one)
+    t_run = time.perf_counter() - t0
     firsts, heads, figs = [t[0] for t in times], [t[1] for t in times], [t[2] for t in times]
     timing = {"start_to_useful_page_s": round(t_useful, 2), "start_to_status_quo_results_s": round(t_ready, 2),
               "lever_to_first_headlines_s": [round(x, 2) for x in firsts],
@@ -514,6 +521,7 @@ def test_dashboard_in_a_real_browser(tmp_path):
               "median_lever_to_headlines_s": round(float(np.median(heads)), 2),
               "median_lever_to_figures_s": round(float(np.median(figs)), 2),
               "two_users_to_figures_s": [round(x, 2) for x in two],
+              "one_5_year_run_here_s": round(t_run, 2),
               "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
     (shots / "dashboard_timing.json").write_text(json.dumps(timing, indent=2) + "\n")
     print(f"\ndashboard times: {timing}")
