@@ -454,7 +454,7 @@ def render_html(data: BriefData) -> str:
     parts.append(f"<figure><img alt=\"Coverage of needs, coverage in hard-to-reach areas and funding reaching local "
                  f"actors over time, by package\" src=\"data:image/png;base64,{img1}\">\n<figcaption>Figure. Over "
                  f"time: lines are means over the {n_rep} simulated crises, bands their range; the status quo is the "
-                 f"dashed black line, drawn on top. Need met: 4-week averages; funding: 13-week windows."
+                 f"dashed black line, drawn on top. Need met: monthly averages; funding: quarterly shares."
                  f"</figcaption></figure>\n")
     parts.append(_footer(data))
     parts.append("</body>\n</html>\n")

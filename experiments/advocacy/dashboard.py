@@ -229,9 +229,9 @@ def Results(result, key, error: str | None, error_words: str | None):
         if not res.figures:
             solara.Text("Drawing the figures ...")
             return
-        Words("#### People in need over time (status quo dashed black, your rules blue; 4-week averages)")
+        Words("#### People in need over time (status quo dashed black, your rules blue; monthly averages)")
         solara.Image(res.figures["people"], width="100%")
-        Words("#### Local capacity, funding reaching local actors (13-week windows), staff recruited away")
+        Words("#### Local capacity, funding reaching local actors (quarterly), staff recruited away")
         solara.Image(res.figures["system"], width="100%")
         Words("#### Need met by district (the first simulated crisis)")
         Words("Each district's share of its need met. A district can lose coverage while the country as a whole "
