@@ -340,7 +340,14 @@ def load_table(path: Path | str = TABLE) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: run `capsim levers` to measure the levers")
-    return pd.read_csv(path)
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _TABLES:  # the page reads it on every render: keep it until the file changes
+        _TABLES.clear()
+        _TABLES[key] = pd.read_csv(path)
+    return _TABLES[key]
+
+
+_TABLES: dict[tuple, pd.DataFrame] = {}
 
 
 def reason_for(table: pd.DataFrame, package: str, values: dict, sq_values: dict, headline: str) -> list[dict]:
@@ -394,7 +401,7 @@ def longer_horizon(row: dict, path: Path | None = None) -> str:
     path = path or TABLE.with_name("lever_effects_10y.csv")
     if not path.is_file():
         return ""
-    t = pd.read_csv(path)
+    t = _read_cached(path)
     hit = t[(t["move"] == row["move"]) & (t["headline"] == row["headline"])]
     if hit.empty or hit["years"].iloc[0] <= row["years"]:
         return ""
@@ -412,6 +419,17 @@ def longer_horizon(row: dict, path: Path | None = None) -> str:
              else f", smaller than over {short}")
     return (f" Over {r['years']:g} years: {_fmt_part(r, r['effect'])} ({r['direction']} in "
             f"{int(r['n_better'] if r['direction'] == 'better' else r['n_worse'])} of {n} runs{trend}).")
+
+
+def _read_cached(path: Path) -> pd.DataFrame:
+    key = ("longer", str(path), path.stat().st_mtime_ns)
+    if key not in _LONGER:
+        _LONGER.clear()
+        _LONGER[key] = pd.read_csv(path)
+    return _LONGER[key]
+
+
+_LONGER: dict[tuple, pd.DataFrame] = {}
 
 
 def why_text(row: dict) -> str:
