@@ -214,7 +214,7 @@ def Results(result, key, error: str | None, error_words: str | None):
         solara.ProgressLinear(True)
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(_status_text(status, res, s)), style=SMALL,
                 classes=["capsim-status"])
-    package, values = key[0], dict(key[1])
+    package, values = res.key[0], dict(res.key[1])  # the rules of the results shown (why lines match them)
     with solara.Column(style={"opacity": "0.5"} if (error or not current) else {}, classes=["capsim-results"]):
         if res.is_status_quo:
             solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
