@@ -245,6 +245,7 @@ class BriefData:
         assumptions: sentences for the footer.
         omitted: configurations of a sweep left out of the brief.
         settings: configuration -> its settings for the technical record (config overrides; CSV only).
+        reasons: a sentence on why need met moves (the lever table's pathways), printed under the table.
         command: the command that made the runs (CSV only).
     """
 
@@ -263,6 +264,7 @@ class BriefData:
     omitted: list[str] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     command: str = ""
+    reasons: str = ""
 
     @property
     def alternatives(self) -> list[str]:
@@ -375,17 +377,17 @@ def _png_base64(fig, dpi: int = 150) -> str:
 
 
 _CSS = """
-@page { size: A4; margin: 10mm 12mm; }
-body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 8.3pt; line-height: 1.25; color: #1a1a1a;
-       max-width: 186mm; margin: 0 auto; }
+@page { size: A4; margin: 8mm 10mm; }
+body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 8.1pt; line-height: 1.24; color: #1a1a1a;
+       max-width: 190mm; margin: 0 auto; }
 h1 { font-size: 12.5pt; margin: 0 0 2pt 0; }
 p { margin: 2pt 0; }
 .intro { color: #333; }
 .finding { margin: 3pt 0; }
-table { border-collapse: collapse; width: 100%; margin: 3pt 0; font-size: 7.6pt; }
+table { border-collapse: collapse; width: 100%; margin: 3pt 0; font-size: 7.4pt; }
 th, td { border-bottom: 1px solid #ddd; padding: 1.5pt 3pt; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
-th small { font-weight: normal; color: #555; font-size: 6.8pt; }
+th small { font-weight: normal; color: #555; font-size: 6.6pt; }
 td.better { background: #deebf7; }
 td.worse { background: #fde0c5; }
 figure { margin: 3pt 0; }
@@ -436,7 +438,7 @@ def render_html(data: BriefData) -> str:
     steps = data.steps.copy()
     steps["config"] = pd.Categorical(steps["config"].astype(str), categories=list(data.titles), ordered=True)
     fig1 = over_time(steps, ("coverage", "hard_to_reach_coverage", "total_local_funding_share"), data.reference,
-                     data.titles, ncols=3, height=1.45)
+                     data.titles, ncols=3, height=1.25)
     img1 = _png_base64(fig1)
     n_alt = len(data.alternatives)
 
@@ -444,17 +446,19 @@ def render_html(data: BriefData) -> str:
              f"<title>{esc(data.question)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"]
     parts.append(f"<h1>{esc(data.question)}</h1>\n")
     parts.append(
-        f"<p class=\"intro\">A made-up country in crisis ({esc(data.world)}) was simulated for {data.years:g} years "
-        f"under the {esc(ref_name)} and under {n_alt} package{'s' if n_alt != 1 else ''} of donor and agency rules, "
-        f"in the same {n_rep} simulated crises each (the same shocks, the same people), so a difference comes from "
-        f"the rules. Brackets: 95% intervals of the differences.</p>\n")
+        f"<p class=\"intro\">A made-up country in crisis ({esc(data.world)}), simulated for {data.years:g} years "
+        f"under the {esc(ref_name)} and {n_alt} package{'s' if n_alt != 1 else ''} of donor and agency rules in the "
+        f"same {n_rep} crises (same shocks, same people): differences come from the rules. Brackets: 95% "
+        f"intervals.</p>\n")
     for f in found:
         parts.append(f"<p class=\"finding\" data-measure=\"{f.measure}\"><b>{esc(f.title)}.</b> {esc(f.text)}</p>\n")
     parts.append(_table(data, effects, per_run))
+    if data.reasons:
+        parts.append(f"<p class=\"finding\" data-reasons=\"people_weeks_met\"><b>Why.</b> {esc(data.reasons)}</p>\n")
     parts.append(f"<figure><img alt=\"Coverage of needs, coverage in hard-to-reach areas and funding reaching local "
                  f"actors over time, by package\" src=\"data:image/png;base64,{img1}\">\n<figcaption>Figure. Over "
-                 f"time: lines are means over the {n_rep} simulated crises, bands their range; the status quo is the "
-                 f"dashed black line, drawn on top. Need met: monthly averages; funding: quarterly shares."
+                 f"time: means over the {n_rep} crises, bands their range; status quo dashed black, on top. Need "
+                 f"met: monthly averages; funding: quarterly shares."
                  f"</figcaption></figure>\n")
     parts.append(_footer(data))
     parts.append("</body>\n</html>\n")

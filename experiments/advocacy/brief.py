@@ -47,7 +47,7 @@ ASSUMPTIONS = (
     "from whom, for how long, and who decides.",
     "No empirical study has compared capacity building, strengthening and sharing quantitatively, so these "
     "results are exploratory: they show what follows from the model's rules, not a forecast.",
-    "Intervals are 95% bootstrap intervals of the differences between the paired simulations.",
+    "Intervals: 95% bootstrap intervals of the paired differences.",
 )
 
 
@@ -87,6 +87,7 @@ def self_run(packages=DEFAULT_PACKAGES, replicates: int = 10, years: float = 10.
     cmd = "capsim brief " + " ".join([f"--replicates {replicates}", f"--years {years:g}", f"--seed {seed}",
                                       f"--packages {','.join(names[1:])}", *overrides])
     descriptions = {n: PACKAGES[n].summary for n in names}
+    reasons = _reasons(names[1:])
     settings = {n: " ".join(["scenario=status_quo", *PACKAGES[n].overrides, f"years={years:g}", *overrides])
                 for n in names}
     return BriefData(
@@ -96,7 +97,26 @@ def self_run(packages=DEFAULT_PACKAGES, replicates: int = 10, years: float = 10.
         source=(f"Simulated for this brief: the status quo and {len(names) - 1} package"
                 f"{'s' if len(names) > 2 else ''}, each in the same {replicates} crises of {years:g} years "
                 f"({len(names) * replicates} simulations, {elapsed:.0f} seconds)"),
-        provenance=provenance(), assumptions=list(ASSUMPTIONS), settings=settings, command=cmd)
+        provenance=provenance(), assumptions=list(ASSUMPTIONS), settings=settings, command=cmd, reasons=reasons)
+
+
+def _reasons(packages) -> str:
+    """Why need met moves under each package, from the lever table (``capsim levers``), or "" without it."""
+    from experiments.advocacy.explain import brief_line, load_table
+
+    try:
+        table = load_table()
+    except FileNotFoundError:
+        return ""
+    rows = table[(table["headline"] == "people_weeks_met") & table["move"].isin([f"package_{p}" for p in packages])]
+    if rows.empty:
+        return ""
+    r0 = rows.iloc[0]
+    lines = " ".join(brief_line(r) for r in rows.to_dict("records"))
+    return (f"People with their needs met (people a week; {int(r0['replicates'])} runs of {r0['years']:g} years, "
+            f"each mechanism switched off in turn): {lines} Core investment: flexible income organisations "
+            "spend on their own systems instead of delivery; due diligence: direct grants only to the few local "
+            "actors that pass it; the rule itself: what is left.")
 
 
 def _label(factors: list[str], values) -> str:

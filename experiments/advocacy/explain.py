@@ -36,7 +36,7 @@ from experiments.advocacy.levers import LEVERS, PACKAGES, REGIME_TITLES, STATUS_
 from experiments.cli.plain_args import OptionParser, positive_float, positive_int, seed_number
 
 __all__ = ["Move", "MOVES", "Mechanism", "MECHANISMS", "TABLE", "DOC", "HEADLINE_KEYS", "measure_moves",
-           "load_table", "reason_for", "why_text", "source_text", "doc_table", "main"]
+           "load_table", "reason_for", "why_text", "source_text", "brief_line", "doc_table", "main"]
 
 HERE = Path(__file__).resolve().parent
 TABLE = HERE / "lever_effects.csv"
@@ -449,6 +449,18 @@ def why_text(row: dict) -> str:
     reason = _reason_text(row["pathway"], row)
     return (f"{head}: {way} when measured ({runs}). Why ({_pathway_title(row['pathway'])}, {carried}): "
             f"{reason}.{_tug(row)}{longer_horizon(row)}")
+
+
+def brief_line(row: dict) -> str:
+    """One short line for the brief: how a package's effect on a headline splits into pathways."""
+    names = [OWN_RULE[0], *(m.name for m in MECHANISMS)]
+    parts = sorted(((row[f"part_{n}"], n) for n in names), key=lambda x: -abs(x[0]))
+    number = lambda v: _fmt_part(row, v).removesuffix(f" {row['unit']}")  # noqa: E731 (the unit is said once)
+    shown = [f"{_pathway_title(n)} {number(v)}" for v, n in parts[:2] if abs(v) > 0]
+    n = int(row["n_pairs"])
+    agree = (f"{'better' if row['direction'] == 'better' else 'worse'} in all {n} runs" if row["sign_stable"]
+             else f"{int(row['n_better'])} of {n} better")
+    return f"{row['title']} {number(row['effect'])} ({agree}): " + ", ".join(shown) + "."
 
 
 def source_text(row: dict) -> str:
