@@ -80,6 +80,21 @@ def test_brief_has_question_four_findings_and_footer(brief):
         "capsim brief").all() and csv["commit"].notna().all(), "the CSV lacks the technical record"
 
 
+def test_brief_says_why_need_met_moves_for_each_package(brief):
+    """The reasons line comes from the committed lever table (capsim levers), one entry per package."""
+    from experiments.advocacy.explain import load_table
+    from experiments.advocacy.levers import PACKAGES as ALL
+
+    text, _ = brief
+    why = re.search(r'data-reasons="people_weeks_met"><b>Why.</b> (.*?)</p>', text)
+    assert why, "the brief does not say why need met moves"
+    table = load_table()
+    for pkg in PACKAGES:
+        row = table[(table["move"] == f"package_{pkg}") & (table["headline"] == "people_weeks_met")].iloc[0]
+        assert ALL[pkg].title in why.group(1), f"{pkg} is missing from the reasons line"
+        assert f"{row['n_better']:.0f} of {row['n_pairs']:.0f}" in why.group(1) or "in all" in why.group(1)
+
+
 def test_brief_numbers_are_the_paired_differences_of_the_runs(brief, expected):
     text, out = brief
     tables, effects = expected
