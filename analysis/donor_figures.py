@@ -65,36 +65,59 @@ def _series(steps: pd.DataFrame, outcome: str) -> pd.DataFrame:
                          "year": df["year"].to_numpy(), "value": val.to_numpy(float)})
 
 
+def _title(outcome: str) -> str:
+    """A panel's title: the donor headline's label where the outcome is one, else the registry's."""
+    from sim.outcomes import DONOR_HEADLINES
+
+    import textwrap
+
+    text = next((h.label for h in DONOR_HEADLINES.values() if h.outcome == outcome and not h.per_week),
+                label(outcome, with_unit=False))
+    return "\n".join(textwrap.wrap(text, 40))
+
+
 def _unit_label(outcome: str) -> str:
-    """The y-axis label: the registry's unit, and how the series is smoothed."""
-    how, _, suffix = SERIES.get(outcome, ("weekly", 1, ""))
+    """The y-axis label, short: the unit, and how the series is smoothed, in words."""
+    how, weeks, _ = SERIES.get(outcome, ("weekly", 1, ""))
     unit = OUTCOMES[outcome].unit
-    if how == "cumulative":  # a flow per week summed over weeks is a count
-        unit = unit.removesuffix("/week")
-    return f"{unit}; {suffix}" if suffix else unit
+    if _is_share(outcome):
+        unit = "% of donor funding" if how == "funding" else "% of need"
+    elif how == "cumulative":  # a flow per week summed over weeks is a count
+        unit = unit.removesuffix("/week") + " so far"
+    return unit  # smoothing (4-week means, 13-week windows of money) is said in the captions
 
 
 def _is_share(outcome: str) -> bool:
     return OUTCOMES[outcome].unit.startswith("share")
 
 
-def _draw_over_time(ax, steps: pd.DataFrame, outcome: str, order: list[str], names: dict, colours: dict) -> None:
+def _draw_over_time(ax, steps: pd.DataFrame, outcome: str, order: list[str], names: dict, colours: dict):
+    """Draw one outcome over time; returns the legend's (handles, labels), reference first."""
     s = _series(steps, outcome)
-    for cfg in order:
+    # The reference is drawn last, dashed and on top, so alternatives that lie close together never hide it;
+    # the legend keeps the page's order (reference first).
+    for z, cfg in enumerate([*order[1:], order[0]]):
         d = s[s["config"] == cfg]
         if d.empty:
             continue
+        is_ref = cfg == order[0]
         agg = d.groupby("year")["value"].agg(["mean", "min", "max"])
-        ax.plot(agg.index, agg["mean"], color=colours[cfg], lw=1.4, label=names.get(cfg, cfg))
+        ax.plot(agg.index, agg["mean"], color="black" if is_ref else colours[cfg], lw=1.3 if is_ref else 1.4,
+                ls="--" if is_ref else "-", label=names.get(cfg, cfg), zorder=10 if is_ref else 3 + z)
         if d["replicate"].nunique() > 1:
-            ax.fill_between(agg.index, agg["min"], agg["max"], color=colours[cfg], alpha=0.18, lw=0)
+            ax.fill_between(agg.index, agg["min"], agg["max"], color=colours[cfg], alpha=0.12 if is_ref else 0.18,
+                            lw=0, zorder=1)
+    handles, labels = ax.get_legend_handles_labels()
+    if labels and labels[-1] == names.get(order[0], order[0]):  # legend order: reference first
+        handles, labels = [handles[-1], *handles[:-1]], [labels[-1], *labels[:-1]]
     ax.set_xlabel("year")
-    ax.set_title(label(outcome, with_unit=False), fontsize=8)
+    ax.set_title(_title(outcome), fontsize=8)
     ax.set_ylabel(_unit_label(outcome), fontsize=7)
     if not OUTCOMES[outcome].unit.startswith("index"):  # indices change little: do not squash them
         ax.set_ylim(bottom=0)
     if _is_share(outcome):
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    return handles, labels
 
 
 def _legend_columns(labels) -> int:
@@ -133,11 +156,10 @@ def over_time(steps: pd.DataFrame, outcomes, reference: str, names: dict | None 
     w, _ = SIZES[size]
     fig = Figure(figsize=(w, height * nrows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    for ax, o in zip(axes, outcomes):
-        _draw_over_time(ax, steps, o, order, names, colours)
+    legends = [_draw_over_time(ax, steps, o, order, names, colours) for ax, o in zip(axes, outcomes)]
     for ax in axes[len(outcomes):]:
         ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, labels = legends[0]
     fig.legend(handles, labels, loc="outside upper center", ncols=_legend_columns(labels), frameon=False)
     if title:
         fig.suptitle(title, fontsize=9)
@@ -181,12 +203,12 @@ def people_figure(steps: pd.DataFrame, per_run: pd.DataFrame, reference: str, na
     w, _ = SIZES[size]
     fig = Figure(figsize=(w, 4.6), layout="constrained")
     axes = fig.subplots(2, 2).ravel()
-    for ax, o in zip(axes[:3], ("coverage", "unmet_need", "hard_to_reach_coverage")):
-        _draw_over_time(ax, steps, o, order, names, colours)
+    legends = [_draw_over_time(ax, steps, o, order, names, colours)
+               for ax, o in zip(axes[:3], ("coverage", "unmet_need", "hard_to_reach_coverage"))]
     _paired_dots(axes[3], per_run, "response_time", order, names, colours)
     axes[3].annotate("grey lines join runs with the same seed", (0.5, 0.02), xycoords="axes fraction",
                      ha="center", fontsize=6, color="#555555")
-    handles, labels = axes[0].get_legend_handles_labels()
+    handles, labels = legends[0]
     fig.legend(handles, labels, loc="outside upper center", ncols=_legend_columns(labels), frameon=False)
     return fig
 

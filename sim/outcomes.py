@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 __all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "CAPACITY_MAP_COLUMNS",
            "DOCKING_COLUMNS", "RUN_RESPONSE_OUTCOMES", "label",
-           "MAIN_OUTCOMES"]
+           "MAIN_OUTCOMES", "DonorHeadline", "DONOR_HEADLINES"]
 
 
 @dataclass(frozen=True)
@@ -251,3 +251,74 @@ def label(key: str, with_unit: bool = True) -> str:
     except KeyError:
         raise KeyError(f"{key!r} is not a registered outcome; see sim/outcomes.py") from None
     return o.axis_label if with_unit else o.label
+
+
+# ---------------------------------------------------------------------------- donor headlines
+# The headlines the donor page, the brief and the lever table show: each defined once here (what a
+# donor reads, its unit, the time window it is taken over, one plain sentence of definition). The
+# reduction of a run to one number is ``analysis/effects.py`` ``MEASURES`` (same keys); ``scale``
+# turns that number into the unit shown (e.g. people-weeks over the run -> people a week).
+
+
+@dataclass(frozen=True)
+class DonorHeadline:
+    """A headline as donors read it.
+
+    Args:
+        key: the measure key (``analysis.effects.MEASURES``) the headline shows.
+        outcome: the registered outcome it is computed from (a key of :data:`OUTCOMES`).
+        label: what the page and the brief call it.
+        unit: the unit shown.
+        window: the time window, with ``{years}`` for the horizon ("average over {years} years").
+        description: the definition in one plain sentence.
+        per_week: the measure is a sum over the weeks shown as a weekly average (divide by weeks).
+        percent: the measure is a share shown in percent (changes in percentage points).
+    """
+
+    key: str
+    outcome: str
+    label: str
+    unit: str
+    window: str
+    description: str
+    per_week: bool = False
+    percent: bool = False
+
+    def window_text(self, years: float) -> str:
+        """The window for a horizon, e.g. "average over 5 years" or "in year 10"."""
+        return self.window.format(years=f"{years:g}", year_word="year" if years == 1 else "years")
+
+
+DONOR_HEADLINES: dict[str, DonorHeadline] = {h.key: h for h in (
+    DonorHeadline(
+        "people_weeks_met", "people_covered", "People with their needs met", "people a week",
+        "average over {years} {year_word}",
+        "People in need whose needs were met in a week, by every organisation together, averaged over the weeks.",
+        per_week=True),
+    DonorHeadline(
+        "hard_to_reach_coverage", "hard_to_reach_coverage", "Need met in hard-to-reach districts",
+        "% of need", "average over {years} {year_word}",
+        "Share of the need in districts that are hard to reach that was met, weighted by how severe it is, "
+        "averaged over the weeks.", percent=True),
+    DonorHeadline(
+        "response_time", "response_time", "Time to reach people after a sudden shock", "weeks",
+        "average over the shocks of {years} {year_word}",
+        "Weeks until half of the people a sudden shock newly put in need are reached; a shock not reached within "
+        "26 weeks counts as 26, and shocks in the last 26 weeks are left out."),
+    DonorHeadline(
+        "total_local_funding_share", "total_local_funding_share", "Funding reaching local actors",
+        "% of donor funding", "average over {years} {year_word}",
+        "Share of donors' money that reaches local and national organisations, directly or as sub-grants "
+        "through one international organisation (so it is above the direct share alone).", percent=True),
+    DonorHeadline(
+        "local_capacity", "local_capacity", "Local organisations' capacity", "index 0-1", "in the final year",
+        "Mean of local organisations' technical, institutional, contextual and network capacity (0 none, 1 full), "
+        "averaged over the final year."),
+    DonorHeadline(
+        "brain_drain", "brain_drain", "Local staff recruited away by international agencies", "people",
+        "over {years} {year_word}",
+        "Staff of local organisations hired by international organisations, counted over the whole horizon."),
+    DonorHeadline(
+        "coverage", "coverage", "Need met across the country", "% of need", "average over {years} {year_word}",
+        "Share of all need that was met, weighted by how severe it is, averaged over the weeks.", percent=True),
+)}

@@ -16,8 +16,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis.brief import TABLE_MEASURES, format_effect
-from analysis.effects import format_measure, paired_effects, per_run_measures
+from analysis.brief import TABLE_MEASURES, format_effect, level_text
+from analysis.effects import paired_effects, per_run_measures
 from experiments.advocacy.brief import find_browser
 from experiments.cli.main import main
 from experiments.advocacy.levers import package_params
@@ -68,9 +68,31 @@ def test_brief_has_question_four_findings_and_footer(brief):
     assert found == ["people_weeks_met", "hard_to_reach_coverage", "response_time", "total_local_funding_share"], \
         f"findings (people in need first) not as expected: {found}"
     footer = text[text.index("<footer>"):]
-    for piece in ("Assumptions.", "Provenance.", "exploratory", "commit ", "configs: scenario=status_quo",
-                  *(str(s) for s in replicate_seeds(SEED, REPS))):
+    for piece in ("Assumptions.", "Where the numbers come from.", "What the numbers mean.", "exploratory",
+                  "code version ", "brief_numbers.csv"):
         assert piece in footer, f"footer lacks {piece!r}"
+    for jargon in ("configs:", "scenario=", "capsim brief --", *(str(s) for s in replicate_seeds(SEED, REPS))):
+        assert jargon not in footer, f"the footer shows technical detail {jargon!r} (it belongs in the CSV)"
+    _, out = brief
+    csv = pd.read_csv(out.with_name("brief_numbers.csv"))
+    assert csv["seeds"].iloc[0] == " ".join(str(s) for s in replicate_seeds(SEED, REPS)), "seeds not in the CSV"
+    assert csv["settings"].str.contains("scenario=status_quo").all() and csv["command"].str.startswith(
+        "capsim brief").all() and csv["commit"].notna().all(), "the CSV lacks the technical record"
+
+
+def test_brief_says_why_need_met_moves_for_each_package(brief):
+    """The reasons line comes from the committed lever table (capsim levers), one entry per package."""
+    from experiments.advocacy.explain import load_table
+    from experiments.advocacy.levers import PACKAGES as ALL
+
+    text, _ = brief
+    why = re.search(r'data-reasons="people_weeks_met"><b>Why.</b> (.*?)</p>', text)
+    assert why, "the brief does not say why need met moves"
+    table = load_table()
+    for pkg in PACKAGES:
+        row = table[(table["move"] == f"package_{pkg}") & (table["headline"] == "people_weeks_met")].iloc[0]
+        assert ALL[pkg].title in why.group(1), f"{pkg} is missing from the reasons line"
+        assert f"{row['n_better']:.0f} of {row['n_pairs']:.0f}" in why.group(1) or "in all" in why.group(1)
 
 
 def test_brief_numbers_are_the_paired_differences_of_the_runs(brief, expected):
@@ -80,12 +102,12 @@ def test_brief_numbers_are_the_paired_differences_of_the_runs(brief, expected):
     for pkg in PACKAGES:
         for m in TABLE_MEASURES:
             r = effects[(effects["config"].astype(str) == pkg) & (effects["measure"] == m)].iloc[0]
-            cell = format_effect(m, r["diff"], r["ci_low"], r["ci_high"])
+            cell = format_effect(m, r["diff"], r["ci_low"], r["ci_high"], YEARS)
             assert cell in text, f"{pkg} / {m}: {cell!r} is not on the page"
     # the status-quo level of need met, straight from the weekly tables (no analysis code involved)
     sq = tables.steps[tables.steps["config"] == "status_quo"]
     met = sq.groupby("replicate")["people_covered"].sum().mean()
-    assert format_measure("people_weeks_met", met) in text, "status-quo need met is not on the page"
+    assert level_text("people_weeks_met", met, YEARS) in text, "status-quo need met is not on the page"
     # the CSV next to the brief holds the same numbers
     csv = pd.read_csv(out.with_name("brief_numbers.csv"))
     merged = csv.merge(effects.assign(config=effects["config"].astype(str)), on=["config", "measure"])
@@ -99,7 +121,7 @@ def test_brief_findings_name_the_best_package_with_its_interval(brief, expected)
     e = effects[effects["measure"] == "total_local_funding_share"]
     best = e.loc[e["diff"].idxmax()]
     finding = re.search(r'data-measure="total_local_funding_share">(.*?)</p>', text).group(1)
-    assert f"{100 * best['ci_low']:+.1f} to {100 * best['ci_high']:+.1f}" in finding, \
+    assert f"{100 * best['ci_low']:+.1f} to {100 * best['ci_high']:+.1f} points" in finding, \
         f"the funding finding lacks the best package's interval: {finding}"
 
 
@@ -135,14 +157,14 @@ def test_brief_from_sweep_directory(tmp_path):
     text = out.read_text()
     assert "<h1>Does direct funding help people in need?</h1>" in text, "the sweep's question is not the title"
     assert "reference (funding.direct_local_share=0.02)" in text and "funding.direct_local_share=0.25" in text
-    assert "commit abc123def456" in text, "the sweep's provenance is not in the footer"
+    assert "code version abc123d" in text, "the sweep's provenance is not in the footer"
     steps = pd.read_parquet(sweep / "dataset" / "steps.parquet")
     steps["config"] = steps["funding.direct_local_share"].map({0.02: "ref", 0.25: "alt"})
     shocks = pd.read_parquet(sweep / "dataset" / "shocks.parquet")
     shocks["config"] = shocks["funding.direct_local_share"].map({0.02: "ref", 0.25: "alt"})
     eff = paired_effects(per_run_measures(steps, shocks), "ref")
     r = eff[eff["measure"] == "total_local_funding_share"].iloc[0]
-    cell = format_effect("total_local_funding_share", r["diff"], r["ci_low"], r["ci_high"])
+    cell = format_effect("total_local_funding_share", r["diff"], r["ci_low"], r["ci_high"], 1.0)
     assert cell in text, f"the funding difference {cell!r} computed from the sweep is not on the page"
 
 
@@ -206,11 +228,12 @@ def _effects(rows):
 
 
 @pytest.mark.parametrize("rows,lead,best", [
-    ([("a", 2e6, 1e6, 3e6), ("b", 5e6, 4e6, 6e6)], "All 2 packages meet more need than the status quo.", "Most: B"),
+    ([("a", 2e6, 1e6, 3e6), ("b", 5e6, 4e6, 6e6)], "All 2 packages clearly meet more need than the status quo.",
+     "Largest gain, B"),
     ([("a", -2e6, -3e6, -1e6), ("b", -5e6, -6e6, -4e6)], "All 2 packages clearly do worse than the status quo",
-     "Closest to the status quo: A"),
-    ([("a", 2e6, 1e6, 3e6), ("b", -5e6, -6e6, -4e6)], "1 of 2 packages clearly meet more need", "Clearly worse: B."),
-    ([("a", 1e5, -1e6, 2e6)], "No package clearly does better than the status quo", "Closest to the status quo: A"),
+     "Closest to the status quo, A"),
+    ([("a", 2e6, 1e6, 3e6), ("b", -5e6, -6e6, -4e6)], "1 of 2 packages clearly meets more need", "Clearly worse: B."),
+    ([("a", 1e5, -1e6, 2e6)], "No package clearly does better than the status quo", "Closest to the status quo, A"),
 ])
 def test_findings_lead_follows_the_intervals(rows, lead, best):
     from analysis.brief import BriefData, findings

@@ -39,17 +39,15 @@ QUESTION = "What would changing donors' funding rules do for people in a crisis?
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 ASSUMPTIONS = (
-    "The country is synthetic, with the model's documented defaults (sim/params.py: every number has a meaning, "
-    "unit, range and source, most of them assumptions); the status quo is configs/scenario/status_quo.yaml, "
-    "set to land near observed patterns (about 2% of funding direct to local actors, national staff over 90% "
-    "of the workforce, expatriate pay about 4x local).",
+    "The country is made up, with the model's documented defaults (every number has a meaning, unit, range and "
+    "source, most of them assumptions); the status quo is set to land near observed patterns (about 2% of "
+    "funding direct to local actors, national staff over 90% of the workforce, expatriate pay about 4 times "
+    "local pay).",
     "No regime or package is given an outcome bonus: differences come only from who is funded, who learns what "
     "from whom, for how long, and who decides.",
     "No empirical study has compared capacity building, strengthening and sharing quantitatively, so these "
     "results are exploratory: they show what follows from the model's rules, not a forecast.",
-    "Need met is severity-weighted coverage summed over the weeks; response time is the weeks until coverage "
-    "in a hit district reaches the response threshold, a shock never reached counting the weeks left in the "
-    "run; intervals are 95% percentile bootstrap intervals of the paired differences (analysis/stats.py).",
+    "Intervals: 95% bootstrap intervals of the paired differences.",
 )
 
 
@@ -88,17 +86,37 @@ def self_run(packages=DEFAULT_PACKAGES, replicates: int = 10, years: float = 10.
     elapsed = time.perf_counter() - t0
     cmd = "capsim brief " + " ".join([f"--replicates {replicates}", f"--years {years:g}", f"--seed {seed}",
                                       f"--packages {','.join(names[1:])}", *overrides])
-    descriptions = {}
-    for n in names:
-        pkg = PACKAGES[n]
-        ov = ", ".join(["scenario=status_quo", *pkg.overrides])
-        descriptions[n] = f"{pkg.summary} (configs: {ov})"
+    descriptions = {n: PACKAGES[n].summary for n in names}
+    reasons = _reasons(names[1:])
+    settings = {n: " ".join(["scenario=status_quo", *PACKAGES[n].overrides, f"years={years:g}", *overrides])
+                for n in names}
     return BriefData(
         question=QUESTION, steps=tables.steps, shocks=tables.shocks, reference=STATUS_QUO,
         titles={n: PACKAGES[n].title for n in names}, descriptions=descriptions, years=years, seeds=seeds,
         world=world_text(configs[STATUS_QUO]),
-        source=f"Run for this brief with `{cmd}` ({len(names) * replicates} runs in {elapsed:.0f} s)",
-        provenance=provenance(), assumptions=list(ASSUMPTIONS))
+        source=(f"Simulated for this brief: the status quo and {len(names) - 1} package"
+                f"{'s' if len(names) > 2 else ''}, each in the same {replicates} crises of {years:g} years "
+                f"({len(names) * replicates} simulations, {elapsed:.0f} seconds)"),
+        provenance=provenance(), assumptions=list(ASSUMPTIONS), settings=settings, command=cmd, reasons=reasons)
+
+
+def _reasons(packages) -> str:
+    """Why need met moves under each package, from the lever table (``capsim levers``), or "" without it."""
+    from experiments.advocacy.explain import brief_line, load_table
+
+    try:
+        table = load_table()
+    except FileNotFoundError:
+        return ""
+    rows = table[(table["headline"] == "people_weeks_met") & table["move"].isin([f"package_{p}" for p in packages])]
+    if rows.empty:
+        return ""
+    r0 = rows.iloc[0]
+    lines = " ".join(brief_line(r) for r in rows.to_dict("records"))
+    return (f"People with their needs met (people a week; {int(r0['replicates'])} runs of {r0['years']:g} years, "
+            f"each mechanism switched off in turn): {lines} Core investment: flexible income organisations "
+            "spend on their own systems instead of delivery; due diligence: direct grants only to the few local "
+            "actors that pass it; the rule itself: what is left.")
 
 
 def _label(factors: list[str], values) -> str:
@@ -260,7 +278,8 @@ def main(args: list[str]) -> int:
         if opts.overrides:
             raise UsageError("overrides apply to runs made here; with --from the runs come from the sweep")
         data = from_sweep(opts.sweep, opts.max_packages)
-        print(f"capsim brief: {len(data.titles) - 1} configurations against {data.reference} from {opts.sweep}")
+        n_alt = len(data.titles) - 1
+        print(f"capsim brief: {n_alt} configuration{'s' if n_alt != 1 else ''} against {data.reference} from {opts.sweep}")
     else:
         packages = [p.strip() for p in opts.packages.split(",") if p.strip()]
         bad = [p for p in packages if p not in PACKAGES or p == STATUS_QUO]
@@ -279,8 +298,7 @@ def main(args: list[str]) -> int:
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
     numbers = out.with_name(out.stem + "_numbers.csv")
-    summary_numbers(data).assign(config_title=lambda df: df["config"].astype(str).map(data.titles)).to_csv(
-        numbers, index=False)
+    summary_numbers(data).to_csv(numbers, index=False)
     print(f"capsim brief: wrote {out} ({len(page) / 1024:.0f} KiB, self-contained) and {numbers}")
     if browser is not None:
         try:

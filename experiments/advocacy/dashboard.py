@@ -20,6 +20,7 @@ Run ``capsim dashboard [--host 127.0.0.1] [--port 8765] [--years 5] [--replicate
 
 from __future__ import annotations
 
+import html
 import os
 import signal
 import socket
@@ -35,6 +36,7 @@ from experiments.config import UsageError, fail, quiet_mesa
 from experiments.advocacy.levers import (LEVERS, PACKAGES, REGIME_TITLES, SHARES_HELD_KEYS, STATUS_QUO, lever_values,
                                 package_params, shares_held)
 from experiments.advocacy.live import ENV_SETTINGS, LiveResult, LiveSettings, engine, rules_key
+from sim.outcomes import DONOR_HEADLINES
 from experiments.runner import Cancelled
 from experiments.cli.plain_args import OptionParser, port_number, positive_float, positive_int, seed_number
 from sim.params import REGIME_NAMES, ConfigError, Params
@@ -43,26 +45,71 @@ __all__ = ["Page", "main"]
 
 # ====================================================================== the page
 
-HELP_STYLE = {"font-size": "0.85em", "color": "#555", "margin-top": "-22px", "margin-bottom": "10px"}
-LABEL_STYLE = {"margin-bottom": "-18px"}
+HELP_STYLE = "font-size: 0.85em; color: #555; margin-top: -22px; margin-bottom: 10px"
+CHOICE_HELP_STYLE = "font-size: 0.85em; color: #555; margin-top: 4px; margin-bottom: 10px"
+LABEL_STYLE = "margin-bottom: -18px"
+SMALL = "font-size: 0.85em; color: #555"
 
 
 def _percent(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _style(style) -> str:
+    if isinstance(style, dict):
+        return "; ".join(f"{k}: {v}" for k, v in style.items())
+    return style or ""
+
+
+@solara.component
+def Words(text: str, style=None, tag: str = "div"):
+    """Text with light Markdown (bold, italics, lists, headings) as plain HTML.
+
+    Solara's ``Markdown`` component loads a math renderer (KaTeX) and a diagram renderer from
+    ``/_solara/cdn`` on every render, files ``solara-assets`` does not ship (404, and the server
+    then asks a public CDN): the page renders its words as HTML instead and fetches nothing.
+    """
+    import markdown
+
+    solara.HTML(tag=tag, unsafe_innerHTML=markdown.markdown(text), style=_style(style))
+
+
+@solara.component
+def RegimeChoice(lever, value, on_value):
+    """The regime as buttons with their full names (a drop-down cut the names off)."""
+    Words(f"**{lever.title}**", style="margin-bottom: 2px")
+    with solara.Column(gap="2px"):
+        for name in REGIME_NAMES:
+            chosen = name == value
+            solara.Button(REGIME_TITLES[name], on_click=lambda name=name: on_value(name), small=True,
+                          color="primary" if chosen else None, outlined=not chosen,
+                          style={"text-transform": "none", "white-space": "normal", "height": "auto",
+                                 "justify-content": "flex-start", "text-align": "left", "padding": "3px 8px",
+                                 "letter-spacing": "normal"})
+
+
 @solara.component
 def LeverControl(lever, value, on_value):
     """One lever: a slider in percent (or a choice), its unit, and its help in plain words."""
     if lever.is_choice:
-        titles = [REGIME_TITLES[r] for r in REGIME_NAMES]
-        solara.Select(label=lever.title, values=titles, value=REGIME_TITLES[value],
-                      on_value=lambda t: on_value(REGIME_NAMES[titles.index(t)]))
+        RegimeChoice(lever, value, on_value)
+        Words(lever.help, style=CHOICE_HELP_STYLE)
     else:
-        solara.Markdown(f"**{lever.title}**: {_percent(value)} {lever.unit_text}", style=LABEL_STYLE)
+        Words(f"**{lever.title}**: {_percent(value)} {lever.unit_text}", style=LABEL_STYLE)
         solara.SliderInt(label="", value=int(round(100 * value)), min=int(100 * lever.lo), max=int(100 * lever.hi),
                          step=1, on_value=lambda v: on_value(v / 100.0), thumb_label=True)
-    solara.Markdown(lever.help, style=HELP_STYLE)
+        Words(lever.help, style=HELP_STYLE)
+
+
+def _held(values: dict, base: Params) -> tuple[float, float, float]:
+    held = {**shares_held(base), **{k: values[k] for k in SHARES_HELD_KEYS if k in values}}
+    return tuple(held[k] for k in SHARES_HELD_KEYS)
+
+
+def _held_text(values: dict, base: Params) -> str:
+    direct, earmark, emergency = _held(values, base)
+    return (f"direct funding {_percent(direct)} + sharing earmark {_percent(earmark)} + emergency reserve "
+            f"{_percent(emergency)} = {_percent(direct + earmark + emergency)} of your budget")
 
 
 @solara.component
@@ -73,72 +120,154 @@ def SharesHeld(values: dict, base: Params):
         values: the lever values on the page (direct share and earmark).
         base: the starting package (its emergency reserve, which is not a lever).
     """
-    held = {**shares_held(base), **{k: values[k] for k in SHARES_HELD_KEYS if k in values}}
-    direct, earmark, emergency = (held[k] for k in SHARES_HELD_KEYS)
-    total = direct + earmark + emergency
-    text = (f"Held outside ordinary project grants: direct {_percent(direct)} + sharing earmark {_percent(earmark)} "
-            f"+ emergency reserve {_percent(emergency)} = {_percent(total)} of your budget (at most 100%).")
+    total = sum(_held(values, base))
+    text = f"Held outside ordinary project grants: {_held_text(values, base)} (at most 100%)."
     if total > 1.0 + 1e-12:
         solara.Error(text + " Lower direct funding or the earmark.", dense=True)
     else:
-        solara.Markdown(text, style={"font-size": "0.85em"})
+        Words(text, style="font-size: 0.85em")
 
 
-def _headline_md(title: str, items) -> str:
-    lines = [f"#### {title}"]
-    lines += [f"- {h.text}" for h in items]
-    return "\n".join(lines)
+def _why_lines(package: str, values: dict, headline: str) -> list[str]:
+    """Why these rules move a headline, from the committed lever table (``capsim levers``)."""
+    from experiments.advocacy.explain import load_table, reason_for, why_text
+
+    try:
+        table = load_table()
+    except FileNotFoundError:
+        return []
+    sq = lever_values(engine().base(STATUS_QUO))
+    return [why_text(row) for row in reason_for(table, package, values, sq, headline)]
+
+
+def _sources(package: str, values: dict) -> list[str]:
+    from experiments.advocacy.explain import load_table, reason_for, source_text
+
+    try:
+        table = load_table()
+    except FileNotFoundError:
+        return []
+    sq = lever_values(engine().base(STATUS_QUO))
+    rows = [r for key in DONOR_HEADLINES for r in reason_for(table, package, values, sq, key) if r["sign_stable"]]
+    return sorted({t for t in (source_text(r) for r in rows) if t})
 
 
 @solara.component
-def Results(result, key, error: str | None):
+def Headline(said, why: list[str]):
+    """A headline: what it is and its window, the sentence, why (from the lever table), its definition."""
+    h = DONOR_HEADLINES[said.measure]
+    Words(f"**{said.label}** ({h.unit}, {said.window}): {said.text}", style="margin-top: 6px")
+    for line in why:
+        Words(line, style="font-size: 0.9em; margin-left: 14px; color: #333")
+    Words(f"What it is: {h.description}", style="font-size: 0.78em; margin-left: 14px; color: #777")
+
+
+def _status_text(status: str, res: LiveResult, s) -> str:
+    new = res.runs_total - res.runs_from_cache
+    if res.reused:
+        took = "shown again from earlier results"
+    else:
+        took = (f"headlines in {res.seconds_runs:.1f} s" +
+                (f", figures {res.seconds_figures:.1f} s later" if res.figures else ""))
+    return (f"Status: {status}. Each result compares the status quo and your rules in the same {s.replicates} "
+            f"simulated crises of {s.years:g} years in a made-up country ({res.world}): the same shocks and the "
+            f"same people, so a difference comes from the rules. Last update: {took} "
+            f"({new} new simulation{'s' if new != 1 else ''}, {res.runs_from_cache} reused).")
+
+
+@solara.component
+def Results(result, key, error: str | None, error_words: str | None):
     """Headlines in words, then the figures; the last results stay, faded, while new ones are computed.
 
     Args:
         result: the ``solara.use_thread`` result (its value is the last :class:`LiveResult` yielded).
         key: (package, lever values) of the rules the page should show.
-        error: why the rules on the levers cannot run (None if they can).
+        error: the model's own message on why the rules cannot run (None if they can).
+        error_words: the same in a donor's words.
     """
     s = engine().settings
     res: LiveResult | None = result.value
     current = res is not None and res.key == key
     if error:
-        solara.Error(f"These rules cannot run: {error}. Results below are for your last valid rules.")
+        solara.Error(f"These rules cannot run: {error_words}. Results below are for your last valid rules.")
+        with solara.Details("Details of the check"):
+            Words(f"The model's check: {error}", style=SMALL)
     if result.state == ResultState.ERROR and result.error is not None:
         if os.environ.get("CAPSIM_DEBUG"):
             traceback.print_exception(result.error)
-        first = str(result.error).splitlines()[0] if str(result.error) else ""
-        solara.Error(f"The runs failed: {type(result.error).__name__}: {first}")
+        solara.Error("The simulations failed. Reload the page; if it happens again, the details below help the "
+                     "person who runs this page.")
+        with solara.Details("Details"):
+            first = str(result.error).splitlines()[0] if str(result.error) else ""
+            Words(f"{type(result.error).__name__}: {first}", style=SMALL)
     if res is None:
         solara.ProgressLinear(True)
-        solara.Info("Running the status quo on the live view's seeds ...")
+        solara.Info(f"Simulating the status quo ({s.replicates} crises of {s.years:g} years) ... Meanwhile, what "
+                    "each lever did in earlier measurements:")
+        LeverTable()
         return
-    status = "up to date" if current and res.figures else "drawing figures" if current else "updating"
+    partial = current and res.runs_done < s.replicates
+    status = ("up to date" if current and res.figures else
+              f"updating, first results from {res.runs_done} of {s.replicates} simulated crises" if partial else
+              "drawing figures" if current else "updating")
     if status != "up to date":
         solara.ProgressLinear(True)
-    note = (f"Status: {status}. Live view: {s.replicates} paired runs of {s.years:g} years each, the same "
-            f"{s.replicates} seeds for the status quo and your rules (so the same country, shocks and people); "
-            f"country: {res.world}. Fewer runs and a shorter horizon than the brief (`capsim brief`), so numbers "
-            f"are indicative. Last update: runs {res.seconds_runs:.1f} s "
-            f"({res.runs_total - res.runs_from_cache} new, {res.runs_from_cache} from cache)"
-            + (f", figures {res.seconds_figures:.1f} s." if res.figures else "."))
-    solara.Markdown(note, style={"font-size": "0.85em", "color": "#555"})
-    with solara.Column(style={"opacity": "0.5"} if (error or not current) else {}):
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(_status_text(status, res, s)), style=SMALL,
+                classes=["capsim-status"])
+    package, values = res.key[0], dict(res.key[1])  # the rules of the results shown (why lines match them)
+    with solara.Column(style={"opacity": "0.5"} if (error or not current) else {}, classes=["capsim-results"]):
         if res.is_status_quo:
             solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
                         "changes for people in need.")
         else:
-            solara.Markdown(_headline_md(f"For people in need, over {s.years:g} years", res.people))
-            solara.Markdown(_headline_md("Behind it: local actors, money and staff", res.system))
+            Words("#### For people in need")
+            for said in res.people:
+                Headline(said, _why_lines(package, values, said.measure))
+            Words("#### Behind it: local actors, money and staff")
+            for said in res.system:
+                Headline(said, _why_lines(package, values, said.measure))
         if not res.figures:
             solara.Text("Drawing the figures ...")
             return
-        solara.Markdown("#### People in need over time (status quo grey, your rules blue)")
+        Words("#### People in need over time (status quo dashed black, your rules blue; monthly averages)")
         solara.Image(res.figures["people"], width="100%")
-        solara.Markdown("#### Local capacity, funding reaching local actors, brain drain")
+        Words("#### Local capacity, funding reaching local actors (quarterly), staff recruited away")
         solara.Image(res.figures["system"], width="100%")
-        solara.Markdown("#### Coverage by district (the first paired run's country)")
+        Words("#### Need met by district (the first simulated crisis)")
+        Words("Each district's share of its need met. A district can lose coverage while the country as a whole "
+              "meets more need: the total counts people, so gains in large districts or hard-to-reach ones can "
+              "outweigh losses elsewhere, as money and staff move between organisations working in different "
+              "districts.", style=SMALL)
         solara.Image(res.figures["map"], width="100%")
+    with solara.Details("Technical details"):
+        Words(f"Settings: {s.replicates} paired runs of {s.years:g} years, seeds {', '.join(map(str, s.seeds))} "
+              f"(base seed {s.seed}), overrides {', '.join(s.overrides) or 'none'}; the brief runs 10 of 10 years "
+              "(`capsim brief`). Lever table: `capsim levers` (experiments/advocacy/lever_effects.csv). Rules on the "
+              f"levers: {', '.join(f'{k}={v}' for k, v in sorted(values.items()))}.", style=SMALL)
+        sources = _sources(package, values)
+        if sources:
+            Words("Where the model makes the reasons above (each measured by switching the mechanism off on both "
+                  "sides, `capsim levers`):\n\n" + "\n".join(f"- {x}" for x in sources), style=SMALL)
+
+
+@solara.component
+def LeverTable():
+    """What each lever and package did to people with their needs met, from the committed lever table."""
+    from experiments.advocacy.explain import load_table
+
+    try:
+        table = load_table()
+    except FileNotFoundError:
+        return
+    t = table[table["headline"] == "people_weeks_met"]
+    Words("\n".join(f"- {row}" for row in t["sentence"]), style="font-size: 0.85em")
+
+
+def _error_words(message: str, values: dict, base: Params) -> str:
+    """A configuration error in a donor's words (the model's own message stays in the details)."""
+    if sum(_held(values, base)) > 1.0 + 1e-12:
+        return f"{_held_text(values, base)}, more than all of it. Lower direct funding or the earmark"
+    return "this combination of rules is not possible in the model"
 
 
 @solara.component
@@ -150,12 +279,13 @@ def Page():
     values, set_values = solara.use_state(start)
     last_valid = solara.use_ref(rules_key(STATUS_QUO, start))
 
-    error = None
+    error = error_words = None
     try:
         eng.donor_params(package, values)
         last_valid.current = rules_key(package, values)
     except ConfigError as e:
         error = str(e)
+        error_words = _error_words(error, values, eng.base(package))
     key = last_valid.current
 
     def compute(cancel: threading.Event):
@@ -168,41 +298,56 @@ def Page():
 
     result = solara.use_thread(compute, dependencies=[key], intrusive_cancel=False)
 
+    package_error, set_package_error = solara.use_state(None)
+
     def choose_package(name: str):
+        try:
+            start_values = lever_values(eng.base(name))
+        except ConfigError as e:  # the page's settings (overrides) conflict with this package
+            set_package_error(f"{PACKAGES[name].title} cannot run with this page's settings ({e}).")
+            return
+        set_package_error(None)
         set_package(name)
-        set_values(lever_values(eng.base(name)))
+        set_values(start_values)
 
     def set_lever(k):
         return lambda v: set_values({**values, k: v})
 
+    modified = values != lever_values(eng.base(package))
     solara.Title("capsim: what your funding rules do for people in a crisis")
-    solara.Style(".v-slider__thumb-label { font-size: 0.75em; } .capsim-page { padding: 8px 24px; }")
+    solara.Style(".v-slider__thumb-label { font-size: 0.75em; } .capsim-page { padding: 8px 24px; } "
+                 ".capsim-page p { margin-bottom: 4px; }")
     with solara.Columns([5, 8], classes=["capsim-page"]):
         with solara.Column():
-            solara.Markdown("## Your rules")
-            solara.Markdown("Start from:", style={"font-size": "0.9em"})
+            Words("## Your rules")
+            Words("Start from:", style="font-size: 0.9em")
             with solara.Row(style={"flex-wrap": "wrap"}):
                 for name, pkg in PACKAGES.items():
-                    solara.Button(pkg.title, on_click=lambda name=name: choose_package(name),
-                                  color="primary" if name == package else None, outlined=name != package,
-                                  small=True)
-            solara.Markdown(f"*{PACKAGES[package].title}*: {PACKAGES[package].summary}",
-                            style={"font-size": "0.85em"})
-            solara.Markdown("### What a donor decides")
+                    chosen = name == package
+                    label = pkg.title + (" (modified)" if chosen and modified else "")
+                    solara.Button(label, on_click=lambda name=name: choose_package(name),
+                                  color="primary" if chosen else None, outlined=not chosen, small=True,
+                                  style={"text-transform": "none"})
+            if package_error:
+                solara.Error(package_error, dense=True)
+            note = (" **Modified**: you changed levers since choosing it; the results are for the levers as set."
+                    if modified else "")
+            Words(f"*{PACKAGES[package].title}*: {PACKAGES[package].summary}{note}", style="font-size: 0.85em")
+            Words("### What a donor decides")
             for lever in LEVERS:
                 if lever.side == "donor":
                     LeverControl(lever, values[lever.key], set_lever(lever.key))
             SharesHeld(values, eng.base(package))
-            solara.Markdown("### What agencies decide")
+            Words("### What agencies decide")
             for lever in LEVERS:
                 if lever.side == "agency":
                     LeverControl(lever, values[lever.key], set_lever(lever.key))
         with solara.Column():
-            solara.Markdown("# What your funding rules do for people in a crisis")
-            solara.Markdown("Your rules against the status quo in a synthetic country, run with the same seeds. "
-                            "Results are exploratory: no study has yet measured these regimes against each other.",
-                            style={"font-size": "0.9em"})
-            Results(result, key, error)
+            Words("# What your funding rules do for people in a crisis")
+            Words("Your rules against the status quo in a made-up country, in the same simulated crises. Results are "
+                  "exploratory: no study has yet measured these ways of working against each other.",
+                  style="font-size: 0.9em")
+            Results(result, key, error, error_words)
 
 
 # ====================================================================== the command
@@ -250,10 +395,8 @@ def main(args: list[str]) -> int:
     jobs = opts.jobs or max(1, min(opts.replicates, os.cpu_count() or 1))
     settings = LiveSettings(years=opts.years, replicates=opts.replicates, seed=opts.seed, jobs=jobs,
                             overrides=tuple(opts.overrides))
-    try:
+    try:  # the status quo now (a bad override ends here in one line); the other packages while the page warms
         package_params(STATUS_QUO, settings.package_overrides)
-        for name in PACKAGES:
-            package_params(name, settings.package_overrides)
     except ConfigError as e:
         raise UsageError(str(e)) from None
     port = _check_listen(opts.host, opts.port)
@@ -261,22 +404,43 @@ def main(args: list[str]) -> int:
     quiet_mesa()
     eng = engine()
     print(f"capsim dashboard: live view runs {settings.replicates} paired runs x {settings.years:g} years "
-          f"({jobs} worker process{'es' if jobs > 1 else ''}); preparing the status quo ...", flush=True)
-    warm = eng.warm()
-    print(f"capsim dashboard: status quo ready in {warm:.1f}s; serving on http://{opts.host}:{port} "
-          "(Ctrl+C to stop)", flush=True)
+          f"({jobs} worker process{'es' if jobs > 1 else ''}); serving on http://{opts.host}:{port} "
+          "(Ctrl+C to stop) while the status quo is prepared ...", flush=True)
+    # The page answers at once (levers, the measured lever table); the status quo is prepared
+    # meanwhile and the first visitor's update waits for it instead of running it twice.
+    warming = eng.warm_in_background(lambda secs: print(f"capsim dashboard: status quo ready in {secs:.1f}s",
+                                                        flush=True))
     # uvicorn stops gracefully on SIGTERM and then re-raises it: end with exit code 0 through the
     # `finally` below, so the worker pool is shut down instead of the process dying mid-way.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         _serve(opts.host, port)
     finally:
+        warming.join(timeout=60)
         eng.shutdown()
     return 0
 
 
 def _exit_on_sigterm(signum, frame) -> None:
     raise SystemExit(0)
+
+
+def configure_solara() -> None:
+    """Solara's settings for this page: production mode, no telemetry, and no fetch from a public CDN.
+
+    Solara serves its front-end files under ``/_solara/cdn`` from a local folder (filled by
+    ``solara-assets``); for a file that folder lacks, its server fetches the file from
+    ``solara.settings.assets.cdn``, a public CDN by default (a DNS lookup, and no timeout on a slow
+    network). Pointing that setting at the local folder itself (a ``file:`` address, which the
+    server's HTTP client refuses at once) turns a missing file into a 404 with no outside request.
+    The page asks for no such file: it renders its words as HTML, not with ``solara.Markdown``.
+    """
+    import solara.settings
+    from solara.server import settings as server_settings
+
+    server_settings.main.mode = "production"
+    server_settings.telemetry.mixpanel_enable = False
+    solara.settings.assets.cdn = server_settings.assets.proxy_cache_dir.resolve().as_uri() + "/"
 
 
 def _serve(host: str, port: int) -> None:
@@ -286,14 +450,12 @@ def _serve(host: str, port: int) -> None:
     os.environ["SERVER_NAME"] = host
     os.environ["SERVER_PORT"] = str(port)
     import uvicorn
-    from solara.server import settings as solara_settings
 
     # Solara warns on every page load that a plain-http server cannot set samesite=none cookies;
     # the page is served over http on purpose (loopback by default) and falls back to samesite=lax.
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
-    solara_settings.main.mode = "production"
-    solara_settings.telemetry.mixpanel_enable = False
+    configure_solara()
     config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning",
                             access_log=False)
     server = uvicorn.Server(config)

@@ -27,10 +27,10 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from experiments.advocacy.levers import STATUS_QUO, apply_levers, lever_values, package_params, world_text
+from experiments.advocacy.levers import PACKAGES, STATUS_QUO, apply_levers, lever_values, package_params, world_text
 from experiments.advocacy.paired import run_paired
 from experiments.runner import Cancelled, RunCache, Runner
-from sim.params import Params
+from sim.params import ConfigError, Params
 from sim.rng import replicate_seeds
 
 __all__ = ["LiveSettings", "LiveResult", "LiveEngine", "engine", "rules_key", "ENV_SETTINGS", "DONOR", "NAMES",
@@ -95,13 +95,16 @@ class LiveResult:
     Attributes:
         key: :func:`rules_key` of the rules these results are for.
         is_status_quo: the rules are exactly the status quo (no difference to show).
-        people, system: :class:`analysis.effects.Headline` lists (people in need; the system behind).
+        people, system: :class:`analysis.brief.Said` lists (people in need; the system behind).
         figures: name -> PNG bytes (empty until drawn).
         seconds_runs: time to run (or fetch) the paired runs and compute the headlines.
         seconds_figures: time to draw the figures.
         runs_from_cache, runs_total: how many of the runs came from the cache.
         world: the country in words.
         changed: lever keys that differ from the status quo.
+        reused: the whole page came from earlier results for the same rules (nothing run or drawn).
+        runs_done: paired runs (replicates) the headlines rest on so far (fewer than the settings' while the
+            rest still run).
     """
 
     key: tuple
@@ -115,6 +118,8 @@ class LiveResult:
     runs_total: int
     world: str
     changed: list[str] = field(default_factory=list)
+    reused: bool = False
+    runs_done: int = 0
 
 
 def _import_figures() -> None:
@@ -166,6 +171,8 @@ class LiveEngine:
         self._lock = threading.Lock()
         self._runner: Runner | None = None
         self._xy: dict[int, object] = {}
+        self._warm_done = threading.Event()
+        self._warm_done.set()
 
     # -------------------------------------------------------------- parameters
     def base(self, package: str) -> Params:
@@ -192,9 +199,34 @@ class LiveEngine:
         """Start the workers and compute the status quo page, so the first visitor waits little; returns seconds."""
         t0 = time.perf_counter()
         self.runner().warm()
+        for name in PACKAGES:  # compose every starting package once, so a button press is immediate
+            try:
+                self.base(name)
+            except ConfigError:  # shown on the page when the package is chosen
+                pass
         sq = lever_values(self.base(STATUS_QUO))
         self.compute(STATUS_QUO, sq)
         return time.perf_counter() - t0
+
+    def warm_in_background(self, on_done=None) -> threading.Thread:
+        """:meth:`warm` in a thread; :meth:`updates` waits for it instead of running the status quo twice.
+
+        Args:
+            on_done: called with the seconds it took (e.g. to print them).
+        """
+        self._warm_done.clear()
+
+        def work():
+            try:
+                secs = self.warm()
+                if on_done is not None:
+                    on_done(secs)
+            finally:
+                self._warm_done.set()
+
+        t = threading.Thread(target=work, name="capsim-warm", daemon=True)
+        t.start()
+        return t
 
     def shutdown(self) -> None:
         with self._lock:
@@ -228,10 +260,13 @@ class LiveEngine:
             ConfigError: the rules are impossible.
             Cancelled: ``cancel`` was set.
         """
-        from analysis.effects import headlines, paired_effects, per_run_measures
+        from analysis.brief import say
+        from analysis.effects import paired_effects, per_run_measures
         from sim.store import run_id
 
         key = rules_key(package, levers)
+        if threading.current_thread().name != "capsim-warm":
+            self._warm_done.wait()
         t0 = time.perf_counter()
         with self._lock:
             done = self._results.get(key)
@@ -239,29 +274,36 @@ class LiveEngine:
                 self._results.move_to_end(key)
         if done is not None:  # seen before: nothing to run or draw
             yield dataclasses.replace(done, runs_from_cache=done.runs_total, seconds_runs=time.perf_counter() - t0,
-                                      seconds_figures=0.0)
+                                      seconds_figures=0.0, reused=True)
             return
         s = self.settings
         sq = self.base(STATUS_QUO)
         donor = self.donor_params(package, levers)
-        before = self.cache.hits
         runner = self.runner()
-        tables = run_paired({STATUS_QUO: sq, DONOR: donor}, s.seeds, STATUS_QUO, cache=self.cache, runner=runner,
-                            cancel=cancel)
-        from_cache = self.cache.hits - before
-        per_run = per_run_measures(tables.steps, tables.shocks)
-        effects = paired_effects(per_run, STATUS_QUO)
-        people = headlines(effects, DONOR, s.years, interval="range", measures=PEOPLE_HEADLINES)
-        system = headlines(effects, DONOR, s.years, interval="range", measures=SYSTEM_HEADLINES)
-        t1 = time.perf_counter()
         world = world_text(sq)
         sq_values = lever_values(sq)
         changed = [k for k, v in lever_values(donor).items() if v != sq_values[k]]
-        result = LiveResult(key, run_id(sq) == run_id(donor), people, system, {}, t1 - t0, 0.0, from_cache,
-                            2 * s.replicates, world, changed)
-        yield result
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
+        is_sq = run_id(sq) == run_id(donor)
+        configs = {STATUS_QUO: sq, DONOR: donor}
+        # With more replicates than workers, the first workers-full of paired runs give early headlines
+        # (marked as partial on the page) while the rest run; the final headlines use every replicate.
+        phases = [s.seeds]
+        if 1 < runner.n < len(s.seeds):
+            phases = [s.seeds[:runner.n], s.seeds]
+        new = 0  # runs this update made (its own count: a shared cache's hit counter mixes users)
+        for seeds in phases:
+            tables = run_paired(configs, seeds, STATUS_QUO, cache=self.cache, runner=runner, cancel=cancel)
+            new += 2 * len(seeds) - tables.from_cache  # earlier phases' runs come back from the cache
+            per_run = per_run_measures(tables.steps, tables.shocks)
+            effects = paired_effects(per_run, STATUS_QUO, measures=(*PEOPLE_HEADLINES, *SYSTEM_HEADLINES))
+            people = say(effects, DONOR, s.years, PEOPLE_HEADLINES, interval="range")
+            system = say(effects, DONOR, s.years, SYSTEM_HEADLINES, interval="range")
+            t1 = time.perf_counter()
+            result = LiveResult(key, is_sq, people, system, {}, t1 - t0, 0.0, 2 * len(seeds) - new,
+                                2 * s.replicates, world, changed, runs_done=len(seeds))
+            yield result
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
         args = (tables.steps, per_run, tables.areas, self._map_xy(sq, s.seeds[0]))
         futures = {k: runner.submit(draw_figure, k, *args) for k in FIGURES}
         figures = {k: f.result() for k, f in futures.items()}

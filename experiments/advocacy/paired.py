@@ -21,7 +21,6 @@ import pandas as pd
 
 from experiments.runner import RunCache, Runner
 from sim.params import Params
-from sim.results import run
 from sim.store import RunResult
 
 __all__ = ["PairedTables", "run_paired"]
@@ -37,6 +36,7 @@ class PairedTables:
         seeds: replicate seeds; ``seeds[replicate]`` is the seed of that replicate everywhere.
         reference: name of the configuration differences are taken against.
         metadata: run metadata per (config, replicate).
+        from_cache: how many of this call's runs came from the cache (not run again).
     """
 
     steps: pd.DataFrame
@@ -46,6 +46,7 @@ class PairedTables:
     seeds: list[int]
     reference: str
     metadata: dict = field(default_factory=dict)
+    from_cache: int = 0
 
     @property
     def years(self) -> float:
@@ -53,6 +54,8 @@ class PairedTables:
 
 
 def _run(params: Params) -> RunResult:
+    from sim.results import run  # imported on first use: the page can answer before the model is loaded
+
     return run(params)
 
 
@@ -113,4 +116,4 @@ def run_paired(configs: dict[str, Params], seeds: list[int], reference: str, *, 
         out[kind] = df
     meta = {(name, rep): results[(name, rep)].metadata for name, rep, _ in jobs}
     return PairedTables(out["steps"], out["shocks"], out["areas"], dict(configs), [int(s) for s in seeds],
-                        reference, meta)
+                        reference, meta, len(jobs) - len(todo))

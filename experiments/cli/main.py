@@ -47,6 +47,9 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
                "experiments.cli.params:print_params", False),
     "data": ("check a folder of HXL country data, or export the synthetic country as HXL (capsim data --help)", "experiments.cli.data:main", False),
     "dashboard": ("serve the donor-incentives page on 127.0.0.1 (--host, --port)", "experiments.advocacy.dashboard:main", False),
+    "levers": ("measure what each lever and package does to every headline and why (writes "
+               "experiments/advocacy/lever_effects.csv and the docs/dashboard.md lever table)",
+               "experiments.advocacy.explain:main", False),
     "brief": ("write the one-page donor brief (--out brief.html, --from SWEEP_DIR)", "experiments.advocacy.brief:main", False),
     "docs": ("serve the documentation site on 127.0.0.1:8000 (guides, tutorials, API); --build DIR writes it",
              "experiments.cli.docs:main", False),
