@@ -84,6 +84,8 @@ MOVES: tuple[Move, ...] = (
     Move("earmark_25", "funding.sharing_earmark", 0.25),
     Move("overhead_50", "funding.overhead_passed_on", 0.5),
     Move("risk_50", "funding.risk_sharing", 0.5),
+    Move("pooled_fund_25", "pooled_fund.share", 0.25),
+    Move("shared_due_diligence", "funding.shared_due_diligence", 1.0),
     Move("regime_sharing", "regime", "sharing"),
     Move("regime_strengthening", "regime", "strengthening"),
     Move("regime_baseline", "regime", "baseline"),
@@ -125,7 +127,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
               "districts and hire only so fast, so money piles up unspent and their new staff land where need is "
               "already met",
               ("funding.due_diligence_threshold=0",),
-              "sim/donors.py (funding_round: eligible_local = institutional capacity >= due_diligence_threshold)"),
+              "sim/donors.py (Donor.eligible_local: institutional capacity >= the donor's own bar around "
+              "due_diligence_threshold)"),
     Mechanism("regime_rules", "how agencies work",
               "how agencies work with local partners changes who learns what from whom, who decides, and how long "
               "partnerships last",
