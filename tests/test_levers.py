@@ -96,8 +96,10 @@ def test_decomposition_of_a_small_run_adds_up_and_names_a_pathway():
     assert set(t["headline"]) == set(HEADLINE_KEYS)
     assert t["parts_sum_error"].abs().max() < 1e-6, "Shapley parts plus the rule itself do not add up to the effect"
     funding = t[t["headline"] == "total_local_funding_share"].iloc[0]
-    assert funding["no_effect"] or abs(funding["effect"]) < 1e-6, \
-        f"flexible funding moved funding reaching local actors: {funding.to_dict()}"
+    # Flexible funding does not route money: whatever it does to funding reaching local actors comes
+    # through capacity that funders respond to (core investment, due diligence), never the rule itself.
+    assert abs(funding["part_own_rule"]) < 1e-9, \
+        f"flexible funding moved funding reaching local actors by itself: {funding.to_dict()}"
     met = t[t["headline"] == "people_weeks_met"].iloc[0]
     assert met["effect"] != 0 and isinstance(met["pathway"], str), f"no effect or no pathway: {met.to_dict()}"
     assert np.isclose(met["pathway_share"] * met["effect"], met[f"part_{met['pathway']}"]), "pathway share"
