@@ -476,7 +476,13 @@ class Report:
 
         # 8. Flows: staff (brain drain) and funding chain, panels by regime (and a lever).
         col = hue
-        row = next((f for f in levers if d.steps[f].nunique() <= 5), None)
+        # A lever makes the rows only where every (regime, lever level) pair was run: a package that
+        # sets a lever to the value the other configurations already have leaves holes in the grid.
+        def full_grid(f) -> bool:
+            pairs = d.steps[[col, f]].drop_duplicates() if col else d.steps[[f]].drop_duplicates()
+            return len(pairs) == d.steps[f].nunique() * (d.steps[col].nunique() if col else 1)
+
+        row = next((f for f in levers if d.steps[f].nunique() <= 5 and full_grid(f)), None)
         keep = [col, *([row] if row else [])]
         sm, held = self._hold(main.summary, keep)
         if all(o in self.outcomes for o in flows.STAFF_FLOW_OUTCOMES):

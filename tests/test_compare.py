@@ -130,3 +130,15 @@ def test_recorded_flows_add_up():
                        s["total_local_funding_share"] * donor, rtol=1e-9, atol=1e-6)
     assert s["funding_direct_local"].sum() > 0 and s["funding_via_intermediaries"].sum() > 0
     assert s["new_hires_intl"].sum() > 0 and s["new_separations_local"].sum() > 0
+
+
+def test_compare_when_the_package_sets_a_lever_to_the_value_already_run(tmp_path):
+    """The package sets funding.overhead_passed_on to 0.5; with the same value set for every regime the
+    lever's grid has holes (no package at 0), which once crashed the flow figures after the tables."""
+    out = tmp_path / "cmp"
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(["compare", *TINY, "years=0.5", "seed=3", "funding.overhead_passed_on=0.5", "compare.replicates=2",
+              "compare.regimes=[baseline,sharing]", "compare.window_years=0.25", "compare.n_jobs=1",
+              f"hydra.run.dir={out}"])
+    assert (out / "report" / "index.html").is_file()
+    assert list((out / "report").glob("flows_staff_*.png")), "the staff flow figure was not drawn"
