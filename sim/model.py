@@ -243,15 +243,8 @@ class CapacityModel(mesa.Model):
                    None if self.money_source is None else subgrant_flexibility(self, self.decision_weight))
         income = self.flows.income
         responsive = np.divide(self.flows.responsive, income, out=np.zeros(self.orgs.n), where=income > 0)
-        if t == 0:
-            self.orgs.income_ema[:] = income
-            self.orgs.grants_ema[:] = self.flows.grants_received
-            self.orgs.responsive_share[:] = responsive
-        else:
-            memory = self.p.staff.income_memory_weeks
-            self.orgs.income_ema += (income - self.orgs.income_ema) / memory
-            self.orgs.grants_ema += (self.flows.grants_received - self.orgs.grants_ema) / memory
-            self.orgs.responsive_share += (responsive - self.orgs.responsive_share) / memory
+        self._moving_averages(t, (self.orgs.income_ema, income), (self.orgs.grants_ema, self.flows.grants_received),
+                              (self.orgs.responsive_share, responsive))
         if t % self.p.funding.round_interval_weeks == 0:
             self.coordination.plan_allocation(t)
         set_pay(self)
@@ -282,16 +275,19 @@ class CapacityModel(mesa.Model):
         pay_salaries(self)
         d = deliver(self, t)
         orgs = self.orgs
-        if t == 0:
-            orgs.output_ema[:] = d.people_by_org
-            orgs.ops_ema[:] = d.ops_by_org
-            orgs.loss_ema[:] = d.lost_by_org
-        else:
-            memory = self.p.staff.income_memory_weeks
-            orgs.output_ema += (d.people_by_org - orgs.output_ema) / memory
-            orgs.ops_ema += (d.ops_by_org - orgs.ops_ema) / memory
-            orgs.loss_ema += (d.lost_by_org - orgs.loss_ema) / memory
+        self._moving_averages(t, (orgs.output_ema, d.people_by_org), (orgs.ops_ema, d.ops_by_org),
+                              (orgs.loss_ema, d.lost_by_org))
         return d
+
+    def _moving_averages(self, t: int, *pairs: tuple[np.ndarray, np.ndarray]) -> None:
+        """Update each (moving average, this week's value) over ``staff.income_memory_weeks``, in place;
+        the first week sets them."""
+        memory = self.p.staff.income_memory_weeks
+        for ema, value in pairs:
+            if t == 0:
+                ema[:] = value
+            else:
+                ema += (value - ema) / memory
 
     def coordination_phase(self, t: int) -> None:
         if t > 0 and t % self.p.governance.expansion_interval_weeks == 0:

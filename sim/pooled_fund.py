@@ -42,8 +42,7 @@ class PooledFund:
         m = self.model
         orgs = m.orgs
         local_ok = orgs.is_local & (orgs.inst >= m.p.pooled_fund.eligibility_threshold)
-        intl_ok = orgs.is_intl & ~np.bool_(m.exited)
-        return orgs.active & (local_ok | intl_ok)
+        return orgs.active & (local_ok | (orgs.is_intl & (not m.exited)))
 
     def weekly_contribution(self) -> float:
         """What donors give the fund this week (USD), before its management share."""

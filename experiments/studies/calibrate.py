@@ -109,7 +109,7 @@ def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster
     """Run the calibration (or only the validation) and write tables, figure and summary to ``out_dir``.
 
     Args:
-        cfg: the composed config (settings under ``experiment``).
+        cfg: the composed config (settings under ``study``).
         out_dir: where the tables, figure and summary go.
         progress: print progress.
         cluster: run the model on SLURM (:func:`experiments.cluster.study_cluster`); None: locally.

@@ -100,7 +100,7 @@ def discover_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster=
     """Latin hypercube, paired regime runs, PRIM boxes; writes tables, figure and summary to ``out_dir``.
 
     Args:
-        cfg: the composed config (settings under ``experiment``).
+        cfg: the composed config (settings under ``study``).
         out_dir: where the tables, figure and summary go.
         progress: print progress.
         cluster: run the model on SLURM (:func:`experiments.cluster.study_cluster`); None: locally.

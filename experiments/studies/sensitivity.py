@@ -92,7 +92,7 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True, clust
     """Morris, factor selection and Sobol; writes tables, figures and summary to ``out_dir``.
 
     Args:
-        cfg: the composed config (settings under ``experiment``).
+        cfg: the composed config (settings under ``study``).
         out_dir: where the tables, figures and summary go.
         progress: print progress.
         cluster: run the model on SLURM (:func:`experiments.cluster.study_cluster`); None: locally.
