@@ -22,8 +22,9 @@ recipients they may fund by one weight per recipient::
 * **output per dollar**: people covered per USD of income, both moving averages over
   ``staff.income_memory_weeks`` - past performance and its cost together; a recipient without a
   record yet is seen at the candidates' mean;
-* **loss rate**: money lost to fraud, diversion and error as a share of operations spending
-  (moving average), as audits report it.
+* **loss rate**: money lost to fraud, diversion and error as a share of operations spending, as
+  the recipient's last audit found it (``OrgTable.audited_loss_rate``, ``sim/risk.py``): funders
+  see losses late and only in part (``risk.audit_detection``).
 
 Nothing a funder sees names the regime a recipient works under: two recipients equal in size,
 need, capacity, output and losses get the same, whatever their partnerships' rules
@@ -69,8 +70,7 @@ def seen_score(model, mask: np.ndarray) -> np.ndarray:
         rel = np.where(has_record, per_usd / mean, 1.0) if mean > 0 else np.ones(orgs.n)
         score *= np.maximum(rel, 1e-6) ** f.allocation_output_weight
     if f.allocation_loss_weight:
-        rate = np.divide(orgs.loss_ema, orgs.ops_ema, out=np.zeros(orgs.n), where=orgs.ops_ema >= MIN_RECORD_USD)
-        score *= np.exp(-f.allocation_loss_weight * rate)
+        score *= np.exp(-f.allocation_loss_weight * orgs.audited_loss_rate)
     return score
 
 

@@ -136,10 +136,11 @@ class Coordination:
 
     # ------------------------------------------------------------------ presence
     def risk_tolerance(self) -> np.ndarray:
-        """Per organisation, the highest operating risk it accepts; risk sharing raises it."""
+        """Per organisation, the highest operating risk it accepts; risk sharing raises it (``sim/risk.py``: its
+        tolerance channel; ``OrgTable.risk_tolerance`` drops after incidents and recovers)."""
         m = self.m
         tol = m.orgs.risk_tolerance
-        return tol + m.p.funding.risk_sharing * (1.0 - tol) * m.p.governance.risk_sharing_tolerance_effect
+        return tol + m.risk.sharing.tolerance * (1.0 - tol) * m.p.governance.risk_sharing_tolerance_effect
 
     def responders(self, area: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Who receives emergency funds after a shock in ``area``, and who surges into it.

@@ -1,7 +1,8 @@
 """Service delivery: organisations cover needs in the areas where they work.
 
 Each organisation pays its staff, then sends its deployable staff (headcount minus time
-spent on capacity work and on funders' due-diligence assessments) to its operational areas (allocation from ``sim/coordination.py``).
+spent on capacity work, on funders' due-diligence assessments and on intermediaries' compliance,
+``sim/risk.py``) to its operational areas (allocation from ``sim/coordination.py``).
 Capacity reaches people by four pathways, each with its parameter:
 
 * **technical and institutional capacity -> effectiveness**: people covered per staff-week =
@@ -65,6 +66,7 @@ class Delivery:
     bound_by_staff: float
     bound_by_need: float
     access_loss_share: float
+    presence: tuple  # (organisation, presence slot, area, staff deployed) of each operational pair (sim/risk.py)
 
 
 def pay_salaries(model) -> float:
@@ -84,7 +86,7 @@ def deliver(model, step: int) -> Delivery:
     orgs, staff, areas, p = model.orgs, model.staff, model.areas, model.p
     n, n_areas, n_sec = orgs.n, areas.n, areas.n_sectors
     org, slot, area = orgs.presence_slots(step)
-    deployable = np.maximum(0.0, staff.headcount - orgs.time_off - orgs.assessment_load)
+    deployable = np.maximum(0.0, staff.headcount - orgs.time_off - orgs.assessment_load - orgs.compliance_load)
     alloc = model.coordination.deployment(org, slot, area)
     ctx = model.effective_context()[org]
     access = areas.access[area]
@@ -163,6 +165,7 @@ def deliver(model, step: int) -> Delivery:
         bound_by_need=share(funded * (1.0 - used)),
         access_loss_share=float((potential - potential * access_factor(access, ctx)).sum() / pot_total)
         if pot_total > 0 else 0.0,
+        presence=(org, slot, area, deployable[org] * alloc),
     )
 
 

@@ -12,8 +12,9 @@ international recipient acts as an intermediary: it sub-grants to each local
 partner the fraction of what it receives that ``sim/partnerships.py`` ``pass_fractions`` says
 (the pass-through share, and the partner's complementarity share of a joint programme: funding
 rules, never regime rules), and keeps the indirect-cost allowance, passing on to partners only
-the share of it that ``funding.overhead_passed_on`` says. Local partners spend part of a
-sub-grant on compliance unless risk is shared. A sub-grant is earmarked to delivery except for
+the share of it that ``funding.overhead_passed_on`` says. Compliance costs
+(``funding.compliance_cost`` of a sub-grant's programme value) are paid by the local partner, or,
+in the share that risk sharing moves (``sim/risk.py`` ``sharing_channels``), by its intermediary. A sub-grant is earmarked to delivery except for
 the part of its flexibility the partnership's decisions free for the partner's core needs
 (``sim/governance.py`` ``subgrant_flexibility``).
 
@@ -22,7 +23,8 @@ and booked by :func:`book_flows`. Holding money fixed (``pathways.money_response
 another run's :class:`WeeklyFlows` instead of the run's own (``CapacityModel.funding_phase``).
 
 The :class:`Ledger` makes money auditable: initial reserves + donor disbursements (their
-grants and their contributions to the pooled fund) + domestic income = spending (by category) +
+grants and their contributions to the pooled fund) + domestic income = spending (by category,
+security and money lost included) + losses repaid to donors after audits (``sim/risk.py``) +
 overhead retained + the pooled fund's management costs + money held by the pooled fund +
 reserves held, to rounding (``tests/test_funding_chain.py``).
 """
@@ -36,10 +38,11 @@ import numpy as np
 from .kinds import NO_PARTNER, OrgKind
 from .organisations import OrgTable
 from .params import Params
+from .risk import sharing_channels
 
 __all__ = ["GrantBook", "Ledger", "WeeklyFlows", "disburse", "book_flows", "locally_decided", "outcomes", "SPENDING"]
 
-SPENDING = ("salaries", "operations", "losses", "compliance", "investment", "language")
+SPENDING = ("salaries", "operations", "losses", "compliance", "investment", "language", "security")
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Ledger:
     overhead_retained: float = 0.0
     pool_held: float = 0.0  # money in the pooled fund, not yet paid out
     pool_costs: float = 0.0  # the pooled fund's management costs
+    repaid: float = 0.0  # losses audits found that funders claimed back (returned to donors; sim/risk.py)
     spent: dict = field(default_factory=lambda: {k: 0.0 for k in SPENDING})
 
     def spend(self, orgs: OrgTable, amounts: np.ndarray, category: str) -> float:
@@ -63,6 +67,15 @@ class Ledger:
         self.spent[category] += total
         return total
 
+    def repay(self, orgs: OrgTable, amounts: np.ndarray) -> float:
+        """Return ``amounts`` (one per organisation, never above cash) to donors: money leaves the response."""
+        total = float(amounts.sum())
+        if total:
+            orgs.cash -= amounts
+            np.maximum(orgs.cash, 0.0, out=orgs.cash)
+        self.repaid += total
+        return total
+
     @property
     def total_spent(self) -> float:
         return sum(self.spent.values())
@@ -70,7 +83,7 @@ class Ledger:
     def imbalance(self, cash_now: float) -> float:
         """Relative error of the money identity (0 when money is conserved)."""
         inflow = self.initial_cash + self.donor_disbursed + self.domestic_income
-        outflow = self.total_spent + self.overhead_retained + self.pool_costs + self.pool_held + cash_now
+        outflow = self.total_spent + self.repaid + self.overhead_retained + self.pool_costs + self.pool_held + cash_now
         return abs(inflow - outflow) / max(1.0, inflow)
 
 
@@ -138,7 +151,12 @@ class WeeklyFlows:
     grants_received: np.ndarray  # grant income before anything is passed on (donors', pooled fund's, UN agencies')
     flex_income: np.ndarray  # the part free for core needs and current needs (before the cash cap)
     responsive: np.ndarray  # income free to follow current needs (flexible, emergency)
-    compliance: np.ndarray  # compliance costs local partners owe on their sub-grants
+    compliance: np.ndarray  # compliance costs owed on sub-grants: by local partners, and by intermediaries for the shared part
+    compliance_local: float  # of which owed by local actors
+    compliance_intl: float  # of which owed by international actors (the shared part)
+    to_local_two_levels: float  # of to_local_total, sub-grants that came through two intermediaries (UN agency, then NGO)
+    overhead_passed: float  # indirect-cost allowance passed on to local partners with their sub-grants
+    subgrant_base: np.ndarray  # what each intermediary's sub-grants are computed on (grant income after the first level)
     committed: np.ndarray  # future tranches already promised
     multi_year_income_share: np.ndarray
     earmark_income_share: np.ndarray
@@ -223,6 +241,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     flex_sub = np.zeros(n)
     flex_base = np.zeros(n)
     compliance = np.zeros(n)
+    two_levels = 0.0
     if len(partnered):
         programme = sub_gross_each * (1 - r)
         overhead_part = sub_gross_each * r * f.overhead_passed_on
@@ -231,7 +250,14 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
                                       where=base[parent] > 0)
         flex_base[partnered] = programme * flex_share_parent
         flex_sub[partnered] = flex_base[partnered] * flexibility[partnered] + overhead_part
-        compliance[partnered] = programme * f.compliance_cost * (1 - f.risk_sharing)
+        owed = programme * f.compliance_cost
+        shared = sharing_channels(params).compliance
+        compliance[partnered] = owed * (1 - shared)
+        if shared > 0:
+            compliance += np.bincount(parent, owed * shared, n)  # the intermediary carries the shared part
+        if level1_in.any():
+            via_un = np.divide(level1_in[parent], base[parent], out=np.zeros(len(parent)), where=base[parent] > 0)
+            two_levels = float((income_local_sub[partnered] * via_un).sum())
         frac = np.divide(sub_gross_each, base[parent], out=np.zeros(len(parent)), where=base[parent] > 0)
         committed[partnered] += committed[parent] * frac * (1 - r)
     to_local_sub = float(income_local_sub.sum())
@@ -266,6 +292,11 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         flex_income=flex_income,
         responsive=responsive,
         compliance=compliance,
+        compliance_local=float(compliance[orgs.is_local].sum()),
+        compliance_intl=float(compliance[orgs.is_intl].sum()),
+        to_local_two_levels=two_levels,
+        overhead_passed=float(passed_overhead.sum()),
+        subgrant_base=base,
         committed=committed,
         multi_year_income_share=multi_year_share,
         earmark_income_share=earmark_share,
@@ -367,5 +398,7 @@ def outcomes(flows: WeeklyFlows, spending: float, people_covered: float, cash_to
         "overhead_retained": flows.overhead_retained,
         "funding_direct_local": flows.direct_local,
         "funding_via_intermediaries": float(flows.subgrant_received.sum()),
+        "compliance_cost_local": flows.compliance_local,
+        "compliance_cost_intl": flows.compliance_intl,
         "cash_total": cash_total,
     }

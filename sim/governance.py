@@ -111,7 +111,7 @@ def subgrant_flexibility(model, w: np.ndarray) -> np.ndarray:
 
 
 def outcomes(params, flows, orgs, w: np.ndarray) -> dict:
-    """This week's ``local_decision_share`` (``sim/outcomes.py``).
+    """This week's ``local_decision_share`` and the share of money local actors decide (``sim/outcomes.py``).
 
     Args:
         params: the run's parameters.
@@ -122,5 +122,5 @@ def outcomes(params, flows, orgs, w: np.ndarray) -> dict:
     from .funding import locally_decided
 
     g = params.governance
-    return {"local_decision_share": local_decision_share(
-        params, locally_decided(flows, orgs, w, g.local_board_seats * g.board_seat_weight))}
+    funds = locally_decided(flows, orgs, w, g.local_board_seats * g.board_seat_weight)
+    return {"local_decision_share": local_decision_share(params, funds), "local_funds_decided_share": funds}

@@ -12,10 +12,13 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
    grows; capacity work by each partnership's regime rules; core investment; skills fade
    unless practised;
 5. **delivery** - salaries are paid; staff cover needs in the areas organisations work in;
-6. **staff moves** - quits, layoffs, poaching (brain drain) and hiring;
-7. **coordination** - at presence reviews, organisations open areas where visible unmet
+6. **risk** - security costs and incidents among the staff present this week, with their
+   consequences (victims, suspension, fear, lower risk tolerance); audits find part of the
+   losses since the last audit and funders claim them back (``sim/risk.py``);
+7. **staff moves** - quits, layoffs, poaching (brain drain) and hiring;
+8. **coordination** - at presence reviews, organisations open areas where visible unmet
    need is highest, or retreat;
-8. **record** - every registered outcome for the week.
+9. **record** - every registered outcome for the week.
 
 Organisations and donors are Mesa agents; staff and area-by-sector needs are numpy arrays
 (see ``sim/staff.py``, ``sim/areas.py``). The model takes a validated :class:`~sim.params.Params`
@@ -34,7 +37,7 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
-from . import delivery, funding, governance, partnerships, turnover
+from . import delivery, funding, governance, localisation, partnerships, risk, turnover
 from .access import access_factor
 from .areas import Areas
 from .country import CountryData, start_partnerships
@@ -54,6 +57,7 @@ from .partnerships import end_partnerships, grow_trust, match_partners, pass_fra
 from .probes import TrainingProbe
 from .record import Recorder
 from .regimes import REGIME_CODE, RuleTable, effective_params, learning_step
+from .risk import Risk
 from .rng import Streams
 from .staff import StaffTable
 from .turnover import Pay, exit_international, set_pay, staff_moves
@@ -106,6 +110,7 @@ class CapacityModel(mesa.Model):
         self.grants = GrantBook()
         self.ledger = Ledger()
         self.coordination = Coordination(self)
+        self.risk = Risk(self)
         self.exited = False
         ey = params.funding.exit_year
         self.exit_step = None if ey is None else int(round(ey * params.STEPS_PER_YEAR))
@@ -208,9 +213,10 @@ class CapacityModel(mesa.Model):
         self.funding_phase(t, new_shocks)  # 3. funding
         self.learning_phase(t)  # 4. partnerships and learning
         delivery = self.delivery_phase(t)  # 5. delivery
-        moves = staff_moves(self, t)  # 6. staff moves
-        self.coordination_phase(t)  # 7. coordination
-        self.record(t, delivery, moves)  # 8. record
+        self.risk.step(t, delivery)  # 6. risk
+        moves = staff_moves(self, t)  # 7. staff moves
+        self.coordination_phase(t)  # 8. coordination
+        self.record(t, delivery, moves)  # 9. record
         self.steps_done += 1
         if self.steps_done >= self.n_steps:
             self.running = False
@@ -234,13 +240,18 @@ class CapacityModel(mesa.Model):
             self.coordination.mutual_aid(area, t)
         self.decision_weight = partnership_decision_weight(self)
         if self.money_source is None:
-            self.flows = disburse(self.p, t, self.grants, self.orgs, pass_fractions(self),
+            full_pass = pass_fractions(self)
+            self.flows = disburse(self.p, t, self.grants, self.orgs, full_pass * self.risk.subgrant_factor(t),
                                   subgrant_flexibility(self, self.decision_weight), self.ingo_share,
                                   self.pool.index, self.pool.weekly_contribution())
+            self.risk.book_suspended_subgrants(t, self.flows, full_pass)
         else:
             self.flows = self.money_source.flows  # money held fixed: the source's week, booked here
+            self.risk.week.suspended_funding_local = self.money_source.risk.week.suspended_funding_local
+            self.risk.week.suspension_funded_intl = self.money_source.risk.week.suspension_funded_intl
         book_flows(self.flows, self.orgs, self.ledger,
                    None if self.money_source is None else subgrant_flexibility(self, self.decision_weight))
+        self.risk.compliance_time()
         income = self.flows.income
         responsive = np.divide(self.flows.responsive, income, out=np.zeros(self.orgs.n), where=income > 0)
         self._moving_averages(t, (self.orgs.income_ema, income), (self.orgs.grants_ema, self.flows.grants_received),
@@ -275,8 +286,7 @@ class CapacityModel(mesa.Model):
         pay_salaries(self)
         d = deliver(self, t)
         orgs = self.orgs
-        self._moving_averages(t, (orgs.output_ema, d.people_by_org), (orgs.ops_ema, d.ops_by_org),
-                              (orgs.loss_ema, d.lost_by_org))
+        self._moving_averages(t, (orgs.output_ema, d.people_by_org))
         return d
 
     def _moving_averages(self, t: int, *pairs: tuple[np.ndarray, np.ndarray]) -> None:
@@ -313,5 +323,7 @@ class CapacityModel(mesa.Model):
             **turnover.outcomes(moves, self.pay, orgs, staff, self.p.STEPS_PER_YEAR),
             **partnerships.outcomes(orgs, self.rules),
             **presence_outcomes(orgs, areas),
+            **risk.outcomes(self.risk, self),
         }
+        values.update(localisation.outcomes(self, values, d))
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)

@@ -82,8 +82,8 @@ class OrgTable:
         self.earmark_income_share = np.zeros(n)  # share of this week's grant income earmarked for sharing
         # What funders see (sim/allocation.py): moving averages over staff.income_memory_weeks.
         self.output_ema = np.zeros(n)  # people covered per week
-        self.ops_ema = np.zeros(n)  # operations spending per week, losses included (USD)
-        self.loss_ema = np.zeros(n)  # operations money lost per week (USD)
+        self.audited_loss_rate = np.zeros(n)  # losses its last audit found over operations since the one before
+        #                                        (sim/risk.py; 0 before the first audit)
 
         # Partnerships, one row per local organisation (an international organisation has many).
         self.partner = np.full(n, NO_PARTNER, np.int64)
@@ -96,9 +96,11 @@ class OrgTable:
         # Weekly work state, written by mechanisms.
         self.time_off = np.zeros(n)  # staff-weeks spent on capacity work this week
         self.assessment_load = np.zeros(n)  # staff-weeks per week owed to funders' due-diligence assessments
+        self.compliance_load = np.zeros(n)  # staff-weeks per week spent on intermediaries' compliance (sim/risk.py)
         self.utilisation = np.zeros(n)  # share of staff deployed and funded in delivery
         self.leavers = np.zeros(n)  # staff who left this week
-        self.exit_leavers = np.zeros(n)  # staff let go at an exit this week, counted as leavers in staff moves
+        self.exit_leavers = np.zeros(n)  # staff gone before staff moves this week (let go at an exit, incident
+        #                                   victims who do not return), counted as leavers in staff moves
         self.unpaid = np.zeros(n)  # payroll that could not be paid this week (USD)
         self.invest = np.zeros(n)  # USD invested in institutional capacity this week
         self.hq_support = np.zeros(n)  # indirect costs retained by an intermediary's headquarters this week

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 __all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "CAPACITY_MAP_COLUMNS",
            "DOCKING_COLUMNS", "RUN_RESPONSE_OUTCOMES", "label",
-           "MAIN_OUTCOMES", "DonorHeadline", "DONOR_HEADLINES"]
+           "MAIN_OUTCOMES", "LOCALISATION_OUTCOMES", "DonorHeadline", "DONOR_HEADLINES"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,15 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Cash held by all organisations at the end of the week."),
     _O("losses", "Money lost", "USD/week", 0, None, "lower", "funding",
        "Operations spending lost to fraud, diversion and error this week (falls with institutional capacity)."),
+    _O("compliance_cost_local", "Compliance costs paid by local actors", "USD/week", 0, None, "lower", "funding",
+       "Compliance costs on sub-grants (funding.compliance_cost of their programme value) local partners owe this "
+       "week: all of it under risk transfer, none under full risk sharing."),
+    _O("compliance_cost_intl", "Compliance costs carried by intermediaries", "USD/week", 0, None, None, "funding",
+       "The part of the compliance costs on sub-grants that risk sharing moves to the intermediaries this week."),
+    _O("local_funds_decided_share", "Money whose use local actors decide", "share of the week's money", 0, 1, "higher",
+       "funding", "Share of the week's money (grants, sub-grants, domestic income, overhead kept) whose use local "
+       "actors decide: their own grants and income, their weight in sub-grant decisions and reserved board seats "
+       "(one of the three parts of local_decision_share)."),
     # --- staff
     _O("staff_turnover_rate", "Staff turnover", "share per year", 0, None, "lower", "staff",
        "Staff who left their employer this week (quits, layoffs, poaching, exit), annualised."),
@@ -152,6 +161,114 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Share of potential output at organisations part of whose supply found no unmet need (duplication)."),
     _O("access_loss_share", "Output lost to access difficulty", "share of potential output", 0, 1, "lower", "system",
        "Share of potential output lost because organisations lack the contextual capacity for hard areas."),
+    # --- risk that happens (sim/risk.py)
+    _O("new_incidents", "Security incidents", "incidents/week", 0, None, "lower", "risk",
+       "Major security incidents (killings, serious injuries, kidnappings: the Aid Worker Security Database's "
+       "definition) on staff present in an area this week."),
+    _O("new_incident_victims", "Victims of security incidents", "people/week", 0, None, "lower", "risk",
+       "Staff killed, seriously injured or kidnapped this week (all employers)."),
+    _O("new_victims_national_local", "Victims: national staff of local actors", "people/week", 0, None, "lower",
+       "risk", "Incident victims this week who are national staff of local and national organisations."),
+    _O("new_victims_national_intl", "Victims: national staff of international actors", "people/week", 0, None,
+       "lower", "risk", "Incident victims this week who are national staff of international organisations."),
+    _O("new_victims_international", "Victims: international staff", "people/week", 0, None, "lower", "risk",
+       "Incident victims this week who are expatriate staff of international organisations."),
+    _O("aid_worker_victim_rate", "Aid worker victim rate", "victims per 100,000 staff a year", 0, None, "lower",
+       "risk", "This week's incident victims over staff employed, annualised, per 100,000 (the Aid Worker Security "
+       "Database's rate: about 70 per 100,000 a year worldwide in 2018)."),
+    _O("n_suspended_local", "Suspended local presence", "organisation-areas", 0, None, None, "risk",
+       "Areas in which local and national organisations have suspended operations after an incident on their "
+       "staff, this week."),
+    _O("n_suspended_intl", "Suspended international presence", "organisation-areas", 0, None, None, "risk",
+       "Areas in which international organisations have suspended operations after an incident on their staff."),
+    _O("suspended_funding_local", "Sub-grants withheld from suspended partners", "USD/week", 0, None, "lower", "risk",
+       "Sub-grant money a local partner suspended after an incident does not receive this week (the share of the "
+       "suspension local partners carry: all of it under risk transfer)."),
+    _O("suspension_funded_intl", "Sub-grants kept paid through suspensions", "USD/week", 0, None, None, "risk",
+       "Sub-grant money intermediaries keep paying to local partners suspended after an incident this week (the "
+       "share of the suspension intermediaries carry under risk sharing)."),
+    _O("security_cost_local", "Security costs paid by local actors", "USD/week", 0, None, None, "risk",
+       "Security risk management local actors pay for this week (from their own grant money when they have no "
+       "intermediary and risk is shared)."),
+    _O("security_cost_intl", "Security costs paid by international actors", "USD/week", 0, None, None, "risk",
+       "Security risk management international actors pay for this week: their own staff's, and their local "
+       "partners' in the share risk sharing moves to them."),
+    _O("losses_found", "Losses found by audits", "USD/week", 0, None, None, "risk",
+       "Losses to fraud, diversion and error found by this week's audits (risk.audit_detection of the losses since "
+       "each audited organisation's previous audit)."),
+    _O("repaid_local", "Losses repaid by local actors", "USD/week", 0, None, "lower", "risk",
+       "Found losses local and national actors repay to funders this week."),
+    _O("repaid_intl", "Losses repaid by international actors", "USD/week", 0, None, None, "risk",
+       "Found losses international actors repay this week: their own, and their partners' in the share risk "
+       "sharing moves to them."),
+    _O("losses_written_off", "Found losses written off", "USD/week", 0, None, None, "risk",
+       "Losses on grant money found this week that nobody repays: donors' share under risk sharing, the part funders "
+       "do not claim (risk.recovery_share) and what cash-short organisations cannot pay."),
+    _O("compliance_staff_weeks_local", "Staff time of local actors on compliance", "staff-weeks/week", 0, None,
+       "lower", "risk", "Staff time local partners spend this week on their intermediaries' compliance requirements."),
+    _O("compliance_staff_weeks_intl", "Staff time of intermediaries on partners' compliance", "staff-weeks/week", 0,
+       None, None, "risk", "Staff time intermediaries spend this week on the compliance work risk sharing moves to "
+       "them."),
+    _O("risk_tolerance_local", "Risk tolerance of local actors", "0..1", 0, 1, None, "risk",
+       "Mean over active local and national organisations of the highest operating risk they accept this week "
+       "(after incidents and risk sharing)."),
+    _O("risk_tolerance_intl", "Risk tolerance of international actors", "0..1", 0, 1, None, "risk",
+       "Mean over active international organisations of the highest operating risk they accept this week."),
+    # --- localisation in the field's own terms (sim/localisation.py)
+    _O("grand_bargain_local_share", "Grand Bargain localisation share", "share of donor funding", 0, 1, "higher",
+       "localisation", "Grand Bargain (2016) commitment 2.4 with the localisation marker's categories: funding to "
+       "local and national actors directly, through a pooled fund or through one intermediary, over what donors "
+       "gave this week (money through two intermediaries not counted). Target 25%."),
+    _O("grand_bargain_target_met", "Grand Bargain 25% target met", "share of weeks", 0, 1, "higher", "localisation",
+       "1 in a week when the Grand Bargain localisation share is at least 25%, else 0 (its mean over a window is "
+       "the share of weeks meeting the target)."),
+    _O("local_multi_year_share", "Multi-year share of local actors' funding", "share of their grant money", 0, 1,
+       "higher", "localisation", "Share of the grant money local and national actors receive this week (direct, "
+       "pooled fund, sub-grants) that is multi-year; a sub-grant is as multi-year as its intermediary's grants "
+       "(Grand Bargain commitment 7; A4EP 2023: 43% of funded local NGOs had none)."),
+    _O("local_flexible_share", "Flexible share of local actors' funding", "share of their grant money", 0, 1,
+       "higher", "localisation", "Share of the grant money local and national actors receive this week that they "
+       "may use for their own priorities (flexible grants, the freed part of sub-grants, overhead passed on) "
+       "(Grand Bargain commitment 8; A4EP 2023: 72% of funded local NGOs had no flexible funding)."),
+    _O("local_overhead_received", "Overhead received by local actors", "share of their grant money", 0, 1, "higher",
+       "localisation", "Indirect-cost allowance local and national actors receive over their grant money this week: "
+       "funding.overhead_rate on their own and pooled-fund grants, the part intermediaries pass on for sub-grants "
+       "(Development Initiatives for the IASC 2022: 0-12% by agency)."),
+    _O("local_coordination_leadership", "Local leadership in coordination (proxy)", "index 0..1", 0, 1, "higher",
+       "localisation", "Proxy: local actors' voice in coordination - their share of coordination seats x (1 - w + w x "
+       "their mean network capacity) x what the coordination language leaves them (sim/coordination.py "
+       "local_voice); the model has no cluster co-leads."),
+    _O("near_partnerships", "NEAR: partnerships (proxy)", "index 0..1", 0, 1, "higher", "localisation",
+       "Proxy for the NEAR Localisation Performance Measurement Framework's partnerships area: mean of the share of "
+       "partnerships agreed for a year or more, local partners' mean weight in partnership decisions, and mean "
+       "trust in partnerships (0 without partnerships)."),
+    _O("near_funding", "NEAR: funding (proxy)", "index 0..1", 0, 1, "higher", "localisation",
+       "Proxy for NEAR's funding area: mean of the Grand Bargain share over its 25% target (at most 1), the "
+       "multi-year and flexible shares of local actors' grant money, and the overhead they receive over the "
+       "allowed rate (at most 1)."),
+    _O("near_capacity", "NEAR: capacity (proxy)", "index 0..1", 0, 1, "higher", "localisation",
+       "Proxy for NEAR's capacity area: mean of local capacity and 1 - the yearly share of local staff recruited "
+       "away by international actors (capacity not undermined)."),
+    _O("near_coordination", "NEAR: coordination and complementarity (proxy)", "index 0..1", 0, 1, "higher",
+       "localisation", "Proxy for NEAR's coordination and complementarity area: mean of local leadership in "
+       "coordination and local and national actors' share of the response's supply (people they could cover)."),
+    _O("near_policy_influence", "NEAR: policy influence and visibility (proxy)", "index 0..1", 0, 1, "higher",
+       "localisation", "Proxy for NEAR's policy influence and visibility area: mean of local actors' weight in "
+       "setting the response's priorities and the share of money whose use they decide; visibility (media, "
+       "reports) is not modelled."),
+    _O("near_participation", "NEAR: participation (proxy)", "index 0..1", 0, 1, "higher", "localisation",
+       "Proxy for NEAR's participation area: the weight of local knowledge of needs in decisions on the response's "
+       "money and staff, income-weighted over organisations; communities' own participation and feedback are not "
+       "modelled."),
+)
+
+# The localisation measures in the field's own terms the report, the brief and the donor page list, with the
+# outcomes they reuse (direct and pooled-fund shares, local share of decision power).
+LOCALISATION_OUTCOMES = (
+    "grand_bargain_local_share", "grand_bargain_target_met", "direct_local_funding_share", "pooled_fund_local_share",
+    "local_multi_year_share", "local_flexible_share", "local_overhead_received", "local_coordination_leadership",
+    "near_partnerships", "near_funding", "near_capacity", "near_coordination", "near_policy_influence",
+    "near_participation",
 )
 
 SHOCK_COLUMNS: tuple[Outcome, ...] = (

@@ -1,7 +1,7 @@
 """The parameter registry: every number the model uses, with meaning, unit, range and source.
 
 One frozen dataclass per config section (``world``, ``staff``, ``learning``, ``funding``,
-``turnover``, ``governance``, ``crisis``, ``partnership``, ``regimes``, ``pathways``) and the
+``turnover``, ``governance``, ``risk``, ``crisis``, ``partnership``, ``regimes``, ``pathways``) and the
 top-level :class:`Params`.
 Every field is declared with :func:`param`, which records its meaning, unit, allowed range
 and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter
@@ -464,14 +464,18 @@ class FundingParams:
         unit_text='of the overhead allowance',
     )
     risk_sharing: float = param(
-        0.0, "share of compliance burden and risk carried by donors and intermediaries, not local partners",
-        "share", 0.0, 1.0, "IASC Risk Sharing Framework (2021)",
+        0.0, "share of the risk of working through local actors carried by donors and intermediaries instead of "
+        "the local actors (0: risk transfer, 1: full risk sharing): compliance costs and staff time, the "
+        "repayment of losses audits find, local actors' security costs, a local partner's sub-grant through a "
+        "suspension after an incident, and organisations' risk tolerance (sim/risk.py)",
+        "share", 0.0, 1.0, "IASC Risk Sharing Framework (2021); IASC scoping paper, recommendation 4",
         kind='lever',
         study=(0.0, 1.0),
         why='share of compliance burden and risk carried by donors and intermediaries',
         title='Risk sharing',
-        help='Share of the compliance burden and risk that you and intermediaries carry instead of '
-             'transferring it to local partners.',
+        help='Share of the risk that you and intermediaries carry instead of transferring it to local '
+             'partners: compliance costs and staff time, repaying losses audits find, paying for staff '
+             'security, and keeping funding going when a partner must suspend work after an attack.',
         side='donor',
         unit_text='of risk and compliance burden',
     )
@@ -857,6 +861,111 @@ class GovernanceParams:
 
 
 @dataclass(frozen=True)
+class RiskParams:
+    """Risk that happens (``sim/risk.py``): security incidents, fiduciary losses found by audits, compliance
+    time. Who carries each is the risk-sharing lever ``funding.risk_sharing`` (a funding lever any regime can
+    use), through the channels of the ``pathways`` section."""
+
+    victim_rate: float = param(
+        0.02, "major-incident victims (killed, seriously injured, kidnapped) per staff member a year in an area of "
+        "access difficulty 1, for staff without acceptance or protection; the hazard scales with access "
+        "difficulty x (1 - acceptance) x (1 - protection)", "1/person-year", 0.0, 1.0,
+        "assumption anchored on the Aid Worker Security Database: 399 victims among about 570,000 field aid "
+        "workers in 2018 (about 70 per 100,000 a year worldwide), three quarters of attacks in five countries; "
+        "gives about 130 per 100,000 a year in the status-quo country (docs/risk.md)",
+        kind='uncertainty',
+        study=(0.002, 0.03),
+        why='aid-worker victims a year in the hardest areas; AWSD global rate 70 per 100,000, higher in the most '
+            'insecure contexts',
+    )
+    victims_per_incident: float = param(
+        1.8, "mean victims of one major security incident", "people per incident", 1.0, 20.0,
+        "Aid Worker Security Database: 460 victims in 251 attacks in 2013 (Aid Worker Security Report 2014)",
+    )
+    expat_relative_exposure: float = param(
+        1.0, "incident hazard of international (expatriate) staff relative to national staff of the same "
+        "organisation in the same area", "ratio", 0.0, 10.0,
+        "Aid Worker Security Database 2018: 29 international victims among about 40,000 international field "
+        "staff and 370 national among about 530,000, about the same rate per person",
+    )
+    victim_exit_share: float = param(
+        0.34, "share of incident victims who do not return to work (they leave the workforce; the rest return)",
+        "share", 0.0, 1.0,
+        "Aid Worker Security Database 2013: 155 of 460 victims killed (34%); assumption that the wounded and "
+        "kidnapped return",
+    )
+    protection_effect: float = param(
+        0.5, "share of the incident hazard removed by funded security risk management (protection measures, "
+        "training, communications, duty of care)", "share", 0.0, 1.0,
+        "assumption; local partners rarely have security costs funded (GISF 2020, Partnerships and security risk "
+        "management: from the local partner's perspective)",
+        kind='uncertainty',
+        study=(0.2, 0.8),
+        why='share of incident risk that funded security management removes; assumption',
+    )
+    security_cost_share: float = param(
+        0.1, "cost of security risk management for a staff member present in an area of access difficulty 1, as a "
+        "share of their pay (scaled by the area's access difficulty), paid by whoever funds the protection",
+        "share of pay", 0.0, 2.0,
+        "assumption within the 3-30% of programme budgets reported for high-risk settings (InterAction and EISF, "
+        "2015; EISF 2013, The cost of security risk management for NGOs)",
+    )
+    suspension_weeks: int = param(
+        4, "weeks an organisation suspends its operations in an area after an incident on its staff there; "
+        "under risk transfer its intermediary also suspends a local partner's sub-grant for those weeks",
+        "weeks", 0, 104,
+        "assumption; partners report that incidents and allegations end in suspended agreements and that the "
+        "consequences are theirs to carry (InterAction and Humanitarian Outcomes 2019, NGOs and risk)",
+    )
+    incident_quit_rate: float = param(
+        0.2, "extra yearly quit rate of the staff who were present in the area of an incident on their "
+        "organisation's staff (spread over the organisation's staff as a term of its quit hazard; it fades over "
+        "incident_memory_weeks)", "1/year", 0.0, 10.0,
+        "assumption; exposure to security incidents raises distress and burnout among national and "
+        "international staff (Ager et al. 2012; Cardozo et al. 2012)",
+        kind='uncertainty',
+        study=(0.0, 0.5),
+        why="extra quits after an incident on an organisation's staff; assumption",
+    )
+    incident_memory_weeks: float = param(
+        26.0, "time constant over which an incident's effect on quits and on risk tolerance fades", "weeks",
+        1.0, 520.0, "assumption",
+    )
+    tolerance_drop: float = param(
+        0.2, "share of an organisation's risk tolerance lost after an incident on its staff (it recovers towards "
+        "its own level over incident_memory_weeks)", "share", 0.0, 1.0,
+        "assumption; organisations reassess and withdraw after serious incidents (Stoddard, Haver & Czwarno "
+        "2016, NGOs and risk: how international humanitarian actors manage uncertainty)",
+    )
+    audit_interval_weeks: int = param(
+        52, "weeks between an organisation's audits (each organisation's audit week is staggered over the "
+        "interval by its index)", "weeks", 1, 520, "assumption; annual external audits are the usual grant "
+        "requirement",
+    )
+    audit_detection: float = param(
+        0.5, "share of an organisation's losses since its previous audit that the audit finds (the rest is never "
+        "found)", "share", 0.0, 1.0, "assumption",
+        kind='uncertainty',
+        study=(0.2, 0.9),
+        why='share of fraud, diversion and error an audit finds; assumption',
+    )
+    recovery_share: float = param(
+        1.0, "share of the losses an audit finds that funders disallow and claim back", "share", 0.0, 1.0,
+        "assumption; zero-tolerance policies claim the whole amount (InterAction and Humanitarian Outcomes 2019)",
+    )
+    compliance_time_share: float = param(
+        0.05, "share of a local partner's staff time spent on its intermediary's compliance requirements "
+        "(reports, audits, spot checks) when all its income is a sub-grant and all risk is transferred to it",
+        "share of staff time", 0.0, 0.5,
+        "assumption; reporting and compliance burden on local partners (Charter for Change progress reports; "
+        "NEAR Localisation Performance Measurement Framework, partnerships area)",
+        kind='uncertainty',
+        study=(0.0, 0.15),
+        why="staff time local partners spend on their intermediaries' compliance; assumption",
+    )
+
+
+@dataclass(frozen=True)
 class CrisisParams:
     """Shocks and protracted crises (uncertainties nobody controls)."""
 
@@ -1038,8 +1147,10 @@ class PathwaysParams:
     With every switch on (the default) a run is the plain run of its regime and levers. A switch
     that is off holds one named intermediate at the reference rule: its regime rules at the
     ``reference`` regime's (``PATHWAY_RULE_GROUPS``), the package's money levers at their
-    registry defaults (``PATHWAY_MONEY_LEVERS``), or, for ``money_response``, every
-    organisation's weekly income replayed from the run that has only the money levers.
+    registry defaults (``PATHWAY_MONEY_LEVERS``), for ``money_response`` every
+    organisation's weekly income replayed from the run that has only the money levers, or, for
+    the ``risk_*`` switches, one channel of ``funding.risk_sharing`` at its registry default (risk
+    transfer; ``sim/risk.py`` ``sharing_channels``).
     """
 
     reference: str = param("baseline", "regime whose rules a switched-off rule group falls back to",
@@ -1052,10 +1163,18 @@ class PathwaysParams:
     money_response: bool = param(True, "money follows what the run does to organisations (off: each organisation's "
                                  "weekly income replayed from the run with the same money levers and every "
                                  "other switch off)")
+    risk_compliance: bool = param(True, "risk sharing moves compliance costs and staff time from local partners to "
+                                  "intermediaries (off: funding.risk_sharing at its registry default, transfer)")
+    risk_losses: bool = param(True, "risk sharing moves the repayment of losses audits find from local actors to "
+                              "intermediaries and donors (off: transfer)")
+    risk_security: bool = param(True, "risk sharing funds local actors' security and keeps a local partner's "
+                                "sub-grant through a suspension after an incident (off: transfer)")
+    risk_tolerance: bool = param(True, "risk sharing raises organisations' risk tolerance (off: transfer)")
 
     @property
     def all_on(self) -> bool:
-        return self.capacity_work and self.decisions and self.continuity and self.money_levers and self.money_response
+        return (self.capacity_work and self.decisions and self.continuity and self.money_levers and self.money_response
+                and self.risk_compliance and self.risk_losses and self.risk_security and self.risk_tolerance)
 
 
 @dataclass(frozen=True)
@@ -1087,6 +1206,7 @@ class Params:
     pooled_fund: PooledFundParams = field(default_factory=PooledFundParams)
     turnover: TurnoverParams = field(default_factory=TurnoverParams)
     governance: GovernanceParams = field(default_factory=GovernanceParams)
+    risk: RiskParams = field(default_factory=RiskParams)
     crisis: CrisisParams = field(default_factory=CrisisParams)
     partnership: PartnershipParams = field(default_factory=PartnershipParams)
     regimes: RegimesParams = field(default_factory=RegimesParams)

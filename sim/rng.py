@@ -35,6 +35,7 @@ STREAM_NAMES = (
     "training",  # trainee selection
     "layoffs",  # who is laid off
     "mutual_aid",  # which local organisations come to help after a shock
+    "security",  # security incidents (one draw per organisation and presence slot a week) and their victims
 )
 
 

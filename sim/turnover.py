@@ -6,7 +6,8 @@
   multi-year funding (directly or through their partner) get ``retention_funding`` as a
   salary top-up.
 * **Quits**: a yearly hazard ``annual_attrition`` plus ``insecurity_attrition`` scaled by how
-  little funding the employer has secured for the coming year, reduced by the top-up.
+  little funding the employer has secured for the coming year, plus the extra quits after
+  security incidents on the employer's staff (``sim/risk.py``), reduced by the top-up.
   Multi-year grants secure funding, so they lower turnover.
 * **Layoffs**: an employer that cannot pay its payroll, or is far above the headcount its
   income supports, lets people go; nationals stay in the labour pool with their skills.
@@ -114,7 +115,7 @@ def staff_moves(model, step: int) -> dict:
     idx, emp = staff.idx, staff.emp
     secured = (orgs.cash + orgs.committed) / np.maximum(model.pay.payroll, 1e-9)
     insecurity = np.clip(1.0 - secured / p.STEPS_PER_YEAR, 0.0, 1.0)  # less than a year secured
-    hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp]) * np.maximum(
+    hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp] + model.risk.quit_hazard[emp]) * np.maximum(
         0.0, 1.0 - t.retention_effect * model.pay.topup[emp]
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).

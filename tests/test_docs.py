@@ -258,7 +258,7 @@ def test_phases_are_documented_in_model_order(odd_text):
     from sim import model
 
     phases = re.findall(r"^\d\. \*\*([^*]+)\*\*", model.__doc__, flags=re.M)
-    assert len(phases) == 8, f"expected 8 phases in sim/model.py's docstring, found {phases}"
+    assert len(phases) == 9, f"expected 9 phases in sim/model.py's docstring, found {phases}"
     section = odd_text.split("## 3. Process overview and scheduling", 1)[1].split("## 4.", 1)[0]
     documented = re.findall(r"^\| \d \| \*\*([^*]+)\*\* \|", section, flags=re.M)
     assert documented == phases, f"ODD section 3 phases {documented} differ from CapacityModel's {phases}"

@@ -63,7 +63,7 @@ def test_allocation_is_blind_to_the_regime():
     local = np.flatnonzero(m.orgs.is_local & (m.orgs.kind == int(OrgKind.LOCAL_NGO)))
     a, b = local[:2]
     o, s = m.orgs, m.staff
-    for arr in (o.inst, o.net, o.output_ema, o.income_ema, o.ops_ema, o.loss_ema, o.grants_ema,
+    for arr in (o.inst, o.net, o.output_ema, o.income_ema, o.audited_loss_rate, o.grants_ema,
                 s.tech_mean, s.ctx_mean, s.headcount):
         arr[b] = arr[a]
     o.presence[b] = o.presence[a]
@@ -89,6 +89,7 @@ def test_empower_pathway_capacity_up_then_eligibility_then_direct_funding_up():
     stages = []
     for inst, grow in ((0.1, 1), (0.95, 1), (0.95, 40)):
         o.inst[org] = inst  # institutional systems: the due-diligence bar
+        o.audited_loss_rate[org] = 0.06 * (1 - inst) * p.risk.audit_detection  # what its audits find with them
         s.headcount[org] = max(1, int(s.headcount[org])) * grow  # absorptive size: the smallest direct grant
         stages.append(max(direct_share_of(d) for d in m.donors))
     below_bar, eligible_small, eligible_grown = stages

@@ -25,7 +25,7 @@ def test_money_is_conserved(model):
     l = model.ledger
     cash = float(model.orgs.cash.sum())
     inflow = l.initial_cash + l.donor_disbursed + l.domestic_income
-    outflow = l.total_spent + l.overhead_retained + l.pool_costs + l.pool_held + cash
+    outflow = l.total_spent + l.repaid + l.overhead_retained + l.pool_costs + l.pool_held + cash
     assert abs(inflow - outflow) <= 1e-9 * inflow, f"money not conserved: in {inflow:.2f} vs out {outflow:.2f}"
     assert l.imbalance(cash) <= 1e-9
     assert (model.orgs.cash >= 0).all(), "an organisation has negative cash"

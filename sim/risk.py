@@ -1,0 +1,378 @@
+"""Risk that happens: security incidents, fiduciary losses found by audits, and who carries them.
+
+Three kinds of risk, each falling on the organisations and staff where the model puts them, and
+one funding lever, ``funding.risk_sharing`` (``s``, 0 risk transfer .. 1 full risk sharing), that
+decides who carries the consequences. No regime rule touches any of it: risk sharing is a lever
+every regime can use, and its four channels each have a pathway switch (``pathways.risk_*``; off:
+that channel at the registry default, transfer), so ``analysis/pathways.py`` can measure them.
+
+* **Security incidents** (:meth:`Risk.step`, after delivery). The staff an organisation deploys to
+  an area this week (``sim/delivery.py`` ``Delivery.presence``) face major incidents (killings,
+  serious injuries, kidnappings: the Aid Worker Security Database's definition) at the rate, per
+  person and year, ::
+
+      risk.victim_rate x access difficulty x (1 - acceptance) x (1 - protection) x exposure
+
+  where acceptance is the organisation's own effective contextual capacity (what staff who know
+  the place, speak its language and are accepted gain; ``sim/access.py``), protection is
+  ``risk.protection_effect`` for staff whose security is funded (international actors fund their
+  own; local actors' is funded in the share ``s``), and exposure weighs the organisation's
+  expatriates by ``risk.expat_relative_exposure`` against its national staff. Incidents
+  (``risk.victims_per_incident`` victims on average) fall on the staff who are there: national
+  staff of local actors, national staff of international actors, or expatriates, drawn in
+  proportion to who is present. A share ``risk.victim_exit_share`` of victims do not return.
+  Consequences, by organisation: its operations in the area are suspended for
+  ``risk.suspension_weeks`` (the presence slot is not operational); under transfer, a local
+  partner's intermediary also suspends its sub-grant for those weeks, under sharing the share
+  ``s`` of it continues (the intermediary carries that part of the suspension); its staff quit
+  more (``risk.incident_quit_rate`` a year for the staff who were there, spread over the
+  organisation's staff as a term of the quit hazard in ``sim/turnover.py``) and its risk tolerance
+  drops by ``risk.tolerance_drop``, both fading over ``risk.incident_memory_weeks``. A lower tolerance makes it leave areas whose operating risk now
+  exceeds it at its next presence review (``sim/coordination.py``): retreat.
+* **Security costs**: protecting a staff member present in an area of access difficulty ``a``
+  costs ``risk.security_cost_share x a`` of their pay a week, paid by international actors for
+  their own staff and, for local actors, in the share ``s``: by a local partner's intermediary,
+  or from its own (grant) cash for a local actor without one (ledger category "security").
+* **Fiduciary losses** happen in delivery (``funding.fiduciary_loss_rate x (1 - institutional
+  capacity)`` of operations, ``sim/delivery.py``) and stay hidden until the organisation's next
+  audit (every ``risk.audit_interval_weeks``, staggered by organisation), which finds
+  ``risk.audit_detection`` of them. What funders see of a recipient's losses is the rate its last
+  audit found (``OrgTable.audited_loss_rate``, ``sim/allocation.py``). Funders claim back
+  ``risk.recovery_share`` of the losses found on grant money (money returned to donors leaves
+  the response: ledger ``repaid``); a local actor repays ``1 - s`` of its claim, its intermediary
+  the share ``s`` of the part on sub-grants, and donors write off the share ``s`` of the part on
+  their own grants. International actors repay their own in full. What a cash-short payer cannot
+  pay is written off.
+* **Compliance** (:meth:`Risk.compliance_time`): a local partner spends
+  ``risk.compliance_time_share`` of its staff time, in proportion to the share of its income that
+  is a sub-grant, on its intermediary's compliance; under sharing the share ``s`` of that work is
+  done by the intermediary's staff. The compliance money (``funding.compliance_cost``,
+  ``sim/funding.py``) moves the same way.
+* **Risk tolerance** (``Coordination.risk_tolerance``): sharing raises it by
+  ``s x (1 - tolerance) x governance.risk_sharing_tolerance_effect``.
+
+State lives on :class:`Risk` (``model.risk``); the arrays other mechanisms read are
+``OrgTable.compliance_load`` (delivery), ``OrgTable.audited_loss_rate`` (funders),
+``OrgTable.risk_tolerance`` (coordination), ``Risk.quit_hazard`` (staff moves) and presence
+``ready_step`` (suspension). Everything per week is vectorised over organisations and presence
+pairs; only the rare weeks with incidents do more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import FundingParams, Params
+
+__all__ = ["SharingChannels", "sharing_channels", "Risk", "outcomes", "RISK_CHANNELS"]
+
+RISK_CHANNELS = ("compliance", "losses", "security", "tolerance")
+MIN_AUDITED_USD = 1.0  # operations below a dollar since the last audit: no loss rate can be read
+
+
+@dataclass(frozen=True)
+class SharingChannels:
+    """The risk-sharing share ``s`` each channel runs with (``funding.risk_sharing``, or its registry
+    default where the channel's pathway switch is off)."""
+
+    compliance: float
+    losses: float
+    security: float
+    tolerance: float
+
+
+TRANSFER = FundingParams.__dataclass_fields__["risk_sharing"].default  # the registry default: risk transfer
+
+
+def sharing_channels(params: Params) -> SharingChannels:
+    """Per channel, the share of risk carried by donors and intermediaries in this run."""
+    s = params.funding.risk_sharing
+    pw = params.pathways
+    return SharingChannels(s if pw.risk_compliance else TRANSFER, s if pw.risk_losses else TRANSFER,
+                           s if pw.risk_security else TRANSFER, s if pw.risk_tolerance else TRANSFER)
+
+
+@dataclass
+class RiskWeek:
+    """This week's risk events, for the record (counts and USD)."""
+
+    incidents: float = 0.0
+    victims_national_local: float = 0.0
+    victims_national_intl: float = 0.0
+    victims_international: float = 0.0
+    security_cost_local: float = 0.0
+    security_cost_intl: float = 0.0
+    suspended_funding_local: float = 0.0
+    suspension_funded_intl: float = 0.0
+    losses_found: float = 0.0
+    repaid_local: float = 0.0
+    repaid_intl: float = 0.0
+    written_off: float = 0.0
+
+
+class Risk:
+    """Risk state of a run and its weekly mechanisms (see the module docstring)."""
+
+    def __init__(self, model):
+        orgs = model.orgs
+        n = orgs.n
+        r = model.p.risk
+        self.m = model
+        self.sharing = sharing_channels(model.p)
+        self.remembered = np.zeros(n)  # incidents on each organisation's staff, weighted by the share of its staff
+        #                                who were there, fading over incident_memory_weeks
+        self.suspended_until = np.zeros(orgs.presence.shape, np.int64)  # a presence slot suspended before this step
+        self.quit_hazard = np.zeros(n)  # extra yearly quit hazard of each organisation's staff (sim/turnover.py)
+        self.own_tolerance = orgs.risk_tolerance.copy()  # the level an organisation's tolerance recovers to
+        self.subgrant_suspended_until = np.zeros(n, np.int64)  # a local partner's sub-grant is suspended before it
+        self.hidden_losses = np.zeros(n)  # losses since the last audit (USD)
+        self.ops_since_audit = np.zeros(n)  # operations spending since the last audit, losses included (USD)
+        interval = r.audit_interval_weeks
+        self.audit_week = (np.arange(n) * interval) // max(n, 1)  # each organisation's week in the audit cycle
+        self.week = RiskWeek()
+        self.remembering = False  # some organisation still remembers an incident (memories and tolerance to fade)
+        self._fade = np.exp(-1.0 / r.incident_memory_weeks)
+        self._own = np.arange(n)
+        self._funded = np.where(orgs.is_intl, 1.0, self.sharing.security)  # whose security is funded, how much
+        self._base_rate = (r.victim_rate / (model.p.STEPS_PER_YEAR * r.victims_per_incident)
+                           * (1.0 - r.protection_effect * self._funded))
+
+    # ------------------------------------------------------------------ funding phase
+    def subgrant_factor(self, step: int) -> np.ndarray:
+        """Per local partner, the share of its sub-grant paid this week: ``s`` (security channel) while it is
+        suspended after an incident, 1 otherwise."""
+        suspended = self.subgrant_suspended_until > step
+        return np.where(suspended, self.sharing.security, 1.0)
+
+    def book_suspended_subgrants(self, step: int, flows, full_pass: np.ndarray) -> None:
+        """The suspended sub-grants of this week's money: withheld from local partners (``1 - s``) and kept
+        paid by intermediaries (``s``), from the pass fractions before the suspension.
+
+        Args:
+            step: the week.
+            flows: this week's ``WeeklyFlows``.
+            full_pass: each local partner's pass fraction before suspensions.
+        """
+        w = self.week
+        w.suspended_funding_local = w.suspension_funded_intl = 0.0
+        suspended = np.flatnonzero((self.subgrant_suspended_until > step) & (full_pass > 0))
+        if len(suspended) == 0:
+            return
+        orgs, f = self.m.orgs, self.m.p.funding
+        parent = orgs.partner[suspended]
+        ok = parent >= 0
+        suspended, parent = suspended[ok], parent[ok]
+        full = flows.subgrant_base[parent] * full_pass[suspended] * orgs.is_intl[parent] \
+            * (1.0 - f.overhead_rate + f.overhead_rate * f.overhead_passed_on)
+        s = self.sharing.security
+        w.suspended_funding_local = float(full.sum() * (1.0 - s))
+        w.suspension_funded_intl = float(full.sum() * s)
+
+    def compliance_time(self) -> None:
+        """Staff-weeks this week owed to intermediaries' compliance (``OrgTable.compliance_load``)."""
+        m = self.m
+        orgs = m.orgs
+        work = m.p.risk.compliance_time_share * m.staff.headcount * orgs.subgrant_income_share * orgs.is_local
+        s = self.sharing.compliance
+        load = work * (1.0 - s)
+        if s > 0:
+            has = np.flatnonzero((orgs.partner >= 0) & (work > 0))
+            load += np.bincount(orgs.partner[has], work[has] * s, orgs.n)
+            alone = (orgs.partner < 0) & (work > 0)  # a sub-grant without an intermediary here (money held fixed)
+            load[alone] += work[alone] * s
+        orgs.compliance_load[:] = load
+
+    # ------------------------------------------------------------------ the risk phase
+    def step(self, step: int, delivery) -> None:
+        """Security costs and incidents among this week's staff present, audits, fading memories."""
+        m = self.m
+        orgs, staff, areas, r = m.orgs, m.staff, m.areas, m.p.risk
+        n = orgs.n
+        w = self.week
+        w.incidents = w.victims_national_local = w.victims_national_intl = w.victims_international = 0.0
+        org, slot, area, present = delivery.presence
+        exposed = areas.access[area] * present  # staff present, weighted by the access difficulty of their area
+
+        # Security costs of this week's presence, paid by whoever funds the protection.
+        hc = staff.headcount
+        pay_each = np.divide(m.pay.payroll, hc, out=np.zeros(n), where=hc > 0)
+        cost = np.bincount(org, exposed, n) * (r.security_cost_share * self._funded) * pay_each
+        if self.sharing.security > 0:  # local actors' security is funded: by their intermediary if they have one
+            partnered = orgs.is_local & (orgs.partner >= 0)
+            partnered[partnered] = orgs.active[orgs.partner[partnered]]
+            payer = np.where(partnered, orgs.partner, self._own)
+            cost = np.bincount(payer, cost, n)
+        paid = np.minimum(cost, orgs.cash)
+        m.ledger.spend(orgs, paid, "security")
+        w.security_cost_local = float(paid[orgs.is_local].sum())
+        w.security_cost_intl = float(paid[orgs.is_intl].sum())
+
+        # Incidents: one fixed-size draw a week, one uniform per (organisation, presence slot).
+        slots = orgs.presence.shape[1]
+        luck = m.streams["security"].random(n * slots)
+        national = np.divide(staff.national_count, hc, out=np.ones(n), where=hc > 0)
+        exposure = national + (1.0 - national) * r.expat_relative_exposure
+        rate = self._base_rate * (1.0 - m.effective_context()) * exposure
+        hit = luck[org * slots + slot] < -np.expm1(-rate[org] * exposed)
+        if hit.any():
+            self._incidents(step, org[hit], slot[hit], present[hit])
+
+        # Audits find part of the losses since the last one.
+        self.hidden_losses += delivery.lost_by_org
+        self.ops_since_audit += delivery.ops_by_org
+        due = np.flatnonzero(self.audit_week == step % r.audit_interval_weeks)
+        self._audit(due)
+
+        # Memories fade: extra quits, and tolerance back towards the organisation's own level.
+        if self.remembering:
+            self.remembered *= self._fade
+            self.quit_hazard = r.incident_quit_rate * self.remembered
+            orgs.risk_tolerance += (self.own_tolerance - orgs.risk_tolerance) / r.incident_memory_weeks
+            if self.remembered.max() < 1e-9 and np.abs(orgs.risk_tolerance - self.own_tolerance).max() < 1e-12:
+                self.remembering = False  # forgotten: nothing left to fade
+                self.remembered[:] = 0.0
+                self.quit_hazard = np.zeros(n)
+                orgs.risk_tolerance[:] = self.own_tolerance
+
+    def _incidents(self, step: int, org: np.ndarray, slot: np.ndarray, present: np.ndarray) -> None:
+        """Victims among the staff present at each hit (organisation, slot), and the consequences.
+
+        Rare (a few weeks a year): the victims are picked one by one among their employer's staff.
+        """
+        m = self.m
+        orgs, staff, r = m.orgs, m.staff, m.p.risk
+        n = orgs.n
+        k = len(org)
+        draws = m.streams.slot_uniforms("security", step, k, sub=1)
+        # Victims per incident: 1 + a geometric number with mean victims_per_incident - 1, at most the staff there.
+        extra_mean = r.victims_per_incident - 1.0
+        extra = (np.floor(np.log(np.maximum(draws, 1e-300)) / np.log(extra_mean / (1.0 + extra_mean)))
+                 if extra_mean > 0 else np.zeros(k))
+        victims = np.minimum(1 + extra.astype(np.int64), np.maximum(1, np.floor(present).astype(np.int64)))
+        who = np.repeat(org, victims)
+        v = len(who)
+        u = m.streams.slot_uniforms("security", step, 3 * v, sub=2).reshape(3, v)
+        # National or expatriate, in proportion to who is there (expatriates weighted by their exposure).
+        hc = np.maximum(staff.headcount[who], 1)
+        expat = (hc - staff.national_count[who]) / hc * r.expat_relative_exposure
+        total = 1.0 - (hc - staff.national_count[who]) / hc + expat
+        national = u[0] >= np.divide(expat, total, out=np.zeros(v), where=total > 0)
+        idx, emp = staff.idx, staff.emp
+        people, nat = [], []
+        for o, want, x in zip(who, national, u[1]):
+            pool = idx[(emp == o) & (staff.national[idx] == want)]
+            if len(pool) == 0:  # nobody of that nationality there: the other
+                want = not want
+                pool = idx[(emp == o) & (staff.national[idx] == want)]
+            if len(pool):
+                people.append(pool[min(int(x * len(pool)), len(pool) - 1)])
+                nat.append(want)
+        people, first = np.unique(np.asarray(people, np.int64), return_index=True)
+        nat = np.asarray(nat, bool)[first]
+        local_emp = orgs.is_local[staff.employer[people]]
+        w = self.week
+        w.incidents = float(k)
+        w.victims_national_local = float((nat & local_emp).sum())
+        w.victims_national_intl = float((nat & ~local_emp).sum())
+        w.victims_international = float((~nat).sum())
+        # Those who do not return leave the workforce (counted as leavers in staff moves).
+        gone = people[u[2][first] < r.victim_exit_share]
+        if len(gone):
+            emp_gone = staff.employer[gone]
+            staff.leave(gone, np.zeros(len(gone), bool))
+            orgs.exit_leavers += np.bincount(emp_gone, minlength=n)
+            staff.refresh(n)
+        # Consequences for the organisations hit.
+        until = step + 1 + r.suspension_weeks
+        np.maximum.at(orgs.ready_step, (org, slot), until)
+        np.maximum.at(self.suspended_until, (org, slot), until)
+        partners_hit = org[orgs.is_local[org] & (orgs.partner[org] >= 0)]
+        np.maximum.at(self.subgrant_suspended_until, partners_hit, until)
+        times = np.bincount(org, minlength=n)
+        # The staff who were there remember it: the organisation's extra quit hazard rises by the rate times
+        # the share of its staff present in the area (same expected quits, spread over its staff).
+        self.remembered += np.bincount(org, present, n) / np.maximum(staff.headcount, 1)
+        self.quit_hazard = r.incident_quit_rate * self.remembered
+        orgs.risk_tolerance *= (1.0 - r.tolerance_drop) ** times
+        self.remembering = True
+
+    def _audit(self, due: np.ndarray) -> None:
+        """Audits of the organisations due this week: losses found, the rate funders see, repayments."""
+        m = self.m
+        orgs, r = m.orgs, m.p.risk
+        w = self.week
+        found = r.audit_detection * self.hidden_losses[due]
+        ops = self.ops_since_audit[due]
+        orgs.audited_loss_rate[due] = np.divide(found, ops, out=np.zeros(len(due)), where=ops >= MIN_AUDITED_USD)
+        self.hidden_losses[due] = 0.0
+        self.ops_since_audit[due] = 0.0
+        w.losses_found = float(found.sum())
+        if w.losses_found <= 0:
+            w.repaid_local = w.repaid_intl = w.written_off = 0.0
+            return
+        flows = m.flows
+        income = flows.income[due]
+        own_money = np.minimum(1.0, np.divide(flows.domestic_income[due], income, out=np.zeros(len(due)),
+                                              where=income > 0))
+        on_grants = found * (1.0 - own_money)
+        claim = r.recovery_share * on_grants
+        s = self.sharing.losses
+        local = orgs.is_local[due]
+        # A local actor repays 1 - s of its claim; its intermediary s of the part on sub-grants; donors write off
+        # s of the part on their own grants. International actors repay their own in full.
+        owed = np.zeros(orgs.n)
+        owed[due] = np.where(local, claim * (1.0 - s), claim)
+        parent = orgs.partner[due]
+        via = local & (parent >= 0)
+        if s > 0 and via.any():
+            np.add.at(owed, parent[via], claim[via] * orgs.subgrant_income_share[due][via] * s)
+        paid = np.minimum(owed, orgs.cash)
+        m.ledger.repay(orgs, paid)
+        w.repaid_local = float(paid[orgs.is_local].sum())
+        w.repaid_intl = float(paid[orgs.is_intl].sum())
+        w.written_off = float(on_grants.sum() - paid.sum())
+
+
+def outcomes(risk: Risk, model) -> dict:
+    """This week's risk outcomes (``sim/outcomes.py``)."""
+    w = risk.week
+    orgs = model.orgs
+    victims = w.victims_national_local + w.victims_national_intl + w.victims_international
+    employed = model.staff.n_employed
+    t = model.steps_done
+    if risk.suspended_until.max() > t:
+        # A slot counts while its suspension runs and it was not re-opened elsewhere since (ready_step unchanged).
+        suspended = ((risk.suspended_until > t) & (orgs.ready_step == risk.suspended_until)
+                     & (orgs.presence >= 0)).sum(1) * orgs.active
+        n_local, n_intl = float(suspended[orgs.is_local].sum()), float(suspended[orgs.is_intl].sum())
+    else:
+        n_local = n_intl = 0.0
+    # Mean tolerance as coordination sees it (Coordination.risk_tolerance is linear in OrgTable.risk_tolerance).
+    raise_by = risk.sharing.tolerance * model.p.governance.risk_sharing_tolerance_effect
+    local, intl = orgs.is_local & orgs.active, orgs.is_intl & orgs.active
+    tol = orgs.risk_tolerance
+    load = orgs.compliance_load
+    return {
+        "new_incidents": w.incidents,
+        "new_incident_victims": victims,
+        "new_victims_national_local": w.victims_national_local,
+        "new_victims_national_intl": w.victims_national_intl,
+        "new_victims_international": w.victims_international,
+        "aid_worker_victim_rate": victims / employed * model.p.STEPS_PER_YEAR * 1e5 if employed else 0.0,
+        "n_suspended_local": n_local,
+        "n_suspended_intl": n_intl,
+        "suspended_funding_local": w.suspended_funding_local,
+        "suspension_funded_intl": w.suspension_funded_intl,
+        "security_cost_local": w.security_cost_local,
+        "security_cost_intl": w.security_cost_intl,
+        "losses_found": w.losses_found,
+        "repaid_local": w.repaid_local,
+        "repaid_intl": w.repaid_intl,
+        "losses_written_off": w.written_off,
+        "compliance_staff_weeks_local": float(load[orgs.is_local].sum()),
+        "compliance_staff_weeks_intl": float(load[orgs.is_intl].sum()),
+        "risk_tolerance_local": raise_by + (1.0 - raise_by) * float(tol[local].mean()) if local.any() else 0.0,
+        "risk_tolerance_intl": raise_by + (1.0 - raise_by) * float(tol[intl].mean()) if intl.any() else 0.0,
+    }
