@@ -2,7 +2,8 @@
 
 A pathways sweep (``capsim sweep experiment=pathways``; ``configs/experiment/pathways*.yaml``)
 runs the full 2^k factorial of ``k`` pathway switches (``Params.pathways``: capacity work,
-decisions, continuity, money levers, money response) on common random numbers: with every
+decisions, continuity, money levers, money response, and the four channels of risk sharing) on
+common random numbers: with every
 switch off a run is bit-for-bit its reference, with every switch on it is the regime or package.
 Per seed, the value of an outcome for the set ``S`` of switches on is ``v(S)``; the total
 effect is ``v(all) - v(none)``.
@@ -40,13 +41,18 @@ __all__ = ["SWITCHES", "SWITCH_LABELS", "WINDOWS", "INTERACTION_FLAG", "SHOCK_ME
            "window_values", "shock_measures", "shapley", "dividends", "decompose", "Decomposition",
            "DecompositionError", "markdown", "figure", "part_label"]
 
-SWITCHES = ("capacity_work", "decisions", "continuity", "money_levers", "money_response")
+SWITCHES = ("capacity_work", "decisions", "continuity", "money_levers", "money_response",
+            "risk_compliance", "risk_losses", "risk_security", "risk_tolerance")
 SWITCH_LABELS = {
     "capacity_work": "capacity work",
     "decisions": "decisions (joint governance)",
     "continuity": "partnership continuity",
     "money_levers": "money levers (joint programme, overhead)",
     "money_response": "money that follows capacity",
+    "risk_compliance": "compliance shared (costs, staff time)",
+    "risk_losses": "losses shared (repayments)",
+    "risk_security": "security shared (protection, suspended funding)",
+    "risk_tolerance": "risk tolerance raised by sharing",
 }
 WINDOWS = {
     "year1": "first year",

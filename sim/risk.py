@@ -132,6 +132,7 @@ class Risk:
         interval = r.audit_interval_weeks
         self.audit_week = (np.arange(n) * interval) // max(n, 1)  # each organisation's week in the audit cycle
         self.week = RiskWeek()
+        self.log: list[tuple[int, int, int, int, int]] = []  # (step, organisation, area, national, international victims)
         self.remembering = False  # some organisation still remembers an incident (memories and tolerance to fade)
         self._fade = np.exp(-1.0 / r.incident_memory_weeks)
         self._own = np.arange(n)
@@ -217,7 +218,7 @@ class Risk:
         rate = self._base_rate * (1.0 - m.effective_context()) * exposure
         hit = luck[org * slots + slot] < -np.expm1(-rate[org] * exposed)
         if hit.any():
-            self._incidents(step, org[hit], slot[hit], present[hit])
+            self._incidents(step, org[hit], slot[hit], area[hit], present[hit])
 
         # Audits find part of the losses since the last one.
         self.hidden_losses += delivery.lost_by_org
@@ -236,7 +237,7 @@ class Risk:
                 self.quit_hazard = np.zeros(n)
                 orgs.risk_tolerance[:] = self.own_tolerance
 
-    def _incidents(self, step: int, org: np.ndarray, slot: np.ndarray, present: np.ndarray) -> None:
+    def _incidents(self, step: int, org: np.ndarray, slot: np.ndarray, area: np.ndarray, present: np.ndarray) -> None:
         """Victims among the staff present at each hit (organisation, slot), and the consequences.
 
         Rare (a few weeks a year): the victims are picked one by one among their employer's staff.
@@ -252,6 +253,7 @@ class Risk:
                  if extra_mean > 0 else np.zeros(k))
         victims = np.minimum(1 + extra.astype(np.int64), np.maximum(1, np.floor(present).astype(np.int64)))
         who = np.repeat(org, victims)
+        incident = np.repeat(np.arange(k), victims)
         v = len(who)
         u = m.streams.slot_uniforms("security", step, 3 * v, sub=2).reshape(3, v)
         # National or expatriate, in proportion to who is there (expatriates weighted by their exposure).
@@ -260,8 +262,8 @@ class Risk:
         total = 1.0 - (hc - staff.national_count[who]) / hc + expat
         national = u[0] >= np.divide(expat, total, out=np.zeros(v), where=total > 0)
         idx, emp = staff.idx, staff.emp
-        people, nat = [], []
-        for o, want, x in zip(who, national, u[1]):
+        people, nat, of = [], [], []
+        for o, want, x, i in zip(who, national, u[1], incident):
             pool = idx[(emp == o) & (staff.national[idx] == want)]
             if len(pool) == 0:  # nobody of that nationality there: the other
                 want = not want
@@ -269,8 +271,14 @@ class Risk:
             if len(pool):
                 people.append(pool[min(int(x * len(pool)), len(pool) - 1)])
                 nat.append(want)
+                of.append(i)
         people, first = np.unique(np.asarray(people, np.int64), return_index=True)
         nat = np.asarray(nat, bool)[first]
+        of = np.asarray(of, np.int64)[first]
+        national_of = np.bincount(of[nat], minlength=k)
+        for i in range(k):  # the incident log (a few rows a year)
+            self.log.append((step, int(org[i]), int(area[i]), int(national_of[i]),
+                             int((of == i).sum() - national_of[i])))
         local_emp = orgs.is_local[staff.employer[people]]
         w = self.week
         w.incidents = float(k)
