@@ -21,9 +21,10 @@ import numpy as np
 from sim.outcomes import DONOR_HEADLINES
 
 from .donor_figures import over_time
-from .effects import MEASURES, format_count, format_measure, paired_effects, per_run_measures
+from .effects import MEASURES, field_levels, format_count, format_measure, paired_effects, per_run_measures
 
-__all__ = ["BriefData", "Finding", "findings", "render_html", "summary_numbers", "describe_world", "format_effect",
+__all__ = ["BriefData", "Finding", "findings", "render_html", "summary_numbers", "localisation_numbers", "describe_world",
+           "format_effect",
            "FINDING_MEASURES", "TABLE_MEASURES", "Said", "say", "shown_value", "shown_change", "level_text"]
 
 # The four findings, people in need first; what "better" means in words; the table's columns.
@@ -455,6 +456,7 @@ def render_html(data: BriefData) -> str:
     parts.append(_table(data, effects, per_run))
     if data.reasons:
         parts.append(f"<p class=\"finding\" data-reasons=\"people_weeks_met\"><b>Why.</b> {esc(data.reasons)}</p>\n")
+    parts.append(_field_line(data))
     parts.append(f"<figure><img alt=\"Coverage of needs, coverage in hard-to-reach areas and funding reaching local "
                  f"actors over time, by package\" src=\"data:image/png;base64,{img1}\">\n<figcaption>Figure. Over "
                  f"time: means over the {n_rep} crises, bands their range; status quo dashed black, on top. Need "
@@ -463,6 +465,37 @@ def render_html(data: BriefData) -> str:
     parts.append(_footer(data))
     parts.append("</body>\n</html>\n")
     return "".join(parts)
+
+
+FIELD_LINE_MEASURES = ("grand_bargain_local_share", "near_funding", "near_partnerships")
+
+
+def _field_line(data: BriefData) -> str:
+    """The localisation measures in the field's own terms, in one line (all of them, defined: the CSV)."""
+    esc = html.escape
+    levels = field_levels(data.steps, order=list(data.titles)).set_index("measure")
+    bits = []
+    for k in FIELD_LINE_MEASURES:
+        if k not in levels.index:
+            continue
+        row = levels.loc[k]
+        share = k == "grand_bargain_local_share"
+        vals = ", ".join(f"{esc(data.titles[c])} {100 * row[c]:.0f}%" if share else f"{esc(data.titles[c])} {row[c]:.2f}"
+                         for c in data.titles if c in row.index)
+        target = " (target 25%)" if share else ""
+        bits.append(f"{esc(row['label'])}{target}: {vals}")
+    if not bits:
+        return ""
+    return (f"<p class=\"finding\" data-field=\"localisation\"><b>In the field's own terms</b> (over the whole "
+            f"horizon; every Grand Bargain and NEAR measure, defined, in brief_localisation.csv). "
+            f"{'; '.join(bits)}.</p>\n")
+
+
+def localisation_numbers(data: BriefData) -> pd.DataFrame:
+    """Every localisation measure in the field's own terms per configuration, with its definition
+    (``brief_localisation.csv``); configurations are named by their titles."""
+    levels = field_levels(data.steps, order=list(data.titles))
+    return levels.rename(columns={c: data.titles[c] for c in data.titles})
 
 
 def _footer(data: BriefData) -> str:

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import OUTCOMES
+from sim.outcomes import LOCALISATION_OUTCOMES, OUTCOMES
 
 from .stats import paired_differences
 
-__all__ = ["Measure", "MEASURES", "MEASURE_KEYS", "per_run_measures", "paired_effects", "headlines", "Headline",
+__all__ = ["Measure", "MEASURES", "MEASURE_KEYS", "per_run_measures", "paired_effects", "field_measures", "field_levels",
+           "headlines", "Headline",
            "format_count", "format_share", "format_measure"]
 
 
@@ -185,6 +186,57 @@ def paired_effects(per_run: pd.DataFrame, reference: str, factor: str = "config"
             "n_better": int((sign * d > 0).sum()) if sign else 0, "n_worse": int((sign * d < 0).sum()) if sign else 0,
         })
     return pd.concat([diffs.reset_index(drop=True), pd.DataFrame(extra)], axis=1)
+
+
+# ---------------------------------------------------------------------------- the field's own terms
+
+# Weekly shares of donors' money: weighted by what donors gave each week (as funding reaching local actors).
+_DONOR_WEIGHTED = ("grand_bargain_local_share", "direct_local_funding_share")
+
+
+def field_measures(steps: pd.DataFrame, keys=("config", "replicate")) -> pd.DataFrame:
+    """Per run, each localisation measure in the field's own terms (``sim.outcomes.LOCALISATION_OUTCOMES``)
+    present in ``steps``, over the whole horizon: shares of donors' money weighted by each week's
+    disbursements, the others the mean over the weeks (``grand_bargain_target_met``: the share of weeks).
+
+    Args:
+        steps: weekly outcomes with the ``keys`` columns.
+        keys: columns identifying a run.
+    """
+    keys = list(keys)
+    present = [k for k in LOCALISATION_OUTCOMES if k in steps.columns]
+    g = steps.groupby(keys, observed=True, sort=True)
+    out = g[[k for k in present if k not in _DONOR_WEIGHTED]].mean()
+    money = steps["donor_disbursed"]
+    den = money.groupby([steps[k] for k in keys], observed=True, sort=True).sum()
+    for k in present:
+        if k in _DONOR_WEIGHTED:
+            num = (steps[k] * money).groupby([steps[c] for c in keys], observed=True, sort=True).sum()
+            out[k] = num / den.where(den > 0)
+    return out[present].reset_index()
+
+
+def field_levels(steps: pd.DataFrame, order=None, config: str = "config") -> pd.DataFrame:
+    """Each localisation measure's mean over runs per configuration, with its label and definition.
+
+    Returns one row per measure: ``measure``, ``label``, ``unit``, ``description`` and one column per
+    configuration (in ``order``, default the order of appearance).
+
+    Args:
+        steps: weekly outcomes with a ``config`` and a ``replicate`` column.
+        order: configurations in display order.
+        config: the column naming configurations.
+    """
+    per_run = field_measures(steps, (config, "replicate"))
+    means = per_run.groupby(config, observed=True, sort=False).mean(numeric_only=True)
+    names = list(order) if order is not None else list(dict.fromkeys(per_run[config].astype(str)))
+    means.index = means.index.astype(str)
+    rows = []
+    for k in [c for c in per_run.columns if c in OUTCOMES]:
+        o = OUTCOMES[k]
+        rows.append({"measure": k, "label": o.label, "unit": o.unit, "description": o.description,
+                     **{n: float(means.loc[n, k]) for n in names if n in means.index}})
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------------- words

@@ -10,6 +10,9 @@
   "estimate [low, high]"), and when the sweep names a reference configuration
   ``paired_differences_<w>.csv`` and ``differences_table_<w>.csv``/``.md``;
 * ``timeseries.csv``: mean and interval per configuration, outcome and time bin;
+* ``localisation_table_<w>.csv``/``.md``: the localisation measures in the field's own terms
+  (Grand Bargain, quality of funding, NEAR framework areas; ``sim/localisation.py``) over the main
+  window, with their definitions (selectable as outcomes too: ``--outcomes``);
 * figures (PNG 300 dpi + SVG), each with a sidecar ``<figure>.json`` caption stating the
   experiment, replicates, seeds, config hash, window and provenance;
 * ``index.html``: question, answer (generated from the numbers), setup, main tables,
@@ -38,7 +41,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import MAIN_OUTCOMES, OUTCOMES, label
+from sim.outcomes import LOCALISATION_OUTCOMES, MAIN_OUTCOMES, OUTCOMES, label
 
 from . import figures, flows, pathways, tables
 from sim.store import analysis_packages, file_sha256
@@ -164,6 +167,7 @@ class Report:
     pathway_groups: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     reached: pd.DataFrame | None = None  # the country's own check (a run from data with #reached)
+    localisation: pd.DataFrame | None = None  # summary of the field's own measures over the main window
 
     # ------------------------------------------------------------------ configuration helpers
     @property
@@ -203,6 +207,16 @@ class Report:
         rest = [f for f in self.data.varying if f != self.hue]
         return sorted(rest, key=lambda f: (not pd.api.types.is_numeric_dtype(self.data.steps[f]), rest.index(f)))
 
+    @property
+    def localisation_outcomes(self) -> list[str]:
+        """The localisation measures in the field's own terms present in the data (``LOCALISATION_OUTCOMES``)."""
+        return [o for o in LOCALISATION_OUTCOMES if o in self.data.steps.columns]
+
+    def localisation_definitions(self) -> pd.DataFrame:
+        """Each localisation measure's label, unit and definition (source formula, or what a proxy stands for)."""
+        return pd.DataFrame([{"measure": OUTCOMES[o].label, "key": o, "unit": OUTCOMES[o].unit,
+                              "definition": OUTCOMES[o].description} for o in self.localisation_outcomes])
+
     # ------------------------------------------------------------------ numbers
     def compute(self) -> "Report":
         """Per-run means, summaries, paired differences (per window) and the time summary."""
@@ -217,6 +231,11 @@ class Report:
                 diffs = differences_to_reference(per_run, ref, self.config_cols, self.outcomes, pair_on="replicate",
                                                  seed=self.seed, n_boot=self.n_boot)
             self.results[w.spec] = WindowResult(w, per_run, summary, diffs)
+        field = self.localisation_outcomes
+        if field:
+            w = self.windows[0]
+            self.localisation = summarise(per_run_means(d.steps, d.shocks, w, field, keys), self.config_cols, field,
+                                          seed=self.seed, n_boot=self.n_boot)
         step_outcomes = [o for o in self.outcomes if o in d.steps.columns]
         self.timeseries = time_summary(d, step_outcomes, self.config_cols, self.bin_weeks, self.seed, self.n_boot)
         self._compute_pathways(keys, step_outcomes)
@@ -286,6 +305,15 @@ class Report:
                             f"# {self.data.experiment}: paired differences over {r.window.describe()}\n\n"
                             f"{self.diff_note(r.window)}\n\n{tables.to_markdown(dt)}\n")
         self._write(out / "timeseries.csv", self.timeseries)
+        if self.localisation is not None:
+            w = self.windows[0]
+            lt = tables.summary_table(self.localisation, self.config_cols, self.localisation_outcomes)
+            self._write(out / f"localisation_table_{w.slug}.csv", lt)
+            defs = self.localisation_definitions()
+            self._write(out / f"localisation_table_{w.slug}.md",
+                        f"# {self.data.experiment}: localisation in the field's own terms over {w.describe()}\n\n"
+                        f"{self.table_note(w)}\n\n{tables.to_markdown(lt)}\n\n## Definitions\n\n"
+                        f"{tables.to_markdown(defs)}\n")
         reported = self._reported()
         if reported is not None:
             self.reached = reached_check(self.data.areas, reported)

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,6 +94,22 @@ def test_brief_says_why_need_met_moves_for_each_package(brief):
         row = table[(table["move"] == f"package_{pkg}") & (table["headline"] == "people_weeks_met")].iloc[0]
         assert ALL[pkg].title in why.group(1), f"{pkg} is missing from the reasons line"
         assert f"{row['n_better']:.0f} of {row['n_pairs']:.0f}" in why.group(1) or "in all" in why.group(1)
+
+
+def test_brief_lists_the_localisation_measures_with_definitions(brief, expected):
+    """The brief names the Grand Bargain share per package and writes every field measure, defined, next to it."""
+    from analysis.effects import field_levels
+    from sim.outcomes import LOCALISATION_OUTCOMES, OUTCOMES
+
+    text, out = brief
+    assert 'data-field="localisation"' in text and "Grand Bargain localisation share (target 25%)" in text
+    table = pd.read_csv(out.with_name(out.stem + "_localisation.csv"))
+    assert list(table["measure"]) == [k for k in LOCALISATION_OUTCOMES], "a localisation measure is missing"
+    assert (table["description"] == [OUTCOMES[k].description for k in table["measure"]]).all()
+    tables, _ = expected
+    levels = field_levels(tables.steps).set_index("measure")
+    sq = table.set_index("measure")["Status quo"]
+    np.testing.assert_allclose(sq.to_numpy(float), levels.loc[sq.index, "status_quo"].to_numpy(float), rtol=1e-12)
 
 
 def test_brief_numbers_are_the_paired_differences_of_the_runs(brief, expected):

@@ -132,6 +132,21 @@ def test_live_view_direct_funding_reaches_local_actors(engine):
     assert again.runs_from_cache == again.runs_total and again.figures == res.figures, "a repeat was recomputed"
 
 
+def test_live_view_lists_the_localisation_measures_with_definitions(engine):
+    """The page's folded section: every Grand Bargain and NEAR measure, both sides, defined."""
+    from experiments.advocacy.dashboard import field_lines
+    from sim.outcomes import LOCALISATION_OUTCOMES, OUTCOMES
+
+    levers = {**lever_values(engine.base("status_quo")), "funding.direct_local_share": 0.3}
+    res = engine.compute("status_quo", levers)
+    assert [r["measure"] for r in res.localisation] == list(LOCALISATION_OUTCOMES)
+    gb = next(r for r in res.localisation if r["measure"] == "grand_bargain_local_share")
+    assert gb["donor"] > gb["status_quo"], "30% direct funding did not raise the Grand Bargain share"
+    lines = field_lines(res.localisation)
+    for key, line in zip(LOCALISATION_OUTCOMES, lines):
+        assert OUTCOMES[key].label in line and OUTCOMES[key].description in line and "your rules" in line
+
+
 def test_live_view_refuses_impossible_rules(engine):
     levers = {**lever_values(engine.base("status_quo")), "funding.direct_local_share": 0.8,
               "funding.sharing_earmark": 0.2}

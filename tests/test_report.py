@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -210,6 +211,7 @@ def test_report_writes_every_promised_file(report_dir, capsys):
     for w in ("last0p5y", "after_shock1y"):
         expected |= {f"per_run_{w}.csv", f"summary_{w}.csv", f"summary_table_{w}.csv", f"summary_table_{w}.md",
                      f"paired_differences_{w}.csv", f"differences_table_{w}.csv", f"differences_table_{w}.md"}
+    expected |= {"localisation_table_last0p5y.csv", "localisation_table_last0p5y.md"}
     for f in EXPECTED_FIGURES:
         expected |= {f"{f}.png", f"{f}.svg", f"{f}.json"}
     present = {p.name for p in report_dir.iterdir()}
@@ -219,6 +221,21 @@ def test_report_writes_every_promised_file(report_dir, capsys):
     for name, sha in index["files"].items():
         assert hashlib.sha256((report_dir / name).read_bytes()).hexdigest() == sha, f"{name} changed after indexing"
     assert set(index["files"]) | {"report.json"} == present, "report.json does not list exactly the files written"
+
+
+def test_report_offers_the_localisation_measures_with_definitions(report_dir):
+    """Grand Bargain, quality of funding and NEAR measures: a table per configuration, definitions, the page."""
+    from sim.outcomes import LOCALISATION_OUTCOMES, OUTCOMES
+
+    table = pd.read_csv(report_dir / "localisation_table_last0p5y.csv")
+    md = (report_dir / "localisation_table_last0p5y.md").read_text()
+    page = (report_dir / "index.html").read_text()
+    assert "Localisation in the field's own terms" in page
+    for key in LOCALISATION_OUTCOMES:
+        o = OUTCOMES[key]
+        assert o.axis_label in table.columns, f"{key} missing from the localisation table"
+        assert key in md and o.description[:40] in md, f"{key} has no definition in the localisation table"
+        assert html.escape(o.label, quote=False) in page, f"{key} missing from the report page"
 
 
 def test_report_figures_are_300_dpi_with_captions(report_dir, small_sweep):  # noqa: F811

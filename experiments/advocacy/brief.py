@@ -262,7 +262,7 @@ def _parser() -> OptionParser:
 
 def main(args: list[str]) -> int:
     """``capsim brief``: write the brief; returns the exit code."""
-    from analysis.brief import render_html, summary_numbers
+    from analysis.brief import localisation_numbers, render_html, summary_numbers
 
     opts = _parser().parse_args(args)
     out = Path(opts.out)
@@ -299,7 +299,9 @@ def main(args: list[str]) -> int:
     tmp.replace(out)
     numbers = out.with_name(out.stem + "_numbers.csv")
     summary_numbers(data).to_csv(numbers, index=False)
-    print(f"capsim brief: wrote {out} ({len(page) / 1024:.0f} KiB, self-contained) and {numbers}")
+    field = out.with_name(out.stem + "_localisation.csv")
+    localisation_numbers(data).to_csv(field, index=False)
+    print(f"capsim brief: wrote {out} ({len(page) / 1024:.0f} KiB, self-contained), {numbers} and {field}")
     if browser is not None:
         try:
             pdf = write_pdf(out, out.with_suffix(".pdf"), browser)

@@ -226,6 +226,8 @@ def Results(result, key, error: str | None, error_words: str | None):
             Words("#### Behind it: local actors, money and staff")
             for said in res.system:
                 Headline(said, _why_lines(package, values, said.measure))
+        if res.localisation:
+            FieldMeasures(res.localisation)
         if not res.figures:
             solara.Text("Drawing the figures ...")
             return
@@ -248,6 +250,31 @@ def Results(result, key, error: str | None, error_words: str | None):
         if sources:
             Words("Where the model makes the reasons above (each measured by switching the mechanism off on both "
                   "sides, `capsim levers`):\n\n" + "\n".join(f"- {x}" for x in sources), style=SMALL)
+
+
+def field_value(row: dict, key: str) -> str:
+    """A localisation measure's value as the page shows it: shares in percent, indices to two decimals."""
+    v = row.get(key)
+    if v is None or v != v:
+        return "n/a"
+    return f"{100 * v:.1f}%" if str(row["unit"]).startswith("share") else f"{v:.2f}"
+
+
+def field_lines(rows: list[dict]) -> list[str]:
+    """One line per localisation measure: its name, the status quo's and your rules' level, its definition."""
+    from experiments.advocacy.live import DONOR
+
+    return [f"**{r['label']}**: {field_value(r, STATUS_QUO)} under the status quo, {field_value(r, DONOR)} under your "
+            f"rules. *{r['description']}*" for r in rows]
+
+
+@solara.component
+def FieldMeasures(rows: list[dict]):
+    """The localisation measures in the field's own terms (Grand Bargain, NEAR), folded, with definitions."""
+    with solara.Details("In the field's own terms: Grand Bargain localisation, quality of funding, NEAR framework "
+                        "areas (means over the runs; measures marked proxy approximate the framework's indicators)"):
+        for line in field_lines(rows):
+            Words(line, style="font-size: 0.85em; margin-bottom: 4px")
 
 
 @solara.component

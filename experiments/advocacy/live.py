@@ -105,6 +105,9 @@ class LiveResult:
         reused: the whole page came from earlier results for the same rules (nothing run or drawn).
         runs_done: paired runs (replicates) the headlines rest on so far (fewer than the settings' while the
             rest still run).
+        localisation: the localisation measures in the field's own terms (Grand Bargain, NEAR), one dict each
+            (``analysis.effects.field_levels``: measure, label, unit, description, the status quo's and the
+            donor's mean over the runs).
     """
 
     key: tuple
@@ -120,6 +123,7 @@ class LiveResult:
     changed: list[str] = field(default_factory=list)
     reused: bool = False
     runs_done: int = 0
+    localisation: list[dict] = field(default_factory=list)
 
 
 def _import_figures() -> None:
@@ -261,7 +265,7 @@ class LiveEngine:
             Cancelled: ``cancel`` was set.
         """
         from analysis.brief import say
-        from analysis.effects import paired_effects, per_run_measures
+        from analysis.effects import field_levels, paired_effects, per_run_measures
         from sim.store import run_id
 
         key = rules_key(package, levers)
@@ -299,8 +303,9 @@ class LiveEngine:
             people = say(effects, DONOR, s.years, PEOPLE_HEADLINES, interval="range")
             system = say(effects, DONOR, s.years, SYSTEM_HEADLINES, interval="range")
             t1 = time.perf_counter()
+            field_rows = field_levels(tables.steps, order=[STATUS_QUO, DONOR]).to_dict("records")
             result = LiveResult(key, is_sq, people, system, {}, t1 - t0, 0.0, 2 * len(seeds) - new,
-                                2 * s.replicates, world, changed, runs_done=len(seeds))
+                                2 * s.replicates, world, changed, runs_done=len(seeds), localisation=field_rows)
             yield result
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
