@@ -73,18 +73,19 @@ def outcomes(model, values: dict, d) -> dict:
     local = orgs.is_local
     gb = _share(f.to_local_total - f.to_local_two_levels, values["donor_disbursed"])
 
-    received = np.where(local, f.direct_received + f.subgrant_received, 0.0)
-    total = float(received.sum())
-    has = local & (orgs.partner >= 0)
-    parent_multi = np.where(has, f.multi_year_income_share[np.maximum(orgs.partner, 0)], 0.0)
-    multi = float((f.multi_year_income_share * f.direct_received + parent_multi * f.subgrant_received)[local].sum())
-    flexible = float(np.maximum(0.0, f.flex_income - f.domestic_income)[local].sum())
+    # Grant money local actors receive: their own and pooled-fund grants (direct_received) and sub-grants (both are
+    # zero for international actors).
+    total = float(f.direct_received.sum() + f.subgrant_received.sum())
+    parent = orgs.partner
+    parent_multi = np.where(parent >= 0, f.multi_year_income_share[parent], 0.0)  # (index -1 masked)
+    multi = float(f.multi_year_income_share @ f.direct_received + parent_multi @ f.subgrant_received)
+    flexible = float(np.maximum(0.0, f.flex_income - f.domestic_income) @ local)
     rate = p.funding.overhead_rate
-    overhead = rate * float(f.direct_received[local].sum()) + f.overhead_passed
+    overhead = rate * float(f.direct_received.sum()) + f.overhead_passed
     multi_share, flex_share, overhead_share = _share(multi, total), _share(flexible, total), _share(overhead, total)
 
     voice = float(model.coordination.local_voice())
-    partnered = np.flatnonzero(has)
+    partnered = np.flatnonzero(local & (parent >= 0))
     if len(partnered):
         long_term = float((model.rules.partnership_weeks[orgs.p_code[partnered]] >= LONG_TERM_WEEKS).mean())
         weight = float(model.decision_weight[partnered].mean())
@@ -97,7 +98,7 @@ def outcomes(model, values: dict, d) -> dict:
     local_supply = _share(supply_local, supply_local + supply_intl)
     priority = 1.0 - INTL_PRIORITY_WEIGHT[p.governance.priority_setting]
     income = f.income * orgs.active
-    knowledge = _share(float((orgs.knowledge_weight * income).sum()), float(income.sum()))
+    knowledge = _share(float(orgs.knowledge_weight @ income), float(income.sum()))
     return {
         "grand_bargain_local_share": gb,
         "grand_bargain_target_met": float(gb >= GRAND_BARGAIN_TARGET),

@@ -121,10 +121,11 @@ class Risk:
         r = model.p.risk
         self.m = model
         self.sharing = sharing_channels(model.p)
-        self.remembered = np.zeros(n)  # incidents on each organisation's staff, weighted by the share of its staff
-        #                                who were there, fading over incident_memory_weeks
         self.suspended_until = np.zeros(orgs.presence.shape, np.int64)  # a presence slot suspended before this step
-        self.quit_hazard = np.zeros(n)  # extra yearly quit hazard of each organisation's staff (sim/turnover.py)
+        self.suspensions_end = 0  # the step at which every suspension so far has ended
+        self.quit_hazard = np.zeros(n)  # extra yearly quit hazard of each organisation's staff (sim/turnover.py):
+        #                                 incidents on its staff, weighted by the share of its staff who were
+        #                                 there, fading over incident_memory_weeks
         self.own_tolerance = orgs.risk_tolerance.copy()  # the level an organisation's tolerance recovers to
         self.subgrant_suspended_until = np.zeros(n, np.int64)  # a local partner's sub-grant is suspended before it
         self.hidden_losses = np.zeros(n)  # losses since the last audit (USD)
@@ -139,6 +140,13 @@ class Risk:
         self._funded = np.where(orgs.is_intl, 1.0, self.sharing.security)  # whose security is funded, how much
         self._base_rate = (r.victim_rate / (model.p.STEPS_PER_YEAR * r.victims_per_incident)
                            * (1.0 - r.protection_effect * self._funded))
+        self._cost_share = r.security_cost_share * self._funded
+        self._expat_extra = r.expat_relative_exposure - 1.0  # exposure = 1 + (relative exposure - 1) x expat share
+        self._recover = 1.0 / r.incident_memory_weeks
+        self._local, self._intl = orgs.is_local.astype(float), orgs.is_intl.astype(float)
+        self._slots = orgs.presence.shape[1]
+        self._cells = n * self._slots
+        self._audits = [np.flatnonzero(self.audit_week == wk) for wk in range(interval)]  # who is audited each week
 
     # ------------------------------------------------------------------ funding phase
     def subgrant_factor(self, step: int) -> np.ndarray:
@@ -189,52 +197,47 @@ class Risk:
     def step(self, step: int, delivery) -> None:
         """Security costs and incidents among this week's staff present, audits, fading memories."""
         m = self.m
-        orgs, staff, areas, r = m.orgs, m.staff, m.areas, m.p.risk
+        orgs, staff, r = m.orgs, m.staff, m.p.risk
         n = orgs.n
         w = self.week
         w.incidents = w.victims_national_local = w.victims_national_intl = w.victims_international = 0.0
         org, slot, area, present = delivery.presence
-        exposed = areas.access[area] * present  # staff present, weighted by the access difficulty of their area
+        exposed = m.areas.access[area] * present  # staff present, weighted by the access difficulty of their area
+        hc = staff.headcount
+        per_org = np.bincount(org, exposed, n)
 
         # Security costs of this week's presence, paid by whoever funds the protection.
-        hc = staff.headcount
-        pay_each = np.divide(m.pay.payroll, hc, out=np.zeros(n), where=hc > 0)
-        cost = np.bincount(org, exposed, n) * (r.security_cost_share * self._funded) * pay_each
+        cost = per_org * self._cost_share * np.divide(m.pay.payroll, hc, out=np.zeros(n), where=hc > 0)
         if self.sharing.security > 0:  # local actors' security is funded: by their intermediary if they have one
             partnered = orgs.is_local & (orgs.partner >= 0)
             partnered[partnered] = orgs.active[orgs.partner[partnered]]
-            payer = np.where(partnered, orgs.partner, self._own)
-            cost = np.bincount(payer, cost, n)
+            cost = np.bincount(np.where(partnered, orgs.partner, self._own), cost, n)
         paid = np.minimum(cost, orgs.cash)
         m.ledger.spend(orgs, paid, "security")
-        w.security_cost_local = float(paid[orgs.is_local].sum())
-        w.security_cost_intl = float(paid[orgs.is_intl].sum())
+        w.security_cost_local = float(paid @ self._local)
+        w.security_cost_intl = float(paid @ self._intl)
 
         # Incidents: one fixed-size draw a week, one uniform per (organisation, presence slot).
-        slots = orgs.presence.shape[1]
-        luck = m.streams["security"].random(n * slots)
-        national = np.divide(staff.national_count, hc, out=np.ones(n), where=hc > 0)
-        exposure = national + (1.0 - national) * r.expat_relative_exposure
-        rate = self._base_rate * (1.0 - m.effective_context()) * exposure
-        hit = luck[org * slots + slot] < -np.expm1(-rate[org] * exposed)
+        luck = m.streams["security"].random(self._cells)
+        expat = 1.0 - np.divide(staff.national_count, hc, out=np.ones(n), where=hc > 0)
+        rate = self._base_rate * (1.0 - m.effective_context()) * (1.0 + self._expat_extra * expat)
+        hit = luck[org * self._slots + slot] < -np.expm1(-rate[org] * exposed)
         if hit.any():
             self._incidents(step, org[hit], slot[hit], area[hit], present[hit])
 
         # Audits find part of the losses since the last one.
         self.hidden_losses += delivery.lost_by_org
         self.ops_since_audit += delivery.ops_by_org
-        due = np.flatnonzero(self.audit_week == step % r.audit_interval_weeks)
-        self._audit(due)
+        self._audit(self._audits[step % r.audit_interval_weeks])
 
         # Memories fade: extra quits, and tolerance back towards the organisation's own level.
         if self.remembering:
-            self.remembered *= self._fade
-            self.quit_hazard = r.incident_quit_rate * self.remembered
-            orgs.risk_tolerance += (self.own_tolerance - orgs.risk_tolerance) / r.incident_memory_weeks
-            if self.remembered.max() < 1e-9 and np.abs(orgs.risk_tolerance - self.own_tolerance).max() < 1e-12:
+            self.quit_hazard *= self._fade
+            orgs.risk_tolerance += (self.own_tolerance - orgs.risk_tolerance) * self._recover
+            if step % 13 == 0 and self.quit_hazard.max() < 1e-9 and \
+                    np.abs(orgs.risk_tolerance - self.own_tolerance).max() < 1e-9:
                 self.remembering = False  # forgotten: nothing left to fade
-                self.remembered[:] = 0.0
-                self.quit_hazard = np.zeros(n)
+                self.quit_hazard[:] = 0.0
                 orgs.risk_tolerance[:] = self.own_tolerance
 
     def _incidents(self, step: int, org: np.ndarray, slot: np.ndarray, area: np.ndarray, present: np.ndarray) -> None:
@@ -296,13 +299,13 @@ class Risk:
         until = step + 1 + r.suspension_weeks
         np.maximum.at(orgs.ready_step, (org, slot), until)
         np.maximum.at(self.suspended_until, (org, slot), until)
+        self.suspensions_end = max(self.suspensions_end, until)
         partners_hit = org[orgs.is_local[org] & (orgs.partner[org] >= 0)]
         np.maximum.at(self.subgrant_suspended_until, partners_hit, until)
         times = np.bincount(org, minlength=n)
         # The staff who were there remember it: the organisation's extra quit hazard rises by the rate times
         # the share of its staff present in the area (same expected quits, spread over its staff).
-        self.remembered += np.bincount(org, present, n) / np.maximum(staff.headcount, 1)
-        self.quit_hazard = r.incident_quit_rate * self.remembered
+        self.quit_hazard += r.incident_quit_rate * np.bincount(org, present, n) / np.maximum(staff.headcount, 1)
         orgs.risk_tolerance *= (1.0 - r.tolerance_drop) ** times
         self.remembering = True
 
@@ -311,6 +314,9 @@ class Risk:
         m = self.m
         orgs, r = m.orgs, m.p.risk
         w = self.week
+        if len(due) == 0:
+            w.losses_found = w.repaid_local = w.repaid_intl = w.written_off = 0.0
+            return
         found = r.audit_detection * self.hidden_losses[due]
         ops = self.ops_since_audit[due]
         orgs.audited_loss_rate[due] = np.divide(found, ops, out=np.zeros(len(due)), where=ops >= MIN_AUDITED_USD)
@@ -338,8 +344,8 @@ class Risk:
             np.add.at(owed, parent[via], claim[via] * orgs.subgrant_income_share[due][via] * s)
         paid = np.minimum(owed, orgs.cash)
         m.ledger.repay(orgs, paid)
-        w.repaid_local = float(paid[orgs.is_local].sum())
-        w.repaid_intl = float(paid[orgs.is_intl].sum())
+        w.repaid_local = float(paid @ self._local)
+        w.repaid_intl = float(paid @ self._intl)
         w.written_off = float(on_grants.sum() - paid.sum())
 
 
@@ -350,17 +356,18 @@ def outcomes(risk: Risk, model) -> dict:
     victims = w.victims_national_local + w.victims_national_intl + w.victims_international
     employed = model.staff.n_employed
     t = model.steps_done
-    if risk.suspended_until.max() > t:
+    if risk.suspensions_end > t:
         # A slot counts while its suspension runs and it was not re-opened elsewhere since (ready_step unchanged).
         suspended = ((risk.suspended_until > t) & (orgs.ready_step == risk.suspended_until)
                      & (orgs.presence >= 0)).sum(1) * orgs.active
-        n_local, n_intl = float(suspended[orgs.is_local].sum()), float(suspended[orgs.is_intl].sum())
+        suspended_local, suspended_intl = float(suspended @ risk._local), float(suspended @ risk._intl)
     else:
-        n_local = n_intl = 0.0
+        suspended_local = suspended_intl = 0.0
     # Mean tolerance as coordination sees it (Coordination.risk_tolerance is linear in OrgTable.risk_tolerance).
     raise_by = risk.sharing.tolerance * model.p.governance.risk_sharing_tolerance_effect
-    local, intl = orgs.is_local & orgs.active, orgs.is_intl & orgs.active
-    tol = orgs.risk_tolerance
+    active = orgs.active.astype(float)
+    n_local, n_intl_orgs = float(risk._local @ active), float(risk._intl @ active)
+    tol = orgs.risk_tolerance * active
     load = orgs.compliance_load
     return {
         "new_incidents": w.incidents,
@@ -369,8 +376,8 @@ def outcomes(risk: Risk, model) -> dict:
         "new_victims_national_intl": w.victims_national_intl,
         "new_victims_international": w.victims_international,
         "aid_worker_victim_rate": victims / employed * model.p.STEPS_PER_YEAR * 1e5 if employed else 0.0,
-        "n_suspended_local": n_local,
-        "n_suspended_intl": n_intl,
+        "n_suspended_local": suspended_local,
+        "n_suspended_intl": suspended_intl,
         "suspended_funding_local": w.suspended_funding_local,
         "suspension_funded_intl": w.suspension_funded_intl,
         "security_cost_local": w.security_cost_local,
@@ -379,8 +386,8 @@ def outcomes(risk: Risk, model) -> dict:
         "repaid_local": w.repaid_local,
         "repaid_intl": w.repaid_intl,
         "losses_written_off": w.written_off,
-        "compliance_staff_weeks_local": float(load[orgs.is_local].sum()),
-        "compliance_staff_weeks_intl": float(load[orgs.is_intl].sum()),
-        "risk_tolerance_local": raise_by + (1.0 - raise_by) * float(tol[local].mean()) if local.any() else 0.0,
-        "risk_tolerance_intl": raise_by + (1.0 - raise_by) * float(tol[intl].mean()) if intl.any() else 0.0,
+        "compliance_staff_weeks_local": float(load @ risk._local),
+        "compliance_staff_weeks_intl": float(load @ risk._intl),
+        "risk_tolerance_local": raise_by + (1.0 - raise_by) * float(tol @ risk._local) / n_local if n_local else 0.0,
+        "risk_tolerance_intl": raise_by + (1.0 - raise_by) * float(tol @ risk._intl) / n_intl_orgs if n_intl_orgs else 0.0,
     }
