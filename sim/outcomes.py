@@ -220,8 +220,8 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "local and national actors directly, through a pooled fund or through one intermediary, over what donors "
        "gave this week (money through two intermediaries not counted). Target 25%."),
     _O("grand_bargain_target_met", "Grand Bargain 25% target met", "share of weeks", 0, 1, "higher", "localisation",
-       "1 in a week when the Grand Bargain localisation share is at least 25%, else 0 (its mean over a window is "
-       "the share of weeks meeting the target)."),
+       "1 in a week when the Grand Bargain localisation share is at least the Grand Bargain's (2016) target of 25%, "
+       "else 0 (its mean over a window is the share of weeks meeting the target)."),
     _O("local_multi_year_share", "Multi-year share of local actors' funding", "share of their grant money", 0, 1,
        "higher", "localisation", "Share of the grant money local and national actors receive this week (direct, "
        "pooled fund, sub-grants) that is multi-year; a sub-grant is as multi-year as its intermediary's grants "
@@ -235,9 +235,10 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "funding.overhead_rate on their own and pooled-fund grants, the part intermediaries pass on for sub-grants "
        "(Development Initiatives for the IASC 2022: 0-12% by agency)."),
     _O("local_coordination_leadership", "Local leadership in coordination (proxy)", "index 0..1", 0, 1, "higher",
-       "localisation", "Proxy: local actors' voice in coordination - their share of coordination seats x (1 - w + w x "
-       "their mean network capacity) x what the coordination language leaves them (sim/coordination.py "
-       "local_voice); the model has no cluster co-leads."),
+       "localisation", "Proxy for local leadership of coordination (IASC 2021 guidance on the participation and "
+       "leadership of local actors in coordination): local actors' voice in coordination - their share of "
+       "coordination seats x (1 - w + w x their mean network capacity) x what the coordination language leaves them "
+       "(sim/coordination.py local_voice); the model has no cluster co-leads."),
     _O("near_partnerships", "NEAR: partnerships (proxy)", "index 0..1", 0, 1, "higher", "localisation",
        "Proxy for the NEAR Localisation Performance Measurement Framework's partnerships area: mean of the share of "
        "partnerships agreed for a year or more, local partners' mean weight in partnership decisions, and mean "
