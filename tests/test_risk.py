@@ -78,6 +78,26 @@ def test_risk_sharing_moves_losses_compliance_time_and_suspensions_to_internatio
     assert transfer["security_cost_local"] == 0, "local actors paid for security under risk transfer"
 
 
+@pytest.mark.parametrize("shared", [0.0, 1.0])
+def test_a_suspended_partner_loses_its_subgrant_only_under_risk_transfer(shared):
+    """The money itself: a local partner suspended after an incident receives its sub-grant in the share s."""
+    received = {}
+    for suspend in (False, True):
+        m = CapacityModel(small_params(seed=21, years=0.2, funding={"risk_sharing": shared}))
+        m.step()
+        o = int(np.flatnonzero(m.orgs.is_local & (m.orgs.partner >= 0) & (m.flows.subgrant_received > 0))[0])
+        if suspend:
+            m.risk.subgrant_suspended_until[o] = m.steps_done + 1
+        m.step()
+        received[suspend] = (m.flows.subgrant_received[o], m.risk.week.suspended_funding_local,
+                             m.risk.week.suspension_funded_intl)
+    full, _, _ = received[False]
+    got, withheld, kept = received[True]
+    assert full > 0
+    assert got == pytest.approx(shared * full, rel=1e-9, abs=1e-9), "the partner got the wrong share of its sub-grant"
+    assert withheld == pytest.approx((1 - shared) * full, rel=1e-9) and kept == pytest.approx(shared * full, rel=1e-9)
+
+
 def test_half_sharing_splits_what_local_partners_carry():
     """The lever is a share: at s = 0.5 a local partner's compliance time is half of its transfer level."""
     m = CapacityModel(small_params(seed=13, years=0.2, funding={"risk_sharing": 0.5}))
