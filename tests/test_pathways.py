@@ -201,7 +201,10 @@ def test_decision_weight_changes_nothing_when_knowledge_is_equal():
     common = dict(seed=3, years=2.0, regime="building", funding={"joint_programme_share": 0.5})
     none = run(_equal_context(gov={"local_board_seats": 0.0}, **common)).steps
     full = run(_equal_context(gov={"local_board_seats": 1.0, "board_seat_weight": 1.0}, **common)).steps
-    cols = [c for c in outcome_columns(none) if c != "local_decision_share"]
+    # Measures of who decides move with the seats by definition; everything that happens must not.
+    who_decides = {"local_decision_share", "local_funds_decided_share", "near_partnerships", "near_policy_influence",
+                   "near_participation"}
+    cols = [c for c in outcome_columns(none) if c not in who_decides]
     # Equal to rounding: staff-weighted means of equal capacities differ in the last bits (1e-15),
     # which is all that separates the runs. Since funders allocate by what they see of each
     # recipient (sim/allocation.py), those bits reach grants, hires and need shares and grow over
