@@ -70,25 +70,25 @@ def outcomes(model, values: dict, d) -> dict:
         d: this week's ``Delivery``.
     """
     f, orgs, p = model.flows, model.orgs, model.p
-    local = orgs.is_local
     gb = _share(f.to_local_total - f.to_local_two_levels, values["donor_disbursed"])
 
     # Grant money local actors receive: their own and pooled-fund grants (direct_received) and sub-grants (both are
     # zero for international actors).
-    total = float(f.direct_received.sum() + f.subgrant_received.sum())
-    parent = orgs.partner
-    parent_multi = np.where(parent >= 0, f.multi_year_income_share[parent], 0.0)  # (index -1 masked)
+    direct = float(f.direct_received.sum())
+    total = direct + float(f.subgrant_received.sum())
+    partnered = orgs.is_local & (orgs.partner >= 0)
+    parent_multi = f.multi_year_income_share[orgs.partner] * partnered  # (index -1 masked)
     multi = float(f.multi_year_income_share @ f.direct_received + parent_multi @ f.subgrant_received)
-    flexible = float(np.maximum(0.0, f.flex_income - f.domestic_income) @ local)
+    flexible = float(np.maximum(0.0, f.flex_income - f.domestic_income) @ orgs.is_local)
     rate = p.funding.overhead_rate
-    overhead = rate * float(f.direct_received.sum()) + f.overhead_passed
-    multi_share, flex_share, overhead_share = _share(multi, total), _share(flexible, total), _share(overhead, total)
+    multi_share, flex_share = _share(multi, total), _share(flexible, total)
+    overhead_share = _share(rate * direct + f.overhead_passed, total)
 
     voice = float(model.coordination.local_voice())
-    partnered = np.flatnonzero(local & (parent >= 0))
-    if len(partnered):
-        long_term = float((model.rules.partnership_weeks[orgs.p_code[partnered]] >= LONG_TERM_WEEKS).mean())
-        weight = float(model.decision_weight[partnered].mean())
+    n_partnered = int(partnered.sum())
+    if n_partnered:
+        long_term = float((model.rules.partnership_weeks[orgs.p_code] >= LONG_TERM_WEEKS) @ partnered) / n_partnered
+        weight = float(model.decision_weight @ partnered) / n_partnered
         partnerships = (long_term + weight + values["partnership_trust"]) / 3.0
     else:
         partnerships = 0.0

@@ -240,11 +240,11 @@ class CapacityModel(mesa.Model):
             self.coordination.mutual_aid(area, t)
         self.decision_weight = partnership_decision_weight(self)
         if self.money_source is None:
-            full_pass = pass_fractions(self)
-            self.flows = disburse(self.p, t, self.grants, self.orgs, full_pass * self.risk.subgrant_factor(t),
+            full_pass, paid = pass_fractions(self), self.risk.subgrant_factor(t)
+            self.flows = disburse(self.p, t, self.grants, self.orgs, full_pass * paid,
                                   subgrant_flexibility(self, self.decision_weight), self.ingo_share,
                                   self.pool.index, self.pool.weekly_contribution())
-            self.risk.book_suspended_subgrants(t, self.flows, full_pass)
+            self.risk.book_suspended_subgrants(t, self.flows, full_pass, paid)
         else:
             self.flows = self.money_source.flows  # money held fixed: the source's week, booked here
             self.risk.week.suspended_funding_local = self.money_source.risk.week.suspended_funding_local

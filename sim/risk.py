@@ -70,6 +70,8 @@ __all__ = ["SharingChannels", "sharing_channels", "Risk", "outcomes", "RISK_CHAN
 
 RISK_CHANNELS = ("compliance", "losses", "security", "tolerance")
 MIN_AUDITED_USD = 1.0  # operations below a dollar since the last audit: no loss rate can be read
+MAX_VICTIMS = 20  # most victims of one incident (the geometric draw exceeds it with probability below 1e-6)
+AUDIT_WAVE_WEEKS = 4  # audits come in waves this many weeks apart (each organisation still once an interval)
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,6 @@ class Risk:
         self.m = model
         self.sharing = sharing_channels(model.p)
         self.suspended_until = np.zeros(orgs.presence.shape, np.int64)  # a presence slot suspended before this step
-        self.suspensions_end = 0  # the step at which every suspension so far has ended
         self.quit_hazard = np.zeros(n)  # extra yearly quit hazard of each organisation's staff (sim/turnover.py):
         #                                 incidents on its staff, weighted by the share of its staff who were
         #                                 there, fading over incident_memory_weeks
@@ -131,7 +132,10 @@ class Risk:
         self.hidden_losses = np.zeros(n)  # losses since the last audit (USD)
         self.ops_since_audit = np.zeros(n)  # operations spending since the last audit, losses included (USD)
         interval = r.audit_interval_weeks
-        self.audit_week = (np.arange(n) * interval) // max(n, 1)  # each organisation's week in the audit cycle
+        # Each organisation's week in the audit cycle: spread over the interval by index, in waves every
+        # AUDIT_WAVE_WEEKS weeks (audits of several organisations at once cost the model one pass).
+        spread = (np.arange(n) * interval) // max(n, 1)
+        self.audit_week = spread - spread % AUDIT_WAVE_WEEKS
         self.week = RiskWeek()
         self.log: list[tuple[int, int, int, int, int]] = []  # (step, organisation, area, national, international victims)
         self.remembering = False  # some organisation still remembers an incident (memories and tolerance to fade)
@@ -149,35 +153,35 @@ class Risk:
         self._audits = [np.flatnonzero(self.audit_week == wk) for wk in range(interval)]  # who is audited each week
 
     # ------------------------------------------------------------------ funding phase
-    def subgrant_factor(self, step: int) -> np.ndarray:
+    def subgrant_factor(self, step: int):
         """Per local partner, the share of its sub-grant paid this week: ``s`` (security channel) while it is
-        suspended after an incident, 1 otherwise."""
-        suspended = self.subgrant_suspended_until > step
-        return np.where(suspended, self.sharing.security, 1.0)
+        suspended after an incident, 1 otherwise (the scalar 1.0 when no partner is suspended)."""
+        if self.subgrant_suspended_until.max() <= step:
+            return 1.0
+        return np.where(self.subgrant_suspended_until > step, self.sharing.security, 1.0)
 
-    def book_suspended_subgrants(self, step: int, flows, full_pass: np.ndarray) -> None:
-        """The suspended sub-grants of this week's money: withheld from local partners (``1 - s``) and kept
-        paid by intermediaries (``s``), from the pass fractions before the suspension.
+    def book_suspended_subgrants(self, step: int, flows, full_pass: np.ndarray, factor) -> None:
+        """The suspended sub-grants of this week's money: withheld from local partners and kept paid by
+        intermediaries, from the pass fractions before the suspension and the share actually paid.
 
         Args:
             step: the week.
             flows: this week's ``WeeklyFlows``.
             full_pass: each local partner's pass fraction before suspensions.
+            factor: the share of each partner's sub-grant paid this week (:meth:`subgrant_factor`).
         """
         w = self.week
         w.suspended_funding_local = w.suspension_funded_intl = 0.0
-        suspended = np.flatnonzero((self.subgrant_suspended_until > step) & (full_pass > 0))
-        if len(suspended) == 0:
+        if self.subgrant_suspended_until.max() <= step:
             return
         orgs, f = self.m.orgs, self.m.p.funding
+        suspended = np.flatnonzero((self.subgrant_suspended_until > step) & (full_pass > 0) & (orgs.partner >= 0))
         parent = orgs.partner[suspended]
-        ok = parent >= 0
-        suspended, parent = suspended[ok], parent[ok]
         full = flows.subgrant_base[parent] * full_pass[suspended] * orgs.is_intl[parent] \
             * (1.0 - f.overhead_rate + f.overhead_rate * f.overhead_passed_on)
-        s = self.sharing.security
-        w.suspended_funding_local = float(full.sum() * (1.0 - s))
-        w.suspension_funded_intl = float(full.sum() * s)
+        paid = np.broadcast_to(factor, full_pass.shape)[suspended]
+        w.suspended_funding_local = float(full @ (1.0 - paid))
+        w.suspension_funded_intl = float(full @ paid)
 
     def compliance_time(self) -> None:
         """Staff-weeks this week owed to intermediaries' compliance (``OrgTable.compliance_load``)."""
@@ -185,6 +189,9 @@ class Risk:
         orgs = m.orgs
         work = m.p.risk.compliance_time_share * m.staff.headcount * orgs.subgrant_income_share * orgs.is_local
         s = self.sharing.compliance
+        if s == 0:
+            orgs.compliance_load[:] = work
+            return
         load = work * (1.0 - s)
         if s > 0:
             has = np.flatnonzero((orgs.partner >= 0) & (work > 0))
@@ -217,18 +224,27 @@ class Risk:
         w.security_cost_local = float(paid @ self._local)
         w.security_cost_intl = float(paid @ self._intl)
 
-        # Incidents: one fixed-size draw a week, one uniform per (organisation, presence slot).
-        luck = m.streams["security"].random(self._cells)
-        expat = 1.0 - np.divide(staff.national_count, hc, out=np.ones(n), where=hc > 0)
-        rate = self._base_rate * (1.0 - m.effective_context()) * (1.0 + self._expat_extra * expat)
-        hit = luck[org * self._slots + slot] < -np.expm1(-rate[org] * exposed)
+        # Incidents: one fixed-size draw a week, one uniform per (organisation, presence slot); an incident when
+        # it is below 1 - exp(-expected), checked exactly only where it is below the expected number itself.
+        luck = m.streams["security"].random(self._cells).reshape(orgs.presence.shape)[org, slot]
+        rate = self._base_rate * (1.0 - m.effective_context())
+        if self._expat_extra:
+            rate *= 1.0 + self._expat_extra * (1.0 - np.divide(staff.national_count, hc, out=np.ones(n), where=hc > 0))
+        expected = rate[org] * exposed
+        hit = luck < expected
         if hit.any():
-            self._incidents(step, org[hit], slot[hit], area[hit], present[hit])
+            hit[hit] = luck[hit] < -np.expm1(-expected[hit])
+            if hit.any():
+                self._incidents(step, org[hit], slot[hit], area[hit], present[hit])
 
         # Audits find part of the losses since the last one.
         self.hidden_losses += delivery.lost_by_org
         self.ops_since_audit += delivery.ops_by_org
-        self._audit(self._audits[step % r.audit_interval_weeks])
+        due = self._audits[step % r.audit_interval_weeks]
+        if len(due):
+            self._audit(due)
+        else:
+            w.losses_found = w.repaid_local = w.repaid_intl = w.written_off = 0.0
 
         # Memories fade: extra quits, and tolerance back towards the organisation's own level.
         if self.remembering:
@@ -249,28 +265,33 @@ class Risk:
         orgs, staff, r = m.orgs, m.staff, m.p.risk
         n = orgs.n
         k = len(org)
-        draws = m.streams.slot_uniforms("security", step, k, sub=1)
-        # Victims per incident: 1 + a geometric number with mean victims_per_incident - 1, at most the staff there.
+        # One draw per incident (how many victims) and three per possible victim (nationality, who, return).
+        draws = m.streams.slot_uniforms("security", step, k * (1 + 3 * MAX_VICTIMS), sub=1)
+        # Victims per incident: 1 + a geometric number with mean victims_per_incident - 1, at most the staff there
+        # (and MAX_VICTIMS).
         extra_mean = r.victims_per_incident - 1.0
-        extra = (np.floor(np.log(np.maximum(draws, 1e-300)) / np.log(extra_mean / (1.0 + extra_mean)))
+        extra = (np.floor(np.log(np.maximum(draws[:k], 1e-300)) / np.log(extra_mean / (1.0 + extra_mean)))
                  if extra_mean > 0 else np.zeros(k))
-        victims = np.minimum(1 + extra.astype(np.int64), np.maximum(1, np.floor(present).astype(np.int64)))
+        victims = np.minimum(np.minimum(1 + extra, MAX_VICTIMS).astype(np.int64),
+                             np.maximum(1, np.floor(present).astype(np.int64)))
         who = np.repeat(org, victims)
         incident = np.repeat(np.arange(k), victims)
         v = len(who)
-        u = m.streams.slot_uniforms("security", step, 3 * v, sub=2).reshape(3, v)
+        u = draws[k:k + 3 * v].reshape(3, v)
         # National or expatriate, in proportion to who is there (expatriates weighted by their exposure).
         hc = np.maximum(staff.headcount[who], 1)
         expat = (hc - staff.national_count[who]) / hc * r.expat_relative_exposure
         total = 1.0 - (hc - staff.national_count[who]) / hc + expat
         national = u[0] >= np.divide(expat, total, out=np.zeros(v), where=total > 0)
         idx, emp = staff.idx, staff.emp
+        nationals = staff.national[idx]
         people, nat, of = [], [], []
         for o, want, x, i in zip(who, national, u[1], incident):
-            pool = idx[(emp == o) & (staff.national[idx] == want)]
+            mine = emp == o
+            pool = idx[mine & (nationals == want)]
             if len(pool) == 0:  # nobody of that nationality there: the other
                 want = not want
-                pool = idx[(emp == o) & (staff.national[idx] == want)]
+                pool = idx[mine & (nationals == want)]
             if len(pool):
                 people.append(pool[min(int(x * len(pool)), len(pool) - 1)])
                 nat.append(want)
@@ -297,11 +318,12 @@ class Risk:
             staff.refresh(n)
         # Consequences for the organisations hit.
         until = step + 1 + r.suspension_weeks
-        np.maximum.at(orgs.ready_step, (org, slot), until)
-        np.maximum.at(self.suspended_until, (org, slot), until)
-        self.suspensions_end = max(self.suspensions_end, until)
+        # (Every value written this week is the same ``until``: repeated indices write the same value.)
+        orgs.ready_step[org, slot] = np.maximum(orgs.ready_step[org, slot], until)
+        self.suspended_until[org, slot] = until
         partners_hit = org[orgs.is_local[org] & (orgs.partner[org] >= 0)]
-        np.maximum.at(self.subgrant_suspended_until, partners_hit, until)
+        if len(partners_hit):
+            self.subgrant_suspended_until[partners_hit] = until
         times = np.bincount(org, minlength=n)
         # The staff who were there remember it: the organisation's extra quit hazard rises by the rate times
         # the share of its staff present in the area (same expected quits, spread over its staff).
@@ -311,42 +333,41 @@ class Risk:
 
     def _audit(self, due: np.ndarray) -> None:
         """Audits of the organisations due this week: losses found, the rate funders see, repayments."""
+        w = self.week
+        hidden = self.hidden_losses[due]
+        if not hidden.any():  # nobody due this week, or nothing lost since the last audit
+            w.losses_found = w.repaid_local = w.repaid_intl = w.written_off = 0.0
+            self.ops_since_audit[due] = 0.0
+            self.m.orgs.audited_loss_rate[due] = 0.0
+            return
         m = self.m
         orgs, r = m.orgs, m.p.risk
-        w = self.week
-        if len(due) == 0:
-            w.losses_found = w.repaid_local = w.repaid_intl = w.written_off = 0.0
-            return
-        found = r.audit_detection * self.hidden_losses[due]
+        found = r.audit_detection * hidden
         ops = self.ops_since_audit[due]
-        orgs.audited_loss_rate[due] = np.divide(found, ops, out=np.zeros(len(due)), where=ops >= MIN_AUDITED_USD)
+        orgs.audited_loss_rate[due] = np.where(ops >= MIN_AUDITED_USD, found / np.maximum(ops, MIN_AUDITED_USD), 0.0)
         self.hidden_losses[due] = 0.0
         self.ops_since_audit[due] = 0.0
-        w.losses_found = float(found.sum())
-        if w.losses_found <= 0:
-            w.repaid_local = w.repaid_intl = w.written_off = 0.0
-            return
         flows = m.flows
         income = flows.income[due]
-        own_money = np.minimum(1.0, np.divide(flows.domestic_income[due], income, out=np.zeros(len(due)),
-                                              where=income > 0))
-        on_grants = found * (1.0 - own_money)
+        # The part of the losses on grant money (domestic income is the organisation's own).
+        on_grants = found * (1.0 - np.minimum(1.0, flows.domestic_income[due] / np.maximum(income, 1e-300)))
         claim = r.recovery_share * on_grants
         s = self.sharing.losses
-        local = orgs.is_local[due]
         # A local actor repays 1 - s of its claim; its intermediary s of the part on sub-grants; donors write off
         # s of the part on their own grants. International actors repay their own in full.
-        owed = np.zeros(orgs.n)
-        owed[due] = np.where(local, claim * (1.0 - s), claim)
-        parent = orgs.partner[due]
-        via = local & (parent >= 0)
-        if s > 0 and via.any():
-            np.add.at(owed, parent[via], claim[via] * orgs.subgrant_income_share[due][via] * s)
+        local = orgs.is_local[due]
+        owed = np.bincount(due, claim * np.where(local, 1.0 - s, 1.0), orgs.n)
+        if s > 0:
+            parent = orgs.partner[due]
+            via = local & (parent >= 0)
+            owed += np.bincount(parent[via], claim[via] * orgs.subgrant_income_share[due[via]] * s, orgs.n)
         paid = np.minimum(owed, orgs.cash)
         m.ledger.repay(orgs, paid)
+        total = float(paid.sum())
+        w.losses_found = float(found.sum())
         w.repaid_local = float(paid @ self._local)
-        w.repaid_intl = float(paid @ self._intl)
-        w.written_off = float(on_grants.sum() - paid.sum())
+        w.repaid_intl = max(0.0, total - w.repaid_local)  # (differences of sums: rounding can leave -1e-12)
+        w.written_off = max(0.0, float(on_grants.sum()) - total)
 
 
 def outcomes(risk: Risk, model) -> dict:
@@ -356,7 +377,7 @@ def outcomes(risk: Risk, model) -> dict:
     victims = w.victims_national_local + w.victims_national_intl + w.victims_international
     employed = model.staff.n_employed
     t = model.steps_done
-    if risk.suspensions_end > t:
+    if risk.suspended_until.max() > t:
         # A slot counts while its suspension runs and it was not re-opened elsewhere since (ready_step unchanged).
         suspended = ((risk.suspended_until > t) & (orgs.ready_step == risk.suspended_until)
                      & (orgs.presence >= 0)).sum(1) * orgs.active
