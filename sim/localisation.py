@@ -74,8 +74,8 @@ def outcomes(model, values: dict, d) -> dict:
 
     # Grant money local actors receive: their own and pooled-fund grants (direct_received) and sub-grants (both are
     # zero for international actors).
-    direct = float(f.direct_received.sum())
-    total = direct + float(f.subgrant_received.sum())
+    direct = f.direct_local + f.pooled_local  # (the sums of direct_received and subgrant_received)
+    total = f.to_local_total
     partnered = orgs.is_local & (orgs.partner >= 0)
     parent_multi = f.multi_year_income_share[orgs.partner] * partnered  # (index -1 masked)
     multi = float(f.multi_year_income_share @ f.direct_received + parent_multi @ f.subgrant_received)

@@ -148,8 +148,7 @@ class Risk:
         self._expat_extra = r.expat_relative_exposure - 1.0  # exposure = 1 + (relative exposure - 1) x expat share
         self._recover = 1.0 / r.incident_memory_weeks
         self._local, self._intl = orgs.is_local.astype(float), orgs.is_intl.astype(float)
-        self._slots = orgs.presence.shape[1]
-        self._cells = n * self._slots
+        self._groups = np.stack([self._local, self._intl])  # sums over local and over international actors at once
         self._audits = [np.flatnonzero(self.audit_week == wk) for wk in range(interval)]  # who is audited each week
 
     # ------------------------------------------------------------------ funding phase
@@ -224,18 +223,19 @@ class Risk:
         w.security_cost_local = float(paid @ self._local)
         w.security_cost_intl = float(paid @ self._intl)
 
-        # Incidents: one fixed-size draw a week, one uniform per (organisation, presence slot); an incident when
-        # it is below 1 - exp(-expected), checked exactly only where it is below the expected number itself.
-        luck = m.streams["security"].random(self._cells).reshape(orgs.presence.shape)[org, slot]
-        rate = self._base_rate * (1.0 - m.effective_context())
+        # Incidents: one fixed-size draw a week, one uniform per organisation; an incident when it is below
+        # 1 - exp(-expected incidents over the organisation's areas), checked exactly only where it is below the
+        # expected number itself. The area is drawn among the organisation's in proportion to what it risks there.
+        luck = m.streams["security"].random(n)
+        expected = self._base_rate * (1.0 - m.effective_context()) * per_org
         if self._expat_extra:
-            rate *= 1.0 + self._expat_extra * (1.0 - np.divide(staff.national_count, hc, out=np.ones(n), where=hc > 0))
-        expected = rate[org] * exposed
+            expected *= 1.0 + self._expat_extra * (1.0 - np.divide(staff.national_count, hc, out=np.ones(n),
+                                                                     where=hc > 0))
         hit = luck < expected
         if hit.any():
-            hit[hit] = luck[hit] < -np.expm1(-expected[hit])
+            hit &= luck < -np.expm1(-expected)
             if hit.any():
-                self._incidents(step, org[hit], slot[hit], area[hit], present[hit])
+                self._incidents(step, np.flatnonzero(hit), delivery.presence, exposed)
 
         # Audits find part of the losses since the last one.
         self.hidden_losses += delivery.lost_by_org
@@ -256,17 +256,31 @@ class Risk:
                 self.quit_hazard[:] = 0.0
                 orgs.risk_tolerance[:] = self.own_tolerance
 
-    def _incidents(self, step: int, org: np.ndarray, slot: np.ndarray, area: np.ndarray, present: np.ndarray) -> None:
-        """Victims among the staff present at each hit (organisation, slot), and the consequences.
+    def _incidents(self, step: int, hit: np.ndarray, presence: tuple, exposed: np.ndarray) -> None:
+        """The incidents of the organisations hit this week: where, who, and the consequences.
 
-        Rare (a few weeks a year): the victims are picked one by one among their employer's staff.
+        Rare (a few weeks a year): each incident's area and victims are picked one by one.
+
+        Args:
+            step: the week.
+            hit: the organisations with an incident this week.
+            presence: this week's (organisation, slot, area, staff deployed) pairs (``Delivery.presence``).
+            exposed: per pair, the staff deployed times the area's access difficulty.
         """
         m = self.m
         orgs, staff, r = m.orgs, m.staff, m.p.risk
         n = orgs.n
-        k = len(org)
-        # One draw per incident (how many victims) and three per possible victim (nationality, who, return).
-        draws = m.streams.slot_uniforms("security", step, k * (1 + 3 * MAX_VICTIMS), sub=1)
+        k = len(hit)
+        # One draw per incident for its area, one for how many victims, three per possible victim (nationality,
+        # who, return).
+        draws = m.streams.slot_uniforms("security", step, k * (2 + 3 * MAX_VICTIMS), sub=1)
+        pair_org, pair_slot, pair_area, pair_present = presence
+        at = np.empty(k, np.int64)
+        for i, o in enumerate(hit):  # the pair: in proportion to the staff there times its access difficulty
+            mine = np.flatnonzero(pair_org == o)
+            cum = np.cumsum(exposed[mine])
+            at[i] = mine[min(int(np.searchsorted(cum, draws[-1 - i] * cum[-1], "right")), len(mine) - 1)]
+        org, slot, area, present = pair_org[at], pair_slot[at], pair_area[at], pair_present[at]
         # Victims per incident: 1 + a geometric number with mean victims_per_incident - 1, at most the staff there
         # (and MAX_VICTIMS).
         extra_mean = r.victims_per_incident - 1.0
@@ -386,10 +400,9 @@ def outcomes(risk: Risk, model) -> dict:
         suspended_local = suspended_intl = 0.0
     # Mean tolerance as coordination sees it (Coordination.risk_tolerance is linear in OrgTable.risk_tolerance).
     raise_by = risk.sharing.tolerance * model.p.governance.risk_sharing_tolerance_effect
-    active = orgs.active.astype(float)
-    n_local, n_intl_orgs = float(risk._local @ active), float(risk._intl @ active)
-    tol = orgs.risk_tolerance * active
-    load = orgs.compliance_load
+    n_local, n_intl_orgs = risk._groups @ orgs.active  # active local and international organisations
+    tol_local, tol_intl = risk._groups @ (orgs.risk_tolerance * orgs.active)
+    load_local, load_intl = risk._groups @ orgs.compliance_load
     return {
         "new_incidents": w.incidents,
         "new_incident_victims": victims,
@@ -407,8 +420,8 @@ def outcomes(risk: Risk, model) -> dict:
         "repaid_local": w.repaid_local,
         "repaid_intl": w.repaid_intl,
         "losses_written_off": w.written_off,
-        "compliance_staff_weeks_local": float(load @ risk._local),
-        "compliance_staff_weeks_intl": float(load @ risk._intl),
-        "risk_tolerance_local": raise_by + (1.0 - raise_by) * float(tol @ risk._local) / n_local if n_local else 0.0,
-        "risk_tolerance_intl": raise_by + (1.0 - raise_by) * float(tol @ risk._intl) / n_intl_orgs if n_intl_orgs else 0.0,
+        "compliance_staff_weeks_local": float(load_local),
+        "compliance_staff_weeks_intl": float(load_intl),
+        "risk_tolerance_local": float(raise_by + (1.0 - raise_by) * tol_local / n_local) if n_local else 0.0,
+        "risk_tolerance_intl": float(raise_by + (1.0 - raise_by) * tol_intl / n_intl_orgs) if n_intl_orgs else 0.0,
     }

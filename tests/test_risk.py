@@ -74,7 +74,9 @@ def test_risk_sharing_moves_losses_compliance_time_and_suspensions_to_internatio
                         ("suspended_funding_local", "suspension_funded_intl")):
         assert transfer[local] > 0, f"under risk transfer local actors carry no {local}: the test shows nothing"
         assert sharing[local] < 0.05 * transfer[local], f"{local} stays with local actors under full risk sharing"
-        assert sharing[intl] > transfer[intl] + 0.5 * transfer[local], f"{intl} does not move to international actors"
+        assert sharing[intl] > transfer[intl], f"{intl} does not move to international actors"
+        if local != "suspended_funding_local":  # (protected, fewer local partners are suspended under sharing)
+            assert sharing[intl] > transfer[intl] + 0.5 * transfer[local], f"{intl} moves only in part"
     assert transfer["security_cost_local"] == 0, "local actors paid for security under risk transfer"
 
 
