@@ -79,15 +79,16 @@ def outcomes(model, values: dict, d) -> dict:
     partnered = orgs.is_local & (orgs.partner >= 0)
     parent_multi = f.multi_year_income_share[orgs.partner] * partnered  # (index -1 masked)
     multi = float(f.multi_year_income_share @ f.direct_received + parent_multi @ f.subgrant_received)
-    flexible = float(np.maximum(0.0, f.flex_income - f.domestic_income) @ orgs.is_local)
+    flexible = float((f.flex_income - f.domestic_income) @ orgs.is_local)  # (a local actor's flex_income includes
+    #                                                                      its domestic income: the rest is grants)
     rate = p.funding.overhead_rate
     multi_share, flex_share = _share(multi, total), _share(flexible, total)
     overhead_share = _share(rate * direct + f.overhead_passed, total)
 
     voice = float(model.coordination.local_voice())
-    n_partnered = int(partnered.sum())
+    n_partnered = np.count_nonzero(partnered)
     if n_partnered:
-        long_term = float((model.rules.partnership_weeks[orgs.p_code] >= LONG_TERM_WEEKS) @ partnered) / n_partnered
+        long_term = float((model.rules.partnership_weeks >= LONG_TERM_WEEKS)[orgs.p_code] @ partnered) / n_partnered
         weight = float(model.decision_weight @ partnered) / n_partnered
         partnerships = (long_term + weight + values["partnership_trust"]) / 3.0
     else:
