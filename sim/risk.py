@@ -149,6 +149,7 @@ class Risk:
         self._recover = 1.0 / r.incident_memory_weeks
         self._local, self._intl = orgs.is_local.astype(float), orgs.is_intl.astype(float)
         self._groups = np.stack([self._local, self._intl])  # sums over local and over international actors at once
+        self.compliance_sums = (0.0, 0.0)  # staff-weeks owed to compliance this week by local, international actors
         self._audits = [np.flatnonzero(self.audit_week == wk) for wk in range(interval)]  # who is audited each week
 
     # ------------------------------------------------------------------ funding phase
@@ -190,6 +191,7 @@ class Risk:
         s = self.sharing.compliance
         if s == 0:
             orgs.compliance_load[:] = work
+            self.compliance_sums = (float(work @ self._local), 0.0)
             return
         load = work * (1.0 - s)
         if s > 0:
@@ -198,6 +200,7 @@ class Risk:
             alone = (orgs.partner < 0) & (work > 0)  # a sub-grant without an intermediary here (money held fixed)
             load[alone] += work[alone] * s
         orgs.compliance_load[:] = load
+        self.compliance_sums = tuple(float(x) for x in self._groups @ load)
 
     # ------------------------------------------------------------------ the risk phase
     def step(self, step: int, delivery) -> None:
@@ -220,8 +223,7 @@ class Risk:
             cost = np.bincount(np.where(partnered, orgs.partner, self._own), cost, n)
         paid = np.minimum(cost, orgs.cash)
         m.ledger.spend(orgs, paid, "security")
-        w.security_cost_local = float(paid @ self._local)
-        w.security_cost_intl = float(paid @ self._intl)
+        w.security_cost_local, w.security_cost_intl = (float(x) for x in self._groups @ paid)
 
         # Incidents: one fixed-size draw a week, one uniform per organisation; an incident when it is below
         # 1 - exp(-expected incidents over the organisation's areas), checked exactly only where it is below the
@@ -377,11 +379,9 @@ class Risk:
             owed += np.bincount(parent[via], claim[via] * orgs.subgrant_income_share[due[via]] * s, orgs.n)
         paid = np.minimum(owed, orgs.cash)
         m.ledger.repay(orgs, paid)
-        total = float(paid.sum())
         w.losses_found = float(found.sum())
-        w.repaid_local = float(paid @ self._local)
-        w.repaid_intl = max(0.0, total - w.repaid_local)  # (differences of sums: rounding can leave -1e-12)
-        w.written_off = max(0.0, float(on_grants.sum()) - total)
+        w.repaid_local, w.repaid_intl = (float(x) for x in self._groups @ paid)
+        w.written_off = max(0.0, float(on_grants.sum()) - w.repaid_local - w.repaid_intl)  # (rounding: >= -1e-12)
 
 
 def outcomes(risk: Risk, model) -> dict:
@@ -400,9 +400,9 @@ def outcomes(risk: Risk, model) -> dict:
         suspended_local = suspended_intl = 0.0
     # Mean tolerance as coordination sees it (Coordination.risk_tolerance is linear in OrgTable.risk_tolerance).
     raise_by = risk.sharing.tolerance * model.p.governance.risk_sharing_tolerance_effect
-    n_local, n_intl_orgs = risk._groups @ orgs.active  # active local and international organisations
+    n_local, n_intl = risk._groups @ orgs.active
     tol_local, tol_intl = risk._groups @ (orgs.risk_tolerance * orgs.active)
-    load_local, load_intl = risk._groups @ orgs.compliance_load
+    load_local, load_intl = risk.compliance_sums
     return {
         "new_incidents": w.incidents,
         "new_incident_victims": victims,
@@ -420,8 +420,8 @@ def outcomes(risk: Risk, model) -> dict:
         "repaid_local": w.repaid_local,
         "repaid_intl": w.repaid_intl,
         "losses_written_off": w.written_off,
-        "compliance_staff_weeks_local": float(load_local),
-        "compliance_staff_weeks_intl": float(load_intl),
+        "compliance_staff_weeks_local": load_local,
+        "compliance_staff_weeks_intl": load_intl,
         "risk_tolerance_local": float(raise_by + (1.0 - raise_by) * tol_local / n_local) if n_local else 0.0,
-        "risk_tolerance_intl": float(raise_by + (1.0 - raise_by) * tol_intl / n_intl_orgs) if n_intl_orgs else 0.0,
+        "risk_tolerance_intl": float(raise_by + (1.0 - raise_by) * tol_intl / n_intl) if n_intl else 0.0,
     }
