@@ -172,7 +172,7 @@ class WeeklyFlows:
 
 def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_fraction: np.ndarray,
              flexibility: np.ndarray, ingo_share: np.ndarray | None = None, pool_index: int = -1,
-             pool_in: float = 0.0) -> WeeklyFlows:
+             pool_in: float = 0.0, compliance_shared: float | None = None) -> WeeklyFlows:
     """This week's grant tranches, sub-grants through one or two levels of intermediaries and domestic
     income (nothing is booked).
 
@@ -189,6 +189,8 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
             (sums to 1 over active international NGOs; None or all zero: nothing passes).
         pool_index: the pooled fund's donor index in the grant book (``sim/pooled_fund.py``).
         pool_in: donors' contributions to the pooled fund this week (USD).
+        compliance_shared: the share of compliance costs intermediaries carry (``sim/risk.py``
+            ``sharing_channels(params).compliance``, which None computes).
     """
     f = params.funding
     n = orgs.n
@@ -251,7 +253,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         flex_base[partnered] = programme * flex_share_parent
         flex_sub[partnered] = flex_base[partnered] * flexibility[partnered] + overhead_part
         owed = programme * f.compliance_cost
-        shared = sharing_channels(params).compliance
+        shared = sharing_channels(params).compliance if compliance_shared is None else compliance_shared
         compliance[partnered] = owed * (1 - shared)
         if shared > 0:
             compliance += np.bincount(parent, owed * shared, n)  # the intermediary carries the shared part

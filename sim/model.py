@@ -243,7 +243,7 @@ class CapacityModel(mesa.Model):
             full_pass, paid = pass_fractions(self), self.risk.subgrant_factor(t)
             self.flows = disburse(self.p, t, self.grants, self.orgs, full_pass * paid,
                                   subgrant_flexibility(self, self.decision_weight), self.ingo_share,
-                                  self.pool.index, self.pool.weekly_contribution())
+                                  self.pool.index, self.pool.weekly_contribution(), self.risk.sharing.compliance)
             self.risk.book_suspended_subgrants(t, self.flows, full_pass, paid)
         else:
             self.flows = self.money_source.flows  # money held fixed: the source's week, booked here

@@ -200,7 +200,7 @@ class Risk:
             alone = (orgs.partner < 0) & (work > 0)  # a sub-grant without an intermediary here (money held fixed)
             load[alone] += work[alone] * s
         orgs.compliance_load[:] = load
-        self.compliance_sums = tuple(float(x) for x in self._groups @ load)
+        self.compliance_sums = tuple((self._groups @ load).tolist())
 
     # ------------------------------------------------------------------ the risk phase
     def step(self, step: int, delivery) -> None:
@@ -223,7 +223,7 @@ class Risk:
             cost = np.bincount(np.where(partnered, orgs.partner, self._own), cost, n)
         paid = np.minimum(cost, orgs.cash)
         m.ledger.spend(orgs, paid, "security")
-        w.security_cost_local, w.security_cost_intl = (float(x) for x in self._groups @ paid)
+        w.security_cost_local, w.security_cost_intl = (self._groups @ paid).tolist()
 
         # Incidents: one fixed-size draw a week, one uniform per organisation; an incident when it is below
         # 1 - exp(-expected incidents over the organisation's areas), checked exactly only where it is below the
@@ -380,7 +380,7 @@ class Risk:
         paid = np.minimum(owed, orgs.cash)
         m.ledger.repay(orgs, paid)
         w.losses_found = float(found.sum())
-        w.repaid_local, w.repaid_intl = (float(x) for x in self._groups @ paid)
+        w.repaid_local, w.repaid_intl = (self._groups @ paid).tolist()
         w.written_off = max(0.0, float(on_grants.sum()) - w.repaid_local - w.repaid_intl)  # (rounding: >= -1e-12)
 
 
@@ -400,8 +400,8 @@ def outcomes(risk: Risk, model) -> dict:
         suspended_local = suspended_intl = 0.0
     # Mean tolerance as coordination sees it (Coordination.risk_tolerance is linear in OrgTable.risk_tolerance).
     raise_by = risk.sharing.tolerance * model.p.governance.risk_sharing_tolerance_effect
-    n_local, n_intl = risk._groups @ orgs.active
-    tol_local, tol_intl = risk._groups @ (orgs.risk_tolerance * orgs.active)
+    n_local, n_intl = (risk._groups @ orgs.active).tolist()
+    tol_local, tol_intl = (risk._groups @ (orgs.risk_tolerance * orgs.active)).tolist()
     load_local, load_intl = risk.compliance_sums
     return {
         "new_incidents": w.incidents,
