@@ -17,8 +17,10 @@ that channel at the registry default, transfer), so ``analysis/pathways.py`` can
   the place, speak its language and are accepted gain; ``sim/access.py``), protection is
   ``risk.protection_effect`` for staff whose security is funded (international actors fund their
   own; local actors' is funded in the share ``s``), and exposure weighs the organisation's
-  expatriates by ``risk.expat_relative_exposure`` against its national staff. Incidents
-  (``risk.victims_per_incident`` victims on average) fall on the staff who are there: national
+  expatriates by ``risk.expat_relative_exposure`` against its national staff. An organisation has
+  at most one incident a week, in one of its areas drawn in proportion to that rate times the staff
+  there. Incidents (``risk.victims_per_incident`` victims on average, at most :data:`MAX_VICTIMS`)
+  fall on the staff who are there: national
   staff of local actors, national staff of international actors, or expatriates, drawn in
   proportion to who is present. A share ``risk.victim_exit_share`` of victims do not return.
   Consequences, by organisation: its operations in the area are suspended for
@@ -27,15 +29,16 @@ that channel at the registry default, transfer), so ``analysis/pathways.py`` can
   ``s`` of it continues (the intermediary carries that part of the suspension); its staff quit
   more (``risk.incident_quit_rate`` a year for the staff who were there, spread over the
   organisation's staff as a term of the quit hazard in ``sim/turnover.py``) and its risk tolerance
-  drops by ``risk.tolerance_drop``, both fading over ``risk.incident_memory_weeks``. A lower tolerance makes it leave areas whose operating risk now
-  exceeds it at its next presence review (``sim/coordination.py``): retreat.
+  drops by ``risk.tolerance_drop``, both fading over ``risk.incident_memory_weeks``. A lower
+  tolerance makes it leave areas whose operating risk now exceeds it at its next presence review
+  (``sim/coordination.py``): retreat.
 * **Security costs**: protecting a staff member present in an area of access difficulty ``a``
   costs ``risk.security_cost_share x a`` of their pay a week, paid by international actors for
   their own staff and, for local actors, in the share ``s``: by a local partner's intermediary,
   or from its own (grant) cash for a local actor without one (ledger category "security").
 * **Fiduciary losses** happen in delivery (``funding.fiduciary_loss_rate x (1 - institutional
   capacity)`` of operations, ``sim/delivery.py``) and stay hidden until the organisation's next
-  audit (every ``risk.audit_interval_weeks``, staggered by organisation), which finds
+  audit (every ``risk.audit_interval_weeks``, staggered by organisation in four-weekly waves), which finds
   ``risk.audit_detection`` of them. What funders see of a recipient's losses is the rate its last
   audit found (``OrgTable.audited_loss_rate``, ``sim/allocation.py``). Funders claim back
   ``risk.recovery_share`` of the losses found on grant money (money returned to donors leaves
