@@ -88,7 +88,8 @@ def outcomes(model, values: dict, d) -> dict:
     voice = float(model.coordination.local_voice())
     n_partnered = np.count_nonzero(partnered)
     if n_partnered:
-        long_term = float((model.rules.partnership_weeks >= LONG_TERM_WEEKS)[orgs.p_code] @ partnered) / n_partnered
+        long_term = np.count_nonzero((model.rules.partnership_weeks >= LONG_TERM_WEEKS)[orgs.p_code] & partnered) \
+            / n_partnered
         weight = float(model.decision_weight @ partnered) / n_partnered
         partnerships = (long_term + weight + values["partnership_trust"]) / 3.0
     else:

@@ -205,6 +205,26 @@ def test_every_new_outcome_is_in_range_and_documented():
         assert df["new_incidents"].sum() > 0 and df["losses_found"].sum() > 0
 
 
+@pytest.mark.parametrize("regime", ["building", "sharing"])
+def test_localisation_measures_follow_their_formulas(regime):
+    """The proxies' parts recomputed from the model's state, one week (NEAR partnerships, funding quality)."""
+    m = CapacityModel(small_params(seed=22, years=0.5, regime=regime))
+    for _ in range(8):
+        m.step()
+    row = m.recorder.steps_table().iloc[-1]
+    orgs, f = m.orgs, m.flows
+    partnered = np.flatnonzero(orgs.is_local & (orgs.partner >= 0))
+    long_term = (m.rules.partnership_weeks[orgs.p_code[partnered]] >= 52).mean()
+    assert long_term == (1.0 if regime == "sharing" else 0.0)
+    expected = (long_term + m.decision_weight[partnered].mean() + orgs.p_trust[partnered].mean()) / 3
+    assert row["near_partnerships"] == pytest.approx(expected, rel=1e-12)
+    grants = f.direct_received.sum() + f.subgrant_received.sum()
+    multi = (f.multi_year_income_share * f.direct_received).sum() + sum(
+        f.multi_year_income_share[orgs.partner[o]] * f.subgrant_received[o] for o in partnered)
+    assert row["local_multi_year_share"] == pytest.approx(multi / grants, rel=1e-12)
+    assert row["grand_bargain_target_met"] == float(row["grand_bargain_local_share"] >= 0.25)
+
+
 def test_grand_bargain_share_leaves_out_money_through_two_intermediaries():
     m = run_model(small_params(seed=20, years=0.5, funding={"un_to_ingo_share": 0.5}))
     df = m.recorder.steps_table()
