@@ -872,7 +872,7 @@ class RiskParams:
         "difficulty x (1 - acceptance) x (1 - protection)", "1/person-year", 0.0, 1.0,
         "assumption anchored on the Aid Worker Security Database: 399 victims among about 570,000 field aid "
         "workers in 2018 (about 70 per 100,000 a year worldwide), three quarters of attacks in five countries; "
-        "gives about 160 per 100,000 a year in the default country and 210 in the status quo (docs/risk.md)",
+        "gives about 200 per 100,000 a year in the default country and 190 in the status quo (docs/risk.md)",
         kind='uncertainty',
         study=(0.002, 0.03),
         why='aid-worker victims a year in the hardest areas; AWSD global rate 70 per 100,000, higher in the most '
