@@ -47,7 +47,8 @@ class Coordination:
         """Local actors' voice in coordination, 0..1: seats x network capacity x language."""
         m = self.m
         local = m.orgs.is_local & m.orgs.active
-        net = float(m.orgs.net[local].mean()) if local.any() else 0.0
+        count = np.count_nonzero(local)
+        net = float(m.orgs.net @ local) / count if count else 0.0  # (mean of net over active local actors)
         g = m.p.governance
         language = 1.0 - g.coordination_language_barrier * (1.0 - g.language_investment)
         return g.local_coordination_seats * (1.0 - g.local_voice_network_weight + g.local_voice_network_weight * net) * language
