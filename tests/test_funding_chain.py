@@ -87,7 +87,7 @@ def test_empower_pathway_capacity_up_then_eligibility_then_direct_funding_up():
         return d.direct_split(d.eligible_local(), intermediaries, budget, 0.0)[1][org]
 
     stages = []
-    for inst, grow in ((0.1, 1), (0.95, 1), (0.95, 40)):
+    for inst, grow in ((0.1, 1), (0.95, 1), (0.95, 100)):
         o.inst[org] = inst  # institutional systems: the due-diligence bar
         o.audited_loss_rate[org] = 0.06 * (1 - inst) * p.risk.audit_detection  # what its audits find with them
         s.headcount[org] = max(1, int(s.headcount[org])) * grow  # absorptive size: the smallest direct grant
