@@ -100,6 +100,24 @@ def test_a_suspended_partner_loses_its_subgrant_only_under_risk_transfer(shared)
     assert withheld == pytest.approx((1 - shared) * full, rel=1e-9) and kept == pytest.approx(shared * full, rel=1e-9)
 
 
+def test_risk_sharing_funds_and_protects_local_actors_security():
+    """The security channel alone: the same first week until the risk phase, then intermediaries (and local
+    actors from their grants) pay for local staff's protection, and local staff's hazard falls by it."""
+    others_off = {"risk_compliance": False, "risk_losses": False, "risk_tolerance": False}
+    models = {}
+    for on in (False, True):
+        p = small_params(seed=23, years=0.2, funding={"risk_sharing": 1.0}, pathways={**others_off, "risk_security": on})
+        models[on] = CapacityModel(p)
+        models[on].step()
+    off, on = models[False], models[True]
+    paid_off = off.risk.week.security_cost_local + off.risk.week.security_cost_intl
+    paid_on = on.risk.week.security_cost_local + on.risk.week.security_cost_intl
+    assert paid_on > paid_off * 1.01, "nobody paid for local actors' security under sharing"
+    local = on.orgs.is_local
+    np.testing.assert_allclose(on.risk._base_rate[local], off.risk._base_rate[local] * (1 - p.risk.protection_effect))
+    np.testing.assert_allclose(on.risk._base_rate[~local], off.risk._base_rate[~local])
+
+
 def test_half_sharing_splits_what_local_partners_carry():
     """The lever is a share: at s = 0.5 a local partner's compliance time is half of its transfer level."""
     m = CapacityModel(small_params(seed=13, years=0.2, funding={"risk_sharing": 0.5}))
