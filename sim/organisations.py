@@ -213,10 +213,6 @@ class Organisation(mesa.Agent):
         return int(self.model.staff.headcount[self.index])
 
     # Behaviour at decision points (the weekly numeric work is vectorised in the mechanisms).
-    def review_presence(self, step: int) -> None:
-        """Open a new area where visible unmet need is highest, or retreat when money runs short."""
-        self.model.coordination.review_one(self.index, step)
-
     def choose_partners(self, step: int) -> None:
         """Fill free partner slots with local organisations working nearby."""
         choose_partners_for(self.model, self.index, step)
