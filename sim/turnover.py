@@ -118,7 +118,7 @@ def staff_moves(model, step: int) -> dict:
         0.0, 1.0 - t.retention_effect * model.pay.topup[emp]
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
-    luck = streams.slot_uniforms("attrition", step, staff.capacity)[idx]
+    luck = streams.at_slots("attrition", step, idx)
     quit = leaves(luck, -np.expm1(-hazard / p.STEPS_PER_YEAR))
     quitters = idx[quit]
     staff.leave(quitters, np.zeros(len(quitters), bool))
@@ -137,7 +137,7 @@ def staff_moves(model, step: int) -> dict:
         keep = ~quit
         sel = keep & (n_lay[emp] > 0)  # only the staff of organisations that lay people off
         idx2, emp2 = idx[sel], emp[sel]
-        key = streams.slot_uniforms("layoffs", step, staff.capacity)[idx2]  # fixed per (week, person)
+        key = streams.at_slots("layoffs", step, idx2)  # fixed per (week, person)
         order = np.lexsort((key, emp2))
         e_sorted = emp2[order]
         rank = np.arange(len(order)) - np.searchsorted(e_sorted, e_sorted, side="left")
