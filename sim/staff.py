@@ -111,8 +111,10 @@ class StaffTable:
         tech = self.tech_of(self.idx)
         ctx = self.ctx_of(self.idx)
         hc = np.maximum(self.headcount, 1)
-        self.tech_mean = np.bincount(emp, tech, n_orgs) / hc
-        self.ctx_mean = np.bincount(emp, ctx, n_orgs) / hc
+        self.tech_sum = np.bincount(emp, tech, n_orgs)  # skill summed over each organisation's staff
+        self.ctx_sum = np.bincount(emp, ctx, n_orgs)
+        self.tech_mean = self.tech_sum / hc
+        self.ctx_mean = self.ctx_sum / hc
         self.national_count = np.bincount(emp, self.national[self.idx], n_orgs)
 
     def tech_of(self, people: np.ndarray) -> np.ndarray:

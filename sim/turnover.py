@@ -218,13 +218,13 @@ def exit_international(model, step: int) -> None:
 def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
     """This week's staff outcomes (``sim/outcomes.py``) from :func:`staff_moves`' counts and the pay."""
     hc = staff.headcount
-    national = staff.national[staff.idx]
+    employed = staff.n_employed
     staffed_local = orgs.is_local & (hc > 0)
     local_nat_pay = np.average(pay.national[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
     intl_nat = staff.national_count * orgs.is_intl
-    employed = moves["employed_before"]
+    before = moves["employed_before"]
     return {
-        "staff_turnover_rate": moves["leavers"] / employed * steps_per_year if employed > 0 else 0.0,
+        "staff_turnover_rate": moves["leavers"] / before * steps_per_year if before > 0 else 0.0,
         "brain_drain": float(moves["poached"]),
         "new_hires": float(moves["hires"]),
         "new_quits": float(moves["quits"]),
@@ -236,7 +236,7 @@ def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
         "n_staff": float(staff.n_employed),
         "n_staff_local": float(hc[orgs.is_local].sum()),
         "n_staff_intl": float(hc[orgs.is_intl].sum()),
-        "national_staff_share": float(national.mean()) if len(national) else 1.0,
+        "national_staff_share": float(staff.national_count.sum()) / employed if employed else 1.0,
         "expat_pay_ratio": float(pay.expat / local_nat_pay) if local_nat_pay > 0 else 0.0,
         "expat_pay_ratio_same_employer": (float(pay.expat * intl_nat.sum() / (pay.national * intl_nat).sum())
                                           if intl_nat.sum() > 0 else 0.0),
