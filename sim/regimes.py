@@ -156,7 +156,7 @@ class RuleTable:
     def co_design_progress(self, code: np.ndarray, since_start: np.ndarray) -> np.ndarray:
         """Share of the co-design phase completed (1 when there is none or it is over)."""
         weeks = self.co_design_weeks[code]
-        return np.where(weeks > 0, np.clip(since_start / np.maximum(weeks, 1), 0.0, 1.0), 1.0)
+        return np.where(weeks > 0, np.minimum(np.maximum(since_start / np.maximum(weeks, 1), 0.0), 1.0), 1.0)
 
 
 def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cycle_weeks: int) -> np.ndarray:
@@ -290,8 +290,8 @@ def learning_step(model, step: int) -> None:
     support = invest + orgs.hq_support * orgs.active
     orgs.inst += lp.invest_efficiency * np.minimum(1.0, support / payroll) * (1.0 - orgs.inst)
     orgs.inst -= lp.institutional_depreciation * orgs.inst
-    np.clip(orgs.inst, 0.0, 1.0, out=orgs.inst)
-    np.clip(orgs.net, 0.0, 1.0, out=orgs.net)
+    for level in (orgs.inst, orgs.net):  # kept within 0..1 (in place)
+        np.minimum(np.maximum(level, 0.0, out=level), 1.0, out=level)
 
     # Applied training fades unless practised; practice also teaches (learning by doing).
     idx, emp = staff.idx, staff.emp

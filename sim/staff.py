@@ -94,8 +94,9 @@ class StaffTable:
         ctx_mean = np.where(national, p.local_contextual_skill, p.expat_contextual_skill)
         self.employer[slots] = employer
         self.national[slots] = national
-        self.tech_base[slots] = np.clip(rng.normal(tech_mean, p.skill_spread, k), 0.0, 1.0)
-        self.ctx_base[slots] = np.clip(rng.normal(ctx_mean, p.skill_spread, k), 0.0, 1.0)
+        # ``mean + spread * z`` is what ``rng.normal(mean, spread)`` draws, without its broadcasting cost.
+        self.tech_base[slots] = np.minimum(np.maximum(tech_mean + p.skill_spread * rng.standard_normal(k), 0.0), 1.0)
+        self.ctx_base[slots] = np.minimum(np.maximum(ctx_mean + p.skill_spread * rng.standard_normal(k), 0.0), 1.0)
         self.tech_gain[slots] = 0.0
         self.ctx_gain[slots] = 0.0
         self.trainee[slots] = False

@@ -113,7 +113,7 @@ def staff_moves(model, step: int) -> dict:
     # 1. Quits.
     idx, emp = staff.idx, staff.emp
     secured = (orgs.cash + orgs.committed) / np.maximum(model.pay.payroll, 1e-9)
-    insecurity = np.clip(1.0 - secured / p.STEPS_PER_YEAR, 0.0, 1.0)  # less than a year secured
+    insecurity = np.minimum(np.maximum(1.0 - secured / p.STEPS_PER_YEAR, 0.0), 1.0)  # less than a year secured
     hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp]) * np.maximum(
         0.0, 1.0 - t.retention_effect * model.pay.topup[emp]
     )
