@@ -296,7 +296,7 @@ def learning_step(model, step: int) -> None:
     # Applied training fades unless practised; practice also teaches (learning by doing).
     idx, emp = staff.idx, staff.emp
     practice = orgs.utilisation[emp]
-    fade = 1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * practice)
+    fade = (1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * orgs.utilisation))[emp]  # per employer
     staff.tech_gain[idx] *= fade
     staff.ctx_gain[idx] *= fade
     model.training_probe.fade(idx, fade)

@@ -114,19 +114,21 @@ def staff_moves(model, step: int) -> dict:
     idx, emp = staff.idx, staff.emp
     secured = (orgs.cash + orgs.committed) / np.maximum(model.pay.payroll, 1e-9)
     insecurity = np.minimum(np.maximum(1.0 - secured / p.STEPS_PER_YEAR, 0.0), 1.0)  # less than a year secured
-    hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp]) * np.maximum(
-        0.0, 1.0 - t.retention_effect * model.pay.topup[emp]
+    # The quit hazard depends on the employer only: computed per organisation, read per person.
+    hazard = (t.annual_attrition + t.insecurity_attrition * insecurity) * np.maximum(
+        0.0, 1.0 - t.retention_effect * model.pay.topup
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
     luck = streams.at_slots("attrition", step, idx)
-    quit = leaves(luck, -np.expm1(-hazard / p.STEPS_PER_YEAR))
+    quit = leaves(luck, (-np.expm1(-hazard / p.STEPS_PER_YEAR))[emp])
     quitters = idx[quit]
     staff.leave(quitters, np.zeros(len(quitters), bool))
-    leavers += np.bincount(emp[quit], minlength=n)
+    quits_by_org = np.bincount(emp[quit], minlength=n)
+    leavers += quits_by_org
     n_quits = len(quitters)
 
     # 2. Layoffs: unpaid payroll, or far above supported headcount.
-    hc = hc0 - np.bincount(emp[quit], minlength=n)
+    hc = hc0 - quits_by_org
     target = target_headcount(model)
     unpaid_share = np.divide(orgs.unpaid, model.pay.payroll, out=np.zeros(n), where=model.pay.payroll > 0)
     excess = np.maximum(0.0, hc - p.staff.overstaffing_tolerance * target) * p.staff.overstaffing_layoff_rate
