@@ -63,9 +63,11 @@ def run_job(cfg: DictConfig, out_dir: Path) -> Path:
         cfg: the composed config (``data.dir`` set: start from that country's data).
         out_dir: the job's output directory.
     """
+    from experiments.runner import note_first_start
     from sim.results import run
     from sim.store import write_run
 
+    note_first_start()
     quiet_mesa()
     s = setup(cfg)
     params = s.params
