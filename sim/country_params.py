@@ -258,10 +258,11 @@ def _chain_money_fit(params: Params, defaults: Params, country: CountryData,
         else:
             hi = next(spec.hi for k, spec, _ in registry() if k == key)
             if share > hi:
-                raise ConfigError(f"data: {WHO_WHAT_WHERE}: UN agencies pass {share:.3g} of their programme "
-                                  f"({passed} of the {part} rows they take part in, by {country.un_measure}) to "
-                                  f"international NGOs, above the range of {key}, 0..{hi:g} (a UN agency keeps "
-                                  f"part of its programme in the model); allowed: set {key} in the config (0..{hi:g})")
+                raise ConfigError(f"data: {WHO_WHAT_WHERE}: UN agencies pass {share:.0%} of their programme to "
+                                  f"international NGOs ({passed} of the {part} rows they take part in, by "
+                                  f"{country.un_measure}), so {key} = {share:.3g} is above its range 0..{hi:g} (a UN "
+                                  f"agency keeps part of its programme in the model); allowed: set {key} in the "
+                                  f"config (0..{hi:g})")
             changes[key] = share
             report.append(_row(key, "data", what))
     named = country.named(country.un_ingo_size)

@@ -144,6 +144,18 @@ def test_rows_are_sized_by_budget_then_staff_then_counted(data_dir):
     assert set(MEASURES) == {"USD budget", "staff (FTE)", "rows"}
 
 
+def test_a_3w_budget_in_another_currency_is_refused(data_dir):
+    rows = rows_of(data_dir / "3w.csv")
+    rows[1] += ["Budget", "Currency"]
+    rows[2] += ["#value+budget", "#currency"]
+    for r in rows[3:]:
+        r += ["1000", "USD"]
+    rows[10][-1] = "EUR"
+    write(data_dir / "3w.csv", rows)
+    with pytest.raises(DataError, match=r"^3w.csv row 11 column #currency: 'EUR'; expected USD"):
+        read_country(data_dir)
+
+
 def test_a_un_share_above_its_range_from_data_is_refused_in_one_line(tmp_path):
     d = tmp_path / "c"
     d.mkdir()
@@ -159,7 +171,7 @@ def test_a_un_share_above_its_range_from_data_is_refused_in_one_line(tmp_path):
     with pytest.raises(ConfigError) as e:
         country_params(Params(), c)
     msg = str(e.value)
-    assert "\n" not in msg and "funding.un_to_ingo_share, 0..0.9" in msg and "set funding.un_to_ingo_share" in msg
+    assert "\n" not in msg and "funding.un_to_ingo_share = 1 is above its range 0..0.9" in msg and "set funding.un_to_ingo_share" in msg
     p, _ = country_params(Params.from_dict({"funding": {"un_to_ingo_share": 0.5}}), c)  # the way forward
     assert p.funding.un_to_ingo_share == 0.5
     with pytest.raises(ValueError, match="a share above 1"):  # the object's own guard
