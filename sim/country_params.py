@@ -200,8 +200,8 @@ def _partnership_fit(params: Params, defaults: Params, country: CountryData) -> 
                                "capacity partnerships)"))
         uses = chain.use_counts()
         report.append(_row("what the model does with the chain's links", "data",
-                           ", ".join(f"{v} {k}" for k, v in uses.items()) + " (a link can have two uses; "
-                           "metadata.json data.funding_chain, column model_use)"))
+                           f"{len(chain.links)} links: " + ", ".join(f"{k} {v}" for k, v in uses.items())
+                           + " (a link can have two uses; metadata.json data.funding_chain, column model_use)"))
         if "funder" not in chain.roles:
             report.append(_row("donors", "assumption", f"no #org+funder column in {WHO_WHAT_WHERE}: donors as in "
                                "the parameters (funding.n_donors)"))
