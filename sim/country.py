@@ -494,8 +494,9 @@ class CountryData:
                 raise ValueError("un_ingo_size: only international NGOs receive the UN agencies' first level")
             passed = float(self.un_ingo_size.sum())
             if passed > self.un_programme_size * (1 + 1e-9):
-                raise ValueError(f"UN agencies pass {passed:g} ({self.un_measure}) to international NGOs out of a "
-                                 f"programme of {self.un_programme_size:g}: a share above 1; expected at most all of it")
+                raise ValueError(f"UN agencies pass {passed:g} ({self.un_measure}) to international NGOs out of "
+                                 f"a programme of {self.un_programme_size:g}: a share above 1; expected at most all "
+                                 "of it")
         staff = self.org_staff[np.isfinite(self.org_staff)]
         if (staff <= 0).any():
             raise ValueError("staff must be positive where given")

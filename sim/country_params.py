@@ -248,8 +248,8 @@ def _chain_money_fit(params: Params, defaults: Params, country: CountryData,
     else:
         passed, part = country.un_rows
         unit = _UNITS[country.un_measure]
-        sized = "" if unit == "rows" else (f"; {country.un_ingo_size.sum():,.4g} of the {country.un_programme_size:,.4g} "
-                                           f"{unit} on them are on those {passed}")
+        sized = "" if unit == "rows" else (f"; {country.un_ingo_size.sum():,.4g} of the "
+                                           f"{country.un_programme_size:,.4g} {unit} on them are on those {passed}")
         what = (f"{share:.4g} by {country.un_measure} (a UN agency takes part in {part} {WHO_WHAT_WHERE} rows and "
                 f"passes its money on to an international NGO on {passed} of them{sized}; #org+funder -> #org+prog -> "
                 "#org+impl)")
@@ -281,8 +281,8 @@ def _chain_money_fit(params: Params, defaults: Params, country: CountryData,
         pool_share = fund_changes.get("pooled_fund.share", pf.share)
         empty = "" if pool_share > 0 else " - but pooled_fund.share = 0: the fund holds no money to grant"
         report.append(_row("pooled fund's first round", "data",
-                           f"{_names(grantees, country.pool_measure)} ({WHO_WHAT_WHERE}: a pooled fund as #org+prog, or "
-                           "as #org+funder of their own programme): the fund's grants in place at the start go to "
+                           f"{_names(grantees, country.pool_measure)} ({WHO_WHAT_WHERE}: a pooled fund as #org+prog, "
+                           "or as #org+funder of their own programme): the fund's grants in place at the start go to "
                            f"them, split by {country.pool_measure} of those rows; from its next round (every "
                            f"{pf.round_interval_weeks} weeks) its own assessment (pooled_fund.eligibility_threshold = "
                            f"{pf.eligibility_threshold:g}) and the funders' allocation weights decide{empty}"))

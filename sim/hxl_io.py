@@ -45,7 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .country import FUNDING_KINDS, MEASURES, MODEL_USES, ChainLink, CountryData, FundingChain, capacity_partners, is_pooled_fund
+from .country import (FUNDING_KINDS, MEASURES, MODEL_USES, ChainLink, CountryData, FundingChain, capacity_partners,
+                      is_pooled_fund)
 from .kinds import NO_PARTNER, OrgKind
 
 __all__ = ["DataError", "read_country", "write_country", "NEEDS", "WHO_WHAT_WHERE", "FUNDING", "ORG_TYPES",
