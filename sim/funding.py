@@ -7,7 +7,8 @@ active grant pays one tranche.
 
 The chain has up to two levels of intermediaries. First, UN agencies pass
 ``funding.un_to_ingo_share`` of their grant income to international NGOs (split by the funders'
-allocation weights, ``sim/allocation.py``), keeping their overhead on it. Then every
+allocation weights, ``sim/allocation.py``, or, with country data naming the UN agencies' NGO
+partners, by the size of their 3W rows: ``CapacityModel.ingo_share``), keeping their overhead on it. Then every
 international recipient acts as an intermediary: it sub-grants to each local
 partner the fraction of what it receives that ``sim/partnerships.py`` ``pass_fractions`` says
 (the pass-through share, and the partner's complementarity share of a joint programme: funding

@@ -115,6 +115,11 @@ class CapacityModel(mesa.Model):
         self.donors = AgentSet([Donor(self, i) for i in range(params.funding.n_donors)], random=self.random)
         self.pool = PooledFund(self)
         self.ingo_share = np.zeros(self.orgs.n)  # each international NGO's share of what UN agencies pass on
+        # With country data naming international NGOs as UN agencies' implementers: the size of the 3W rows passed
+        # to each; they receive the UN agencies' first level for the whole run, split by it (docs/data.md).
+        # None: every active international NGO by the funders' allocation weights.
+        size = None if country is None else country.un_ingo_size
+        self.un_partner_size = None if size is None or not size.any() else size.astype(float)
         self.local_view = np.zeros(self.orgs.n)  # funders' allocation weights of local actors (intermediaries' split)
 
         self.pay = Pay.zeros(self.orgs.n)  # this week's pay (sim/turnover.py), set in the funding phase
@@ -250,17 +255,20 @@ class CapacityModel(mesa.Model):
         set_pay(self)
 
     def funding_rounds(self, first: bool = False) -> None:
-        """Donors' rounds, then the pooled fund's; the funders' view of UN agencies' NGO partners and
-        the year's due-diligence assessments are set with them."""
+        """Donors' rounds, then the pooled fund's; the split of what UN agencies pass to international NGOs
+        (the NGOs the country's 3W names as their implementers, by the size of those rows; else every
+        active NGO by the funders' allocation weights) and the year's due-diligence assessments are set
+        with them."""
         orgs = self.orgs
         ingo = orgs.active & (orgs.kind == int(OrgKind.INGO))
-        w = allocation_weights(self, ingo)
+        named = None if self.un_partner_size is None else self.un_partner_size * ingo
+        w = named if named is not None and named.sum() > 0 else allocation_weights(self, ingo)
         self.ingo_share = w / w.sum() if w.sum() > 0 else w
         self.local_view = allocation_weights(self, orgs.is_local & orgs.active)
         for d in self.donors:
             d.funding_round(first=first)
         if first or self.steps_done % self.p.pooled_fund.round_interval_weeks == 0:
-            self.pool.allocation_round()
+            self.pool.allocation_round(first=first)
         orgs.assessment_load[:] = assessment_load(self)
 
     def learning_phase(self, t: int) -> None:
