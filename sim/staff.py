@@ -36,6 +36,7 @@ class StaffTable:
         self.p = params.staff
         n0 = params.world.n_staff
         self.capacity = 0
+        self.used = 0  # slots ever filled are 0..used-1; every slot from ``used`` on is GONE (never used)
         self._alloc(max(2 * n0, n0 + 256))
         if headcount is not None:
             counts = np.asarray(headcount, np.int64)
@@ -94,6 +95,8 @@ class StaffTable:
         ctx_mean = np.where(national, p.local_contextual_skill, p.expat_contextual_skill)
         self.employer[slots] = employer
         self.national[slots] = national
+        if k:
+            self.used = max(self.used, int(slots.max()) + 1)
         # ``mean + spread * z`` is what ``rng.normal(mean, spread)`` draws, without its broadcasting cost.
         self.tech_base[slots] = np.minimum(np.maximum(tech_mean + p.skill_spread * rng.standard_normal(k), 0.0), 1.0)
         self.ctx_base[slots] = np.minimum(np.maximum(ctx_mean + p.skill_spread * rng.standard_normal(k), 0.0), 1.0)
@@ -104,7 +107,7 @@ class StaffTable:
     # ------------------------------------------------------------------ views
     def refresh(self, n_orgs: int) -> None:
         """Recompute the employed index and per-organisation aggregates (call after moves)."""
-        self.idx = np.flatnonzero(self.employer >= 0)
+        self.idx = np.flatnonzero(self.employer[: self.used] >= 0)
         emp = self.employer[self.idx]
         self.emp = emp
         self.headcount = np.bincount(emp, minlength=n_orgs)
@@ -140,7 +143,7 @@ class StaffTable:
         k = len(orgs_per_hire)
         if k == 0:
             return 0
-        pool = np.flatnonzero(self.employer == POOL)
+        pool = np.flatnonzero(self.employer[: self.used] == POOL)
         nat_rows = np.flatnonzero(national)
         n_from_pool = min(len(pool), len(nat_rows))
         if n_from_pool:
@@ -150,10 +153,10 @@ class StaffTable:
             self.trainee[chosen] = False
         rest = np.concatenate([nat_rows[n_from_pool:], np.flatnonzero(~national)])
         if len(rest):
-            free = np.flatnonzero(self.employer == GONE)
+            free = self._free_slots(len(rest))
             if len(free) < len(rest):
                 self._alloc(max(2 * self.capacity, self.capacity + len(rest)))
-                free = np.flatnonzero(self.employer == GONE)
+                free = self._free_slots(len(rest))
             slots = free[: len(rest)]
             emp = orgs_per_hire[rest]
             nat = national[rest]
@@ -161,6 +164,13 @@ class StaffTable:
             self.hired_step[slots] = step
         self.hired += k
         return k
+
+    def _free_slots(self, k: int) -> np.ndarray:
+        """The ``k`` lowest-numbered GONE slots (fewer if the table is full)."""
+        free = np.flatnonzero(self.employer[: self.used] == GONE)
+        if len(free) < k:
+            free = np.concatenate([free, np.arange(self.used, min(self.capacity, self.used + k - len(free)))])
+        return free[:k]
 
     def leave(self, people: np.ndarray, to_pool: np.ndarray) -> None:
         """People leave their employer: to the labour pool or out of the workforce."""
@@ -172,7 +182,7 @@ class StaffTable:
 
     def pool_step(self, exit_rate: float, decay: float, rng) -> None:
         """People in the labour pool lose unpractised skills and some leave the market."""
-        pool = np.flatnonzero(self.employer == POOL)
+        pool = np.flatnonzero(self.employer[: self.used] == POOL)
         if len(pool) == 0:
             return
         self.tech_gain[pool] *= 1.0 - decay
