@@ -211,7 +211,8 @@ def learning_step(model, step: int) -> None:
         teacher = np.zeros(n)
         teacher[local] = staff.tech_mean[intl]
         idx, emp = staff.idx, staff.emp
-        learners = idx[staff.trainee[idx] & (tau_org[emp] > 0)]
+        in_training = staff.trainee[idx]  # per employed person (nobody's trainee status changes below)
+        learners = idx[in_training & (tau_org[emp] > 0)]
         if len(learners):
             e = staff.employer[learners]
             gain = close_gap(staff.tech_of(learners), teacher[e], lp.learn_rate * tau_org[e])
@@ -240,7 +241,7 @@ def learning_step(model, step: int) -> None:
             # What takes hold scales with each partnership's trust (weighted like the time above).
             trust_intl = np.divide(np.bincount(intl[two], tau[two] * hc[local[two]] * trust[two], n), wsum,
                                    out=np.zeros(n), where=wsum > 0)
-            learners = idx[staff.trainee[idx] & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
+            learners = idx[in_training & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
             if len(learners):
                 e = staff.employer[learners]
                 gain = close_gap(staff.ctx_of(learners), ctx_teacher[e],
@@ -265,7 +266,7 @@ def learning_step(model, step: int) -> None:
         orgs.net += lp.network_gain * np.minimum(boost, lp.network_boost_cap) * (1.0 - orgs.net)
 
         # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
-        trainees_per_org = np.bincount(emp, staff.trainee[idx], n)
+        trainees_per_org = np.bincount(emp, in_training, n)
         since = step - orgs.p_start[local]
         co_design = rules.co_design_share[code] * (rules.co_design_progress(code, since) < 1.0)
         orgs.time_off[local] += (tau + co_design) * trainees_per_org[local]
