@@ -166,6 +166,9 @@ def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cy
     return tau * rules.capacity_work[code]
 
 
+_GAP_MIX = np.array([0.0, 0.5, 1.0])  # weight of the partner's actual gaps, by gap_mode code
+
+
 def _effort_weights(rules: RuleTable, code: np.ndarray, gap_tech: np.ndarray, gap_inst: np.ndarray):
     """Split capacity-work effort between technical and institutional content.
 
@@ -182,7 +185,7 @@ def _effort_weights(rules: RuleTable, code: np.ndarray, gap_tech: np.ndarray, ga
     safe = np.where(total > 0, total, 1.0)
     joint_t = np.where(total > 0, gt / safe, template_t)
     joint_i = np.where(total > 0, gi / safe, template_i)
-    mix = np.choose(rules.gap_mode[code], [0.0, 0.5, 1.0])
+    mix = _GAP_MIX[rules.gap_mode[code]]
     return (1 - mix) * template_t + mix * joint_t, (1 - mix) * template_i + mix * joint_i
 
 
