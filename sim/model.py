@@ -12,6 +12,9 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
    grows; capacity work by each partnership's regime rules; core investment; skills fade
    unless practised;
 5. **delivery** - salaries are paid; staff cover needs in the areas organisations work in;
+   then communities: local actors spend on preparedness if they choose to, and each area's
+   community response capacity learns from those working there, erodes and is displaced
+   (``sim/communities.py``);
 6. **staff moves** - quits, layoffs, poaching (brain drain) and hiring;
 7. **coordination** - at presence reviews, organisations open areas where visible unmet
    need is highest, or retreat;
@@ -34,9 +37,10 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
-from . import delivery, funding, governance, partnerships, turnover
+from . import communities, delivery, funding, governance, partnerships, turnover
 from .access import access_factor
 from .areas import Areas
+from .communities import Communities
 from .country import CountryData, start_partnerships
 from .coordination import Coordination, presence_outcomes
 from .crises import ResponseTracker, ShockSchedule
@@ -102,6 +106,8 @@ class CapacityModel(mesa.Model):
         self.peer_edges = self._peer_network()
         self.shocks = ShockSchedule.draw(params, self.areas, self.streams)
         self.tracker = ResponseTracker(self.shocks, self.areas, params)
+        self.communities = Communities(params, self.areas, self.streams["communities"], self.shocks.area)
+        self.tracker.harm_factor = self.communities.harm_factor  # preparedness spares people (sim/communities.py)
         self.new_shocks = np.zeros(0, np.int64)
         self.grants = GrantBook()
         self.ledger = Ledger()
@@ -213,6 +219,7 @@ class CapacityModel(mesa.Model):
         self.funding_phase(t, new_shocks)  # 3. funding
         self.learning_phase(t)  # 4. partnerships and learning
         delivery = self.delivery_phase(t)  # 5. delivery
+        self.community_phase(delivery)  # 5b. communities and first responders
         moves = staff_moves(self, t)  # 6. staff moves
         self.coordination_phase(t)  # 7. coordination
         self.record(t, delivery, moves)  # 8. record
@@ -287,6 +294,11 @@ class CapacityModel(mesa.Model):
                               (orgs.loss_ema, d.lost_by_org))
         return d
 
+    def community_phase(self, d) -> None:
+        """Preparedness spending, then community capacity learns, erodes and is displaced (``sim/communities.py``)."""
+        self.communities.prepare(self)
+        self.communities.step(self, d.out_local, d.out_intl)
+
     def _moving_averages(self, t: int, *pairs: tuple[np.ndarray, np.ndarray]) -> None:
         """Update each (moving average, this week's value) over ``staff.income_memory_weeks``, in place;
         the first week sets them."""
@@ -307,6 +319,7 @@ class CapacityModel(mesa.Model):
         module of its mechanism (``sim/outcomes.py`` registers them; the recorder checks the keys)."""
         orgs, staff, areas = self.orgs, self.staff, self.areas
         self.tracker.first_hours(self.new_shocks, d.out_local, d.out_intl)
+        self.communities.first_hours(self.new_shocks, self.tracker.people_hit, d.out_local, d.out_intl)
         self.tracker.track(t, d.covered_by_area)
         self.training_probe.observe(t)
         spent_total = self.ledger.total_spent
@@ -321,5 +334,6 @@ class CapacityModel(mesa.Model):
             **turnover.outcomes(moves, self.pay, orgs, staff, self.p.STEPS_PER_YEAR),
             **partnerships.outcomes(orgs, self.rules),
             **presence_outcomes(orgs, areas),
+            **communities.outcomes(self.communities, areas),
         }
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)

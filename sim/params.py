@@ -901,6 +901,57 @@ class CrisisParams:
 
 
 @dataclass(frozen=True)
+class CommunityParams:
+    """Communities and first responders (``sim/communities.py``): people and community structures
+    (volunteers, community-based groups, local authorities) in each area, who act before any
+    organisation arrives, and preparedness that organisations can invest in with them."""
+
+    initial_capacity: float = param(
+        0.3, "mean starting community response capacity of an area (volunteers, community-based groups, "
+        "local authorities), as a share of what they could do fully organised and trained", "index 0..1",
+        0.0, 1.0, "assumption",
+    )
+    reach_share: float = param(
+        0.4, "share of an area's population its community structures, fully organised, can help in the week "
+        "after a shock", "share/week", 0.0, 1.0,
+        "assumption; neighbours rescued about 90% of earthquake survivors, 93.6% of live rescues within 24 hours "
+        "(Rom & Kelman 2020, BMJ Global Health)",
+    )
+    support_rate: float = param(
+        0.02, "share of the gap to the supporters' contextual capacity that community structures close per week "
+        "where organisations' supply fully meets the area's need (the learning law, sim/learning.py)", "1/week",
+        0.0, 1.0, "assumption; working alongside local actors is how community structures learn (IASC scoping "
+        "paper, principle 2; Trocaire case study)",
+    )
+    intl_support_weight: float = param(
+        0.25, "weight of international actors' supply, relative to local and national actors', in supporting "
+        "community structures", "ratio", 0.0, 1.0,
+        "assumption; outsiders without local ties work less with community structures (IASC scoping paper)",
+    )
+    displacement: float = param(
+        0.01, "weekly share of community capacity lost where international actors' supply alone meets the "
+        "area's whole need (volunteers hired away, community structures no longer called on)", "1/week",
+        0.0, 1.0, "assumption; NGO entry poached government health workers in about half of villages and "
+        "outcomes worsened there (Deserranno, Nansamba & Qian 2020)",
+    )
+    preparedness_share: float = param(
+        0.0, "share of local and national actors' weekly income spent on preparedness and early warning with "
+        "communities (a funding lever any regime can use)", "share", 0.0, 0.5,
+        "assumption; early funding in Ethiopia 2015/16 avoided about 18% of costs (Cabot Venton & Sida 2017)",
+        kind="lever", study=(0.0, 0.1), why="share of local income spent on preparedness and early warning",
+    )
+    preparedness_cost: float = param(
+        2.0, "preparedness spending that brings an area with no early warning to full preparedness, per person "
+        "living there", "USD/person", 0.01, 1000.0, "assumption",
+    )
+    harm_reduction: float = param(
+        0.3, "share of the people a rapid-onset shock would put in need who are spared in a fully prepared area "
+        "(early warning, evacuation, pre-positioned supplies)", "share", 0.0, 1.0,
+        "assumption; early action avoided about 18% of costs in Ethiopia 2015/16 (Cabot Venton & Sida 2017)",
+    )
+
+
+@dataclass(frozen=True)
 class PartnershipParams:
     """How partnerships start, build trust, and renew or end (the same laws under every regime)."""
 
@@ -1089,6 +1140,7 @@ class Params:
     governance: GovernanceParams = field(default_factory=GovernanceParams)
     crisis: CrisisParams = field(default_factory=CrisisParams)
     partnership: PartnershipParams = field(default_factory=PartnershipParams)
+    community: CommunityParams = field(default_factory=CommunityParams)
     regimes: RegimesParams = field(default_factory=RegimesParams)
     pathways: PathwaysParams = field(default_factory=PathwaysParams)
 

@@ -35,6 +35,7 @@ STREAM_NAMES = (
     "training",  # trainee selection
     "layoffs",  # who is laid off
     "mutual_aid",  # which local organisations come to help after a shock
+    "communities",  # starting community response capacity per area (sim/communities.py)
 )
 
 
