@@ -111,7 +111,8 @@ class Communities:
         teacher = np.divide(share_local * local_ctx + weighted_intl * intl_ctx, both, out=np.zeros_like(both),
                             where=both > 0)
         cap = self.capacity
-        gain = close_gap(cap, teacher, c.support_rate * support) + close_gap(cap, 1.0, c.support_rate * self.preparedness)
+        gain = (close_gap(cap, teacher, c.support_rate * support)
+                + close_gap(cap, 1.0, c.support_rate * self.preparedness))
         practised = np.minimum(1.0, support + self.preparedness)
         lp = p.learning
         loss = (lp.unpractised_decay * (1.0 - lp.practice_protection * practised)

@@ -1,7 +1,7 @@
 """The parameter registry: every number the model uses, with meaning, unit, range and source.
 
 One frozen dataclass per config section (``world``, ``staff``, ``learning``, ``funding``,
-``turnover``, ``governance``, ``crisis``, ``partnership``, ``regimes``, ``pathways``) and the
+``turnover``, ``governance``, ``crisis``, ``partnership``, ``community``, ``regimes``, ``pathways``) and the
 top-level :class:`Params`.
 Every field is declared with :func:`param`, which records its meaning, unit, allowed range
 and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter

@@ -162,6 +162,8 @@ CASES: list[Case] = [
     Case("partnership of zero weeks", ["run", "regimes.building.partnership_weeks=0"], 2, "is out of range"),
     Case("response share above 1", ["run", "crisis.response_share=2"], 2, "is out of range"),
     Case("response cap of zero weeks", ["run", "crisis.response_cap_weeks=0"], 2, "is out of range"),
+    Case("preparedness share above its range", ["run", "community.preparedness_share=0.9"], 2, "is out of range"),
+    Case("community capacity above 1", ["run", "community.initial_capacity=1.5"], 2, "is out of range"),
     Case("joint programme above 1", ["run", "funding.joint_programme_share=1.5"], 2,
          "funding.joint_programme_share = 1.5 is out of range"),
     Case("trust above 1", ["run", "partnership.trust_start=2"], 2, "partnership.trust_start = 2.0 is out of range"),

@@ -169,7 +169,7 @@ def test_model_state_is_declared_at_construction():
 
 
 def test_each_outcome_is_computed_by_exactly_one_mechanism():
-    from sim import coordination, delivery, funding, governance, organisations, partnerships, turnover
+    from sim import communities, coordination, delivery, funding, governance, organisations, partnerships, turnover
     from sim.model import CapacityModel
     from sim.outcomes import STEP_OUTCOMES
 
@@ -186,6 +186,7 @@ def test_each_outcome_is_computed_by_exactly_one_mechanism():
         "turnover": turnover.outcomes(moves, m.pay, m.orgs, m.staff, 52),
         "partnerships": partnerships.outcomes(m.orgs, m.rules),
         "coordination": coordination.presence_outcomes(m.orgs, m.areas),
+        "communities": communities.outcomes(m.communities, m.areas),
     }
     seen: dict[str, str] = {}
     for module, values in parts.items():
