@@ -8,7 +8,8 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
    releases and local mutual aid after new shocks; grant tranches are paid, intermediaries pass
    funds on (UN agencies to international NGOs, intermediaries to local partners) and keep
    overheads (or, with money held fixed, another run's week of money is booked); pay is set;
-4. **partnerships and learning** - partnerships are renewed or end and are matched; trust
+4. **partnerships and learning** - partnerships are renewed or end and are matched; intermediaries
+   that convene link their partners in the peer network; trust
    grows; capacity work by each partnership's regime rules; core investment; skills fade
    unless practised;
 5. **delivery** - salaries are paid; staff cover needs in the areas organisations work in;
@@ -37,7 +38,7 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
-from . import communities, delivery, funding, governance, partnerships, turnover
+from . import communities, convening, delivery, funding, governance, partnerships, turnover
 from .access import access_factor
 from .areas import Areas
 from .communities import Communities
@@ -282,6 +283,7 @@ class CapacityModel(mesa.Model):
         ended = end_partnerships(self, t)
         if ended or t % self.p.funding.round_interval_weeks == 0:
             match_partners(self, t)
+        convening.convene(self, t)  # intermediaries link their partners in the peer network (sim/convening.py)
         select_participants(self, t)  # periodic re-selection of participants (twice a year)
         grow_trust(self)
         learning_step(self, t)
@@ -335,5 +337,6 @@ class CapacityModel(mesa.Model):
             **partnerships.outcomes(orgs, self.rules),
             **presence_outcomes(orgs, areas),
             **communities.outcomes(self.communities, areas),
+            **convening.outcomes(self),
         }
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)

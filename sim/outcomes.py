@@ -153,6 +153,9 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Share of potential output at organisations part of whose supply found no unmet need (duplication)."),
     _O("access_loss_share", "Output lost to access difficulty", "share of potential output", 0, 1, "lower", "system",
        "Share of potential output lost because organisations lack the contextual capacity for hard areas."),
+    _O("n_peer_links", "Local peer network links", "links", 0, None, None, "system",
+       "Undirected links between local organisations in the peer network (grows when intermediaries convene, "
+       "sim/convening.py)."),
     # --- communities and first responders (sim/communities.py)
     _O("community_capacity", "Community response capacity", "index 0..1", 0, 1, "higher", "people",
        "Population-weighted mean over areas of community response capacity (volunteers, community-based groups, "

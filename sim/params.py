@@ -980,6 +980,11 @@ class PartnershipParams:
         study=(0.1, 0.6),
         why='trust below which partners do not renew; assumption',
     )
+    convening_rate: float = param(
+        0.0, "rate at which an intermediary links each pair of its local partners not yet linked in the local peer "
+        "network (convening, joint work)", "1/year", 0.0, 52.0,
+        "assumption; intermediaries that convene (IASC scoping paper, recommendation 3; Trocaire case study)",
+    )
     renewal_performance: float = param(
         0.2, "share of the local partner's staff deployed and funded in delivery (its performance as the "
         "intermediary sees it) below which the intermediary does not renew", "share", 0.0, 1.0, "assumption",

@@ -169,7 +169,7 @@ def test_model_state_is_declared_at_construction():
 
 
 def test_each_outcome_is_computed_by_exactly_one_mechanism():
-    from sim import communities, coordination, delivery, funding, governance, organisations, partnerships, turnover
+    from sim import communities, convening, coordination, delivery, funding, governance, organisations, partnerships, turnover
     from sim.model import CapacityModel
     from sim.outcomes import STEP_OUTCOMES
 
@@ -187,6 +187,7 @@ def test_each_outcome_is_computed_by_exactly_one_mechanism():
         "partnerships": partnerships.outcomes(m.orgs, m.rules),
         "coordination": coordination.presence_outcomes(m.orgs, m.areas),
         "communities": communities.outcomes(m.communities, m.areas),
+        "convening": convening.outcomes(m),
     }
     seen: dict[str, str] = {}
     for module, values in parts.items():

@@ -67,3 +67,14 @@ def test_community_parameters_refused_out_of_range():
     with pytest.raises(ConfigError, match="community.reach_share"):
         Params.from_dict({"community": {"reach_share": -0.1}})
     assert np.isfinite(Params().community.harm_reduction)
+
+
+def test_convening_grows_the_peer_network():
+    def links(rate: float):
+        st = run(small_params(seed=4, years=1.5, partnership={"convening_rate": rate})).steps
+        return float(st.n_peer_links.iloc[0]), float(st.n_peer_links.iloc[-1])
+
+    start0, end0 = links(0.0)
+    start2, end2 = links(2.0)
+    assert end0 == start0, f"without convening the peer network stays as it started: {start0} -> {end0}"
+    assert end2 > start0 + 5, f"intermediaries that convene link their partners: {start0} -> {end2}"
