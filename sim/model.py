@@ -38,10 +38,11 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
-from . import communities, convening, delivery, funding, governance, partnerships, turnover
+from . import communities, convening, delivery, funding, governance, partnerships, priorities, turnover
 from .access import access_factor
 from .areas import Areas
 from .communities import Communities
+from .priorities import Priorities
 from .country import CountryData, start_partnerships
 from .coordination import Coordination, presence_outcomes
 from .crises import ResponseTracker, ShockSchedule
@@ -113,6 +114,7 @@ class CapacityModel(mesa.Model):
         self.grants = GrantBook()
         self.ledger = Ledger()
         self.coordination = Coordination(self)
+        self.priorities = Priorities(params, self.areas, self.orgs.n, self.streams["priorities"])
         self.exited = False
         ey = params.funding.exit_year
         self.exit_step = None if ey is None else int(round(ey * params.STEPS_PER_YEAR))
@@ -338,5 +340,6 @@ class CapacityModel(mesa.Model):
             **presence_outcomes(orgs, areas),
             **communities.outcomes(self.communities, areas),
             **convening.outcomes(self),
+            **priorities.outcomes(self.priorities, d.covered_cells, d.people_by_org),
         }
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)

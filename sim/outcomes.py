@@ -156,6 +156,13 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
     _O("n_peer_links", "Local peer network links", "links", 0, None, None, "system",
        "Undirected links between local organisations in the peer network (grows when intermediaries convene, "
        "sim/convening.py)."),
+    # --- people's priorities and feedback (sim/priorities.py)
+    _O("appropriateness", "Aid matching people's priorities", "share", 0, 1, "higher", "people",
+       "Overlap between how the aid delivered in each area is spread over sectors and how people there "
+       "prioritise them (sum over sectors of the smaller share), weighted by people covered per area."),
+    _O("feedback_acted_on", "Feedback heard and acted on", "share of people covered", 0, 1, "higher", "people",
+       "People covered by each organisation weighted by feedback channels (heard) and the weight of local "
+       "knowledge in its decisions (acted on), over all people covered."),
     # --- communities and first responders (sim/communities.py)
     _O("community_capacity", "Community response capacity", "index 0..1", 0, 1, "higher", "people",
        "Population-weighted mean over areas of community response capacity (volunteers, community-based groups, "

@@ -1,7 +1,7 @@
 """The parameter registry: every number the model uses, with meaning, unit, range and source.
 
 One frozen dataclass per config section (``world``, ``staff``, ``learning``, ``funding``,
-``turnover``, ``governance``, ``crisis``, ``partnership``, ``community``, ``regimes``, ``pathways``) and the
+``turnover``, ``governance``, ``crisis``, ``partnership``, ``community``, ``priorities``, ``regimes``, ``pathways``) and the
 top-level :class:`Params`.
 Every field is declared with :func:`param`, which records its meaning, unit, allowed range
 and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter
@@ -952,6 +952,27 @@ class CommunityParams:
 
 
 @dataclass(frozen=True)
+class PrioritiesParams:
+    """People's priorities across sectors and how organisations hear them (``sim/priorities.py``)."""
+
+    concentration: float = param(
+        4.0, "concentration of people's priorities around their area's sector profile of need (Dirichlet, per "
+        "sector): higher means priorities follow needs more closely", "-", 0.01, 1000.0, "assumption",
+    )
+    perception_noise: float = param(
+        0.3, "error with which an organisation with no contextual capacity and no feedback channels sees people's "
+        "priority for a sector (standard deviation)", "share", 0.0, 5.0,
+        "assumption; knowledge, language and acceptance let actors hear what people want (IASC scoping paper)",
+    )
+    feedback_channels: float = param(
+        0.2, "strength of feedback channels between affected people and organisations: the share of the "
+        "perception error they remove, and the weight of feedback heard", "share", 0.0, 1.0,
+        "assumption; accountability to affected people (IASC scoping paper, principle 2)",
+        kind="lever", study=(0.0, 0.8), why="feedback channels between affected people and organisations",
+    )
+
+
+@dataclass(frozen=True)
 class PartnershipParams:
     """How partnerships start, build trust, and renew or end (the same laws under every regime)."""
 
@@ -1146,6 +1167,7 @@ class Params:
     crisis: CrisisParams = field(default_factory=CrisisParams)
     partnership: PartnershipParams = field(default_factory=PartnershipParams)
     community: CommunityParams = field(default_factory=CommunityParams)
+    priorities: PrioritiesParams = field(default_factory=PrioritiesParams)
     regimes: RegimesParams = field(default_factory=RegimesParams)
     pathways: PathwaysParams = field(default_factory=PathwaysParams)
 

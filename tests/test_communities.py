@@ -78,3 +78,31 @@ def test_convening_grows_the_peer_network():
     start2, end2 = links(2.0)
     assert end0 == start0, f"without convening the peer network stays as it started: {start0} -> {end0}"
     assert end2 > start0 + 5, f"intermediaries that convene link their partners: {start0} -> {end2}"
+
+
+def _late(seed: int, **overrides):
+    st = run(small_params(seed=seed, years=2.0, regime="sharing", **overrides)).steps
+    return st[st.year > 1.0]
+
+
+def test_decision_weight_moves_allocation_toward_peoples_priorities():
+    # Reserved board seats give local partners weight in their intermediaries' decisions (no money moves).
+    gains = [_late(s, governance={"local_board_seats": 1.0}).appropriateness.mean()
+             - _late(s).appropriateness.mean() for s in (1, 2)]
+    assert min(gains) > 0.003, f"more local decision weight, aid closer to people's priorities: {gains}"
+
+
+def test_feedback_channels_are_heard_and_acted_on():
+    few, many = _late(3, priorities={"feedback_channels": 0.0}), _late(3, priorities={"feedback_channels": 0.9})
+    assert few.feedback_acted_on.max() == 0, "no feedback channels, no feedback heard"
+    assert many.feedback_acted_on.mean() > 0.05, "feedback heard is acted on where local knowledge weighs"
+    assert many.appropriateness.mean() > few.appropriateness.mean(), "hearing people better matches their priorities"
+
+
+def test_peoples_priorities_are_drawn_apart_from_organisations():
+    from sim.model import CapacityModel
+
+    a = CapacityModel(small_params(seed=5, years=0.1, regime="building"))
+    b = CapacityModel(small_params(seed=5, years=0.1, regime="sharing", world={"n_ingos": 3}))
+    assert np.array_equal(a.priorities.people, b.priorities.people), "same seed, same people's priorities"
+    assert np.allclose(a.priorities.people.sum(1), 1.0)
