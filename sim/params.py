@@ -964,6 +964,11 @@ class PrioritiesParams:
         "priority for a sector (standard deviation)", "share", 0.0, 5.0,
         "assumption; knowledge, language and acceptance let actors hear what people want (IASC scoping paper)",
     )
+    voice: float = param(
+        1.0, "share of the weight of local knowledge in an organisation's decisions that carries people's "
+        "priorities into its split over sectors (0: sector weights alone, as before people's priorities were "
+        "modelled)", "share", 0.0, 1.0, "assumption; people-centred design (IASC scoping paper, recommendation 2)",
+    )
     feedback_channels: float = param(
         0.2, "strength of feedback channels between affected people and organisations: the share of the "
         "perception error they remove, and the weight of feedback heard", "share", 0.0, 1.0,

@@ -22,7 +22,8 @@ after people's priorities) is the organisation's own bias across sectors.
 its sector weights ``w_o`` (what it is set up to do), moved towards the priorities it sees among
 those sectors with its decision weight ``d_o``, the weight of local knowledge in decisions about
 its money and staff (``sim/governance.py`` ``local_knowledge_weight``: own funds and sub-grant
-decision weight for local actors, joint programmes and board seats for international ones):
+decision weight for local actors, joint programmes and board seats for international ones) times
+``priorities.voice`` (0 switches the mechanism off):
 
     split[o, a] = (1 - d_o) x w_o + d_o x normalise(w_o x seen[o, a])
 
@@ -65,7 +66,7 @@ class Priorities:
     def sector_split(self, model, org: np.ndarray, area: np.ndarray) -> np.ndarray:
         """Per (organisation, area) pair, the split of its supply over sectors (rows sum to the sector weights' sum)."""
         sw = model.orgs.sector_weight[org]
-        self.weight = d = local_knowledge_weight(model, model.decision_weight)
+        self.weight = d = self.p.voice * local_knowledge_weight(model, model.decision_weight)
         sigma = self.p.perception_noise * (1.0 - model.effective_context()) * (1.0 - self.p.feedback_channels)
         seen = np.maximum(0.0, self.people[area] + (sigma[:, None] * self.bias)[org])
         target = sw * seen

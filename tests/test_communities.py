@@ -97,6 +97,8 @@ def test_feedback_channels_are_heard_and_acted_on():
     assert few.feedback_acted_on.max() == 0, "no feedback channels, no feedback heard"
     assert many.feedback_acted_on.mean() > 0.05, "feedback heard is acted on where local knowledge weighs"
     assert many.appropriateness.mean() > few.appropriateness.mean(), "hearing people better matches their priorities"
+    mute = _late(3, priorities={"feedback_channels": 0.9, "voice": 0.0})
+    assert mute.feedback_acted_on.max() == 0, "without voice in decisions, feedback heard is not acted on"
 
 
 def test_peoples_priorities_are_drawn_apart_from_organisations():
