@@ -102,19 +102,18 @@ class Communities:
         """
         p, c = self.p, self.p.community
         need = self.areas.need_by_area
-        share_local = np.minimum(1.0, np.divide(out_local, need, out=np.zeros_like(need), where=need > 0))
-        share_intl = np.minimum(1.0, np.divide(out_intl, need, out=np.zeros_like(need), where=need > 0))
+        inv = 1.0 / np.maximum(need, 1e-12)  # need is positive wherever supply is
+        share_local = np.minimum(1.0, out_local * inv)
+        share_intl = np.minimum(1.0, out_intl * inv)
         weighted_intl = c.intl_support_weight * share_intl
-        support = np.minimum(1.0, share_local + weighted_intl)
-        local_ctx, intl_ctx = group_context(model)
         both = share_local + weighted_intl
-        teacher = np.divide(share_local * local_ctx + weighted_intl * intl_ctx, both, out=np.zeros_like(both),
-                            where=both > 0)
-        cap = self.capacity
+        support = np.minimum(1.0, both)
+        local_ctx, intl_ctx = group_context(model)
+        teacher = (share_local * local_ctx + weighted_intl * intl_ctx) / np.maximum(both, 1e-12)
+        cap, prep, lp = self.capacity, self.preparedness, p.learning
         gain = (close_gap(cap, teacher, c.support_rate * support)
-                + close_gap(cap, 1.0, c.support_rate * self.preparedness))
-        practised = np.minimum(1.0, support + self.preparedness)
-        lp = p.learning
+                + close_gap(cap, 1.0, c.support_rate * prep))
+        practised = np.minimum(1.0, support + prep)
         loss = (lp.unpractised_decay * (1.0 - lp.practice_protection * practised)
                 + p.turnover.annual_attrition / p.STEPS_PER_YEAR + c.displacement * share_intl)
         cap += gain - loss * cap
@@ -148,11 +147,11 @@ class Communities:
 def outcomes(communities: Communities, areas) -> dict:
     """This week's community outcomes (registered in ``sim/outcomes.py``)."""
     pop = areas.population
-    htr = areas.hard_to_reach
-    cap, prep = communities.capacity, communities.preparedness
+    htr_pop = pop * areas.hard_to_reach
+    total, htr_total = float(pop.sum()), float(htr_pop.sum())
+    cap = communities.capacity
     return {
-        "community_capacity": float((cap * pop).sum() / pop.sum()),
-        "community_capacity_hard_to_reach": float((cap[htr] * pop[htr]).sum() / pop[htr].sum()) if htr.any()
-        else np.nan,
-        "preparedness": float((prep * pop).sum() / pop.sum()),
+        "community_capacity": float(cap @ pop) / total,
+        "community_capacity_hard_to_reach": float(cap @ htr_pop) / htr_total if htr_total > 0 else np.nan,
+        "preparedness": float(communities.preparedness @ pop) / total,
     }

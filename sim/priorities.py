@@ -41,8 +41,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .governance import local_knowledge_weight
-
 __all__ = ["Priorities", "outcomes"]
 
 
@@ -65,15 +63,26 @@ class Priorities:
 
     def sector_split(self, model, org: np.ndarray, area: np.ndarray) -> np.ndarray:
         """Per (organisation, area) pair, the split of its supply over sectors (rows sum to the sector weights' sum)."""
-        sw = model.orgs.sector_weight[org]
-        self.weight = d = self.p.voice * local_knowledge_weight(model, model.decision_weight)
+        orgs = model.orgs
+        # The weight of local knowledge in each organisation's decisions, as coordination's deployment
+        # refreshed it this week (``OrgTable.knowledge_weight``, ``local_knowledge_weight``).
+        self.weight = d = self.p.voice * orgs.knowledge_weight
         sigma = self.p.perception_noise * (1.0 - model.effective_context()) * (1.0 - self.p.feedback_channels)
-        seen = np.maximum(0.0, self.people[area] + (sigma[:, None] * self.bias)[org])
-        target = sw * seen
-        total = target.sum(1, keepdims=True)
-        target = np.divide(target * sw.sum(1, keepdims=True), total, out=sw.copy(), where=total > 0)
-        dd = d[org][:, None]
-        return (1.0 - dd) * sw + dd * target
+        # (np.take and a product with ones: the fastest gathers and row sums for these small arrays)
+        sw = np.take(orgs.sector_weight, org, axis=0)
+        seen = np.take(self.people, area, axis=0)
+        seen += np.take(sigma[:, None] * self.bias, org, axis=0)
+        np.maximum(seen, 0.0, out=seen)
+        seen *= sw  # the priorities seen among the sectors the organisation works in (unnormalised)
+        ones = np.ones(seen.shape[1])
+        total = seen @ ones
+        dp = d[org]
+        # split = (1 - d) w + d normalise(w seen) sum(w); with nothing seen in its sectors, w alone.
+        scale = np.divide(dp * (orgs.sector_weight @ ones)[org], total, out=np.zeros_like(total), where=total > 0)
+        keep = np.where(total > 0, 1.0 - dp, 1.0)
+        seen *= scale[:, None]
+        seen += sw * keep[:, None]
+        return seen
 
 
 def outcomes(priorities: Priorities, covered_cells: np.ndarray, people_by_org: np.ndarray) -> dict:
@@ -84,13 +93,13 @@ def outcomes(priorities: Priorities, covered_cells: np.ndarray, people_by_org: n
         covered_cells: people covered per area and sector this week.
         people_by_org: people covered per organisation this week.
     """
+    # sum_s min(C_as / C_a, people_as) x C_a = sum_s min(C_as, people_as x C_a): no division needed.
     per_area = covered_cells.sum(1)
-    share = np.divide(covered_cells, per_area[:, None], out=np.zeros_like(covered_cells), where=per_area[:, None] > 0)
-    overlap = np.minimum(share, priorities.people).sum(1)
-    total = per_area.sum()
-    people = people_by_org.sum()
+    matched = float(np.minimum(covered_cells, priorities.people * per_area[:, None]).sum())
+    total = float(per_area.sum())
+    people = float(people_by_org.sum())
     return {
-        "appropriateness": float((overlap * per_area).sum() / total) if total > 0 else np.nan,
-        "feedback_acted_on": float((people_by_org * priorities.p.feedback_channels * priorities.weight).sum() / people)
+        "appropriateness": matched / total if total > 0 else np.nan,
+        "feedback_acted_on": priorities.p.feedback_channels * float(people_by_org @ priorities.weight) / people
         if people > 0 else np.nan,
     }
