@@ -152,6 +152,6 @@ def outcomes(communities: Communities, areas) -> dict:
     cap = communities.capacity
     return {
         "community_capacity": float(cap @ pop) / total,
-        "community_capacity_hard_to_reach": float(cap @ htr_pop) / htr_total if htr_total > 0 else np.nan,
+        "community_capacity_hard_to_reach": float(cap @ htr_pop) / htr_total if htr_total > 0 else 0.0,
         "preparedness": float(communities.preparedness @ pop) / total,
     }

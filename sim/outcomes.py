@@ -159,17 +159,18 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
     # --- people's priorities and feedback (sim/priorities.py)
     _O("appropriateness", "Aid matching people's priorities", "share", 0, 1, "higher", "people",
        "Overlap between how the aid delivered in each area is spread over sectors and how people there "
-       "prioritise them (sum over sectors of the smaller share), weighted by people covered per area."),
+       "prioritise them (sum over sectors of the smaller share), weighted by people covered per area (0 when "
+       "nobody was covered)."),
     _O("feedback_acted_on", "Feedback heard and acted on", "share of people covered", 0, 1, "higher", "people",
        "People covered by each organisation weighted by feedback channels (heard) and the weight of local "
-       "knowledge in its decisions (acted on), over all people covered."),
+       "knowledge in its decisions (acted on), over all people covered (0 when nobody was covered)."),
     # --- communities and first responders (sim/communities.py)
     _O("community_capacity", "Community response capacity", "index 0..1", 0, 1, "higher", "people",
        "Population-weighted mean over areas of community response capacity (volunteers, community-based groups, "
        "local authorities): the share of what they could do fully organised and trained."),
     _O("community_capacity_hard_to_reach", "Community response capacity in hard-to-reach areas", "index 0..1",
        0, 1, "higher", "people", "Community response capacity, population-weighted over hard-to-reach areas "
-       "(null when there are none)."),
+       "(0 when there are none)."),
     _O("preparedness", "Preparedness and early warning", "index 0..1", 0, 1, "higher", "people",
        "Population-weighted mean over areas of preparedness (early warning, plans, pre-positioned supplies) "
        "built by local actors' preparedness spending; a rapid-onset shock spares community.harm_reduction x "

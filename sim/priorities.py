@@ -99,7 +99,7 @@ def outcomes(priorities: Priorities, covered_cells: np.ndarray, people_by_org: n
     total = float(per_area.sum())
     people = float(people_by_org.sum())
     return {
-        "appropriateness": matched / total if total > 0 else np.nan,
+        "appropriateness": matched / total if total > 0 else 0.0,
         "feedback_acted_on": priorities.p.feedback_channels * float(people_by_org @ priorities.weight) / people
-        if people > 0 else np.nan,
+        if people > 0 else 0.0,
     }
