@@ -24,6 +24,11 @@ Response, per shock (columns of the shocks table, ``sim/outcomes.py``):
   actors. A weekly step therefore suffices for this measure; finer steps would change nothing
   about who is present. (This holds while ``crisis.intl_surge_delay_weeks`` is at least 1, the
   default 6: with 0, a surging organisation is operational in the shock's own week and counts.)
+  What communities reach before any organisation arrives is measured in ``sim/communities.py``.
+
+Preparedness (``sim/communities.py``) can spare some of the people a rapid-onset shock would put
+in need: ``ResponseTracker.harm_factor`` (per area) scales them when the shock is applied, and
+``people_hit`` holds the people actually put in need, which every response measure uses.
 """
 
 from __future__ import annotations
