@@ -938,7 +938,6 @@ class CommunityParams:
         0.0, "share of local and national actors' weekly income spent on preparedness and early warning with "
         "communities (a funding lever any regime can use)", "share", 0.0, 0.5,
         "assumption; early funding in Ethiopia 2015/16 avoided about 18% of costs (Cabot Venton & Sida 2017)",
-        kind="lever", study=(0.0, 0.1), why="share of local income spent on preparedness and early warning",
     )
     preparedness_cost: float = param(
         2.0, "preparedness spending that brings an area with no early warning to full preparedness, per person "
@@ -965,15 +964,15 @@ class PrioritiesParams:
         "assumption; knowledge, language and acceptance let actors hear what people want (IASC scoping paper)",
     )
     voice: float = param(
-        1.0, "share of the weight of local knowledge in an organisation's decisions that carries people's "
+        0.0, "share of the weight of local knowledge in an organisation's decisions that carries people's "
         "priorities into its split over sectors (0: sector weights alone, as before people's priorities were "
-        "modelled)", "share", 0.0, 1.0, "assumption; people-centred design (IASC scoping paper, recommendation 2)",
+        "modelled)", "share", 0.0, 1.0, "assumption; people-centred design (IASC scoping paper, recommendation 2); "
+        "off by default because it lets decision weight matter even where everyone's knowledge is equal",
     )
     feedback_channels: float = param(
         0.2, "strength of feedback channels between affected people and organisations: the share of the "
         "perception error they remove, and the weight of feedback heard", "share", 0.0, 1.0,
         "assumption; accountability to affected people (IASC scoping paper, principle 2)",
-        kind="lever", study=(0.0, 0.8), why="feedback channels between affected people and organisations",
     )
 
 

@@ -23,7 +23,10 @@ its sector weights ``w_o`` (what it is set up to do), moved towards the prioriti
 those sectors with its decision weight ``d_o``, the weight of local knowledge in decisions about
 its money and staff (``sim/governance.py`` ``local_knowledge_weight``: own funds and sub-grant
 decision weight for local actors, joint programmes and board seats for international ones) times
-``priorities.voice`` (0 switches the mechanism off):
+``priorities.voice``. ``voice`` is 0 by default (the mechanism off, sector weights alone): with it
+on, decision weight matters even where everyone's contextual capacity is equal, which the
+governance rule "with equal knowledge, decision weight changes nothing" (``sim/governance.py``,
+``tests/test_pathways.py``) does not allow; which rule should hold is for the model's owners:
 
     split[o, a] = (1 - d_o) x w_o + d_o x normalise(w_o x seen[o, a])
 

@@ -81,7 +81,8 @@ def test_convening_grows_the_peer_network():
 
 
 def _late(seed: int, **overrides):
-    st = run(small_params(seed=seed, years=2.0, regime="sharing", **overrides)).steps
+    voice = {"voice": 1.0, **overrides.pop("priorities", {})}
+    st = run(small_params(seed=seed, years=2.0, regime="sharing", priorities=voice, **overrides)).steps
     return st[st.year > 1.0]
 
 
