@@ -41,7 +41,7 @@ from .params import Params
 
 __all__ = ["GrantBook", "Ledger", "WeeklyFlows", "disburse", "book_flows", "locally_decided", "outcomes", "SPENDING"]
 
-SPENDING = ("salaries", "operations", "losses", "compliance", "investment", "language")
+SPENDING = ("salaries", "operations", "losses", "compliance", "investment", "language", "preparedness")
 
 
 @dataclass

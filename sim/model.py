@@ -8,10 +8,14 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
    releases and local mutual aid after new shocks; grant tranches are paid, intermediaries pass
    funds on (UN agencies to international NGOs, intermediaries to local partners) and keep
    overheads (or, with money held fixed, another run's week of money is booked); pay is set;
-4. **partnerships and learning** - partnerships are renewed or end and are matched; trust
+4. **partnerships and learning** - partnerships are renewed or end and are matched; intermediaries
+   that convene link their partners in the peer network; trust
    grows; capacity work by each partnership's regime rules; core investment; skills fade
    unless practised;
 5. **delivery** - salaries are paid; staff cover needs in the areas organisations work in;
+   then communities: local actors spend on preparedness if they choose to, and each area's
+   community response capacity learns from those working there, erodes and is displaced
+   (``sim/communities.py``);
 6. **staff moves** - quits, layoffs, poaching (brain drain) and hiring;
 7. **coordination** - at presence reviews, organisations open areas where visible unmet
    need is highest, or retreat;
@@ -34,9 +38,11 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
-from . import delivery, funding, governance, partnerships, turnover
+from . import communities, convening, delivery, funding, governance, partnerships, priorities, turnover
 from .access import access_factor
 from .areas import Areas
+from .communities import Communities
+from .priorities import Priorities
 from .country import CountryData, start_partnerships
 from .coordination import Coordination, presence_outcomes
 from .crises import ResponseTracker, ShockSchedule
@@ -102,10 +108,13 @@ class CapacityModel(mesa.Model):
         self.peer_edges = self._peer_network()
         self.shocks = ShockSchedule.draw(params, self.areas, self.streams)
         self.tracker = ResponseTracker(self.shocks, self.areas, params)
+        self.communities = Communities(params, self.areas, self.streams["communities"], self.shocks.area)
+        self.tracker.harm_factor = self.communities.harm_factor  # preparedness spares people (sim/communities.py)
         self.new_shocks = np.zeros(0, np.int64)
         self.grants = GrantBook()
         self.ledger = Ledger()
         self.coordination = Coordination(self)
+        self.priorities = Priorities(params, self.areas, self.orgs.n, self.streams["priorities"])
         self.exited = False
         ey = params.funding.exit_year
         self.exit_step = None if ey is None else int(round(ey * params.STEPS_PER_YEAR))
@@ -213,6 +222,7 @@ class CapacityModel(mesa.Model):
         self.funding_phase(t, new_shocks)  # 3. funding
         self.learning_phase(t)  # 4. partnerships and learning
         delivery = self.delivery_phase(t)  # 5. delivery
+        self.community_phase(delivery)  # 5b. communities and first responders
         moves = staff_moves(self, t)  # 6. staff moves
         self.coordination_phase(t)  # 7. coordination
         self.record(t, delivery, moves)  # 8. record
@@ -275,6 +285,7 @@ class CapacityModel(mesa.Model):
         ended = end_partnerships(self, t)
         if ended or t % self.p.funding.round_interval_weeks == 0:
             match_partners(self, t)
+        convening.convene(self, t)  # intermediaries link their partners in the peer network (sim/convening.py)
         select_participants(self, t)  # periodic re-selection of participants (twice a year)
         grow_trust(self)
         learning_step(self, t)
@@ -286,6 +297,11 @@ class CapacityModel(mesa.Model):
         self._moving_averages(t, (orgs.output_ema, d.people_by_org), (orgs.ops_ema, d.ops_by_org),
                               (orgs.loss_ema, d.lost_by_org))
         return d
+
+    def community_phase(self, d) -> None:
+        """Preparedness spending, then community capacity learns, erodes and is displaced (``sim/communities.py``)."""
+        self.communities.prepare(self)
+        self.communities.step(self, d.out_local, d.out_intl)
 
     def _moving_averages(self, t: int, *pairs: tuple[np.ndarray, np.ndarray]) -> None:
         """Update each (moving average, this week's value) over ``staff.income_memory_weeks``, in place;
@@ -307,6 +323,7 @@ class CapacityModel(mesa.Model):
         module of its mechanism (``sim/outcomes.py`` registers them; the recorder checks the keys)."""
         orgs, staff, areas = self.orgs, self.staff, self.areas
         self.tracker.first_hours(self.new_shocks, d.out_local, d.out_intl)
+        self.communities.first_hours(self.new_shocks, self.tracker.people_hit, d.out_local, d.out_intl)
         self.tracker.track(t, d.covered_by_area)
         self.training_probe.observe(t)
         spent_total = self.ledger.total_spent
@@ -321,5 +338,8 @@ class CapacityModel(mesa.Model):
             **turnover.outcomes(moves, self.pay, orgs, staff, self.p.STEPS_PER_YEAR),
             **partnerships.outcomes(orgs, self.rules),
             **presence_outcomes(orgs, areas),
+            **communities.outcomes(self.communities, areas),
+            **convening.outcomes(self),
+            **priorities.outcomes(self.priorities, d.covered_cells, d.people_by_org),
         }
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)

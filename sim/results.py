@@ -90,13 +90,16 @@ def run(params: Params, country: CountryData | None = None, capacity_map: bool |
         "area": s.area[applied].astype(np.int64),
         "kind": pd.Categorical([ShockKind(k).name.lower() for k in s.kind[applied]],
                                categories=[k.name.lower() for k in ShockKind]),
-        "people": s.people[applied],
+        "people": tr.people_hit[applied],
         "hard_to_reach": model.areas.hard_to_reach[s.area[applied]],
         "response_time": pd.array(np.where(reached, rt, np.nan), dtype="Float64"),
         "reached": reached,
         "censored": censored,
         "reach_72h": pd.array(tr.reach_72h[applied], dtype="Float64"),
         "reach_72h_local": pd.array(tr.reach_72h_local[applied], dtype="Float64"),
+        "reach_72h_community": pd.array(model.communities.reach_72h_community[applied], dtype="Float64"),
+        **{f"first_responders_{who}": pd.array(model.communities.first_responders[applied, j], dtype="Float64")
+           for j, who in enumerate(("community", "local", "intl"))},
     })
     areas = model.recorder.areas_table(model.areas.hard_to_reach, model.areas.access)
     tables = []

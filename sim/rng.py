@@ -35,6 +35,9 @@ STREAM_NAMES = (
     "training",  # trainee selection
     "layoffs",  # who is laid off
     "mutual_aid",  # which local organisations come to help after a shock
+    "communities",  # starting community response capacity per area (sim/communities.py)
+    "priorities",  # people's priorities across sectors and organisations' perception errors (sim/priorities.py)
+    "convening",  # which pairs of an intermediary's partners it links (sim/convening.py)
 )
 
 

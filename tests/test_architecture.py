@@ -169,7 +169,8 @@ def test_model_state_is_declared_at_construction():
 
 
 def test_each_outcome_is_computed_by_exactly_one_mechanism():
-    from sim import coordination, delivery, funding, governance, organisations, partnerships, turnover
+    from sim import (communities, convening, coordination, delivery, funding, governance, organisations, partnerships,
+                     priorities, turnover)
     from sim.model import CapacityModel
     from sim.outcomes import STEP_OUTCOMES
 
@@ -186,6 +187,9 @@ def test_each_outcome_is_computed_by_exactly_one_mechanism():
         "turnover": turnover.outcomes(moves, m.pay, m.orgs, m.staff, 52),
         "partnerships": partnerships.outcomes(m.orgs, m.rules),
         "coordination": coordination.presence_outcomes(m.orgs, m.areas),
+        "communities": communities.outcomes(m.communities, m.areas),
+        "convening": convening.outcomes(m),
+        "priorities": priorities.outcomes(m.priorities, d.covered_cells, d.people_by_org),
     }
     seen: dict[str, str] = {}
     for module, values in parts.items():
