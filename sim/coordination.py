@@ -311,10 +311,11 @@ class Coordination:
         mine[r, pres[grow][r, s]] = True
         local = orgs.is_local[grow]
         cand = np.zeros((len(grow), n_a), bool)
-        if local.any():
-            near = np.zeros((n_a, n_a), bool)
-            near[np.repeat(np.arange(n_a), areas.neighbours.shape[1]), areas.neighbours.ravel()] = True
-            cand[local] = (mine[local].astype(np.int64) @ near.astype(np.int64)) > 0
+        if local.any():  # the neighbours of the areas each local organisation works in
+            lr = np.flatnonzero(local)
+            r, s = np.nonzero(has[grow[lr]])
+            k = areas.neighbours.shape[1]
+            cand[np.repeat(lr[r], k), areas.neighbours[pres[grow[lr]][r, s]].ravel()] = True
         cand[np.ix_(~local, ranked)] = True
         cand &= ~mine
         r, a = np.nonzero(cand)

@@ -67,8 +67,7 @@ class Priorities:
     def sector_split(self, model, org: np.ndarray, area: np.ndarray) -> np.ndarray:
         """Per (organisation, area) pair, the split of its supply over sectors (rows sum to the sector weights' sum)."""
         orgs = model.orgs
-        if self.p.voice == 0:  # the mechanism off: the sector weights alone (and no cost)
-            self.weight = np.zeros(orgs.n)
+        if self.p.voice == 0:  # the mechanism off: the sector weights alone (and no cost; weight stays 0)
             return np.take(orgs.sector_weight, org, axis=0)
         # The weight of local knowledge in each organisation's decisions, as coordination's deployment
         # refreshed it this week (``OrgTable.knowledge_weight``, ``local_knowledge_weight``).
