@@ -292,11 +292,29 @@ class RunCache:
 
 
 # ------------------------------------------------------------------ runs written to directories
+START_PROBE = "CAPSIM_FIRST_RUN_FILE"  # ``capsim bench``'s probe of a sweep's start-up (experiments/bench)
+
+
+def note_first_start() -> None:
+    """With ``CAPSIM_FIRST_RUN_FILE`` set, the first run to start writes the wall-clock time to that
+    file (created exclusively, so later runs leave it): how ``capsim bench`` times a sweep's start-up."""
+    path = os.environ.get(START_PROBE)
+    if not path:
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as f:
+        f.write(repr(time.time()))
+
+
 def _run_one(job: tuple) -> tuple[str, float]:
     from sim.results import run
     from sim.store import write_run
 
     params, out_dir, extra, country = job
+    note_first_start()
     t0 = time.perf_counter()
     result = run(params, country)
     write_run(result, out_dir, extra_meta=extra)

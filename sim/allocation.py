@@ -2,7 +2,8 @@
 
 Donors (``sim/donors.py``), the country-based pooled fund (``sim/pooled_fund.py``) and UN agencies
 passing money to international NGOs (``sim/funding.py``) all split a window of money among the
-recipients they may fund by one weight per recipient::
+recipients they may fund by one weight per recipient (except where a country's 3W names the
+recipients: UN agencies' NGO partners, and the pooled fund's grantees at the start; docs/data.md)::
 
     weight = (headcount + 1) x portfolio x (share of perceived need where it works + floor) x seen
 

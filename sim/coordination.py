@@ -243,63 +243,102 @@ class Coordination:
             self.m.orgs.drop_presence(o, areas[np.argmin(self.unmet[areas])])
 
     def review(self, step: int) -> None:
-        """Presence review: organisations (Mesa agents) expand into gaps they know of, or retreat."""
+        """Presence review: every active organisation expands into a gap it knows of, or retreats.
+
+        All organisations decide at once from one snapshot (the ranking of areas coordination
+        puts forward, visibility, risk tolerance, decision context, acceptance), each on its own
+        row of presence: no decision depends on another's, so there is no order of decisions.
+        Per organisation, the first rule that applies:
+
+        1. **retreat for money**: cash below ``governance.retreat_reserve_weeks`` of payroll and
+           more than one area: leave the area with the least unmet need;
+        2. **retreat for risk**: more than one area, and some whose operating risk has come to
+           exceed its tolerance (a partner who gave it access left, or it lost contextual
+           capacity): leave the riskiest of them (highest access difficulty), one per review;
+        3. **expansion**: cash of at least ``governance.expansion_reserve_weeks`` of payroll and a
+           free presence slot: open the candidate area it accepts the risk of with the highest
+           unmet need it knows of (``access_factor`` of its decision context; an international
+           organisation also knows what coordination shows), if that is above 0. Local
+           organisations' candidates are their areas' neighbours (they know their
+           neighbourhood), international ones' the 50 areas coordination ranks highest. Ties go
+           to the lowest area index (local) or the higher-ranked area (international).
+        """
         m = self.m
+        orgs, areas, g = m.orgs, m.areas, m.p.governance
+        n, n_a = orgs.n, areas.n
         # What coordination puts forward: visible unmet need, as the response's priorities see it.
         vis = self.visibility() * priority_view(m)
-        self._vis = vis
-        self._ranked = np.argsort(-(self.unmet * vis), kind="stable")[: min(50, len(vis))]
-        self._tolerance = self.risk_tolerance()
-        self._context = self.decision_context()
-        self._acceptance = AcceptanceTable(m)  # one snapshot for the whole review: order does not matter
-        self.m.org_agents.shuffle_do("review_presence", step)
+        ranked = np.argsort(-(self.unmet * vis), kind="stable")[: min(50, len(vis))]
+        tolerance = self.risk_tolerance()
+        context = self.decision_context()
+        table = AcceptanceTable(m)  # one snapshot for the whole review
 
-    def review_one(self, o: int, step: int) -> None:
-        m = self.m
-        orgs = m.orgs
-        if not orgs.active[o]:
+        pres = orgs.presence
+        has = pres >= 0
+        n_mine = has.sum(1)
+        payroll = m.pay.payroll
+        deciding = orgs.active.copy()
+        drop = np.full(n, -1)
+
+        # 1. Retreat for money: the area with the least unmet need (first such slot on ties).
+        broke = deciding & (orgs.cash < g.retreat_reserve_weeks * payroll) & (n_mine > 1)
+        if broke.any():
+            unmet_slots = np.where(has, self.unmet[np.maximum(pres, 0)], np.inf)
+            rows = np.flatnonzero(broke)
+            drop[rows] = pres[rows, np.argmin(unmet_slots[rows], axis=1)]
+        deciding &= ~broke
+
+        # 2. Retreat for risk: the riskiest area whose operating risk exceeds tolerance.
+        several = deciding & (n_mine > 1)
+        o_pair, s_pair = np.nonzero(has & several[:, None])
+        if len(o_pair):
+            a_pair = pres[o_pair, s_pair]
+            risky = ~can_operate(m, o_pair, a_pair, tolerance, table)
+            if risky.any():
+                risk_slots = np.full(pres.shape, -np.inf)
+                risk_slots[o_pair[risky], s_pair[risky]] = areas.access[a_pair[risky]]
+                rows = np.unique(o_pair[risky])
+                drop[rows] = pres[rows, np.argmax(risk_slots[rows], axis=1)]
+                deciding[rows] = False
+        for o in np.flatnonzero(drop >= 0):
+            orgs.drop_presence(int(o), int(drop[o]))
+
+        # 3. Expansion into the best gap known of, among the candidates it accepts the risk of.
+        grow = np.flatnonzero(deciding & (orgs.cash >= g.expansion_reserve_weeks * payroll)
+                              & (n_mine < pres.shape[1]))
+        if len(grow) == 0:
             return
-        payroll = m.pay.payroll[o]
-        row = orgs.presence[o]
-        mine = row[row >= 0]
-        reserve = m.p.governance.expansion_reserve_weeks * payroll
-        if orgs.cash[o] < m.p.governance.retreat_reserve_weeks * payroll and len(mine) > 1:
-            self._drop_least_needed(o)
+        mine = np.zeros((len(grow), n_a), bool)
+        r, s = np.nonzero(has[grow])
+        mine[r, pres[grow][r, s]] = True
+        local = orgs.is_local[grow]
+        cand = np.zeros((len(grow), n_a), bool)
+        if local.any():  # the neighbours of the areas each local organisation works in
+            lr = np.flatnonzero(local)
+            r, s = np.nonzero(has[grow[lr]])
+            k = areas.neighbours.shape[1]
+            cand[np.repeat(lr[r], k), areas.neighbours[pres[grow[lr]][r, s]].ravel()] = True
+        cand[np.ix_(~local, ranked)] = True
+        cand &= ~mine
+        r, a = np.nonzero(cand)
+        if len(r) == 0:
             return
-        if len(mine) > 1:
-            # Leave the riskiest area whose operating risk has come to exceed its tolerance (its
-            # partner there left, or it lost contextual capacity); one area per review.
-            too_risky = mine[~can_operate(m, np.full(len(mine), o), mine, self._tolerance, self._acceptance)]
-            if len(too_risky):
-                orgs.drop_presence(o, too_risky[np.argmax(m.areas.access[too_risky])])
-                return
-        if orgs.cash[o] < reserve or len(mine) >= len(row):
-            return
-        if orgs.is_local[o]:
-            # Local organisations know their neighbourhood directly.
-            cand = np.unique(m.areas.neighbours[mine].ravel())
-        else:
-            # International organisations hear of gaps from coordination, or know of them themselves
-            # (or through their partners, by the weight of local knowledge in their decisions).
-            cand = self._ranked
-        cand = cand[~np.isin(cand, mine)]
-        if len(cand) == 0:
-            return
-        cand = cand[can_operate(m, np.full(len(cand), o), cand, self._tolerance, self._acceptance)]
-        if len(cand) == 0:
-            return
-        known = access_factor(m.areas.access[cand], self._context[o])
-        if orgs.is_intl[o]:
-            known = 1.0 - (1.0 - self._vis[cand]) * (1.0 - known)
-        score = self.unmet[cand] * known
-        best = cand[np.argmax(score)]
-        if score.max() <= 0:
-            return
-        if orgs.is_local[o]:
-            delay = int(self.local_entry_delay(np.array([o]))[0])
-        else:
-            delay = m.p.crisis.intl_surge_delay_weeks
-        orgs.add_presence(o, best, step + delay)
+        ok = can_operate(m, grow[r], a, tolerance, table)
+        r, a = r[ok], a[ok]
+        known = access_factor(areas.access[a], context[grow[r]])
+        intl = ~local[r]
+        known[intl] = 1.0 - (1.0 - vis[a[intl]]) * (1.0 - known[intl])
+        score = np.full((len(grow), n_a), -np.inf)
+        score[r, a] = self.unmet[a] * known
+        best = np.argmax(score, axis=1)  # lowest area index on ties (local organisations' order)
+        by_rank = ranked[np.argmax(score[:, ranked], axis=1)]  # the higher-ranked area on ties
+        best = np.where(local, best, by_rank)
+        top = score[np.arange(len(grow)), best]
+        go = top > 0
+        delay = np.full(len(grow), m.p.crisis.intl_surge_delay_weeks, np.int64)
+        delay[local] = self.local_entry_delay(grow[local])
+        for o, area, d in zip(grow[go], best[go], delay[go]):
+            orgs.add_presence(int(o), int(area), step + int(d))
 
 
 def presence_outcomes(orgs, areas) -> dict:

@@ -13,8 +13,11 @@ somewhere real instead of in the synthetic default country (``sim/areas.py``,
 * the **area level**: admin 1 (provinces) or admin 2 (districts), the finest level both the
   3W and the needs file give;
 * the **funding chain** from the 3W's role columns (:class:`FundingChain`: funder ->
-  programme partner -> implementer), and the **initial partnerships** it implies
-  (``initial_partner``; the rule is in :func:`capacity_partners`);
+  programme partner -> implementer), and what it sets in the model: the **initial partnerships**
+  (``initial_partner``; the rule is in :func:`capacity_partners`), the **UN agencies' first level**
+  (``un_ingo_size``, ``un_programme_size``: the share of the UN agencies' programme passed to
+  international NGOs and which NGOs receive it) and the **pooled fund's grantees at the start**
+  (``pool_grantee_size``); :func:`chain_at_start` says what a model started from them;
 * **people reached** (and targeted) per area as the 3W reports them, de-duplicated
   (``reported_reached``; compared with the model's in the run report, never fitted to).
 
@@ -42,7 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .params import Params
 
 __all__ = ["CountryData", "KIND_LABELS", "DEFAULT_SECTOR_NAMES", "xy_from_lat_lon", "lat_lon_from_xy", "ChainLink",
-           "FundingChain", "capacity_partners", "start_partnerships", "AREA_LEVELS", "is_pooled_fund"]
+           "FundingChain", "capacity_partners", "start_partnerships", "chain_at_start", "AREA_LEVELS",
+           "is_pooled_fund", "MODEL_USES", "MEASURES"]
 
 # Labels of organisation kinds for reports: (one, several).
 KIND_LABELS = {
@@ -108,6 +112,19 @@ class ChainLink:
     rows: int  # 3W rows naming this link
     first_row: str  # where it is first named, e.g. "3w.csv row 12"
     capacity_partnership: bool  # (intermediary, implementer) is the implementer's capacity partnership in the model
+    model_use: str = ""  # what the model does with the link: MODEL_USES joined by "; " ("" : recorded only)
+
+
+# How the 3W's rows are sized where the chain sets money (CountryData.un_measure, pool_measure): by their budget
+# (#value+budget, USD) where every row concerned gives one, else by their staff (#capacity+staff, FTE) where every
+# row concerned gives it, else by counting rows.
+MEASURES = ("USD budget", "staff (FTE)", "rows")
+# What the model does with a link of the chain (``ChainLink.model_use``); the rules are in docs/data.md.
+MODEL_USES = {
+    "partnership": "capacity partnership",  # the implementer's initial capacity partnership (capacity_partners)
+    "un_first_level": "UN agency to international NGO",  # the UN agencies' first level (un_ingo_size)
+    "pooled_fund": "pooled fund's first round",  # a grantee of the pooled fund at the start (pool_grantee_size)
+}
 
 
 CHAIN_COLUMNS = tuple(f.name for f in dataclasses.fields(ChainLink))
@@ -118,9 +135,10 @@ class FundingChain:
     """The funding chain of a 3W: who funds whom, through which intermediaries (one :class:`ChainLink` per
     distinct funder, intermediary and implementer).
 
-    ``to_frame()`` gives it as a table (columns ``CHAIN_COLUMNS``). The model uses the links marked
-    ``capacity_partnership`` as its initial partnerships; the others are funding links the model does
-    not (yet) use as partnerships.
+    ``to_frame()`` gives it as a table (columns ``CHAIN_COLUMNS``). ``model_use`` says what the model
+    does with each link: the initial capacity partnerships, the UN agencies' first level (a UN agency
+    passing money to an international NGO) and the pooled fund's grantees at the start; the other
+    links are recorded only.
     """
 
     links: tuple[ChainLink, ...]
@@ -143,6 +161,13 @@ class FundingChain:
     def n_unused_pairs(self) -> int:
         """Intermediary-implementer links the model does not use as partnerships."""
         return len(self.pairs()) - self.n_partnership_pairs
+
+    def use_counts(self) -> dict[str, int]:
+        """Links of the chain by what the model does with them (``MODEL_USES`` labels, then "recorded only");
+        a link with two uses counts under both."""
+        counts = {label: sum(label in k.model_use for k in self.links) for label in MODEL_USES.values()}
+        counts["recorded only"] = sum(not k.model_use for k in self.links)
+        return counts
 
     @property
     def pooled_funds(self) -> list[str]:
@@ -201,6 +226,37 @@ def start_partnerships(model, partner: np.ndarray) -> None:
     select_participants(model, 0, force=force)
 
 
+def chain_at_start(model) -> dict:
+    """What a model started from country data did with the data's funding chain at the start (for
+    ``metadata.json`` ``funding_start`` and the run's report): the UN agencies' first level and the pooled
+    fund's first round, each with where its recipients came from.
+
+    Returns:
+        ``un_to_ingo_share`` (the parameter the run uses), ``un_split_by`` ("3W rows" or "allocation weights"),
+        ``un_split`` (international NGO -> share of what UN agencies pass), ``pooled_fund_first_round_by``,
+        ``pooled_fund_first_round_usd`` (recipient -> USD over the grant), ``pooled_fund_grant_weeks``.
+    """
+    names = model.country.org_names
+    g, pool = model.grants, model.pool
+    first = (g.donor == pool.index) & (g.start == 0)
+    amount = np.bincount(g.recipient[first], g.weekly[first] * (g.end[first] - g.start[first]), model.orgs.n)
+    split = model.ingo_share
+
+    def by_name(values: np.ndarray, digits: int) -> dict[str, float]:
+        order = sorted(np.flatnonzero(values > 0), key=lambda o: (-values[o], o))
+        return {names[o]: round(float(values[o]), digits) for o in order}
+
+    return {
+        "un_to_ingo_share": model.p.funding.un_to_ingo_share,
+        "un_split_by": "3W " + model.country.un_measure if model.un_partner_size is not None else "allocation weights",
+        "un_split": by_name(split, 6),
+        "pooled_fund_first_round_by": ("3W " + model.country.pool_measure if pool.start_size is not None
+                                       else "the fund's assessment and allocation weights"),
+        "pooled_fund_first_round_usd": by_name(amount, 2),
+        "pooled_fund_grant_weeks": model.p.pooled_fund.grant_weeks,
+    }
+
+
 @dataclass(frozen=True, eq=False)
 class CountryData:
     """A validated description of a country's areas, organisations and funding.
@@ -242,6 +298,20 @@ class CountryData:
     reported_targeted: np.ndarray | None = None
     reported_years: tuple[str, ...] = ()  # labels of the rows above ("2024", or "all rows" without dates)
     area_units: int | None = None  # areas of the needs file before aggregation to admin_level (None: not aggregated)
+    # What the role columns set in the model's money (docs/data.md, "What the chain sets in the model"). Sizes are
+    # per organisation, in the unit of their measure (MEASURES: the finest the 3W gives on every row concerned:
+    # budget, else staff, else rows); None without role columns.
+    # The UN agencies' first level: per international NGO, the size of the UN agencies' rows passed to it (0 for
+    # every other organisation), the size of all rows a UN agency of the 3W takes part in (funds, holds the
+    # programme or implements), and the row counts (passed, taking part).
+    un_ingo_size: np.ndarray | None = None
+    un_programme_size: float = 0.0
+    un_measure: str = ""
+    un_rows: tuple[int, int] = (0, 0)
+    # The pooled fund's grantees at the start: per organisation, the size of the rows in which it receives a
+    # pooled fund's money directly (the fund as its #org+prog, or as #org+funder of its own programme).
+    pool_grantee_size: np.ndarray | None = None
+    pool_measure: str = ""
 
     def __post_init__(self):
         self.validate()
@@ -300,6 +370,21 @@ class CountryData:
         if self.funding_by_kind is None:
             return None
         return float(self.funding_by_kind.get("pooled_fund", 0.0) / self.funding_total)
+
+    @property
+    def un_to_ingo_share(self) -> float | None:
+        """Share of the UN agencies' 3W programme (by ``un_measure``) that a UN agency passes to an international
+        NGO (the model's ``funding.un_to_ingo_share``); None without role columns or without a UN agency in a row."""
+        if self.un_ingo_size is None or self.un_programme_size <= 0:
+            return None
+        return float(self.un_ingo_size.sum() / self.un_programme_size)
+
+    def named(self, sizes: np.ndarray | None) -> dict[str, float]:
+        """Organisations with a size > 0 (``un_ingo_size``, ``pool_grantee_size``) by name, largest first."""
+        if sizes is None:
+            return {}
+        order = sorted(np.flatnonzero(sizes > 0), key=lambda o: (-sizes[o], o))
+        return {self.org_names[o]: float(sizes[o]) for o in order}
 
     @property
     def pooled_fund_local_share(self) -> float | None:
@@ -395,6 +480,23 @@ class CountryData:
             if arr is not None and (np.shape(arr) != (len(self.reported_years), n) or (arr[np.isfinite(arr)] < 0).any()):
                 raise ValueError(f"{name} must be non-negative with shape (years, areas) = "
                                  f"{(len(self.reported_years), n)}; got {np.shape(arr)}")
+        for name, measure in (("un_ingo_size", self.un_measure), ("pool_grantee_size", self.pool_measure)):
+            arr = getattr(self, name)
+            if arr is None:
+                continue
+            if np.shape(arr) != (m,) or not (np.isfinite(arr).all() and (arr >= 0).all()):
+                raise ValueError(f"{name} must be non-negative sizes, one per organisation ({m}); got shape "
+                                 f"{np.shape(arr)}")
+            if measure not in MEASURES:
+                raise ValueError(f"{name}: measure {measure!r}; allowed: {', '.join(MEASURES)}")
+        if self.un_ingo_size is not None:
+            if (self.un_ingo_size[self.org_kind != int(OrgKind.INGO)] > 0).any():
+                raise ValueError("un_ingo_size: only international NGOs receive the UN agencies' first level")
+            passed = float(self.un_ingo_size.sum())
+            if passed > self.un_programme_size * (1 + 1e-9):
+                raise ValueError(f"UN agencies pass {passed:g} ({self.un_measure}) to international NGOs out of "
+                                 f"a programme of {self.un_programme_size:g}: a share above 1; expected at most all "
+                                 "of it")
         staff = self.org_staff[np.isfinite(self.org_staff)]
         if (staff <= 0).any():
             raise ValueError("staff must be positive where given")
@@ -449,6 +551,11 @@ class CountryData:
                        sorted((self.pooled_allocations_by_kind or {}).items()))).encode())
         if self.initial_partner is not None and (self.initial_partner != NO_PARTNER).any():
             h.update(b"partners" + np.ascontiguousarray(self.initial_partner, dtype=np.int64).tobytes())
+        for name, arr in (("un", self.un_ingo_size), ("pool", self.pool_grantee_size)):
+            if arr is not None and arr.any():
+                h.update(name.encode() + np.ascontiguousarray(arr, dtype=float).tobytes())
+        if self.un_ingo_size is not None and self.un_ingo_size.any():
+            h.update(repr(self.un_programme_size).encode())
         return h.hexdigest()[:12]
 
     def describe(self) -> dict:
@@ -469,6 +576,9 @@ class CountryData:
             "pooled_fund_local_share_reported": self.pooled_fund_local_share,
             "initial_partnerships_from_data": self.n_data_partnerships,
             "funding_chain_links": None if self.chain is None else len(self.chain.links),
+            "un_to_ingo_share": self.un_to_ingo_share,
+            "un_ingo_partners": {"measure": self.un_measure, "sizes": self.named(self.un_ingo_size)},
+            "pooled_fund_grantees": {"measure": self.pool_measure, "sizes": self.named(self.pool_grantee_size)},
             "sources": self.sources,
         }
 

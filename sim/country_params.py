@@ -24,7 +24,7 @@ import numpy as np
 from .country import KIND_LABELS, CountryData
 from .hxl_io import FUNDING, NEEDS, WHO_WHAT_WHERE
 from .kinds import OrgKind
-from .params import ConfigError, Params
+from .params import ConfigError, Params, registry
 
 __all__ = ["SOURCES", "country_params", "shock_scale"]
 
@@ -78,6 +78,8 @@ def country_params(params: Params, country: CountryData) -> tuple[Params, list[d
         world_changes["max_presence_areas"] = widest
     fund_changes, fund_report = _funding_fit(params, defaults, country)
     top_changes, partner_report = _partnership_fit(params, defaults, country)
+    chain_changes, chain_report = _chain_money_fit(params, defaults, country, fund_changes)
+    top_changes.update(chain_changes)
     crisis_changes, area_report = _area_level_fit(params, defaults, country)
     data = params.to_dict()
     data["world"].update(world_changes)
@@ -96,8 +98,8 @@ def country_params(params: Params, country: CountryData) -> tuple[Params, list[d
     except ConfigError as e:
         raise ConfigError(f"data: {', '.join(country.sources) or 'the data'} set parameters the registry refuses: "
                          f"{e}") from None
-    return fitted, (_report(fitted, country, world_changes) + area_report + partner_report + fund_report
-                    + _reached_report(country) + _assumptions(fitted))
+    return fitted, (_report(fitted, country, world_changes) + area_report + partner_report + chain_report
+                    + fund_report + _reached_report(country) + _assumptions(fitted))
 
 
 def shock_scale(country: CountryData, defaults: Params | None = None) -> float:
@@ -192,10 +194,14 @@ def _partnership_fit(params: Params, defaults: Params, country: CountryData) -> 
                            f"{chain.max_level}" + (f"; pooled funds: {', '.join(pooled)}" if pooled else "")))
         if chain.n_unused_pairs:
             report.append(_row("funding links not used as partnerships", "data",
-                               f"{chain.n_unused_pairs} intermediary-implementer links are recorded but not used as "
+                               f"{chain.n_unused_pairs} intermediary-implementer links are not used as "
                                "partnerships (the model allows one capacity partnership per local organisation; "
                                "international-to-international, local-to-local and pooled-fund links are not "
                                "capacity partnerships)"))
+        uses = chain.use_counts()
+        report.append(_row("what the model does with the chain's links", "data",
+                           f"{len(chain.links)} links: " + ", ".join(f"{k} {v}" for k, v in uses.items())
+                           + " (a link can have two uses; metadata.json data.funding_chain, column model_use)"))
         if "funder" not in chain.roles:
             report.append(_row("donors", "assumption", f"no #org+funder column in {WHO_WHAT_WHERE}: donors as in "
                                "the parameters (funding.n_donors)"))
@@ -215,6 +221,75 @@ def _partnership_fit(params: Params, defaults: Params, country: CountryData) -> 
         report.append(_row("organisations named only as programme partners", "data",
                            f"{int(country.org_from_roles.sum())} ({WHO_WHAT_WHERE} #org+prog, #org+prog+type); they "
                            "work in the areas and sectors of the rows that name them (assumption)"))
+    return changes, report
+
+
+_UNITS = {"USD budget": "USD", "staff (FTE)": "staff", "rows": "rows"}
+
+
+def _names(sizes: dict[str, float], measure: str) -> str:
+    unit = _UNITS[measure]
+    return ", ".join(f"{name} ({v:,.4g} {unit if unit != 'rows' or v != 1 else 'row'})" for name, v in sizes.items())
+
+
+def _chain_money_fit(params: Params, defaults: Params, country: CountryData,
+                     fund_changes: dict) -> tuple[dict, list[dict]]:
+    """The money the chain's links carry: the UN agencies' first level (its share, ``funding.un_to_ingo_share``,
+    and which international NGOs receive it) and the pooled fund's first round (docs/data.md, "What the chain
+    sets in the model"). Rows are sized by budget, else staff, else counted (``sim.country.MEASURES``)."""
+    changes, report = {}, []
+    key = "funding.un_to_ingo_share"
+    have, default = params.funding.un_to_ingo_share, defaults.funding.un_to_ingo_share
+    share = country.un_to_ingo_share
+    if share is None:
+        why = (f"no role columns in {WHO_WHAT_WHERE}" if country.un_ingo_size is None else
+               f"no UN agency of {WHO_WHAT_WHERE} funds, holds a programme or implements in a row with role columns")
+        report.append(_row(key, "config" if have != default else "assumption", f"{have:g} ({why})"))
+    else:
+        passed, part = country.un_rows
+        unit = _UNITS[country.un_measure]
+        sized = "" if unit == "rows" else (f"; {country.un_ingo_size.sum():,.4g} of the "
+                                           f"{country.un_programme_size:,.4g} {unit} on them are on those {passed}")
+        what = (f"{share:.4g} by {country.un_measure} (a UN agency takes part in {part} {WHO_WHAT_WHERE} rows and "
+                f"passes its money on to an international NGO on {passed} of them{sized}; #org+funder -> #org+prog -> "
+                "#org+impl)")
+        if have != default:
+            report.append(_row(key, "config", f"{have:g} set in the config (the data gives {what})"))
+        else:
+            hi = next(spec.hi for k, spec, _ in registry() if k == key)
+            if share > hi:
+                raise ConfigError(f"data: {WHO_WHAT_WHERE}: UN agencies pass {share:.0%} of their programme to "
+                                  f"international NGOs ({passed} of the {part} rows they take part in, by "
+                                  f"{country.un_measure}), so {key} = {share:.3g} is above its range 0..{hi:g} (a UN "
+                                  f"agency keeps part of its programme in the model); allowed: set {key} in the "
+                                  f"config (0..{hi:g})")
+            changes[key] = share
+            report.append(_row(key, "data", what))
+    named = country.named(country.un_ingo_size)
+    if named:
+        report.append(_row("UN agencies' international NGO partners", "data",
+                           f"{_names(named, country.un_measure)} ({WHO_WHAT_WHERE}): they receive what UN agencies "
+                           f"pass on, for the whole run, split by {country.un_measure} of those rows (not every "
+                           "international NGO by the funders' allocation weights)"))
+    else:
+        report.append(_row("UN agencies' international NGO partners", "assumption",
+                           "every active international NGO, by the funders' allocation weights (the data names no UN "
+                           "agency passing money to an international NGO)"))
+    grantees = country.named(country.pool_grantee_size)
+    pf = params.pooled_fund
+    if grantees:
+        pool_share = fund_changes.get("pooled_fund.share", pf.share)
+        empty = "" if pool_share > 0 else " - but pooled_fund.share = 0: the fund holds no money to grant"
+        report.append(_row("pooled fund's first round", "data",
+                           f"{_names(grantees, country.pool_measure)} ({WHO_WHAT_WHERE}: a pooled fund as #org+prog, "
+                           "or as #org+funder of their own programme): the fund's grants in place at the start go to "
+                           f"them, split by {country.pool_measure} of those rows; from its next round (every "
+                           f"{pf.round_interval_weeks} weeks) its own assessment (pooled_fund.eligibility_threshold = "
+                           f"{pf.eligibility_threshold:g}) and the funders' allocation weights decide{empty}"))
+    else:
+        report.append(_row("pooled fund's first round", "assumption",
+                           "by the fund's own assessment and the funders' allocation weights, as every round (the "
+                           "data names no grantee of a pooled fund)"))
     return changes, report
 
 

@@ -24,6 +24,11 @@ Response, per shock (columns of the shocks table, ``sim/outcomes.py``):
   actors. A weekly step therefore suffices for this measure; finer steps would change nothing
   about who is present. (This holds while ``crisis.intl_surge_delay_weeks`` is at least 1, the
   default 6: with 0, a surging organisation is operational in the shock's own week and counts.)
+  What communities reach before any organisation arrives is measured in ``sim/communities.py``.
+
+Preparedness (``sim/communities.py``) can spare some of the people a rapid-onset shock would put
+in need: ``ResponseTracker.harm_factor`` (per area) scales them when the shock is applied, and
+``people_hit`` holds the people actually put in need, which every response measure uses.
 """
 
 from __future__ import annotations
@@ -118,6 +123,10 @@ class ResponseTracker:
         self.pending: list[int] = []
         self.protracted_end: list[tuple[int, int, np.ndarray]] = []  # (end step, area, need added)
         self.last_covered: np.ndarray | None = None  # people covered per area last week
+        # Per area, the share of a rapid-onset shock's people put in need (preparedness, sim/communities.py);
+        # None: all of them. ``people_hit`` holds each shock's people newly in need once applied.
+        self.harm_factor: np.ndarray | None = None
+        self.people_hit = schedule.people.astype(float).copy()
 
     def apply(self, step: int) -> np.ndarray:
         """Apply crises starting or ending this step; returns the indices of new rapid-onset shocks."""
@@ -136,7 +145,9 @@ class ResponseTracker:
         while self.next < len(s) and s.step[self.next] <= step:
             i = self.next
             area = s.area[i]
-            add = s.people[i] * a.sector_profile[area] / a.sector_profile[area].sum()
+            if s.kind[i] == ShockKind.RAPID_ONSET and self.harm_factor is not None:
+                self.people_hit[i] = s.people[i] * self.harm_factor[area]
+            add = self.people_hit[i] * a.sector_profile[area] / a.sector_profile[area].sum()
             if s.kind[i] == ShockKind.RAPID_ONSET:
                 a.shock_need[area] += add
                 new.append(i)
@@ -157,8 +168,8 @@ class ResponseTracker:
         (the step applies the shock, then recovery); a protracted crisis's need stays while it lasts.
         """
         if self.s.kind[i] == ShockKind.RAPID_ONSET:
-            return float(self.s.people[i] * self.recovery ** (weeks_since + 1))
-        return float(self.s.people[i])
+            return float(self.people_hit[i] * self.recovery ** (weeks_since + 1))
+        return float(self.people_hit[i])
 
     def first_hours(self, shocks: np.ndarray, out_local: np.ndarray, out_intl: np.ndarray) -> None:
         """Record, for shocks that hit this week, who could reach the newly affected in the first 72 hours.
@@ -171,7 +182,7 @@ class ResponseTracker:
         for i in shocks:
             area = self.s.area[i]
             reach = FIRST_HOURS_SHARE_OF_WEEK * (out_local[area] + out_intl[area])
-            people = self.s.people[i]
+            people = self.people_hit[i]
             self.reach_72h[i] = min(1.0, reach / people) if people > 0 else 1.0
             total = out_local[area] + out_intl[area]
             self.reach_72h_local[i] = out_local[area] / total if total > 0 else np.nan

@@ -49,6 +49,7 @@ __all__ = ["Delivery", "pay_salaries", "deliver", "outcomes"]
 class Delivery:
     area_coverage: np.ndarray  # severity-weighted coverage per area (0..1)
     covered_by_area: np.ndarray  # people covered per area this week
+    covered_cells: np.ndarray  # people covered per area and sector this week
     out_local: np.ndarray  # people covered per area by local and national actors' supply (before duplication)
     out_intl: np.ndarray  # the same for international actors
     coverage: float
@@ -100,7 +101,7 @@ def deliver(model, step: int) -> Delivery:
     np.minimum(funded, 1.0, out=funded)
     out *= funded[org]
 
-    out_s = out[:, None] * orgs.sector_weight[org]
+    out_s = out[:, None] * model.priorities.sector_split(model, org, area)  # people's priorities, sim/priorities.py
     cell = area[:, None] * n_sec + np.arange(n_sec)
     supply = np.bincount(cell.ravel(), out_s.ravel(), n_areas * n_sec).astype(float)
     need = areas.need.ravel()
@@ -147,6 +148,7 @@ def deliver(model, step: int) -> Delivery:
     return Delivery(
         area_coverage=area_cov,
         covered_by_area=covered.sum(1),
+        covered_cells=covered,
         out_local=np.bincount(area[is_local], out[is_local], n_areas),
         out_intl=np.bincount(area[~is_local], out[~is_local], n_areas),
         coverage=float(wcov.sum() / total_w) if total_w > 0 else 1.0,

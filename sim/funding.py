@@ -7,7 +7,8 @@ active grant pays one tranche.
 
 The chain has up to two levels of intermediaries. First, UN agencies pass
 ``funding.un_to_ingo_share`` of their grant income to international NGOs (split by the funders'
-allocation weights, ``sim/allocation.py``), keeping their overhead on it. Then every
+allocation weights, ``sim/allocation.py``, or, with country data naming the UN agencies' NGO
+partners, by the size of their 3W rows: ``CapacityModel.ingo_share``), keeping their overhead on it. Then every
 international recipient acts as an intermediary: it sub-grants to each local
 partner the fraction of what it receives that ``sim/partnerships.py`` ``pass_fractions`` says
 (the pass-through share, and the partner's complementarity share of a joint programme: funding
@@ -31,6 +32,7 @@ reserves held, to rounding (``tests/test_funding_chain.py``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,7 +44,7 @@ from .risk import sharing_channels
 
 __all__ = ["GrantBook", "Ledger", "WeeklyFlows", "disburse", "book_flows", "locally_decided", "outcomes", "SPENDING"]
 
-SPENDING = ("salaries", "operations", "losses", "compliance", "investment", "language", "security")
+SPENDING = ("salaries", "operations", "losses", "compliance", "investment", "language", "preparedness", "security")
 
 
 @dataclass
@@ -88,7 +90,11 @@ class Ledger:
 
 
 class GrantBook:
-    """All grants of a run as parallel arrays; expired rows are pruned at funding rounds."""
+    """All grants of a run as parallel arrays; expired rows are pruned at funding rounds.
+
+    Change the book only through :meth:`add`, :meth:`prune` and :meth:`cancel` (each marks the
+    sums :meth:`due` keeps as out of date).
+    """
 
     COLS = (("donor", np.int64), ("recipient", np.int64), ("weekly", float), ("start", np.int64),
             ("end", np.int64), ("flexible", float), ("multi_year", bool), ("earmark", bool), ("emergency", bool))
@@ -96,6 +102,8 @@ class GrantBook:
     def __init__(self):
         for name, dtype in self.COLS:
             setattr(self, name, np.zeros(0, dtype))
+        self._version = 0  # bumped by every change to the book (add, prune, cancel)
+        self._paying = None  # (version, first step, next change, n, pool index, TranchesDue)
 
     def add(self, donor, recipient, weekly, start, end, flexible, multi_year, earmark, emergency=False) -> None:
         recipient = np.atleast_1d(np.asarray(recipient, np.int64))
@@ -107,11 +115,40 @@ class GrantBook:
         for name, dtype in self.COLS:
             col = np.broadcast_to(np.asarray(new[name], dtype), (k,))
             setattr(self, name, np.concatenate([getattr(self, name), col]))
+        self._version += 1
 
     def prune(self, step: int) -> None:
         keep = self.end > step
         for name, _ in self.COLS:
             setattr(self, name, getattr(self, name)[keep])
+        self._version += 1
+
+    def due(self, step: int, n: int, pool_index: int) -> "TranchesDue":
+        """The grants paying a tranche this week, summed per recipient (read only).
+
+        The set of paying grants changes only when the book changes or a grant starts or ends, so
+        the sums are kept until then (the same numbers as summing every week).
+        """
+        c = self._paying
+        if c is not None and c[0] == self._version and c[1] <= step < c[2] and c[3] == n and c[4] == pool_index:
+            return c[5]
+        act = self.active(step)
+        rec, tranche = self.recipient[act], self.weekly[act]
+        due = TranchesDue(
+            recipient=rec, tranche=tranche, end=self.end[act],
+            received=np.bincount(rec, tranche, n).astype(float),
+            pooled=np.bincount(rec, tranche * (self.donor[act] == pool_index), n).astype(float),
+            flex=np.bincount(rec, tranche * self.flexible[act], n).astype(float),
+            emergency=np.bincount(rec, tranche * self.emergency[act], n).astype(float),
+            multi_year=np.bincount(rec, tranche * self.multi_year[act], n).astype(float),
+            earmarked=np.bincount(rec, tranche * self.earmark[act], n).astype(float),
+        )
+        for arr in dataclasses.astuple(due):
+            arr.flags.writeable = False  # shared between weeks: a change in place would corrupt them
+        later = np.concatenate([self.start[self.start > step], self.end[self.end > step]])
+        self._paying = (self._version, step, int(later.min()) if len(later) else np.iinfo(np.int64).max, n,
+                        pool_index, due)
+        return due
 
     def active(self, step: int) -> np.ndarray:
         return (self.start <= step) & (step < self.end)
@@ -128,6 +165,23 @@ class GrantBook:
         """End grants to the masked organisations now (exit): remaining tranches are not paid."""
         hit = recipients_mask[self.recipient] & (self.end > step)
         self.end[hit] = step
+        self._version += 1
+
+
+@dataclass(frozen=True)
+class TranchesDue:
+    """The grants paying a tranche in a week (:meth:`GrantBook.due`): their rows, and per recipient the
+    tranches summed in all and by kind (USD per week; read only, shared between weeks)."""
+
+    recipient: np.ndarray
+    tranche: np.ndarray
+    end: np.ndarray
+    received: np.ndarray
+    pooled: np.ndarray  # from the pooled fund
+    flex: np.ndarray
+    emergency: np.ndarray
+    multi_year: np.ndarray
+    earmarked: np.ndarray
 
 
 @dataclass
@@ -195,18 +249,14 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     f = params.funding
     n = orgs.n
     r = f.overhead_rate
-    act = grants.active(step)
-    rec = grants.recipient[act]
-    tranche = grants.weekly[act]
-    from_pool = grants.donor[act] == pool_index
+    due = grants.due(step, n, pool_index)
+    rec, tranche = due.recipient, due.tranche
+    received, pooled = due.received, due.pooled
+    # (copies: the first level below moves money between them in place)
+    flex, emergency, multi_year = due.flex.copy(), due.emergency.copy(), due.multi_year.copy()
     # (np.bincount returns integers when there is nothing to count: cast to float.)
-    received = np.bincount(rec, tranche, n).astype(float)
-    pooled = np.bincount(rec, tranche * from_pool, n).astype(float)
-    flex = np.bincount(rec, tranche * grants.flexible[act], n).astype(float)
-    emergency = np.bincount(rec, tranche * grants.emergency[act], n).astype(float)
-    committed = np.bincount(rec, tranche * (grants.end[act] - step - 1), n).astype(float)
-    multi_year = np.bincount(rec, tranche * grants.multi_year[act], n).astype(float)
-    earmarked = np.bincount(rec, tranche * grants.earmark[act], n).astype(float) * orgs.is_intl
+    committed = np.bincount(rec, tranche * (due.end - step - 1), n).astype(float)
+    earmarked = due.earmarked * orgs.is_intl
     donor_total = float(tranche.sum())
     pool_tranches = float(pooled.sum())
     direct_local = float((received - pooled)[orgs.is_local].sum())

@@ -90,7 +90,8 @@ def group_context(model) -> tuple[float, float]:
     out = []
     for mask in (orgs.is_local & orgs.active, orgs.is_intl & orgs.active):
         weight = hc * mask
-        out.append(float((ctx * weight).sum() / weight.sum()) if weight.sum() > 0 else 0.0)
+        total = float(weight.sum())
+        out.append(float(ctx @ weight) / total if total > 0 else 0.0)
     return out[0], out[1]
 
 

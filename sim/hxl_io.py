@@ -45,7 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .country import FUNDING_KINDS, ChainLink, CountryData, FundingChain, capacity_partners, is_pooled_fund
+from .country import (FUNDING_KINDS, MEASURES, MODEL_USES, ChainLink, CountryData, FundingChain, capacity_partners,
+                      is_pooled_fund)
 from .kinds import NO_PARTNER, OrgKind
 
 __all__ = ["DataError", "read_country", "write_country", "NEEDS", "WHO_WHAT_WHERE", "FUNDING", "ORG_TYPES",
@@ -150,6 +151,7 @@ def read_country(directory: str | Path, name: str | None = None, sheet: str | No
         admin_level=level,
         initial_partner=orgs["initial_partner"],
         chain=orgs["chain"],
+        **orgs["money"],
         org_from_roles=orgs["from_roles"],
         reported_reached=orgs["reached"],
         reported_targeted=orgs["targeted"],
@@ -630,6 +632,7 @@ class _W3Row:
     date: str  # ISO date or year, "" where not given
     year: str
     activity: str
+    budget: float = float("nan")  # USD, NaN where not given
 
 
 class _W3Columns:
@@ -656,6 +659,8 @@ class _W3Columns:
         self.targeted = t.find(("#targeted+total", "#targeted"), required=False, what="people targeted")
         self.date = t.find_quiet(("#date+year", "#date+reported", "#date+end", "#date"))
         self.activity = t.find_quiet(("#activity+name", "#activity-code", "#activity"))
+        self.budget = t.find(("#value+budget", "#value+funding"), required=False, what="budget of the row, USD")
+        self.currency = t.find(("#currency",), required=False)
         self.tagged = [i for i, c in enumerate(t.columns) if c.tag]
 
 
@@ -678,6 +683,29 @@ def _date(t: _Table, row: _Row, col: int | None) -> tuple[str, str]:
     if not iso or not _YEAR.match(iso):
         raise DataError(f"{t.where(row, col)}: {text!r} is not a date; expected a date such as 2024-06-30, or a year")
     return iso, iso[:4]
+
+
+def _budget(t: _Table, row: _Row, c: "_W3Columns") -> float:
+    """A 3W row's budget in USD (``#value+budget``), NaN where not given; another currency is refused."""
+    if c.budget is None:
+        return float("nan")
+    value = t.number(row, c.budget, "the row's budget in USD, a number >= 0", lo=0, required=False)
+    currency = t.text(row, c.currency)
+    if np.isfinite(value) and currency and currency.casefold() != "usd":
+        raise DataError(f"{t.where(row, c.currency)}: {currency!r}; expected USD (convert budgets to US dollars)")
+    return value
+
+
+def _sizes(rows: list[_W3Row]) -> tuple[str, np.ndarray]:
+    """How to size these rows where the chain sets money (``MEASURES``): their budgets where every one gives a
+    positive budget, else their staff where every one gives staff, else one each."""
+    budget = np.array([r.budget for r in rows], float)
+    if len(rows) and np.isfinite(budget).all() and budget.sum() > 0:
+        return MEASURES[0], budget
+    staff = np.array([r.staff for r in rows], float)
+    if len(rows) and np.isfinite(staff).all() and staff.sum() > 0:
+        return MEASURES[1], staff
+    return MEASURES[2], np.ones(len(rows))
 
 
 def _read_3w(tables: list[_Table], areas: _Areas) -> dict:
@@ -743,12 +771,13 @@ def _read_3w(tables: list[_Table], areas: _Areas) -> dict:
                 t, row, o, org, j, a, staff, t.text(row, c.funder), t.text(row, c.prog), t.text(row, c.prog_type),
                 t.number(row, c.reached, "people reached, a number >= 0", lo=0, required=False),
                 t.number(row, c.targeted, "people targeted, a number >= 0", lo=0, required=False),
-                date, year, t.text(row, c.activity)))
+                date, year, t.text(row, c.activity), _budget(t, row, c)))
 
     n_impl = len(names)
     has_prog = any(c.prog is not None for c in cols_of.values())
     has_funder = any(c.funder is not None for c in cols_of.values())
     _refuse_role_loops(parsed)
+    _refuse_fund_to_fund(parsed, cols_of)
     # Programme partners that implement nowhere: organisations too, where the 3W gives their type
     # (#org+prog+type); they work through their partners, in those rows' areas and sectors.
     from_roles: list[bool] = [False] * n_impl
@@ -809,13 +838,14 @@ def _read_3w(tables: list[_Table], areas: _Areas) -> dict:
     order = np.argsort(np.array([int(k) for k in kinds]), kind="stable")
     new_index = np.empty(m, np.int64)
     new_index[order] = np.arange(m)
-    chain = partner = None
+    chain = partner = parts = None
     if has_prog or has_funder:
-        chain, partner_old = _chain(parsed, names, kinds, org_index, has_prog, has_funder)
-        if partner_old is not None:
+        parts = _chain(parsed, names, kinds, org_index, has_prog, has_funder)
+        chain = parts.chain
+        if parts.partner is not None:
             partner = np.full(m, NO_PARTNER, np.int64)
-            given = np.flatnonzero(partner_old != NO_PARTNER)
-            partner[new_index[given]] = new_index[partner_old[given]]
+            given = np.flatnonzero(parts.partner != NO_PARTNER)
+            partner[new_index[given]] = new_index[parts.partner[given]]
     reached, targeted, years = _reached(parsed, len(areas.names), cols_of)
     return {
         "names": tuple(names[o] for o in order),
@@ -826,6 +856,10 @@ def _read_3w(tables: list[_Table], areas: _Areas) -> dict:
         "weights_from_staff": from_staff[order],
         "initial_partner": partner,
         "chain": chain,
+        "money": {} if parts is None else dict(
+            un_ingo_size=parts.un_ingo_size[order], un_programme_size=parts.un_programme_size,
+            un_measure=parts.un_measure, un_rows=parts.un_rows, pool_grantee_size=parts.pool_grantee_size[order],
+            pool_measure=parts.pool_measure),
         "from_roles": np.array(from_roles, bool)[order],
         "reached": reached,
         "targeted": targeted,
@@ -888,18 +922,68 @@ def _kind_name(key: str, names: list[str], kinds: list[OrgKind], org_index: dict
     return kinds[o].name.lower() if o is not None else "unknown"
 
 
+def _refuse_fund_to_fund(parsed: list[_W3Row], cols_of: dict[str, "_W3Columns"]) -> None:
+    """Refuse a 3W row in which a pooled fund funds a pooled fund, itself included (``#org+funder`` and
+    ``#org+prog`` both pooled funds): a fund's money goes to organisations, as in the funding file."""
+    for r in parsed:
+        if not (r.funder and r.prog and is_pooled_fund(r.funder) and is_pooled_fund(r.prog)):
+            continue
+        where = r.t.where(r.row, cols_of[r.t.name].prog)
+        if _key(r.funder) == _key(r.prog):
+            raise DataError(f"{where}: the pooled fund {r.prog!r} funds itself (#org+funder and #org+prog); expected "
+                            "the fund in one role: as #org+prog with the donor as #org+funder, or as #org+funder with "
+                            "the organisation it funds as #org+prog")
+        raise DataError(f"{where}: a pooled fund funding a pooled fund ({r.funder!r} -> {r.prog!r}) would loop the "
+                        "chain; expected donors funding the fund, and the fund funding organisations")
+
+
+@dataclass
+class _ChainParts:
+    """What the role columns set in the model, besides the chain table (indices before ordering by kind)."""
+
+    chain: FundingChain
+    partner: np.ndarray | None  # capacity partner per organisation (capacity_partners), None without #org+prog
+    un_ingo_size: np.ndarray  # the size of the UN agencies' rows each international NGO receives
+    un_programme_size: float  # the size of the rows a UN agency of the 3W takes part in
+    un_measure: str
+    un_rows: tuple[int, int]  # rows passed to international NGOs, rows a UN agency takes part in
+    pool_grantee_size: np.ndarray  # the size of the rows in which each organisation receives a pooled fund's money
+    pool_measure: str
+
+
 def _chain(parsed: list[_W3Row], names: list[str], kinds: list[OrgKind], org_index: dict[str, int],
-           has_prog: bool, has_funder: bool) -> tuple[FundingChain, np.ndarray | None]:
-    """The funding chain and, where the 3W has programme partners, each local organisation's capacity partner."""
-    # Recipient level of each row: 1 without an intermediary, else 1 + the intermediary's own level
-    # (the lowest over the rows where it is the implementer; 1 if it implements nowhere).
+           has_prog: bool, has_funder: bool) -> _ChainParts:
+    """The funding chain and what it sets in the model (docs/data.md, "What the chain sets in the model"):
+
+    * each local organisation's capacity partner, where the 3W has programme partners;
+    * the UN agencies' first level: a row is in a UN agency's programme when a UN agency of the 3W takes part
+      in it (as funder, programme partner or implementer); it passes the money to an international NGO when
+      the next organisation after the (last) UN agency on the row's path funder -> programme partner ->
+      implementer is an international NGO of the 3W; that NGO receives the row;
+    * the pooled fund's grantees: the next organisation after a pooled fund on a row's path.
+    """
+    m = len(names)
+
+    def intermediary(r: _W3Row) -> str:
+        return r.prog if r.prog and _key(r.prog) != _key(names[r.org]) else ""
+
+    def path(r: _W3Row) -> list[str]:
+        """The row's keys funder -> programme partner -> implementer, empty roles and repeats dropped."""
+        keys: list[str] = []
+        for name in (r.funder, r.prog, names[r.org]):
+            k = _key(name) if name else ""
+            if k and (not keys or keys[-1] != k):
+                keys.append(k)
+        return keys
+
+    # Recipient level of each row: 1 + the level of the organisation it received from (its programme partner,
+    # else its funder when that is an organisation of the 3W); an organisation's own level is the lowest over
+    # the rows where it implements (1 if it implements nowhere), or, for a programme partner funded on the
+    # row by an organisation of the 3W, 1 + that funder's level.
     impl_rows: dict[int, list[_W3Row]] = {}
     for r in parsed:
         impl_rows.setdefault(r.org, []).append(r)
     memo: dict[int, int] = {}
-
-    def intermediary(r: _W3Row) -> str:
-        return r.prog if r.prog and _key(r.prog) != _key(names[r.org]) else ""
 
     def org_level(o: int) -> int:
         if o not in memo:
@@ -908,10 +992,15 @@ def _chain(parsed: list[_W3Row], names: list[str], kinds: list[OrgKind], org_ind
 
     def row_level(r: _W3Row) -> int:
         mid = intermediary(r)
-        if not mid:
-            return 1
-        o = org_index.get(_key(mid))
-        return 1 + (org_level(o) if o is not None else 1)
+        fo = org_index.get(_key(r.funder)) if r.funder else None
+        if fo is not None and (fo == r.org or (mid and fo == org_index.get(_key(mid)))):
+            fo = None
+        if mid:
+            o = org_index.get(_key(mid))
+            if fo is not None:
+                return 2 + org_level(fo)
+            return 1 + (org_level(o) if o is not None else 1)
+        return 1 + org_level(fo) if fo is not None else 1
 
     counts: dict[int, dict[int, tuple[int, int]]] = {}
     for k, r in enumerate(parsed):
@@ -921,25 +1010,60 @@ def _chain(parsed: list[_W3Row], names: list[str], kinds: list[OrgKind], org_ind
             continue
         n_rows, first = counts.setdefault(r.org, {}).get(o, (0, k))
         counts[r.org][o] = (n_rows + 1, first)
-    partner = capacity_partners(counts, len(names)) if has_prog else None
+    partner = capacity_partners(counts, m) if has_prog else None
+
+    un_part: list[int] = []  # rows a UN agency takes part in
+    un_to: dict[int, int] = {}  # row -> the international NGO it passes the money to
+    pool_to: dict[int, int] = {}  # row -> the organisation a pooled fund funds on it
+    uses_of: dict[int, list[str]] = {}
+    for k, r in enumerate(parsed):
+        keys = path(r)
+        idx = [org_index.get(x) for x in keys]
+        uses = []
+        un_at = [i for i, o in enumerate(idx) if o is not None and kinds[o] == OrgKind.UN_AGENCY]
+        if un_at:
+            un_part.append(k)
+            i = un_at[-1]
+            nxt = idx[i + 1] if i + 1 < len(idx) else None
+            if nxt is not None and kinds[nxt] == OrgKind.INGO:
+                un_to[k] = nxt
+                uses.append(MODEL_USES["un_first_level"])
+        for i, x in enumerate(keys[:-1]):
+            if org_index.get(x) is None and is_pooled_fund(x) and idx[i + 1] is not None:
+                pool_to[k] = idx[i + 1]
+                uses.append(MODEL_USES["pooled_fund"])
+                break
+        uses_of[k] = uses
+    un_measure, un_size = _sizes([parsed[k] for k in un_part])
+    un_ingo = np.zeros(m)
+    for k, size in zip(un_part, un_size):
+        if k in un_to:
+            un_ingo[un_to[k]] += size
+    pool_rows = sorted(pool_to)
+    pool_measure, pool_size = _sizes([parsed[k] for k in pool_rows])
+    pool_grantee = np.zeros(m)
+    for k, size in zip(pool_rows, pool_size):
+        pool_grantee[pool_to[k]] += size
 
     links: dict[tuple[str, str, str], dict] = {}
-    for r in parsed:
+    for k, r in enumerate(parsed):
         mid = intermediary(r)
         key = (_key(r.funder), _key(mid), _key(names[r.org]))
         if key not in links:
             o = org_index.get(key[1]) if mid else None
+            is_partner = partner is not None and o is not None and partner[r.org] == o
             links[key] = dict(
                 funder=r.funder, intermediary=mid, implementer=names[r.org], level=row_level(r),
                 funder_pooled=bool(r.funder) and is_pooled_fund(r.funder),
                 intermediary_pooled=bool(mid) and is_pooled_fund(mid),
                 intermediary_kind="" if not mid else _kind_name(key[1], names, kinds, org_index, is_pooled_fund(mid)),
                 implementer_kind=kinds[r.org].name.lower(),
-                rows=0, first_row=r.t.where(r.row),
-                capacity_partnership=partner is not None and o is not None and partner[r.org] == o)
+                rows=0, first_row=r.t.where(r.row), capacity_partnership=is_partner,
+                model_use="; ".join(([MODEL_USES["partnership"]] if is_partner else []) + uses_of[k]))
         links[key]["rows"] += 1
     roles = tuple(x for x, have in (("funder", has_funder), ("programme partner", has_prog)) if have)
-    return FundingChain(tuple(ChainLink(**v) for v in links.values()), roles), partner
+    return _ChainParts(FundingChain(tuple(ChainLink(**v) for v in links.values()), roles), partner, un_ingo,
+                       float(un_size.sum()), un_measure, (len(un_to), len(un_part)), pool_grantee, pool_measure)
 
 
 def _reached(parsed: list[_W3Row], n_areas: int, cols_of: dict[str, _W3Columns]):

@@ -8,10 +8,14 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
    releases and local mutual aid after new shocks; grant tranches are paid, intermediaries pass
    funds on (UN agencies to international NGOs, intermediaries to local partners) and keep
    overheads (or, with money held fixed, another run's week of money is booked); pay is set;
-4. **partnerships and learning** - partnerships are renewed or end and are matched; trust
+4. **partnerships and learning** - partnerships are renewed or end and are matched; intermediaries
+   that convene link their partners in the peer network; trust
    grows; capacity work by each partnership's regime rules; core investment; skills fade
    unless practised;
 5. **delivery** - salaries are paid; staff cover needs in the areas organisations work in;
+   then communities: local actors spend on preparedness if they choose to, and each area's
+   community response capacity learns from those working there, erodes and is displaced
+   (``sim/communities.py``);
 6. **risk** - security costs and incidents among the staff present this week, with their
    consequences (victims, suspension, fear, lower risk tolerance); audits find part of the
    losses since the last audit and funders claim them back (``sim/risk.py``);
@@ -37,9 +41,11 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
-from . import delivery, funding, governance, localisation, partnerships, risk, turnover
+from . import communities, convening, delivery, funding, governance, localisation, partnerships, priorities, risk, turnover
 from .access import access_factor
 from .areas import Areas
+from .communities import Communities
+from .priorities import Priorities
 from .country import CountryData, start_partnerships
 from .coordination import Coordination, presence_outcomes
 from .crises import ResponseTracker, ShockSchedule
@@ -106,10 +112,13 @@ class CapacityModel(mesa.Model):
         self.peer_edges = self._peer_network()
         self.shocks = ShockSchedule.draw(params, self.areas, self.streams)
         self.tracker = ResponseTracker(self.shocks, self.areas, params)
+        self.communities = Communities(params, self.areas, self.streams["communities"], self.shocks.area)
+        self.tracker.harm_factor = self.communities.harm_factor  # preparedness spares people (sim/communities.py)
         self.new_shocks = np.zeros(0, np.int64)
         self.grants = GrantBook()
         self.ledger = Ledger()
         self.coordination = Coordination(self)
+        self.priorities = Priorities(params, self.areas, self.orgs.n, self.streams["priorities"])
         self.risk = Risk(self)
         self.exited = False
         ey = params.funding.exit_year
@@ -120,6 +129,11 @@ class CapacityModel(mesa.Model):
         self.donors = AgentSet([Donor(self, i) for i in range(params.funding.n_donors)], random=self.random)
         self.pool = PooledFund(self)
         self.ingo_share = np.zeros(self.orgs.n)  # each international NGO's share of what UN agencies pass on
+        # With country data naming international NGOs as UN agencies' implementers: the size of the 3W rows passed
+        # to each; they receive the UN agencies' first level for the whole run, split by it (docs/data.md).
+        # None: every active international NGO by the funders' allocation weights.
+        size = None if country is None else country.un_ingo_size
+        self.un_partner_size = None if size is None or not size.any() else size.astype(float)
         self.local_view = np.zeros(self.orgs.n)  # funders' allocation weights of local actors (intermediaries' split)
 
         self.pay = Pay.zeros(self.orgs.n)  # this week's pay (sim/turnover.py), set in the funding phase
@@ -213,6 +227,7 @@ class CapacityModel(mesa.Model):
         self.funding_phase(t, new_shocks)  # 3. funding
         self.learning_phase(t)  # 4. partnerships and learning
         delivery = self.delivery_phase(t)  # 5. delivery
+        self.community_phase(delivery)  # 5b. communities and first responders
         self.risk.step(t, delivery)  # 6. risk
         moves = staff_moves(self, t)  # 7. staff moves
         self.coordination_phase(t)  # 8. coordination
@@ -261,23 +276,27 @@ class CapacityModel(mesa.Model):
         set_pay(self)
 
     def funding_rounds(self, first: bool = False) -> None:
-        """Donors' rounds, then the pooled fund's; the funders' view of UN agencies' NGO partners and
-        the year's due-diligence assessments are set with them."""
+        """Donors' rounds, then the pooled fund's; the split of what UN agencies pass to international NGOs
+        (the NGOs the country's 3W names as their implementers, by the size of those rows; else every
+        active NGO by the funders' allocation weights) and the year's due-diligence assessments are set
+        with them."""
         orgs = self.orgs
         ingo = orgs.active & (orgs.kind == int(OrgKind.INGO))
-        w = allocation_weights(self, ingo)
+        named = None if self.un_partner_size is None else self.un_partner_size * ingo
+        w = named if named is not None and named.sum() > 0 else allocation_weights(self, ingo)
         self.ingo_share = w / w.sum() if w.sum() > 0 else w
         self.local_view = allocation_weights(self, orgs.is_local & orgs.active)
         for d in self.donors:
             d.funding_round(first=first)
         if first or self.steps_done % self.p.pooled_fund.round_interval_weeks == 0:
-            self.pool.allocation_round()
+            self.pool.allocation_round(first=first)
         orgs.assessment_load[:] = assessment_load(self)
 
     def learning_phase(self, t: int) -> None:
         ended = end_partnerships(self, t)
         if ended or t % self.p.funding.round_interval_weeks == 0:
             match_partners(self, t)
+        convening.convene(self, t)  # intermediaries link their partners in the peer network (sim/convening.py)
         select_participants(self, t)  # periodic re-selection of participants (twice a year)
         grow_trust(self)
         learning_step(self, t)
@@ -288,6 +307,11 @@ class CapacityModel(mesa.Model):
         orgs = self.orgs
         self._moving_averages(t, (orgs.output_ema, d.people_by_org))
         return d
+
+    def community_phase(self, d) -> None:
+        """Preparedness spending, then community capacity learns, erodes and is displaced (``sim/communities.py``)."""
+        self.communities.prepare(self)
+        self.communities.step(self, d.out_local, d.out_intl)
 
     def _moving_averages(self, t: int, *pairs: tuple[np.ndarray, np.ndarray]) -> None:
         """Update each (moving average, this week's value) over ``staff.income_memory_weeks``, in place;
@@ -309,6 +333,7 @@ class CapacityModel(mesa.Model):
         module of its mechanism (``sim/outcomes.py`` registers them; the recorder checks the keys)."""
         orgs, staff, areas = self.orgs, self.staff, self.areas
         self.tracker.first_hours(self.new_shocks, d.out_local, d.out_intl)
+        self.communities.first_hours(self.new_shocks, self.tracker.people_hit, d.out_local, d.out_intl)
         self.tracker.track(t, d.covered_by_area)
         self.training_probe.observe(t)
         spent_total = self.ledger.total_spent
@@ -323,6 +348,9 @@ class CapacityModel(mesa.Model):
             **turnover.outcomes(moves, self.pay, orgs, staff, self.p.STEPS_PER_YEAR),
             **partnerships.outcomes(orgs, self.rules),
             **presence_outcomes(orgs, areas),
+            **communities.outcomes(self.communities, areas),
+            **convening.outcomes(self),
+            **priorities.outcomes(self.priorities, d.covered_cells, d.people_by_org),
             **risk.outcomes(self.risk, self),
         }
         values.update(localisation.outcomes(self, values, d))

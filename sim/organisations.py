@@ -215,10 +215,6 @@ class Organisation(mesa.Agent):
         return int(self.model.staff.headcount[self.index])
 
     # Behaviour at decision points (the weekly numeric work is vectorised in the mechanisms).
-    def review_presence(self, step: int) -> None:
-        """Open a new area where visible unmet need is highest, or retreat when money runs short."""
-        self.model.coordination.review_one(self.index, step)
-
     def choose_partners(self, step: int) -> None:
         """Fill free partner slots with local organisations working nearby."""
         choose_partners_for(self.model, self.index, step)
@@ -232,18 +228,17 @@ def capacity_outcomes(orgs: OrgTable, staff) -> dict:
     hc = staff.headcount
     local = orgs.is_local & orgs.active & (hc > 0)
     if local.any():
-        dims = tuple(float(x) for x in np.stack([staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net])[:, local].mean(1))
+        dims = tuple(float(level[local].mean()) for level in (staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net))
     else:
         dims = (0.0, 0.0, 0.0, 0.0)
-    intl_staff = orgs.is_intl[staff.emp]
-    ctx_all = staff.ctx_of(staff.idx)
-    tech_all = staff.tech_of(staff.idx)
+    # International staff's mean skills, from the per-organisation sums of the staff table.
+    intl_staff = float(hc[orgs.is_intl].sum())
     return {
         "local_capacity": sum(dims) / 4.0,
         "local_capacity_technical": float(dims[0]),
         "local_capacity_institutional": float(dims[1]),
         "local_capacity_contextual": float(dims[2]),
         "local_capacity_network": float(dims[3]),
-        "intl_contextual_capacity": float(ctx_all[intl_staff].mean()) if intl_staff.any() else 0.0,
-        "intl_technical_capacity": float(tech_all[intl_staff].mean()) if intl_staff.any() else 0.0,
+        "intl_contextual_capacity": float(staff.ctx_sum[orgs.is_intl].sum()) / intl_staff if intl_staff else 0.0,
+        "intl_technical_capacity": float(staff.tech_sum[orgs.is_intl].sum()) / intl_staff if intl_staff else 0.0,
     }

@@ -91,7 +91,8 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
     _O("donor_disbursed", "Donor disbursements", "USD/week", 0, None, None, "funding",
        "What donors gave this week: their grant tranches and their contributions to the pooled fund."),
     _O("spending", "Spending", "USD/week", 0, None, None, "funding",
-       "Salaries, operations, money lost, compliance, institutional investment and language investment this week."),
+       "Salaries, operations, money lost, compliance, institutional investment, language investment and "
+       "preparedness this week."),
     _O("overhead_retained", "Overhead retained by intermediaries", "USD/week", 0, None, None, "funding",
        "Indirect-cost allowance kept by international intermediaries this week."),
     _O("funding_direct_local", "Donor funds paid directly to local actors", "USD/week", 0, None, None, "funding",
@@ -161,6 +162,28 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Share of potential output at organisations part of whose supply found no unmet need (duplication)."),
     _O("access_loss_share", "Output lost to access difficulty", "share of potential output", 0, 1, "lower", "system",
        "Share of potential output lost because organisations lack the contextual capacity for hard areas."),
+    _O("n_peer_links", "Local peer network links", "links", 0, None, None, "system",
+       "Undirected links between local organisations in the peer network (grows when intermediaries convene, "
+       "sim/convening.py)."),
+    # --- people's priorities and feedback (sim/priorities.py)
+    _O("appropriateness", "Aid matching people's priorities", "share", 0, 1, "higher", "people",
+       "Overlap between how the aid delivered in each area is spread over sectors and how people there "
+       "prioritise them (sum over sectors of the smaller share), weighted by people covered per area (0 when "
+       "nobody was covered)."),
+    _O("feedback_acted_on", "Feedback heard and acted on", "share of people covered", 0, 1, "higher", "people",
+       "People covered by each organisation weighted by feedback channels (heard) and the weight of local "
+       "knowledge in its decisions (acted on), over all people covered (0 when nobody was covered)."),
+    # --- communities and first responders (sim/communities.py)
+    _O("community_capacity", "Community response capacity", "index 0..1", 0, 1, "higher", "people",
+       "Population-weighted mean over areas of community response capacity (volunteers, community-based groups, "
+       "local authorities): the share of what they could do fully organised and trained."),
+    _O("community_capacity_hard_to_reach", "Community response capacity in hard-to-reach areas", "index 0..1",
+       0, 1, "higher", "people", "Community response capacity, population-weighted over hard-to-reach areas "
+       "(0 when there are none)."),
+    _O("preparedness", "Preparedness and early warning", "index 0..1", 0, 1, "higher", "people",
+       "Population-weighted mean over areas of preparedness (early warning, plans, pre-positioned supplies) "
+       "built by local actors' preparedness spending; a rapid-onset shock spares community.harm_reduction x "
+       "preparedness of the people it would put in need."),
     # --- risk that happens (sim/risk.py)
     _O("new_incidents", "Security incidents", "incidents/week", 0, None, "lower", "risk",
        "Major security incidents (killings, serious injuries, kidnappings: the Aid Worker Security Database's "
@@ -287,7 +310,19 @@ SHOCK_COLUMNS: tuple[Outcome, ...] = (
        "over the people newly in need (at most 1): who can act in the first 72 hours."),
     _O("reach_72h_local", "Local share of reach in the first 72 hours", "share", 0, 1, None, "people",
        "Share of the first-72-hours reach by local and national actors (null when nobody was there)."),
-    _O("people", "People newly in need", "people", 0, None, None, "people", "Size of the shock."),
+    _O("people", "People newly in need", "people", 0, None, None, "people",
+       "Size of the shock: people it put in need (after preparedness spared some, sim/communities.py)."),
+    _O("reach_72h_community", "Community reach in the first 72 hours", "share of people newly in need", 0, 1,
+       "higher", "people", "3/7 x community.reach_share x the area's community response capacity x its "
+       "population, over the people newly in need (at most 1): what people and community structures reach "
+       "before any organisation can arrive."),
+    _O("first_responders_community", "First responders: communities", "share of first-72-hours reach", 0, 1,
+       None, "people", "Communities' share of everything reached in the first 72 hours (communities, local and "
+       "national actors, international actors together; null when nobody reached anyone)."),
+    _O("first_responders_local", "First responders: local and national actors", "share of first-72-hours reach",
+       0, 1, None, "people", "Local and national actors' share of everything reached in the first 72 hours."),
+    _O("first_responders_intl", "First responders: international actors", "share of first-72-hours reach", 0, 1,
+       None, "people", "International actors' share of everything reached in the first 72 hours."),
 )
 
 AREA_COLUMNS: tuple[Outcome, ...] = (

@@ -1,8 +1,8 @@
 """The parameter registry: every number the model uses, with meaning, unit, range and source.
 
 One frozen dataclass per config section (``world``, ``staff``, ``learning``, ``funding``,
-``turnover``, ``governance``, ``risk``, ``crisis``, ``partnership``, ``regimes``, ``pathways``) and the
-top-level :class:`Params`.
+``turnover``, ``governance``, ``risk``, ``crisis``, ``partnership``, ``community``, ``priorities``, ``regimes``,
+``pathways``) and the top-level :class:`Params`.
 Every field is declared with :func:`param`, which records its meaning, unit, allowed range
 and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter
 table in ``docs/ODD.md`` is generated from these declarations
@@ -1010,6 +1010,82 @@ class CrisisParams:
 
 
 @dataclass(frozen=True)
+class CommunityParams:
+    """Communities and first responders (``sim/communities.py``): people and community structures
+    (volunteers, community-based groups, local authorities) in each area, who act before any
+    organisation arrives, and preparedness that organisations can invest in with them."""
+
+    initial_capacity: float = param(
+        0.3, "mean starting community response capacity of an area (volunteers, community-based groups, "
+        "local authorities), as a share of what they could do fully organised and trained", "index 0..1",
+        0.0, 1.0, "assumption",
+    )
+    reach_share: float = param(
+        0.4, "share of an area's population its community structures, fully organised, can help in the week "
+        "after a shock", "share/week", 0.0, 1.0,
+        "assumption; neighbours rescued about 90% of earthquake survivors, 93.6% of live rescues within 24 hours "
+        "(Rom & Kelman 2020, BMJ Global Health)",
+    )
+    support_rate: float = param(
+        0.02, "share of the gap to the supporters' contextual capacity that community structures close per week "
+        "where organisations' supply fully meets the area's need (the learning law, sim/learning.py)", "1/week",
+        0.0, 1.0, "assumption; working alongside local actors is how community structures learn (IASC scoping "
+        "paper, principle 2; Trocaire case study)",
+    )
+    intl_support_weight: float = param(
+        0.25, "weight of international actors' supply, relative to local and national actors', in supporting "
+        "community structures", "ratio", 0.0, 1.0,
+        "assumption; outsiders without local ties work less with community structures (IASC scoping paper)",
+    )
+    displacement: float = param(
+        0.01, "weekly share of community capacity lost where international actors' supply alone meets the "
+        "area's whole need (volunteers hired away, community structures no longer called on)", "1/week",
+        0.0, 1.0, "assumption; NGO entry poached government health workers in about half of villages and "
+        "outcomes worsened there (Deserranno, Nansamba & Qian 2020)",
+    )
+    preparedness_share: float = param(
+        0.0, "share of local and national actors' weekly income spent on preparedness and early warning with "
+        "communities (a funding lever any regime can use)", "share", 0.0, 0.5,
+        "assumption; early funding in Ethiopia 2015/16 avoided about 18% of costs (Cabot Venton & Sida 2017)",
+    )
+    preparedness_cost: float = param(
+        2.0, "preparedness spending that brings an area with no early warning to full preparedness, per person "
+        "living there", "USD/person", 0.01, 1000.0, "assumption",
+    )
+    harm_reduction: float = param(
+        0.3, "share of the people a rapid-onset shock would put in need who are spared in a fully prepared area "
+        "(early warning, evacuation, pre-positioned supplies)", "share", 0.0, 1.0,
+        "assumption; early action avoided about 18% of costs in Ethiopia 2015/16 (Cabot Venton & Sida 2017)",
+    )
+
+
+@dataclass(frozen=True)
+class PrioritiesParams:
+    """People's priorities across sectors and how organisations hear them (``sim/priorities.py``)."""
+
+    concentration: float = param(
+        4.0, "concentration of people's priorities around their area's sector profile of need (Dirichlet, per "
+        "sector): higher means priorities follow needs more closely", "-", 0.01, 1000.0, "assumption",
+    )
+    perception_noise: float = param(
+        0.3, "error with which an organisation with no contextual capacity and no feedback channels sees people's "
+        "priority for a sector (standard deviation)", "share", 0.0, 5.0,
+        "assumption; knowledge, language and acceptance let actors hear what people want (IASC scoping paper)",
+    )
+    voice: float = param(
+        0.0, "share of the weight of local knowledge in an organisation's decisions that carries people's "
+        "priorities into its split over sectors (0: sector weights alone, as before people's priorities were "
+        "modelled)", "share", 0.0, 1.0, "assumption; people-centred design (IASC scoping paper, recommendation 2); "
+        "off by default because it lets decision weight matter even where everyone's knowledge is equal",
+    )
+    feedback_channels: float = param(
+        0.2, "strength of feedback channels between affected people and organisations: the share of the "
+        "perception error they remove, and the weight of feedback heard", "share", 0.0, 1.0,
+        "assumption; accountability to affected people (IASC scoping paper, principle 2)",
+    )
+
+
+@dataclass(frozen=True)
 class PartnershipParams:
     """How partnerships start, build trust, and renew or end (the same laws under every regime)."""
 
@@ -1037,6 +1113,11 @@ class PartnershipParams:
         kind='uncertainty',
         study=(0.1, 0.6),
         why='trust below which partners do not renew; assumption',
+    )
+    convening_rate: float = param(
+        0.0, "rate at which an intermediary links each pair of its local partners not yet linked in the local peer "
+        "network (convening, joint work)", "1/year", 0.0, 52.0,
+        "assumption; intermediaries that convene (IASC scoping paper, recommendation 3; Trocaire case study)",
     )
     renewal_performance: float = param(
         0.2, "share of the local partner's staff deployed and funded in delivery (its performance as the "
@@ -1209,6 +1290,8 @@ class Params:
     risk: RiskParams = field(default_factory=RiskParams)
     crisis: CrisisParams = field(default_factory=CrisisParams)
     partnership: PartnershipParams = field(default_factory=PartnershipParams)
+    community: CommunityParams = field(default_factory=CommunityParams)
+    priorities: PrioritiesParams = field(default_factory=PrioritiesParams)
     regimes: RegimesParams = field(default_factory=RegimesParams)
     pathways: PathwaysParams = field(default_factory=PathwaysParams)
 

@@ -212,7 +212,7 @@ def select_participants(model, step: int, force: np.ndarray | None = None) -> No
     if len(people) == 0:
         return
     e = staff.employer[people]
-    random_key = model.streams.slot_uniforms("training", step, staff.capacity)[people]
+    random_key = model.streams.at_slots("training", step, people)
     # Gap-based key: lowest technical skill (local) or lowest contextual skill (international) first.
     gap_key = np.where(orgs.is_intl[e], staff.ctx_base[people] + staff.ctx_gain[people],
                        staff.tech_base[people] + staff.tech_gain[people])

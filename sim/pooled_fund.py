@@ -12,7 +12,13 @@ promised as grants of ``pooled_fund.grant_weeks``, paid weekly like any grant (`
 * international organisations, which pass part on to their local partners as they pass any grant.
 
 It splits each round by the funders' allocation weights (``sim/allocation.py``): need, size,
-assessed capacity, output per dollar and losses - never regime. A round with no eligible
+assessed capacity, output per dollar and losses - never regime. With country data whose 3W names
+the fund's grantees (the fund as an organisation's programme partner, or as the funder of its own
+programme), its **first round** - the grants in place at the start - goes to those grantees instead,
+split by the size of the rows naming them (``start_size``: budget, else staff, else rows): the
+data says whom the fund funds now, and the fund assessed them when it funded them. From its next
+round on, its own assessment and the weights decide, as a fund that calls for proposals every
+round does (docs/data.md). A round with no eligible
 recipient allocates nothing; the money stays in the fund for the next round (outcome
 ``pooled_fund_held``). After an exit no contributions arrive; the fund keeps allocating what it
 holds to eligible local actors only.
@@ -36,6 +42,10 @@ class PooledFund:
     def __init__(self, model):
         self.model = model
         self.index = model.p.funding.n_donors  # the donor index of its grants in the grant book
+        # the size of the 3W rows naming each organisation as the fund's grantee (country data); None: the first
+        # round as any other
+        size = None if model.country is None else model.country.pool_grantee_size
+        self.start_size = None if size is None or not size.any() else size.astype(float)
 
     def eligible(self) -> np.ndarray:
         """Organisations the fund may fund this round (its own assessment for local actors)."""
@@ -51,8 +61,13 @@ class PooledFund:
             return 0.0
         return float(sum(d.weekly_budget for d in m.donors)) * m.p.pooled_fund.share
 
-    def allocation_round(self) -> float:
-        """Commit what the fund holds and has not promised as new grants; returns the weekly amount granted."""
+    def allocation_round(self, first: bool = False) -> float:
+        """Commit what the fund holds and has not promised as new grants; returns the weekly amount granted.
+
+        Args:
+            first: the round at the start, which goes to the grantees the country's 3W names (``start_size``),
+                where it names any that are active.
+        """
         m = self.model
         pf = m.p.pooled_fund
         g = m.grants
@@ -60,8 +75,8 @@ class PooledFund:
         mine = (g.donor == self.index) & (g.end > t)
         promised = float((g.weekly[mine] * (g.end[mine] - np.maximum(g.start[mine], t))).sum())
         free = m.ledger.pool_held - promised
-        mask = self.eligible()
-        w = allocation_weights(m, mask)
+        named = self.start_size * m.orgs.active if first and self.start_size is not None else None
+        w = named if named is not None and named.sum() > 0 else allocation_weights(m, self.eligible())
         if free <= 0 or w.sum() <= 0:
             return 0.0
         rec = np.flatnonzero(w > 0)

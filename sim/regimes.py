@@ -156,7 +156,7 @@ class RuleTable:
     def co_design_progress(self, code: np.ndarray, since_start: np.ndarray) -> np.ndarray:
         """Share of the co-design phase completed (1 when there is none or it is over)."""
         weeks = self.co_design_weeks[code]
-        return np.where(weeks > 0, np.clip(since_start / np.maximum(weeks, 1), 0.0, 1.0), 1.0)
+        return np.where(weeks > 0, np.minimum(np.maximum(since_start / np.maximum(weeks, 1), 0.0), 1.0), 1.0)
 
 
 def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cycle_weeks: int) -> np.ndarray:
@@ -164,6 +164,9 @@ def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cy
     in_workshop = (since_start % cycle_weeks) < rules.training_weeks[code]
     tau = np.where(rules.ongoing[code], rules.ongoing_share[code], np.where(in_workshop, 1.0, 0.0))
     return tau * rules.capacity_work[code]
+
+
+_GAP_MIX = np.array([0.0, 0.5, 1.0])  # weight of the partner's actual gaps, by gap_mode code
 
 
 def _effort_weights(rules: RuleTable, code: np.ndarray, gap_tech: np.ndarray, gap_inst: np.ndarray):
@@ -182,7 +185,7 @@ def _effort_weights(rules: RuleTable, code: np.ndarray, gap_tech: np.ndarray, ga
     safe = np.where(total > 0, total, 1.0)
     joint_t = np.where(total > 0, gt / safe, template_t)
     joint_i = np.where(total > 0, gi / safe, template_i)
-    mix = np.choose(rules.gap_mode[code], [0.0, 0.5, 1.0])
+    mix = _GAP_MIX[rules.gap_mode[code]]
     return (1 - mix) * template_t + mix * joint_t, (1 - mix) * template_i + mix * joint_i
 
 
@@ -211,7 +214,8 @@ def learning_step(model, step: int) -> None:
         teacher = np.zeros(n)
         teacher[local] = staff.tech_mean[intl]
         idx, emp = staff.idx, staff.emp
-        learners = idx[staff.trainee[idx] & (tau_org[emp] > 0)]
+        in_training = staff.trainee[idx]  # per employed person (nobody's trainee status changes below)
+        learners = idx[in_training & (tau_org[emp] > 0)]
         if len(learners):
             e = staff.employer[learners]
             gain = close_gap(staff.tech_of(learners), teacher[e], lp.learn_rate * tau_org[e])
@@ -240,7 +244,7 @@ def learning_step(model, step: int) -> None:
             # What takes hold scales with each partnership's trust (weighted like the time above).
             trust_intl = np.divide(np.bincount(intl[two], tau[two] * hc[local[two]] * trust[two], n), wsum,
                                    out=np.zeros(n), where=wsum > 0)
-            learners = idx[staff.trainee[idx] & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
+            learners = idx[in_training & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
             if len(learners):
                 e = staff.employer[learners]
                 gain = close_gap(staff.ctx_of(learners), ctx_teacher[e],
@@ -265,7 +269,7 @@ def learning_step(model, step: int) -> None:
         orgs.net += lp.network_gain * np.minimum(boost, lp.network_boost_cap) * (1.0 - orgs.net)
 
         # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
-        trainees_per_org = np.bincount(emp, staff.trainee[idx], n)
+        trainees_per_org = np.bincount(emp, in_training, n)
         since = step - orgs.p_start[local]
         co_design = rules.co_design_share[code] * (rules.co_design_progress(code, since) < 1.0)
         orgs.time_off[local] += (tau + co_design) * trainees_per_org[local]
@@ -290,13 +294,13 @@ def learning_step(model, step: int) -> None:
     support = invest + orgs.hq_support * orgs.active
     orgs.inst += lp.invest_efficiency * np.minimum(1.0, support / payroll) * (1.0 - orgs.inst)
     orgs.inst -= lp.institutional_depreciation * orgs.inst
-    np.clip(orgs.inst, 0.0, 1.0, out=orgs.inst)
-    np.clip(orgs.net, 0.0, 1.0, out=orgs.net)
+    for level in (orgs.inst, orgs.net):  # kept within 0..1 (in place)
+        np.minimum(np.maximum(level, 0.0, out=level), 1.0, out=level)
 
     # Applied training fades unless practised; practice also teaches (learning by doing).
     idx, emp = staff.idx, staff.emp
     practice = orgs.utilisation[emp]
-    fade = 1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * practice)
+    fade = (1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * orgs.utilisation))[emp]  # per employer
     staff.tech_gain[idx] *= fade
     staff.ctx_gain[idx] *= fade
     model.training_probe.fade(idx, fade)

@@ -6,7 +6,8 @@ row per area and year), each carrying the run id, scenario, regime and seed colu
 the run's metadata (resolved parameters, seed, code version, package versions) and its
 accounting checks. A run started from country data (``sim/country.py``) also returns the
 ``capacity`` table: need and capacity present per area, sector and actor group (local or
-international), at the start and at the end of the run (the capacity map).
+international), at the start and at the end of the run (the capacity map), and its metadata says what
+the model did with the data's funding chain at the start (``funding_start``, ``sim.country.chain_at_start``).
 Writing and reading runs, their checksums and provenance belong to the results format's one
 owner, ``sim/store.py``.
 """
@@ -18,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from .country import CountryData
+from .country import CountryData, chain_at_start
 from .crises import ShockKind
 from .model import CapacityModel
 from .params import Params
@@ -65,6 +66,7 @@ def run(params: Params, country: CountryData | None = None, capacity_map: bool |
     """
     t0 = time.perf_counter()
     model = CapacityModel(params, country)
+    funding_start = None if country is None else chain_at_start(model)
     if capacity_map is None:
         capacity_map = country is not None
     start = capacity_table(model, "start") if capacity_map else None
@@ -88,13 +90,16 @@ def run(params: Params, country: CountryData | None = None, capacity_map: bool |
         "area": s.area[applied].astype(np.int64),
         "kind": pd.Categorical([ShockKind(k).name.lower() for k in s.kind[applied]],
                                categories=[k.name.lower() for k in ShockKind]),
-        "people": s.people[applied],
+        "people": tr.people_hit[applied],
         "hard_to_reach": model.areas.hard_to_reach[s.area[applied]],
         "response_time": pd.array(np.where(reached, rt, np.nan), dtype="Float64"),
         "reached": reached,
         "censored": censored,
         "reach_72h": pd.array(tr.reach_72h[applied], dtype="Float64"),
         "reach_72h_local": pd.array(tr.reach_72h_local[applied], dtype="Float64"),
+        "reach_72h_community": pd.array(model.communities.reach_72h_community[applied], dtype="Float64"),
+        **{f"first_responders_{who}": pd.array(model.communities.first_responders[applied, j], dtype="Float64")
+           for j, who in enumerate(("community", "local", "intl"))},
     })
     areas = model.recorder.areas_table(model.areas.hard_to_reach, model.areas.access)
     tables = []
@@ -127,4 +132,5 @@ def run(params: Params, country: CountryData | None = None, capacity_map: bool |
     }
     if country is not None:
         meta["country"] = country.describe()
+        meta["funding_start"] = funding_start
     return RunResult(*tables[:3], metadata=meta, capacity=capacity)

@@ -35,6 +35,9 @@ STREAM_NAMES = (
     "training",  # trainee selection
     "layoffs",  # who is laid off
     "mutual_aid",  # which local organisations come to help after a shock
+    "communities",  # starting community response capacity per area (sim/communities.py)
+    "priorities",  # people's priorities across sectors and organisations' perception errors (sim/priorities.py)
+    "convening",  # which pairs of an intermediary's partners it links (sim/convening.py)
     "security",  # security incidents (one draw per organisation and presence slot a week) and their victims
 )
 
@@ -45,6 +48,7 @@ class Streams:
     def __init__(self, seed: int):
         self.seed = int(seed)
         self._gens: dict[str, np.random.Generator] = {}
+        self._philox: dict[str, tuple] = {}  # per-slot streams: (Philox, its Generator, a state dict)
 
     def slot_uniforms(self, name: str, step: int, n_slots: int, sub: int = 0) -> np.ndarray:
         """Uniform draws for slots 0..n_slots-1 at ``step``, fixed per (seed, name, step, sub, slot).
@@ -56,14 +60,29 @@ class Streams:
             sub: a second key within the week (e.g. the organisation choosing, the area hit), so
                 that several independent sets of draws in one week stay fixed per key.
         """
-        if name not in STREAM_NAMES:
-            raise KeyError(f"unknown random stream {name!r}; declared streams: {', '.join(STREAM_NAMES)}")
-        key = (self.seed << 32) ^ zlib.crc32(name.encode())
+        gen = self._philox.get(name)
+        if gen is None:
+            if name not in STREAM_NAMES:
+                raise KeyError(f"unknown random stream {name!r}; declared streams: {', '.join(STREAM_NAMES)}")
+            key = ((self.seed << 32) ^ zlib.crc32(name.encode())) & ((1 << 128) - 1)
+            bits = np.random.Philox(key=key)
+            gen = self._philox[name] = (bits, np.random.Generator(bits), bits.state)
+        bits, generator, state = gen
         # The step goes into the counter's highest word and ``sub`` into the next: weeks and keys
-        # never share draws (the lowest words count the draws within one week and key).
-        gen = np.random.Generator(np.random.Philox(key=key & ((1 << 128) - 1),
-                                                   counter=[0, 0, int(sub), int(step)]))
-        return gen.random(n_slots)
+        # never share draws (the lowest words count the draws within one week and key). Setting
+        # the counter on one generator per stream gives the draws a new Philox(key, counter) would.
+        state["state"]["counter"] = np.array([0, 0, int(sub), int(step)], np.uint64)
+        state["buffer_pos"] = 4  # the buffer is empty: the first draw comes from the counter
+        state["has_uint32"] = 0
+        bits.state = state
+        return generator.random(n_slots)
+
+    def at_slots(self, name: str, step: int, slots: np.ndarray, sub: int = 0) -> np.ndarray:
+        """The :meth:`slot_uniforms` draws of the given slots (only as many drawn as the highest slot needs)."""
+        slots = np.asarray(slots)
+        if len(slots) == 0:
+            return np.zeros(0)
+        return self.slot_uniforms(name, step, int(slots.max()) + 1, sub)[slots]
 
     def for_period(self, name: str, period: int) -> np.random.Generator:
         """A generator fixed per (seed, name, period): draws of one year do not depend on the horizon.

@@ -36,6 +36,7 @@ class StaffTable:
         self.p = params.staff
         n0 = params.world.n_staff
         self.capacity = 0
+        self.used = 0  # slots ever filled are 0..used-1; every slot from ``used`` on is GONE (never used)
         self._alloc(max(2 * n0, n0 + 256))
         if headcount is not None:
             counts = np.asarray(headcount, np.int64)
@@ -94,8 +95,11 @@ class StaffTable:
         ctx_mean = np.where(national, p.local_contextual_skill, p.expat_contextual_skill)
         self.employer[slots] = employer
         self.national[slots] = national
-        self.tech_base[slots] = np.clip(rng.normal(tech_mean, p.skill_spread, k), 0.0, 1.0)
-        self.ctx_base[slots] = np.clip(rng.normal(ctx_mean, p.skill_spread, k), 0.0, 1.0)
+        if k:
+            self.used = max(self.used, int(slots.max()) + 1)
+        # ``mean + spread * z`` is what ``rng.normal(mean, spread)`` draws, without its broadcasting cost.
+        self.tech_base[slots] = np.minimum(np.maximum(tech_mean + p.skill_spread * rng.standard_normal(k), 0.0), 1.0)
+        self.ctx_base[slots] = np.minimum(np.maximum(ctx_mean + p.skill_spread * rng.standard_normal(k), 0.0), 1.0)
         self.tech_gain[slots] = 0.0
         self.ctx_gain[slots] = 0.0
         self.trainee[slots] = False
@@ -103,7 +107,7 @@ class StaffTable:
     # ------------------------------------------------------------------ views
     def refresh(self, n_orgs: int) -> None:
         """Recompute the employed index and per-organisation aggregates (call after moves)."""
-        self.idx = np.flatnonzero(self.employer >= 0)
+        self.idx = np.flatnonzero(self.employer[: self.used] >= 0)
         emp = self.employer[self.idx]
         self.emp = emp
         self.headcount = np.bincount(emp, minlength=n_orgs)
@@ -111,8 +115,10 @@ class StaffTable:
         tech = self.tech_of(self.idx)
         ctx = self.ctx_of(self.idx)
         hc = np.maximum(self.headcount, 1)
-        self.tech_mean = np.bincount(emp, tech, n_orgs) / hc
-        self.ctx_mean = np.bincount(emp, ctx, n_orgs) / hc
+        self.tech_sum = np.bincount(emp, tech, n_orgs)  # skill summed over each organisation's staff
+        self.ctx_sum = np.bincount(emp, ctx, n_orgs)
+        self.tech_mean = self.tech_sum / hc
+        self.ctx_mean = self.ctx_sum / hc
         self.national_count = np.bincount(emp, self.national[self.idx], n_orgs)
 
     def tech_of(self, people: np.ndarray) -> np.ndarray:
@@ -137,7 +143,7 @@ class StaffTable:
         k = len(orgs_per_hire)
         if k == 0:
             return 0
-        pool = np.flatnonzero(self.employer == POOL)
+        pool = np.flatnonzero(self.employer[: self.used] == POOL)
         nat_rows = np.flatnonzero(national)
         n_from_pool = min(len(pool), len(nat_rows))
         if n_from_pool:
@@ -147,10 +153,10 @@ class StaffTable:
             self.trainee[chosen] = False
         rest = np.concatenate([nat_rows[n_from_pool:], np.flatnonzero(~national)])
         if len(rest):
-            free = np.flatnonzero(self.employer == GONE)
+            free = self._free_slots(len(rest))
             if len(free) < len(rest):
                 self._alloc(max(2 * self.capacity, self.capacity + len(rest)))
-                free = np.flatnonzero(self.employer == GONE)
+                free = self._free_slots(len(rest))
             slots = free[: len(rest)]
             emp = orgs_per_hire[rest]
             nat = national[rest]
@@ -158,6 +164,13 @@ class StaffTable:
             self.hired_step[slots] = step
         self.hired += k
         return k
+
+    def _free_slots(self, k: int) -> np.ndarray:
+        """The ``k`` lowest-numbered GONE slots (fewer if the table is full)."""
+        free = np.flatnonzero(self.employer[: self.used] == GONE)
+        if len(free) < k:
+            free = np.concatenate([free, np.arange(self.used, min(self.capacity, self.used + k - len(free)))])
+        return free[:k]
 
     def leave(self, people: np.ndarray, to_pool: np.ndarray) -> None:
         """People leave their employer: to the labour pool or out of the workforce."""
@@ -169,7 +182,7 @@ class StaffTable:
 
     def pool_step(self, exit_rate: float, decay: float, rng) -> None:
         """People in the labour pool lose unpractised skills and some leave the market."""
-        pool = np.flatnonzero(self.employer == POOL)
+        pool = np.flatnonzero(self.employer[: self.used] == POOL)
         if len(pool) == 0:
             return
         self.tech_gain[pool] *= 1.0 - decay

@@ -114,20 +114,22 @@ def staff_moves(model, step: int) -> dict:
     # 1. Quits.
     idx, emp = staff.idx, staff.emp
     secured = (orgs.cash + orgs.committed) / np.maximum(model.pay.payroll, 1e-9)
-    insecurity = np.clip(1.0 - secured / p.STEPS_PER_YEAR, 0.0, 1.0)  # less than a year secured
-    hazard = (t.annual_attrition + t.insecurity_attrition * insecurity[emp] + model.risk.quit_hazard[emp]) * np.maximum(
-        0.0, 1.0 - t.retention_effect * model.pay.topup[emp]
+    insecurity = np.minimum(np.maximum(1.0 - secured / p.STEPS_PER_YEAR, 0.0), 1.0)  # less than a year secured
+    # The quit hazard depends on the employer only: computed per organisation, read per person.
+    hazard = (t.annual_attrition + t.insecurity_attrition * insecurity + model.risk.quit_hazard) * np.maximum(
+        0.0, 1.0 - t.retention_effect * model.pay.topup
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
-    luck = streams.slot_uniforms("attrition", step, staff.capacity)[idx]
-    quit = leaves(luck, -np.expm1(-hazard / p.STEPS_PER_YEAR))
+    luck = streams.at_slots("attrition", step, idx)
+    quit = leaves(luck, (-np.expm1(-hazard / p.STEPS_PER_YEAR))[emp])
     quitters = idx[quit]
     staff.leave(quitters, np.zeros(len(quitters), bool))
-    leavers += np.bincount(emp[quit], minlength=n)
+    quits_by_org = np.bincount(emp[quit], minlength=n)
+    leavers += quits_by_org
     n_quits = len(quitters)
 
     # 2. Layoffs: unpaid payroll, or far above supported headcount.
-    hc = hc0 - np.bincount(emp[quit], minlength=n)
+    hc = hc0 - quits_by_org
     target = target_headcount(model)
     unpaid_share = np.divide(orgs.unpaid, model.pay.payroll, out=np.zeros(n), where=model.pay.payroll > 0)
     excess = np.maximum(0.0, hc - p.staff.overstaffing_tolerance * target) * p.staff.overstaffing_layoff_rate
@@ -138,7 +140,7 @@ def staff_moves(model, step: int) -> dict:
         keep = ~quit
         sel = keep & (n_lay[emp] > 0)  # only the staff of organisations that lay people off
         idx2, emp2 = idx[sel], emp[sel]
-        key = streams.slot_uniforms("layoffs", step, staff.capacity)[idx2]  # fixed per (week, person)
+        key = streams.at_slots("layoffs", step, idx2)  # fixed per (week, person)
         order = np.lexsort((key, emp2))
         e_sorted = emp2[order]
         rank = np.arange(len(order)) - np.searchsorted(e_sorted, e_sorted, side="left")
@@ -219,13 +221,13 @@ def exit_international(model, step: int) -> None:
 def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
     """This week's staff outcomes (``sim/outcomes.py``) from :func:`staff_moves`' counts and the pay."""
     hc = staff.headcount
-    national = staff.national[staff.idx]
+    employed = staff.n_employed
     staffed_local = orgs.is_local & (hc > 0)
     local_nat_pay = np.average(pay.national[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
     intl_nat = staff.national_count * orgs.is_intl
-    employed = moves["employed_before"]
+    before = moves["employed_before"]
     return {
-        "staff_turnover_rate": moves["leavers"] / employed * steps_per_year if employed > 0 else 0.0,
+        "staff_turnover_rate": moves["leavers"] / before * steps_per_year if before > 0 else 0.0,
         "brain_drain": float(moves["poached"]),
         "new_hires": float(moves["hires"]),
         "new_quits": float(moves["quits"]),
@@ -237,7 +239,7 @@ def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
         "n_staff": float(staff.n_employed),
         "n_staff_local": float(hc[orgs.is_local].sum()),
         "n_staff_intl": float(hc[orgs.is_intl].sum()),
-        "national_staff_share": float(national.mean()) if len(national) else 1.0,
+        "national_staff_share": float(staff.national_count.sum()) / employed if employed else 1.0,
         "expat_pay_ratio": float(pay.expat / local_nat_pay) if local_nat_pay > 0 else 0.0,
         "expat_pay_ratio_same_employer": (float(pay.expat * intl_nat.sum() / (pay.national * intl_nat).sum())
                                           if intl_nat.sum() > 0 else 0.0),

@@ -98,6 +98,19 @@ CASES: list[Case] = [
          "3w.csv rows 4: area given at admin level 1 only (#adm1) while other rows give admin level 2",
          files=_data("Hill Aid,NNGO,Health,North Hill,Uplands,Donor A,Aid Intl\n"
                      "Aid Intl,INGO,Health,,Lowlands,Donor A,Aid Intl\n"), kind="data"),
+    Case("pooled fund funding itself in the 3W", ["data", "check", "{dir}/c"], 2,
+         "3w.csv row 3 column #org+prog+name: the pooled fund 'Hill Humanitarian Fund' funds itself",
+         files=_data("Hill Aid,NNGO,Health,North Hill,Uplands,Hill Humanitarian Fund,Hill Humanitarian Fund\n"),
+         kind="data"),
+    Case("UN agency passing its whole programme to international NGOs (share above range)",
+         ["data", "check", "{dir}/c"], 2,
+         "data: 3w.csv: UN agencies pass 100% of their programme to international NGOs (1 of the 1 rows they take "
+         "part in, by rows), so funding.un_to_ingo_share = 1 is above its range 0..0.9",
+         files={"c/needs.csv": _NEEDS2,
+                "c/3w.csv": "Partner,Type,Cluster,District,Donor,Programme partner,Partner type\n"
+                            "#org+impl+name,#org+impl+type,#sector,#adm2+name,#org+funder+name,#org+prog+name,"
+                            "#org+prog+type\nAid Intl,INGO,Health,North Hill,Donor A,UN Health Agency,UN agency\n"},
+         kind="data"),
     Case("Excel sheet that does not exist", ["data", "check", "{dir}/c", "data.sheet=3W"], 2,
          "needs.xlsx: no sheet named '3W'", files={"c/needs.xlsx": _xlsx_bytes(), "c/3w.csv": _W3_HEAD},
          kind="data"),
@@ -149,6 +162,10 @@ CASES: list[Case] = [
     Case("partnership of zero weeks", ["run", "regimes.building.partnership_weeks=0"], 2, "is out of range"),
     Case("response share above 1", ["run", "crisis.response_share=2"], 2, "is out of range"),
     Case("response cap of zero weeks", ["run", "crisis.response_cap_weeks=0"], 2, "is out of range"),
+    Case("preparedness share above its range", ["run", "community.preparedness_share=0.9"], 2, "is out of range"),
+    Case("feedback channels above 1", ["run", "priorities.feedback_channels=1.5"], 2, "is out of range"),
+    Case("negative convening rate", ["run", "partnership.convening_rate=-1"], 2, "is out of range"),
+    Case("community capacity above 1", ["run", "community.initial_capacity=1.5"], 2, "is out of range"),
     Case("joint programme above 1", ["run", "funding.joint_programme_share=1.5"], 2,
          "funding.joint_programme_share = 1.5 is out of range"),
     Case("trust above 1", ["run", "partnership.trust_start=2"], 2, "partnership.trust_start = 2.0 is out of range"),

@@ -169,7 +169,8 @@ def test_model_state_is_declared_at_construction():
 
 
 def test_each_outcome_is_computed_by_exactly_one_mechanism():
-    from sim import coordination, delivery, funding, governance, localisation, organisations, partnerships, risk, turnover
+    from sim import (communities, convening, coordination, delivery, funding, governance, localisation, organisations,
+                     partnerships, priorities, risk, turnover)
     from sim.model import CapacityModel
     from sim.outcomes import STEP_OUTCOMES
 
@@ -186,6 +187,9 @@ def test_each_outcome_is_computed_by_exactly_one_mechanism():
         "turnover": turnover.outcomes(moves, m.pay, m.orgs, m.staff, 52),
         "partnerships": partnerships.outcomes(m.orgs, m.rules),
         "coordination": coordination.presence_outcomes(m.orgs, m.areas),
+        "communities": communities.outcomes(m.communities, m.areas),
+        "convening": convening.outcomes(m),
+        "priorities": priorities.outcomes(m.priorities, d.covered_cells, d.people_by_org),
         "risk": risk.outcomes(m.risk, m),
     }
     parts["localisation"] = localisation.outcomes(m, {k: v for values in parts.values() for k, v in values.items()}, d)

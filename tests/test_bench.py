@@ -27,6 +27,10 @@ def test_bench_quick_writes_every_figure(tmp_path, capsys):
     for key in ("ratio_vs_boltzmann", "scaling_exponent", "parallel_efficiency_2_workers", "peak_memory_default_mb"):
         assert key in h and h[key] == h[key], f"headline {key} missing or NaN"
     assert res["sweep"]["seconds_1_worker"] > 0 and res["sweep"]["seconds_2_workers"] > 0
+    c = res["commands"]
+    assert c["run_seconds"] > 0 and c["compare_seconds"] > 0 and c["compare_runs_seconds"] > 0
+    assert 0 < c["sweep_start_seconds"] < c["sweep_seconds"], "the sweep's first run must start before it ends"
+    assert len(res["commit"]) == 40 and isinstance(res["uncommitted_changes"], bool)
     assert "entity-updates/s vs BoltzmannWealth" in capsys.readouterr().out
 
 
@@ -40,3 +44,46 @@ def test_peak_memory_is_the_child_runs_own():
     ballast = np.ones(600 * 2**20 // 8)  # 600 MB, touched
     assert ballast.sum() > 0
     assert peak_memory_mb(1, 0.05) < 400
+
+
+def test_the_committed_bench_is_not_older_than_the_model():
+    """docs/bench/bench.json names the commit it measured; the last change to sim/ must be that commit or
+    one of its ancestors, so that the committed speed figures are the model's as it stands."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("needs a git checkout (install git and clone the repository)")
+    committed = json.loads((root / "docs" / "bench" / "bench.json").read_text())
+    measured = committed.get("commit")
+    assert measured, "docs/bench/bench.json has no commit: regenerate it with `capsim bench --out docs/bench/bench.json`"
+    assert committed.get("uncommitted_changes") is False, "docs/bench/bench.json was measured with uncommitted changes"
+    last_sim = subprocess.run(["git", "log", "-1", "--format=%H", "--", "sim"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    if not last_sim:
+        pytest.skip("a shallow clone without sim/'s history")
+    known = subprocess.run(["git", "cat-file", "-e", f"{measured}^{{commit}}"], cwd=root, capture_output=True)
+    assert known.returncode == 0, f"the measured commit {measured[:10]} is not in this repository's history"
+    fresh = subprocess.run(["git", "merge-base", "--is-ancestor", last_sim, measured], cwd=root)
+    assert fresh.returncode == 0, (f"sim/ changed in {last_sim[:10]} after docs/bench/bench.json was measured on "
+                                   f"{measured[:10]}: run `capsim bench --out docs/bench/bench.json` and commit it")
+
+
+def test_the_first_run_probe_is_written_once(tmp_path, monkeypatch):
+    """capsim bench times a sweep's start-up by the probe the first run writes; later runs leave it."""
+    import time
+
+    from experiments.runner import START_PROBE, note_first_start
+
+    probe = tmp_path / "first"
+    monkeypatch.setenv(START_PROBE, str(probe))
+    before = time.time()
+    note_first_start()
+    first = float(probe.read_text())
+    assert before <= first <= time.time()
+    note_first_start()
+    assert float(probe.read_text()) == first

@@ -314,24 +314,72 @@ def test_numbers_derived_from_defaults_match_the_registry(odd_text):
     assert text in odd_text, f"warm-start portfolio: expected '{text}'"
 
 
-def test_presence_review_order_does_not_change_results():
-    """Section 3 says the random order of presence reviews (Mesa's generator) has no effect."""
+def _review_one_by_one(m, step: int, order) -> None:
+    """The presence review's rules as written in ODD Section 3, one organisation at a time in ``order``
+    (the reference the vectorised ``Coordination.review`` is checked against)."""
+    import numpy as np
+
+    from sim.access import AcceptanceTable, access_factor, can_operate
+    from sim.governance import priority_view
+
+    c, orgs, g = m.coordination, m.orgs, m.p.governance
+    vis = c.visibility() * priority_view(m)
+    ranked = np.argsort(-(c.unmet * vis), kind="stable")[: min(50, len(vis))]
+    tol, context, table = c.risk_tolerance(), c.decision_context(), AcceptanceTable(m)
+    for o in order:
+        if not orgs.active[o]:
+            continue
+        payroll, row = m.pay.payroll[o], orgs.presence[o]
+        mine = row[row >= 0]
+        if orgs.cash[o] < g.retreat_reserve_weeks * payroll and len(mine) > 1:
+            orgs.drop_presence(o, mine[np.argmin(c.unmet[mine])])
+            continue
+        if len(mine) > 1:
+            risky = mine[~can_operate(m, np.full(len(mine), o), mine, tol, table)]
+            if len(risky):
+                orgs.drop_presence(o, risky[np.argmax(m.areas.access[risky])])
+                continue
+        if orgs.cash[o] < g.expansion_reserve_weeks * payroll or len(mine) >= len(row):
+            continue
+        cand = np.unique(m.areas.neighbours[mine].ravel()) if orgs.is_local[o] else ranked
+        cand = cand[~np.isin(cand, mine)]
+        cand = cand[can_operate(m, np.full(len(cand), o), cand, tol, table)]
+        if len(cand) == 0:
+            continue
+        known = access_factor(m.areas.access[cand], context[o])
+        if orgs.is_intl[o]:
+            known = 1.0 - (1.0 - vis[cand]) * (1.0 - known)
+        score = c.unmet[cand] * known
+        if score.max() <= 0:
+            continue
+        delay = (int(c.local_entry_delay(np.array([o]))[0]) if orgs.is_local[o]
+                 else m.p.crisis.intl_surge_delay_weeks)
+        orgs.add_presence(o, cand[np.argmax(score)], step + delay)
+
+
+def test_presence_reviews_are_simultaneous_and_follow_the_written_rules():
+    """Section 3: every organisation decides from one snapshot, so the vectorised review gives exactly
+    what the rules give taken one organisation at a time, in any order."""
+    import numpy as np
     import pandas as pd
 
     from conftest import small_params
     from sim.model import CapacityModel
 
-    def run(reseed):
+    def run(order_seed):
         m = CapacityModel(small_params(seed=5, years=1.5, crisis={"rapid_onset_rate": 0.3}))
-        if reseed is not None:
-            m.random.seed(reseed)
+        if order_seed is not None:
+            rng = np.random.default_rng(order_seed)
+            m.coordination.review = lambda step: _review_one_by_one(m, step, rng.permutation(m.orgs.n))
         for _ in range(m.n_steps):
             m.step()
-        return m.recorder.steps_table()
+        return m.recorder.steps_table(), m.orgs.presence.copy()
 
-    a, b = run(None), run(12345)
+    (a, pres_a), (b, pres_b), (c, pres_c) = run(None), run(1), run(12345)
     assert a["n_intl_presence"].diff().abs().sum() > 0, "no presence changed: the test would not detect an effect"
-    pd.testing.assert_frame_equal(a, b, obj="steps with two different review orders")
+    pd.testing.assert_frame_equal(a, b, obj="vectorised review against the rules one organisation at a time")
+    pd.testing.assert_frame_equal(b, c, obj="the rules one organisation at a time, in two orders")
+    assert (pres_a == pres_b).all() and (pres_b == pres_c).all()
 
 
 # ------------------------------------------------------------------ the hand-written text against the code

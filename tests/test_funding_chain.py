@@ -157,3 +157,30 @@ def test_shares_of_the_budget_that_do_not_add_up_are_refused_in_one_line():
                           "pooled_fund": {"share": 0.3}})
     msg = str(e.value)
     assert "\n" not in msg and "pooled_fund.share" in msg and "at most 1" in msg
+
+
+def test_the_tranches_kept_between_weeks_are_the_ones_summed_afresh():
+    """GrantBook.due keeps the week's per-recipient sums until a grant starts or ends or the book changes:
+    over a run with rounds, emergency releases and an exit, they equal the sums taken afresh every week."""
+    import numpy as np
+
+    from conftest import small_params
+    from sim.funding import GrantBook
+    from sim.model import CapacityModel
+
+    m = CapacityModel(small_params(seed=4, years=1.5, funding={"exit_year": 1.1}, crisis={"rapid_onset_rate": 0.5}))
+    reused = 0
+    for _ in range(m.n_steps):
+        t = m.steps_done
+        g, n, pool = m.grants, m.orgs.n, m.pool.index
+        before = g._paying
+        due = g.due(t, n, pool)
+        reused += before is not None and g._paying is before
+        fresh = GrantBook.__new__(GrantBook)
+        fresh.__dict__.update({k: v for k, v in g.__dict__.items() if k not in ("_paying",)})
+        fresh._paying = None
+        again = fresh.due(t, n, pool)
+        for name in ("received", "pooled", "flex", "emergency", "multi_year", "earmarked", "tranche", "end"):
+            assert np.array_equal(getattr(due, name), getattr(again, name)), (t, name)
+        m.step()
+    assert reused > m.n_steps // 2, "the sums were never kept between weeks: the test would not see a stale cache"

@@ -15,6 +15,13 @@ Measured in one run, so that ratios are meaningful on a noisy machine:
 * **Sweep throughput**: 40 runs with 1 and with 2 worker processes; parallel efficiency
   ``T1 / (2 T2)``.
 * **Memory**: peak resident memory of one default run and of the 8x run, each in a fresh process.
+* **Where users wait** (commands timed from outside, as a user starts them): ``capsim run`` of one
+  default 10-year run; a sweep's start-up, from the command to its first run starting (read from
+  the probe ``experiments.runner.note_first_start`` writes); and ``capsim compare`` at its
+  defaults (80 runs of 10 years and the report). Each a median of ``command_repeats``.
+* **Provenance**: the commit measured, and whether the model or tools had uncommitted changes
+  (``tests/test_bench.py`` fails when the committed ``docs/bench/bench.json`` is older than the
+  last change to ``sim/``).
 """
 
 from __future__ import annotations
@@ -32,7 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["scaled_params", "bench_boltzmann", "bench_model", "bench_sweep", "peak_memory_mb", "run_bench", "main"]
+__all__ = ["scaled_params", "bench_boltzmann", "bench_model", "bench_sweep", "peak_memory_mb", "bench_commands",
+           "measured_commit", "run_bench", "main"]
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -165,6 +173,81 @@ def peak_memory_mb(scale: int, years: float = 10.0) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024.0
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def measured_commit() -> dict:
+    """The commit being measured and whether ``sim/``, ``experiments/`` or ``configs/`` differ from it."""
+    def git(*args):
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    dirty = git("status", "--porcelain", "--", "sim", "experiments", "configs", "hydra_plugins")
+    return {"commit": commit, "uncommitted_changes": bool(dirty) if dirty is not None else None}
+
+
+def _capsim_command() -> list[str]:
+    """How a user starts capsim here: the installed console script, else the module."""
+    script = Path(sys.executable).with_name("capsim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "experiments.cli.main"]
+
+
+def _timed(args: list[str], cwd: Path, probe: Path | None = None) -> tuple[float, float | None, str]:
+    """Wall time of one capsim command; with ``probe``, also seconds until its first run started."""
+    from experiments.runner import START_PROBE
+
+    env = {**os.environ}
+    if probe is not None:
+        env[START_PROBE] = str(probe)
+    t0_wall, t0 = time.time(), time.perf_counter()
+    out = subprocess.run([*_capsim_command(), *args], cwd=cwd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise RuntimeError(f"capsim {' '.join(args)} failed: {(out.stderr or out.stdout).strip().splitlines()[-1:]}")
+    first = float(probe.read_text()) - t0_wall if probe is not None and probe.exists() else None
+    return wall, first, out.stdout
+
+
+def bench_commands(repeats: int = 3, compare_repeats: int = 1, quick: bool = False) -> dict:
+    """Where users wait: one ``capsim run``, a sweep's start-up and ``capsim compare`` (medians)."""
+    import re
+    import tempfile
+
+    years = ["years=0.2"] if quick else []
+    cmp_size = ["years=0.2", "compare.replicates=2", "compare.window_years=0.2"] if quick else []
+    runs, starts, sweeps, compares, parts = [], [], [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for i in range(repeats):
+            wall, _, _ = _timed(["run", *years, f"hydra.run.dir={tmp / f'run{i}'}"], ROOT)
+            runs.append(wall)
+            probe = tmp / f"first{i}"
+            wall, first, _ = _timed(["sweep", "experiment=regime_comparison", "replicates=1", "years=0.1",
+                                     f"hydra.sweep.dir={tmp / f'sweep{i}'}"], ROOT, probe)
+            sweeps.append(wall)
+            starts.append(first if first is not None else float("nan"))
+        for i in range(compare_repeats):
+            wall, _, out = _timed(["compare", *cmp_size, f"hydra.run.dir={tmp / f'compare{i}'}"], ROOT)
+            compares.append(wall)
+            m = re.search(r"runs in ([0-9.]+)s, report in ([0-9.]+)s", out)
+            if m:
+                parts.append((float(m.group(1)), float(m.group(2))))
+    med = statistics.median
+    return {
+        "repeats": repeats, "quick": quick,
+        "run_seconds": med(runs), "all_run_seconds": runs,
+        "run_command": "capsim run" + (" years=0.2" if quick else " (10 years, default size)"),
+        "sweep_start_seconds": med(starts), "all_sweep_start_seconds": starts,
+        "sweep_seconds": med(sweeps),
+        "sweep_command": "capsim sweep experiment=regime_comparison replicates=1 years=0.1 (4 runs)",
+        "compare_seconds": med(compares), "all_compare_seconds": compares,
+        "compare_runs_seconds": med([r for r, _ in parts]) if parts else None,
+        "compare_report_seconds": med([r for _, r in parts]) if parts else None,
+        "compare_command": "capsim compare" + (" years=0.2 compare.replicates=2 compare.window_years=0.2" if quick else " (defaults: 80 runs of 10 years)"),
+    }
+
+
 def machine() -> dict:
     import mesa
     import pandas
@@ -175,8 +258,10 @@ def machine() -> dict:
 
 
 def run_bench(scales=(1, 2, 4, 8), years: float = 2.0, repetitions: int = 5, boltzmann_agents: int = 10_000,
-              sweep_runs: int = 40, sweep_years: float = 2.0, memory_years: float = 10.0, quick: bool = False) -> dict:
+              sweep_runs: int = 40, sweep_years: float = 2.0, memory_years: float = 10.0, quick: bool = False,
+              command_repeats: int = 3, compare_repeats: int = 1) -> dict:
     t0 = time.perf_counter()
+    provenance = measured_commit()
     ref = bench_boltzmann(n=boltzmann_agents, seeds=(1,) if quick else (1, 2, 3), replications=1 if quick else 3)
     models = [bench_model(s, years, repetitions) for s in scales]
     x = np.log([m["entities"] for m in models])
@@ -186,7 +271,9 @@ def run_bench(scales=(1, 2, 4, 8), years: float = 2.0, repetitions: int = 5, bol
     sweep = bench_sweep(sweep_runs, sweep_years, repeats=1 if quick else repetitions)  # medians
     memory = {"default_run_mb": peak_memory_mb(scales[0], memory_years),
               f"{scales[-1]}x_run_mb": peak_memory_mb(scales[-1], memory_years), "years": memory_years}
+    commands = bench_commands(command_repeats, compare_repeats, quick=quick)
     return {
+        **provenance,
         "machine": machine(),
         "boltzmann_wealth": ref,
         "model": models,
@@ -198,7 +285,11 @@ def run_bench(scales=(1, 2, 4, 8), years: float = 2.0, repetitions: int = 5, bol
             "parallel_efficiency_2_workers": sweep["parallel_efficiency"],
             "peak_memory_default_mb": memory["default_run_mb"],
             f"peak_memory_{scales[-1]}x_mb": memory[f"{scales[-1]}x_run_mb"],
+            "capsim_run_seconds": commands["run_seconds"],
+            "sweep_start_seconds": commands["sweep_start_seconds"],
+            "capsim_compare_seconds": commands["compare_seconds"],
         },
+        "commands": commands,
         "sweep": sweep,
         "memory": memory,
         "elapsed_seconds": time.perf_counter() - t0,
@@ -223,11 +314,21 @@ def format_table(res: dict) -> str:
               f"sweep of {s['runs']} runs: {s['seconds_1_worker']:.1f}s with 1 worker, {s['seconds_2_workers']:.1f}s "
               f"with 2: speedup {s['speedup']:.2f}, parallel efficiency {s['parallel_efficiency']:.2f}",
               "peak memory: " + ", ".join(f"{k} {v:.0f} MB" for k, v in res["memory"].items() if k.endswith("_mb"))]
+    c = res.get("commands")
+    if c:
+        split = (f" (runs {c['compare_runs_seconds']:.1f} s, report {c['compare_report_seconds']:.1f} s)"
+                 if c.get("compare_runs_seconds") is not None else "")
+        lines += [f"{c['run_command']}: {c['run_seconds']:.1f} s",
+                  f"sweep start-up, command to first run: {c['sweep_start_seconds']:.2f} s ({c['sweep_command']})",
+                  f"{c['compare_command']}: {c['compare_seconds']:.1f} s{split}"]
+    if res.get("commit"):
+        lines.append(f"measured on commit {res['commit'][:10]}"
+                     + (" with uncommitted changes" if res.get("uncommitted_changes") else ""))
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
-    """``capsim bench [--quick] [--out FILE.json] [--repetitions N] [--years Y]``"""
+    """``capsim bench [--quick] [--out FILE.json] [--repetitions N] [--years Y] [--compare-repeats N]``"""
     from experiments.config import UsageError
 
     out = Path("outputs/bench/bench.json")
@@ -236,8 +337,8 @@ def main(argv: list[str]) -> int:
     for a in it:
         if a == "--quick":
             kwargs.update(scales=(1, 2), years=0.5, repetitions=2, boltzmann_agents=2000, sweep_runs=4,
-                          sweep_years=0.2, memory_years=0.5, quick=True)
-        elif a in ("--out", "--repetitions", "--years"):
+                          sweep_years=0.2, memory_years=0.5, quick=True, command_repeats=1)
+        elif a in ("--out", "--repetitions", "--years", "--compare-repeats"):
             try:
                 val = next(it)
             except StopIteration:
@@ -246,17 +347,18 @@ def main(argv: list[str]) -> int:
                 out = Path(val)
             else:
                 try:
-                    num = int(val) if a == "--repetitions" else float(val)
+                    num = int(val) if a in ("--repetitions", "--compare-repeats") else float(val)
                 except ValueError:
                     raise UsageError(f"{a} = {val!r} is not a number") from None
                 if num <= 0:
                     raise UsageError(f"{a} = {val} must be positive")
-                kwargs["repetitions" if a == "--repetitions" else "years"] = num
+                kwargs[{"--repetitions": "repetitions", "--years": "years", "--compare-repeats": "compare_repeats"}[a]] = num
         elif a in ("-h", "--help"):
             print(main.__doc__)
             return 0
         else:
-            raise UsageError(f"unknown bench option {a!r}; allowed: --quick, --out FILE, --repetitions N, --years Y")
+            raise UsageError(f"unknown bench option {a!r}; allowed: --quick, --out FILE, --repetitions N, --years Y, "
+                             "--compare-repeats N")
     if kwargs.get("repetitions", 5) < 5 and not kwargs.get("quick"):
         print("note: the issue's figures are medians of at least 5 repetitions", file=sys.stderr)
     res = run_bench(**kwargs)

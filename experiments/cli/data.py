@@ -37,7 +37,7 @@ from sim.hxl_io import NEEDS, WHO_WHAT_WHERE, DataError, read_country, write_cou
 from sim.params import ConfigError, Params
 
 __all__ = ["DataSetup", "setup", "load_country", "resolve_data_dir", "report_lines",
-           "data_metadata", "reached_check_line", "main"]
+           "data_metadata", "reached_check_line", "chain_start_line", "main"]
 
 
 
@@ -160,6 +160,23 @@ def data_metadata(s: DataSetup) -> dict | None:
     }
 
 
+def chain_start_line(block: dict) -> str:
+    """What the run did with the data's funding chain at the start, in one line (``metadata.json``
+    ``funding_start``, ``sim.country.chain_at_start``)."""
+
+    def top(shares: dict[str, float], total: float) -> str:
+        return ", ".join(f"{name} {v / total:.0%}" for name, v in shares.items()) if total > 0 else "nobody"
+
+    un = block["un_split"]
+    pool = block["pooled_fund_first_round_usd"]
+    total = sum(pool.values())
+    weeks = block["pooled_fund_grant_weeks"]
+    return (f"funding chain at the start: UN agencies pass funding.un_to_ingo_share = {block['un_to_ingo_share']:.4g} "
+            f"of their grant income to {top(un, sum(un.values()))} (split by {block['un_split_by']}); the pooled "
+            f"fund's first round, {total:,.0f} USD over {weeks} weeks, to {top(pool, total)} (by "
+            f"{block['pooled_fund_first_round_by']})")
+
+
 def reached_check_line(s: DataSetup, areas=None) -> str:
     """The country's own check in one line: the run's first year against the 3W's people reached.
 
@@ -223,6 +240,10 @@ def main(args: list[str]) -> int:
         print("\n".join(report_lines(s)))
         print(f"ok: {country.n_areas} areas at admin level {country.admin_level}, {country.n_sectors} sectors, "
               f"{country.n_orgs} organisations, {country.need.sum():,.0f} people in need")
+        from sim.country import chain_at_start
+        from sim.model import CapacityModel
+
+        print(chain_start_line(chain_at_start(CapacityModel(params, country))))
         if country.reported_reached is not None:
             print(reached_check_line(s))
         return 0

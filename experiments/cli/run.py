@@ -19,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.config import CONFIG_DIR, job_errors, quiet_mesa, register_schema
-from experiments.cli.data import data_metadata, report_lines, setup
+from experiments.cli.data import chain_start_line, data_metadata, report_lines, setup
 from sim.outcomes import MAIN_OUTCOMES, OUTCOMES
 
 register_schema()
@@ -63,9 +63,11 @@ def run_job(cfg: DictConfig, out_dir: Path) -> Path:
         cfg: the composed config (``data.dir`` set: start from that country's data).
         out_dir: the job's output directory.
     """
+    from experiments.runner import note_first_start
     from sim.results import run
     from sim.store import write_run
 
+    note_first_start()
     quiet_mesa()
     s = setup(cfg)
     params = s.params
@@ -87,6 +89,8 @@ def run_job(cfg: DictConfig, out_dir: Path) -> Path:
 
         written = write_capacity_maps(result.capacity, path)
         print(f"  capacity map (need vs capacity present, by area and sector): {', '.join(p.name for p in written)}")
+    if s.country is not None:
+        print(f"  {chain_start_line(result.metadata['funding_start'])}")
     if s.country is not None and s.country.reported_reached is not None:
         from analysis.report import reached_summary_line, write_reached_check
 

@@ -173,9 +173,11 @@ def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=Non
 
     Returns its status record (``done``, ``skipped`` or ``failed`` with the error).
     """
+    from experiments.runner import note_first_start
     from sim.results import run as simulate
     from sim.store import run_id, write_run
 
+    note_first_start()
     conf = plan.configurations[run.configuration]
     overrides = plan.run_overrides(run)
     record = _record(plan, run)
