@@ -122,14 +122,19 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Staff hired this week from the labour pool (re-hires) or from outside the workforce (not poaching)."),
     _O("new_quits", "Quits", "people/week", 0, None, None, "staff", "Staff who quit the sector this week."),
     _O("new_layoffs", "Layoffs", "people/week", 0, None, None, "staff", "Staff laid off this week."),
+    _O("new_other_departures", "Other departures", "people/week", 0, None, None, "staff",
+       "Staff who left this week neither by quitting nor by layoff: everyone international actors let go at an "
+       "exit, and security incident victims who do not return to work (sim/risk.py)."),
     _O("new_hires_local", "Hires by local actors", "people/week", 0, None, None, "staff",
        "Staff hired by local and national actors from outside the sector's employers this week."),
     _O("new_hires_intl", "Hires by international actors", "people/week", 0, None, None, "staff",
        "Staff hired by international actors from outside the sector's employers this week (poaching apart)."),
     _O("new_separations_local", "Staff leaving local actors", "people/week", 0, None, None, "staff",
-       "Quits and layoffs at local and national actors this week (staff poached are counted in brain drain)."),
+       "Quits, layoffs and other departures at local and national actors this week (staff poached are counted in "
+       "brain drain)."),
     _O("new_separations_intl", "Staff leaving international actors", "people/week", 0, None, None, "staff",
-       "Quits and layoffs at international actors this week (including everyone let go at an exit)."),
+       "Quits, layoffs and other departures at international actors this week (including everyone let go at an "
+       "exit)."),
     _O("n_staff", "Staff", "people", 0, None, None, "staff", "Staff employed at the end of the week."),
     _O("n_staff_local", "Staff of local actors", "people", 0, None, None, "staff",
        "Staff employed by local and national actors."),

@@ -108,6 +108,7 @@ def staff_moves(model, step: int) -> dict:
     hc0 = staff.headcount.copy()
     # People let go when international actors exited earlier this step count as leavers too.
     leavers = orgs.exit_leavers.copy()
+    departures = float(leavers.sum())  # exit departures and incident victims who do not return (sim/risk.py)
     hc0 = hc0 + orgs.exit_leavers
     orgs.exit_leavers[:] = 0.0
 
@@ -152,7 +153,7 @@ def staff_moves(model, step: int) -> dict:
         hc = hc - gone
         n_layoffs = len(people)
 
-    separations = leavers.copy()  # quits, layoffs and exit departures by employer (poaching is counted apart)
+    separations = leavers.copy()  # quits, layoffs and other departures by employer (poaching is counted apart)
 
     # 3. Hiring, with poaching by international organisations.
     can_hire = orgs.active & (orgs.cash >= p.staff.hiring_reserve_weeks * model.pay.payroll)
@@ -197,7 +198,7 @@ def staff_moves(model, step: int) -> dict:
     orgs.leavers = leavers
     staff.pool_step(p.staff.pool_exit_rate, p.learning.unpractised_decay, streams["hiring"])
     hires_local = int(np.count_nonzero(orgs.is_local[hire_orgs])) if hires else 0
-    return dict(quits=n_quits, layoffs=n_layoffs, poached=poached, hires=hires,
+    return dict(quits=n_quits, layoffs=n_layoffs, departures=departures, poached=poached, hires=hires,
                 leavers=float(leavers.sum()), employed_before=float(hc0.sum()),
                 hires_local=hires_local, hires_intl=hires - hires_local,
                 separations_local=float(separations[orgs.is_local].sum()),
@@ -232,6 +233,7 @@ def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
         "new_hires": float(moves["hires"]),
         "new_quits": float(moves["quits"]),
         "new_layoffs": float(moves["layoffs"]),
+        "new_other_departures": moves["departures"],
         "new_hires_local": float(moves["hires_local"]),
         "new_hires_intl": float(moves["hires_intl"]),
         "new_separations_local": moves["separations_local"],

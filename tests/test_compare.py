@@ -122,7 +122,8 @@ def test_recorded_flows_add_up():
                           "funding": {"direct_local_share": 0.2}})
     s = run(p).steps
     assert np.array_equal(s["new_hires_local"] + s["new_hires_intl"], s["new_hires"])
-    assert np.allclose(s["new_separations_local"] + s["new_separations_intl"], s["new_quits"] + s["new_layoffs"])
+    assert np.allclose(s["new_separations_local"] + s["new_separations_intl"],
+                       s["new_quits"] + s["new_layoffs"] + s["new_other_departures"])
     donor = s["donor_disbursed"]
     assert np.allclose(s["funding_direct_local"], s["direct_local_funding_share"] * donor, rtol=1e-9, atol=1e-6)
     pooled = s["pooled_local_funding_share"] * donor
