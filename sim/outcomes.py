@@ -420,6 +420,7 @@ MAIN_OUTCOMES = (
     "unmet_need",
     "coverage_gini",
     "hard_to_reach_coverage",
+    "group_equity",
     "quality_coverage",
     "local_capacity",
     "intl_contextual_capacity",
