@@ -137,9 +137,8 @@ def partner_keys(model, candidates: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return keys * np.where(led, 1.0 - pref, 1.0)
 
 
-def _share(part: np.ndarray, whole: np.ndarray) -> float:
-    total = float(whole.sum())
-    return float(part.sum()) / total if total > 0 else 0.0
+def _share(part, whole) -> float:
+    return float(part) / float(whole) if whole > 0 else 0.0
 
 
 def outcomes(model, d, moves: dict) -> dict:
@@ -153,28 +152,30 @@ def outcomes(model, d, moves: dict) -> dict:
     orgs, areas, inc = model.orgs, model.areas, model.inclusion
     org, _slot, area, _deployed = d.presence
     group, rest = inc.covered_by_group(model, org, area, d.people_by_pair, d.covered_by_area)
-    g = inc.group_share
-    severity = np.divide(areas.weighted_need_by_area, areas.need_by_area, out=np.ones(areas.n),
-                         where=areas.need_by_area > 0)
-    group_need = float((severity * g * areas.need_by_area).sum())
-    rest_need = float((severity * (1.0 - g) * areas.need_by_area).sum())
+    g, need, weighted = inc.group_share, areas.need_by_area, areas.weighted_need_by_area
+    severity = np.divide(weighted, need, out=np.ones(areas.n), where=need > 0)
+    group_need = float(weighted @ g)  # sum_a s_a g_a N_a (s_a N_a is the area's severity-weighted need)
+    rest_need = float(weighted.sum()) - group_need
     group_cov = float(severity @ group) / group_need if group_need > 0 else 1.0
     rest_cov = float(severity @ rest) / rest_need if rest_need > 0 else 1.0
     high = max(group_cov, rest_cov)
 
-    local = orgs.is_local
-    partnered = local & (orgs.partner != NO_PARTNER)
-    received = (model.flows.direct_received + model.flows.subgrant_received) * local
-    led = orgs.women_led | orgs.marginalised_led
+    women, marginalised = orgs.women_led, orgs.marginalised_led
+    led = women | marginalised  # only local organisations are ever group-led
+    partnered = orgs.is_local & (orgs.partner != NO_PARTNER)
     led_partners = partnered & led
+    flows = model.flows
+    received = flows.direct_received + flows.subgrant_received  # local actors' grant money (0 for the others)
+    total = float(received @ orgs.is_local)
+    n_partnered, n_led_partners = np.count_nonzero(partnered), np.count_nonzero(led_partners)
     return {
         "group_coverage": group_cov,
         "rest_coverage": rest_cov,
         "group_equity": min(group_cov, rest_cov) / high if high > 0 else 1.0,
-        "women_led_partner_share": _share(partnered & orgs.women_led, partnered),
-        "marginalised_led_partner_share": _share(partnered & orgs.marginalised_led, partnered),
-        "women_led_funding_share": _share(received * orgs.women_led, received),
-        "marginalised_led_funding_share": _share(received * orgs.marginalised_led, received),
-        "brain_drain_group_led": float(moves["poached_from"][led].sum()),
-        "imposed_share_group_led": _share(led_partners & orgs.p_earmarked, led_partners),
+        "women_led_partner_share": _share(np.count_nonzero(partnered & women), n_partnered),
+        "marginalised_led_partner_share": _share(np.count_nonzero(partnered & marginalised), n_partnered),
+        "women_led_funding_share": _share(received @ women, total),
+        "marginalised_led_funding_share": _share(received @ marginalised, total),
+        "brain_drain_group_led": float(moves["poached_from"] @ led),
+        "imposed_share_group_led": _share(np.count_nonzero(led_partners & orgs.p_earmarked), n_led_partners),
     }
