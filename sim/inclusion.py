@@ -91,9 +91,12 @@ class Inclusion:
         orgs.women_led[:] = eligible & (u[0] < c.women_led_share)
         orgs.marginalised_led[:] = eligible & (u[1] < c.marginalised_led_share)
         self.group_share = c.group_population_share * rng.uniform(0.5, 1.5, areas.n)
+        led = orgs.women_led | orgs.marginalised_led
         if c.institutional_gap > 0:
-            led = orgs.women_led | orgs.marginalised_led
             orgs.inst[led] = np.clip(orgs.inst[led] - c.institutional_gap, 0.02, 0.98)
+        # Leadership as rows of 0/1 (women-led, marginalised-led, either), for the weekly outcomes' sums in one
+        # product each; leadership does not change during a run.
+        self.leaders = np.stack([orgs.women_led, orgs.marginalised_led, led]).astype(float)
 
     def group_reach(self, orgs, context: np.ndarray) -> np.ndarray:
         """Per organisation, ``f_o``: the rate at which it reaches the group relative to others (0..1)."""
@@ -113,11 +116,12 @@ class Inclusion:
         n_areas = len(g)
         f = self.group_reach(model.orgs, model.effective_context())[org]
         ga = g[area]
-        w = ga * f / np.maximum(ga * f + 1.0 - ga, 1e-12)
+        w = ga * f
+        w /= w + (1.0 - ga)  # g_a < 1 (inclusion.group_population_share <= 0.6): never 0 / 0
         total = np.bincount(area, people, n_areas)
         phi = np.divide(np.bincount(area, people * w, n_areas), total, out=g.copy(), where=total > 0)
-        need = model.areas.need_by_area
-        group = np.clip(phi * covered, covered - (1.0 - g) * need, g * need)
+        group_need = g * model.areas.need_by_area
+        group = np.minimum(np.maximum(phi * covered, covered - (model.areas.need_by_area - group_need)), group_need)
         return group, covered - group
 
 
@@ -160,22 +164,22 @@ def outcomes(model, d, moves: dict) -> dict:
     rest_cov = float(severity @ rest) / rest_need if rest_need > 0 else 1.0
     high = max(group_cov, rest_cov)
 
-    women, marginalised = orgs.women_led, orgs.marginalised_led
-    led = women | marginalised  # only local organisations are ever group-led
-    partnered = orgs.is_local & (orgs.partner != NO_PARTNER)
-    led_partners = partnered & led
+    leaders = inc.leaders  # rows: women-led, marginalised-led, either (only local organisations are ever led so)
+    partnered = orgs.partner != NO_PARTNER  # set for local organisations only
+    women_p, marginalised_p, led_p = leaders @ partnered
     flows = model.flows
     received = flows.direct_received + flows.subgrant_received  # local actors' grant money (0 for the others)
-    total = float(received @ orgs.is_local)
-    n_partnered, n_led_partners = np.count_nonzero(partnered), np.count_nonzero(led_partners)
+    women_f, marginalised_f, _ = leaders @ received
+    total = float(received.sum())
+    n_partnered = np.count_nonzero(partnered)
     return {
         "group_coverage": group_cov,
         "rest_coverage": rest_cov,
         "group_equity": min(group_cov, rest_cov) / high if high > 0 else 1.0,
-        "women_led_partner_share": _share(np.count_nonzero(partnered & women), n_partnered),
-        "marginalised_led_partner_share": _share(np.count_nonzero(partnered & marginalised), n_partnered),
-        "women_led_funding_share": _share(received @ women, total),
-        "marginalised_led_funding_share": _share(received @ marginalised, total),
-        "brain_drain_group_led": float(moves["poached_from"] @ led),
-        "imposed_share_group_led": _share(np.count_nonzero(led_partners & orgs.p_earmarked), n_led_partners),
+        "women_led_partner_share": _share(women_p, n_partnered),
+        "marginalised_led_partner_share": _share(marginalised_p, n_partnered),
+        "women_led_funding_share": _share(women_f, total),
+        "marginalised_led_funding_share": _share(marginalised_f, total),
+        "brain_drain_group_led": float(leaders[2] @ moves["poached_from"]),
+        "imposed_share_group_led": _share(leaders[2] @ (partnered & orgs.p_earmarked), led_p),
     }
