@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -58,7 +60,8 @@ def test_group_coverage_depends_on_who_is_present():
     none = _coverage(m, d)
     m.orgs.marginalised_led[:] = saved
     assert led["group_coverage"] > as_drawn["group_coverage"] + 0.002, (
-        f"group-led local actors reach the group fully: {as_drawn['group_coverage']:.3f} -> {led['group_coverage']:.3f}")
+        f"group-led local actors reach the group fully: {as_drawn['group_coverage']:.3f} -> "
+        f"{led['group_coverage']:.3f}")
     assert none["group_coverage"] <= as_drawn["group_coverage"] + 1e-12, (
         f"without group-led organisations the group is covered less: {none} vs {as_drawn}")
     assert led["rest_coverage"] < as_drawn["rest_coverage"] + 1e-12, "the split conserves people covered"
@@ -73,7 +76,7 @@ def test_group_coverage_depends_on_who_is_present():
         if case == "all led":
             m.orgs.marginalised_led[:] = True
         else:
-            m.inclusion.p = m.p.inclusion.__class__(group_access_difficulty=0.0)
+            m.inclusion.p = dataclasses.replace(m.p.inclusion, group_access_difficulty=0.0)
         group, rest = m.inclusion.covered_by_group(m, org, area, d.people_by_pair, d.covered_by_area)
         need = m.areas.need_by_area
         assert np.allclose(group / (g * need), rest / ((1 - g) * need)), f"{case}: groups covered differently"
