@@ -68,6 +68,7 @@ class Delivery:
     bound_by_need: float
     access_loss_share: float
     presence: tuple  # (organisation, presence slot, area, staff deployed) of each operational pair (sim/risk.py)
+    people_by_pair: np.ndarray  # people covered this week by each pair of presence (sim/inclusion.py)
 
 
 def pay_salaries(model) -> float:
@@ -168,6 +169,7 @@ def deliver(model, step: int) -> Delivery:
         access_loss_share=float((potential - potential * access_factor(access, ctx)).sum() / pot_total)
         if pot_total > 0 else 0.0,
         presence=(org, slot, area, deployable[org] * alloc),
+        people_by_pair=delivered,
     )
 
 

@@ -41,10 +41,12 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
-from . import communities, convening, delivery, funding, governance, localisation, partnerships, priorities, risk, turnover
+from . import (communities, convening, delivery, funding, governance, inclusion, localisation, partnerships, priorities,
+               risk, turnover)
 from .access import access_factor
 from .areas import Areas
 from .communities import Communities
+from .inclusion import Inclusion
 from .priorities import Priorities
 from .country import CountryData, start_partnerships
 from .coordination import Coordination, presence_outcomes
@@ -104,6 +106,8 @@ class CapacityModel(mesa.Model):
 
         self.areas = Areas(params, self.streams["world"], country)
         self.orgs = OrgTable(params, self.areas, self.streams["organisations"], country)
+        # Who leads local organisations and the marginalised group in each area (sim/inclusion.py).
+        self.inclusion = Inclusion(params, self.orgs, self.areas, self.streams["inclusion"])
         headcount = None if country is None else country.initial_headcount()
         self.staff = StaffTable(params, self.orgs, self.streams["staff_init"], headcount)
         self.training_probe = TrainingProbe(self.staff)  # measures only; see sim/probes.py
@@ -352,6 +356,7 @@ class CapacityModel(mesa.Model):
             **convening.outcomes(self),
             **priorities.outcomes(self.priorities, d.covered_cells, d.people_by_org),
             **risk.outcomes(self.risk, self),
+            **inclusion.outcomes(self, d, moves),
         }
         values.update(localisation.outcomes(self, values, d))
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)

@@ -108,6 +108,9 @@ class OrgTable:
         self.knowledge_weight = np.zeros(n)  # weight of local knowledge in decisions on this organisation's
         #                                      money and staff (sim/governance.py local_knowledge_weight)
         self.active = np.ones(n, bool)  # False once an organisation has exited the country
+        # Who leads the organisation (local NGOs and community-based organisations; drawn by sim/inclusion.py).
+        self.women_led = np.zeros(n, bool)
+        self.marginalised_led = np.zeros(n, bool)  # led by members of the marginalised group
 
     def _draw_sectors_and_presence(self, w, areas: Areas, rng: np.random.Generator, prof: list[dict]) -> None:
         """The synthetic country: sectors by kind profile; presence near home (local), in every

@@ -289,6 +289,35 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Proxy for NEAR's participation area: the weight of local knowledge of needs in decisions on the response's "
        "money and staff, income-weighted over organisations; communities' own participation and feedback are not "
        "modelled."),
+    # --- inclusion and do no harm (sim/inclusion.py)
+    _O("group_coverage", "Coverage of the marginalised group", "share, severity-weighted", 0, 1, "higher", "people",
+       "Severity-weighted share of the marginalised group's people in need covered this week: each area's people "
+       "covered split between the group and the rest by whom the organisations covering them reach "
+       "(inclusion.group_access_difficulty; group-led organisations reach the group fully)."),
+    _O("rest_coverage", "Coverage of everyone else", "share, severity-weighted", 0, 1, "higher", "people",
+       "The same for people in need outside the marginalised group."),
+    _O("group_equity", "Equity between population groups", "ratio 0..1", 0, 1, "higher", "people",
+       "The smaller of the marginalised group's and everyone else's coverage over the larger (1: equal; 1 when "
+       "neither is covered)."),
+    _O("women_led_partner_share", "Partners that are women-led", "share of partnered local actors", 0, 1, None,
+       "inclusion", "Share of the local organisations in a partnership with an intermediary that are women-led "
+       "(compare with inclusion.women_led_share)."),
+    _O("marginalised_led_partner_share", "Partners led by the marginalised group", "share of partnered local actors",
+       0, 1, None, "inclusion", "Share of the local organisations in a partnership that are led by members of the "
+       "marginalised group (compare with inclusion.marginalised_led_share)."),
+    _O("women_led_funding_share", "Local funding to women-led organisations", "share of grants to local actors", 0, 1,
+       None, "inclusion", "Share of the grant money local and national actors received this week (direct, pooled "
+       "fund, sub-grants) that went to women-led organisations."),
+    _O("marginalised_led_funding_share", "Local funding to organisations of the marginalised group",
+       "share of grants to local actors", 0, 1, None, "inclusion",
+       "Share of the grant money local and national actors received this week that went to organisations led by "
+       "members of the marginalised group."),
+    _O("brain_drain_group_led", "Staff poached from women-led and marginalised-led organisations", "people", 0, None,
+       "lower", "inclusion", "Staff of women-led or marginalised-led organisations hired away by international "
+       "organisations this week (part of brain_drain)."),
+    _O("imposed_share_group_led", "Imposed partnerships of group-led organisations", "share of their partnerships",
+       0, 1, "lower", "inclusion", "Share of women-led and marginalised-led organisations' partnerships whose rules "
+       "an earmark imposed (trust cut by partnership.imposed_trust_factor; IASC principle 5)."),
 )
 
 # The localisation measures in the field's own terms the report, the brief and the donor page list, with the
@@ -391,6 +420,7 @@ MAIN_OUTCOMES = (
     "unmet_need",
     "coverage_gini",
     "hard_to_reach_coverage",
+    "group_equity",
     "quality_coverage",
     "local_capacity",
     "intl_contextual_capacity",

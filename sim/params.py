@@ -1,8 +1,8 @@
 """The parameter registry: every number the model uses, with meaning, unit, range and source.
 
 One frozen dataclass per config section (``world``, ``staff``, ``learning``, ``funding``,
-``turnover``, ``governance``, ``risk``, ``crisis``, ``partnership``, ``community``, ``priorities``, ``regimes``,
-``pathways``) and the top-level :class:`Params`.
+``turnover``, ``governance``, ``risk``, ``crisis``, ``partnership``, ``community``, ``priorities``, ``inclusion``,
+``regimes``, ``pathways``) and the top-level :class:`Params`.
 Every field is declared with :func:`param`, which records its meaning, unit, allowed range
 and source (a citation from ``shared/BRIEF.md`` or the word "assumption"). The ODD parameter
 table in ``docs/ODD.md`` is generated from these declarations
@@ -1086,6 +1086,50 @@ class PrioritiesParams:
 
 
 @dataclass(frozen=True)
+class InclusionParams:
+    """Inclusion and do no harm (``sim/inclusion.py``): organisations led by women and by a marginalised group,
+    the marginalised group within each area's population, and whether intermediaries seek such partners
+    (IASC scoping paper, principles 5 and 6)."""
+
+    women_led_share: float = param(
+        0.2, "share of local NGOs and community-based organisations that are women-led (drawn at set-up)", "share",
+        0.0, 1.0, "assumption; women-led and women's rights organisations received under 1% (about US$142m) of "
+        "humanitarian funding in 2021-2022 (UN Women), far below their place among local responders",
+    )
+    marginalised_led_share: float = param(
+        0.1, "share of local NGOs and community-based organisations led by members of the marginalised group "
+        "(drawn at set-up)", "share", 0.0, 1.0, "assumption",
+    )
+    group_population_share: float = param(
+        0.15, "mean share of an area's population (and people in need) belonging to the marginalised group "
+        "(areas differ by +-50%)", "share", 0.0, 0.6,
+        "assumption; about 15% of the world's population lives with a disability (WHO & World Bank 2011, World "
+        "report on disability), one group organisations often fail to reach",
+    )
+    group_access_difficulty: float = param(
+        0.5, "access difficulty of the marginalised group for organisations not led by it: such an organisation "
+        "reaches group members at access_factor(difficulty, its effective contextual capacity) of its rate for "
+        "others (sim/access.py); organisations led by the group reach it fully", "0..1", 0.0, 1.0,
+        "assumption; access differs between population groups within areas (IASC scoping paper, principle 6)",
+    )
+    institutional_gap: float = param(
+        0.0, "institutional capacity (systems, finance, governance) that women-led and marginalised-led "
+        "organisations start with below others of their kind, so that funders' due diligence passes them less "
+        "often (0: none, the status quo's draws unchanged)",
+        "index 0..1", 0.0, 0.5,
+        "assumption; women-led organisations struggle to meet pooled funds' application criteria and are seen "
+        "as higher risk (IRC 2023, Why Wait?; Humanitarian Exchange 85, 2024)",
+    )
+    partner_preference: float = param(
+        0.0, "weight intermediaries give to women-led and marginalised-led organisations when they choose local "
+        "partners: a candidate's random matching key is multiplied by (1 - preference) (0: no preference, as "
+        "before; 1: such candidates always first)", "share", 0.0, 1.0,
+        "assumption; capacity sharing is inclusive and does not exclude or marginalise (IASC scoping paper, "
+        "principle 6)",
+    )
+
+
+@dataclass(frozen=True)
 class PartnershipParams:
     """How partnerships start, build trust, and renew or end (the same laws under every regime)."""
 
@@ -1292,6 +1336,7 @@ class Params:
     partnership: PartnershipParams = field(default_factory=PartnershipParams)
     community: CommunityParams = field(default_factory=CommunityParams)
     priorities: PrioritiesParams = field(default_factory=PrioritiesParams)
+    inclusion: InclusionParams = field(default_factory=InclusionParams)
     regimes: RegimesParams = field(default_factory=RegimesParams)
     pathways: PathwaysParams = field(default_factory=PathwaysParams)
 

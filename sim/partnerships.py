@@ -19,7 +19,8 @@ are matched again.
 
 **Matching** draws by (week, organisation): each international organisation ranks candidate
 partners by uniforms fixed per (seed, week, intermediary, candidate), so a change elsewhere
-cannot shift who is matched with whom (common random numbers, ``sim/rng.py``).
+cannot shift who is matched with whom (common random numbers, ``sim/rng.py``); a preference for
+women-led and marginalised-led candidates scales their keys down (``sim/inclusion.py``).
 
 **Who takes part** is decided by who identifies the gaps: international actors pick trainees
 at random from the partner's staff (a template), joint identification picks the people with
@@ -37,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from .access import access_factor
+from .inclusion import partner_keys
 from .kinds import NO_PARTNER
 from .regimes import EARMARK_CODE
 
@@ -168,6 +170,7 @@ def choose_partners_for(model, intl: int, step: int) -> None:
     if len(cand) == 0:
         return
     key = model.streams.slot_uniforms("partners", step, orgs.n, sub=intl)[cand]
+    key = partner_keys(model, cand, key)  # a preference for group-led partners (sim/inclusion.py)
     chosen = cand[np.argsort(key, kind="stable")[: min(free, len(cand))]]
     code = model.default_code
     orgs.partner[chosen] = intl

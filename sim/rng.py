@@ -39,6 +39,7 @@ STREAM_NAMES = (
     "priorities",  # people's priorities across sectors and organisations' perception errors (sim/priorities.py)
     "convening",  # which pairs of an intermediary's partners it links (sim/convening.py)
     "security",  # security incidents (one draw per organisation and presence slot a week) and their victims
+    "inclusion",  # who leads local organisations, the marginalised group's share of each area (sim/inclusion.py)
 )
 
 

@@ -166,6 +166,7 @@ def staff_moves(model, step: int) -> dict:
     nat_vac = vac - expat
     attempts = np.where(orgs.is_intl, rng.binomial(nat_vac, t.poaching_pressure * (1.0 - t.no_poaching_agreement)), 0)
     poached = 0
+    poached_from = np.zeros(n)  # staff poached from each organisation this week
     if attempts.sum() > 0:
         pool = staff.idx[(staff.employer[staff.idx] >= 0)]
         pool = pool[orgs.is_local[staff.employer[pool]] & orgs.active[staff.employer[pool]]]
@@ -184,7 +185,8 @@ def staff_moves(model, step: int) -> dict:
             movers = cand[ok]
             staff.employer[movers] = hirer[ok]
             staff.trainee[movers] = False
-            leavers += np.bincount(from_org[ok], minlength=n)
+            poached_from = np.bincount(from_org[ok], minlength=n).astype(float)
+            leavers += poached_from
             nat_vac = nat_vac - np.bincount(hirer[ok], minlength=n)
             poached = int(ok.sum())
     hire_orgs = np.concatenate([np.repeat(np.arange(n), nat_vac), np.repeat(np.arange(n), expat)])
@@ -198,7 +200,8 @@ def staff_moves(model, step: int) -> dict:
     orgs.leavers = leavers
     staff.pool_step(p.staff.pool_exit_rate, p.learning.unpractised_decay, streams["hiring"])
     hires_local = int(np.count_nonzero(orgs.is_local[hire_orgs])) if hires else 0
-    return dict(quits=n_quits, layoffs=n_layoffs, departures=departures, poached=poached, hires=hires,
+    return dict(quits=n_quits, layoffs=n_layoffs, departures=departures, poached=poached, poached_from=poached_from,
+                hires=hires,
                 leavers=float(leavers.sum()), employed_before=float(hc0.sum()),
                 hires_local=hires_local, hires_intl=hires - hires_local,
                 separations_local=float(separations[orgs.is_local].sum()),

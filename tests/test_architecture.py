@@ -169,8 +169,8 @@ def test_model_state_is_declared_at_construction():
 
 
 def test_each_outcome_is_computed_by_exactly_one_mechanism():
-    from sim import (communities, convening, coordination, delivery, funding, governance, localisation, organisations,
-                     partnerships, priorities, risk, turnover)
+    from sim import (communities, convening, coordination, delivery, funding, governance, inclusion, localisation,
+                     organisations, partnerships, priorities, risk, turnover)
     from sim.model import CapacityModel
     from sim.outcomes import STEP_OUTCOMES
 
@@ -191,6 +191,7 @@ def test_each_outcome_is_computed_by_exactly_one_mechanism():
         "convening": convening.outcomes(m),
         "priorities": priorities.outcomes(m.priorities, d.covered_cells, d.people_by_org),
         "risk": risk.outcomes(m.risk, m),
+        "inclusion": inclusion.outcomes(m, d, moves),
     }
     parts["localisation"] = localisation.outcomes(m, {k: v for values in parts.values() for k, v in values.items()}, d)
     seen: dict[str, str] = {}
