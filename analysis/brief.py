@@ -18,12 +18,12 @@ import pandas as pd
 
 import numpy as np
 
-from sim.outcomes import DONOR_HEADLINES
+from sim.outcomes import DONOR_HEADLINES, LOCALISATION_OUTCOMES, PEOPLE_OUTCOMES
 
 from .donor_figures import over_time
 from .effects import MEASURES, field_levels, format_count, format_measure, paired_effects, per_run_measures
 
-__all__ = ["BriefData", "Finding", "findings", "render_html", "summary_numbers", "localisation_numbers", "describe_world",
+__all__ = ["BriefData", "Finding", "findings", "render_html", "summary_numbers", "measure_numbers", "describe_world",
            "format_effect",
            "FINDING_MEASURES", "TABLE_MEASURES", "Said", "say", "shown_value", "shown_change", "level_text"]
 
@@ -456,7 +456,7 @@ def render_html(data: BriefData) -> str:
     parts.append(_table(data, effects, per_run))
     if data.reasons:
         parts.append(f"<p class=\"finding\" data-reasons=\"people_weeks_met\"><b>Why.</b> {esc(data.reasons)}</p>\n")
-    parts.append(_field_line(data))
+    parts.append(_measures_line(data))
     parts.append(f"<figure><img alt=\"Coverage of needs, coverage in hard-to-reach areas and funding reaching local "
                  f"actors over time, by package\" src=\"data:image/png;base64,{img1}\">\n<figcaption>Figure. Over "
                  f"time: means over the {n_rep} crises, bands their range; status quo dashed black, on top. Need "
@@ -467,34 +467,45 @@ def render_html(data: BriefData) -> str:
     return "".join(parts)
 
 
-FIELD_LINE_MEASURES = ("grand_bargain_local_share", "near_funding", "near_partnerships")
+# The measures beside the headlines, in one paragraph (every measure, defined, in the brief's CSV of the set):
+# name -> (outcomes, the few the paragraph shows, their lead words, what the CSV holds).
+MEASURE_LINES = {
+    "localisation": (LOCALISATION_OUTCOMES, ("grand_bargain_local_share", "near_funding"),
+                     "In the field's own terms", "every Grand Bargain and NEAR measure"),
+    "people": (PEOPLE_OUTCOMES, ("group_equity",), "For people and communities",
+               "every measure of priorities, communities and inclusion"),
+}
 
 
-def _field_line(data: BriefData) -> str:
-    """The localisation measures in the field's own terms, in one line (all of them, defined: the CSV)."""
+def _measures_line(data: BriefData) -> str:
+    """One paragraph with a few measures of each set of :data:`MEASURE_LINES` (all of them, defined:
+    ``brief_<name>.csv``), over the whole horizon."""
     esc = html.escape
-    levels = field_levels(data.steps, order=list(data.titles)).set_index("measure")
-    bits = []
-    for k in FIELD_LINE_MEASURES:
-        if k not in levels.index:
-            continue
-        row = levels.loc[k]
-        share = k == "grand_bargain_local_share"
-        vals = ", ".join(f"{esc(data.titles[c])} {100 * row[c]:.0f}%" if share else f"{esc(data.titles[c])} {row[c]:.2f}"
-                         for c in data.titles if c in row.index)
-        target = " (target 25%)" if share else ""
-        bits.append(f"{esc(row['label'])}{target}: {vals}")
-    if not bits:
+    spans = []
+    for name, (outcomes, shown, lead, held) in MEASURE_LINES.items():
+        levels = field_levels(data.steps, order=list(data.titles), outcomes=outcomes).set_index("measure")
+        bits = []
+        for k in shown:
+            if k not in levels.index:
+                continue
+            row = levels.loc[k]
+            share = str(row["unit"]).startswith("share")
+            vals = ", ".join(f"{esc(data.titles[c])} {100 * row[c]:.0f}%" if share
+                             else f"{esc(data.titles[c])} {row[c]:.2f}" for c in data.titles if c in row.index)
+            target = " (target 25%)" if k == "grand_bargain_local_share" else ""
+            bits.append(f"{esc(row['label'])}{target}: {vals}")
+        if bits:
+            spans.append(f"<span data-field=\"{name}\" title=\"{esc(held)}, defined, in brief_{name}.csv\">"
+                         f"<b>{esc(lead)}</b> (all in brief_{name}.csv): {'; '.join(bits)}.</span>")
+    if not spans:
         return ""
-    return (f"<p class=\"finding\" data-field=\"localisation\"><b>In the field's own terms</b> (over the whole "
-            f"horizon; every Grand Bargain and NEAR measure, defined, in brief_localisation.csv). "
-            f"{'; '.join(bits)}.</p>\n")
+    return f"<p class=\"finding\">Over the whole horizon. {' '.join(spans)}</p>\n"
 
 
-def localisation_numbers(data: BriefData) -> pd.DataFrame:
-    """Every localisation measure in the field's own terms per configuration, with its definition
-    (``brief_localisation.csv``); configurations are named by their titles."""
-    levels = field_levels(data.steps, order=list(data.titles))
+def measure_numbers(data: BriefData, name: str) -> pd.DataFrame:
+    """Every measure of one set of :data:`MEASURE_LINES` per configuration, with its definition
+    (``brief_<name>.csv``); configurations are named by their titles."""
+    levels = field_levels(data.steps, order=list(data.titles), outcomes=MEASURE_LINES[name][0])
     return levels.rename(columns={c: data.titles[c] for c in data.titles})
 
 

@@ -194,30 +194,34 @@ def paired_effects(per_run: pd.DataFrame, reference: str, factor: str = "config"
 _DONOR_WEIGHTED = ("grand_bargain_local_share", "direct_local_funding_share")
 
 
-def field_measures(steps: pd.DataFrame, keys=("config", "replicate")) -> pd.DataFrame:
-    """Per run, each localisation measure in the field's own terms (``sim.outcomes.LOCALISATION_OUTCOMES``)
-    present in ``steps``, over the whole horizon: shares of donors' money weighted by each week's
-    disbursements, the others the mean over the weeks (``grand_bargain_target_met``: the share of weeks).
+def field_measures(steps: pd.DataFrame, keys=("config", "replicate"), outcomes=LOCALISATION_OUTCOMES) -> pd.DataFrame:
+    """Per run, each measure of ``outcomes`` (by default the localisation measures in the field's own terms,
+    ``sim.outcomes.LOCALISATION_OUTCOMES``; ``PEOPLE_OUTCOMES`` for affected people and communities) present
+    in ``steps``, over the whole horizon: shares of donors' money weighted by each week's disbursements, the
+    others the mean over the weeks (``grand_bargain_target_met``: the share of weeks).
 
     Args:
         steps: weekly outcomes with the ``keys`` columns.
         keys: columns identifying a run.
+        outcomes: the weekly outcomes to take.
     """
     keys = list(keys)
-    present = [k for k in LOCALISATION_OUTCOMES if k in steps.columns]
+    present = [k for k in outcomes if k in steps.columns]
     g = steps.groupby(keys, observed=True, sort=True)
     out = g[[k for k in present if k not in _DONOR_WEIGHTED]].mean()
-    money = steps["donor_disbursed"]
-    den = money.groupby([steps[k] for k in keys], observed=True, sort=True).sum()
-    for k in present:
-        if k in _DONOR_WEIGHTED:
+    weighted = [k for k in present if k in _DONOR_WEIGHTED]
+    if weighted:
+        money = steps["donor_disbursed"]
+        den = money.groupby([steps[k] for k in keys], observed=True, sort=True).sum()
+        for k in weighted:
             num = (steps[k] * money).groupby([steps[c] for c in keys], observed=True, sort=True).sum()
             out[k] = num / den.where(den > 0)
     return out[present].reset_index()
 
 
-def field_levels(steps: pd.DataFrame, order=None, config: str = "config") -> pd.DataFrame:
-    """Each localisation measure's mean over runs per configuration, with its label and definition.
+def field_levels(steps: pd.DataFrame, order=None, config: str = "config", outcomes=LOCALISATION_OUTCOMES) -> pd.DataFrame:
+    """Each measure of ``outcomes`` (:func:`field_measures`): its mean over runs per configuration, with its
+    label and definition.
 
     Returns one row per measure: ``measure``, ``label``, ``unit``, ``description`` and one column per
     configuration (in ``order``, default the order of appearance).
@@ -226,8 +230,9 @@ def field_levels(steps: pd.DataFrame, order=None, config: str = "config") -> pd.
         steps: weekly outcomes with a ``config`` and a ``replicate`` column.
         order: configurations in display order.
         config: the column naming configurations.
+        outcomes: the weekly outcomes to take (default the localisation measures).
     """
-    per_run = field_measures(steps, (config, "replicate"))
+    per_run = field_measures(steps, (config, "replicate"), outcomes)
     means = per_run.groupby(config, observed=True, sort=False).mean(numeric_only=True)
     names = list(order) if order is not None else list(dict.fromkeys(per_run[config].astype(str)))
     means.index = means.index.astype(str)

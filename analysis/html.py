@@ -171,16 +171,12 @@ def render_report(report) -> str:
             if flow_outs:
                 parts.append("<details><summary>Paired differences in staff and funding flows</summary>"
                              f"{_table(tables.differences_table(r.diffs, report.config_cols, flow_outs))}</details>")
-    if report.localisation is not None:
+    for name, summary in report.measure_tables.items():
         w = main.window
-        parts.append(f"<h2>Localisation in the field's own terms, over {_e(w.describe())}</h2><p class='note'>Grand "
-                     "Bargain localisation, quality of funding to local actors, local leadership in coordination and "
-                     "the areas of NEAR's Localisation Performance Measurement Framework (sim/localisation.py); "
-                     "measures marked proxy approximate the framework's indicators. "
-                     f"{_e(report.table_note(w))}</p>")
-        parts.append(_table(tables.summary_table(report.localisation, report.config_cols,
-                                                 report.localisation_outcomes)))
-        parts.append(f"<details><summary>Definitions</summary>{_table(report.localisation_definitions())}</details>")
+        parts.append(f"<h2>{_e(tables.MEASURE_TABLES[name][1].capitalize())}, over {_e(w.describe())}</h2><p class='note'>"
+                     f"{_e(tables.MEASURE_TABLES[name][2])} {_e(report.table_note(w))}</p>")
+        parts.append(_table(tables.summary_table(summary, report.config_cols, report.measure_outcomes(name))))
+        parts.append(f"<details><summary>Definitions</summary>{_table(report.measure_definitions(name))}</details>")
     if report.pathways is not None:
         from . import pathways as pw
 

@@ -12,7 +12,9 @@
 * ``timeseries.csv``: mean and interval per configuration, outcome and time bin;
 * ``localisation_table_<w>.csv``/``.md``: the localisation measures in the field's own terms
   (Grand Bargain, quality of funding, NEAR framework areas; ``sim/localisation.py``) over the main
-  window, with their definitions (selectable as outcomes too: ``--outcomes``);
+  window, with their definitions (selectable as outcomes too: ``--outcomes``); and
+  ``people_table_<w>.csv``/``.md``: affected people and communities (priorities and feedback,
+  community capacity and preparedness, inclusion; :data:`analysis.tables.MEASURE_TABLES`);
 * figures (PNG 300 dpi + SVG), each with a sidecar ``<figure>.json`` caption stating the
   experiment, replicates, seeds, config hash, window and provenance;
 * ``index.html``: question, answer (generated from the numbers), setup, main tables,
@@ -41,7 +43,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import LOCALISATION_OUTCOMES, MAIN_OUTCOMES, OUTCOMES, label
+from sim.outcomes import MAIN_OUTCOMES, OUTCOMES, label
 
 from . import figures, flows, pathways, tables
 from sim.store import analysis_packages, file_sha256
@@ -167,7 +169,7 @@ class Report:
     pathway_groups: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     reached: pd.DataFrame | None = None  # the country's own check (a run from data with #reached)
-    localisation: pd.DataFrame | None = None  # summary of the field's own measures over the main window
+    measure_tables: dict = field(default_factory=dict)  # tables.MEASURE_TABLES name -> summary over the main window
 
     # ------------------------------------------------------------------ configuration helpers
     @property
@@ -207,15 +209,15 @@ class Report:
         rest = [f for f in self.data.varying if f != self.hue]
         return sorted(rest, key=lambda f: (not pd.api.types.is_numeric_dtype(self.data.steps[f]), rest.index(f)))
 
-    @property
-    def localisation_outcomes(self) -> list[str]:
-        """The localisation measures in the field's own terms present in the data (``LOCALISATION_OUTCOMES``)."""
-        return [o for o in LOCALISATION_OUTCOMES if o in self.data.steps.columns]
+    def measure_outcomes(self, name: str) -> list[str]:
+        """The outcomes of one of :data:`analysis.tables.MEASURE_TABLES` present in the data."""
+        cols = set(self.data.steps.columns) | set(self.data.shocks.columns if self.data.shocks is not None else ())
+        return [o for o in tables.MEASURE_TABLES[name][0] if o in cols]
 
-    def localisation_definitions(self) -> pd.DataFrame:
-        """Each localisation measure's label, unit and definition (source formula, or what a proxy stands for)."""
+    def measure_definitions(self, name: str) -> pd.DataFrame:
+        """Each measure's label, unit and definition (source formula, or what a proxy stands for)."""
         return pd.DataFrame([{"measure": OUTCOMES[o].label, "key": o, "unit": OUTCOMES[o].unit,
-                              "definition": OUTCOMES[o].description} for o in self.localisation_outcomes])
+                              "definition": OUTCOMES[o].description} for o in self.measure_outcomes(name)])
 
     # ------------------------------------------------------------------ numbers
     def compute(self) -> "Report":
@@ -231,11 +233,12 @@ class Report:
                 diffs = differences_to_reference(per_run, ref, self.config_cols, self.outcomes, pair_on="replicate",
                                                  seed=self.seed, n_boot=self.n_boot)
             self.results[w.spec] = WindowResult(w, per_run, summary, diffs)
-        field = self.localisation_outcomes
-        if field:
-            w = self.windows[0]
-            self.localisation = summarise(per_run_means(d.steps, d.shocks, w, field, keys), self.config_cols, field,
-                                          seed=self.seed, n_boot=self.n_boot)
+        for name in tables.MEASURE_TABLES:
+            measures = self.measure_outcomes(name)
+            if measures:
+                w = self.windows[0]
+                self.measure_tables[name] = summarise(per_run_means(d.steps, d.shocks, w, measures, keys),
+                                                      self.config_cols, measures, seed=self.seed, n_boot=self.n_boot)
         step_outcomes = [o for o in self.outcomes if o in d.steps.columns]
         self.timeseries = time_summary(d, step_outcomes, self.config_cols, self.bin_weeks, self.seed, self.n_boot)
         self._compute_pathways(keys, step_outcomes)
@@ -305,15 +308,15 @@ class Report:
                             f"# {self.data.experiment}: paired differences over {r.window.describe()}\n\n"
                             f"{self.diff_note(r.window)}\n\n{tables.to_markdown(dt)}\n")
         self._write(out / "timeseries.csv", self.timeseries)
-        if self.localisation is not None:
+        for name, summary in self.measure_tables.items():
             w = self.windows[0]
-            lt = tables.summary_table(self.localisation, self.config_cols, self.localisation_outcomes)
-            self._write(out / f"localisation_table_{w.slug}.csv", lt)
-            defs = self.localisation_definitions()
-            self._write(out / f"localisation_table_{w.slug}.md",
-                        f"# {self.data.experiment}: localisation in the field's own terms over {w.describe()}\n\n"
-                        f"{self.table_note(w)}\n\n{tables.to_markdown(lt)}\n\n## Definitions\n\n"
-                        f"{tables.to_markdown(defs)}\n")
+            mt = tables.summary_table(summary, self.config_cols, self.measure_outcomes(name))
+            self._write(out / f"{name}_table_{w.slug}.csv", mt)
+            defs = self.measure_definitions(name)
+            self._write(out / f"{name}_table_{w.slug}.md",
+                        f"# {self.data.experiment}: {tables.MEASURE_TABLES[name][1]} over {w.describe()}\n\n"
+                        f"{tables.MEASURE_TABLES[name][2]}\n\n{self.table_note(w)}\n\n{tables.to_markdown(mt)}\n\n"
+                        f"## Definitions\n\n{tables.to_markdown(defs)}\n")
         reported = self._reported()
         if reported is not None:
             self.reached = reached_check(self.data.areas, reported)

@@ -12,11 +12,24 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import label
+from sim.outcomes import LOCALISATION_OUTCOMES, PEOPLE_OUTCOMES, label
 
 from .style import factor_label
 
-__all__ = ["format_estimate", "summary_table", "differences_table", "outcome_rows_table", "terminal_tables",
+# Tables of measures beside the main outcomes, over the main window: name -> (outcomes, title, what they
+# are). Each gets ``<name>_table_<window>.csv/.md`` and a section of the HTML page with definitions.
+MEASURE_TABLES = {
+    "localisation": (LOCALISATION_OUTCOMES, "localisation in the field's own terms",
+                     "Grand Bargain localisation, quality of funding to local actors, local leadership in coordination "
+                     "and the areas of NEAR's Localisation Performance Measurement Framework (sim/localisation.py); "
+                     "measures marked proxy approximate the framework's indicators."),
+    "people": (PEOPLE_OUTCOMES, "affected people and communities",
+               "How far the aid delivered matches people's own priorities and their feedback is acted on "
+               "(sim/priorities.py), communities' own response capacity and preparedness (sim/communities.py), and "
+               "who is included among the people in need and among local organisations (sim/inclusion.py)."),
+}
+
+__all__ = ["MEASURE_TABLES", "format_estimate", "summary_table", "differences_table", "outcome_rows_table", "terminal_tables",
            "to_markdown", "decimals_for", "column_decimals"]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Outcome", "OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "CAPACITY_MAP_COLUMNS",
+__all__ = ["Outcome", "OUTCOMES", "PEOPLE_OUTCOMES", "STEP_OUTCOMES", "SHOCK_COLUMNS", "AREA_COLUMNS", "CAPACITY_MAP_COLUMNS",
            "DOCKING_COLUMNS", "RUN_RESPONSE_OUTCOMES", "label",
            "MAIN_OUTCOMES", "LOCALISATION_OUTCOMES", "DonorHeadline", "DONOR_HEADLINES"]
 
@@ -327,6 +327,16 @@ LOCALISATION_OUTCOMES = (
     "local_multi_year_share", "local_flexible_share", "local_overhead_received", "local_coordination_leadership",
     "near_partnerships", "near_funding", "near_capacity", "near_coordination", "near_policy_influence",
     "near_participation",
+)
+
+# What the model says about affected people and communities beyond coverage (issue 18: priorities and
+# feedback, communities and first responders, inclusion and do no harm), listed by the report, the brief
+# and the donor page next to the localisation measures. Weekly outcomes only (the page and the brief
+# read the weekly table); the first-72-hours shares by responder are in the shocks table.
+PEOPLE_OUTCOMES = (
+    "appropriateness", "feedback_acted_on", "community_capacity", "community_capacity_hard_to_reach", "preparedness",
+    "group_coverage", "rest_coverage", "group_equity", "women_led_partner_share", "marginalised_led_partner_share",
+    "women_led_funding_share", "marginalised_led_funding_share", "brain_drain_group_led", "imposed_share_group_led",
 )
 
 SHOCK_COLUMNS: tuple[Outcome, ...] = (

@@ -96,18 +96,22 @@ def test_brief_says_why_need_met_moves_for_each_package(brief):
         assert f"{row['n_better']:.0f} of {row['n_pairs']:.0f}" in why.group(1) or "in all" in why.group(1)
 
 
-def test_brief_lists_the_localisation_measures_with_definitions(brief, expected):
-    """The brief names the Grand Bargain share per package and writes every field measure, defined, next to it."""
+@pytest.mark.parametrize("name, shown", [("localisation", "Grand Bargain localisation share (target 25%)"),
+                                         ("people", "Equity between population groups")])
+def test_brief_lists_the_measure_sets_with_definitions(brief, expected, name, shown):
+    """The brief names a few measures of each set per package (the Grand Bargain share; equity between population
+    groups) and writes every measure of the set, defined, next to it."""
+    from analysis.brief import MEASURE_LINES
     from analysis.effects import field_levels
-    from sim.outcomes import LOCALISATION_OUTCOMES, OUTCOMES
+    from sim.outcomes import OUTCOMES
 
     text, out = brief
-    assert 'data-field="localisation"' in text and "Grand Bargain localisation share (target 25%)" in text
-    table = pd.read_csv(out.with_name(out.stem + "_localisation.csv"))
-    assert list(table["measure"]) == [k for k in LOCALISATION_OUTCOMES], "a localisation measure is missing"
+    assert f'data-field="{name}"' in text and shown in text
+    table = pd.read_csv(out.with_name(f"{out.stem}_{name}.csv"))
+    assert list(table["measure"]) == list(MEASURE_LINES[name][0]), f"a measure of {name} is missing"
     assert (table["description"] == [OUTCOMES[k].description for k in table["measure"]]).all()
     tables, _ = expected
-    levels = field_levels(tables.steps).set_index("measure")
+    levels = field_levels(tables.steps, outcomes=MEASURE_LINES[name][0]).set_index("measure")
     sq = table.set_index("measure")["Status quo"]
     np.testing.assert_allclose(sq.to_numpy(float), levels.loc[sq.index, "status_quo"].to_numpy(float), rtol=1e-12)
 

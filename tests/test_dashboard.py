@@ -133,7 +133,8 @@ def test_live_view_direct_funding_reaches_local_actors(engine):
 
 
 def test_live_view_lists_the_localisation_measures_with_definitions(engine):
-    """The page's folded section: every Grand Bargain and NEAR measure, both sides, defined."""
+    """The page's folded sections: every Grand Bargain and NEAR measure, and every measure for people and
+    communities, both sides, defined."""
     from experiments.advocacy.dashboard import field_lines
     from sim.outcomes import LOCALISATION_OUTCOMES, OUTCOMES
 
@@ -145,6 +146,14 @@ def test_live_view_lists_the_localisation_measures_with_definitions(engine):
     lines = field_lines(res.localisation)
     for key, line in zip(LOCALISATION_OUTCOMES, lines):
         assert OUTCOMES[key].label in line and OUTCOMES[key].description in line and "your rules" in line
+    # People and communities: every measure, both sides, defined.
+    from sim.outcomes import PEOPLE_OUTCOMES
+
+    assert [r["measure"] for r in res.people_measures] == list(PEOPLE_OUTCOMES)
+    for key, line in zip(PEOPLE_OUTCOMES, field_lines(res.people_measures)):
+        assert OUTCOMES[key].label in line and OUTCOMES[key].description in line and "your rules" in line
+    eq = next(r for r in res.people_measures if r["measure"] == "group_equity")
+    assert 0 < eq["status_quo"] <= 1 and 0 < eq["donor"] <= 1
 
 
 def test_live_view_refuses_impossible_rules(engine):

@@ -211,7 +211,7 @@ def test_report_writes_every_promised_file(report_dir, capsys):
     for w in ("last0p5y", "after_shock1y"):
         expected |= {f"per_run_{w}.csv", f"summary_{w}.csv", f"summary_table_{w}.csv", f"summary_table_{w}.md",
                      f"paired_differences_{w}.csv", f"differences_table_{w}.csv", f"differences_table_{w}.md"}
-    expected |= {"localisation_table_last0p5y.csv", "localisation_table_last0p5y.md"}
+    expected |= {f"{t}_table_last0p5y.{x}" for t in ("localisation", "people") for x in ("csv", "md")}
     for f in EXPECTED_FIGURES:
         expected |= {f"{f}.png", f"{f}.svg", f"{f}.json"}
     present = {p.name for p in report_dir.iterdir()}
@@ -223,18 +223,22 @@ def test_report_writes_every_promised_file(report_dir, capsys):
     assert set(index["files"]) | {"report.json"} == present, "report.json does not list exactly the files written"
 
 
-def test_report_offers_the_localisation_measures_with_definitions(report_dir):
-    """Grand Bargain, quality of funding and NEAR measures: a table per configuration, definitions, the page."""
-    from sim.outcomes import LOCALISATION_OUTCOMES, OUTCOMES
+@pytest.mark.parametrize("name, title", [("localisation", "Localisation in the field's own terms"),
+                                         ("people", "Affected people and communities")])
+def test_report_offers_the_measure_tables_with_definitions(report_dir, name, title):
+    """Grand Bargain, quality of funding and NEAR measures; people's priorities, communities and inclusion:
+    a table per configuration, definitions, the page."""
+    from analysis.tables import MEASURE_TABLES
+    from sim.outcomes import OUTCOMES
 
-    table = pd.read_csv(report_dir / "localisation_table_last0p5y.csv")
-    md = (report_dir / "localisation_table_last0p5y.md").read_text()
+    table = pd.read_csv(report_dir / f"{name}_table_last0p5y.csv")
+    md = (report_dir / f"{name}_table_last0p5y.md").read_text()
     page = (report_dir / "index.html").read_text()
-    assert "Localisation in the field's own terms" in page
-    for key in LOCALISATION_OUTCOMES:
+    assert html.escape(title) in page
+    for key in MEASURE_TABLES[name][0]:
         o = OUTCOMES[key]
-        assert o.axis_label in table.columns, f"{key} missing from the localisation table"
-        assert key in md and o.description[:40] in md, f"{key} has no definition in the localisation table"
+        assert o.axis_label in table.columns, f"{key} missing from the {name} table"
+        assert key in md and o.description[:40] in md, f"{key} has no definition in the {name} table"
         assert html.escape(o.label, quote=False) in page, f"{key} missing from the report page"
 
 

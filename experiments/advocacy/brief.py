@@ -262,7 +262,7 @@ def _parser() -> OptionParser:
 
 def main(args: list[str]) -> int:
     """``capsim brief``: write the brief; returns the exit code."""
-    from analysis.brief import localisation_numbers, render_html, summary_numbers
+    from analysis.brief import MEASURE_LINES, measure_numbers, render_html, summary_numbers
 
     opts = _parser().parse_args(args)
     out = Path(opts.out)
@@ -299,9 +299,12 @@ def main(args: list[str]) -> int:
     tmp.replace(out)
     numbers = out.with_name(out.stem + "_numbers.csv")
     summary_numbers(data).to_csv(numbers, index=False)
-    field = out.with_name(out.stem + "_localisation.csv")
-    localisation_numbers(data).to_csv(field, index=False)
-    print(f"capsim brief: wrote {out} ({len(page) / 1024:.0f} KiB, self-contained), {numbers} and {field}")
+    sets = []
+    for name in MEASURE_LINES:
+        path = out.with_name(f"{out.stem}_{name}.csv")
+        measure_numbers(data, name).to_csv(path, index=False)
+        sets.append(str(path))
+    print(f"capsim brief: wrote {out} ({len(page) / 1024:.0f} KiB, self-contained), {numbers}, {' and '.join(sets)}")
     if browser is not None:
         try:
             pdf = write_pdf(out, out.with_suffix(".pdf"), browser)

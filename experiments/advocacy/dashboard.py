@@ -227,7 +227,12 @@ def Results(result, key, error: str | None, error_words: str | None):
             for said in res.system:
                 Headline(said, _why_lines(package, values, said.measure))
         if res.localisation:
-            FieldMeasures(res.localisation)
+            FieldMeasures(res.localisation, "In the field's own terms: Grand Bargain localisation, quality of funding, "
+                          "NEAR framework areas (means over the runs; measures marked proxy approximate the framework's "
+                          "indicators)")
+        if res.people_measures:
+            FieldMeasures(res.people_measures, "For people and communities: aid matching people's priorities, feedback "
+                          "acted on, communities' own response and preparedness, who is included (means over the runs)")
         if not res.figures:
             solara.Text("Drawing the figures ...")
             return
@@ -253,7 +258,7 @@ def Results(result, key, error: str | None, error_words: str | None):
 
 
 def field_value(row: dict, key: str) -> str:
-    """A localisation measure's value as the page shows it: shares in percent, indices to two decimals."""
+    """A measure's value as the page shows it: shares in percent, indices to two decimals."""
     v = row.get(key)
     if v is None or v != v:
         return "n/a"
@@ -261,7 +266,8 @@ def field_value(row: dict, key: str) -> str:
 
 
 def field_lines(rows: list[dict]) -> list[str]:
-    """One line per localisation measure: its name, the status quo's and your rules' level, its definition."""
+    """One line per measure (localisation, or people and communities): its name, the status quo's and your rules'
+    level, its definition."""
     from experiments.advocacy.live import DONOR
 
     return [f"**{r['label']}**: {field_value(r, STATUS_QUO)} under the status quo, {field_value(r, DONOR)} under your "
@@ -269,10 +275,10 @@ def field_lines(rows: list[dict]) -> list[str]:
 
 
 @solara.component
-def FieldMeasures(rows: list[dict]):
-    """The localisation measures in the field's own terms (Grand Bargain, NEAR), folded, with definitions."""
-    with solara.Details("In the field's own terms: Grand Bargain localisation, quality of funding, NEAR framework "
-                        "areas (means over the runs; measures marked proxy approximate the framework's indicators)"):
+def FieldMeasures(rows: list[dict], title: str):
+    """A set of measures beside the headlines (the field's own localisation terms; people and communities),
+    folded under ``title``, with definitions."""
+    with solara.Details(title):
         for line in field_lines(rows):
             Words(line, style="font-size: 0.85em; margin-bottom: 4px")
 

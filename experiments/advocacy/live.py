@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from experiments.advocacy.levers import PACKAGES, STATUS_QUO, apply_levers, lever_values, package_params, world_text
 from experiments.advocacy.paired import run_paired
 from experiments.runner import Cancelled, RunCache, Runner
+from sim.outcomes import PEOPLE_OUTCOMES
 from sim.params import ConfigError, Params
 from sim.rng import replicate_seeds
 
@@ -108,6 +109,8 @@ class LiveResult:
         localisation: the localisation measures in the field's own terms (Grand Bargain, NEAR), one dict each
             (``analysis.effects.field_levels``: measure, label, unit, description, the status quo's and the
             donor's mean over the runs).
+        people_measures: the same for affected people and communities (``sim.outcomes.PEOPLE_OUTCOMES``:
+            priorities and feedback, communities, inclusion).
     """
 
     key: tuple
@@ -124,6 +127,7 @@ class LiveResult:
     reused: bool = False
     runs_done: int = 0
     localisation: list[dict] = field(default_factory=list)
+    people_measures: list[dict] = field(default_factory=list)
 
 
 def _import_figures() -> None:
@@ -304,8 +308,10 @@ class LiveEngine:
             system = say(effects, DONOR, s.years, SYSTEM_HEADLINES, interval="range")
             t1 = time.perf_counter()
             field_rows = field_levels(tables.steps, order=[STATUS_QUO, DONOR]).to_dict("records")
+            people_rows = field_levels(tables.steps, order=[STATUS_QUO, DONOR], outcomes=PEOPLE_OUTCOMES).to_dict("records")
             result = LiveResult(key, is_sq, people, system, {}, t1 - t0, 0.0, 2 * len(seeds) - new,
-                                2 * s.replicates, world, changed, runs_done=len(seeds), localisation=field_rows)
+                                2 * s.replicates, world, changed, runs_done=len(seeds), localisation=field_rows,
+                                people_measures=people_rows)
             yield result
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
