@@ -30,7 +30,8 @@ can use, default 0): each active local and national actor spends that share of i
 in proportion to population x the share of the area's need the priorities see
 (``governance.priority_view``: international, joint or local knowledge). An area's preparedness
 ``e`` (0..1) grows by ``spend / (preparedness_cost x population) x (1 - e)`` and depreciates
-like institutional capacity (``learning.institutional_depreciation``). A rapid-onset shock in an
+like institutional capacity (``learning.institutional_depreciation``), except the part the national
+authority has adopted and maintains (``sim/adoption.py``). A rapid-onset shock in an
 area puts ``1 - harm_reduction x e`` of the people it would otherwise hit in need
 (``sim/crises.py`` ``ResponseTracker.harm_factor``).
 
@@ -89,7 +90,8 @@ class Communities:
                 spend = total * weight / weight.sum() if weight.sum() > 0 else np.zeros_like(pop)
                 gain = np.minimum(1.0, spend / (c.preparedness_cost * np.maximum(pop, 1.0)))
                 self.preparedness += gain * (1.0 - self.preparedness)
-        self.preparedness -= self.p.learning.institutional_depreciation * self.preparedness
+        # What the national authority adopted it maintains; the rest depreciates (sim/adoption.py).
+        self.preparedness -= self.p.learning.institutional_depreciation * (self.preparedness - model.adoption.adopted)
         np.subtract(1.0, c.harm_reduction * self.preparedness, out=self.harm_factor)
 
     def step(self, model, out_local: np.ndarray, out_intl: np.ndarray) -> None:

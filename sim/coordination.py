@@ -44,14 +44,15 @@ class Coordination:
 
     # ------------------------------------------------------------------ information
     def local_voice(self) -> float:
-        """Local actors' voice in coordination, 0..1: seats x network capacity x language."""
+        """Local actors' voice in coordination, 0..1: seats (the national authority's adoption included,
+        ``sim/adoption.py``) x network capacity x language."""
         m = self.m
         local = m.orgs.is_local & m.orgs.active
         count = np.count_nonzero(local)
         net = float(m.orgs.net @ local) / count if count else 0.0  # (mean of net over active local actors)
         g = m.p.governance
         language = 1.0 - g.coordination_language_barrier * (1.0 - g.language_investment)
-        return g.local_coordination_seats * (1.0 - g.local_voice_network_weight + g.local_voice_network_weight * net) * language
+        return m.adoption.local_seats() * (1.0 - g.local_voice_network_weight + g.local_voice_network_weight * net) * language
 
     def visibility(self) -> np.ndarray:
         """Per area, how much of its unmet need the coordination system shows (0..1)."""

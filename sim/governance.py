@@ -28,8 +28,9 @@ flexible part of a sub-grant follows the decision-weighted view:
 ``flexible share x ((1 - w) x visibility + w)`` (:func:`subgrant_flexibility`).
 
 The outcome ``local_decision_share`` (:func:`local_decision_share`) is the mean of three shares:
-funds whose use local actors decide, coordination seats held by local actors, and local actors'
-weight in priority setting.
+funds whose use local actors decide, coordination seats held by local and national actors (the
+national authority's adoption included, ``sim/adoption.py``), and local actors' weight in
+priority setting.
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ __all__ = ["INTL_PRIORITY_WEIGHT", "local_decision_share", "partnership_decision
 INTL_PRIORITY_WEIGHT = {"international": 1.0, "joint": 0.5, "local": 0.0}
 
 
-def local_decision_share(params, locally_decided_funds: float) -> float:
-    g = params.governance
-    priority = 1.0 - INTL_PRIORITY_WEIGHT[g.priority_setting]
-    return (locally_decided_funds + g.local_coordination_seats + priority) / 3.0
+def local_decision_share(params, locally_decided_funds: float, local_seats: float) -> float:
+    """Mean of the funds local actors decide, their coordination seats and their weight in priority setting."""
+    priority = 1.0 - INTL_PRIORITY_WEIGHT[params.governance.priority_setting]
+    return (locally_decided_funds + local_seats + priority) / 3.0
 
 
 def partnership_decision_weight(model) -> np.ndarray:
@@ -111,7 +112,7 @@ def subgrant_flexibility(model, w: np.ndarray) -> np.ndarray:
     return (1.0 - w) * v + w
 
 
-def outcomes(params, flows, orgs, w: np.ndarray) -> dict:
+def outcomes(params, flows, orgs, w: np.ndarray, local_seats: float) -> dict:
     """This week's ``local_decision_share`` and the share of money local actors decide (``sim/outcomes.py``).
 
     Args:
@@ -119,9 +120,10 @@ def outcomes(params, flows, orgs, w: np.ndarray) -> dict:
         flows: the week's money (``sim/funding.py`` ``WeeklyFlows``).
         orgs: the organisations.
         w: partnership decision weights.
+        local_seats: coordination seats held by local and national actors (``sim/adoption.py`` ``local_seats``).
     """
     from .funding import locally_decided
 
     g = params.governance
     funds = locally_decided(flows, orgs, w, g.local_board_seats * g.board_seat_weight)
-    return {"local_decision_share": local_decision_share(params, funds), "local_funds_decided_share": funds}
+    return {"local_decision_share": local_decision_share(params, funds, local_seats), "local_funds_decided_share": funds}

@@ -15,7 +15,8 @@ One step is one week. Each step runs these phases, in this order (``CapacityMode
 5. **delivery** - salaries are paid; staff cover needs in the areas organisations work in;
    then communities: local actors spend on preparedness if they choose to, and each area's
    community response capacity learns from those working there, erodes and is displaced
-   (``sim/communities.py``);
+   (``sim/communities.py``); at funding rounds the national authority adopts the preparedness
+   systems built where it works, and gains a role in coordination (``sim/adoption.py``);
 6. **risk** - security costs and incidents among the staff present this week, with their
    consequences (victims, suspension, fear, lower risk tolerance); audits find part of the
    losses since the last audit and funders claim them back (``sim/risk.py``);
@@ -41,9 +42,10 @@ import mesa
 from mesa.agentset import AgentSet
 import numpy as np
 
-from . import (communities, convening, delivery, funding, governance, inclusion, localisation, partnerships, priorities,
-               risk, turnover)
+from . import (adoption, communities, convening, delivery, funding, governance, inclusion, localisation, partnerships,
+               priorities, risk, turnover)
 from .access import access_factor
+from .adoption import Adoption
 from .areas import Areas
 from .communities import Communities
 from .inclusion import Inclusion
@@ -118,6 +120,7 @@ class CapacityModel(mesa.Model):
         self.tracker = ResponseTracker(self.shocks, self.areas, params)
         self.communities = Communities(params, self.areas, self.streams["communities"], self.shocks.area)
         self.tracker.harm_factor = self.communities.harm_factor  # preparedness spares people (sim/communities.py)
+        self.adoption = Adoption(params, self.areas)  # what the national authority adopts (sim/adoption.py)
         self.new_shocks = np.zeros(0, np.int64)
         self.grants = GrantBook()
         self.ledger = Ledger()
@@ -313,9 +316,11 @@ class CapacityModel(mesa.Model):
         return d
 
     def community_phase(self, d) -> None:
-        """Preparedness spending, then community capacity learns, erodes and is displaced (``sim/communities.py``)."""
+        """Preparedness spending, then community capacity learns, erodes and is displaced (``sim/communities.py``);
+        at funding rounds the national authority adopts preparedness systems where it works (``sim/adoption.py``)."""
         self.communities.prepare(self)
         self.communities.step(self, d.out_local, d.out_intl)
+        self.adoption.step(self, self.steps_done)  # at funding rounds: the national authority adopts (sim/adoption.py)
 
     def _moving_averages(self, t: int, *pairs: tuple[np.ndarray, np.ndarray]) -> None:
         """Update each (moving average, this week's value) over ``staff.income_memory_weeks``, in place;
@@ -348,12 +353,13 @@ class CapacityModel(mesa.Model):
             **capacity_outcomes(orgs, staff),
             **funding.outcomes(self.flows, spending, d.people_covered, float(orgs.cash.sum()), self.ledger.pool_held,
                                float(orgs.assessment_load[orgs.is_local].sum())),
-            **governance.outcomes(self.p, self.flows, orgs, self.decision_weight),
+            **governance.outcomes(self.p, self.flows, orgs, self.decision_weight, self.adoption.local_seats()),
             **turnover.outcomes(moves, self.pay, orgs, staff, self.p.STEPS_PER_YEAR),
             **partnerships.outcomes(orgs, self.rules),
             **presence_outcomes(orgs, areas),
             **communities.outcomes(self.communities, areas),
             **convening.outcomes(self),
+            **adoption.outcomes(self.adoption, self.communities),
             **priorities.outcomes(self.priorities, d.covered_cells, d.people_by_org),
             **risk.outcomes(self.risk, self),
             **inclusion.outcomes(self, d, moves),

@@ -189,6 +189,17 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "Population-weighted mean over areas of preparedness (early warning, plans, pre-positioned supplies) "
        "built by local actors' preparedness spending; a rapid-onset shock spares community.harm_reduction x "
        "preparedness of the people it would put in need."),
+    # --- adoption by national authorities (sim/adoption.py)
+    _O("national_adoption", "Preparedness adopted by the national authority", "index 0..1", 0, 1, "higher",
+       "system", "Population-weighted mean over areas of the level of preparedness and early-warning systems the "
+       "national authority has adopted into its own plans and maintains (at most the area's preparedness)."),
+    _O("national_adoption_share", "Share of preparedness adopted nationally", "share", 0, 1, "higher", "system",
+       "Preparedness adopted by the national authority over preparedness built, both population-weighted "
+       "(0 while none is built)."),
+    _O("national_coordination_seats", "Coordination seats gained by the national authority", "share of seats",
+       0, 1, None, "system",
+       "Share of coordination seats the national authority took on through what it adopted, on top of "
+       "governance.local_coordination_seats."),
     # --- risk that happens (sim/risk.py)
     _O("new_incidents", "Security incidents", "incidents/week", 0, None, "lower", "risk",
        "Major security incidents (killings, serious injuries, kidnappings: the Aid Worker Security Database's "
@@ -335,6 +346,7 @@ LOCALISATION_OUTCOMES = (
 # read the weekly table); the first-72-hours shares by responder are in the shocks table.
 PEOPLE_OUTCOMES = (
     "appropriateness", "feedback_acted_on", "community_capacity", "community_capacity_hard_to_reach", "preparedness",
+    "national_adoption",
     "group_coverage", "rest_coverage", "group_equity", "women_led_partner_share", "marginalised_led_partner_share",
     "women_led_funding_share", "marginalised_led_funding_share", "brain_drain_group_led", "imposed_share_group_led",
 )

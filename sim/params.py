@@ -1057,6 +1057,20 @@ class CommunityParams:
         "(early warning, evacuation, pre-positioned supplies)", "share", 0.0, 1.0,
         "assumption; early action avoided about 18% of costs in Ethiopia 2015/16 (Cabot Venton & Sida 2017)",
     )
+    national_adoption_rate: float = param(
+        0.5, "rate at which the national authority adopts (takes into its own plans and maintains) the preparedness "
+        "and early-warning systems local actors built in an area where it works, fully linked to them in the local "
+        "peer network (sim/adoption.py)", "1/year", 0.0, 52.0,
+        "assumption; a locally co-designed early warning system's manual was adopted by the National Coordinator "
+        "for Disaster Risk Reduction (IASC scoping paper, Trocaire case study)",
+    )
+    adoption_coordination_seats: float = param(
+        0.3, "share of the coordination seats not held by local and national actors that the national authority "
+        "takes on once it has adopted full preparedness systems everywhere (in proportion to what it adopted)",
+        "share", 0.0, 1.0,
+        "assumption; adoption changes the national authority's role in coordination (IASC scoping paper, "
+        "Trocaire case study)",
+    )
 
 
 @dataclass(frozen=True)

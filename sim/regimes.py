@@ -280,8 +280,9 @@ def learning_step(model, step: int) -> None:
             orgs.time_off += tau_intl * trainees_per_org * orgs.is_intl
         np.minimum(orgs.time_off, hc, out=orgs.time_off)
 
-    # Coordination seats build local network capacity; everything decays slowly.
-    orgs.net += lp.network_gain * p.governance.local_coordination_seats * orgs.is_local * (1.0 - orgs.net)
+    # Coordination seats (the national authority's adoption included) build local network capacity;
+    # everything decays slowly.
+    orgs.net += lp.network_gain * model.adoption.local_seats() * orgs.is_local * (1.0 - orgs.net)
     orgs.net -= lp.network_decay * orgs.net
 
     # Core investment of flexible income builds institutional capacity (organisations invest

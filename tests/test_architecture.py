@@ -169,8 +169,8 @@ def test_model_state_is_declared_at_construction():
 
 
 def test_each_outcome_is_computed_by_exactly_one_mechanism():
-    from sim import (communities, convening, coordination, delivery, funding, governance, inclusion, localisation,
-                     organisations, partnerships, priorities, risk, turnover)
+    from sim import (adoption, communities, convening, coordination, delivery, funding, governance, inclusion,
+                     localisation, organisations, partnerships, priorities, risk, turnover)
     from sim.model import CapacityModel
     from sim.outcomes import STEP_OUTCOMES
 
@@ -183,12 +183,13 @@ def test_each_outcome_is_computed_by_exactly_one_mechanism():
         "delivery": delivery.outcomes(d, m.areas),
         "organisations": organisations.capacity_outcomes(m.orgs, m.staff),
         "funding": funding.outcomes(m.flows, 0.0, d.people_covered, 0.0),
-        "governance": governance.outcomes(m.p, m.flows, m.orgs, m.decision_weight),
+        "governance": governance.outcomes(m.p, m.flows, m.orgs, m.decision_weight, m.adoption.local_seats()),
         "turnover": turnover.outcomes(moves, m.pay, m.orgs, m.staff, 52),
         "partnerships": partnerships.outcomes(m.orgs, m.rules),
         "coordination": coordination.presence_outcomes(m.orgs, m.areas),
         "communities": communities.outcomes(m.communities, m.areas),
         "convening": convening.outcomes(m),
+        "adoption": adoption.outcomes(m.adoption, m.communities),
         "priorities": priorities.outcomes(m.priorities, d.covered_cells, d.people_by_org),
         "risk": risk.outcomes(m.risk, m),
         "inclusion": inclusion.outcomes(m, d, moves),

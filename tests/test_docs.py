@@ -447,7 +447,7 @@ def _instances(model) -> dict[str, object]:
             "GrantBook": model.grants, "Ledger": model.ledger, "Coordination": model.coordination,
             "RuleTable": model.rules, "ResponseTracker": model.tracker, "ShockSchedule": model.shocks,
             "Streams": model.streams, "Donor": next(iter(model.donors)), "Organisation": next(iter(model.org_agents)),
-            "Recorder": model.recorder, "Params": model.p}
+            "Recorder": model.recorder, "Params": model.p, "Adoption": model.adoption}
 
 
 def test_class_attributes_named_in_the_text_exist(odd_text, small_model):
