@@ -60,7 +60,7 @@ class AcceptanceTable:
         self.ctx = model.effective_context()
         self.is_intl = orgs.is_intl
         self.share = model.p.governance.partner_acceptance_share
-        local = np.flatnonzero((orgs.partner >= 0) & orgs.active)
+        local = np.nonzero((orgs.partner >= 0) & orgs.active)[0]
         self.key = np.zeros(0, np.int64)
         self.value = np.zeros(0)
         if self.share <= 0 or len(local) == 0:

@@ -39,7 +39,7 @@ def convene(model, t: int) -> int:
     local = orgs.is_local & orgs.active & (orgs.partner >= 0)
     new_u, new_v = [], []
     for intl in np.unique(orgs.partner[local]):
-        partners = np.flatnonzero(local & (orgs.partner == intl))
+        partners = np.nonzero(local & (orgs.partner == intl))[0]
         if len(partners) < 2:
             continue
         a, b = np.triu_indices(len(partners), 1)

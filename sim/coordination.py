@@ -73,7 +73,7 @@ class Coordination:
         lam = local_knowledge_weight(m, partnership_decision_weight(m))
         orgs.knowledge_weight[:] = lam
         has = (orgs.partner >= 0) & orgs.active
-        local = np.flatnonzero(has)
+        local = np.nonzero(has)[0]
         parent = orgs.partner[local]
         weight = m.staff.headcount[local] + 1.0
         wsum = np.bincount(parent, weight, n)
@@ -165,7 +165,7 @@ class Coordination:
         local = there & able & orgs.is_local
         intl = there & able & orgs.is_intl
         if not intl.any():
-            willing = np.flatnonzero(orgs.is_intl & able)
+            willing = np.nonzero(orgs.is_intl & able)[0]
             if len(willing):
                 intl[willing[np.argsort(-m.staff.headcount[willing], kind="stable")[:2]]] = True
         surge = intl.copy()
@@ -173,7 +173,7 @@ class Coordination:
             partners = orgs.partner[local & (orgs.partner >= 0)]
             intl[partners[orgs.active[partners]]] = True
             if not intl.any():
-                active = np.flatnonzero(orgs.is_intl & orgs.active)
+                active = np.nonzero(orgs.is_intl & orgs.active)[0]
                 intl[active[np.argsort(-m.staff.headcount[active], kind="stable")[:2]]] = True
         return local, intl, surge
 
@@ -185,7 +185,7 @@ class Coordination:
         """
         m = self.m
         ready = m.steps_done + m.p.crisis.intl_surge_delay_weeks
-        for o in np.flatnonzero(intl):
+        for o in np.nonzero(intl)[0]:
             row = m.orgs.presence[o]
             if (row == area).any():
                 continue
@@ -226,8 +226,8 @@ class Coordination:
         reserve = g.expansion_reserve_weeks * m.pay.payroll
         free_slot = (orgs.presence < 0).any(1)
         present = (orgs.presence == area).any(1)
-        cand = np.flatnonzero(orgs.is_local & orgs.active & ~present & (next_door | linked) & free_slot
-                              & (orgs.cash >= reserve))
+        cand = np.nonzero(orgs.is_local & orgs.active & ~present & (next_door | linked) & free_slot
+                          & (orgs.cash >= reserve))[0]
         if len(cand) == 0:
             return cand
         cand = cand[can_operate(m, cand, np.full(len(cand), area), self.risk_tolerance())]
@@ -285,7 +285,7 @@ class Coordination:
         broke = deciding & (orgs.cash < g.retreat_reserve_weeks * payroll) & (n_mine > 1)
         if broke.any():
             unmet_slots = np.where(has, self.unmet[np.maximum(pres, 0)], np.inf)
-            rows = np.flatnonzero(broke)
+            rows = np.nonzero(broke)[0]
             drop[rows] = pres[rows, np.argmin(unmet_slots[rows], axis=1)]
         deciding &= ~broke
 
@@ -301,12 +301,12 @@ class Coordination:
                 rows = np.unique(o_pair[risky])
                 drop[rows] = pres[rows, np.argmax(risk_slots[rows], axis=1)]
                 deciding[rows] = False
-        for o in np.flatnonzero(drop >= 0):
+        for o in np.nonzero(drop >= 0)[0]:
             orgs.drop_presence(int(o), int(drop[o]))
 
         # 3. Expansion into the best gap known of, among the candidates it accepts the risk of.
-        grow = np.flatnonzero(deciding & (orgs.cash >= g.expansion_reserve_weeks * payroll)
-                              & (n_mine < pres.shape[1]))
+        grow = np.nonzero(deciding & (orgs.cash >= g.expansion_reserve_weeks * payroll)
+                          & (n_mine < pres.shape[1]))[0]
         if len(grow) == 0:
             return
         mine = np.zeros((len(grow), n_a), bool)
@@ -315,7 +315,7 @@ class Coordination:
         local = orgs.is_local[grow]
         cand = np.zeros((len(grow), n_a), bool)
         if local.any():  # the neighbours of the areas each local organisation works in
-            lr = np.flatnonzero(local)
+            lr = np.nonzero(local)[0]
             r, s = np.nonzero(has[grow[lr]])
             k = areas.neighbours.shape[1]
             cand[np.repeat(lr[r], k), areas.neighbours[pres[grow[lr]][r, s]].ravel()] = True

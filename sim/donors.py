@@ -99,7 +99,7 @@ class Donor(mesa.Agent):
         w = self._recipient_weights(mask) if weights is None else weights * mask
         if w.sum() <= 0:
             return amount_weekly
-        rec = np.flatnonzero(w > 0)
+        rec = np.nonzero(w > 0)[0]
         weekly = amount_weekly * w[rec] / w[rec].sum()
         t = m.steps_done
         if stagger:

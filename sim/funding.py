@@ -281,7 +281,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     earmark_share = np.minimum(1.0, earmarked / safe)
 
     # Second level: intermediaries' sub-grants to local partners, overhead, own programme.
-    partnered = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.is_local & (pass_fraction > 0))
+    partnered = np.nonzero((orgs.partner != NO_PARTNER) & orgs.is_local & (pass_fraction > 0))[0]
     parent = orgs.partner[partnered]
     sub_gross_each = base[parent] * pass_fraction[partnered] * orgs.is_intl[parent]
     sub_gross = np.bincount(parent, sub_gross_each, n)
@@ -408,7 +408,7 @@ def locally_decided(flows: WeeklyFlows, orgs: OrgTable, w: np.ndarray, board_wei
     # A sub-grant booked to an organisation without a partner in this run (money held fixed from
     # another run) has no intermediary here to decide it: the organisation decides it.
     decides = decides + flows.subgrant_received * np.where(has, w, 1.0)
-    partnered = np.flatnonzero(has & orgs.is_local)
+    partnered = np.nonzero(has & orgs.is_local)[0]
     if len(partnered):
         parent = orgs.partner[partnered]
         decides += np.bincount(parent, flows.subgrant_received[partnered] * (1.0 - w[partnered]), n)

@@ -162,7 +162,7 @@ class CapacityModel(mesa.Model):
     def _peer_network(self) -> tuple[np.ndarray, np.ndarray]:
         """Directed edge arrays of the local peer network (Watts-Strogatz small world)."""
         w = self.p.world
-        local = np.flatnonzero(self.orgs.is_local)
+        local = np.nonzero(self.orgs.is_local)[0]
         k = min(w.peer_network_degree, len(local) - 1)
         if len(local) < 3 or k < 2:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)

@@ -133,7 +133,7 @@ class OrgTable:
                 chosen = np.asarray(near[: min(w.local_presence_areas, len(near))])
             else:
                 risk = areas.access * (1.0 - self.expected_acceptance[o])  # sim/access.py operating_risk
-                ok = np.flatnonzero(risk <= self.risk_tolerance[o])
+                ok = np.nonzero(risk <= self.risk_tolerance[o])[0]
                 pool = ok if len(ok) else np.arange(areas.n)
                 weight = areas.population[pool] / areas.population[pool].sum()
                 chosen = rng.choice(pool, min(w.intl_presence_areas, len(pool)), replace=False, p=weight)
@@ -166,7 +166,7 @@ class OrgTable:
         row = self.presence[org]
         if (row == area).any():
             return False
-        free = np.flatnonzero(row < 0)
+        free = np.nonzero(row < 0)[0]
         if len(free) == 0:
             return False
         row[free[0]] = area

@@ -125,8 +125,8 @@ def apply_sharing_earmark(model, step: int) -> None:
     current = np.bincount(orgs.partner[has & orgs.p_earmarked], minlength=orgs.n)
     changed = np.zeros(orgs.n, bool)
     pp = model.p.partnership
-    for i in np.flatnonzero((target != current) & orgs.is_intl):
-        mine = np.flatnonzero(orgs.partner == i)
+    for i in np.nonzero((target != current) & orgs.is_intl)[0]:
+        mine = np.nonzero(orgs.partner == i)[0]
         marked = mine[orgs.p_earmarked[mine]]
         if len(marked) < target[i]:
             switch = mine[~orgs.p_earmarked[mine]][: target[i] - len(marked)]
@@ -166,7 +166,7 @@ def choose_partners_for(model, intl: int, step: int) -> None:
     open_local = orgs.is_local & orgs.active & (orgs.partner == NO_PARTNER)
     pres = orgs.presence
     in_reach = (near[np.maximum(pres, 0)] & (pres >= 0)).any(1)
-    cand = np.flatnonzero(open_local & in_reach)
+    cand = np.nonzero(open_local & in_reach)[0]
     if len(cand) == 0:
         return
     key = model.streams.slot_uniforms("partners", step, orgs.n, sub=intl)[cand]
@@ -270,7 +270,7 @@ def pass_fractions(model) -> np.ndarray:
     orgs, staff, f = model.orgs, model.staff, model.p.funding
     n = orgs.n
     out = np.zeros(n)
-    local = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.is_local)
+    local = np.nonzero((orgs.partner != NO_PARTNER) & orgs.is_local)[0]
     if len(local) == 0:
         return out
     parent = orgs.partner[local]

@@ -79,7 +79,7 @@ class PooledFund:
         w = named if named is not None and named.sum() > 0 else allocation_weights(m, self.eligible())
         if free <= 0 or w.sum() <= 0:
             return 0.0
-        rec = np.flatnonzero(w > 0)
+        rec = np.nonzero(w > 0)[0]
         weekly = free / pf.grant_weeks * w[rec] / w[rec].sum()
         g.add(self.index, rec, weekly, t, t + pf.grant_weeks, m.p.funding.flexible_share, False, False)
         return float(weekly.sum())

@@ -94,7 +94,7 @@ class TrainingProbe:
         self._ensure()
         ended = (self.state == _IN_EPISODE) & (self.last < step)
         self.state[ended] = _DONE
-        done = np.flatnonzero(self.state == _DONE)
+        done = np.nonzero(self.state == _DONE)[0]
         if len(done) == 0:
             return
         age = step - self.last[done]

@@ -52,7 +52,7 @@ class Recorder:
         return df
 
     def areas_table(self, hard_to_reach: np.ndarray, access: np.ndarray) -> pd.DataFrame:
-        years = np.flatnonzero(self.area_weeks > 0)
+        years = np.nonzero(self.area_weeks > 0)[0]
         n_areas = self.area_cov.shape[1]
         weeks = self.area_weeks[years][:, None]
         return pd.DataFrame({

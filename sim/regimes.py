@@ -196,7 +196,7 @@ def learning_step(model, step: int) -> None:
     cycle = p.funding.short_grant_weeks
     n = orgs.n
     orgs.time_off[:] = 0.0
-    local = np.flatnonzero((orgs.partner != NO_PARTNER) & orgs.active)
+    local = np.nonzero((orgs.partner != NO_PARTNER) & orgs.active)[0]
     if len(local):
         intl = orgs.partner[local]
         code = orgs.p_code[local]

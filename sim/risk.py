@@ -153,7 +153,7 @@ class Risk:
         self._local, self._intl = orgs.is_local.astype(float), orgs.is_intl.astype(float)
         self._groups = np.stack([self._local, self._intl])  # sums over local and over international actors at once
         self.compliance_sums = (0.0, 0.0)  # staff-weeks owed to compliance this week by local, international actors
-        self._audits = [np.flatnonzero(self.audit_week == wk) for wk in range(interval)]  # who is audited each week
+        self._audits = [np.nonzero(self.audit_week == wk)[0] for wk in range(interval)]  # who is audited each week
 
     # ------------------------------------------------------------------ funding phase
     def subgrant_factor(self, step: int):
@@ -178,7 +178,7 @@ class Risk:
         if self.subgrant_suspended_until.max() <= step:
             return
         orgs, f = self.m.orgs, self.m.p.funding
-        suspended = np.flatnonzero((self.subgrant_suspended_until > step) & (full_pass > 0) & (orgs.partner >= 0))
+        suspended = np.nonzero((self.subgrant_suspended_until > step) & (full_pass > 0) & (orgs.partner >= 0))[0]
         parent = orgs.partner[suspended]
         full = flows.subgrant_base[parent] * full_pass[suspended] * orgs.is_intl[parent] \
             * (1.0 - f.overhead_rate + f.overhead_rate * f.overhead_passed_on)
@@ -198,7 +198,7 @@ class Risk:
             return
         load = work * (1.0 - s)
         if s > 0:
-            has = np.flatnonzero((orgs.partner >= 0) & (work > 0))
+            has = np.nonzero((orgs.partner >= 0) & (work > 0))[0]
             load += np.bincount(orgs.partner[has], work[has] * s, orgs.n)
             alone = (orgs.partner < 0) & (work > 0)  # a sub-grant without an intermediary here (money held fixed)
             load[alone] += work[alone] * s
@@ -240,7 +240,7 @@ class Risk:
         if hit.any():
             hit &= luck < -np.expm1(-expected)
             if hit.any():
-                self._incidents(step, np.flatnonzero(hit), delivery.presence, exposed)
+                self._incidents(step, np.nonzero(hit)[0], delivery.presence, exposed)
 
         # Audits find part of the losses since the last one.
         self.hidden_losses += delivery.lost_by_org
@@ -282,7 +282,7 @@ class Risk:
         pair_org, pair_slot, pair_area, pair_present = presence
         at = np.empty(k, np.int64)
         for i, o in enumerate(hit):  # the pair: in proportion to the staff there times its access difficulty
-            mine = np.flatnonzero(pair_org == o)
+            mine = np.nonzero(pair_org == o)[0]
             cum = np.cumsum(exposed[mine])
             at[i] = mine[min(int(np.searchsorted(cum, draws[-1 - i] * cum[-1], "right")), len(mine) - 1)]
         org, slot, area, present = pair_org[at], pair_slot[at], pair_area[at], pair_present[at]

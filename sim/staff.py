@@ -107,7 +107,7 @@ class StaffTable:
     # ------------------------------------------------------------------ views
     def refresh(self, n_orgs: int) -> None:
         """Recompute the employed index and per-organisation aggregates (call after moves)."""
-        self.idx = np.flatnonzero(self.employer[: self.used] >= 0)
+        self.idx = np.nonzero(self.employer[: self.used] >= 0)[0]
         emp = self.employer[self.idx]
         self.emp = emp
         self.headcount = np.bincount(emp, minlength=n_orgs)
@@ -143,15 +143,15 @@ class StaffTable:
         k = len(orgs_per_hire)
         if k == 0:
             return 0
-        pool = np.flatnonzero(self.employer[: self.used] == POOL)
-        nat_rows = np.flatnonzero(national)
+        pool = np.nonzero(self.employer[: self.used] == POOL)[0]
+        nat_rows = np.nonzero(national)[0]
         n_from_pool = min(len(pool), len(nat_rows))
         if n_from_pool:
             chosen = rng.choice(pool, n_from_pool, replace=False)
             self.employer[chosen] = orgs_per_hire[nat_rows[:n_from_pool]]
             self.hired_step[chosen] = step
             self.trainee[chosen] = False
-        rest = np.concatenate([nat_rows[n_from_pool:], np.flatnonzero(~national)])
+        rest = np.concatenate([nat_rows[n_from_pool:], np.nonzero(~national)[0]])
         if len(rest):
             free = self._free_slots(len(rest))
             if len(free) < len(rest):
@@ -167,7 +167,7 @@ class StaffTable:
 
     def _free_slots(self, k: int) -> np.ndarray:
         """The ``k`` lowest-numbered GONE slots (fewer if the table is full)."""
-        free = np.flatnonzero(self.employer[: self.used] == GONE)
+        free = np.nonzero(self.employer[: self.used] == GONE)[0]
         if len(free) < k:
             free = np.concatenate([free, np.arange(self.used, min(self.capacity, self.used + k - len(free)))])
         return free[:k]
@@ -182,7 +182,7 @@ class StaffTable:
 
     def pool_step(self, exit_rate: float, decay: float, rng) -> None:
         """People in the labour pool lose unpractised skills and some leave the market."""
-        pool = np.flatnonzero(self.employer[: self.used] == POOL)
+        pool = np.nonzero(self.employer[: self.used] == POOL)[0]
         if len(pool) == 0:
             return
         self.tech_gain[pool] *= 1.0 - decay
