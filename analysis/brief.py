@@ -392,7 +392,7 @@ th small { font-weight: normal; color: #555; font-size: 6.6pt; }
 td.better { background: #deebf7; }
 td.worse { background: #fde0c5; }
 figure { margin: 3pt 0; }
-figure img { width: 100%; }
+figure img { width: 84%; display: block; margin: 0 auto; }
 figcaption { font-size: 7.2pt; color: #444; }
 footer { border-top: 1px solid #bbb; margin-top: 3pt; padding-top: 2pt; font-size: 6.9pt; line-height: 1.22;
          color: #333; column-count: 2; column-gap: 12pt; }
@@ -470,7 +470,7 @@ def render_html(data: BriefData) -> str:
 # The measures beside the headlines, in one paragraph (every measure, defined, in the brief's CSV of the set):
 # name -> (outcomes, the few the paragraph shows, their lead words, what the CSV holds).
 MEASURE_LINES = {
-    "localisation": (LOCALISATION_OUTCOMES, ("grand_bargain_local_share", "near_funding"),
+    "localisation": (LOCALISATION_OUTCOMES, ("grand_bargain_local_share",),
                      "In the field's own terms", "every Grand Bargain and NEAR measure"),
     "people": (PEOPLE_OUTCOMES, ("group_equity",), "For people and communities",
                "every measure of priorities, communities and inclusion"),
@@ -478,28 +478,41 @@ MEASURE_LINES = {
 
 
 def _measures_line(data: BriefData) -> str:
-    """One paragraph with a few measures of each set of :data:`MEASURE_LINES` (all of them, defined:
-    ``brief_<name>.csv``), over the whole horizon."""
+    """One short paragraph with a few measures of each set of :data:`MEASURE_LINES` over the whole horizon (the
+    reference's level and the packages' range); every measure, defined, per package: ``brief_<name>.csv``."""
     esc = html.escape
+    ref = data.reference
+    others = [c for c in data.titles if c != ref]
     spans = []
-    for name, (outcomes, shown, lead, held) in MEASURE_LINES.items():
+    for name, (outcomes, shown, _lead, _held) in MEASURE_LINES.items():
         levels = field_levels(data.steps, order=list(data.titles), outcomes=outcomes).set_index("measure")
         bits = []
         for k in shown:
-            if k not in levels.index:
+            if k not in levels.index or ref not in levels.columns:
                 continue
             row = levels.loc[k]
             share = str(row["unit"]).startswith("share")
-            vals = ", ".join(f"{esc(data.titles[c])} {100 * row[c]:.0f}%" if share
-                             else f"{esc(data.titles[c])} {row[c]:.2f}" for c in data.titles if c in row.index)
+
+            def fmt(v: float) -> str:
+                return f"{100 * v:.0f}%" if share else f"{v:.2f}"
+
+            alts = sorted(float(row[c]) for c in others if c in row.index)
             target = " (target 25%)" if k == "grand_bargain_local_share" else ""
-            bits.append(f"{esc(row['label'])}{target}: {vals}")
+            if not alts:
+                where = ""
+            elif len(alts) == 1 or fmt(alts[0]) == fmt(alts[-1]):
+                where = f", {fmt(alts[0])} under the package{'s' if len(alts) > 1 else ''}"
+            else:
+                where = f", {fmt(alts[0])} to {fmt(alts[-1])} under the packages"
+            lab = str(row["label"])
+            if spans or bits:  # not the paragraph's first words: lower case, unless a proper name leads
+                lab = lab if lab.split()[0] in ("Grand", "NEAR:") else lab[0].lower() + lab[1:]
+            bits.append(f"{esc(lab)}{target} {fmt(float(row[ref]))} under the {esc(data.titles[ref].lower())}{where}")
         if bits:
-            spans.append(f"<span data-field=\"{name}\" title=\"{esc(held)}, defined, in brief_{name}.csv\">"
-                         f"<b>{esc(lead)}</b> (all in brief_{name}.csv): {'; '.join(bits)}.</span>")
+            spans.append(f"<span data-field=\"{name}\">{'; '.join(bits)}</span>")
     if not spans:
         return ""
-    return f"<p class=\"finding\">Over the whole horizon. {' '.join(spans)}</p>\n"
+    return f"<p class=\"finding\"><b>Over the whole horizon</b>: {'; '.join(spans)}.</p>\n"
 
 
 def measure_numbers(data: BriefData, name: str) -> pd.DataFrame:
@@ -528,7 +541,9 @@ def _footer(data: BriefData) -> str:
         "<p><b>Assumptions.</b> " + " ".join(esc(a) for a in data.assumptions) + "</p>",
         f"<p><b>Where the numbers come from.</b> {esc(data.source)}. Made on {esc(created)} with capsim "
         f"{esc(str(code.get('capsim') or ''))} (code version {esc(commit[:7])}{dirty}), Mesa {esc(str(pk.get('mesa', '')))}"
-        f". The settings and seeds of every simulation are in brief_numbers.csv, next to this page.</p>",
+        f". The settings and seeds of every simulation are in brief_numbers.csv, next to this page; "
+        + "; ".join(f"{esc(held)}, defined, per package, in brief_{name}.csv" for name, (_o, _s, _l, held)
+                    in MEASURE_LINES.items()) + ".</p>",
     ]
     if data.omitted:
         lines.append(f"<p>Not shown ({len(data.omitted)} more configurations of the sweep): "

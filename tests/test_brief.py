@@ -97,7 +97,7 @@ def test_brief_says_why_need_met_moves_for_each_package(brief):
 
 
 @pytest.mark.parametrize("name, shown", [("localisation", "Grand Bargain localisation share (target 25%)"),
-                                         ("people", "Equity between population groups")])
+                                         ("people", "equity between population groups")])
 def test_brief_lists_the_measure_sets_with_definitions(brief, expected, name, shown):
     """The brief names a few measures of each set per package (the Grand Bargain share; equity between population
     groups) and writes every measure of the set, defined, next to it."""
