@@ -467,13 +467,11 @@ def render_html(data: BriefData) -> str:
     return "".join(parts)
 
 
-# The measures beside the headlines, in one paragraph (every measure, defined, in the brief's CSV of the set):
-# name -> (outcomes, the few the paragraph shows, their lead words, what the CSV holds).
+# The measures beside the headlines, in one paragraph (every measure, defined, per package, in the brief's CSV of
+# the set, named in the footer): name -> (outcomes, the few the paragraph shows, what the CSV holds).
 MEASURE_LINES = {
-    "localisation": (LOCALISATION_OUTCOMES, ("grand_bargain_local_share",),
-                     "In the field's own terms", "every Grand Bargain and NEAR measure"),
-    "people": (PEOPLE_OUTCOMES, ("group_equity",), "For people and communities",
-               "every measure of priorities, communities and inclusion"),
+    "localisation": (LOCALISATION_OUTCOMES, ("grand_bargain_local_share",), "every Grand Bargain and NEAR measure"),
+    "people": (PEOPLE_OUTCOMES, ("group_equity",), "every measure of priorities, communities and inclusion"),
 }
 
 
@@ -484,7 +482,7 @@ def _measures_line(data: BriefData) -> str:
     ref = data.reference
     others = [c for c in data.titles if c != ref]
     spans = []
-    for name, (outcomes, shown, _lead, _held) in MEASURE_LINES.items():
+    for name, (outcomes, shown, _held) in MEASURE_LINES.items():
         levels = field_levels(data.steps, order=list(data.titles), outcomes=outcomes).set_index("measure")
         bits = []
         for k in shown:
@@ -542,7 +540,7 @@ def _footer(data: BriefData) -> str:
         f"<p><b>Where the numbers come from.</b> {esc(data.source)}. Made on {esc(created)} with capsim "
         f"{esc(str(code.get('capsim') or ''))} (code version {esc(commit[:7])}{dirty}), Mesa {esc(str(pk.get('mesa', '')))}"
         f". The settings and seeds of every simulation are in brief_numbers.csv, next to this page; "
-        + "; ".join(f"{esc(held)}, defined, per package, in brief_{name}.csv" for name, (_o, _s, _l, held)
+        + "; ".join(f"{esc(held)}, defined, per package, in brief_{name}.csv" for name, (_o, _s, held)
                     in MEASURE_LINES.items()) + ".</p>",
     ]
     if data.omitted:

@@ -192,7 +192,9 @@ up() {
   for i in $(seq 120); do
     st=$(node_state)
     case $st in
-      idle|mixed|allocated)
+      idle|mixed|allocated|completing)
+        # (completing: the node answers and is finishing a job killed while it was away - SLURM's cleanup
+        # can take a minute or more; new jobs start once it is done, as `status` also accepts)
         say "up: partition $PARTITION, node $NODE ($(nproc) CPUs), state $st"
         return 0 ;;
       down*|drain*|*'*')
