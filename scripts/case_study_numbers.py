@@ -26,10 +26,10 @@ CASES = {
         "alima_hybrid": ["scenario=alima_hybrid"],
         "without board seats and joint governance": ["scenario=alima_hybrid", "governance.local_board_seats=0",
                                                      "regimes.sharing.joint_governance=false"],
-        "alima_hybrid, priorities.voice=1": ["scenario=alima_hybrid", "priorities.voice=1"],
-        "without board seats and joint governance, priorities.voice=1": [
+        "alima_hybrid, priorities.voice=0": ["scenario=alima_hybrid", "priorities.voice=0"],
+        "without board seats and joint governance, priorities.voice=0": [
             "scenario=alima_hybrid", "governance.local_board_seats=0", "regimes.sharing.joint_governance=false",
-            "priorities.voice=1"],
+            "priorities.voice=0"],
     }),
     "Trocaire": (["n_peer_links", "preparedness", "national_adoption_share", "national_coordination_seats"], {
         "status quo": ["scenario=status_quo"],

@@ -93,7 +93,7 @@ class Coordination:
         total = pn.sum()
         return np.bincount(org, pn[area], m.orgs.n) / total if total > 0 else np.zeros(m.orgs.n)
 
-    def allocation(self, org: np.ndarray, area: np.ndarray) -> np.ndarray:
+    def allocation(self, org: np.ndarray, area: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
         """Share of each organisation's deployable staff sent to each of its areas (pairs).
 
         Weight of an area = (1 - r) / k + r x (its share of the unmet need the organisation
@@ -105,7 +105,9 @@ class Coordination:
         n = m.orgs.n
         local = m.orgs.is_local[org]
         r = np.where(local, 1.0, self.visibility()[area])
-        known = self.unmet[area] * access_factor(m.areas.access[area], self.decision_context()[org])
+        if context is None:
+            context = self.decision_context()
+        known = self.unmet[area] * access_factor(m.areas.access[area], context[org])
         k = np.bincount(org, minlength=n)
         tot = np.bincount(org, known, n)
         need_share = np.divide(known, tot[org], out=1.0 / np.maximum(k[org], 1), where=tot[org] > 0)
@@ -120,7 +122,8 @@ class Coordination:
         if len(org):
             orgs.planned[org, slot] = self.allocation(org, area)
 
-    def deployment(self, org: np.ndarray, slot: np.ndarray, area: np.ndarray) -> np.ndarray:
+    def deployment(self, org: np.ndarray, slot: np.ndarray, area: np.ndarray,
+                   context: np.ndarray | None = None) -> np.ndarray:
         """Share of each organisation's deployable staff sent to each of its operational areas.
 
         Earmarked money stays where the plan of the last funding round put it; money free to
@@ -129,7 +132,7 @@ class Coordination:
         """
         m = self.m
         n = m.orgs.n
-        now = self.allocation(org, area)
+        now = self.allocation(org, area, context)
         planned = m.orgs.planned[org, slot]
         total = np.bincount(org, planned, n)[org]
         planned = np.divide(planned, total, out=now.copy(), where=total > 0)

@@ -89,7 +89,8 @@ def deliver(model, step: int) -> Delivery:
     n, n_areas, n_sec = orgs.n, areas.n, areas.n_sectors
     org, slot, area = orgs.presence_slots(step)
     deployable = np.maximum(0.0, staff.headcount - orgs.time_off - orgs.assessment_load - orgs.compliance_load)
-    alloc = model.coordination.deployment(org, slot, area)
+    decision_context = model.coordination.decision_context()  # whose knowledge steers staff and sector split
+    alloc = model.coordination.deployment(org, slot, area, decision_context)
     ctx = model.effective_context()[org]
     access = areas.access[area]
     potential = deployable[org] * alloc * p.staff.productivity * model.effectiveness_base()[org]
@@ -102,7 +103,7 @@ def deliver(model, step: int) -> Delivery:
     np.minimum(funded, 1.0, out=funded)
     out *= funded[org]
 
-    out_s = out[:, None] * model.priorities.sector_split(model, org, area)  # people's priorities, sim/priorities.py
+    out_s = out[:, None] * model.priorities.sector_split(model, org, area, decision_context)  # sim/priorities.py
     cell = area[:, None] * n_sec + np.arange(n_sec)
     supply = np.bincount(cell.ravel(), out_s.ravel(), n_areas * n_sec).astype(float)
     need = areas.need.ravel()

@@ -1087,10 +1087,11 @@ class PrioritiesParams:
         "assumption; knowledge, language and acceptance let actors hear what people want (IASC scoping paper)",
     )
     voice: float = param(
-        0.0, "share of the weight of local knowledge in an organisation's decisions that carries people's "
-        "priorities into its split over sectors (0: sector weights alone, as before people's priorities were "
-        "modelled)", "share", 0.0, 1.0, "assumption; people-centred design (IASC scoping paper, recommendation 2); "
-        "off by default because it lets decision weight matter even where everyone's knowledge is equal",
+        0.5, "share of an organisation's split of its supply over its sectors that adapts to the priorities "
+        "its decision-makers see among affected people (0: its sector weights alone; the rest is fixed by "
+        "mandate, grants and supply lines)", "share", 0.0, 1.0,
+        "assumption (no measured share; the middle of the range); people-centred design (IASC scoping paper, "
+        "principle 2 and recommendation 2)",
     )
     feedback_channels: float = param(
         0.2, "strength of feedback channels between affected people and organisations: the share of the "

@@ -8,36 +8,43 @@ area's sector profile of need with concentration ``priorities.concentration`` pe
 people's priorities follow their needs on average but not exactly.
 
 **What each actor sees.** An organisation sees the priorities of the people in the areas where it
-works (nowhere else), with an error that shrinks with its contextual capacity (knowledge,
-language, acceptance) and with feedback channels:
+works (nowhere else), with an error that shrinks with the contextual capacity (knowledge,
+language, acceptance) of whoever decides about its money and staff, and with feedback channels:
 
-    seen[o, a] = normalise(max(0, people[a] + sigma_o x eps_o)),
-    sigma_o = priorities.perception_noise x (1 - effective contextual capacity_o)
-              x (1 - priorities.feedback_channels)
+    seen[o, a] = normalise(max(0, people[a] + sigma_o x eps[a])),
+    sigma_o = priorities.perception_noise x (1 - decision context_o) x (1 - priorities.feedback_channels)
 
-``eps_o`` (one standard normal per organisation and sector, drawn at set-up from the same stream
-after people's priorities) is the organisation's own bias across sectors.
+``eps[a]`` (one standard normal per area and sector, drawn at set-up from the same stream after
+people's priorities) is how the area's priorities look from outside its context: the sectors whose
+needs outsiders see and those they miss. It is the same error for every observer (an assumption):
+what separates two views is only how much context each brings, so perceiving people's priorities is
+part of knowledge, and two actors with the same contextual capacity see the same priorities.
 
-**Whose decisions follow them.** An organisation splits its supply in an area over its sectors by
-its sector weights ``w_o`` (what it is set up to do), moved towards the priorities it sees among
-those sectors with its decision weight ``d_o``, the weight of local knowledge in decisions about
-its money and staff (``sim/governance.py`` ``local_knowledge_weight``: own funds and sub-grant
-decision weight for local actors, joint programmes and board seats for international ones) times
-``priorities.voice``. ``voice`` is 0 by default (the mechanism off, sector weights alone): with it
-on, decision weight matters even where everyone's contextual capacity is equal, which the
-governance rule "with equal knowledge, decision weight changes nothing" (``sim/governance.py``,
-``tests/test_pathways.py``) does not allow; which rule should hold is for the model's owners:
+**Whose decisions follow them.** The *decision context* (``sim/coordination.py``
+``Coordination.decision_context``) is the contextual capacity of the knowledge that steers an
+organisation's money and staff: its own, blended by decision weight with its partners' (an
+intermediary's local partners under joint programmes and board seats; a local partner's
+intermediary for the earmarked part of a sub-grant; ``sim/governance.py`` ``local_knowledge_weight``).
+It is the same blend that steers where staff go. An organisation splits its supply in an area over
+its sectors by its sector weights ``w_o`` (what it is set up to do), moved towards the priorities
+its decision-makers see among those sectors by ``priorities.voice`` ``v``, the share of the split
+that adapts to what people ask for (the rest is fixed by mandate, grants and supply lines):
 
-    split[o, a] = (1 - d_o) x w_o + d_o x normalise(w_o x seen[o, a])
+    split[o, a] = (1 - v) x w_o + v x normalise(w_o x seen[o, a]) x sum(w_o)
 
 so an organisation never moves into a sector it does not work in; a single-sector organisation is
 unchanged. Delivery (``sim/delivery.py``) uses this split instead of the fixed sector weights.
+Decision weight therefore moves the split towards people's priorities where local knowledge is
+better, away from them where it is worse, and changes nothing where knowledge is equal (the
+governance rule of ``sim/governance.py``, checked in ``tests/test_pathways.py``).
 
 Outcomes (``sim/outcomes.py``): ``appropriateness``, the overlap between how the aid delivered in
 each area is spread over sectors and how people there rank them,
 ``sum_a covered_a x sum_s min(aid share_{a,s}, people_{a,s}) / sum_a covered_a`` (1 when aid is
 spread exactly as people prioritise); ``feedback_acted_on``, the share of people covered by
-organisations weighted by feedback heard (``feedback_channels``) and acted on (``d_o``).
+organisations weighted by feedback heard (``feedback_channels``), acted on (``voice``) and by
+decision-makers close to people (the weight of local knowledge in the organisation's decisions,
+``OrgTable.knowledge_weight``): ``feedback_channels x voice x knowledge weight_o``.
 """
 
 from __future__ import annotations
@@ -61,34 +68,41 @@ class Priorities:
         alpha = np.maximum(self.p.concentration * areas.n_sectors * areas.sector_profile, 1e-3)
         g = rng.gamma(alpha)
         self.people = g / g.sum(1, keepdims=True)
-        self.bias = rng.standard_normal((n_orgs, areas.n_sectors))
-        self.weight = np.zeros(n_orgs)  # d_o this week, set by sector_split
+        self.bias = rng.standard_normal((areas.n, areas.n_sectors))  # eps[a]: the view from outside each area
+        self.weight = np.zeros(n_orgs)  # voice x knowledge weight this week (feedback acted on), set by sector_split
 
-    def sector_split(self, model, org: np.ndarray, area: np.ndarray) -> np.ndarray:
-        """Per (organisation, area) pair, the split of its supply over sectors (rows sum to the sector weights' sum)."""
+    def sector_split(self, model, org: np.ndarray, area: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        """Per (organisation, area) pair, the split of its supply over sectors (rows sum to the sector weights' sum).
+
+        Args:
+            model: the model.
+            org, area: the (organisation, area) pairs.
+            context: this week's decision context per organisation (``Coordination.decision_context``;
+                computed here when not given).
+        """
         orgs = model.orgs
-        if self.p.voice == 0:  # the mechanism off: the sector weights alone (and no cost; weight stays 0)
+        v = self.p.voice
+        if v == 0:  # the mechanism off: the sector weights alone (and no cost; feedback is not acted on)
             return np.take(orgs.sector_weight, org, axis=0)
-        # The weight of local knowledge in each organisation's decisions, as coordination's deployment
-        # refreshed it this week (``OrgTable.knowledge_weight``, ``local_knowledge_weight``).
-        self.weight = d = self.p.voice * orgs.knowledge_weight
-        sigma = self.p.perception_noise * (1.0 - model.effective_context()) * (1.0 - self.p.feedback_channels)
+        if context is None:  # the contextual capacity of whoever decides (refreshes OrgTable.knowledge_weight)
+            context = model.coordination.decision_context()
+        self.weight = v * orgs.knowledge_weight
+        sigma = self.p.perception_noise * (1.0 - context) * (1.0 - self.p.feedback_channels)
         # (np.take and a product with ones: the fastest gathers and row sums for these small arrays)
         sw = np.take(orgs.sector_weight, org, axis=0)
-        seen = np.take(self.people, area, axis=0)
-        seen += np.take(sigma[:, None] * self.bias, org, axis=0)
+        seen = np.take(self.bias, area, axis=0)
+        seen *= np.take(sigma, org)[:, None]
+        seen += np.take(self.people, area, axis=0)
         np.maximum(seen, 0.0, out=seen)
         seen *= sw  # the priorities seen among the sectors the organisation works in (unnormalised)
         ones = np.ones(seen.shape[1])
         total = seen @ ones
-        dp = d[org]
-        # split = (1 - d) w + d normalise(w seen) sum(w); with nothing seen in its sectors, w alone.
-        scale = np.divide(dp * (orgs.sector_weight @ ones)[org], total, out=np.zeros_like(total), where=total > 0)
-        keep = np.where(total > 0, 1.0 - dp, 1.0)
+        # split = (1 - v) w + v normalise(w seen) sum(w); with nothing seen in its sectors, w alone.
+        scale = np.divide(v * (orgs.sector_weight @ ones)[org], total, out=np.zeros_like(total), where=total > 0)
+        keep = np.where(total > 0, 1.0 - v, 1.0)
         seen *= scale[:, None]
         seen += sw * keep[:, None]
         return seen
-
 
 def outcomes(priorities: Priorities, covered_cells: np.ndarray, people_by_org: np.ndarray) -> dict:
     """This week's ``appropriateness`` and ``feedback_acted_on`` (registered in ``sim/outcomes.py``).

@@ -71,10 +71,46 @@ def test_alima_partners_shape_programming_and_governance():
                                          f"quo's ({share:.3f} vs {share_sq:.3f})")
 
 
+def _intermediaries_programming_fit(m) -> float:
+    """Mean overlap between intermediaries' splits over sectors and people's priorities where they work."""
+    org, slot = np.nonzero(m.orgs.presence >= 0)
+    area = m.orgs.presence[org, slot]
+    split = m.priorities.sector_split(m, org, area)
+    share = split / split.sum(1, keepdims=True)
+    fit = np.minimum(share, m.priorities.people[area]).sum(1)
+    return float(fit[m.orgs.is_intl[org] & np.isin(org, m.orgs.partner[m.orgs.partner >= 0])].mean())
+
+
+def _partners_knowledge_in_intermediaries(m) -> float:
+    """How far partners' knowledge moves the contextual capacity steering active intermediaries' decisions."""
+    intl = m.orgs.is_intl & m.orgs.active & np.isin(np.arange(m.orgs.n), m.orgs.partner[m.orgs.partner >= 0])
+    return float((m.coordination.decision_context() - m.effective_context())[intl].mean())
+
+
+def test_alima_partners_shape_intermediaries_programming():
+    # "Local NGOs provide expertise to strengthen on-the-ground programming": with everything else held
+    # fixed (the preset's state at the end of the run), the partners' weight brings their knowledge into
+    # the intermediaries' decisions, and the intermediaries' split over sectors closer to people's priorities.
+    for seed in SEEDS:
+        _, m = _run(ALIMA, seed)
+        moved = _partners_knowledge_in_intermediaries(m)
+        assert moved > 0.03, f"seed {seed}: partners' knowledge should steer the intermediaries ({moved:+.4f})"
+        with_seats = _intermediaries_programming_fit(m)
+        p = m.p
+        m.p = p.replace(governance=dataclasses.replace(p.governance, local_board_seats=0.0, joint_decision_weight=0.0))
+        without = _intermediaries_programming_fit(m)
+        m.p = p
+        assert with_seats > without + 5e-4, (f"seed {seed}: partners' weight should bring the intermediaries' "
+                                             f"programming closer to people's priorities ({with_seats:.4f} vs {without:.4f})")
+
+
 def test_alima_direction_disappears_without_board_seats_and_joint_governance():
     for seed in SEEDS:
         w = mean_partner_weight(ALIMA_NO_SEATS, seed)
         assert w == 0.0, f"seed {seed}: without board seats and joint governance partners still decide ({w})"
+        _, m = _run(ALIMA_NO_SEATS, seed)
+        assert abs(_partners_knowledge_in_intermediaries(m)) < 1e-12, (
+            f"seed {seed}: without board seats and joint governance partners' knowledge should not steer programming")
         _, funds = first_last(ALIMA, seed, "local_funds_decided_share")
         _, funds_off = first_last(ALIMA_NO_SEATS, seed, "local_funds_decided_share")
         assert funds_off < funds - 0.05, (f"seed {seed}: removing board seats and joint governance should lower the "

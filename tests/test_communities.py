@@ -86,11 +86,44 @@ def _late(seed: int, **overrides):
     return st[st.year > 1.0]
 
 
-def test_decision_weight_moves_allocation_toward_peoples_priorities():
-    # Reserved board seats give local partners weight in their intermediaries' decisions (no money moves).
-    gains = [_late(s, governance={"local_board_seats": 1.0}).appropriateness.mean()
-             - _late(s).appropriateness.mean() for s in (1, 2)]
-    assert min(gains) > 0.003, f"more local decision weight, aid closer to people's priorities: {gains}"
+def _split_fit(m, org, area) -> np.ndarray:
+    """Per (organisation, area) pair, the overlap between its split over sectors and people's priorities there."""
+    split = m.priorities.sector_split(m, org, area)
+    share = split / split.sum(1, keepdims=True)
+    return np.minimum(share, m.priorities.people[area]).sum(1)
+
+
+@pytest.mark.parametrize("local", ["better", "worse", "equal"])
+def test_decision_weight_moves_programming_toward_the_priorities_the_better_knowledge_sees(local):
+    """Everything else held fixed (one model state, board seats switched): local partners' weight in their
+    intermediaries' decisions moves the intermediaries' split over sectors towards people's priorities where
+    local knowledge is better, away where it is worse, and not at all where knowledge is equal."""
+    import dataclasses
+
+    from sim.model import CapacityModel
+
+    ctx = {"better": (0.9, 0.1), "worse": (0.1, 0.9), "equal": (0.6, 0.6)}[local]
+    p = small_params(seed=2, years=1.0, regime="building", funding={"joint_programme_share": 1.0},
+                     staff={"local_contextual_skill": ctx[0], "expat_contextual_skill": ctx[1],
+                            "expat_share_intl": 1.0, "skill_spread": 0.0},
+                     governance={"language_barrier": 0.0, "local_board_seats": 0.0}, priorities={"voice": 1.0})
+    m = CapacityModel(p)
+    for _ in range(20):
+        m.step()
+    org, slot = np.nonzero(m.orgs.presence >= 0)
+    area = m.orgs.presence[org, slot]
+    intl = m.orgs.is_intl[org] & np.isin(org, m.orgs.partner[m.orgs.partner >= 0])
+    assert intl.sum() >= 3, "the setting must have intermediaries with partners"
+    low = _split_fit(m, org, area)
+    m.p = m.p.replace(governance=dataclasses.replace(m.p.governance, local_board_seats=1.0, board_seat_weight=1.0))
+    high = _split_fit(m, org, area)
+    moved = float(high[intl].mean() - low[intl].mean())
+    if local == "better":
+        assert moved > 0.005, f"weight to better local knowledge should bring programming closer: {moved:+.4f}"
+    elif local == "worse":
+        assert moved < -0.005, f"weight to worse local knowledge should take programming further: {moved:+.4f}"
+    else:
+        assert np.allclose(high, low, rtol=0, atol=1e-12), "with equal knowledge, decision weight changes no split"
 
 
 def test_feedback_channels_are_heard_and_acted_on():
@@ -122,10 +155,11 @@ def test_feedback_channels_bring_each_split_closer_to_peoples_priorities():
         return np.minimum(share, pr.people[area]).sum(1)
 
     few, many = overlap(0.0), overlap(0.9)
-    moved = pr.weight[org] > 0
-    assert moved.sum() > 10, "the setting must have organisations whose decisions follow what they see"
-    assert many[moved].mean() > few[moved].mean() + 1e-3, (many[moved].mean(), few[moved].mean())
-    assert np.array_equal(many[~moved], few[~moved]), "without decision weight, feedback changes no split"
+    multi = (m.orgs.sector_weight[org] > 0).sum(1) > 1  # a single-sector organisation's split cannot move
+    assert multi.sum() > 10, "the setting must have organisations working in several sectors"
+    assert many[multi].mean() > few[multi].mean() + 1e-3, (many[multi].mean(), few[multi].mean())
+    pr.p = dataclasses.replace(pr.p, voice=0.0)
+    assert np.array_equal(overlap(0.0), overlap(0.9)), "without voice, feedback changes no split"
 
 
 def test_peoples_priorities_are_drawn_apart_from_organisations():

@@ -203,7 +203,7 @@ def test_decision_weight_changes_nothing_when_knowledge_is_equal():
     full = run(_equal_context(gov={"local_board_seats": 1.0, "board_seat_weight": 1.0}, **common)).steps
     # Measures of who decides move with the seats by definition; everything that happens must not.
     who_decides = {"local_decision_share", "local_funds_decided_share", "near_partnerships", "near_policy_influence",
-                   "near_participation"}
+                   "near_participation", "feedback_acted_on"}
     cols = [c for c in outcome_columns(none) if c not in who_decides]
     # Equal to rounding: staff-weighted means of equal capacities differ in the last bits (1e-15),
     # which is all that separates the runs. Since funders allocate by what they see of each
