@@ -84,10 +84,11 @@ class TrainingProbe:
         self.applied[p] += applied_gain[inside]
         self.last[p] = step
 
-    def fade(self, people: np.ndarray, factor: np.ndarray) -> None:
-        """Apply the model's weekly fading of trained skill to the cohort's applied gain."""
+    def fade(self, factor: np.ndarray) -> None:
+        """Apply the model's weekly fading of trained skill to the cohort's applied gain: one factor per
+        slot ``0..len(factor)-1`` (1 where nobody is employed)."""
         self._ensure()
-        self.applied[people] *= factor
+        self.applied[: len(factor)] *= factor
 
     def observe(self, step: int) -> None:
         """Close episodes without teaching this step; tally members at the probe ages."""

@@ -299,10 +299,13 @@ def learning_step(model, step: int) -> None:
         np.minimum(np.maximum(level, 0.0, out=level), 1.0, out=level)
 
     # Applied training fades unless practised; practice also teaches (learning by doing).
-    idx, emp = staff.idx, staff.emp
-    practice = orgs.utilisation[emp]
-    fade = (1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * orgs.utilisation))[emp]  # per employer
-    staff.tech_gain[idx] *= fade
-    staff.ctx_gain[idx] *= fade
-    model.training_probe.fade(idx, fade)
-    staff.tech_base[idx] += lp.learning_by_doing * practice * (1.0 - staff.tech_base[idx])
+    # Over every slot at once: where nobody is employed the factor is 1 and the practice 0, which
+    # leave the slot's skills exactly as they are.
+    u = staff.n_slots
+    practice = staff.per_slot(orgs.utilisation, 0.0)
+    fade = staff.per_slot(1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * orgs.utilisation), 1.0)
+    staff.tech_gain[:u] *= fade
+    staff.ctx_gain[:u] *= fade
+    model.training_probe.fade(fade)
+    tech_base = staff.tech_base[:u]
+    tech_base += lp.learning_by_doing * practice * (1.0 - tech_base)

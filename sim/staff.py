@@ -106,20 +106,37 @@ class StaffTable:
 
     # ------------------------------------------------------------------ views
     def refresh(self, n_orgs: int) -> None:
-        """Recompute the employed index and per-organisation aggregates (call after moves)."""
-        self.idx = np.nonzero(self.employer[: self.used] >= 0)[0]
-        emp = self.employer[self.idx]
+        """Recompute the employed index and per-organisation aggregates (call after moves).
+
+        Besides ``idx`` (employed slots) and ``emp`` (their employers), sets ``slot_org``: for every
+        slot ``0..n_slots-1`` its employer, or ``n_orgs`` (a spare bin) if nobody is employed there.
+        Per-person work can then run over the contiguous slots (``per_slot`` reads a per-organisation
+        value per slot), which is cheaper than gathering the employed; a bincount over ``slot_org``
+        adds each organisation's people in the same order as one over ``emp``.
+        """
+        u = self.used
+        employer = self.employer[:u]
+        employed = employer >= 0
+        self.idx = np.flatnonzero(employed)
+        emp = employer[self.idx]
         self.emp = emp
+        self.n_slots = u
+        self.slot_org = np.where(employed, employer, n_orgs)
         self.headcount = np.bincount(emp, minlength=n_orgs)
         self.n_orgs = n_orgs
-        tech = self.tech_of(self.idx)
-        ctx = self.ctx_of(self.idx)
+        tech = np.minimum(1.0, self.tech_base[:u] + self.tech_gain[:u])  # tech_of / ctx_of of every slot
+        ctx = np.minimum(1.0, self.ctx_base[:u] + self.ctx_gain[:u])
         hc = np.maximum(self.headcount, 1)
-        self.tech_sum = np.bincount(emp, tech, n_orgs)  # skill summed over each organisation's staff
-        self.ctx_sum = np.bincount(emp, ctx, n_orgs)
+        bins = n_orgs + 1
+        self.tech_sum = np.bincount(self.slot_org, tech, bins)[:n_orgs]  # skill summed over each organisation's staff
+        self.ctx_sum = np.bincount(self.slot_org, ctx, bins)[:n_orgs]
         self.tech_mean = self.tech_sum / hc
         self.ctx_mean = self.ctx_sum / hc
-        self.national_count = np.bincount(emp, self.national[self.idx], n_orgs)
+        self.national_count = np.bincount(self.slot_org, self.national[:u], bins)[:n_orgs]
+
+    def per_slot(self, per_org: np.ndarray, spare) -> np.ndarray:
+        """A per-organisation value read at every slot ``0..n_slots-1`` (``spare`` where nobody is employed)."""
+        return np.append(per_org, spare)[self.slot_org]
 
     def tech_of(self, people: np.ndarray) -> np.ndarray:
         """Technical skill (base + applied training, at most 1) of the given people."""

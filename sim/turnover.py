@@ -54,20 +54,18 @@ class Pay:
         topup: per organisation, the retention top-up of its local staff (share of pay).
         national: per organisation, the pay of one national staff member.
         expat: the pay of one expatriate.
-        per_person: the pay of each employed person, in ``StaffTable.idx`` order.
         payroll: per organisation, its weekly payroll.
     """
 
     topup: np.ndarray
     national: np.ndarray
     expat: float
-    per_person: np.ndarray
     payroll: np.ndarray
 
     @classmethod
     def zeros(cls, n_orgs: int) -> "Pay":
         z = np.zeros(n_orgs)
-        return cls(z.copy(), z.copy(), 0.0, np.zeros(0), z.copy())
+        return cls(z.copy(), z.copy(), 0.0, z.copy())
 
 
 def set_pay(model) -> None:
@@ -87,9 +85,10 @@ def weekly_pay(p, orgs, staff) -> Pay:
     topup = np.where(orgs.is_local, f.retention_funding * my_share, 0.0)
     national = np.where(orgs.is_local, base * (1.0 + topup), intl_nat)
     expat = base * s.expat_pay_ratio
-    idx, emp = staff.idx, staff.emp
-    per_person = np.where(staff.national[idx], national[emp], expat)
-    return Pay(topup, national, expat, per_person, np.bincount(emp, per_person, orgs.n))
+    # The pay of the person in each staff slot (where nobody is employed: counted in the spare bin only);
+    # each payroll adds its people in slot order, as a sum over the employed alone does.
+    per_person = np.where(staff.national[: staff.n_slots], staff.per_slot(national, 0.0), expat)
+    return Pay(topup, national, expat, np.bincount(staff.slot_org, per_person, orgs.n + 1)[: orgs.n])
 
 
 def target_headcount(model) -> np.ndarray:
@@ -112,8 +111,7 @@ def staff_moves(model, step: int) -> dict:
     hc0 = hc0 + orgs.exit_leavers
     orgs.exit_leavers[:] = 0.0
 
-    # 1. Quits.
-    idx, emp = staff.idx, staff.emp
+    # 1. Quits (over every staff slot; nobody quits a slot where nobody is employed).
     secured = (orgs.cash + orgs.committed) / np.maximum(model.pay.payroll, 1e-9)
     insecurity = np.minimum(np.maximum(1.0 - secured / p.STEPS_PER_YEAR, 0.0), 1.0)  # less than a year secured
     # The quit hazard depends on the employer only: computed per organisation, read per person.
@@ -121,11 +119,11 @@ def staff_moves(model, step: int) -> dict:
         0.0, 1.0 - t.retention_effect * model.pay.topup
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
-    luck = streams.at_slots("attrition", step, idx)
-    quit = leaves(luck, (-np.expm1(-hazard / p.STEPS_PER_YEAR))[emp])
-    quitters = idx[quit]
+    luck = streams.slot_uniforms("attrition", step, staff.n_slots)
+    quit = leaves(luck, staff.per_slot(-np.expm1(-hazard / p.STEPS_PER_YEAR), 0.0))
+    quitters = np.flatnonzero(quit)
     staff.leave(quitters, np.zeros(len(quitters), bool))
-    quits_by_org = np.bincount(emp[quit], minlength=n)
+    quits_by_org = np.bincount(staff.slot_org[quitters], minlength=n)
     leavers += quits_by_org
     n_quits = len(quitters)
 
@@ -138,9 +136,9 @@ def staff_moves(model, step: int) -> dict:
     n_lay[~orgs.active] = hc[~orgs.active]
     n_layoffs = 0
     if n_lay.any():
-        keep = ~quit
-        sel = keep & (n_lay[emp] > 0)  # only the staff of organisations that lay people off
-        idx2, emp2 = idx[sel], emp[sel]
+        # Only the staff (who did not quit) of organisations that lay people off.
+        idx2 = np.flatnonzero(~quit & (staff.per_slot(n_lay, 0) > 0))
+        emp2 = staff.slot_org[idx2]
         key = streams.at_slots("layoffs", step, idx2)  # fixed per (week, person)
         order = np.lexsort((key, emp2))
         e_sorted = emp2[order]
