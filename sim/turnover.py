@@ -166,8 +166,8 @@ def staff_moves(model, step: int) -> dict:
     poached = 0
     poached_from = np.zeros(n)  # staff poached from each organisation this week
     if attempts.sum() > 0:
-        pool = staff.idx[(staff.employer[staff.idx] >= 0)]
-        pool = pool[orgs.is_local[staff.employer[pool]] & orgs.active[staff.employer[pool]]]
+        # Still employed (after quits and layoffs) by an active local organisation, in slot order.
+        pool = np.flatnonzero((staff.employer[: staff.n_slots] >= 0) & staff.per_slot(orgs.is_local & orgs.active, False))
         if len(pool):
             skill = staff.tech_of(pool) ** t.poaching_skill_exponent + 1e-6
             k = int(min(attempts.sum(), len(pool)))
