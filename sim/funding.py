@@ -113,8 +113,10 @@ class GrantBook:
         new = dict(donor=donor, recipient=recipient, weekly=weekly, start=start, end=end,
                    flexible=flexible, multi_year=multi_year, earmark=earmark, emergency=emergency)
         for name, dtype in self.COLS:
-            col = np.broadcast_to(np.asarray(new[name], dtype), (k,))
-            setattr(self, name, np.concatenate([getattr(self, name), col]))
+            col = np.asarray(new[name], dtype)
+            if col.ndim == 0:
+                col = np.full(k, col)
+            setattr(self, name, np.concatenate([getattr(self, name), np.broadcast_to(col, (k,))]))
         self._version += 1
 
     def prune(self, step: int) -> None:
