@@ -136,7 +136,11 @@ class StaffTable:
 
     def per_slot(self, per_org: np.ndarray, spare) -> np.ndarray:
         """A per-organisation value read at every slot ``0..n_slots-1`` (``spare`` where nobody is employed)."""
-        return np.append(per_org, spare)[self.slot_org]
+        n = self.n_orgs
+        ext = np.empty(n + 1, per_org.dtype)
+        ext[:n] = per_org
+        ext[n] = spare
+        return ext[self.slot_org]
 
     def tech_of(self, people: np.ndarray) -> np.ndarray:
         """Technical skill (base + applied training, at most 1) of the given people."""
