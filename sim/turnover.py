@@ -225,7 +225,9 @@ def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
     hc = staff.headcount
     employed = staff.n_employed
     staffed_local = orgs.is_local & (hc > 0)
-    local_nat_pay = np.average(pay.national[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
+    # (The staff-weighted mean, as np.average computes it.)
+    local_nat_pay = (float((pay.national[staffed_local] * hc[staffed_local]).sum()) / float(hc[staffed_local].sum(dtype=float))
+                     if staffed_local.any() else 0.0)
     intl_nat = staff.national_count * orgs.is_intl
     before = moves["employed_before"]
     return {
