@@ -156,7 +156,11 @@ class RuleTable:
     def co_design_progress(self, code: np.ndarray, since_start: np.ndarray) -> np.ndarray:
         """Share of the co-design phase completed (1 when there is none or it is over)."""
         weeks = self.co_design_weeks[code]
-        return np.where(weeks > 0, np.minimum(np.maximum(since_start / np.maximum(weeks, 1), 0.0), 1.0), 1.0)
+        out = np.ones(len(weeks))
+        phase = weeks > 0
+        if phase.any():
+            out[phase] = np.minimum(np.maximum(since_start[phase] / weeks[phase], 0.0), 1.0)
+        return out
 
 
 def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cycle_weeks: int) -> np.ndarray:
