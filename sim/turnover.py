@@ -28,7 +28,7 @@ import numpy as np
 from .kinds import NO_PARTNER
 
 __all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "target_headcount", "exit_international", "leaves",
-           "outcomes"]
+           "lowest_per_group", "outcomes"]
 
 
 def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
@@ -44,6 +44,38 @@ def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
         probability: per-period probability of leaving, one per person (same shape), 0..1.
     """
     return np.asarray(uniforms) < np.asarray(probability)
+
+
+def lowest_per_group(group: np.ndarray, key: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Positions of the ``want[g]`` lowest keys of each group ``g`` (all of a group with fewer), in no order.
+
+    Ties go to the earlier position: the set a stable sort by (group, key) and each group's first
+    ``want[g]`` give (``np.lexsort``), without sorting every candidate. Only the candidates below a
+    threshold per group are sorted: with uniform keys about ``want / count`` of a group lie below
+    ``want / count``, so the threshold is a margin above that, and a group with too few below it is
+    taken whole. Exact whatever the keys: every key left out is above all those kept in its group.
+
+    Args:
+        group: each candidate's group (0..len(want)-1).
+        key: each candidate's key.
+        want: per group, how many to take.
+    """
+    n = len(want)
+    count = np.bincount(group, minlength=n)
+    take = np.minimum(want, count)
+    with np.errstate(divide="ignore"):
+        limit = (take + 3.0 * np.sqrt(take) + 5.0) / count  # (count 0: no candidate reads it)
+    below = key < limit[group]
+    short = np.bincount(group[below], minlength=n) < take
+    if short.any():
+        limit[short] = np.inf
+        below = key < limit[group]
+    sub = np.flatnonzero(below)
+    order = sub[np.lexsort((key[sub], group[sub]))]
+    g = group[order]
+    per = np.bincount(g, minlength=n)
+    rank = np.arange(len(order)) - (np.cumsum(per) - per)[g]  # position within its group
+    return order[rank < want[g]]
 
 
 @dataclass
@@ -140,10 +172,7 @@ def staff_moves(model, step: int) -> dict:
         idx2 = np.flatnonzero(~quit & (staff.per_slot(n_lay, 0) > 0))
         emp2 = staff.slot_org[idx2]
         key = streams.at_slots("layoffs", step, idx2)  # fixed per (week, person)
-        order = np.lexsort((key, emp2))
-        e_sorted = emp2[order]
-        rank = np.arange(len(order)) - np.searchsorted(e_sorted, e_sorted, side="left")
-        out = order[rank < n_lay[e_sorted]]
+        out = lowest_per_group(emp2, key, n_lay)  # each organisation's lowest keys go
         people = idx2[out]
         staff.leave(people, staff.national[people])
         gone = np.bincount(emp2[out], minlength=n)
