@@ -164,17 +164,19 @@ class StaffTable:
         k = len(orgs_per_hire)
         if k == 0:
             return 0
-        pool = np.nonzero(self.employer[: self.used] == POOL)[0]
-        nat_rows = np.nonzero(national)[0]
+        employer = self.employer[: self.used]
+        pool = np.flatnonzero(employer == POOL)
+        free = np.flatnonzero(employer == GONE)  # (hiring from the pool below leaves these empty)
+        nat_rows = np.flatnonzero(national)
         n_from_pool = min(len(pool), len(nat_rows))
         if n_from_pool:
             chosen = rng.choice(pool, n_from_pool, replace=False)
             self.employer[chosen] = orgs_per_hire[nat_rows[:n_from_pool]]
             self.hired_step[chosen] = step
             self.trainee[chosen] = False
-        rest = np.concatenate([nat_rows[n_from_pool:], np.nonzero(~national)[0]])
+        rest = np.concatenate([nat_rows[n_from_pool:], np.flatnonzero(~national)])
         if len(rest):
-            free = self._free_slots(len(rest))
+            free = self._free_slots(len(rest), free)
             if len(free) < len(rest):
                 self._alloc(max(2 * self.capacity, self.capacity + len(rest)))
                 free = self._free_slots(len(rest))
@@ -186,9 +188,10 @@ class StaffTable:
         self.hired += k
         return k
 
-    def _free_slots(self, k: int) -> np.ndarray:
-        """The ``k`` lowest-numbered GONE slots (fewer if the table is full)."""
-        free = np.nonzero(self.employer[: self.used] == GONE)[0]
+    def _free_slots(self, k: int, gone: np.ndarray | None = None) -> np.ndarray:
+        """The ``k`` lowest-numbered GONE slots (fewer if the table is full); ``gone``: the GONE slots
+        below ``used`` when already known."""
+        free = np.flatnonzero(self.employer[: self.used] == GONE) if gone is None else gone
         if len(free) < k:
             free = np.concatenate([free, np.arange(self.used, min(self.capacity, self.used + k - len(free)))])
         return free[:k]
