@@ -108,31 +108,44 @@ class StaffTable:
     def refresh(self, n_orgs: int) -> None:
         """Recompute the employed index and per-organisation aggregates (call after moves).
 
-        Besides ``idx`` (employed slots) and ``emp`` (their employers), sets ``slot_org``: for every
-        slot ``0..n_slots-1`` its employer, or ``n_orgs`` (a spare bin) if nobody is employed there.
-        Per-person work can then run over the contiguous slots (``per_slot`` reads a per-organisation
-        value per slot), which is cheaper than gathering the employed; a bincount over ``slot_org``
-        adds each organisation's people in the same order as one over ``emp``.
+        Sets ``slot_org``: for every slot ``0..n_slots-1`` its employer, or ``n_orgs`` (a spare bin) if
+        nobody is employed there. Per-person work can then run over the contiguous slots (``per_slot``
+        reads a per-organisation value per slot), which is cheaper than gathering the employed; a
+        bincount over ``slot_org`` adds each organisation's people in the same order as one over
+        ``emp``. ``idx`` (the employed slots) and ``emp`` (their employers) are those of this refresh,
+        built when first read.
         """
         u = self.used
         employer = self.employer[:u]
-        employed = employer >= 0
-        self.idx = np.flatnonzero(employed)
-        emp = employer[self.idx]
-        self.emp = emp
         self.n_slots = u
-        self.slot_org = np.where(employed, employer, n_orgs)
-        self.headcount = np.bincount(emp, minlength=n_orgs)
+        self.slot_org = np.where(employer >= 0, employer, n_orgs)
+        self._idx = self._emp = None
+        bins = n_orgs + 1
+        self.headcount = np.bincount(self.slot_org, minlength=bins)[:n_orgs]
+        self.n_employed = int(self.headcount.sum())  # people employed
         self.n_orgs = n_orgs
         tech = np.minimum(1.0, self.tech_base[:u] + self.tech_gain[:u])  # tech_of / ctx_of of every slot
         ctx = np.minimum(1.0, self.ctx_base[:u] + self.ctx_gain[:u])
         hc = np.maximum(self.headcount, 1)
-        bins = n_orgs + 1
         self.tech_sum = np.bincount(self.slot_org, tech, bins)[:n_orgs]  # skill summed over each organisation's staff
         self.ctx_sum = np.bincount(self.slot_org, ctx, bins)[:n_orgs]
         self.tech_mean = self.tech_sum / hc
         self.ctx_mean = self.ctx_sum / hc
         self.national_count = np.bincount(self.slot_org, self.national[:u], bins)[:n_orgs]
+
+    @property
+    def idx(self) -> np.ndarray:
+        """The slots employed at the last refresh, in order."""
+        if self._idx is None:
+            self._idx = (self.slot_org < self.n_orgs).nonzero()[0]
+        return self._idx
+
+    @property
+    def emp(self) -> np.ndarray:
+        """The employers of ``idx``."""
+        if self._emp is None:
+            self._emp = self.slot_org[self.idx]
+        return self._emp
 
     def per_slot(self, per_org: np.ndarray, spare) -> np.ndarray:
         """A per-organisation value read at every slot ``0..n_slots-1`` (``spare`` where nobody is employed)."""
@@ -165,16 +178,16 @@ class StaffTable:
         if k == 0:
             return 0
         employer = self.employer[: self.used]
-        pool = np.flatnonzero(employer == POOL)
-        free = np.flatnonzero(employer == GONE)  # (hiring from the pool below leaves these empty)
-        nat_rows = np.flatnonzero(national)
+        pool = (employer == POOL).nonzero()[0]
+        free = (employer == GONE).nonzero()[0]  # (hiring from the pool below leaves these empty)
+        nat_rows = national.nonzero()[0]
         n_from_pool = min(len(pool), len(nat_rows))
         if n_from_pool:
             chosen = rng.choice(pool, n_from_pool, replace=False)
             self.employer[chosen] = orgs_per_hire[nat_rows[:n_from_pool]]
             self.hired_step[chosen] = step
             self.trainee[chosen] = False
-        rest = np.concatenate([nat_rows[n_from_pool:], np.flatnonzero(~national)])
+        rest = np.concatenate([nat_rows[n_from_pool:], (~national).nonzero()[0]])
         if len(rest):
             free = self._free_slots(len(rest), free)
             if len(free) < len(rest):
@@ -191,7 +204,7 @@ class StaffTable:
     def _free_slots(self, k: int, gone: np.ndarray | None = None) -> np.ndarray:
         """The ``k`` lowest-numbered GONE slots (fewer if the table is full); ``gone``: the GONE slots
         below ``used`` when already known."""
-        free = np.flatnonzero(self.employer[: self.used] == GONE) if gone is None else gone
+        free = (self.employer[: self.used] == GONE).nonzero()[0] if gone is None else gone
         if len(free) < k:
             free = np.concatenate([free, np.arange(self.used, min(self.capacity, self.used + k - len(free)))])
         return free[:k]
@@ -214,6 +227,3 @@ class StaffTable:
         gone = pool[rng.random(len(pool)) < exit_rate]
         self.employer[gone] = GONE
 
-    @property
-    def n_employed(self) -> int:
-        return len(self.idx)
