@@ -232,7 +232,8 @@ def capacity_outcomes(orgs: OrgTable, staff) -> dict:
     local = orgs.is_local & orgs.active & (hc > 0)
     count = int(np.count_nonzero(local))  # (a Python int: the means below stay Python floats)
     if count:  # means over those organisations (a sum over the count: the numbers of ``.mean()``)
-        dims = tuple(float(level[local].sum()) / count for level in (staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net))
+        levels = (staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net)
+        dims = tuple(float(level[local].sum()) / count for level in levels)
     else:
         dims = (0.0, 0.0, 0.0, 0.0)
     # International staff's mean skills, from the per-organisation sums of the staff table.

@@ -222,7 +222,7 @@ def learning_step(model, step: int) -> None:
         # Per staff slot (nobody's trainee status changes below; nobody is a trainee in an empty slot).
         u = staff.n_slots
         in_training = staff.trainee[:u]
-        learners = np.flatnonzero(in_training & (staff.per_slot(tau_org, 0.0) > 0))
+        learners = (in_training & (staff.per_slot(tau_org, 0.0) > 0)).nonzero()[0]
         if len(learners):
             e = staff.employer[learners]
             gain = close_gap(staff.tech_of(learners), teacher[e], lp.learn_rate * tau_org[e])
@@ -251,7 +251,7 @@ def learning_step(model, step: int) -> None:
             # What takes hold scales with each partnership's trust (weighted like the time above).
             trust_intl = np.divide(np.bincount(intl[two], tau[two] * hc[local[two]] * trust[two], n), wsum,
                                    out=np.zeros(n), where=wsum > 0)
-            learners = np.flatnonzero(in_training & (staff.per_slot(tau_intl * orgs.is_intl, 0.0) > 0))
+            learners = (in_training & (staff.per_slot(tau_intl * orgs.is_intl, 0.0) > 0)).nonzero()[0]
             if len(learners):
                 e = staff.employer[learners]
                 gain = close_gap(staff.ctx_of(learners), ctx_teacher[e],

@@ -70,7 +70,7 @@ def lowest_per_group(group: np.ndarray, key: np.ndarray, want: np.ndarray) -> np
     if short.any():
         limit[short] = np.inf
         below = key < limit[group]
-    sub = np.flatnonzero(below)
+    sub = below.nonzero()[0]
     order = sub[np.lexsort((key[sub], group[sub]))]
     g = group[order]
     per = np.bincount(g, minlength=n)
@@ -153,7 +153,7 @@ def staff_moves(model, step: int) -> dict:
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
     luck = streams.slot_uniforms("attrition", step, staff.n_slots)
     quit = leaves(luck, staff.per_slot(-np.expm1(-hazard / p.STEPS_PER_YEAR), 0.0))
-    quitters = np.flatnonzero(quit)
+    quitters = quit.nonzero()[0]
     staff.leave(quitters, np.zeros(len(quitters), bool))
     quits_by_org = np.bincount(staff.slot_org[quitters], minlength=n)
     leavers += quits_by_org
@@ -169,7 +169,7 @@ def staff_moves(model, step: int) -> dict:
     n_layoffs = 0
     if n_lay.any():
         # Only the staff (who did not quit) of organisations that lay people off.
-        idx2 = np.flatnonzero(~quit & (staff.per_slot(n_lay, 0) > 0))
+        idx2 = (~quit & (staff.per_slot(n_lay, 0) > 0)).nonzero()[0]
         emp2 = staff.slot_org[idx2]
         key = streams.at_slots("layoffs", step, idx2)  # fixed per (week, person)
         out = lowest_per_group(emp2, key, n_lay)  # each organisation's lowest keys go
@@ -196,7 +196,8 @@ def staff_moves(model, step: int) -> dict:
     poached_from = np.zeros(n)  # staff poached from each organisation this week
     if attempts.sum() > 0:
         # Still employed (after quits and layoffs) by an active local organisation, in slot order.
-        pool = np.flatnonzero((staff.employer[: staff.n_slots] >= 0) & staff.per_slot(orgs.is_local & orgs.active, False))
+        local_employer = staff.per_slot(orgs.is_local & orgs.active, False)
+        pool = ((staff.employer[: staff.n_slots] >= 0) & local_employer).nonzero()[0]
         if len(pool):
             skill = staff.tech_of(pool) ** t.poaching_skill_exponent + 1e-6
             k = int(min(attempts.sum(), len(pool)))
@@ -255,8 +256,11 @@ def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
     employed = staff.n_employed
     staffed_local = orgs.is_local & (hc > 0)
     # (The staff-weighted mean, as np.average computes it.)
-    local_nat_pay = (float((pay.national[staffed_local] * hc[staffed_local]).sum()) / float(hc[staffed_local].sum(dtype=float))
-                     if staffed_local.any() else 0.0)
+    if staffed_local.any():
+        weight = hc[staffed_local]
+        local_nat_pay = float((pay.national[staffed_local] * weight).sum()) / float(weight.sum(dtype=float))
+    else:
+        local_nat_pay = 0.0
     intl_nat = staff.national_count * orgs.is_intl
     before = moves["employed_before"]
     return {
