@@ -254,8 +254,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     due = grants.due(step, n, pool_index)
     rec, tranche = due.recipient, due.tranche
     received, pooled = due.received, due.pooled
-    # (copies: the first level below moves money between them in place)
-    flex, emergency, multi_year = due.flex.copy(), due.emergency.copy(), due.multi_year.copy()
+    flex, emergency, multi_year = due.flex, due.emergency, due.multi_year  # (read only: shared between weeks)
     # (np.bincount returns integers when there is nothing to count: cast to float.)
     committed = np.bincount(rec, tranche * (due.end - step - 1), n).astype(float)
     earmarked = due.earmarked * orgs.is_intl
@@ -266,18 +265,22 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
 
     # First level: UN agencies pass funding.un_to_ingo_share of their grant income to international
     # NGOs (keeping their overhead on it); every per-organisation amount moves in proportion.
-    base = received.copy()  # what each intermediary's own sub-grants and programme are computed on
+    base = received  # what each intermediary's own sub-grants and programme are computed on
     level1_in = np.zeros(n)
     un = orgs.kind == int(OrgKind.UN_AGENCY)
     if ingo_share is not None and f.un_to_ingo_share > 0 and un.any() and ingo_share.sum() > 0:
         share = ingo_share / ingo_share.sum()
-        for amounts in (base, flex, emergency, committed, multi_year, earmarked):
-            out = amounts * un * f.un_to_ingo_share
-            passed = float(out.sum())
-            amounts -= out
-            if amounts is base:
-                level1_in = passed * (1 - r) * share
-            amounts += passed * (1 - r) * share
+        # Every amount at once, one row each (new arrays: the week's sums stay as they are).
+        amounts = np.stack((base, flex, emergency, committed, multi_year, earmarked))
+        out = amounts * un * f.un_to_ingo_share
+        passed = out.sum(1)  # (each row's sum, as summing the row alone)
+        amounts -= out
+        moved = (passed * (1 - r))[:, None] * share
+        amounts += moved
+        level1_in = moved[0]
+        base, flex, emergency, committed, multi_year, earmarked = amounts
+    else:
+        base = base.copy()
     safe = np.where(base > 0, base, 1.0)
     multi_year_share = np.minimum(1.0, multi_year / safe)
     earmark_share = np.minimum(1.0, earmarked / safe)
@@ -285,7 +288,8 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     # Second level: intermediaries' sub-grants to local partners, overhead, own programme.
     partnered = np.nonzero((orgs.partner != NO_PARTNER) & orgs.is_local & (pass_fraction > 0))[0]
     parent = orgs.partner[partnered]
-    sub_gross_each = base[parent] * pass_fraction[partnered] * orgs.is_intl[parent]
+    base_parent = base[parent]
+    sub_gross_each = base_parent * pass_fraction[partnered] * orgs.is_intl[parent]
     sub_gross = np.bincount(parent, sub_gross_each, n)
     passed_overhead = sub_gross * r * f.overhead_passed_on
     retained = (received + level1_in) * orgs.is_intl * r - passed_overhead
@@ -300,19 +304,20 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         programme = sub_gross_each * (1 - r)
         overhead_part = sub_gross_each * r * f.overhead_passed_on
         income_local_sub[partnered] = programme + overhead_part
-        flex_share_parent = np.divide(flex[parent], base[parent], out=np.zeros(len(parent)),
-                                      where=base[parent] > 0)
-        flex_base[partnered] = programme * flex_share_parent
-        flex_sub[partnered] = flex_base[partnered] * flexibility[partnered] + overhead_part
+        funded = base_parent > 0
+        flex_share_parent = np.divide(flex[parent], base_parent, out=np.zeros(len(parent)), where=funded)
+        flex_base_each = programme * flex_share_parent
+        flex_base[partnered] = flex_base_each
+        flex_sub[partnered] = flex_base_each * flexibility[partnered] + overhead_part
         owed = programme * f.compliance_cost
         shared = sharing_channels(params).compliance if compliance_shared is None else compliance_shared
         compliance[partnered] = owed * (1 - shared)
         if shared > 0:
             compliance += np.bincount(parent, owed * shared, n)  # the intermediary carries the shared part
         if level1_in.any():
-            via_un = np.divide(level1_in[parent], base[parent], out=np.zeros(len(parent)), where=base[parent] > 0)
+            via_un = np.divide(level1_in[parent], base_parent, out=np.zeros(len(parent)), where=funded)
             two_levels = float((income_local_sub[partnered] * via_un).sum())
-        frac = np.divide(sub_gross_each, base[parent], out=np.zeros(len(parent)), where=base[parent] > 0)
+        frac = np.divide(sub_gross_each, base_parent, out=np.zeros(len(parent)), where=funded)
         committed[partnered] += committed[parent] * frac * (1 - r)
     to_local_sub = float(income_local_sub.sum())
 
