@@ -93,17 +93,23 @@ class GrantBook:
     """All grants of a run as parallel arrays; expired rows are pruned at funding rounds.
 
     Change the book only through :meth:`add`, :meth:`prune` and :meth:`cancel` (each marks the
-    sums :meth:`due` keeps as out of date).
+    sums :meth:`due` keeps as out of date). The columns (``donor``, ``recipient``, ...) are the first
+    ``n`` rows of buffers that grow by doubling, so adding grants does not copy the book.
     """
 
     COLS = (("donor", np.int64), ("recipient", np.int64), ("weekly", float), ("start", np.int64),
             ("end", np.int64), ("flexible", float), ("multi_year", bool), ("earmark", bool), ("emergency", bool))
 
     def __init__(self):
-        for name, dtype in self.COLS:
-            setattr(self, name, np.zeros(0, dtype))
+        self.n = 0  # grants in the book
+        self._buf = {name: np.zeros(64, dtype) for name, dtype in self.COLS}
+        self._views()
         self._version = 0  # bumped by every change to the book (add, prune, cancel)
         self._paying = None  # (version, first step, next change, n, pool index, TranchesDue)
+
+    def _views(self) -> None:
+        for name, _ in self.COLS:
+            setattr(self, name, self._buf[name][: self.n])
 
     def add(self, donor, recipient, weekly, start, end, flexible, multi_year, earmark, emergency=False) -> None:
         recipient = np.atleast_1d(np.asarray(recipient, np.int64))
@@ -112,17 +118,26 @@ class GrantBook:
             return
         new = dict(donor=donor, recipient=recipient, weekly=weekly, start=start, end=end,
                    flexible=flexible, multi_year=multi_year, earmark=earmark, emergency=emergency)
+        old, total = self.n, self.n + k
+        cap = len(self._buf["donor"])
+        if total > cap:
+            for name, dtype in self.COLS:
+                grown = np.zeros(max(2 * cap, total), dtype)
+                grown[:old] = self._buf[name][:old]
+                self._buf[name] = grown
         for name, dtype in self.COLS:
-            col = np.asarray(new[name], dtype)
-            if col.ndim == 0:
-                col = np.full(k, col)
-            setattr(self, name, np.concatenate([getattr(self, name), np.broadcast_to(col, (k,))]))
+            self._buf[name][old:total] = np.asarray(new[name], dtype)
+        self.n = total
+        self._views()
         self._version += 1
 
     def prune(self, step: int) -> None:
         keep = self.end > step
         for name, _ in self.COLS:
-            setattr(self, name, getattr(self, name)[keep])
+            kept = getattr(self, name)[keep]
+            self._buf[name][: len(kept)] = kept
+        self.n = int(np.count_nonzero(keep))
+        self._views()
         self._version += 1
 
     def due(self, step: int, n: int, pool_index: int) -> "TranchesDue":
