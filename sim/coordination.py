@@ -338,8 +338,7 @@ class Coordination:
         go = top > 0
         delay = np.full(len(grow), m.p.crisis.intl_surge_delay_weeks, np.int64)
         delay[local] = self.local_entry_delay(grow[local])
-        for o, area, d in zip(grow[go], best[go], delay[go]):
-            orgs.add_presence(int(o), int(area), step + int(d))
+        orgs.add_presences(grow[go], best[go], step + delay[go])
 
 
 def presence_outcomes(orgs, areas) -> dict:

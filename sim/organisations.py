@@ -174,6 +174,21 @@ class OrgTable:
         self.planned[org, free[0]] = 0.0  # no earmarked plan covers a newly opened area
         return True
 
+    def add_presences(self, orgs: np.ndarray, areas: np.ndarray, ready: np.ndarray) -> None:
+        """:meth:`add_presence` for several organisations at once (each at most once: the same as one by one)."""
+        orgs = np.asarray(orgs, np.int64)
+        if len(np.unique(orgs)) < len(orgs):  # (the same organisation twice: in order, one by one)
+            for o, a, r in zip(orgs, areas, ready):
+                self.add_presence(int(o), int(a), int(r))
+            return
+        rows = self.presence[orgs]
+        free = rows < 0
+        ok = ~(rows == np.asarray(areas)[:, None]).any(1) & free.any(1)
+        o, slot = orgs[ok], np.argmax(free[ok], axis=1)  # the first free slot
+        self.presence[o, slot] = np.asarray(areas)[ok]
+        self.ready_step[o, slot] = np.asarray(ready)[ok]
+        self.planned[o, slot] = 0.0  # no earmarked plan covers a newly opened area
+
     def drop_presence(self, org: int, area: int) -> None:
         row = self.presence[org]
         row[row == area] = -1

@@ -50,3 +50,28 @@ def test_lowest_per_group_is_the_stable_sort_selection(seed):
         want[rng.random(n) < 0.2] = 10 ** 6  # more than the group has
         got = lowest_per_group(group, key, want)
         np.testing.assert_array_equal(np.sort(got), np.sort(_lowest_by_lexsort(group, key, want)))
+
+
+def test_add_presences_is_add_presence_one_by_one():
+    import copy
+
+    from conftest import small_params
+    from sim.model import CapacityModel
+
+    orgs = CapacityModel(small_params(years=0.1, seed=3)).orgs
+    rng = np.random.default_rng(0)
+    n, slots = orgs.presence.shape
+    for trial in range(30):
+        base = copy.deepcopy(orgs)
+        base.presence[rng.random((n, slots)) < 0.3] = -1  # free slots here and there
+        base.presence[rng.random(n) < 0.2] = np.arange(slots)  # some organisations with none free
+        k = int(rng.integers(0, n))
+        who = rng.choice(n, k, replace=trial % 3 == 0)  # distinct, or (every third trial) repeated
+        area = np.where(rng.random(k) < 0.3, base.presence[who, 0], rng.integers(0, 20, k))  # some already there
+        ready = rng.integers(0, 100, k)
+        one, many = copy.deepcopy(base), copy.deepcopy(base)
+        for o, a, r in zip(who, area, ready):
+            one.add_presence(int(o), int(a), int(r))
+        many.add_presences(who, area, ready)
+        for name in ("presence", "ready_step", "planned"):
+            np.testing.assert_array_equal(getattr(many, name), getattr(one, name), err_msg=name)
