@@ -93,7 +93,8 @@ def deliver(model, step: int) -> Delivery:
     alloc = model.coordination.deployment(org, slot, area)
     ctx = model.effective_context()[org]
     access = areas.access[area]
-    potential = deployable[org] * alloc * p.staff.productivity * model.effectiveness_base()[org]
+    deployed = deployable[org] * alloc  # staff deployed per pair
+    potential = deployed * p.staff.productivity * model.effectiveness_base()[org]
     reached = potential * access_factor(access, ctx)  # potential output after access losses
     loss_rate = p.funding.fiduciary_loss_rate * (1.0 - orgs.inst)
     # Cash per person covered: goods and services (dearer where acceptance is low), and what is lost.
@@ -171,7 +172,7 @@ def deliver(model, step: int) -> Delivery:
         bound_by_need=share(funded * (1.0 - used)),
         access_loss_share=float((potential - reached).sum() / pot_total)
         if pot_total > 0 else 0.0,
-        presence=(org, slot, area, deployable[org] * alloc),
+        presence=(org, slot, area, deployed),
         people_by_pair=delivered,
     )
 

@@ -206,7 +206,8 @@ def learning_step(model, step: int) -> None:
     if len(local):
         intl = orgs.partner[local]
         code = orgs.p_code[local]
-        tau = training_now(rules, code, step - orgs.p_start[local], cycle)
+        since = step - orgs.p_start[local]  # weeks since each partnership started
+        tau = training_now(rules, code, since, cycle)
         trust = orgs.p_trust[local]  # share of the capacity work that takes hold
         hc = staff.headcount
         gap_tech = np.maximum(0.0, staff.tech_mean[intl] - staff.tech_mean[local])
@@ -277,7 +278,6 @@ def learning_step(model, step: int) -> None:
 
         # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
         trainees_per_org = np.bincount(staff.slot_org, in_training, n + 1)[:n]
-        since = step - orgs.p_start[local]
         co_design = rules.co_design_share[code] * (rules.co_design_progress(code, since) < 1.0)
         orgs.time_off[local] += (tau + co_design) * trainees_per_org[local]
         trainer = tau * trainees_per_org[local] * lp.trainer_time_ratio + sec

@@ -136,11 +136,10 @@ def staff_moves(model, step: int) -> dict:
     orgs, staff, p, streams = model.orgs, model.staff, model.p, model.streams
     t = p.turnover
     n = orgs.n
-    hc0 = staff.headcount.copy()
     # People let go when international actors exited earlier this step count as leavers too.
     leavers = orgs.exit_leavers.copy()
     departures = float(leavers.sum())  # exit departures and incident victims who do not return (sim/risk.py)
-    hc0 = hc0 + orgs.exit_leavers
+    hc0 = staff.headcount + orgs.exit_leavers
     orgs.exit_leavers[:] = 0.0
 
     # 1. Quits (over every staff slot; nobody quits a slot where nobody is employed).
@@ -165,7 +164,8 @@ def staff_moves(model, step: int) -> dict:
     unpaid_share = np.divide(orgs.unpaid, model.pay.payroll, out=np.zeros(n), where=model.pay.payroll > 0)
     excess = np.maximum(0.0, hc - p.staff.overstaffing_tolerance * target) * p.staff.overstaffing_layoff_rate
     n_lay = np.minimum(hc, np.ceil(np.maximum(unpaid_share * hc, excess))).astype(np.int64)
-    n_lay[~orgs.active] = hc[~orgs.active]
+    inactive = ~orgs.active
+    n_lay[inactive] = hc[inactive]
     n_layoffs = 0
     if n_lay.any():
         # Only the staff (who did not quit) of organisations that lay people off.
@@ -217,7 +217,8 @@ def staff_moves(model, step: int) -> dict:
             leavers += poached_from
             nat_vac = nat_vac - np.bincount(hirer[ok], minlength=n)
             poached = int(ok.sum())
-    hire_orgs = np.concatenate([np.repeat(np.arange(n), nat_vac), np.repeat(np.arange(n), expat)])
+    every = np.arange(n)
+    hire_orgs = np.concatenate([np.repeat(every, nat_vac), np.repeat(every, expat)])
     national = np.concatenate([np.ones(nat_vac.sum(), bool), np.zeros(expat.sum(), bool)])
     hires = staff.hire(hire_orgs, national, step, streams["hiring"], orgs.is_intl)
     staff.refresh(n)
