@@ -136,11 +136,13 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
         return 0.0
     order = np.argsort(values, kind="stable")
     v, w = np.asarray(values, float)[order], w[order]
-    mean = (v * w).sum() / total
+    vw = v * w
+    mean = vw.sum() / total
     if mean <= 0:
         return 0.0
     # Gini = 1 - 2 * area under the Lorenz curve (weighted, trapezoid rule).
-    lorenz = np.cumsum(v * w) / (mean * total)
-    prev = np.concatenate(([0.0], lorenz[:-1]))
-    area = ((lorenz + prev) * w).sum() / (2 * total)
-    return float(np.clip(1.0 - 2.0 * area, 0.0, 1.0))
+    lorenz = np.cumsum(vw) / (mean * total)
+    pairs = lorenz.copy()  # each point plus the one before (0 before the first)
+    pairs[1:] += lorenz[:-1]
+    area = (pairs * w).sum() / (2 * total)
+    return float(min(max(1.0 - 2.0 * area, 0.0), 1.0))

@@ -346,5 +346,5 @@ def presence_outcomes(orgs, areas) -> dict:
     intl = (orgs.is_intl & orgs.active)[:, None]
     present = orgs.presence >= 0
     hard = present & areas.hard_to_reach[np.maximum(orgs.presence, 0)]
-    return {"n_intl_presence": float((present & intl).sum()),
-            "n_intl_presence_hard_to_reach": float((hard & intl).sum())}
+    return {"n_intl_presence": float(np.count_nonzero(present & intl)),
+            "n_intl_presence_hard_to_reach": float(np.count_nonzero(hard & intl))}

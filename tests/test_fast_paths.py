@@ -7,7 +7,7 @@ included, so that a speed-up can never change a run's results (issue 21).
 import numpy as np
 import pytest
 
-from sim.areas import sector_sum
+from sim.areas import gini, sector_sum
 from sim.turnover import lowest_per_group
 
 
@@ -75,3 +75,28 @@ def test_add_presences_is_add_presence_one_by_one():
         many.add_presences(who, area, ready)
         for name in ("presence", "ready_step", "planned"):
             np.testing.assert_array_equal(getattr(many, name), getattr(one, name), err_msg=name)
+
+
+def _gini_plain(values, weights):
+    w = np.asarray(weights, float)
+    total = w.sum()
+    if total <= 0:
+        return 0.0
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values, float)[order], w[order]
+    mean = (v * w).sum() / total
+    if mean <= 0:
+        return 0.0
+    lorenz = np.cumsum(v * w) / (mean * total)
+    prev = np.concatenate(([0.0], lorenz[:-1]))
+    area = ((lorenz + prev) * w).sum() / (2 * total)
+    return float(np.clip(1.0 - 2.0 * area, 0.0, 1.0))
+
+
+def test_gini_is_the_plain_formula_bit_for_bit():
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        n = int(rng.integers(1, 80))
+        values = rng.random(n) * (rng.random(n) < 0.8)
+        weights = rng.random(n) * 1e5 * (rng.random(n) < 0.9)
+        assert gini(values, weights) == _gini_plain(values, weights)
