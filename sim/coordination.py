@@ -106,10 +106,10 @@ class Coordination:
         local = m.orgs.is_local[org]
         r = np.where(local, 1.0, self.visibility()[area])
         known = self.unmet[area] * access_factor(m.areas.access[area], self.decision_context()[org])
-        k = np.bincount(org, minlength=n)
-        tot = np.bincount(org, known, n)
-        need_share = np.divide(known, tot[org], out=1.0 / np.maximum(k[org], 1), where=tot[org] > 0)
-        w = (1.0 - r) / np.maximum(k[org], 1) + r * need_share
+        k = np.maximum(np.bincount(org, minlength=n), 1)[org]  # (at least 1) areas of each pair's organisation
+        tot = np.bincount(org, known, n)[org]
+        need_share = np.divide(known, tot, out=1.0 / k, where=tot > 0)
+        w = (1.0 - r) / k + r * need_share
         return w / np.maximum(np.bincount(org, w, n)[org], 1e-12)
 
     def plan_allocation(self, step: int) -> None:
