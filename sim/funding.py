@@ -160,8 +160,8 @@ class GrantBook:
             multi_year=np.bincount(rec, tranche * self.multi_year[act], n).astype(float),
             earmarked=np.bincount(rec, tranche * self.earmark[act], n).astype(float),
         )
-        for arr in dataclasses.astuple(due):
-            arr.flags.writeable = False  # shared between weeks: a change in place would corrupt them
+        for fld in dataclasses.fields(due):  # (astuple would freeze deep copies, not these)
+            getattr(due, fld.name).flags.writeable = False  # shared between weeks: a change in place would corrupt them
         later = np.concatenate([self.start[self.start > step], self.end[self.end > step]])
         self._paying = (self._version, step, int(later.min()) if len(later) else np.iinfo(np.int64).max, n,
                         pool_index, due)
