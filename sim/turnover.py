@@ -63,8 +63,7 @@ def lowest_per_group(group: np.ndarray, key: np.ndarray, want: np.ndarray) -> np
     n = len(want)
     count = np.bincount(group, minlength=n)
     take = np.minimum(want, count)
-    with np.errstate(divide="ignore"):
-        limit = (take + 3.0 * np.sqrt(take) + 5.0) / count  # (count 0: no candidate reads it)
+    limit = np.divide(take + 3.0 * np.sqrt(take) + 5.0, count, out=np.full(n, np.inf), where=count > 0)
     below = key < limit[group]
     short = np.bincount(group[below], minlength=n) < take
     if short.any():
