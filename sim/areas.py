@@ -14,7 +14,7 @@ import numpy as np
 from .country import CountryData, xy_from_lat_lon
 from .params import Params
 
-__all__ = ["Areas", "gini"]
+__all__ = ["Areas", "gini", "sector_sum"]
 
 
 class Areas:
@@ -108,8 +108,24 @@ class Areas:
         self.need = self.chronic + self.shock_need + self.protracted_need
         self.weighted_need = self.chronic * self.chronic_severity + (self.shock_need + self.protracted_need) * self.shock_severity
         self.severity = self.weighted_need / np.maximum(self.need, 1e-12)
-        self.need_by_area = self.need.sum(1)
-        self.weighted_need_by_area = self.weighted_need.sum(1)
+        self.need_by_area = sector_sum(self.need)
+        self.weighted_need_by_area = sector_sum(self.weighted_need)
+
+
+def sector_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over sectors (the last axis) of a (rows, sectors) array: the numbers of ``x.sum(1)``, faster.
+
+    Numpy adds fewer than 8 values along an axis one after the other, as this does column by column
+    (several times faster than its reduction over a short axis); from 8 sectors on it sums pairwise,
+    so ``x.sum(1)`` is used.
+    """
+    k = x.shape[1]
+    if k == 0 or k >= 8:
+        return x.sum(1)
+    total = x[:, 0].copy()
+    for j in range(1, k):
+        total += x[:, j]
+    return total
 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -120,11 +136,13 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
         return 0.0
     order = np.argsort(values, kind="stable")
     v, w = np.asarray(values, float)[order], w[order]
-    mean = (v * w).sum() / total
+    vw = v * w
+    mean = vw.sum() / total
     if mean <= 0:
         return 0.0
     # Gini = 1 - 2 * area under the Lorenz curve (weighted, trapezoid rule).
-    lorenz = np.cumsum(v * w) / (mean * total)
-    prev = np.concatenate(([0.0], lorenz[:-1]))
-    area = ((lorenz + prev) * w).sum() / (2 * total)
-    return float(np.clip(1.0 - 2.0 * area, 0.0, 1.0))
+    lorenz = np.cumsum(vw) / (mean * total)
+    pairs = lorenz.copy()  # each point plus the one before (0 before the first)
+    pairs[1:] += lorenz[:-1]
+    area = (pairs * w).sum() / (2 * total)
+    return float(min(max(1.0 - 2.0 * area, 0.0), 1.0))

@@ -108,10 +108,10 @@ class Coordination:
         if context is None:
             context = self.decision_context()
         known = self.unmet[area] * access_factor(m.areas.access[area], context[org])
-        k = np.bincount(org, minlength=n)
-        tot = np.bincount(org, known, n)
-        need_share = np.divide(known, tot[org], out=1.0 / np.maximum(k[org], 1), where=tot[org] > 0)
-        w = (1.0 - r) / np.maximum(k[org], 1) + r * need_share
+        k = np.maximum(np.bincount(org, minlength=n), 1)[org]  # (at least 1) areas of each pair's organisation
+        tot = np.bincount(org, known, n)[org]
+        need_share = np.divide(known, tot, out=1.0 / k, where=tot > 0)
+        w = (1.0 - r) / k + r * need_share
         return w / np.maximum(np.bincount(org, w, n)[org], 1e-12)
 
     def plan_allocation(self, step: int) -> None:
@@ -341,8 +341,7 @@ class Coordination:
         go = top > 0
         delay = np.full(len(grow), m.p.crisis.intl_surge_delay_weeks, np.int64)
         delay[local] = self.local_entry_delay(grow[local])
-        for o, area, d in zip(grow[go], best[go], delay[go]):
-            orgs.add_presence(int(o), int(area), step + int(d))
+        orgs.add_presences(grow[go], best[go], step + delay[go])
 
 
 def presence_outcomes(orgs, areas) -> dict:
@@ -350,5 +349,5 @@ def presence_outcomes(orgs, areas) -> dict:
     intl = (orgs.is_intl & orgs.active)[:, None]
     present = orgs.presence >= 0
     hard = present & areas.hard_to_reach[np.maximum(orgs.presence, 0)]
-    return {"n_intl_presence": float((present & intl).sum()),
-            "n_intl_presence_hard_to_reach": float((hard & intl).sum())}
+    return {"n_intl_presence": float(np.count_nonzero(present & intl)),
+            "n_intl_presence_hard_to_reach": float(np.count_nonzero(hard & intl))}

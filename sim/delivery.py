@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .access import access_factor
+from .areas import sector_sum
 
 __all__ = ["Delivery", "pay_salaries", "deliver", "outcomes"]
 
@@ -93,15 +94,16 @@ def deliver(model, step: int) -> Delivery:
     alloc = model.coordination.deployment(org, slot, area, decision_context)
     ctx = model.effective_context()[org]
     access = areas.access[area]
-    potential = deployable[org] * alloc * p.staff.productivity * model.effectiveness_base()[org]
-    out = potential * access_factor(access, ctx)
+    deployed = deployable[org] * alloc  # staff deployed per pair
+    potential = deployed * p.staff.productivity * model.effectiveness_base()[org]
+    reached = potential * access_factor(access, ctx)  # potential output after access losses
     loss_rate = p.funding.fiduciary_loss_rate * (1.0 - orgs.inst)
     # Cash per person covered: goods and services (dearer where acceptance is low), and what is lost.
     unit = p.staff.ops_cost_per_person * (1.0 + p.staff.access_cost_premium * access * (1.0 - ctx)) / (1.0 - loss_rate[org])
-    plan = np.bincount(org, out * unit, n)
+    plan = np.bincount(org, reached * unit, n)
     funded = np.divide(orgs.cash, plan, out=np.ones(n), where=plan > 0)  # nothing to pay for: not cash-bound
     np.minimum(funded, 1.0, out=funded)
-    out *= funded[org]
+    out = reached * funded[org]
 
     out_s = out[:, None] * model.priorities.sector_split(model, org, area, decision_context)  # sim/priorities.py
     cell = area[:, None] * n_sec + np.arange(n_sec)
@@ -110,20 +112,20 @@ def deliver(model, step: int) -> Delivery:
     fill = np.divide(need, supply, out=np.zeros_like(supply), where=supply > 1e-9)
     np.minimum(fill, 1.0, out=fill)
     got = out_s * fill[cell]  # people covered, per pair and sector
-    delivered = got.sum(1)
+    delivered = sector_sum(got)
     cost = np.minimum(orgs.cash, np.bincount(org, delivered * unit, n))
     lost = cost * loss_rate
     spent = model.ledger.spend(orgs, cost - lost, "operations")
     spent += model.ledger.spend(orgs, lost, "losses")
 
     covered = np.minimum(need, supply).reshape(n_areas, n_sec)
-    wcov = (covered * areas.severity).sum(1)
+    wcov = sector_sum(covered * areas.severity)
     wneed = areas.weighted_need_by_area
     area_cov = np.divide(wcov, wneed, out=np.ones(n_areas), where=wneed > 0)
     np.minimum(area_cov, 1.0, out=area_cov)
     model.coordination.unmet = np.maximum(0.0, wneed - wcov)
 
-    has_area = np.bincount(org, minlength=n) > 0
+    has_area = np.bincount(org, minlength=n) > 0  # (organisations with no operational area deliver nothing)
     hc = np.maximum(staff.headcount, 1)
     orgs.utilisation = deployable * funded * has_area / hc
 
@@ -135,13 +137,15 @@ def deliver(model, step: int) -> Delivery:
     # not pay for (cash), the part of what it paid for that found no unmet need (need), the rest (staff).
     pot_org = np.bincount(org, potential, n)
     out_org = np.bincount(org, out, n)
-    used = np.divide(np.bincount(org, delivered, n), out_org, out=np.ones(n), where=out_org > 0)
+    people_by_org = np.bincount(org, delivered, n)
+    used = np.divide(people_by_org, out_org, out=np.ones(n), where=out_org > 0)
     pot_total = float(pot_org.sum())
 
     def share(part) -> float:
         return float((pot_org * part).sum() / pot_total) if pot_total > 0 else 0.0
 
-    is_local = orgs.is_local[org]
+    # Local and international actors' output per area in one count (column 0 local, 1 international).
+    out_by_actor = np.bincount(area * 2 + orgs.is_intl[org], out, 2 * n_areas).reshape(n_areas, 2)
     htr = areas.hard_to_reach
     total_w = wneed.sum()
     htr_w = wneed[htr].sum()
@@ -149,10 +153,10 @@ def deliver(model, step: int) -> Delivery:
     need_total = float(need.sum())
     return Delivery(
         area_coverage=area_cov,
-        covered_by_area=covered.sum(1),
+        covered_by_area=sector_sum(covered),
         covered_cells=covered,
-        out_local=np.bincount(area[is_local], out[is_local], n_areas),
-        out_intl=np.bincount(area[~is_local], out[~is_local], n_areas),
+        out_local=out_by_actor[:, 0].copy(),
+        out_intl=out_by_actor[:, 1].copy(),
         coverage=float(wcov.sum() / total_w) if total_w > 0 else 1.0,
         quality_coverage=w_quality / float(total_w) if total_w > 0 else 1.0,
         hard_to_reach_coverage=float(wcov[htr].sum() / htr_w) if htr_w > 0 else 1.0,
@@ -161,15 +165,15 @@ def deliver(model, step: int) -> Delivery:
         unmet_need=max(0.0, need_total - people),
         spending=spent,
         losses=float(lost.sum()),
-        people_by_org=np.bincount(org, delivered, n),
+        people_by_org=people_by_org,
         ops_by_org=cost,
         lost_by_org=lost,
         bound_by_cash=share(1.0 - funded),
         bound_by_staff=share(funded * used),
         bound_by_need=share(funded * (1.0 - used)),
-        access_loss_share=float((potential - potential * access_factor(access, ctx)).sum() / pot_total)
+        access_loss_share=float((potential - reached).sum() / pot_total)
         if pot_total > 0 else 0.0,
-        presence=(org, slot, area, deployable[org] * alloc),
+        presence=(org, slot, area, deployed),
         people_by_pair=delivered,
     )
 

@@ -93,17 +93,23 @@ class GrantBook:
     """All grants of a run as parallel arrays; expired rows are pruned at funding rounds.
 
     Change the book only through :meth:`add`, :meth:`prune` and :meth:`cancel` (each marks the
-    sums :meth:`due` keeps as out of date).
+    sums :meth:`due` keeps as out of date). The columns (``donor``, ``recipient``, ...) are the first
+    ``n`` rows of buffers that grow by doubling, so adding grants does not copy the book.
     """
 
     COLS = (("donor", np.int64), ("recipient", np.int64), ("weekly", float), ("start", np.int64),
             ("end", np.int64), ("flexible", float), ("multi_year", bool), ("earmark", bool), ("emergency", bool))
 
     def __init__(self):
-        for name, dtype in self.COLS:
-            setattr(self, name, np.zeros(0, dtype))
+        self.n = 0  # grants in the book
+        self._buf = {name: np.zeros(64, dtype) for name, dtype in self.COLS}
+        self._views()
         self._version = 0  # bumped by every change to the book (add, prune, cancel)
         self._paying = None  # (version, first step, next change, n, pool index, TranchesDue)
+
+    def _views(self) -> None:
+        for name, _ in self.COLS:
+            setattr(self, name, self._buf[name][: self.n])
 
     def add(self, donor, recipient, weekly, start, end, flexible, multi_year, earmark, emergency=False) -> None:
         recipient = np.atleast_1d(np.asarray(recipient, np.int64))
@@ -112,15 +118,26 @@ class GrantBook:
             return
         new = dict(donor=donor, recipient=recipient, weekly=weekly, start=start, end=end,
                    flexible=flexible, multi_year=multi_year, earmark=earmark, emergency=emergency)
+        old, total = self.n, self.n + k
+        cap = len(self._buf["donor"])
+        if total > cap:
+            for name, dtype in self.COLS:
+                grown = np.zeros(max(2 * cap, total), dtype)
+                grown[:old] = self._buf[name][:old]
+                self._buf[name] = grown
         for name, dtype in self.COLS:
-            col = np.broadcast_to(np.asarray(new[name], dtype), (k,))
-            setattr(self, name, np.concatenate([getattr(self, name), col]))
+            self._buf[name][old:total] = np.asarray(new[name], dtype)
+        self.n = total
+        self._views()
         self._version += 1
 
     def prune(self, step: int) -> None:
         keep = self.end > step
         for name, _ in self.COLS:
-            setattr(self, name, getattr(self, name)[keep])
+            kept = getattr(self, name)[keep]
+            self._buf[name][: len(kept)] = kept
+        self.n = int(np.count_nonzero(keep))
+        self._views()
         self._version += 1
 
     def due(self, step: int, n: int, pool_index: int) -> "TranchesDue":
@@ -143,8 +160,8 @@ class GrantBook:
             multi_year=np.bincount(rec, tranche * self.multi_year[act], n).astype(float),
             earmarked=np.bincount(rec, tranche * self.earmark[act], n).astype(float),
         )
-        for arr in dataclasses.astuple(due):
-            arr.flags.writeable = False  # shared between weeks: a change in place would corrupt them
+        for fld in dataclasses.fields(due):  # (astuple would freeze deep copies, not these)
+            getattr(due, fld.name).flags.writeable = False  # shared between weeks: a change in place would corrupt them
         later = np.concatenate([self.start[self.start > step], self.end[self.end > step]])
         self._paying = (self._version, step, int(later.min()) if len(later) else np.iinfo(np.int64).max, n,
                         pool_index, due)
@@ -252,8 +269,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     due = grants.due(step, n, pool_index)
     rec, tranche = due.recipient, due.tranche
     received, pooled = due.received, due.pooled
-    # (copies: the first level below moves money between them in place)
-    flex, emergency, multi_year = due.flex.copy(), due.emergency.copy(), due.multi_year.copy()
+    flex, emergency, multi_year = due.flex, due.emergency, due.multi_year  # (read only: shared between weeks)
     # (np.bincount returns integers when there is nothing to count: cast to float.)
     committed = np.bincount(rec, tranche * (due.end - step - 1), n).astype(float)
     earmarked = due.earmarked * orgs.is_intl
@@ -264,18 +280,22 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
 
     # First level: UN agencies pass funding.un_to_ingo_share of their grant income to international
     # NGOs (keeping their overhead on it); every per-organisation amount moves in proportion.
-    base = received.copy()  # what each intermediary's own sub-grants and programme are computed on
+    base = received  # what each intermediary's own sub-grants and programme are computed on
     level1_in = np.zeros(n)
     un = orgs.kind == int(OrgKind.UN_AGENCY)
     if ingo_share is not None and f.un_to_ingo_share > 0 and un.any() and ingo_share.sum() > 0:
         share = ingo_share / ingo_share.sum()
-        for amounts in (base, flex, emergency, committed, multi_year, earmarked):
-            out = amounts * un * f.un_to_ingo_share
-            passed = float(out.sum())
-            amounts -= out
-            if amounts is base:
-                level1_in = passed * (1 - r) * share
-            amounts += passed * (1 - r) * share
+        # Every amount at once, one row each (new arrays: the week's sums stay as they are).
+        amounts = np.stack((base, flex, emergency, committed, multi_year, earmarked))
+        out = amounts * un * f.un_to_ingo_share
+        passed = out.sum(1)  # (each row's sum, as summing the row alone)
+        amounts -= out
+        moved = (passed * (1 - r))[:, None] * share
+        amounts += moved
+        level1_in = moved[0]
+        base, flex, emergency, committed, multi_year, earmarked = amounts
+    else:
+        base = base.copy()
     safe = np.where(base > 0, base, 1.0)
     multi_year_share = np.minimum(1.0, multi_year / safe)
     earmark_share = np.minimum(1.0, earmarked / safe)
@@ -283,7 +303,8 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     # Second level: intermediaries' sub-grants to local partners, overhead, own programme.
     partnered = np.nonzero((orgs.partner != NO_PARTNER) & orgs.is_local & (pass_fraction > 0))[0]
     parent = orgs.partner[partnered]
-    sub_gross_each = base[parent] * pass_fraction[partnered] * orgs.is_intl[parent]
+    base_parent = base[parent]
+    sub_gross_each = base_parent * pass_fraction[partnered] * orgs.is_intl[parent]
     sub_gross = np.bincount(parent, sub_gross_each, n)
     passed_overhead = sub_gross * r * f.overhead_passed_on
     retained = (received + level1_in) * orgs.is_intl * r - passed_overhead
@@ -298,19 +319,20 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         programme = sub_gross_each * (1 - r)
         overhead_part = sub_gross_each * r * f.overhead_passed_on
         income_local_sub[partnered] = programme + overhead_part
-        flex_share_parent = np.divide(flex[parent], base[parent], out=np.zeros(len(parent)),
-                                      where=base[parent] > 0)
-        flex_base[partnered] = programme * flex_share_parent
-        flex_sub[partnered] = flex_base[partnered] * flexibility[partnered] + overhead_part
+        funded = base_parent > 0
+        flex_share_parent = np.divide(flex[parent], base_parent, out=np.zeros(len(parent)), where=funded)
+        flex_base_each = programme * flex_share_parent
+        flex_base[partnered] = flex_base_each
+        flex_sub[partnered] = flex_base_each * flexibility[partnered] + overhead_part
         owed = programme * f.compliance_cost
         shared = sharing_channels(params).compliance if compliance_shared is None else compliance_shared
         compliance[partnered] = owed * (1 - shared)
         if shared > 0:
             compliance += np.bincount(parent, owed * shared, n)  # the intermediary carries the shared part
         if level1_in.any():
-            via_un = np.divide(level1_in[parent], base[parent], out=np.zeros(len(parent)), where=base[parent] > 0)
+            via_un = np.divide(level1_in[parent], base_parent, out=np.zeros(len(parent)), where=funded)
             two_levels = float((income_local_sub[partnered] * via_un).sum())
-        frac = np.divide(sub_gross_each, base[parent], out=np.zeros(len(parent)), where=base[parent] > 0)
+        frac = np.divide(sub_gross_each, base_parent, out=np.zeros(len(parent)), where=funded)
         committed[partnered] += committed[parent] * frac * (1 - r)
     to_local_sub = float(income_local_sub.sum())
 

@@ -112,6 +112,7 @@ class CapacityModel(mesa.Model):
         self.inclusion = Inclusion(params, self.orgs, self.areas, self.streams["inclusion"])
         headcount = None if country is None else country.initial_headcount()
         self.staff = StaffTable(params, self.orgs, self.streams["staff_init"], headcount)
+        self._effective_context = None  # (staff.ctx_mean, params, result) of effective_context
         self.training_probe = TrainingProbe(self.staff)  # measures only; see sim/probes.py
         self.rules = RuleTable.from_params(params, params.funding.short_grant_weeks, self.params.regimes.sharing)
         self.default_code = REGIME_CODE[params.regime]
@@ -179,10 +180,20 @@ class CapacityModel(mesa.Model):
         return self.staff.tech_mean * (1.0 - w + w * self.orgs.inst)
 
     def effective_context(self) -> np.ndarray:
-        """Contextual capacity per organisation, after language barriers for internationals."""
-        g = self.p.governance
+        """Contextual capacity per organisation, after language barriers for internationals (read only).
+
+        Kept until the staff table's contextual means change (``StaffTable.refresh`` makes a new array)
+        or the parameters are replaced: several mechanisms read it each week."""
+        ctx_mean, p = self.staff.ctx_mean, self.p
+        kept = self._effective_context
+        if kept is not None and kept[0] is ctx_mean and kept[1] is p:
+            return kept[2]
+        g = p.governance
         barrier = g.language_barrier * (1.0 - g.language_investment)
-        return self.staff.ctx_mean * np.where(self.orgs.is_intl, 1.0 - barrier, 1.0)
+        out = ctx_mean * np.where(self.orgs.is_intl, 1.0 - barrier, 1.0)
+        out.flags.writeable = False
+        self._effective_context = (ctx_mean, p, out)  # (holding ctx_mean keeps its identity unique)
+        return out
 
     CAPACITY_DIMENSIONS = ("technical", "institutional", "contextual", "network")
 

@@ -174,6 +174,21 @@ class OrgTable:
         self.planned[org, free[0]] = 0.0  # no earmarked plan covers a newly opened area
         return True
 
+    def add_presences(self, orgs: np.ndarray, areas: np.ndarray, ready: np.ndarray) -> None:
+        """:meth:`add_presence` for several organisations at once (each at most once: the same as one by one)."""
+        orgs = np.asarray(orgs, np.int64)
+        if len(np.unique(orgs)) < len(orgs):  # (the same organisation twice: in order, one by one)
+            for o, a, r in zip(orgs, areas, ready):
+                self.add_presence(int(o), int(a), int(r))
+            return
+        rows = self.presence[orgs]
+        free = rows < 0
+        ok = ~(rows == np.asarray(areas)[:, None]).any(1) & free.any(1)
+        o, slot = orgs[ok], np.argmax(free[ok], axis=1)  # the first free slot
+        self.presence[o, slot] = np.asarray(areas)[ok]
+        self.ready_step[o, slot] = np.asarray(ready)[ok]
+        self.planned[o, slot] = 0.0  # no earmarked plan covers a newly opened area
+
     def drop_presence(self, org: int, area: int) -> None:
         row = self.presence[org]
         row[row == area] = -1
@@ -230,8 +245,10 @@ def capacity_outcomes(orgs: OrgTable, staff) -> dict:
     """Local capacity by dimension and international staff's capacity this week (``sim/outcomes.py``)."""
     hc = staff.headcount
     local = orgs.is_local & orgs.active & (hc > 0)
-    if local.any():
-        dims = tuple(float(level[local].mean()) for level in (staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net))
+    count = int(np.count_nonzero(local))  # (a Python int: the means below stay Python floats)
+    if count:  # means over those organisations (a sum over the count: the numbers of ``.mean()``)
+        levels = (staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net)
+        dims = tuple(float(level[local].sum()) / count for level in levels)
     else:
         dims = (0.0, 0.0, 0.0, 0.0)
     # International staff's mean skills, from the per-organisation sums of the staff table.

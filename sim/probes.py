@@ -57,6 +57,8 @@ class TrainingProbe:
         self.applied = np.zeros(0)
         self.last = np.zeros(0, np.int64)
         self.hired = np.zeros(0, np.int64)
+        self._open = False  # whether any episode may be open (set by teaching, cleared when none is)
+        self._done = np.zeros(0, np.int64)  # the slots whose episode is done (state _DONE), in order
 
     def _ensure(self) -> None:
         """Grow the per-slot arrays with the staff table."""
@@ -80,21 +82,29 @@ class TrainingProbe:
         self.hired[joined] = self.staff.hired_step[joined]
         inside = self.state[people] == _IN_EPISODE
         p = people[inside]
+        self._open = self._open or len(p) > 0
         self.raw[p] += raw_gain[inside]
         self.applied[p] += applied_gain[inside]
         self.last[p] = step
 
-    def fade(self, people: np.ndarray, factor: np.ndarray) -> None:
-        """Apply the model's weekly fading of trained skill to the cohort's applied gain."""
+    def fade(self, factor: np.ndarray) -> None:
+        """Apply the model's weekly fading of trained skill to the cohort's applied gain: one factor per
+        slot ``0..len(factor)-1`` (1 where nobody is employed)."""
         self._ensure()
-        self.applied[people] *= factor
+        self.applied[: len(factor)] *= factor
 
     def observe(self, step: int) -> None:
         """Close episodes without teaching this step; tally members at the probe ages."""
         self._ensure()
-        ended = (self.state == _IN_EPISODE) & (self.last < step)
-        self.state[ended] = _DONE
-        done = np.nonzero(self.state == _DONE)[0]
+        if self._open:  # (only teaching opens episodes, and only their end adds done members)
+            in_episode = self.state == _IN_EPISODE
+            ended = in_episode & (self.last < step)
+            if ended.any():
+                self.state[ended] = _DONE
+                self._done = np.nonzero(self.state == _DONE)[0]
+                in_episode &= ~ended
+            self._open = bool(in_episode.any())
+        done = self._done
         if len(done) == 0:
             return
         age = step - self.last[done]

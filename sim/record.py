@@ -1,7 +1,8 @@
 """The recorder: outcomes into preallocated arrays each step, tables built once at the end.
 
-No DataFrame is built and nothing is deep-copied during a run: each registered step outcome
-has a float array of length ``n_steps``; area coverage is accumulated into yearly means.
+No DataFrame is built and nothing is deep-copied during a run: the registered step outcomes
+fill one row a week of a float array (``n_steps`` x outcomes); area coverage is accumulated into
+yearly means.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ class Recorder:
     def __init__(self, n_steps: int, n_areas: int, steps_per_year: int):
         self.n_steps = n_steps
         self.keys = [o.key for o in STEP_OUTCOMES]
-        self.data = {k: np.full(n_steps, np.nan) for k in self.keys}
+        self.data = np.full((n_steps, len(self.keys)), np.nan)  # one row a week, one column an outcome
+        self.column = None  # each outcome's column: in the order of the first week's values (set then)
+        self._order = None  # that order
         self.steps_per_year = steps_per_year
         n_years = -(-n_steps // steps_per_year)
         self.area_cov = np.zeros((n_years, n_areas))
@@ -35,8 +38,12 @@ class Recorder:
             if missing or extra:
                 raise KeyError(f"recorded outcomes do not match the registry: missing {sorted(missing)}, "
                                f"unregistered {sorted(extra)}")
-        for k, v in values.items():
-            self.data[k][step] = v
+            self._order = list(values)
+            self.column = {k: j for j, k in enumerate(self._order)}
+        if list(values) == self._order:  # (every week's values come in the same order)
+            self.data[step] = list(values.values())
+        else:
+            self.data[step, [self.column[k] for k in values]] = list(values.values())
         y = step // self.steps_per_year
         self.area_cov[y] += area_coverage
         self.area_need[y] += area_need
@@ -46,7 +53,8 @@ class Recorder:
 
     def steps_table(self) -> pd.DataFrame:
         n = self.last + 1
-        df = pd.DataFrame({k: v[:n] for k, v in self.data.items()})
+        df = pd.DataFrame({k: self.data[:n, self.column[k]].copy() if self.column else np.zeros(0)
+                           for k in self.keys})
         df.insert(0, "step", np.arange(n, dtype=np.int64))
         df.insert(1, "year", df["step"] / self.steps_per_year)
         return df

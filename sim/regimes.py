@@ -156,7 +156,11 @@ class RuleTable:
     def co_design_progress(self, code: np.ndarray, since_start: np.ndarray) -> np.ndarray:
         """Share of the co-design phase completed (1 when there is none or it is over)."""
         weeks = self.co_design_weeks[code]
-        return np.where(weeks > 0, np.minimum(np.maximum(since_start / np.maximum(weeks, 1), 0.0), 1.0), 1.0)
+        out = np.ones(len(weeks))
+        phase = weeks > 0
+        if phase.any():
+            out[phase] = np.minimum(np.maximum(since_start[phase] / weeks[phase], 0.0), 1.0)
+        return out
 
 
 def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cycle_weeks: int) -> np.ndarray:
@@ -180,12 +184,14 @@ def _effort_weights(rules: RuleTable, code: np.ndarray, gap_tech: np.ndarray, ga
     ti = rules.trains_institutional[code].astype(float)
     n_content = np.maximum(tt + ti, 1.0)
     template_t, template_i = tt / n_content, ti / n_content
+    mix = _GAP_MIX[rules.gap_mode[code]]
+    if not mix.any():  # templates only: (1 - 0) x template + 0 x joint is the template
+        return template_t, template_i
     gt, gi = gap_tech * tt, gap_inst * ti
     total = gt + gi
     safe = np.where(total > 0, total, 1.0)
     joint_t = np.where(total > 0, gt / safe, template_t)
     joint_i = np.where(total > 0, gi / safe, template_i)
-    mix = _GAP_MIX[rules.gap_mode[code]]
     return (1 - mix) * template_t + mix * joint_t, (1 - mix) * template_i + mix * joint_i
 
 
@@ -200,7 +206,8 @@ def learning_step(model, step: int) -> None:
     if len(local):
         intl = orgs.partner[local]
         code = orgs.p_code[local]
-        tau = training_now(rules, code, step - orgs.p_start[local], cycle)
+        since = step - orgs.p_start[local]  # weeks since each partnership started
+        tau = training_now(rules, code, since, cycle)
         trust = orgs.p_trust[local]  # share of the capacity work that takes hold
         hc = staff.headcount
         gap_tech = np.maximum(0.0, staff.tech_mean[intl] - staff.tech_mean[local])
@@ -213,9 +220,10 @@ def learning_step(model, step: int) -> None:
         tau_org[local] = tau * w_tech * trust
         teacher = np.zeros(n)
         teacher[local] = staff.tech_mean[intl]
-        idx, emp = staff.idx, staff.emp
-        in_training = staff.trainee[idx]  # per employed person (nobody's trainee status changes below)
-        learners = idx[in_training & (tau_org[emp] > 0)]
+        # Per staff slot (nobody's trainee status changes below; nobody is a trainee in an empty slot).
+        u = staff.n_slots
+        in_training = staff.trainee[:u]
+        learners = (in_training & (staff.per_slot(tau_org, 0.0) > 0)).nonzero()[0]
         if len(learners):
             e = staff.employer[learners]
             gain = close_gap(staff.tech_of(learners), teacher[e], lp.learn_rate * tau_org[e])
@@ -244,7 +252,7 @@ def learning_step(model, step: int) -> None:
             # What takes hold scales with each partnership's trust (weighted like the time above).
             trust_intl = np.divide(np.bincount(intl[two], tau[two] * hc[local[two]] * trust[two], n), wsum,
                                    out=np.zeros(n), where=wsum > 0)
-            learners = idx[in_training & (tau_intl[emp] > 0) & orgs.is_intl[emp]]
+            learners = (in_training & (staff.per_slot(tau_intl * orgs.is_intl, 0.0) > 0)).nonzero()[0]
             if len(learners):
                 e = staff.employer[learners]
                 gain = close_gap(staff.ctx_of(learners), ctx_teacher[e],
@@ -264,13 +272,12 @@ def learning_step(model, step: int) -> None:
 
         # Network capacity grows with every partnership doing capacity work.
         working = rules.capacity_work[code]
-        ones = np.ones(working.sum())
-        boost = np.bincount(local[working], ones, n) + np.bincount(intl[working], ones, n) * lp.intl_network_share
+        boost = (np.bincount(local[working], minlength=n).astype(float)
+                 + np.bincount(intl[working], minlength=n) * lp.intl_network_share)
         orgs.net += lp.network_gain * np.minimum(boost, lp.network_boost_cap) * (1.0 - orgs.net)
 
         # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
-        trainees_per_org = np.bincount(emp, in_training, n)
-        since = step - orgs.p_start[local]
+        trainees_per_org = np.bincount(staff.slot_org, in_training, n + 1)[:n]
         co_design = rules.co_design_share[code] * (rules.co_design_progress(code, since) < 1.0)
         orgs.time_off[local] += (tau + co_design) * trainees_per_org[local]
         trainer = tau * trainees_per_org[local] * lp.trainer_time_ratio + sec
@@ -299,10 +306,13 @@ def learning_step(model, step: int) -> None:
         np.minimum(np.maximum(level, 0.0, out=level), 1.0, out=level)
 
     # Applied training fades unless practised; practice also teaches (learning by doing).
-    idx, emp = staff.idx, staff.emp
-    practice = orgs.utilisation[emp]
-    fade = (1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * orgs.utilisation))[emp]  # per employer
-    staff.tech_gain[idx] *= fade
-    staff.ctx_gain[idx] *= fade
-    model.training_probe.fade(idx, fade)
-    staff.tech_base[idx] += lp.learning_by_doing * practice * (1.0 - staff.tech_base[idx])
+    # Over every slot at once: where nobody is employed the factor is 1 and the practice 0, which
+    # leave the slot's skills exactly as they are.
+    u = staff.n_slots
+    practice = staff.per_slot(orgs.utilisation, 0.0)
+    fade = staff.per_slot(1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * orgs.utilisation), 1.0)
+    staff.tech_gain[:u] *= fade
+    staff.ctx_gain[:u] *= fade
+    model.training_probe.fade(fade)
+    tech_base = staff.tech_base[:u]
+    tech_base += lp.learning_by_doing * practice * (1.0 - tech_base)

@@ -106,20 +106,54 @@ class StaffTable:
 
     # ------------------------------------------------------------------ views
     def refresh(self, n_orgs: int) -> None:
-        """Recompute the employed index and per-organisation aggregates (call after moves)."""
-        self.idx = np.nonzero(self.employer[: self.used] >= 0)[0]
-        emp = self.employer[self.idx]
-        self.emp = emp
-        self.headcount = np.bincount(emp, minlength=n_orgs)
+        """Recompute the employed index and per-organisation aggregates (call after moves).
+
+        Sets ``slot_org``: for every slot ``0..n_slots-1`` its employer, or ``n_orgs`` (a spare bin) if
+        nobody is employed there. Per-person work can then run over the contiguous slots (``per_slot``
+        reads a per-organisation value per slot), which is cheaper than gathering the employed; a
+        bincount over ``slot_org`` adds each organisation's people in the same order as one over
+        ``emp``. ``idx`` (the employed slots) and ``emp`` (their employers) are those of this refresh,
+        built when first read.
+        """
+        u = self.used
+        employer = self.employer[:u]
+        self.n_slots = u
+        self.slot_org = np.where(employer >= 0, employer, n_orgs)
+        self._idx = self._emp = None
+        bins = n_orgs + 1
+        self.headcount = np.bincount(self.slot_org, minlength=bins)[:n_orgs]
+        self.n_employed = int(self.headcount.sum())  # people employed
         self.n_orgs = n_orgs
-        tech = self.tech_of(self.idx)
-        ctx = self.ctx_of(self.idx)
+        tech = np.minimum(1.0, self.tech_base[:u] + self.tech_gain[:u])  # tech_of / ctx_of of every slot
+        ctx = np.minimum(1.0, self.ctx_base[:u] + self.ctx_gain[:u])
         hc = np.maximum(self.headcount, 1)
-        self.tech_sum = np.bincount(emp, tech, n_orgs)  # skill summed over each organisation's staff
-        self.ctx_sum = np.bincount(emp, ctx, n_orgs)
+        self.tech_sum = np.bincount(self.slot_org, tech, bins)[:n_orgs]  # skill summed over each organisation's staff
+        self.ctx_sum = np.bincount(self.slot_org, ctx, bins)[:n_orgs]
         self.tech_mean = self.tech_sum / hc
         self.ctx_mean = self.ctx_sum / hc
-        self.national_count = np.bincount(emp, self.national[self.idx], n_orgs)
+        self.national_count = np.bincount(self.slot_org, self.national[:u], bins)[:n_orgs]
+
+    @property
+    def idx(self) -> np.ndarray:
+        """The slots employed at the last refresh, in order."""
+        if self._idx is None:
+            self._idx = (self.slot_org < self.n_orgs).nonzero()[0]
+        return self._idx
+
+    @property
+    def emp(self) -> np.ndarray:
+        """The employers of ``idx``."""
+        if self._emp is None:
+            self._emp = self.slot_org[self.idx]
+        return self._emp
+
+    def per_slot(self, per_org: np.ndarray, spare) -> np.ndarray:
+        """A per-organisation value read at every slot ``0..n_slots-1`` (``spare`` where nobody is employed)."""
+        n = self.n_orgs
+        ext = np.empty(n + 1, per_org.dtype)
+        ext[:n] = per_org
+        ext[n] = spare
+        return ext[self.slot_org]
 
     def tech_of(self, people: np.ndarray) -> np.ndarray:
         """Technical skill (base + applied training, at most 1) of the given people."""
@@ -143,17 +177,19 @@ class StaffTable:
         k = len(orgs_per_hire)
         if k == 0:
             return 0
-        pool = np.nonzero(self.employer[: self.used] == POOL)[0]
-        nat_rows = np.nonzero(national)[0]
+        employer = self.employer[: self.used]
+        pool = (employer == POOL).nonzero()[0]
+        free = (employer == GONE).nonzero()[0]  # (hiring from the pool below leaves these empty)
+        nat_rows = national.nonzero()[0]
         n_from_pool = min(len(pool), len(nat_rows))
         if n_from_pool:
             chosen = rng.choice(pool, n_from_pool, replace=False)
             self.employer[chosen] = orgs_per_hire[nat_rows[:n_from_pool]]
             self.hired_step[chosen] = step
             self.trainee[chosen] = False
-        rest = np.concatenate([nat_rows[n_from_pool:], np.nonzero(~national)[0]])
+        rest = np.concatenate([nat_rows[n_from_pool:], (~national).nonzero()[0]])
         if len(rest):
-            free = self._free_slots(len(rest))
+            free = self._free_slots(len(rest), free)
             if len(free) < len(rest):
                 self._alloc(max(2 * self.capacity, self.capacity + len(rest)))
                 free = self._free_slots(len(rest))
@@ -165,9 +201,10 @@ class StaffTable:
         self.hired += k
         return k
 
-    def _free_slots(self, k: int) -> np.ndarray:
-        """The ``k`` lowest-numbered GONE slots (fewer if the table is full)."""
-        free = np.nonzero(self.employer[: self.used] == GONE)[0]
+    def _free_slots(self, k: int, gone: np.ndarray | None = None) -> np.ndarray:
+        """The ``k`` lowest-numbered GONE slots (fewer if the table is full); ``gone``: the GONE slots
+        below ``used`` when already known."""
+        free = (self.employer[: self.used] == GONE).nonzero()[0] if gone is None else gone
         if len(free) < k:
             free = np.concatenate([free, np.arange(self.used, min(self.capacity, self.used + k - len(free)))])
         return free[:k]
@@ -190,6 +227,3 @@ class StaffTable:
         gone = pool[rng.random(len(pool)) < exit_rate]
         self.employer[gone] = GONE
 
-    @property
-    def n_employed(self) -> int:
-        return len(self.idx)

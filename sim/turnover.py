@@ -28,7 +28,7 @@ import numpy as np
 from .kinds import NO_PARTNER
 
 __all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "target_headcount", "exit_international", "leaves",
-           "outcomes"]
+           "lowest_per_group", "outcomes"]
 
 
 def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
@@ -46,6 +46,37 @@ def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
     return np.asarray(uniforms) < np.asarray(probability)
 
 
+def lowest_per_group(group: np.ndarray, key: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Positions of the ``want[g]`` lowest keys of each group ``g`` (all of a group with fewer), in no order.
+
+    Ties go to the earlier position: the set a stable sort by (group, key) and each group's first
+    ``want[g]`` give (``np.lexsort``), without sorting every candidate. Only the candidates below a
+    threshold per group are sorted: with uniform keys about ``want / count`` of a group lie below
+    ``want / count``, so the threshold is a margin above that, and a group with too few below it is
+    taken whole. Exact whatever the keys: every key left out is above all those kept in its group.
+
+    Args:
+        group: each candidate's group (0..len(want)-1).
+        key: each candidate's key.
+        want: per group, how many to take.
+    """
+    n = len(want)
+    count = np.bincount(group, minlength=n)
+    take = np.minimum(want, count)
+    limit = np.divide(take + 3.0 * np.sqrt(take) + 5.0, count, out=np.full(n, np.inf), where=count > 0)
+    below = key < limit[group]
+    short = np.bincount(group[below], minlength=n) < take
+    if short.any():
+        limit[short] = np.inf
+        below = key < limit[group]
+    sub = below.nonzero()[0]
+    order = sub[np.lexsort((key[sub], group[sub]))]
+    g = group[order]
+    per = np.bincount(g, minlength=n)
+    rank = np.arange(len(order)) - (np.cumsum(per) - per)[g]  # position within its group
+    return order[rank < want[g]]
+
+
 @dataclass
 class Pay:
     """This week's pay (USD per week), set in the funding phase (:func:`weekly_pay`).
@@ -54,20 +85,18 @@ class Pay:
         topup: per organisation, the retention top-up of its local staff (share of pay).
         national: per organisation, the pay of one national staff member.
         expat: the pay of one expatriate.
-        per_person: the pay of each employed person, in ``StaffTable.idx`` order.
         payroll: per organisation, its weekly payroll.
     """
 
     topup: np.ndarray
     national: np.ndarray
     expat: float
-    per_person: np.ndarray
     payroll: np.ndarray
 
     @classmethod
     def zeros(cls, n_orgs: int) -> "Pay":
         z = np.zeros(n_orgs)
-        return cls(z.copy(), z.copy(), 0.0, np.zeros(0), z.copy())
+        return cls(z.copy(), z.copy(), 0.0, z.copy())
 
 
 def set_pay(model) -> None:
@@ -87,9 +116,10 @@ def weekly_pay(p, orgs, staff) -> Pay:
     topup = np.where(orgs.is_local, f.retention_funding * my_share, 0.0)
     national = np.where(orgs.is_local, base * (1.0 + topup), intl_nat)
     expat = base * s.expat_pay_ratio
-    idx, emp = staff.idx, staff.emp
-    per_person = np.where(staff.national[idx], national[emp], expat)
-    return Pay(topup, national, expat, per_person, np.bincount(emp, per_person, orgs.n))
+    # The pay of the person in each staff slot (where nobody is employed: counted in the spare bin only);
+    # each payroll adds its people in slot order, as a sum over the employed alone does.
+    per_person = np.where(staff.national[: staff.n_slots], staff.per_slot(national, 0.0), expat)
+    return Pay(topup, national, expat, np.bincount(staff.slot_org, per_person, orgs.n + 1)[: orgs.n])
 
 
 def target_headcount(model) -> np.ndarray:
@@ -105,15 +135,13 @@ def staff_moves(model, step: int) -> dict:
     orgs, staff, p, streams = model.orgs, model.staff, model.p, model.streams
     t = p.turnover
     n = orgs.n
-    hc0 = staff.headcount.copy()
     # People let go when international actors exited earlier this step count as leavers too.
     leavers = orgs.exit_leavers.copy()
     departures = float(leavers.sum())  # exit departures and incident victims who do not return (sim/risk.py)
-    hc0 = hc0 + orgs.exit_leavers
+    hc0 = staff.headcount + orgs.exit_leavers
     orgs.exit_leavers[:] = 0.0
 
-    # 1. Quits.
-    idx, emp = staff.idx, staff.emp
+    # 1. Quits (over every staff slot; nobody quits a slot where nobody is employed).
     secured = (orgs.cash + orgs.committed) / np.maximum(model.pay.payroll, 1e-9)
     insecurity = np.minimum(np.maximum(1.0 - secured / p.STEPS_PER_YEAR, 0.0), 1.0)  # less than a year secured
     # The quit hazard depends on the employer only: computed per organisation, read per person.
@@ -121,11 +149,11 @@ def staff_moves(model, step: int) -> dict:
         0.0, 1.0 - t.retention_effect * model.pay.topup
     )
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
-    luck = streams.at_slots("attrition", step, idx)
-    quit = leaves(luck, (-np.expm1(-hazard / p.STEPS_PER_YEAR))[emp])
-    quitters = idx[quit]
+    luck = streams.slot_uniforms("attrition", step, staff.n_slots)
+    quit = leaves(luck, staff.per_slot(-np.expm1(-hazard / p.STEPS_PER_YEAR), 0.0))
+    quitters = quit.nonzero()[0]
     staff.leave(quitters, np.zeros(len(quitters), bool))
-    quits_by_org = np.bincount(emp[quit], minlength=n)
+    quits_by_org = np.bincount(staff.slot_org[quitters], minlength=n)
     leavers += quits_by_org
     n_quits = len(quitters)
 
@@ -135,17 +163,15 @@ def staff_moves(model, step: int) -> dict:
     unpaid_share = np.divide(orgs.unpaid, model.pay.payroll, out=np.zeros(n), where=model.pay.payroll > 0)
     excess = np.maximum(0.0, hc - p.staff.overstaffing_tolerance * target) * p.staff.overstaffing_layoff_rate
     n_lay = np.minimum(hc, np.ceil(np.maximum(unpaid_share * hc, excess))).astype(np.int64)
-    n_lay[~orgs.active] = hc[~orgs.active]
+    inactive = ~orgs.active
+    n_lay[inactive] = hc[inactive]
     n_layoffs = 0
     if n_lay.any():
-        keep = ~quit
-        sel = keep & (n_lay[emp] > 0)  # only the staff of organisations that lay people off
-        idx2, emp2 = idx[sel], emp[sel]
+        # Only the staff (who did not quit) of organisations that lay people off.
+        idx2 = (~quit & (staff.per_slot(n_lay, 0) > 0)).nonzero()[0]
+        emp2 = staff.slot_org[idx2]
         key = streams.at_slots("layoffs", step, idx2)  # fixed per (week, person)
-        order = np.lexsort((key, emp2))
-        e_sorted = emp2[order]
-        rank = np.arange(len(order)) - np.searchsorted(e_sorted, e_sorted, side="left")
-        out = order[rank < n_lay[e_sorted]]
+        out = lowest_per_group(emp2, key, n_lay)  # each organisation's lowest keys go
         people = idx2[out]
         staff.leave(people, staff.national[people])
         gone = np.bincount(emp2[out], minlength=n)
@@ -168,8 +194,9 @@ def staff_moves(model, step: int) -> dict:
     poached = 0
     poached_from = np.zeros(n)  # staff poached from each organisation this week
     if attempts.sum() > 0:
-        pool = staff.idx[(staff.employer[staff.idx] >= 0)]
-        pool = pool[orgs.is_local[staff.employer[pool]] & orgs.active[staff.employer[pool]]]
+        # Still employed (after quits and layoffs) by an active local organisation, in slot order.
+        local_employer = staff.per_slot(orgs.is_local & orgs.active, False)
+        pool = ((staff.employer[: staff.n_slots] >= 0) & local_employer).nonzero()[0]
         if len(pool):
             skill = staff.tech_of(pool) ** t.poaching_skill_exponent + 1e-6
             k = int(min(attempts.sum(), len(pool)))
@@ -189,7 +216,8 @@ def staff_moves(model, step: int) -> dict:
             leavers += poached_from
             nat_vac = nat_vac - np.bincount(hirer[ok], minlength=n)
             poached = int(ok.sum())
-    hire_orgs = np.concatenate([np.repeat(np.arange(n), nat_vac), np.repeat(np.arange(n), expat)])
+    every = np.arange(n)
+    hire_orgs = np.concatenate([np.repeat(every, nat_vac), np.repeat(every, expat)])
     national = np.concatenate([np.ones(nat_vac.sum(), bool), np.zeros(expat.sum(), bool)])
     hires = staff.hire(hire_orgs, national, step, streams["hiring"], orgs.is_intl)
     staff.refresh(n)
@@ -227,7 +255,12 @@ def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
     hc = staff.headcount
     employed = staff.n_employed
     staffed_local = orgs.is_local & (hc > 0)
-    local_nat_pay = np.average(pay.national[staffed_local], weights=hc[staffed_local]) if staffed_local.any() else 0.0
+    # (The staff-weighted mean, as np.average computes it.)
+    if staffed_local.any():
+        weight = hc[staffed_local]
+        local_nat_pay = float((pay.national[staffed_local] * weight).sum()) / float(weight.sum(dtype=float))
+    else:
+        local_nat_pay = 0.0
     intl_nat = staff.national_count * orgs.is_intl
     before = moves["employed_before"]
     return {
