@@ -201,6 +201,38 @@ def test_live_view_stops_when_cancelled(engine):
     assert rules_key("status_quo", levers) not in engine._results, "a cancelled update was kept as a result"
 
 
+def test_live_view_shows_estimates_first_then_the_simulation(engine):
+    """With a stand-in fitted for the page's settings, new rules first get estimates (labelled, with their
+    error, no runs), then the simulation's own results, which alone are kept; the status quo and rules seen
+    before get no estimate."""
+    from experiments.advocacy.standin import StandIn, design, fit_from_targets
+    from sim.outcomes import DONOR_HEADLINES
+
+    base = engine.base("status_quo")
+    sq = lever_values(base)
+    pts = design(40, 7, sq, float(base.funding.emergency_share))
+    targets = [{k: 0.01 * v["funding.direct_local_share"] for k in DONOR_HEADLINES} for v in pts]
+    stand = StandIn({**fit_from_targets(pts, targets, sq), "settings": {}})
+    engine.compute("status_quo", sq)  # the status quo's levels, as the page's warm-up gives them
+    engine.standin = stand
+    try:
+        levers = {**sq, "funding.direct_local_share": 0.37}
+        steps = list(engine.updates("status_quo", levers))
+        again = list(engine.updates("status_quo", levers))
+        plain = list(engine.updates("status_quo", sq))
+    finally:
+        engine.standin = None
+    first, final = steps[0], steps[-1]
+    assert first.estimated and first.runs_done == 0 and not first.figures, "the first answer is not an estimate"
+    for said in first.people + first.system:
+        assert said.text.startswith("estimate:") and "follows" in said.text, said
+        assert "give or take" in said.text or (said.measure == "response_time" and "could be judged" in said.text), said
+    assert [s.estimated for s in steps[1:]] == [False] * (len(steps) - 1) and final.figures
+    assert not engine._results[rules_key("status_quo", levers)].estimated, "an estimate was kept as a result"
+    assert len(again) == 1 and again[0].reused and not again[0].estimated, "rules seen before were estimated"
+    assert not any(r.estimated for r in plain), "the status quo was estimated"
+
+
 def test_page_and_brief_say_the_same_with_the_same_settings(engine, tmp_path):
     """The page's headlines and the brief's table, run with the same settings, give the same numbers."""
     from analysis.brief import level_text, render_html, summary_numbers

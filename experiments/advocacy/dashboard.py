@@ -163,6 +163,10 @@ def Headline(said, why: list[str]):
 
 
 def _status_text(status: str, res: LiveResult, s) -> str:
+    if res.estimated:
+        return (f"Status: {status}. The numbers below are estimates, shown at once; the simulation of the status quo "
+                f"and your rules in the same {s.replicates} simulated crises of {s.years:g} years in a made-up country "
+                f"({res.world}) is running and its own results will replace them.")
     new = res.runs_total - res.runs_from_cache
     if res.reused:
         took = "shown again from earlier results"
@@ -206,8 +210,9 @@ def Results(result, key, error: str | None, error_words: str | None):
                     "each lever did in earlier measurements:")
         LeverTable()
         return
-    partial = current and res.runs_done < s.replicates
+    partial = current and 0 < res.runs_done < s.replicates
     status = ("up to date" if current and res.figures else
+              "updating, estimates shown while the simulation runs" if current and res.estimated else
               f"updating, first results from {res.runs_done} of {s.replicates} simulated crises" if partial else
               "drawing figures" if current else "updating")
     if status != "up to date":
@@ -219,6 +224,17 @@ def Results(result, key, error: str | None, error_words: str | None):
         if res.is_status_quo:
             solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
                         "changes for people in need.")
+        elif res.estimated:
+            with solara.Column(classes=["capsim-estimate"], gap="0px"):
+                solara.Info("Estimates, shown at once from earlier simulations of many lever settings; the "
+                            "simulation's own results for your rules follow in a few seconds and replace them.",
+                            dense=True)
+                Words("#### For people in need (estimates)")
+                for said in res.people:
+                    Headline(said, _why_lines(package, values, said.measure))
+                Words("#### Behind it: local actors, money and staff (estimates)")
+                for said in res.system:
+                    Headline(said, _why_lines(package, values, said.measure))
         else:
             Words("#### For people in need")
             for said in res.people:
@@ -234,7 +250,8 @@ def Results(result, key, error: str | None, error_words: str | None):
             FieldMeasures(res.people_measures, "For people and communities: aid matching people's priorities, feedback "
                           "acted on, communities' own response and preparedness, who is included (means over the runs)")
         if not res.figures:
-            solara.Text("Drawing the figures ...")
+            solara.Text("The figures follow with the simulation's results ..." if res.estimated else
+                        "Drawing the figures ...")
             return
         Words("#### People in need over time (status quo dashed black, your rules blue; monthly averages)")
         solara.Image(res.figures["people"], width="100%")
@@ -251,10 +268,27 @@ def Results(result, key, error: str | None, error_words: str | None):
               f"(base seed {s.seed}), overrides {', '.join(s.overrides) or 'none'}; the brief runs 10 of 10 years "
               "(`capsim brief`). Lever table: `capsim levers` (experiments/advocacy/lever_effects.csv). Rules on the "
               f"levers: {', '.join(f'{k}={v}' for k, v in sorted(values.items()))}.", style=SMALL)
+        Words(_standin_text(), style=SMALL)
         sources = _sources(package, values)
         if sources:
             Words("Where the model makes the reasons above (each measured by switching the mechanism off on both "
                   "sides, `capsim levers`):\n\n" + "\n".join(f"- {x}" for x in sources), style=SMALL)
+
+
+def _standin_text() -> str:
+    """What the estimates are, for the details panel (fit, design, error, commit)."""
+    eng = engine()
+    st = eng.standin
+    if st is None:
+        return f"Estimates: none on this page ({eng.standin_note})."
+    d = st.data
+    errs = "; ".join(f"{DONOR_HEADLINES[k].label} {h['form']}, 9 in 10 within {h['cv']['p90_abs_error']:.3g} "
+                     f"(median {h['cv']['median_abs_error']:.3g}, typical effect {h['cv']['median_abs_effect']:.3g})"
+                     for k, h in d["headlines"].items())
+    return (f"Estimates: a ridge regression per headline on the levers (experiments/advocacy/standin.py), fitted on "
+            f"{d['design']['points']} Latin-hypercube lever settings x {len(d['settings']['seeds'])} seeds run on model "
+            f"commit {str(d['commit'])[:10]} ({d['fitted']}, {d['fit_seconds']:g} s); nested cross-validated errors in "
+            f"the headlines' units: {errs}. Re-fit: `capsim standin`.")
 
 
 def field_value(row: dict, key: str) -> str:

@@ -13,6 +13,12 @@ and figures (``analysis/donor_figures.py``), and keeps what it computed:
 
 The trade-off is stated on the page: by default 3 paired runs of 5 years in the default
 country, where ``capsim brief`` runs 10 replicates of 10 years.
+
+Those runs take seconds; to answer a lever change at once, the first thing :meth:`LiveEngine.updates`
+yields for new rules is an *estimate* of every headline from the stand-in (``experiments/advocacy/
+standin.py``, fitted on these very settings), marked ``estimated`` and worded with its measured error;
+the simulation's own results follow and replace it. An estimate is never cached as a result, and is
+not shown when the stand-in was fitted for other settings (horizon, seeds, overrides).
 """
 
 from __future__ import annotations
@@ -111,6 +117,7 @@ class LiveResult:
             donor's mean over the runs).
         people_measures: the same for affected people and communities (``sim.outcomes.PEOPLE_OUTCOMES``:
             priorities and feedback, communities, inclusion).
+        estimated: the headlines are the stand-in's estimates (no simulation yet; ``runs_done`` is 0).
     """
 
     key: tuple
@@ -128,6 +135,7 @@ class LiveResult:
     runs_done: int = 0
     localisation: list[dict] = field(default_factory=list)
     people_measures: list[dict] = field(default_factory=list)
+    estimated: bool = False
 
 
 def _import_figures() -> None:
@@ -172,7 +180,19 @@ class LiveEngine:
     """
 
     def __init__(self, settings: LiveSettings, max_results: int = 32):
+        from experiments.advocacy import standin
+
         self.settings = settings
+        try:
+            stand = standin.load()
+        except (ValueError, KeyError) as e:  # fitted on other levers: the page runs without estimates
+            stand, self.standin_note = None, f"no estimates: {e}"
+        else:
+            self.standin_note = "" if stand is not None else "no estimates: the stand-in has not been fitted"
+        if stand is not None and not stand.applies_to(settings):
+            stand, self.standin_note = None, "no estimates: the stand-in was fitted for other settings"
+        self.standin = stand
+        self._sq_levels: dict[str, float] | None = None  # the status quo's headline measures (mean over seeds)
         self.cache = RunCache(max_runs=64 * settings.replicates)
         self.max_results = max_results
         self._results: OrderedDict[tuple, LiveResult] = OrderedDict()
@@ -287,11 +307,13 @@ class LiveEngine:
         s = self.settings
         sq = self.base(STATUS_QUO)
         donor = self.donor_params(package, levers)
-        runner = self.runner()
         world = world_text(sq)
         sq_values = lever_values(sq)
         changed = [k for k, v in lever_values(donor).items() if v != sq_values[k]]
         is_sq = run_id(sq) == run_id(donor)
+        if not is_sq and self.standin is not None and self._sq_levels is not None:
+            yield self._estimate(key, package, lever_values(donor), world, changed, t0)
+        runner = self.runner()
         configs = {STATUS_QUO: sq, DONOR: donor}
         # With more replicates than workers, the first workers-full of paired runs give early headlines
         # (marked as partial on the page) while the rest run; the final headlines use every replicate.
@@ -303,6 +325,9 @@ class LiveEngine:
             tables = run_paired(configs, seeds, STATUS_QUO, cache=self.cache, runner=runner, cancel=cancel)
             new += 2 * len(seeds) - tables.from_cache  # earlier phases' runs come back from the cache
             per_run = per_run_measures(tables.steps, tables.shocks)
+            if self._sq_levels is None and len(seeds) == s.replicates:
+                ref = per_run[per_run["config"] == STATUS_QUO]
+                self._sq_levels = {k: float(ref[k].mean()) for k in PEOPLE_HEADLINES + SYSTEM_HEADLINES}
             effects = paired_effects(per_run, STATUS_QUO, measures=(*PEOPLE_HEADLINES, *SYSTEM_HEADLINES))
             people = say(effects, DONOR, s.years, PEOPLE_HEADLINES, interval="range")
             system = say(effects, DONOR, s.years, SYSTEM_HEADLINES, interval="range")
@@ -324,6 +349,18 @@ class LiveEngine:
             while len(self._results) > self.max_results:
                 self._results.popitem(last=False)
         yield result
+
+    def _estimate(self, key: tuple, package: str, values: dict, world: str, changed: list[str],
+                  t0: float) -> LiveResult:
+        """The stand-in's estimate of every headline for these rules, worded with its error (no runs)."""
+        from experiments.advocacy.standin import say_estimates
+
+        est = self.standin.estimate(values)
+        years = self.settings.years
+        people = say_estimates(self.standin, est, self._sq_levels, package, years, PEOPLE_HEADLINES)
+        system = say_estimates(self.standin, est, self._sq_levels, package, years, SYSTEM_HEADLINES)
+        return LiveResult(key, False, people, system, {}, time.perf_counter() - t0, 0.0, 0, 2 * self.settings.replicates,
+                          world, changed, runs_done=0, estimated=True)
 
     def compute(self, package: str, levers: dict, cancel: threading.Event | None = None) -> LiveResult:
         """Everything the page shows for these rules (the last of :meth:`updates`)."""

@@ -52,13 +52,16 @@ from experiments.config import UsageError
 from sim.outcomes import DONOR_HEADLINES
 
 __all__ = ["ARTEFACT", "HEADLINES", "FORMS", "design", "features", "Ridge", "fit_ridge", "choose_and_fit",
-           "cross_validated_errors", "StandIn", "load", "fit", "main"]
+           "cross_validated_errors", "StandIn", "load", "say_estimates", "amount_text", "fit", "main"]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACT = Path(__file__).with_name("standin.json")
 HEADLINES: tuple[str, ...] = tuple(DONOR_HEADLINES)
 FORMS = ("linear", "quadratic")
 PENALTIES = tuple(float(x) for x in np.logspace(-4, 3, 15))  # ridge penalties tried (on standardised features)
+# Scale of the quadratic terms against the linear ones after standardising (a smaller scale is a larger
+# penalty on squares and interactions than on main effects): chosen by cross-validation with the penalty.
+SECOND_ORDER_WEIGHTS = (1.0, 0.5, 0.25, 0.1)
 OUTER_FOLDS, INNER_FOLDS = 10, 5
 # Levers that are parts of the donors' budget held outside ordinary grants: with the emergency reserve
 # (not a lever) they may not exceed the whole budget (``sim.params.Params.check``).
@@ -160,27 +163,61 @@ class Ridge:
         return self.intercept + X @ self.coef
 
 
-def fit_ridge(X: np.ndarray, y: np.ndarray, penalty: float) -> Ridge:
-    """Ridge regression with an unpenalised intercept, on features standardised to unit variance.
+def fit_ridge_path(X: np.ndarray, y: np.ndarray, penalties, weights: np.ndarray | None = None) -> list[Ridge]:
+    """Ridge regressions with an unpenalised intercept, on features standardised to unit variance, one per penalty.
+
+    One singular value decomposition serves every penalty: with ``Z = U S V'`` the standardised
+    features, the coefficients are ``V diag(s / (s^2 + penalty * n)) U' (y - mean(y))``.
 
     Args:
         X: features (rows: points).
         y: target.
-        penalty: ridge penalty on the standardised coefficients (times the number of points).
+        penalties: ridge penalties on the standardised coefficients (each times the number of points).
+        weights: a scale per feature after standardising (default 1: every feature penalised alike).
     """
     mean, sd = X.mean(axis=0), X.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
+    if weights is not None:
+        sd = sd / weights
     Z = (X - mean) / sd
     ym = float(y.mean())
-    A = Z.T @ Z + penalty * len(y) * np.eye(Z.shape[1])
-    b = np.linalg.solve(A, Z.T @ (y - ym))
-    coef = b / sd
-    return Ridge(ym - float(mean @ coef), coef)
+    U, sv, Vt = np.linalg.svd(Z, full_matrices=False)
+    Uy = U.T @ (y - ym)
+    out = []
+    for penalty in penalties:
+        b = Vt.T @ (sv / (sv ** 2 + penalty * len(y)) * Uy)
+        coef = b / sd
+        out.append(Ridge(ym - float(mean @ coef), coef))
+    return out
 
 
-def _fit_anchored(X: np.ndarray, y: np.ndarray, x_ref: np.ndarray, penalty: float) -> Ridge:
-    """:func:`fit_ridge` on the points plus the status quo itself (difference 0 by definition)."""
-    return fit_ridge(np.vstack([X, x_ref[None, :]]), np.append(y, 0.0), penalty)
+def fit_ridge(X: np.ndarray, y: np.ndarray, penalty: float) -> Ridge:
+    """One ridge regression (:func:`fit_ridge_path` with one penalty)."""
+    return fit_ridge_path(X, y, [penalty])[0]
+
+
+def second_order_weights(n_columns: int, weight: float) -> np.ndarray:
+    """``weight`` for the squares and interactions of :func:`features`, 1 for the levers themselves."""
+    first = _first_order()
+    return np.array([1.0 if j < first else weight for j in range(n_columns)])
+
+
+def _fit_anchored(X: np.ndarray, y: np.ndarray, x_ref: np.ndarray, penalties, weights=None) -> list[Ridge]:
+    """:func:`fit_ridge_path` on the points plus the status quo itself (difference 0 by definition)."""
+    return fit_ridge_path(np.vstack([X, x_ref[None, :]]), np.append(y, 0.0), penalties, weights)
+
+
+def _one_thread():
+    """BLAS on one thread: these matrices are small, and on a shared 2-core machine a multi-threaded BLAS
+    spends its time waiting (cross-validation measured 20x slower). ``threadpoolctl`` comes with
+    scikit-learn; without it, BLAS keeps its own setting."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _folds(n: int, k: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -190,6 +227,11 @@ def _folds(n: int, k: int, rng: np.random.Generator) -> list[np.ndarray]:
 def _difference(model: Ridge, X: np.ndarray, x_ref: np.ndarray) -> np.ndarray:
     """The estimate the page shows: the fitted value minus the fitted value at the status quo."""
     return model.predict(X) - model.predict(x_ref[None, :])[0]
+
+
+def _first_order() -> int:
+    """How many columns of :func:`features` are the levers themselves (sliders, then one per non-reference choice)."""
+    return len(_sliders()) + sum(len(lv.spec.choices) - 1 for lv in _choices())
 
 
 def choose_and_fit(Xs: dict[str, np.ndarray], refs: dict[str, np.ndarray], y: np.ndarray, seed: int,
@@ -204,21 +246,26 @@ def choose_and_fit(Xs: dict[str, np.ndarray], refs: dict[str, np.ndarray], y: np
         folds: cross-validation folds.
 
     Returns:
-        (form, penalty, fitted model, its cross-validated root mean squared error).
+        (form, second-order weight, penalty, fitted model, its cross-validated root mean squared error).
     """
     split = _folds(len(y), folds, np.random.default_rng(seed))
     best = None
-    for form, X in Xs.items():
-        for penalty in PENALTIES:
-            sq = 0.0
-            for test in split:
-                train = np.setdiff1d(np.arange(len(y)), test)
-                m = _fit_anchored(X[train], y[train], refs[form], penalty)
-                sq += float(((_difference(m, X[test], refs[form]) - y[test]) ** 2).sum())
-            if best is None or sq < best[0]:
-                best = (sq, form, penalty)
-    sq, form, penalty = best
-    return form, penalty, _fit_anchored(Xs[form], y, refs[form], penalty), float(np.sqrt(sq / len(y)))
+    with _one_thread():
+        for form, X in Xs.items():
+            for weight in (SECOND_ORDER_WEIGHTS if form != "linear" else (1.0,)):
+                w = second_order_weights(X.shape[1], weight)
+                sq = np.zeros(len(PENALTIES))
+                for test in split:
+                    train = np.setdiff1d(np.arange(len(y)), test)
+                    for i, m in enumerate(_fit_anchored(X[train], y[train], refs[form], PENALTIES, w)):
+                        sq[i] += float(((_difference(m, X[test], refs[form]) - y[test]) ** 2).sum())
+                i = int(np.argmin(sq))
+                if best is None or sq[i] < best[0]:
+                    best = (sq[i], form, weight, PENALTIES[i])
+        sq, form, weight, penalty = best
+        w = second_order_weights(Xs[form].shape[1], weight)
+        model = _fit_anchored(Xs[form], y, refs[form], [penalty], w)[0]
+        return form, weight, penalty, model, float(np.sqrt(sq / len(y)))
 
 
 def cross_validated_errors(Xs: dict[str, np.ndarray], refs: dict[str, np.ndarray], y: np.ndarray,
@@ -229,11 +276,12 @@ def cross_validated_errors(Xs: dict[str, np.ndarray], refs: dict[str, np.ndarray
         estimate minus target, one per point.
     """
     err = np.full(len(y), np.nan)
-    for i, test in enumerate(_folds(len(y), OUTER_FOLDS, np.random.default_rng(seed))):
-        train = np.setdiff1d(np.arange(len(y)), test)
-        form, _, m, _ = choose_and_fit({f: X[train] for f, X in Xs.items()}, refs, y[train], seed + 1 + i,
-                                       folds=INNER_FOLDS)
-        err[test] = _difference(m, Xs[form][test], refs[form]) - y[test]
+    with _one_thread():
+        for i, test in enumerate(_folds(len(y), OUTER_FOLDS, np.random.default_rng(seed))):
+            train = np.setdiff1d(np.arange(len(y)), test)
+            form, _, _, m, _ = choose_and_fit({f: X[train] for f, X in Xs.items()}, refs, y[train], seed + 1 + i,
+                                           folds=INNER_FOLDS)
+            err[test] = _difference(m, Xs[form][test], refs[form]) - y[test]
     return err
 
 
@@ -299,6 +347,69 @@ class StandIn:
         return cv["p90_abs_error"] > cv["median_abs_effect"]
 
 
+# ---------------------------------------------------------------------------- in a donor's words
+
+def _raw(key: str, shown: float, years: float) -> float:
+    """A value in the unit the page shows back in the measure's own unit (the inverse of ``shown_value``)."""
+    from analysis.brief import shown_value
+
+    return shown / shown_value(key, 1.0, years)
+
+
+def amount_text(key: str, shown: float, years: float) -> str:
+    """A size of change (no sign) as the page words it: ``"9,000 people a week"``, ``"2.1 percentage points"``."""
+    from analysis.brief import level_text
+
+    text = level_text(key, abs(_raw(key, shown, years)), years)
+    return text[:-1] + " percentage points" if DONOR_HEADLINES[key].percent else text
+
+
+def say_estimates(stand: "StandIn", estimate: dict[str, float], sq_levels: dict[str, float], package: str,
+                  years: float, keys) -> list:
+    """Estimated headlines in a donor's words, each with its error, as :class:`analysis.brief.Said`.
+
+    A change is named only when it is larger than the estimate's error; the sentence always says it is
+    an estimate, how close such estimates came to the simulation, and that the simulation follows.
+
+    Args:
+        stand: the stand-in.
+        estimate: :meth:`StandIn.estimate` for the rules (shown units).
+        sq_levels: the status quo's level of each measure on the page's runs (the measure's own unit).
+        package: the starting package (its own measured error counts when larger).
+        years: the horizon.
+        keys: headline keys in order.
+    """
+    from analysis.brief import Said, level_text, shown_change
+    from analysis.effects import MEASURES
+
+    better = {m.key: m.better for m in MEASURES}
+    out = []
+    for key in keys:
+        h = DONOR_HEADLINES[key]
+        d_shown, e_shown = estimate[key], stand.error(key, package)
+        d = _raw(key, d_shown, years)
+        a = sq_levels[key]
+        give = f"give or take {amount_text(key, e_shown, years)}"
+        if not np.isfinite(a):
+            text = ("estimate: none, as no sudden shock in the status quo's runs could be judged; the simulation's own "
+                    "result follows.")
+            out.append(Said(key, h.label, h.window_text(years), text, "about the same", np.nan, np.nan, np.nan, 0, 0))
+            continue
+        if abs(d_shown) > e_shown:
+            direction = "better" if (d_shown > 0) == (better[key] == "higher") else "worse"
+            text = (f"estimate: about {level_text(key, a + d, years)} under your rules, against "
+                    f"{level_text(key, a, years)} under the status quo: {shown_change(key, d, years)}, {give}.")
+        else:
+            direction = "about the same"
+            text = (f"estimate: about the same as under the status quo ({level_text(key, a, years)}), {give}.")
+        text += " Nine in ten such estimates were this close to the simulation's own result, which follows."
+        if stand.is_rough(key):
+            text += " This estimate is rough: its error is larger than the change a lever typically makes here."
+        out.append(Said(key, h.label, h.window_text(years), text, direction, d, d - _raw(key, e_shown, years),
+                        d + _raw(key, e_shown, years), 0, 0))
+    return out
+
+
 _LOADED: dict[str, tuple[float, StandIn | None]] = {}
 
 
@@ -339,7 +450,7 @@ def _shown(key: str, diff: float, years: float) -> float:
 
 
 def measured_commit() -> dict:
-    """The commit fitted on and whether ``sim/``, ``experiments/`` or ``configs/`` differed from it."""
+    """The commit fitted on and whether ``sim/``, ``configs/`` or ``hydra_plugins/`` differed from it."""
     def git(*args):
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return out.stdout.strip() if out.returncode == 0 else None
@@ -347,6 +458,56 @@ def measured_commit() -> dict:
     commit = git("rev-parse", "HEAD")
     dirty = git("status", "--porcelain", "--", "sim", "configs", "hydra_plugins")
     return {"commit": commit, "uncommitted_changes": bool(dirty) if dirty is not None else None}
+
+
+def fit_from_targets(pts: list[dict], targets: list[dict], sq_values: dict, packages: dict | None = None,
+                     package_targets: dict | None = None, design_seed: int = 15) -> dict:
+    """Fit every headline to measured differences and measure the errors (no runs: the regression alone).
+
+    Args:
+        pts: lever settings of the design points.
+        targets: per point, headline key -> paired difference against the status quo (shown units; NaN: none).
+        sq_values: the status quo's lever values (the reference of the differences).
+        packages: package name -> its lever values (optional).
+        package_targets: package name -> its measured differences, like ``targets``.
+        design_seed: seed of the cross-validation folds.
+
+    Returns:
+        the artefact's regression part: ``design``, ``levers``, ``reference_regime``, ``status_quo_levers``,
+        ``headlines`` (form, penalty, feature names, coefficients, cross-validated errors), ``packages``
+        (each package's estimate, measured difference and error) and ``design_points``.
+    """
+    packages, package_targets = packages or {}, package_targets or {}
+    regime_ref = sq_values["regime"]
+    Xs_all = {f: features(pts, f, regime_ref)[0] for f in FORMS}
+    refs = {f: features([sq_values], f, regime_ref)[0][0] for f in FORMS}
+    headlines, pkg_errors = {}, {name: {} for name in packages}
+    for k in HEADLINES:
+        y = np.array([t[k] for t in targets], float)
+        ok = np.isfinite(y)
+        Xs = {f: X[ok] for f, X in Xs_all.items()}
+        form, weight, penalty, model, cv_rmse = choose_and_fit(Xs, refs, y[ok], design_seed)
+        err = cross_validated_errors(Xs, refs, y[ok], design_seed)
+        headlines[k] = {"form": form, "second_order_weight": weight, "penalty": penalty, "features": features([sq_values], form, regime_ref)[1],
+                        "intercept": model.intercept, "coefficients": [float(c) for c in model.coef],
+                        "unit": DONOR_HEADLINES[k].unit + (" (percentage points)" if DONOR_HEADLINES[k].percent else ""),
+                        "cv": error_summary(err, y[ok]), "cv_rmse_of_chosen_fit": cv_rmse}
+        for name, v in packages.items():
+            X, _ = features([v], form, regime_ref)
+            est = float(_difference(model, X, refs[form])[0])
+            pkg_errors[name][k] = {"model": package_targets[name][k], "estimate": est,
+                                   "error": est - package_targets[name][k]}
+    return {
+        "design": {"kind": "Latin hypercube (scipy.stats.qmc), sliders over their allowed range at 1% steps, "
+                           "regime uniform over its choices; direct funding, earmark and pooled fund scaled down "
+                           "to fit the budget",
+                   "points": len(pts), "seed": design_seed, "outer_folds": OUTER_FOLDS, "inner_folds": INNER_FOLDS,
+                   "forms": list(FORMS), "second_order_weights": list(SECOND_ORDER_WEIGHTS),
+                   "penalties": list(PENALTIES)},
+        "levers": [lv.key for lv in LEVERS], "reference_regime": regime_ref, "status_quo_levers": sq_values,
+        "headlines": headlines, "packages": pkg_errors,
+        "design_points": [{"levers": v, "difference": t} for v, t in zip(pts, targets)],
+    }
 
 
 def fit(points: int = 100, jobs: int = 2, design_seed: int = 15, out: Path | str | None = ARTEFACT,
@@ -368,6 +529,7 @@ def fit(points: int = 100, jobs: int = 2, design_seed: int = 15, out: Path | str
 
     t0 = time.perf_counter()
     load_start = os.getloadavg()[0]
+    commit = measured_commit()  # the model as it is when the runs start
     settings = LiveSettings()
     seeds = settings.seeds
     base = package_params(STATUS_QUO, settings.package_overrides)
@@ -402,45 +564,39 @@ def fit(points: int = 100, jobs: int = 2, design_seed: int = 15, out: Path | str
 
     targets = [paired(runs) for runs in per_config[1:1 + len(pts)]]
     package_targets = {name: paired(runs) for name, runs in zip(packages, per_config[1 + len(pts):])}
-    regime_ref = sq_values["regime"]
-    Xs_all = {f: features(pts, f, regime_ref)[0] for f in FORMS}
-    refs = {f: features([sq_values], f, regime_ref)[0][0] for f in FORMS}
-    headlines, pkg_errors = {}, {name: {} for name in packages}
-    for k in HEADLINES:
-        y = np.array([t[k] for t in targets], float)
-        ok = np.isfinite(y)
-        Xs = {f: X[ok] for f, X in Xs_all.items()}
-        form, penalty, model, cv_rmse = choose_and_fit(Xs, refs, y[ok], design_seed)
-        err = cross_validated_errors(Xs, refs, y[ok], design_seed)
-        headlines[k] = {"form": form, "penalty": penalty, "features": features([sq_values], form, regime_ref)[1],
-                        "intercept": model.intercept, "coefficients": [float(c) for c in model.coef],
-                        "unit": DONOR_HEADLINES[k].unit + (" (percentage points)" if DONOR_HEADLINES[k].percent else ""),
-                        "cv": error_summary(err, y[ok]), "cv_rmse_of_chosen_fit": cv_rmse}
-        for name, v in packages.items():
-            X, _ = features([v], form, regime_ref)
-            est = float(_difference(model, X, refs[form])[0])
-            pkg_errors[name][k] = {"model": package_targets[name][k], "estimate": est,
-                                   "error": est - package_targets[name][k]}
+    data = fit_from_targets(pts, targets, sq_values, packages, package_targets, design_seed)
     data = {
         "what": "the donor page's stand-in (experiments/advocacy/standin.py): ridge regressions of each headline's "
                 "paired difference against the status quo on the page's levers",
-        **measured_commit(),
+        **commit,
         "fitted": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "fit_seconds": round(time.perf_counter() - t0, 1), "runs_seconds": round(t_runs, 1),
         "runs": len(params), "jobs": jobs, "load_average_1min": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "settings": {"years": settings.years, "replicates": settings.replicates, "seed": settings.seed,
                      "seeds": [int(s) for s in seeds], "overrides": list(settings.overrides)},
-        "design": {"kind": "Latin hypercube (scipy.stats.qmc), sliders over their allowed range at 1% steps, "
-                           "regime uniform over its choices; direct funding, earmark and pooled fund scaled down to fit the budget",
-                   "points": points, "seed": design_seed, "outer_folds": OUTER_FOLDS, "inner_folds": INNER_FOLDS,
-                   "forms": list(FORMS), "penalties": list(PENALTIES)},
-        "levers": [lv.key for lv in LEVERS], "reference_regime": regime_ref, "status_quo_levers": sq_values,
-        "headlines": headlines, "packages": pkg_errors,
-        "design_points": [{"levers": v, "difference": t} for v, t in zip(pts, targets)],
+        **data,
     }
     if out is not None:
         Path(out).write_text(json.dumps(data, indent=1, allow_nan=True) + "\n")
     return data
+
+
+def regress_again(path: Path | str = ARTEFACT) -> dict:
+    """The regressions and errors re-fitted to the runs stored in an artefact (no model runs).
+
+    For a change to this file's regression, not to the model: the runs, their commit and their time
+    stay as they were; ``regression_seconds`` records the new fit.
+    """
+    t0 = time.perf_counter()
+    old = json.loads(Path(path).read_text())
+    pts = [p["levers"] for p in old["design_points"]]
+    targets = [p["difference"] for p in old["design_points"]]
+    packages = {name: lever_values(package_params(name, (f"years={old['settings']['years']:g}",
+                                                         *old["settings"]["overrides"])))
+                for name in old["packages"]}
+    package_targets = {name: {k: v["model"] for k, v in p.items()} for name, p in old["packages"].items()}
+    new = fit_from_targets(pts, targets, old["status_quo_levers"], packages, package_targets, old["design"]["seed"])
+    return {**old, **new, "regression_seconds": round(time.perf_counter() - t0, 1)}
 
 
 def report(data: dict) -> str:
@@ -468,6 +624,9 @@ def _parser():
                    help="worker processes (default: every core)")
     p.add_argument("--seed", type=seed_number, default=15, help="seed of the design and the folds (default 15)")
     p.add_argument("--out", default=None, help=f"where to write the artefact (default {ARTEFACT.relative_to(ROOT)})")
+    p.add_argument("--regress-only", action="store_true",
+                   help="re-fit the regressions to the runs already in the artefact (no model runs; after a change "
+                        "to the regression in standin.py, never after a change to the model)")
     return p
 
 
@@ -481,6 +640,15 @@ def main(args: list[str]) -> int:
     quiet_mesa()
     jobs = opts.jobs or (os.cpu_count() or 1)
     out = Path(opts.out) if opts.out else ARTEFACT
+    if opts.regress_only:
+        if not ARTEFACT.exists():
+            raise UsageError(f"--regress-only: {ARTEFACT.relative_to(ROOT)} does not exist; allowed: after a full fit")
+        data = regress_again(ARTEFACT)
+        out.write_text(json.dumps(data, indent=1, allow_nan=True) + "\n")
+        print(report(data))
+        print(f"capsim standin: re-fitted the regressions to the {data['runs']} runs in {ARTEFACT.relative_to(ROOT)} "
+              f"in {data['regression_seconds']:g} s; wrote {out}")
+        return 0
     data = fit(opts.points, jobs, opts.seed, out)
     print(report(data))
     print(f"capsim standin: wrote {out} ({data['runs']} runs, {data['fit_seconds']:g} s, fitted on "
