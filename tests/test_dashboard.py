@@ -414,13 +414,20 @@ def _results(page) -> str:
 
 
 def _move(page, slider, key: str):
-    """Press a key on a slider; return seconds to the first headlines, to the final headlines, to the figures."""
+    """Press a key on a slider; return seconds to the estimated headlines (None if none were shown), to the
+    simulation's first headlines, to its final headlines, to the figures, and the estimate's text."""
     before = _results(page)
     t0 = time.perf_counter()
     page.keyboard.press(key)
     page.wait_for_function(
         "prev => ((document.querySelector('.capsim-results') || {}).innerText || '') !== prev",
         arg=before, timeout=90_000, polling=20)
+    t_change = time.perf_counter() - t0
+    estimate = page.evaluate("(document.querySelector('.capsim-estimate') || {}).innerText || ''")
+    t_estimate = t_change if estimate else None
+    page.wait_for_function(
+        "prev => ((document.querySelector('.capsim-results') || {}).innerText || '') !== prev"
+        " && !document.querySelector('.capsim-estimate')", arg=before, timeout=90_000, polling=20)
     t_first = time.perf_counter() - t0
     page.wait_for_function(
         "prev => { const s = (document.querySelector('.capsim-status') || {}).innerText || '';"
@@ -430,7 +437,7 @@ def _move(page, slider, key: str):
     page.wait_for_function(
         "() => ((document.querySelector('.capsim-status') || {}).innerText || '').includes('Status: up to date')",
         timeout=90_000, polling=20)
-    return t_first, t_head, time.perf_counter() - t0
+    return t_estimate, t_first, t_head, time.perf_counter() - t0, estimate
 
 
 def _visible_text(page) -> str:
@@ -484,6 +491,9 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 slider = page.get_by_role("slider").nth(sliders.index("funding.direct_local_share"))
                 slider.focus()
                 times = [_move(page, slider, "PageUp") for _ in range(5)]
+                for t in times:  # new rules: the stand-in's estimates first, labelled, with their error
+                    assert t[0] is not None, "no estimate was shown before the simulation's results"
+                    assert "Estimates, shown at once" in t[4] and "give or take" in t[4] and "follows" in t[4], t[4]
                 after = page.inner_text("body")
                 assert "Funding given directly to local actors: 52% of your funding" in after, "lever did not move"
                 assert "These are the status quo rules" not in after, "results did not change after the lever"
@@ -568,8 +578,11 @@ def test_dashboard_in_a_real_browser(tmp_path):
     t0 = time.perf_counter()
     run(one)
     t_run = time.perf_counter() - t0
-    firsts, heads, figs = [t[0] for t in times], [t[1] for t in times], [t[2] for t in times]
+    ests, firsts, heads, figs = ([t[0] for t in times], [t[1] for t in times], [t[2] for t in times],
+                                 [t[3] for t in times])
     timing = {"start_to_useful_page_s": round(t_useful, 2), "start_to_status_quo_results_s": round(t_ready, 2),
+              "lever_to_estimate_headlines_s": [round(x, 2) for x in ests],
+              "median_lever_to_estimate_headlines_s": round(float(np.median(ests)), 2),
               "lever_to_first_headlines_s": [round(x, 2) for x in firsts],
               "median_lever_to_first_headlines_s": round(float(np.median(firsts)), 2),
               "lever_to_headlines_s": [round(x, 2) for x in heads],

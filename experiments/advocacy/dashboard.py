@@ -470,6 +470,7 @@ def main(args: list[str]) -> int:
     os.environ[ENV_SETTINGS] = settings.to_env()
     quiet_mesa()
     eng = engine()
+    _use_standin(eng)
     print(f"capsim dashboard: live view runs {settings.replicates} paired runs x {settings.years:g} years "
           f"({jobs} worker process{'es' if jobs > 1 else ''}); serving on http://{opts.host}:{port} "
           "(Ctrl+C to stop) while the status quo is prepared ...", flush=True)
@@ -486,6 +487,18 @@ def main(args: list[str]) -> int:
         warming.join(timeout=60)
         eng.shutdown()
     return 0
+
+
+def _use_standin(eng) -> None:
+    """Give the page the committed stand-in (``capsim standin``), or say in its details why there is none."""
+    from experiments.advocacy import standin
+
+    try:
+        stand = standin.load()
+    except (ValueError, KeyError) as e:  # fitted on other levers: the page runs without estimates
+        eng.use_standin(None, str(e))
+        return
+    eng.use_standin(stand, "" if stand is not None else "the stand-in has not been fitted (`capsim standin`)")
 
 
 def _exit_on_sigterm(signum, frame) -> None:

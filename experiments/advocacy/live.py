@@ -180,18 +180,9 @@ class LiveEngine:
     """
 
     def __init__(self, settings: LiveSettings, max_results: int = 32):
-        from experiments.advocacy import standin
-
         self.settings = settings
-        try:
-            stand = standin.load()
-        except (ValueError, KeyError) as e:  # fitted on other levers: the page runs without estimates
-            stand, self.standin_note = None, f"no estimates: {e}"
-        else:
-            self.standin_note = "" if stand is not None else "no estimates: the stand-in has not been fitted"
-        if stand is not None and not stand.applies_to(settings):
-            stand, self.standin_note = None, "no estimates: the stand-in was fitted for other settings"
-        self.standin = stand
+        self.standin = None  # a fitted experiments.advocacy.standin.StandIn, set by use_standin
+        self.standin_note = "no estimates: no stand-in given to the page"
         self._sq_levels: dict[str, float] | None = None  # the status quo's headline measures (mean over seeds)
         self.cache = RunCache(max_runs=64 * settings.replicates)
         self.max_results = max_results
@@ -201,6 +192,19 @@ class LiveEngine:
         self._xy: dict[int, object] = {}
         self._warm_done = threading.Event()
         self._warm_done.set()
+
+    def use_standin(self, stand, note: str = "") -> None:
+        """Show this stand-in's estimates first (``experiments/advocacy/standin.py``), if it was fitted for
+        these settings.
+
+        Args:
+            stand: a :class:`~experiments.advocacy.standin.StandIn`, or None.
+            note: why there is none (shown in the page's technical details).
+        """
+        if stand is not None and not stand.applies_to(self.settings):
+            stand, note = None, "the stand-in was fitted for other settings (horizon, seeds or overrides)"
+        self.standin = stand
+        self.standin_note = "" if stand is not None else f"no estimates: {note or 'no stand-in given to the page'}"
 
     # -------------------------------------------------------------- parameters
     def base(self, package: str) -> Params:
@@ -353,12 +357,10 @@ class LiveEngine:
     def _estimate(self, key: tuple, package: str, values: dict, world: str, changed: list[str],
                   t0: float) -> LiveResult:
         """The stand-in's estimate of every headline for these rules, worded with its error (no runs)."""
-        from experiments.advocacy.standin import say_estimates
-
         est = self.standin.estimate(values)
         years = self.settings.years
-        people = say_estimates(self.standin, est, self._sq_levels, package, years, PEOPLE_HEADLINES)
-        system = say_estimates(self.standin, est, self._sq_levels, package, years, SYSTEM_HEADLINES)
+        people = self.standin.say(est, self._sq_levels, package, years, PEOPLE_HEADLINES)
+        system = self.standin.say(est, self._sq_levels, package, years, SYSTEM_HEADLINES)
         return LiveResult(key, False, people, system, {}, time.perf_counter() - t0, 0.0, 0, 2 * self.settings.replicates,
                           world, changed, runs_done=0, estimated=True)
 

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from experiments.advocacy.levers import LEVERS, PACKAGES, STATUS_QUO, apply_levers, lever_values, package_params
+from experiments.advocacy.live import LiveSettings
 from experiments.config import UsageError
 from sim.outcomes import DONOR_HEADLINES
 
@@ -341,6 +342,10 @@ class StandIn:
             e = max(e, abs(float(self.data["packages"].get(package, {}).get(key, {}).get("error", np.inf))))
         return e
 
+    def say(self, estimate: dict[str, float], sq_levels: dict[str, float], package: str, years: float, keys) -> list:
+        """:func:`say_estimates` with this stand-in."""
+        return say_estimates(self, estimate, sq_levels, package, years, keys)
+
     def is_rough(self, key: str) -> bool:
         """The error is larger than the effect a lever typically has on this headline."""
         cv = self.data["headlines"][key]["cv"]
@@ -510,12 +515,13 @@ def fit_from_targets(pts: list[dict], targets: list[dict], sq_values: dict, pack
     }
 
 
-def fit(points: int = 100, jobs: int = 2, design_seed: int = 15, out: Path | str | None = ARTEFACT,
+def fit(settings, points: int = 100, jobs: int = 2, design_seed: int = 15, out: Path | str | None = ARTEFACT,
         progress: bool = True) -> dict:
     """Run the design and the packages on the page's seeds, fit every headline, measure the error.
 
     Args:
-        points: design points (each runs on the page's 3 seeds).
+        settings: the page's settings (``experiments.advocacy.live.LiveSettings``: horizon, seeds, overrides).
+        points: design points (each runs on the page's seeds).
         jobs: worker processes.
         design_seed: seed of the Latin hypercube and of the cross-validation folds.
         out: where to write the artefact (None: do not write).
@@ -524,13 +530,11 @@ def fit(points: int = 100, jobs: int = 2, design_seed: int = 15, out: Path | str
     Returns:
         the artefact's contents.
     """
-    from experiments.advocacy.live import LiveSettings
     from experiments.runner import Runner
 
     t0 = time.perf_counter()
     load_start = os.getloadavg()[0]
     commit = measured_commit()  # the model as it is when the runs start
-    settings = LiveSettings()
     seeds = settings.seeds
     base = package_params(STATUS_QUO, settings.package_overrides)
     sq_values = lever_values(base)
@@ -649,7 +653,7 @@ def main(args: list[str]) -> int:
         print(f"capsim standin: re-fitted the regressions to the {data['runs']} runs in {ARTEFACT.relative_to(ROOT)} "
               f"in {data['regression_seconds']:g} s; wrote {out}")
         return 0
-    data = fit(opts.points, jobs, opts.seed, out)
+    data = fit(LiveSettings(), opts.points, jobs, opts.seed, out)
     print(report(data))
     print(f"capsim standin: wrote {out} ({data['runs']} runs, {data['fit_seconds']:g} s, fitted on "
           f"{(data['commit'] or '?')[:10]}{' with uncommitted changes' if data['uncommitted_changes'] else ''})")
