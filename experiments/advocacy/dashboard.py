@@ -180,18 +180,22 @@ def _status_text(status: str, res: LiveResult, s) -> str:
 
 
 @solara.component
-def Results(result, key, error: str | None, error_words: str | None):
-    """Headlines in words, then the figures; the last results stay, faded, while new ones are computed.
+def Results(result, key, error: str | None, error_words: str | None, estimate: LiveResult | None = None):
+    """Headlines in words, then the figures; while new ones are computed, the stand-in's estimates for the rules
+    (labelled as such), or else the last results, faded.
 
     Args:
         result: the ``solara.use_thread`` result (its value is the last :class:`LiveResult` yielded).
         key: (package, lever values) of the rules the page should show.
         error: the model's own message on why the rules cannot run (None if they can).
         error_words: the same in a donor's words.
+        estimate: the stand-in's estimate for ``key`` (``LiveEngine.estimate``), or None.
     """
     s = engine().settings
     res: LiveResult | None = result.value
     current = res is not None and res.key == key
+    if not current and estimate is not None and estimate.key == key:  # the simulation's results replace it
+        res, current = estimate, True
     if error:
         solara.Error(f"These rules cannot run: {error_words}. Results below are for your last valid rules.")
         with solara.Details("Details of the check"):
@@ -364,6 +368,9 @@ def Page():
         return steps()
 
     result = solara.use_thread(compute, dependencies=[key], intrusive_cancel=False)
+    # The stand-in's estimate, computed in this render (about a millisecond): shown with the lever's new value,
+    # before the thread above has even started.
+    estimate = solara.use_memo(lambda: eng.estimate(key[0], dict(key[1])), dependencies=[key])
 
     package_error, set_package_error = solara.use_state(None)
 
@@ -414,7 +421,7 @@ def Page():
             Words("Your rules against the status quo in a made-up country, in the same simulated crises. Results are "
                   "exploratory: no study has yet measured these ways of working against each other.",
                   style="font-size: 0.9em")
-            Results(result, key, error, error_words)
+            Results(result, key, error, error_words, estimate)
 
 
 # ====================================================================== the command

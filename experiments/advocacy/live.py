@@ -14,11 +14,12 @@ and figures (``analysis/donor_figures.py``), and keeps what it computed:
 The trade-off is stated on the page: by default 3 paired runs of 5 years in the default
 country, where ``capsim brief`` runs 10 replicates of 10 years.
 
-Those runs take seconds; to answer a lever change at once, the first thing :meth:`LiveEngine.updates`
-yields for new rules is an *estimate* of every headline from the stand-in (``experiments/advocacy/
-standin.py``, fitted on these very settings), marked ``estimated`` and worded with its measured error;
-the simulation's own results follow and replace it. An estimate is never cached as a result, and is
-not shown when the stand-in was fitted for other settings (horizon, seeds, overrides).
+Those runs take seconds; to answer a lever change at once, :meth:`LiveEngine.estimate` gives an
+*estimate* of every headline from the stand-in (``experiments/advocacy/standin.py``, fitted on these
+very settings) in about a millisecond, marked ``estimated`` and worded with its measured error; the
+page shows it until :meth:`LiveEngine.updates` brings the simulation's own results. An estimate is
+never cached as a result, and there is none when the stand-in was fitted for other settings
+(horizon, seeds, overrides).
 """
 
 from __future__ import annotations
@@ -138,8 +139,17 @@ class LiveResult:
     estimated: bool = False
 
 
-def _import_figures() -> None:
-    """A worker's set-up: import plotting, so the first lever change does not pay for it."""
+WORKER_NICENESS = 5  # how much lower the page's worker processes run than the page itself (os.nice)
+
+
+def _worker_setup() -> None:
+    """A worker's set-up: a lower CPU priority than the page's own process, so the page answers a lever (the
+    stand-in's estimates, the status line) while the simulations run; then import plotting, so the first lever
+    change does not pay for it."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # not allowed here: the workers keep the page's priority
+        pass
     import analysis.donor_figures  # noqa: F401
 
 
@@ -224,7 +234,7 @@ class LiveEngine:
         """The page's runner (created on first use; in the page's thread when ``jobs`` is 1)."""
         with self._lock:
             if self._runner is None:
-                self._runner = Runner(self.settings.jobs, initializer=_import_figures)
+                self._runner = Runner(self.settings.jobs, initializer=_worker_setup)
             return self._runner
 
     def warm(self) -> float:
@@ -315,8 +325,6 @@ class LiveEngine:
         sq_values = lever_values(sq)
         changed = [k for k, v in lever_values(donor).items() if v != sq_values[k]]
         is_sq = run_id(sq) == run_id(donor)
-        if not is_sq and self.standin is not None and self._sq_levels is not None:
-            yield self._estimate(key, package, lever_values(donor), world, changed, t0)
         runner = self.runner()
         configs = {STATUS_QUO: sq, DONOR: donor}
         # With more replicates than workers, the first workers-full of paired runs give early headlines
@@ -354,15 +362,37 @@ class LiveEngine:
                 self._results.popitem(last=False)
         yield result
 
-    def _estimate(self, key: tuple, package: str, values: dict, world: str, changed: list[str],
-                  t0: float) -> LiveResult:
-        """The stand-in's estimate of every headline for these rules, worded with its error (no runs)."""
+    def estimate(self, package: str, levers: dict) -> LiveResult | None:
+        """The stand-in's estimate of every headline for these rules, worded with its error (no runs; about a
+        millisecond, so the page computes it while it draws the lever's new value).
+
+        None when there is nothing to estimate: no stand-in for these settings, the status quo's own runs not
+        yet done, the rules are the status quo, or the simulation's results for them are already at hand
+        (an estimate never stands in for a finished result).
+
+        Raises:
+            ConfigError: the rules are impossible.
+        """
+        from sim.store import run_id
+
+        key = rules_key(package, levers)
+        if self.standin is None or self._sq_levels is None:
+            return None
+        with self._lock:
+            if key in self._results:
+                return None
+        t0 = time.perf_counter()
+        sq, donor = self.base(STATUS_QUO), self.donor_params(package, levers)
+        if run_id(sq) == run_id(donor):
+            return None
+        values, sq_values = lever_values(donor), lever_values(sq)
         est = self.standin.estimate(values)
         years = self.settings.years
         people = self.standin.say(est, self._sq_levels, package, years, PEOPLE_HEADLINES)
         system = self.standin.say(est, self._sq_levels, package, years, SYSTEM_HEADLINES)
-        return LiveResult(key, False, people, system, {}, time.perf_counter() - t0, 0.0, 0, 2 * self.settings.replicates,
-                          world, changed, runs_done=0, estimated=True)
+        changed = [k for k, v in values.items() if v != sq_values[k]]
+        return LiveResult(key, False, people, system, {}, time.perf_counter() - t0, 0.0, 0,
+                          2 * self.settings.replicates, world_text(sq), changed, runs_done=0, estimated=True)
 
     def compute(self, package: str, levers: dict, cancel: threading.Event | None = None) -> LiveResult:
         """Everything the page shows for these rules (the last of :meth:`updates`)."""
