@@ -544,6 +544,16 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 watch2.check()
                 page2.close()
 
+                # the stand-in's estimates as a donor sees them, before the simulation's results replace them
+                s1.focus()
+                page.keyboard.press("PageUp")
+                page.locator(".capsim-estimate").wait_for(timeout=30_000)
+                estimated = _visible_text(page)
+                _screenshot(page, shots / "dashboard_estimate.png")
+                jargon = [w for w in JARGON if w.lower() in estimated.lower()]
+                assert not jargon, f"the estimates show jargon or parameter names outside the details: {jargon}"
+                page.get_by_text("Status: up to date").wait_for(timeout=120_000)
+
                 # an impossible combination is explained in a donor's words, never a traceback
                 slider.focus()
                 page.keyboard.press("End")
