@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from experiments.advocacy import standin
-from experiments.advocacy.levers import LEVERS, STATUS_QUO, apply_levers, lever_values, package_params
+from experiments.advocacy.levers import LEVERS, PACKAGES, STATUS_QUO, apply_levers, lever_values, package_params
 from experiments.advocacy.live import LiveSettings
 from sim.outcomes import DONOR_HEADLINES
 
@@ -68,7 +68,8 @@ def test_the_committed_standin_fits_the_page():
     for key, h in data["headlines"].items():
         cv = h["cv"]
         assert 0 <= cv["median_abs_error"] <= cv["p90_abs_error"] <= cv["max_abs_error"], (key, cv)
-        assert set(data["packages"]) and all(key in p for p in data["packages"].values())
+        assert all(key in p for p in data["packages"].values()), f"{key}: a package's error is missing"
+    assert set(data["packages"]) == set(PACKAGES) - {STATUS_QUO}, "a starting package was not measured: re-fit"
     _, sq = _sq()
     assert all(v == 0.0 for v in st.estimate(sq).values()), "the status quo's estimate is not 'no change'"
 
