@@ -52,7 +52,7 @@ from experiments.advocacy.live import LiveSettings
 from experiments.config import UsageError
 from sim.outcomes import DONOR_HEADLINES
 
-__all__ = ["ARTEFACT", "HEADLINES", "FORMS", "design", "features", "Ridge", "fit_ridge", "choose_and_fit",
+__all__ = ["ARTEFACT", "HEADLINES", "FORMS", "design", "features", "Ridge", "fit_ridge_path", "choose_and_fit",
            "cross_validated_errors", "StandIn", "load", "say_estimates", "amount_text", "fit", "main"]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,11 +190,6 @@ def fit_ridge_path(X: np.ndarray, y: np.ndarray, penalties, weights: np.ndarray 
         coef = b / sd
         out.append(Ridge(ym - float(mean @ coef), coef))
     return out
-
-
-def fit_ridge(X: np.ndarray, y: np.ndarray, penalty: float) -> Ridge:
-    """One ridge regression (:func:`fit_ridge_path` with one penalty)."""
-    return fit_ridge_path(X, y, [penalty])[0]
 
 
 def second_order_weights(n_columns: int, weight: float) -> np.ndarray:
