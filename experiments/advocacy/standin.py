@@ -1,7 +1,7 @@
 """The stand-in: a fitted estimate of the donor page's headlines, shown until the simulation's own result arrives.
 
-A lever change on the page costs 3 paired 5-year runs (about 0.8-1.6 s of CPU each): more than the
-1 s the page has. The stand-in answers in microseconds with an *estimate* of each donor headline
+A lever change on the page costs 3 paired 5-year runs (about 1-2 s each on the shared 2-core machine):
+more than the 1 s the page has. The stand-in answers in about a millisecond with an *estimate* of each donor headline
 (``sim.outcomes.DONOR_HEADLINES``), labelled as one and with its measured error; the simulation's
 own result replaces it when the runs finish (``experiments/advocacy/live.py``). The model stays
 the truth: an estimate is never stored as a result.
@@ -11,21 +11,22 @@ What it is (all numpy, nothing hidden):
 1. **Design.** A Latin hypercube (``scipy.stats.qmc``) over every lever of the page
    (``experiments.advocacy.levers.LEVERS``): each slider over its whole allowed range, rounded to
    the page's 1% steps, and the agencies' regime as one of its four choices. Points whose direct
-   funding + sharing earmark + the status quo's emergency reserve exceed the budget (the page
-   refuses them) have direct funding, earmark and pooled fund scaled down together to fit. Each point is run on the page's
-   own replicate seeds (``LiveSettings().seeds``) against the status quo on the same seeds, at the
+   funding + sharing earmark + pooled fund + the status quo's emergency reserve exceed the budget
+   (the page refuses them) have the first three scaled down together to fit. Each point is run on
+   the page's own replicate seeds (``LiveSettings().seeds``) against the status quo on the same seeds, at the
    page's default size: the target is exactly the paired mean difference the page would show.
 2. **Regression.** Per headline, a ridge regression of that difference (in the unit the page
    shows: people a week, percentage points, weeks, index points, people) on the levers: either
    linear, or quadratic with every pairwise interaction (levers scaled to -1..1, the regime as
-   0/1 indicators against the status quo's regime). The form and the ridge penalty are chosen by
+   0/1 indicators against the status quo's regime), squares and interactions penalised more than
+   the levers themselves by a weight. The form, that weight and the ridge penalty are chosen by
    10-fold cross-validation. The status quo itself is one more point of every fit (its difference is
    0 by definition), and the estimate is ``f(levers) - f(status quo levers)``, so the status quo's
    estimate is exactly no change, as the page's paired runs give.
 3. **Error.** Nested cross-validation (10 outer folds, the choice of form and penalty made inside
    each) gives every design point an estimate from a fit that never saw it; the absolute errors'
    median, 90th percentile and maximum, per headline, in the headline's unit, are the error the
-   page prints ("9 times in 10 within +-X"). The starting packages are also run and their estimates
+   page prints the 90th percentile ("give or take X; nine in ten such estimates were this close"). The starting packages are also run and their estimates
    compared (their non-lever settings, e.g. the salary top-up, are outside the stand-in: their error
    is reported separately and the page uses the larger of the two for them).
 
