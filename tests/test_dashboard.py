@@ -201,6 +201,39 @@ def test_live_view_stops_when_cancelled(engine):
     assert rules_key("status_quo", levers) not in engine._results, "a cancelled update was kept as a result"
 
 
+def test_live_view_shows_estimates_first_then_the_simulation(engine):
+    """With a stand-in fitted for the page's settings, new rules first get estimates (labelled, with their
+    error, no runs), then the simulation's own results, which alone are kept; the status quo and rules seen
+    before get no estimate."""
+    from experiments.advocacy.standin import StandIn, design, fit_from_targets
+    from sim.outcomes import DONOR_HEADLINES
+
+    base = engine.base("status_quo")
+    sq = lever_values(base)
+    pts = design(40, 7, sq, float(base.funding.emergency_share))
+    targets = [{k: 0.01 * v["funding.direct_local_share"] for k in DONOR_HEADLINES} for v in pts]
+    stand = StandIn({**fit_from_targets(pts, targets, sq), "settings": {}})
+    engine.compute("status_quo", sq)  # the status quo's levels, as the page's warm-up gives them
+    engine.standin = stand
+    try:
+        levers = {**sq, "funding.direct_local_share": 0.37}
+        first = engine.estimate("status_quo", levers)
+        steps = list(engine.updates("status_quo", levers))
+        again = engine.estimate("status_quo", levers)
+        plain = engine.estimate("status_quo", sq)
+    finally:
+        engine.standin = None
+    assert first is not None and first.estimated and first.runs_done == 0 and not first.figures, first
+    assert first.key == rules_key("status_quo", levers) and first.seconds_runs < 1.0, first.seconds_runs
+    for said in first.people + first.system:
+        assert said.text.startswith("estimate:") and "follows" in said.text, said
+        assert "give or take" in said.text or (said.measure == "response_time" and "could be judged" in said.text), said
+    assert not any(s.estimated for s in steps) and steps[-1].figures, "the simulation's results were not its own"
+    assert not engine._results[rules_key("status_quo", levers)].estimated, "an estimate was kept as a result"
+    assert again is None, "rules with finished results were estimated"
+    assert plain is None, "the status quo was estimated"
+
+
 def test_page_and_brief_say_the_same_with_the_same_settings(engine, tmp_path):
     """The page's headlines and the brief's table, run with the same settings, give the same numbers."""
     from analysis.brief import level_text, render_html, summary_numbers
@@ -382,13 +415,20 @@ def _results(page) -> str:
 
 
 def _move(page, slider, key: str):
-    """Press a key on a slider; return seconds to the first headlines, to the final headlines, to the figures."""
+    """Press a key on a slider; return seconds to the estimated headlines (None if none were shown), to the
+    simulation's first headlines, to its final headlines, to the figures, and the estimate's text."""
     before = _results(page)
     t0 = time.perf_counter()
     page.keyboard.press(key)
     page.wait_for_function(
         "prev => ((document.querySelector('.capsim-results') || {}).innerText || '') !== prev",
         arg=before, timeout=90_000, polling=20)
+    t_change = time.perf_counter() - t0
+    estimate = page.evaluate("(document.querySelector('.capsim-estimate') || {}).innerText || ''")
+    t_estimate = t_change if estimate else None
+    page.wait_for_function(
+        "prev => ((document.querySelector('.capsim-results') || {}).innerText || '') !== prev"
+        " && !document.querySelector('.capsim-estimate')", arg=before, timeout=90_000, polling=20)
     t_first = time.perf_counter() - t0
     page.wait_for_function(
         "prev => { const s = (document.querySelector('.capsim-status') || {}).innerText || '';"
@@ -398,7 +438,7 @@ def _move(page, slider, key: str):
     page.wait_for_function(
         "() => ((document.querySelector('.capsim-status') || {}).innerText || '').includes('Status: up to date')",
         timeout=90_000, polling=20)
-    return t_first, t_head, time.perf_counter() - t0
+    return t_estimate, t_first, t_head, time.perf_counter() - t0, estimate
 
 
 def _visible_text(page) -> str:
@@ -452,6 +492,9 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 slider = page.get_by_role("slider").nth(sliders.index("funding.direct_local_share"))
                 slider.focus()
                 times = [_move(page, slider, "PageUp") for _ in range(5)]
+                for t in times:  # new rules: the stand-in's estimates first, labelled, with their error
+                    assert t[0] is not None, "no estimate was shown before the simulation's results"
+                    assert "Estimates, shown at once" in t[4] and "give or take" in t[4] and "follows" in t[4], t[4]
                 after = page.inner_text("body")
                 assert "Funding given directly to local actors: 52% of your funding" in after, "lever did not move"
                 assert "These are the status quo rules" not in after, "results did not change after the lever"
@@ -477,7 +520,7 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 page2.get_by_text("Status: up to date").wait_for(timeout=120_000)
                 s1 = page.get_by_role("slider").nth(sliders.index("funding.multi_year_share"))
                 s2 = page2.get_by_role("slider").nth(sliders.index("funding.risk_sharing"))
-                two = []
+                two, two_first = [], []
                 for _ in range(3):
                     prev = (_results(page), _results(page2))
                     s1.focus()
@@ -485,21 +528,34 @@ def test_dashboard_in_a_real_browser(tmp_path):
                     t0 = time.perf_counter()
                     page.keyboard.press("PageUp")
                     page2.keyboard.press("PageUp")
-                    done = [None, None]
+                    done, shown = [None, None], [None, None]
                     deadline = time.monotonic() + 90
                     while None in done and time.monotonic() < deadline:
                         for i, pg in enumerate((page, page2)):
+                            if shown[i] is None and _results(pg) != prev[i]:  # estimates (or results) for the move
+                                shown[i] = time.perf_counter() - t0
                             if done[i] is None and "Status: up to date" in _status(pg) and _results(pg) != prev[i]:
                                 done[i] = time.perf_counter() - t0
                         time.sleep(0.02)
                     assert None not in done, "a user's page did not update within 90 s"
                     two.append(max(done))
+                    two_first.append(max(shown))
                 status2 = _status(page2)
                 assert "3 new simulations, 3 reused" in status2, f"the second user's counts are not its own: {status2}"
                 assert "Multi-year funding: 50%" in page.inner_text("body") and \
                     "Multi-year funding: 20%" in page2.inner_text("body"), "the two users saw each other's levers"
                 watch2.check()
                 page2.close()
+
+                # the stand-in's estimates as a donor sees them, before the simulation's results replace them
+                s1.focus()
+                page.keyboard.press("PageUp")
+                page.locator(".capsim-estimate").wait_for(timeout=30_000)
+                estimated = _visible_text(page)
+                _screenshot(page, shots / "dashboard_estimate.png")
+                jargon = [w for w in JARGON if w.lower() in estimated.lower()]
+                assert not jargon, f"the estimates show jargon or parameter names outside the details: {jargon}"
+                page.get_by_text("Status: up to date").wait_for(timeout=120_000)
 
                 # an impossible combination is explained in a donor's words, never a traceback
                 slider.focus()
@@ -536,8 +592,11 @@ def test_dashboard_in_a_real_browser(tmp_path):
     t0 = time.perf_counter()
     run(one)
     t_run = time.perf_counter() - t0
-    firsts, heads, figs = [t[0] for t in times], [t[1] for t in times], [t[2] for t in times]
+    ests, firsts, heads, figs = ([t[0] for t in times], [t[1] for t in times], [t[2] for t in times],
+                                 [t[3] for t in times])
     timing = {"start_to_useful_page_s": round(t_useful, 2), "start_to_status_quo_results_s": round(t_ready, 2),
+              "lever_to_estimate_headlines_s": [round(x, 2) for x in ests],
+              "median_lever_to_estimate_headlines_s": round(float(np.median(ests)), 2),
               "lever_to_first_headlines_s": [round(x, 2) for x in firsts],
               "median_lever_to_first_headlines_s": round(float(np.median(firsts)), 2),
               "lever_to_headlines_s": [round(x, 2) for x in heads],
@@ -545,6 +604,7 @@ def test_dashboard_in_a_real_browser(tmp_path):
               "median_lever_to_headlines_s": round(float(np.median(heads)), 2),
               "median_lever_to_figures_s": round(float(np.median(figs)), 2),
               "two_users_to_figures_s": [round(x, 2) for x in two],
+              "two_users_to_estimates_s": [round(x, 2) for x in two_first],
               "one_5_year_run_here_s": round(t_run, 2),
               "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
     (shots / "dashboard_timing.json").write_text(json.dumps(timing, indent=2) + "\n")

@@ -163,6 +163,10 @@ def Headline(said, why: list[str]):
 
 
 def _status_text(status: str, res: LiveResult, s) -> str:
+    if res.estimated:
+        return (f"Status: {status}. The numbers below are estimates, shown at once; the simulation of the status quo "
+                f"and your rules in the same {s.replicates} simulated crises of {s.years:g} years in a made-up country "
+                f"({res.world}) is running and its own results will replace them.")
     new = res.runs_total - res.runs_from_cache
     if res.reused:
         took = "shown again from earlier results"
@@ -176,18 +180,22 @@ def _status_text(status: str, res: LiveResult, s) -> str:
 
 
 @solara.component
-def Results(result, key, error: str | None, error_words: str | None):
-    """Headlines in words, then the figures; the last results stay, faded, while new ones are computed.
+def Results(result, key, error: str | None, error_words: str | None, estimate: LiveResult | None = None):
+    """Headlines in words, then the figures; while new ones are computed, the stand-in's estimates for the rules
+    (labelled as such), or else the last results, faded.
 
     Args:
         result: the ``solara.use_thread`` result (its value is the last :class:`LiveResult` yielded).
         key: (package, lever values) of the rules the page should show.
         error: the model's own message on why the rules cannot run (None if they can).
         error_words: the same in a donor's words.
+        estimate: the stand-in's estimate for ``key`` (``LiveEngine.estimate``), or None.
     """
     s = engine().settings
     res: LiveResult | None = result.value
     current = res is not None and res.key == key
+    if not current and estimate is not None and estimate.key == key:  # the simulation's results replace it
+        res, current = estimate, True
     if error:
         solara.Error(f"These rules cannot run: {error_words}. Results below are for your last valid rules.")
         with solara.Details("Details of the check"):
@@ -206,8 +214,9 @@ def Results(result, key, error: str | None, error_words: str | None):
                     "each lever did in earlier measurements:")
         LeverTable()
         return
-    partial = current and res.runs_done < s.replicates
+    partial = current and 0 < res.runs_done < s.replicates
     status = ("up to date" if current and res.figures else
+              "updating, estimates shown while the simulation runs" if current and res.estimated else
               f"updating, first results from {res.runs_done} of {s.replicates} simulated crises" if partial else
               "drawing figures" if current else "updating")
     if status != "up to date":
@@ -219,6 +228,17 @@ def Results(result, key, error: str | None, error_words: str | None):
         if res.is_status_quo:
             solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
                         "changes for people in need.")
+        elif res.estimated:
+            with solara.Column(classes=["capsim-estimate"], gap="0px"):
+                solara.Info("Estimates, shown at once from earlier simulations of many lever settings; the "
+                            "simulation's own results for your rules follow in a few seconds and replace them.",
+                            dense=True)
+                Words("#### For people in need (estimates)")
+                for said in res.people:
+                    Headline(said, _why_lines(package, values, said.measure))
+                Words("#### Behind it: local actors, money and staff (estimates)")
+                for said in res.system:
+                    Headline(said, _why_lines(package, values, said.measure))
         else:
             Words("#### For people in need")
             for said in res.people:
@@ -234,7 +254,8 @@ def Results(result, key, error: str | None, error_words: str | None):
             FieldMeasures(res.people_measures, "For people and communities: aid matching people's priorities, feedback "
                           "acted on, communities' own response and preparedness, who is included (means over the runs)")
         if not res.figures:
-            solara.Text("Drawing the figures ...")
+            solara.Text("The figures follow with the simulation's results ..." if res.estimated else
+                        "Drawing the figures ...")
             return
         Words("#### People in need over time (status quo dashed black, your rules blue; monthly averages)")
         solara.Image(res.figures["people"], width="100%")
@@ -251,10 +272,27 @@ def Results(result, key, error: str | None, error_words: str | None):
               f"(base seed {s.seed}), overrides {', '.join(s.overrides) or 'none'}; the brief runs 10 of 10 years "
               "(`capsim brief`). Lever table: `capsim levers` (experiments/advocacy/lever_effects.csv). Rules on the "
               f"levers: {', '.join(f'{k}={v}' for k, v in sorted(values.items()))}.", style=SMALL)
+        Words(_standin_text(), style=SMALL)
         sources = _sources(package, values)
         if sources:
             Words("Where the model makes the reasons above (each measured by switching the mechanism off on both "
                   "sides, `capsim levers`):\n\n" + "\n".join(f"- {x}" for x in sources), style=SMALL)
+
+
+def _standin_text() -> str:
+    """What the estimates are, for the details panel (fit, design, error, commit)."""
+    eng = engine()
+    st = eng.standin
+    if st is None:
+        return f"Estimates: none on this page ({eng.standin_note})."
+    d = st.data
+    errs = "; ".join(f"{DONOR_HEADLINES[k].label} {h['form']}, 9 in 10 within {h['cv']['p90_abs_error']:.3g} "
+                     f"(median {h['cv']['median_abs_error']:.3g}, typical effect {h['cv']['median_abs_effect']:.3g})"
+                     for k, h in d["headlines"].items())
+    return (f"Estimates: a ridge regression per headline on the levers (experiments/advocacy/standin.py), fitted on "
+            f"{d['design']['points']} Latin-hypercube lever settings x {len(d['settings']['seeds'])} seeds run on model "
+            f"commit {str(d['commit'])[:10]} ({d['fitted']}, {d['fit_seconds']:g} s); nested cross-validated errors in "
+            f"the headlines' units: {errs}. Re-fit: `capsim standin`.")
 
 
 def field_value(row: dict, key: str) -> str:
@@ -330,6 +368,9 @@ def Page():
         return steps()
 
     result = solara.use_thread(compute, dependencies=[key], intrusive_cancel=False)
+    # The stand-in's estimate, computed in this render (about a millisecond): shown with the lever's new value,
+    # before the thread above has even started.
+    estimate = solara.use_memo(lambda: eng.estimate(key[0], dict(key[1])), dependencies=[key])
 
     package_error, set_package_error = solara.use_state(None)
 
@@ -380,7 +421,7 @@ def Page():
             Words("Your rules against the status quo in a made-up country, in the same simulated crises. Results are "
                   "exploratory: no study has yet measured these ways of working against each other.",
                   style="font-size: 0.9em")
-            Results(result, key, error, error_words)
+            Results(result, key, error, error_words, estimate)
 
 
 # ====================================================================== the command
@@ -436,6 +477,7 @@ def main(args: list[str]) -> int:
     os.environ[ENV_SETTINGS] = settings.to_env()
     quiet_mesa()
     eng = engine()
+    _use_standin(eng)
     print(f"capsim dashboard: live view runs {settings.replicates} paired runs x {settings.years:g} years "
           f"({jobs} worker process{'es' if jobs > 1 else ''}); serving on http://{opts.host}:{port} "
           "(Ctrl+C to stop) while the status quo is prepared ...", flush=True)
@@ -452,6 +494,18 @@ def main(args: list[str]) -> int:
         warming.join(timeout=60)
         eng.shutdown()
     return 0
+
+
+def _use_standin(eng) -> None:
+    """Give the page the committed stand-in (``capsim standin``), or say in its details why there is none."""
+    from experiments.advocacy import standin
+
+    try:
+        stand = standin.load()
+    except (ValueError, KeyError) as e:  # fitted on other levers: the page runs without estimates
+        eng.use_standin(None, str(e))
+        return
+    eng.use_standin(stand, "" if stand is not None else "the stand-in has not been fitted (`capsim standin`)")
 
 
 def _exit_on_sigterm(signum, frame) -> None:

@@ -50,6 +50,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "levers": ("measure what each lever and package does to every headline and why (writes "
                "experiments/advocacy/lever_effects.csv and the docs/dashboard.md lever table)",
                "experiments.advocacy.explain:main", False),
+    "standin": ("re-fit the donor page's stand-in (estimates shown until the simulation's result arrives) and "
+                "measure its error (writes experiments/advocacy/standin.json)", "experiments.advocacy.standin:main", False),
     "brief": ("write the one-page donor brief (--out brief.html, --from SWEEP_DIR)", "experiments.advocacy.brief:main", False),
     "docs": ("serve the documentation site on 127.0.0.1:8000 (guides, tutorials, API); --build DIR writes it",
              "experiments.cli.docs:main", False),
