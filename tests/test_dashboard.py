@@ -73,7 +73,13 @@ def test_apply_levers_validates_like_any_config():
     assert p.funding.direct_local_share == 0.25 and p.regime == "sharing"
     assert p.funding.emergency_share == sq.funding.emergency_share, "a lever change altered another parameter"
     assert shares_held(p) == {"funding.direct_local_share": 0.25, "funding.sharing_earmark": 0.0,
-                              "funding.emergency_share": sq.funding.emergency_share}
+                              "funding.emergency_share": sq.funding.emergency_share,
+                              "pooled_fund.share": sq.pooled_fund.share}
+    # The page's sum is the one Params.check refuses above 1 (the pooled fund included): just under the
+    # limit without the pooled fund, over it with it.
+    room = 1.0 - sq.funding.emergency_share - sq.pooled_fund.share
+    with pytest.raises(ConfigError, match="exceeds 1"):
+        apply_levers(sq, {"funding.direct_local_share": room + sq.pooled_fund.share / 2})
     with pytest.raises(ConfigError, match="exceeds 1"):
         apply_levers(sq, {"funding.direct_local_share": 0.6, "funding.sharing_earmark": 0.35})
     with pytest.raises(ConfigError, match="out of range"):

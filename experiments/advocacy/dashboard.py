@@ -10,8 +10,8 @@ The live view (``experiments/advocacy/live.py``) trades precision for speed: by 
 of 5 years in the default country, in a small pool of worker processes, with the status quo
 and every setting seen before cached. The page says what it runs; ``capsim brief`` runs more.
 
-Invalid lever combinations (direct funding + sharing earmark + emergency reserve above the
-whole budget) are explained on the page with the model's own one-line check
+Invalid lever combinations (direct funding + sharing earmark + emergency reserve + pooled fund
+above the whole budget) are explained on the page with the model's own one-line check
 (``Params.check``); the last valid results stay on the page, marked as such.
 
 Run ``capsim dashboard [--host 127.0.0.1] [--port 8765] [--years 5] [--replicates 3]
@@ -101,15 +101,16 @@ def LeverControl(lever, value, on_value):
         Words(lever.help, style=HELP_STYLE)
 
 
-def _held(values: dict, base: Params) -> tuple[float, float, float]:
+def _held(values: dict, base: Params) -> tuple[float, float, float, float]:
     held = {**shares_held(base), **{k: values[k] for k in SHARES_HELD_KEYS if k in values}}
     return tuple(held[k] for k in SHARES_HELD_KEYS)
 
 
 def _held_text(values: dict, base: Params) -> str:
-    direct, earmark, emergency = _held(values, base)
+    direct, earmark, emergency, pooled = _held(values, base)
     return (f"direct funding {_percent(direct)} + sharing earmark {_percent(earmark)} + emergency reserve "
-            f"{_percent(emergency)} = {_percent(direct + earmark + emergency)} of your budget")
+            f"{_percent(emergency)} + pooled fund {_percent(pooled)} = "
+            f"{_percent(direct + earmark + emergency + pooled)} of your budget")
 
 
 @solara.component
@@ -118,7 +119,7 @@ def SharesHeld(values: dict, base: Params):
 
     Args:
         values: the lever values on the page (direct share and earmark).
-        base: the starting package (its emergency reserve, which is not a lever).
+        base: the starting package (its emergency reserve and pooled fund, which are not levers).
     """
     total = sum(_held(values, base))
     text = f"Held outside ordinary project grants: {_held_text(values, base)} (at most 100%)."

@@ -28,7 +28,8 @@ STATUS_QUO = "status_quo"
 
 # Donor funding held back from ordinary grants: together these may not exceed the whole budget
 # (checked in Params.check()); the page shows their sum next to the sliders.
-SHARES_HELD_KEYS = ("funding.direct_local_share", "funding.sharing_earmark", "funding.emergency_share")
+SHARES_HELD_KEYS = ("funding.direct_local_share", "funding.sharing_earmark", "funding.emergency_share",
+                    "pooled_fund.share")
 
 REGIME_TITLES = {
     "baseline": "No capacity work: local partners only sub-contracted",
@@ -164,7 +165,7 @@ def lever_values(params: Params) -> dict[str, Any]:
 
 
 def shares_held(params: Params) -> dict[str, float]:
-    """Direct share, sharing earmark and emergency reserve: the parts of donor budgets outside ordinary grants.
+    """Direct share, sharing earmark, emergency reserve and pooled fund: the parts of donor budgets outside ordinary grants.
 
     ``Params.check`` refuses them when they sum to more than 1; the page shows them next to the sliders.
     """
