@@ -161,9 +161,28 @@ def _bootstrap_complete(x: np.ndarray, level, n_boot, seed, method, small_sample
     step = max(1, _CHUNK_VALUES // (n_boot * n))
     for a in range(0, m, step):
         sl = slice(a, min(m, a + step))
-        boots = x[idx, sl].mean(1)  # (n_boot, chunk)
+        boots = _resampled_means(x[:, sl], idx)  # (n_boot, chunk)
         lo[sl], hi[sl] = _interval(boots, est[sl], jack[:, sl], tail, method)
     return est, lo, hi
+
+
+def _resampled_means(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``x[idx].mean(1)``: the mean of each resample (rows of ``idx``) for every column of ``x`` (n, c).
+
+    With two or more columns numpy sums the gathered (B, n, c) array over its middle axis one
+    resample position after another, so adding the n gathered (B, c) slices in the same order and
+    dividing by n gives the same numbers without building the (B, n, c) array (about twice as fast).
+    With one column numpy sums along the contiguous axis pairwise, in another order: that case keeps
+    the plain form. ``tests/test_stats.py`` checks both against ``x[idx].mean(1)`` bit for bit.
+    """
+    n = x.shape[0]
+    if x.shape[1] < 2:
+        return x[idx].mean(1)
+    out = x[idx[:, 0]]
+    for k in range(1, n):
+        out += x[idx[:, k]]
+    out /= n
+    return out
 
 
 def bootstrap_ci(values, level: float = CI_LEVEL, n_boot: int = N_BOOT, seed: int = 0, stat=np.mean,

@@ -49,6 +49,18 @@ def test_bootstrap_is_seeded_and_one_sample_matches_columns():
     assert a[1] < x.mean() < a[2]
 
 
+@pytest.mark.parametrize("n", [2, 5, 8, 16, 33])
+@pytest.mark.parametrize("width", [1, 2, 7, 62])
+def test_resampled_means_match_the_plain_gather_bit_for_bit(n, width):
+    """The bootstrap's resampled means (analysis.stats._resampled_means) are x[idx].mean(1) exactly."""
+    from analysis.stats import _resampled_means
+
+    rng = np.random.default_rng(n * 100 + width)
+    x = rng.normal(size=(n, width)) * 10 ** rng.uniform(-3, 3, size=(n, width))
+    idx = rng.integers(0, n, (300, n))
+    assert np.array_equal(_resampled_means(x, idx), x[idx].mean(1))
+
+
 def test_degenerate_samples():
     assert bootstrap_ci([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0), "constant sample must give a zero-width interval"
     assert bootstrap_ci([4.0]) == (4.0, 4.0, 4.0)
