@@ -73,7 +73,8 @@ def column_decimals(df: pd.DataFrame, est: str, lo: str = "ci_low", hi: str = "c
     """Decimals per outcome: the most any of its rows needs, so a column reads consistently."""
     out = {}
     for o, g in df.groupby("outcome", sort=False):
-        decs = [decimals_for(r[lo], r[hi], r[est]) for _, r in g.iterrows() if np.isfinite(r[est])]
+        decs = [decimals_for(a, b, e) for a, b, e in zip(g[lo].to_numpy(), g[hi].to_numpy(), g[est].to_numpy())
+                if np.isfinite(e)]
         out[o] = max(decs) if decs else 3
     return out
 
