@@ -176,8 +176,9 @@ STEP_OUTCOMES: tuple[Outcome, ...] = (
        "prioritise them (sum over sectors of the smaller share), weighted by people covered per area (0 when "
        "nobody was covered)."),
     _O("feedback_acted_on", "Feedback heard and acted on", "share of people covered", 0, 1, "higher", "people",
-       "People covered by each organisation weighted by feedback channels (heard) and the weight of local "
-       "knowledge in its decisions (acted on), over all people covered (0 when nobody was covered)."),
+       "People covered by each organisation weighted by feedback channels (heard), the share of its sector "
+       "split that follows people's priorities (priorities.voice) and the weight of local knowledge in its "
+       "decisions (acted on), over all people covered (0 when nobody was covered)."),
     # --- communities and first responders (sim/communities.py)
     _O("community_capacity", "Community response capacity", "index 0..1", 0, 1, "higher", "people",
        "Population-weighted mean over areas of community response capacity (volunteers, community-based groups, "
