@@ -392,7 +392,7 @@ th small { font-weight: normal; color: #555; font-size: 6.6pt; }
 td.better { background: #deebf7; }
 td.worse { background: #fde0c5; }
 figure { margin: 3pt 0; }
-figure img { width: 84%; display: block; margin: 0 auto; }
+figure img { width: 78%; display: block; margin: 0 auto; }
 figcaption { font-size: 7.2pt; color: #444; }
 footer { border-top: 1px solid #bbb; margin-top: 3pt; padding-top: 2pt; font-size: 6.9pt; line-height: 1.22;
          color: #333; column-count: 2; column-gap: 12pt; }
