@@ -63,7 +63,9 @@ case "$cmd" in
   test)
     setup
     set +e
-    .venv/bin/python -m pytest "$@"
+    # One pytest worker per core (pytest-xdist); tests sharing the SLURM cluster stay in one worker
+    # (tests/conftest.py). CAPSIM_TEST_WORKERS=0 runs everything in this process.
+    .venv/bin/python -m pytest -n "${CAPSIM_TEST_WORKERS:-auto}" --dist loadgroup "$@"
     rc=$?
     set -e
     [ $rc -eq 5 ] && { echo "pytest collected no tests" >&2; exit 1; }

@@ -74,3 +74,14 @@ def assert_refused(main, argv, expected: str, capsys, code: int = 2) -> str:
     assert len(err.splitlines()) == 1, f"error is not one line: {err!r}"
     assert expected in err, f"{expected!r} not in {err!r}"
     return err
+
+
+# Test files that share the one-node SLURM cluster (one of them stops and restarts its node) run in
+# one pytest-xdist worker, one after another (``--dist loadgroup``, set by ``bootstrap.sh test``).
+SHARED_CLUSTER_FILES = {"test_cluster.py", "test_input_catalogue.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SHARED_CLUSTER_FILES:
+            item.add_marker(pytest.mark.xdist_group("slurm"))
