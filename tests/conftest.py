@@ -76,12 +76,14 @@ def assert_refused(main, argv, expected: str, capsys, code: int = 2) -> str:
     return err
 
 
-# Test files that share the one-node SLURM cluster (one of them stops and restarts its node) run in
-# one pytest-xdist worker, one after another (``--dist loadgroup``, set by ``bootstrap.sh test``).
+# pytest-xdist (``bootstrap.sh test`` runs ``-n auto --dist loadgroup``): each test file runs in one
+# worker, in its own order (module fixtures and caches are shared by a file's tests as in a serial
+# run); the test files that share the one-node SLURM cluster (one of them stops and restarts its
+# node) run in one worker, one after another.
 SHARED_CLUSTER_FILES = {"test_cluster.py", "test_input_catalogue.py"}
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.path.name in SHARED_CLUSTER_FILES:
-            item.add_marker(pytest.mark.xdist_group("slurm"))
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("slurm" if name in SHARED_CLUSTER_FILES else name))
