@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
 import logging
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -87,3 +90,29 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         name = item.path.name
         item.add_marker(pytest.mark.xdist_group("slurm" if name in SHARED_CLUSTER_FILES else name))
+
+
+def assert_measured_on_current_model(artefact: Path, what: str, redo: str) -> None:
+    """A committed measurement (JSON naming ``commit`` and ``uncommitted_changes``) was taken on the model
+    as it stands: the last commit touching sim/ is its commit or one of its ancestors.
+
+    Args:
+        artefact: the committed JSON file.
+        what: how the messages name it, e.g. "docs/bench/bench.json".
+        redo: the command that regenerates it.
+    """
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs a git checkout (install git and clone the repository)")
+    committed = json.loads(artefact.read_text())
+    measured = committed.get("commit")
+    assert measured, f"{what} has no commit: regenerate it with `{redo}`"
+    assert committed.get("uncommitted_changes") is False, f"{what} was made with uncommitted changes"
+    last_sim = subprocess.run(["git", "log", "-1", "--format=%H", "--", "sim"], cwd=ROOT, capture_output=True,
+                              text=True, check=False).stdout.strip()
+    if not last_sim:
+        pytest.skip("a shallow clone without sim/'s history")
+    known = subprocess.run(["git", "cat-file", "-e", f"{measured}^{{commit}}"], cwd=ROOT, capture_output=True, check=False)
+    assert known.returncode == 0, f"the commit {what} names, {measured[:10]}, is not in this repository's history"
+    fresh = subprocess.run(["git", "merge-base", "--is-ancestor", last_sim, measured], cwd=ROOT, check=False)
+    assert fresh.returncode == 0, (f"sim/ changed in {last_sim[:10]} after {what} was made on {measured[:10]}: "
+                                   f"run `{redo}` and commit it")

@@ -49,28 +49,13 @@ def test_peak_memory_is_the_child_runs_own():
 def test_the_committed_bench_is_not_older_than_the_model():
     """docs/bench/bench.json names the commit it measured; the last change to sim/ must be that commit or
     one of its ancestors, so that the committed speed figures are the model's as it stands."""
-    import shutil
-    import subprocess
     from pathlib import Path
 
-    import pytest
+    from conftest import assert_measured_on_current_model
 
-    root = Path(__file__).resolve().parents[1]
-    if shutil.which("git") is None or not (root / ".git").exists():
-        pytest.skip("needs a git checkout (install git and clone the repository)")
-    committed = json.loads((root / "docs" / "bench" / "bench.json").read_text())
-    measured = committed.get("commit")
-    assert measured, "docs/bench/bench.json has no commit: regenerate it with `capsim bench --out docs/bench/bench.json`"
-    assert committed.get("uncommitted_changes") is False, "docs/bench/bench.json was measured with uncommitted changes"
-    last_sim = subprocess.run(["git", "log", "-1", "--format=%H", "--", "sim"], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    if not last_sim:
-        pytest.skip("a shallow clone without sim/'s history")
-    known = subprocess.run(["git", "cat-file", "-e", f"{measured}^{{commit}}"], cwd=root, capture_output=True)
-    assert known.returncode == 0, f"the measured commit {measured[:10]} is not in this repository's history"
-    fresh = subprocess.run(["git", "merge-base", "--is-ancestor", last_sim, measured], cwd=root)
-    assert fresh.returncode == 0, (f"sim/ changed in {last_sim[:10]} after docs/bench/bench.json was measured on "
-                                   f"{measured[:10]}: run `capsim bench --out docs/bench/bench.json` and commit it")
+    assert_measured_on_current_model(Path(__file__).resolve().parents[1] / "docs" / "bench" / "bench.json",
+                                     "docs/bench/bench.json", "capsim bench --out docs/bench/bench.json")
+
 
 
 def test_the_first_run_probe_is_written_once(tmp_path, monkeypatch):

@@ -8,12 +8,10 @@ The page's use of the stand-in (estimates labelled, then replaced) is tested in 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
+from conftest import assert_measured_on_current_model
 
 from experiments.advocacy import standin
 from experiments.advocacy.levers import LEVERS, PACKAGES, STATUS_QUO, apply_levers, lever_values, package_params
@@ -38,21 +36,7 @@ def _known(v: dict) -> float:
 def test_the_committed_standin_is_not_older_than_the_model():
     """experiments/advocacy/standin.json names the commit it was fitted on; the last change to sim/ must be that
     commit or one of its ancestors, so the page's estimates and their errors are the model's as it stands."""
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("needs a git checkout (install git and clone the repository)")
-    committed = json.loads(standin.ARTEFACT.read_text())
-    fitted = committed.get("commit")
-    assert fitted, "standin.json has no commit: re-fit it with `capsim standin`"
-    assert committed.get("uncommitted_changes") is False, "standin.json was fitted with uncommitted changes to sim/"
-    last_sim = subprocess.run(["git", "log", "-1", "--format=%H", "--", "sim"], cwd=ROOT, capture_output=True,
-                              text=True).stdout.strip()
-    if not last_sim:
-        pytest.skip("a shallow clone without sim/'s history")
-    known = subprocess.run(["git", "cat-file", "-e", f"{fitted}^{{commit}}"], cwd=ROOT, capture_output=True)
-    assert known.returncode == 0, f"the fitted commit {fitted[:10]} is not in this repository's history"
-    fresh = subprocess.run(["git", "merge-base", "--is-ancestor", last_sim, fitted], cwd=ROOT)
-    assert fresh.returncode == 0, (f"sim/ changed in {last_sim[:10]} after the stand-in was fitted on {fitted[:10]}: "
-                                   "run `capsim standin` and commit experiments/advocacy/standin.json")
+    assert_measured_on_current_model(standin.ARTEFACT, "experiments/advocacy/standin.json", "capsim standin")
 
 
 def test_the_committed_standin_fits_the_page():

@@ -113,6 +113,15 @@ def _held_text(values: dict, base: Params) -> str:
             f"{_percent(direct + earmark + emergency + pooled)} of your budget")
 
 
+def _headlines(res, package: str, values: dict, suffix: str = "") -> None:
+    """The headlines for people in need, then those behind them, each with its reasons (inside a component)."""
+    for title, said_list in (("For people in need", res.people),
+                             ("Behind it: local actors, money and staff", res.system)):
+        Words(f"#### {title}{suffix}")
+        for said in said_list:
+            Headline(said, _why_lines(package, values, said.measure))
+
+
 @solara.component
 def SharesHeld(values: dict, base: Params):
     """The budget held outside ordinary grants, which may not exceed 100%.
@@ -234,19 +243,9 @@ def Results(result, key, error: str | None, error_words: str | None, estimate: L
                 solara.Info("Estimates, shown at once from earlier simulations of many lever settings; the "
                             "simulation's own results for your rules follow in a few seconds and replace them.",
                             dense=True)
-                Words("#### For people in need (estimates)")
-                for said in res.people:
-                    Headline(said, _why_lines(package, values, said.measure))
-                Words("#### Behind it: local actors, money and staff (estimates)")
-                for said in res.system:
-                    Headline(said, _why_lines(package, values, said.measure))
+                _headlines(res, package, values, " (estimates)")
         else:
-            Words("#### For people in need")
-            for said in res.people:
-                Headline(said, _why_lines(package, values, said.measure))
-            Words("#### Behind it: local actors, money and staff")
-            for said in res.system:
-                Headline(said, _why_lines(package, values, said.measure))
+            _headlines(res, package, values)
         if res.localisation:
             FieldMeasures(res.localisation, "In the field's own terms: Grand Bargain localisation, quality of funding, "
                           "NEAR framework areas (means over the runs; measures marked proxy approximate the framework's "
