@@ -1085,6 +1085,9 @@ class PrioritiesParams:
         0.3, "error with which an organisation with no contextual capacity and no feedback channels sees people's "
         "priority for a sector (standard deviation)", "share", 0.0, 5.0,
         "assumption; knowledge, language and acceptance let actors hear what people want (IASC scoping paper)",
+        kind='uncertainty',
+        study=(0.1, 0.6),
+        why="how badly actors without local knowledge misread what people want; nobody has measured it; assumption",
     )
     voice: float = param(
         0.5, "share of an organisation's split of its supply over its sectors that adapts to the priorities "
@@ -1092,6 +1095,10 @@ class PrioritiesParams:
         "mandate, grants and supply lines)", "share", 0.0, 1.0,
         "assumption (no measured share; the middle of the range); people-centred design (IASC scoping paper, "
         "principle 2 and recommendation 2)",
+        kind='uncertainty',
+        study=(0.2, 0.8),
+        why="how far organisations' programming follows people's priorities rather than mandate and supply lines; "
+            "no measured share; assumption",
     )
     feedback_channels: float = param(
         0.2, "strength of feedback channels between affected people and organisations: the share of the "
