@@ -189,6 +189,15 @@ class Decomposition:
     per_seed: pd.DataFrame  # per seed: total and Shapley values (they add up)
     switches: list[str]
 
+    def rows(self, window: str, group: dict | None = None) -> pd.DataFrame:
+        """The table's rows of one window and one group (every group with ``group`` None or empty).
+
+        A window can exist for some groups only: "after_exit" where the group includes an exit."""
+        t = self.table[self.table["window"] == window]
+        for k, v in (group or {}).items():
+            t = t[t[k] == v]
+        return t
+
 
 def decompose(per_run: pd.DataFrame, outcomes, group_cols=(), pair_on: str = "replicate", seed: int = 0,
               n_boot: int = 2000) -> Decomposition:
@@ -287,9 +296,7 @@ def _fmt(x: float) -> str:
 def markdown(dec: Decomposition, window: str, group: dict | None = None) -> str:
     """A Markdown table: per outcome, the total effect and each pathway's part, with intervals and shares,
     then the flagged interactions (or a line saying there are none)."""
-    t = dec.table[dec.table["window"] == window]
-    for k, v in (group or {}).items():
-        t = t[t[k] == v]
+    t = dec.rows(window, group)
     head = "| outcome | " + " | ".join(["total effect", *[SWITCH_LABELS[s] for s in dec.switches]]) + " |"
     lines = [head, "|" + "---|" * (len(dec.switches) + 2)]
     flags = []
@@ -333,9 +340,7 @@ def figure(dec: Decomposition, window: str, outcomes, size: str = "page", group:
     from .style import apply_style, panel_grid
 
     apply_style(size)
-    t = dec.table[dec.table["window"] == window]
-    for k, v in (group or {}).items():
-        t = t[t[k] == v]
+    t = dec.rows(window, group)
     outcomes = [o for o in outcomes if o in set(t["outcome"])]
     rows, cols, figsize = panel_grid(len(outcomes), size, height_ratio=0.5 + 0.08 * len(dec.switches), max_cols=2)
     fig, axes = plt.subplots(rows, cols, figsize=figsize, squeeze=False)

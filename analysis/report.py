@@ -328,7 +328,7 @@ class Report:
             text = [f"# {self.data.experiment}: pathway decomposition\n"]
             for group in self.pathway_group_values():
                 for win in pathways.WINDOWS:
-                    if not (dec.table["window"] == win).any():
+                    if dec.rows(win, group).empty:  # e.g. "after_exit" in a group without an exit
                         continue
                     where = ", ".join(f"{k}={v}" for k, v in group.items())
                     text.append(f"## {pathways.WINDOWS[win]}{' (' + where + ')' if where else ''}\n")
@@ -494,7 +494,7 @@ class Report:
             outs = list(dict.fromkeys(outs))[:8]
             for group in self.pathway_group_values():
                 for win in ("year1", "cumulative", "final", "after_exit"):
-                    if not (self.pathways.table["window"] == win).any():
+                    if self.pathways.rows(win, group).empty:  # e.g. "after_exit" in a group without an exit
                         continue
                     fig = pathways.figure(self.pathways, win, outs, size=self.size, group=group)
                     tag = "_".join(str(v) for v in group.values())
