@@ -52,15 +52,50 @@ def as_outputs(y) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"y{i}" for i in range(arr.shape[1])])
 
 
-def _finite(y: np.ndarray, output: str, method: str) -> np.ndarray:
-    if not np.isfinite(y).all():
-        raise ValueError(f"output {output!r} has {int((~np.isfinite(y)).sum())} non-finite values; "
-                         f"{method} needs a value at every sample point")
-    return y
+def _elementary_effects(X: np.ndarray, y: np.ndarray, levels: int) -> np.ndarray:
+    """Morris elementary effects (factors x trajectories) of a SALib Morris design, NaN where either
+    point of a step has no output.
+
+    The same effects SALib's ``morris.analyze`` computes (unscaled: the output change over the step
+    ``delta = levels / (2 (levels - 1))`` in the unit cube, signed by the direction the factor moved;
+    ``tests/test_sensitivity.py`` checks equality on complete outputs), but step by step, so that a
+    missing output spoils only the two steps that touch it rather than a whole trajectory.
+    """
+    n_vars = X.shape[1]
+    size = n_vars + 1
+    n_traj = len(y) // size
+    delta = levels / (2.0 * (levels - 1))
+    xs = X.reshape(n_traj, size, n_vars)
+    ys = y.reshape(n_traj, size)
+    step = np.diff(xs, axis=1)  # (traj, n_vars steps, n_vars): one factor moves per step
+    moved = np.argmax(step != 0, axis=2)  # (traj, steps)
+    sign = np.sign(np.take_along_axis(step, moved[..., None], axis=2)[..., 0])
+    ee = np.full((n_vars, n_traj), np.nan)
+    t_idx = np.repeat(np.arange(n_traj), n_vars)
+    ee[moved.ravel(), t_idx] = (sign * np.diff(ys, axis=1) / delta).ravel()
+    return ee
+
+
+def _morris_stats(ee: np.ndarray, num_resamples: int, conf_level: float, rng: np.random.Generator) -> dict:
+    """mu, mu*, sigma and SALib's bootstrap half-width of mu* per factor over the effects that exist."""
+    from scipy.stats import norm
+
+    out = {k: np.full(ee.shape[0], np.nan) for k in ("mu", "mu_star", "sigma", "mu_star_conf")}
+    out["n_effects"] = np.isfinite(ee).sum(1)
+    for j, row in enumerate(ee):
+        e = row[np.isfinite(row)]
+        if len(e) == 0:
+            continue
+        out["mu"][j], out["mu_star"][j] = e.mean(), np.abs(e).mean()
+        if len(e) >= 2:
+            out["sigma"][j] = e.std(ddof=1)
+            boot = np.abs(e[rng.integers(len(e), size=(num_resamples, len(e)))]).mean(1)
+            out["mu_star_conf"][j] = norm.ppf(0.5 + conf_level / 2) * boot.std(ddof=1)
+    return out
 
 
 def morris_screening(func, problem: dict, trajectories: int, levels: int = 4, seed: int = 0,
-                     num_resamples: int = 1000, conf_level: float = 0.95, dummy: bool = False):
+                     num_resamples: int = 1000, conf_level: float = 0.95, dummy: bool = False, on_evaluated=None):
     """Morris elementary effects of every factor on every output of ``func``.
 
     Args:
@@ -72,10 +107,16 @@ def morris_screening(func, problem: dict, trajectories: int, levels: int = 4, se
         num_resamples: bootstrap resamples for the interval of mu*.
         conf_level: level of that interval.
         dummy: add the noise-floor factor :data:`DUMMY` (not passed to ``func``).
+        on_evaluated: called with ``(X, Y)`` as soon as the outputs exist, before any analysis (to
+            keep them whatever happens next).
+
+    An output missing at some points (e.g. a response time where no shock was reached) is analysed
+    over the elementary effects whose two points both have it (``n_effects`` per factor, out of
+    ``trajectories``); an output present everywhere is SALib's analysis unchanged.
 
     Returns:
         ``(X, Y, table)``: the design, the outputs, and one row per (output, factor) with
-        ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``, ``mu_star_low``, ``mu_star_high``.
+        ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``, ``mu_star_low``, ``mu_star_high``, ``n_effects``.
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
@@ -84,16 +125,24 @@ def morris_screening(func, problem: dict, trajectories: int, levels: int = 4, se
         problem = with_dummy(problem)
     X = morris_sample.sample(problem, N=int(trajectories), num_levels=int(levels), seed=int(seed))
     Y = as_outputs(func(X[:, :-1] if dummy else X))
+    if on_evaluated is not None:
+        on_evaluated(X, Y)
     rows = []
     for out in Y.columns:
-        y = _finite(Y[out].to_numpy(float), out, "Morris")
-        res = morris_analyze.analyze(problem, X, y, num_resamples=int(num_resamples), conf_level=conf_level,
-                                     num_levels=int(levels), seed=int(seed), print_to_console=False)
+        y = Y[out].to_numpy(float)
+        if np.isfinite(y).all():
+            res = morris_analyze.analyze(problem, X, y, num_resamples=int(num_resamples), conf_level=conf_level,
+                                         num_levels=int(levels), seed=int(seed), print_to_console=False)
+            res = {**{k: np.asarray(res[k], float) for k in ("mu", "mu_star", "sigma", "mu_star_conf")},
+                   "n_effects": np.full(problem["num_vars"], len(y) // (problem["num_vars"] + 1))}
+        else:
+            res = _morris_stats(_elementary_effects(X, y, int(levels)), int(num_resamples), conf_level,
+                                np.random.default_rng(int(seed)))
         for j, name in enumerate(problem["names"]):
             mu_star, conf = float(res["mu_star"][j]), float(res["mu_star_conf"][j])
             rows.append({"output": out, "factor": name, "mu": float(res["mu"][j]), "mu_star": mu_star,
                          "mu_star_conf": conf, "mu_star_low": max(0.0, mu_star - conf), "mu_star_high": mu_star + conf,
-                         "sigma": float(res["sigma"][j])})
+                         "sigma": float(res["sigma"][j]), "n_effects": int(res["n_effects"][j])})
     return X, Y, pd.DataFrame(rows)
 
 
@@ -114,7 +163,7 @@ def top_factors(morris_table: pd.DataFrame, k: int, outputs=None) -> list[str]:
 
 
 def sobol_indices(func, problem: dict, n: int, seed: int = 0, num_resamples: int = 1000, conf_level: float = 0.95,
-                  dummy: bool = False):
+                  dummy: bool = False, on_evaluated=None):
     """First- and total-order Sobol indices of every factor for every output of ``func``.
 
     Args:
@@ -125,10 +174,15 @@ def sobol_indices(func, problem: dict, n: int, seed: int = 0, num_resamples: int
         num_resamples: bootstrap resamples for the intervals.
         conf_level: level of the intervals.
         dummy: add the noise-floor factor :data:`DUMMY` (not passed to ``func``).
+        on_evaluated: called with ``(X, Y)`` as soon as the outputs exist, before any analysis.
+
+    An output missing at some points is analysed over the base samples whose every evaluation (the
+    ``num_vars + 2`` rows of one base sample) has it (``n_base``, out of ``n``); below two, its
+    indices are NaN.
 
     Returns:
         ``(X, Y, table)``: the sample, the outputs, and one row per (output, factor) with
-        ``S1``, ``S1_conf``, ``S1_low``, ``S1_high``, ``ST``, ``ST_conf``, ``ST_low``, ``ST_high``.
+        ``S1``, ``S1_conf``, ``S1_low``, ``S1_high``, ``ST``, ``ST_conf``, ``ST_low``, ``ST_high``, ``n_base``.
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
@@ -139,17 +193,24 @@ def sobol_indices(func, problem: dict, n: int, seed: int = 0, num_resamples: int
         problem = with_dummy(problem)
     X = sobol_sample.sample(problem, int(n), calc_second_order=False, seed=int(seed))
     Y = as_outputs(func(X[:, :-1] if dummy else X))
+    if on_evaluated is not None:
+        on_evaluated(X, Y)
     rows = []
+    group = problem["num_vars"] + 2  # SALib's order: per base sample A, AB_1 .. AB_k, B
     for out in Y.columns:
-        y = _finite(Y[out].to_numpy(float), out, "Sobol")
-        res = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=int(num_resamples),
-                                    conf_level=conf_level, seed=int(seed), print_to_console=False)
+        y = Y[out].to_numpy(float)
+        whole = np.isfinite(y.reshape(-1, group)).all(1)
+        res = None
+        if whole.sum() >= 2:
+            res = sobol_analyze.analyze(problem, y.reshape(-1, group)[whole].ravel(), calc_second_order=False,
+                                        num_resamples=int(num_resamples), conf_level=conf_level, seed=int(seed),
+                                        print_to_console=False)
         for j, name in enumerate(problem["names"]):
             row = {"output": out, "factor": name}
             for s in ("S1", "ST"):
-                v, c = float(res[s][j]), float(res[f"{s}_conf"][j])
+                v, c = (float(res[s][j]), float(res[f"{s}_conf"][j])) if res is not None else (np.nan, np.nan)
                 row.update({s: v, f"{s}_conf": c, f"{s}_low": v - c, f"{s}_high": v + c})
-            rows.append(row)
+            rows.append({**row, "n_base": int(whole.sum())})
     return X, Y, pd.DataFrame(rows)
 
 

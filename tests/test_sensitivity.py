@@ -54,9 +54,54 @@ def test_morris_ranks_ishigami_factors_and_finds_inert_one():
     assert set(top_factors(t, 3)) == {"x1", "x2", "x3"}
 
 
-def test_non_finite_output_is_refused():
-    with pytest.raises(ValueError, match="non-finite"):
-        sobol_indices(lambda X: np.where(X[:, 0] > 0, np.nan, 1.0), ISHIGAMI, n=8, num_resamples=10)
+def test_morris_effects_step_by_step_equal_salibs():
+    """The step-by-step elementary effects (used where an output is missing at some points) are SALib's."""
+    from SALib.analyze.morris import _compute_delta, _compute_elementary_effects
+    from SALib.sample import morris as morris_sample
+
+    from analysis.sensitivity import _elementary_effects, _morris_stats
+
+    X = morris_sample.sample(ISHIGAMI, N=30, num_levels=4, seed=2)
+    y = ishigami(X)
+    ee = _elementary_effects(X, y, 4)
+    np.testing.assert_allclose(ee, _compute_elementary_effects(X, y, 4, _compute_delta(4)), rtol=0, atol=1e-12)
+    _, _, t = morris_screening(ishigami, ISHIGAMI, trajectories=30, levels=4, seed=2, num_resamples=200)
+    mine = _morris_stats(ee, 200, 0.95, np.random.default_rng(2))
+    t = t.set_index("factor")
+    for j, name in enumerate(ISHIGAMI["names"]):
+        for k in ("mu", "mu_star", "sigma", "mu_star_conf"):
+            assert mine[k][j] == pytest.approx(t.loc[name, k], rel=1e-12), (k, name)
+    assert (t["n_effects"] == 30).all()
+
+
+def test_an_output_missing_at_some_points_is_analysed_where_it_exists():
+    """A response time exists only where a shock was reached: the indices use the effects (Morris) and
+    base samples (Sobol) where the output exists, and the designs reach the caller before any analysis."""
+    seen = {}
+
+    def f(X):
+        y = ishigami(X)
+        return np.column_stack([y, np.where(X[:, 2] > 2.0, np.nan, y)])  # missing where x3 > 2
+
+    X, Y, t = morris_screening(f, ISHIGAMI, trajectories=60, levels=4, seed=1, num_resamples=200,
+                               on_evaluated=lambda X, Y: seen.setdefault("morris", len(Y)))
+    assert seen["morris"] == len(X)
+    full, part = (t[t["output"] == o].set_index("factor") for o in ("y0", "y1"))
+    assert (full["n_effects"] == 60).all()
+    assert (part["n_effects"] < 60).all() and (part["n_effects"] > 20).all()
+    assert np.isfinite(part[["mu", "mu_star", "sigma", "mu_star_conf"]].to_numpy()).all()
+    # x2 enters additively (a sin^2 x2, the same effect whatever x1 and x3): its effects that exist
+    # give the same mu* as all of them; x3's largest effects lie where the output is missing.
+    assert part.loc["x2", "mu_star"] == pytest.approx(full.loc["x2", "mu_star"], rel=1e-12)
+    assert part.loc["x3", "n_effects"] < part.loc["x1", "n_effects"]
+    _, Y, s = sobol_indices(f, ISHIGAMI, n=1024, seed=3, num_resamples=100,
+                            on_evaluated=lambda X, Y: seen.setdefault("sobol", len(Y)))
+    assert seen["sobol"] == len(Y)
+    s = s.set_index(["output", "factor"])
+    assert s.loc[("y0", "x1"), "n_base"] == 1024 and 0 < s.loc[("y1", "x1"), "n_base"] < 1024
+    assert np.isfinite(s.loc["y1", ["S1", "ST"]].to_numpy()).all()
+    _, _, none = sobol_indices(lambda X: np.full(len(X), np.nan), ISHIGAMI, n=8, num_resamples=10)
+    assert none["S1"].isna().all() and (none["n_base"] == 0).all()
 
 
 def test_sobol_sample_size_must_be_power_of_two():

@@ -276,7 +276,8 @@ def replicate_noise(runs: pd.DataFrame, outputs) -> pd.DataFrame:
         means = v.mean(axis=1)
         noise = float(v.var(axis=1, ddof=1).mean() / r) if r > 1 else float("nan")
         total = float(means.var(ddof=1))
-        agree = float(np.corrcoef(v.iloc[:, 0], v.iloc[:, 1])[0, 1]) if r > 1 else float("nan")
+        # (over the points where both replicates have the output: a response time can be missing)
+        agree = float(v.iloc[:, 0].corr(v.iloc[:, 1])) if r > 1 else float("nan")
         rows.append({"output": out, "replicates": r, "replicate_agreement": agree,
                      "noise_share": noise / total if total > 0 else float("nan")})
     return pd.DataFrame(rows)

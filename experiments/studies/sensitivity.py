@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import hydra
+import numpy as np
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
@@ -88,6 +89,15 @@ def read_settings(cfg: DictConfig) -> SensitivitySettings:
     return s
 
 
+def _keeper(out_dir: Path, name: str, columns: list[str], fn):
+    """Writes a design with its outputs (``<name>_design.csv``) and its runs (``<name>_runs.csv``) as soon
+    as they are evaluated, so that no analysis error loses the runs."""
+    def keep(X, Y):
+        pd.concat([pd.DataFrame(X, columns=columns), Y], axis=1).to_csv(out_dir / f"{name}_design.csv", index=False)
+        fn.runs[-1].to_csv(out_dir / f"{name}_runs.csv", index=False)
+    return keep
+
+
 def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster=None) -> dict:
     """Morris, factor selection and Sobol; writes tables, figures and summary to ``out_dir``.
 
@@ -122,13 +132,12 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True, clust
     print(f"capsim sensitivity: Morris, {len(factors)} factors{' + dummy' if s.noise_floor else ''} x "
           f"{s.morris_trajectories} trajectories = {n_morris} "
           f"points x {len(s.regimes)} regimes x {s.replicates} replicates ({base.years:g} years, scenario={base.scenario})")
+    names_m = [f.key for f in factors] + ([DUMMY] if s.noise_floor else [])
     Xm, Ym, morris = morris_screening(fn, salib_problem(factors), s.morris_trajectories, s.morris_levels, s.seed,
-                                      s.num_resamples, s.conf_level, dummy=s.noise_floor)
+                                      s.num_resamples, s.conf_level, dummy=s.noise_floor,
+                                      on_evaluated=_keeper(out_dir, "morris", names_m, fn))
     morris.insert(2, "kind", morris["factor"].map(kinds))
     morris.to_csv(out_dir / "morris_indices.csv", index=False)
-    names_m = [f.key for f in factors] + ([DUMMY] if s.noise_floor else [])
-    pd.concat([pd.DataFrame(Xm, columns=names_m), Ym], axis=1).to_csv(out_dir / "morris_design.csv", index=False)
-    fn.runs[-1].to_csv(out_dir / "morris_runs.csv", index=False)
     fig = morris_figure(morris, labels)
     figs = [str(p) for p in save_figure(fig, out_dir / "sensitivity_morris")]
     plt.close(fig)
@@ -141,13 +150,11 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True, clust
     print(f"  Sobol: {len(sub)} factors, N = {s.sobol_n} -> {n_sobol} points x {len(s.regimes)} regimes x "
           f"{s.replicates} replicates")
     fs = ModelFunction(base, sub, ev, pairs=[pair], n_jobs=s.n_jobs, progress=progress, cluster=cluster)
+    names_s = top + ([DUMMY] if s.noise_floor else [])
     Xs, Ys, sobol = sobol_indices(fs, salib_problem(sub), s.sobol_n, s.seed, s.num_resamples, s.conf_level,
-                                  dummy=s.noise_floor)
+                                  dummy=s.noise_floor, on_evaluated=_keeper(out_dir, "sobol", names_s, fs))
     sobol.insert(2, "kind", sobol["factor"].map(kinds))
     sobol.to_csv(out_dir / "sobol_indices.csv", index=False)
-    names_s = top + ([DUMMY] if s.noise_floor else [])
-    pd.concat([pd.DataFrame(Xs, columns=names_s), Ys], axis=1).to_csv(out_dir / "sobol_design.csv", index=False)
-    fs.runs[-1].to_csv(out_dir / "sobol_runs.csv", index=False)
     fig = sobol_figure(sobol, labels)
     figs += [str(p) for p in save_figure(fig, out_dir / "sensitivity_sobol")]
     plt.close(fig)
@@ -175,6 +182,12 @@ def sensitivity_job(cfg: DictConfig, out_dir: Path, progress: bool = True, clust
                       f"(Morris design) / {nz.loc['sobol', 'replicate_agreement']:.2f} (Sobol design); noise share of "
                       f"the variance of point means {nz.loc['morris', 'noise_share']:.2f} / "
                       f"{nz.loc['sobol', 'noise_share']:.2f}.", ""]
+        ym, ys = Ym[out].to_numpy(float), Ys[out].to_numpy(float)
+        if not (np.isfinite(ym).all() and np.isfinite(ys).all()):
+            lines += [f"Missing at some points (no judged shock, or none reached): defined at {int(np.isfinite(ym).sum())} "
+                      f"of {len(ym)} Morris points and {int(np.isfinite(ys).sum())} of {len(ys)} Sobol points; Morris "
+                      f"uses {int(mo['n_effects'].min())}-{int(mo['n_effects'].max())} of {s.morris_trajectories} "
+                      f"effects per factor, Sobol {int(t['n_base'].iloc[0])} of {s.sobol_n} base samples.", ""]
         if s.noise_floor:
             floor = mo[mo["factor"] == DUMMY].iloc[0]
             above = mo[(mo["factor"] != DUMMY) & (mo["mu_star_low"] > floor["mu_star"])]
