@@ -216,7 +216,11 @@ def sobol_indices(func, problem: dict, n: int, seed: int = 0, num_resamples: int
 
 # ---------------------------------------------------------------------------------- figures
 def _short(factor: str) -> str:
-    return factor.split(".")[-1].replace("_", " ")
+    """An axis label: the parameter's own name, with its group's where the name is one word
+    (``pooled_fund.share`` -> "pooled fund share", ``funding.exit_year`` -> "exit year")."""
+    parts = factor.split(".")
+    name = parts[-1] if "_" in parts[-1] or len(parts) == 1 else " ".join(parts[-2:])
+    return name.replace("_", " ")
 
 
 def morris_figure(table: pd.DataFrame, output_labels: dict[str, str] | None = None, top: int = 12,
