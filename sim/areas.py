@@ -94,9 +94,9 @@ class Areas:
             block = self.xy[start : start + 512]
             d = ((block[:, None, :] - self.xy[None, :, :]) ** 2).sum(-1)
             d[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-            near = np.argpartition(d, k - 1, axis=1)[:, :k]
-            order = np.argsort(np.take_along_axis(d, near, axis=1), axis=1, kind="stable")
-            out[start : start + len(block)] = np.take_along_axis(near, order, axis=1)  # nearest first
+            # Nearest first, ties by area index: a stable sort gives the same on every machine
+            # (np.argpartition's choice at ties depends on the processor's sorting kernel).
+            out[start : start + len(block)] = np.argsort(d, axis=1, kind="stable")[:, :k]
         return out
 
     # ------------------------------------------------------------------ dynamics

@@ -49,9 +49,9 @@ class StaffTable:
             counts = np.maximum(1, np.floor(share * n0)).astype(np.int64)
             short = n0 - counts.sum()
             if short > 0:
-                counts[np.argsort(-(share * n0 - np.floor(share * n0)))[:short]] += 1
+                counts[np.argsort(-(share * n0 - np.floor(share * n0)), kind="stable")[:short]] += 1  # ties: first
             elif short < 0:
-                for o in np.argsort(-counts):
+                for o in np.argsort(-counts, kind="stable"):
                     take = min(-short, counts[o] - 1)
                     counts[o] -= take
                     short += take

@@ -99,6 +99,23 @@ class Pay:
         return cls(z.copy(), z.copy(), 0.0, z.copy())
 
 
+def smallest_k(key: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` smallest keys, smallest first, ties by position: the same on every machine.
+
+    ``np.argpartition``'s order, and at ties its choice, depend on the sorting kernel numpy picks for
+    the processor (AVX-512 or AVX2), so a model that used its order gave different runs on different
+    machines (``tests/test_determinism.py``). The k-th smallest value is the same whatever the kernel;
+    the positions at or below it, sorted stably by key, are the answer.
+    """
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    if k >= len(key):
+        return np.argsort(key, kind="stable")
+    kth = np.partition(key, k - 1)[k - 1]
+    idx = (key <= kth).nonzero()[0]
+    return idx[np.argsort(key[idx], kind="stable")][:k]
+
+
 def set_pay(model) -> None:
     """This week's pay (:func:`weekly_pay`) into ``model.pay``."""
     model.pay = weekly_pay(model.p, model.orgs, model.staff)
@@ -203,7 +220,7 @@ def staff_moves(model, step: int) -> dict:
             # Weighted sampling without replacement (Efraimidis & Spirakis 2006): the k
             # smallest Exp(1)/weight keys; skilled people are approached first.
             keys = rng.exponential(1.0, len(pool)) / skill
-            cand = pool[np.argpartition(keys, k - 1)[:k]] if k < len(pool) else pool
+            cand = pool[smallest_k(keys, k)] if k < len(pool) else pool  # smallest keys first
             hirer = np.repeat(np.arange(n), attempts)[:k]
             from_org = staff.employer[cand]
             ratio = model.pay.national[hirer] / model.pay.national[from_org]

@@ -44,3 +44,44 @@ def test_replicate_seeds_are_deterministic_and_distinct():
     assert s1 == s2, "replicate seeds from one base seed changed between calls"
     assert len(set(s1)) == 20, "replicate seeds collide"
     assert replicate_seeds(43, 20) != s1, "different base seeds gave the same replicate seeds"
+
+
+def test_runs_are_the_same_whatever_the_processors_vector_instructions(tmp_path):
+    """numpy picks sorting and reduction kernels by the processor (AVX-512, AVX2, or the baseline), so a
+    model that relied on ``np.argpartition``'s order gave different runs on different machines (it
+    did: the golden copy, made on an AVX2 machine, failed on an AVX-512 one). The golden cases, run
+    with numpy's faster kernels switched off (``NPY_DISABLE_CPU_FEATURES``), must give this process's
+    numbers to the golden tolerance (sums in another order differ in the last bits only)."""
+    import os
+    import platform
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+    from numpy._core._multiarray_umath import __cpu_features__ as found
+
+    if platform.machine() not in ("x86_64", "AMD64") or not (found.get("X86_V3") or found.get("X86_V4")):
+        pytest.skip("needs an x86-64 processor with AVX2 or AVX-512 (numpy has only its baseline kernels here)")
+    root = Path(__file__).resolve().parents[1]
+    script = ("import sys; sys.path.insert(0, 'tests'); from test_golden import compute; "
+              "compute().to_parquet(sys.argv[1])")
+    runs = {}
+    for name, off in (("default", ""), ("no AVX-512", "AVX512_SPR AVX512_ICL X86_V4"),
+                      ("baseline only", "AVX512_SPR AVX512_ICL X86_V4 X86_V3")):
+        out = tmp_path / f"{len(runs)}.parquet"
+        env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": off}
+        subprocess.run([sys.executable, "-c", script, str(out)], cwd=root, env=env, check=True, timeout=600)
+        runs[name] = pd.read_parquet(out)
+    for name in ("no AVX-512", "baseline only"):
+        pd.testing.assert_frame_equal(runs[name], runs["default"], check_exact=False, rtol=1e-9, atol=1e-12,
+                                      obj=f"golden cases with {name} kernels against the default kernels")
+
+
+def test_smallest_k_orders_by_key_then_position():
+    from sim.turnover import smallest_k
+
+    key = np.array([0.5, 0.1, 0.3, 0.1, 0.9, 0.3])
+    assert smallest_k(key, 3).tolist() == [1, 3, 2]  # 0.1 (position 1), 0.1 (3), then the first 0.3
+    assert smallest_k(key, 4).tolist() == [1, 3, 2, 5]
+    assert smallest_k(key, 0).tolist() == [] and smallest_k(key, 9).tolist() == [1, 3, 2, 5, 0, 4]
