@@ -173,6 +173,7 @@ def test_live_view_refuses_impossible_rules(engine):
 def test_live_view_counts_its_own_cached_runs(engine):
     """Two users: each update reports its own new and reused runs, not a shared cache counter."""
     base = lever_values(engine.base("status_quo"))
+    engine.compute("status_quo", base)  # the status quo's runs in the cache, whichever test ran before
     a = engine.compute("status_quo", {**base, "funding.risk_sharing": 0.4})
     engine.cache.hits += 1000  # another user's hits on the shared cache must not leak into this count
     b = engine.compute("status_quo", {**base, "funding.risk_sharing": 0.45})
