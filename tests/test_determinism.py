@@ -1,7 +1,14 @@
 """One seed determines a run; regimes run with one seed face the same world (common random numbers)."""
 
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from conftest import run_model, small_params, steps
 from sim.model import CapacityModel
@@ -52,13 +59,6 @@ def test_runs_are_the_same_whatever_the_processors_vector_instructions(tmp_path)
     did: the golden copy, made on an AVX2 machine, failed on an AVX-512 one). The golden cases, run
     with numpy's faster kernels switched off (``NPY_DISABLE_CPU_FEATURES``), must give this process's
     numbers to the golden tolerance (sums in another order differ in the last bits only)."""
-    import os
-    import platform
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import pytest
     from numpy._core._multiarray_umath import __cpu_features__ as found
 
     if platform.machine() not in ("x86_64", "AMD64") or not (found.get("X86_V3") or found.get("X86_V4")):
