@@ -50,7 +50,7 @@ from sim.store import analysis_packages, file_sha256
 
 from .dataset import Results, load
 from .stats import N_BOOT, _quiet, bootstrap_columns, differences_to_reference, equal_to, summarise
-from .style import SIZES, factor_label, level_text, save_figure
+from .style import SIZES, FigureWriter, factor_label, level_text, save_figure
 from .windows import STEPS_PER_YEAR, Window, per_run_means
 
 __all__ = ["Report", "build_report", "time_summary", "default_outcomes", "default_windows", "INTERVAL_TEXT",
@@ -371,7 +371,7 @@ class Report:
         }
 
     def _save(self, fig, name: str, text: str, window: Window | None, outcomes, held: dict, averaged=()) -> None:
-        paths = save_figure(fig, self.out_dir / name, self.formats)
+        paths = self._writer.save(fig, self.out_dir / name, self.formats)
         plt.close(fig)
         cap = self._caption(name, text, window, outcomes, held, averaged, paths)
         cap_path = self.out_dir / f"{name}.json"
@@ -391,7 +391,21 @@ class Report:
         keys = [self.data.primary_outcome, *FIGURE_OUTCOMES]
         return [k for k in dict.fromkeys(keys) if k in self.outcomes][:limit]
 
-    def write_figures(self) -> "Report":
+    def write_figures(self, submit=None) -> "Report":
+        """Draw every figure of the report and write it (PNG and the other formats) with its caption.
+
+        Args:
+            submit: ``submit(fn, *args) -> Future`` of a process pool to write the figures in while
+                this process draws the next (:class:`analysis.style.FigureWriter`); None: here.
+        """
+        self._writer = FigureWriter(submit)
+        try:
+            self._draw_figures()
+        finally:
+            self._writer.wait()
+        return self
+
+    def _draw_figures(self) -> None:
         d = self.data
         hue = self.hue
         main = self.main
@@ -535,7 +549,6 @@ class Report:
             level = (self._reported() or {}).get("admin_level")
             self._save(fig, "reached_check", f"{reached_summary_line(reached_summary(self.reached), level)}. "
                        f"{REACHED_CHECK_NOTE}", None, ["area_people_covered"], {})
-        return self
 
     def _reported(self) -> dict | None:
         """The people reached a run from data reports (``metadata.json`` ``data.reported``); None otherwise."""

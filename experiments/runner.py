@@ -322,7 +322,7 @@ def _run_one(job: tuple) -> tuple[str, float]:
 
 
 def run_many(jobs: list[tuple[Params, Path, dict]], n_jobs: int | None = None, progress: bool = True,
-             country: CountryData | None = None) -> list[str]:
+             country: CountryData | None = None, runner: Runner | None = None) -> list[str]:
     """Run ``(params, out_dir, extra_metadata)`` jobs, each written to its directory; returns the directories.
 
     Args:
@@ -331,7 +331,12 @@ def run_many(jobs: list[tuple[Params, Path, dict]], n_jobs: int | None = None, p
         progress: show a progress bar on stderr.
         country: country data every run starts from (None: the synthetic country); read once by
             the parent and sent with each job.
+        runner: the workers to use, left running (e.g. started while the caller planned, and used after
+            for its report's figures); None: a pool of ``n_jobs`` workers for these runs alone.
     """
-    with Runner(n_jobs) as runner:
-        results = runner.map(_run_one, [(p, str(d), e, country) for p, d, e in jobs], progress=progress)
+    items = [(p, str(d), e, country) for p, d, e in jobs]
+    if runner is not None:
+        return [d for d, _ in runner.map(_run_one, items, progress=progress)]
+    with Runner(n_jobs) as own:
+        results = own.map(_run_one, items, progress=progress)
     return [d for d, _ in results]

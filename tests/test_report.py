@@ -337,3 +337,40 @@ def test_report_on_a_sweep_without_regime_and_with_a_null_level(tmp_path):
     names = {p.stem for p in (root / "report").glob("*.png")}
     assert {"timeseries_outcomes", "comparison_last0p5y", "effects_vs_reference_last0p5y", "flows_staff_last0p5y",
             "flows_funding_last0p5y"} <= names
+
+
+def test_figures_written_in_worker_processes_are_the_same_pictures(tmp_path, data):
+    """``write_figures(submit=...)``: each figure pickled and rendered in another process, under this one's
+    rcParams, gives the same PNG bytes as rendering here, and every file exists when it returns."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    outs = ["coverage", "brain_drain"]
+    here = Report(data, tmp_path / "here", [Window.parse("last:0.5")], outs, n_boot=200).compute()
+    here.out_dir.mkdir(parents=True)
+    here.write_figures()
+    with ProcessPoolExecutor(2, mp_context=get_context("forkserver")) as pool:
+        there = Report(data, tmp_path / "there", [Window.parse("last:0.5")], outs, n_boot=200).compute()
+        there.out_dir.mkdir(parents=True)
+        there.write_figures(submit=pool.submit)
+        assert not there._writer.pending
+    names = [f["name"] for f in here.figures]
+    assert names and names == [f["name"] for f in there.figures]
+    for name in names:
+        a, b = here.out_dir / f"{name}.png", there.out_dir / f"{name}.png"
+        assert b.is_file() and (there.out_dir / f"{name}.svg").is_file()
+        assert a.read_bytes() == b.read_bytes(), f"{name}.png differs when written in a worker"
+
+
+def test_a_figure_that_cannot_be_pickled_is_written_here(tmp_path):
+    from analysis.style import FigureWriter
+    from matplotlib.ticker import FuncFormatter
+
+    sent = []
+    writer = FigureWriter(submit=lambda *a: sent.append(a))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.1f}"))  # a lambda: not picklable
+    paths = writer.save(fig, tmp_path / "lambda_axis", ("png",))
+    plt.close(fig)
+    assert not sent and paths == [tmp_path / "lambda_axis.png"] and paths[0].is_file()

@@ -94,6 +94,15 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
         progress: show progress over runs.
         figures: also draw figures and the HTML page (False: tables only).
     """
+    from experiments.runner import Runner
+
+    # The workers import the model while this process reads the config and plans; after the runs
+    # they write the report's figures while this process draws the next.
+    with Runner(cfg.compare.n_jobs).start() as runner:
+        return _compare(cfg, out_dir, runner, progress, figures)
+
+
+def _compare(cfg: DictConfig, out_dir: Path, runner, progress: bool, figures: bool):
     from analysis.report import build_report
     from experiments.sweeps.grid import run_grid
     from sim.outcomes import MAIN_OUTCOMES
@@ -132,7 +141,7 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
              primary_outcome="coverage", reference=ref_point if reference in regimes else None,
              window_years=window_years, config=OmegaConf.to_container(cfg, resolve=True), n_jobs=c.n_jobs,
              progress=progress, country=data.country,
-             extra_meta={"data": data_meta} if data_meta is not None else None)
+             extra_meta={"data": data_meta} if data_meta is not None else None, runner=runner)
     t_runs = time.perf_counter() - t0
     rep = build_report(out_dir, windows=None, figures_too=False)
     main = rep.main
@@ -147,7 +156,7 @@ def compare_job(cfg: DictConfig, out_dir: Path, progress: bool = True, figures: 
     print(f"\n(95% intervals in brackets; every outcome and interval: {out_dir / 'report'}/\n"
           f" summary_table_{main.window.slug}.md and differences_table_{main.window.slug}.md)", flush=True)
     if figures:
-        rep.write_figures().write_html()
+        rep.write_figures(submit=runner.submit if runner.n > 1 else None).write_html()
     rep.elapsed = time.perf_counter() - t0
     rep.write_index()
     print(f"\nruns in {t_runs:.1f}s, report in {rep.elapsed - t_runs:.1f}s; written to {out_dir}: sweep data "

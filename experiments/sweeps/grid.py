@@ -115,7 +115,7 @@ def run_grid(base: Params, grid: dict[str, list] | list[dict], replicates: int, 
              experiment: str,
              question: str, primary_outcome: str, reference: dict | None, window_years: float,
              config: dict | None = None, n_jobs: int | None = None, progress: bool = True,
-             country=None, extra_meta: dict | None = None) -> Path:
+             country=None, extra_meta: dict | None = None, runner=None) -> Path:
     """Run every combination of ``grid`` x ``replicates`` paired replicates into a sweep directory.
 
     A run whose directory is already complete is not run again (status ``skipped``).
@@ -132,6 +132,8 @@ def run_grid(base: Params, grid: dict[str, list] | list[dict], replicates: int, 
         progress: show progress over runs on stderr.
         country: country data every run starts from (``sim.country.CountryData``; None: synthetic).
         extra_meta: added to every run's metadata.json and to sweep.json (e.g. the data report).
+        runner: an ``experiments.runner.Runner`` to run on, left running (None: a pool of ``n_jobs``
+            workers for these runs).
 
     Returns:
         The sweep directory.
@@ -160,7 +162,7 @@ def run_grid(base: Params, grid: dict[str, list] | list[dict], replicates: int, 
                                           "overrides": override_strings(assignments), **(extra_meta or {})}))
     t0 = time.perf_counter()
     if jobs:
-        run_many(jobs, n_jobs, progress=progress, country=country)
+        run_many(jobs, n_jobs, progress=progress, country=country, runner=runner)
     write_manifest_and_dataset(out, records, factors)
     info = {
         "experiment": experiment,
