@@ -144,11 +144,17 @@ class Runner:
                                                  initargs=(os.getpid(), self.initializer, self.initargs))
             return self._pool
 
-    def start(self) -> "Runner":
-        """Start the workers and their imports now (returns at once; the work goes on in the workers)."""
+    def start(self, workers: int | None = None) -> "Runner":
+        """Start the workers and their imports now (returns at once; the work goes on in the workers).
+
+        Args:
+            workers: how many to start now (default: all); the others start with the first work
+                submitted. On a machine with as many cores as workers, starting one leaves a core to
+                the caller while it plans.
+        """
         pool = self.pool()
         if pool is not None:
-            for _ in range(self.n):
+            for _ in range(self.n if workers is None else max(1, min(int(workers), self.n))):
                 pool.submit(_pid, 0.0)
         return self
 

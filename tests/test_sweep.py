@@ -531,3 +531,32 @@ def test_report_reads_a_real_sweep(tmp_path, capsys):
     diffs = pd.read_csv(out / "paired_differences_last0p1y.csv")
     assert set(diffs["regime"]) == {"sharing"} and (diffs["n_pairs"] == 3).all()
     assert (out / "index.html").is_file() and list(out.glob("*.png")) and list(out.glob("summary_table_*.md"))
+
+
+def test_sweeper_checks_one_job_per_configuration_of_a_batch():
+    """``hydra/sweeper=capsim``: a batch's jobs differ only in ``sweep.batch``, so one composition checks
+    them all; jobs with other overrides are each still checked."""
+    from types import SimpleNamespace
+
+    from experiments.sweeps.sweep import _hydra_argv
+    from hydra_plugins.capsim_sweeper.capsim_sweeper import CapsimSweeper, distinct_jobs
+
+    composed = []
+    loader = SimpleNamespace(load_sweep_config=lambda master_config, sweep_overrides: composed.append(sweep_overrides))
+    sweeper = CapsimSweeper(max_batch_size=None)
+    sweeper.hydra_context, sweeper.config = SimpleNamespace(config_loader=loader), object()
+    batch = [["experiment=x", "years=1", f"sweep.batch={b}"] for b in range(6)] + [["experiment=x", "years=2",
+                                                                                   "sweep.batch=6"]]
+    sweeper.validate_batch_is_legal(batch)
+    assert composed == [batch[0], batch[6]] == distinct_jobs(batch)
+    plan = plan_sweep(["experiment=regime_comparison", "sweep.replicates=1", "years=0.1"])
+    assert "hydra/sweeper=capsim" in _hydra_argv(plan, [0, 1])
+
+
+def test_planning_a_sweep_does_not_import_the_table_libraries():
+    """The first run of a sweep waits for planning: pandas and pyarrow (0.4 s) are imported when tables are
+    read or written, not by the sweep command, its planner or ``sim.store``."""
+    code = ("import sys; import experiments.sweeps.sweep, experiments.sweeps.plan, sim.store; "
+            "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"imported when a sweep starts: {out.stdout.strip()}"

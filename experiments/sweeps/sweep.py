@@ -349,6 +349,8 @@ def _hydra_argv(plan: SweepPlan, batches: list[int]) -> list[str]:
         hydra_lines.append("hydra/hydra_logging=disabled")
     if "hydra.sweep.subdir" not in given:
         hydra_lines.append("hydra.sweep.subdir=jobs/${sweep.batch}")
+    if "hydra/sweeper" not in given:  # checks one job per configuration, not every batch (hydra_plugins/capsim_sweeper)
+        hydra_lines.append("hydra/sweeper=capsim")
     # The factors are already expanded in the plan: the launcher sweeps over batches only.
     hydra_lines = [h for h in hydra_lines if not h.startswith("hydra.sweeper.params")]
     return ["capsim-sweep", "--multirun", *plan.base_overrides, *hydra_lines, f"hydra.sweep.dir={plan.sweep_dir}",
@@ -433,8 +435,6 @@ def run_sweep(plan: SweepPlan, progress: bool = True, cluster=None) -> int:
         progress: show a progress bar on stderr.
         cluster: checked :class:`~experiments.cluster.ClusterSettings` for ``hydra/launcher=slurm``.
     """
-    from experiments.sweeps.collect import collect, summary_lines
-
     paths = SweepPaths(plan.sweep_dir)
     with SweepLock(plan.sweep_dir, "capsim sweep"):
         if cluster is not None and paths.slurm_jobs.is_file():
@@ -468,6 +468,8 @@ def run_sweep(plan: SweepPlan, progress: bool = True, cluster=None) -> int:
             with Progress(paths.status, len(plan.runs) - len(complete), complete, show=progress):
                 launcher_error = launch(plan, batches, cluster)
         elapsed = time.perf_counter() - t0
+        from experiments.sweeps.collect import collect, summary_lines  # (pandas: not before the runs start)
+
         result = collect(plan.sweep_dir, quiet=True)
     c = result.counts
     print(f"capsim sweep {plan.experiment}: {c['done']} done, {c['skipped']} skipped, {c['failed']} failed "
@@ -511,10 +513,11 @@ def main(args: list[str]) -> int:
     if unknown:
         raise UsageError(f"{unknown[0]} is not an option of capsim sweep; allowed: --dry-run, --help and "
                          "key=value overrides")
-    # The local launcher's workers start (and import the model) while the sweep is planned.
+    # One of the local launcher's workers starts (and imports the model) while the sweep is planned, on
+    # the core planning leaves free; the others start with the first batch.
     workers = None if "--dry-run" in flags else _local_workers(overrides)
     if workers is not None:
-        shared(workers).start()
+        shared(workers).start(max(1, (os.cpu_count() or 1) - 1))
     try:
         plan = plan_sweep(overrides)
     except BaseException:
