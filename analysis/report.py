@@ -49,11 +49,11 @@ from . import figures, flows, pathways, tables
 from sim.store import analysis_packages, file_sha256
 
 from .dataset import Results, load
-from .stats import N_BOOT, _quiet, bootstrap_columns, differences_to_reference, equal_to, summarise
+from .stats import CI_LEVEL, N_BOOT, _quiet, bootstrap_columns, differences_to_reference, equal_to, summarise
 from .style import SIZES, FigureWriter, factor_label, level_text, save_figure
 from .windows import STEPS_PER_YEAR, Window, per_run_means
 
-__all__ = ["Report", "build_report", "time_summary", "default_outcomes", "default_windows", "INTERVAL_TEXT",
+__all__ = ["Report", "build_report", "time_summary", "start_time_summary", "default_outcomes", "default_windows", "INTERVAL_TEXT",
            "analysis_packages", "reached_check", "reached_summary", "reached_summary_line", "reached_check_figure",
            "write_reached_check", "REACHED_CHECK_NOTE"]
 
@@ -87,7 +87,7 @@ def default_windows(data: Results) -> list[Window]:
 
 
 def time_summary(data: Results, outcomes, config_cols, bin_weeks: int = 4, seed: int = 0,
-                 n_boot: int = N_BOOT) -> pd.DataFrame:
+                 n_boot: int = N_BOOT, submit=None) -> pd.DataFrame:
     """Mean and interval over replicates per configuration, outcome and time bin.
 
     Args:
@@ -96,34 +96,52 @@ def time_summary(data: Results, outcomes, config_cols, bin_weeks: int = 4, seed:
         config_cols: configuration columns.
         bin_weeks: weeks per time bin (each run's weekly values are averaged within a bin first).
         seed, n_boot: bootstrap seed and resamples.
+        submit: ``submit(fn, *args) -> Future`` of a process pool to bootstrap the configurations in
+            (the same numbers: each configuration's resampling depends on ``seed`` alone); None: here.
 
     Returns:
         Long table: configuration columns, ``outcome``, ``bin``, ``year`` (bin centre),
         ``n``, ``mean``, ``median``, ``ci_low``, ``ci_high``.
     """
+    return start_time_summary(data, outcomes, config_cols, bin_weeks, seed, n_boot, submit)()
+
+
+def start_time_summary(data: Results, outcomes, config_cols, bin_weeks: int = 4, seed: int = 0,
+                       n_boot: int = N_BOOT, submit=None):
+    """:func:`time_summary` in two halves: the bootstraps start now (in the pool, with ``submit``), and the
+    returned function waits for them and returns the table."""
     outcomes = [o for o in outcomes if o in data.steps.columns]
     config_cols = list(config_cols)
     s = data.steps
     b = (s["step"] // bin_weeks).rename("bin")
     binned = s.groupby([s["run_id"], b], observed=True, sort=True)[outcomes].mean()
     ident = s.groupby("run_id", observed=True, sort=False)[[*config_cols, "replicate"]].first()
-    parts = []
+    started = []
     for key, runs in ident.groupby(config_cols, observed=True, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         sub = binned.loc[binned.index.get_level_values("run_id").isin(runs.index)]
         wide = sub.unstack("bin")  # rows: runs; columns: (outcome, bin)
-        est, lo, hi, n = bootstrap_columns(wide.to_numpy(float), seed=seed, n_boot=n_boot)
-        with _quiet():
-            med = np.nanmedian(wide.to_numpy(float), axis=0)
-        cols = wide.columns
-        part = pd.DataFrame({"outcome": cols.get_level_values(0), "bin": cols.get_level_values(1).astype(int),
-                             "n": n, "mean": est, "median": med, "ci_low": lo, "ci_high": hi})
-        for c, v in zip(config_cols, key):
-            part.insert(0, c, v)
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
-    out.insert(len(config_cols) + 2, "year", (out["bin"] * bin_weeks + (bin_weeks - 1) / 2) / STEPS_PER_YEAR)
-    return out
+        matrix = wide.to_numpy(float)
+        boot = (submit(bootstrap_columns, matrix, CI_LEVEL, n_boot, seed) if submit is not None
+                else bootstrap_columns(matrix, seed=seed, n_boot=n_boot))
+        started.append((key, wide.columns, matrix, boot))
+
+    def finish() -> pd.DataFrame:
+        parts = []
+        for key, cols, matrix, boot in started:
+            est, lo, hi, n = boot.result() if submit is not None else boot
+            with _quiet():
+                med = np.nanmedian(matrix, axis=0)
+            part = pd.DataFrame({"outcome": cols.get_level_values(0), "bin": cols.get_level_values(1).astype(int),
+                                 "n": n, "mean": est, "median": med, "ci_low": lo, "ci_high": hi})
+            for c, v in zip(config_cols, key):
+                part.insert(0, c, v)
+            parts.append(part)
+        out = pd.concat(parts, ignore_index=True)
+        out.insert(len(config_cols) + 2, "year", (out["bin"] * bin_weeks + (bin_weeks - 1) / 2) / STEPS_PER_YEAR)
+        return out
+
+    return finish
 
 
 @dataclass
@@ -220,11 +238,19 @@ class Report:
                               "definition": OUTCOMES[o].description} for o in self.measure_outcomes(name)])
 
     # ------------------------------------------------------------------ numbers
-    def compute(self) -> "Report":
-        """Per-run means, summaries, paired differences (per window) and the time summary."""
+    def compute(self, submit=None) -> "Report":
+        """Per-run means, summaries, paired differences (per window) and the time summary.
+
+        Args:
+            submit: ``submit(fn, *args) -> Future`` of a process pool: the time summary's bootstraps run
+                there while this process computes the windows (same numbers); None: all here.
+        """
         d = self.data
         keys = list(dict.fromkeys(["scenario", "regime", "seed", "replicate", *self.config_cols]))
         ref = d.reference
+        step_outcomes = [o for o in self.outcomes if o in d.steps.columns]
+        timeseries = start_time_summary(d, step_outcomes, self.config_cols, self.bin_weeks, self.seed, self.n_boot,
+                                        submit)
         for w in self.windows:
             per_run = per_run_means(d.steps, d.shocks, w, self.outcomes, keys)
             summary = summarise(per_run, self.config_cols, self.outcomes, seed=self.seed, n_boot=self.n_boot)
@@ -239,8 +265,7 @@ class Report:
                 w = self.windows[0]
                 self.measure_tables[name] = summarise(per_run_means(d.steps, d.shocks, w, measures, keys),
                                                       self.config_cols, measures, seed=self.seed, n_boot=self.n_boot)
-        step_outcomes = [o for o in self.outcomes if o in d.steps.columns]
-        self.timeseries = time_summary(d, step_outcomes, self.config_cols, self.bin_weeks, self.seed, self.n_boot)
+        self.timeseries = timeseries()
         self._compute_pathways(keys, step_outcomes)
         return self
 
@@ -617,7 +642,7 @@ def _reference_present(per_run: pd.DataFrame, reference: dict) -> bool:
 
 def build_report(path: str | Path, out_dir: str | Path | None = None, windows=None, outcomes=None,
                  size: str = "page", seed: int = 0, n_boot: int = N_BOOT, bin_weeks: int = 4,
-                 formats=("png", "svg"), figures_too: bool = True) -> Report:
+                 formats=("png", "svg"), figures_too: bool = True, submit=None) -> Report:
     """Write the full report of a sweep (or run) directory; returns the :class:`Report`.
 
     Args:
@@ -632,6 +657,8 @@ def build_report(path: str | Path, out_dir: str | Path | None = None, windows=No
         bin_weeks: weeks per time bin of the time series.
         formats: figure formats (PNG at 300 dpi plus "svg" or "pdf").
         figures_too: also draw the figures and the HTML page (False: tables only).
+        submit: ``submit(fn, *args) -> Future`` of a process pool for the time summary's bootstraps and
+            the figures' rendering (the same tables and pictures); None: all in this process.
 
     Raises:
         analysis.dataset.ResultsError: the directory cannot be read.
@@ -657,9 +684,9 @@ def build_report(path: str | Path, out_dir: str | Path | None = None, windows=No
     rep = Report(data, Path(out_dir) if out_dir else data.path / "report", wins, outs, size=size, seed=seed,
                  n_boot=n_boot, bin_weeks=bin_weeks, formats=tuple(formats))
     rep.out_dir.mkdir(parents=True, exist_ok=True)
-    rep.compute().write_tables()
+    rep.compute(submit).write_tables()
     if figures_too:
-        rep.write_figures().write_html()
+        rep.write_figures(submit).write_html()
     rep.elapsed = time.perf_counter() - t0
     rep.write_index()
     return rep

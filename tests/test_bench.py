@@ -27,6 +27,10 @@ def test_bench_quick_writes_every_figure(tmp_path, capsys):
     for key in ("ratio_vs_boltzmann", "scaling_exponent", "parallel_efficiency_2_workers", "peak_memory_default_mb"):
         assert key in h and h[key] == h[key], f"headline {key} missing or NaN"
     assert res["sweep"]["seconds_1_worker"] > 0 and res["sweep"]["seconds_2_workers"] > 0
+    # The warm figure leaves the workers' start-up out of the clock; the end-to-end one keeps it in.
+    sw = res["sweep"]
+    assert 0 < sw["seconds_2_workers_warm"] and 0 < sw["worker_start_seconds"]
+    assert h["parallel_efficiency_2_workers_warm"] == sw["seconds_1_worker"] / (2 * sw["seconds_2_workers_warm"])
     c = res["commands"]
     assert c["run_seconds"] > 0 and c["compare_seconds"] > 0 and c["compare_runs_seconds"] > 0
     assert 0 < c["sweep_start_seconds"] < c["sweep_seconds"], "the sweep's first run must start before it ends"

@@ -306,6 +306,7 @@ def test_report_on_a_single_run(tmp_path, small_sweep):  # noqa: F811
     (["report", "SWEEP", "--outcomes", "happiness"], "'happiness' is not a registered outcome"),
     (["report", "SWEEP", "--formats", "gif"], "formats = gif is not allowed"),
     (["report", "SWEEP", "--bogus"], "unrecognized arguments: --bogus"),
+    (["report", "SWEEP", "--jobs", "0"], "--jobs 0 is too small; allowed: at least 1"),
 ])
 def test_report_bad_input_one_line_exit_2(argv, expected, capsys, small_sweep):  # noqa: F811
     argv = [str(small_sweep) if a == "SWEEP" else a for a in argv]
@@ -339,8 +340,9 @@ def test_report_on_a_sweep_without_regime_and_with_a_null_level(tmp_path):
             "flows_funding_last0p5y"} <= names
 
 
-def test_figures_written_in_worker_processes_are_the_same_pictures(tmp_path, data):
-    """``write_figures(submit=...)``: each figure pickled and rendered in another process, under this one's
+def test_a_report_made_with_worker_processes_is_the_same_report(tmp_path, data):
+    """``compute(submit=...)`` bootstraps the time series in other processes: the same numbers.
+    ``write_figures(submit=...)``: each figure pickled and rendered in another process, under this one's
     rcParams, gives the same PNG bytes as rendering here, and every file exists when it returns."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -350,7 +352,8 @@ def test_figures_written_in_worker_processes_are_the_same_pictures(tmp_path, dat
     here.out_dir.mkdir(parents=True)
     here.write_figures()
     with ProcessPoolExecutor(2, mp_context=get_context("forkserver")) as pool:
-        there = Report(data, tmp_path / "there", [Window.parse("last:0.5")], outs, n_boot=200).compute()
+        there = Report(data, tmp_path / "there", [Window.parse("last:0.5")], outs, n_boot=200).compute(pool.submit)
+        pd.testing.assert_frame_equal(there.timeseries, here.timeseries, check_exact=True)
         there.out_dir.mkdir(parents=True)
         there.write_figures(submit=pool.submit)
         assert not there._writer.pending

@@ -3,7 +3,7 @@
 Usage::
 
     capsim report <sweep_dir> [--window last:1] [--window after_shock:1] [--outcomes coverage,brain_drain]
-                  [--size column|page|slide] [--formats png,svg] [--out DIR] [--seed 0] [--n-boot 4000]
+                  [--size column|page|slide] [--formats png,svg] [--out DIR] [--seed 0] [--n-boot 4000] [--jobs N]
 
 ``<sweep_dir>`` is a directory written by ``capsim sweep`` (or ``capsim compare``), or a run
 directory written by ``capsim run``. Everything is written to ``<sweep_dir>/report/`` unless
@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output directory (default <sweep_dir>/report)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--n-boot", type=int, default=None, help="bootstrap resamples (default 4000)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes for the bootstraps and the figures (default: every core; 1: this one)")
     return p
 
 
@@ -52,6 +54,7 @@ def main(argv: list[str]) -> int:
     from analysis.report import build_report
     from analysis.stats import N_BOOT
     from analysis.windows import Window
+    from experiments.runner import Runner
 
     if any(a in ("-h", "--help") for a in argv):
         parser().print_help()
@@ -64,9 +67,15 @@ def main(argv: list[str]) -> int:
     outcomes = [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else None
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     n_boot = N_BOOT if args.n_boot is None else args.n_boot
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs} is too small; allowed: at least 1")
     try:
-        rep = build_report(args.sweep_dir, out_dir=args.out, windows=windows, outcomes=outcomes, size=args.size,
-                           seed=args.seed, n_boot=n_boot, formats=formats)
+        # Workers (started on first use) bootstrap the time series and render the figures while this
+        # process computes and draws the rest: the same tables and pictures as with --jobs 1.
+        with Runner(args.jobs) as runner:
+            rep = build_report(args.sweep_dir, out_dir=args.out, windows=windows, outcomes=outcomes, size=args.size,
+                               seed=args.seed, n_boot=n_boot, formats=formats,
+                               submit=runner.submit if runner.n > 1 else None)
     except (ResultsError, ValueError, KeyError) as e:
         if os.environ.get("CAPSIM_DEBUG"):
             raise
