@@ -87,7 +87,7 @@ def default_windows(data: Results) -> list[Window]:
 
 
 def time_summary(data: Results, outcomes, config_cols, bin_weeks: int = 4, seed: int = 0,
-                 n_boot: int = N_BOOT, submit=None) -> pd.DataFrame:
+                 n_boot: int = N_BOOT) -> pd.DataFrame:
     """Mean and interval over replicates per configuration, outcome and time bin.
 
     Args:
@@ -96,20 +96,19 @@ def time_summary(data: Results, outcomes, config_cols, bin_weeks: int = 4, seed:
         config_cols: configuration columns.
         bin_weeks: weeks per time bin (each run's weekly values are averaged within a bin first).
         seed, n_boot: bootstrap seed and resamples.
-        submit: ``submit(fn, *args) -> Future`` of a process pool to bootstrap the configurations in
-            (the same numbers: each configuration's resampling depends on ``seed`` alone); None: here.
 
     Returns:
         Long table: configuration columns, ``outcome``, ``bin``, ``year`` (bin centre),
         ``n``, ``mean``, ``median``, ``ci_low``, ``ci_high``.
     """
-    return start_time_summary(data, outcomes, config_cols, bin_weeks, seed, n_boot, submit)()
+    return start_time_summary(data, outcomes, config_cols, bin_weeks, seed, n_boot)()
 
 
 def start_time_summary(data: Results, outcomes, config_cols, bin_weeks: int = 4, seed: int = 0,
                        n_boot: int = N_BOOT, submit=None):
-    """:func:`time_summary` in two halves: the bootstraps start now (in the pool, with ``submit``), and the
-    returned function waits for them and returns the table."""
+    """:func:`time_summary` in two halves: the bootstraps start now (with ``submit``, in a process pool: the
+    same numbers, as each configuration's resampling depends on ``seed`` alone), and the returned
+    function waits for them and returns the table."""
     outcomes = [o for o in outcomes if o in data.steps.columns]
     config_cols = list(config_cols)
     s = data.steps

@@ -173,11 +173,9 @@ class FigureWriter:
             except Exception:  # noqa: BLE001 - e.g. a lambda formatter: written here instead
                 data = None
             if data is not None:
-                paths = figure_paths(path_stem, formats)
-                paths[0].parent.mkdir(parents=True, exist_ok=True)
                 self.pending.append(self.submit(save_pickled_figure, data, str(path_stem), tuple(formats),
                                                 dict(matplotlib.rcParams)))
-                return paths
+                return figure_paths(path_stem, formats)
         return save_figure(fig, path_stem, formats)
 
     def wait(self) -> None:

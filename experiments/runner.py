@@ -178,6 +178,12 @@ class Runner:
         self.close()
 
     # -------------------------------------------------------------- work
+    @property
+    def offload(self) -> Callable | None:
+        """:meth:`submit` when there are worker processes to hand work to (e.g. a report's bootstraps and
+        figures, ``analysis/report.py``); None when the work would run in this process anyway."""
+        return self.submit if self.n > 1 else None
+
     def submit(self, fn: Callable, *args) -> Future:
         """Run ``fn(*args)`` in a worker (in this process with one job); returns a future."""
         pool = self.pool()

@@ -143,8 +143,7 @@ def _compare(cfg: DictConfig, out_dir: Path, runner, progress: bool, figures: bo
              progress=progress, country=data.country,
              extra_meta={"data": data_meta} if data_meta is not None else None, runner=runner)
     t_runs = time.perf_counter() - t0
-    pool = runner.submit if runner.n > 1 else None  # the workers, idle now: bootstraps and figures
-    rep = build_report(out_dir, windows=None, figures_too=False, submit=pool)
+    rep = build_report(out_dir, windows=None, figures_too=False, submit=runner.offload)  # the idle workers
     main = rep.main
     outcomes = [o for o in MAIN_OUTCOMES if o in rep.outcomes]
     title = (f"Regimes compared over {main.window.describe()} ({params.years:g} years simulated); "
@@ -157,7 +156,7 @@ def _compare(cfg: DictConfig, out_dir: Path, runner, progress: bool, figures: bo
     print(f"\n(95% intervals in brackets; every outcome and interval: {out_dir / 'report'}/\n"
           f" summary_table_{main.window.slug}.md and differences_table_{main.window.slug}.md)", flush=True)
     if figures:
-        rep.write_figures(submit=pool).write_html()
+        rep.write_figures(submit=runner.offload).write_html()
     rep.elapsed = time.perf_counter() - t0
     rep.write_index()
     print(f"\nruns in {t_runs:.1f}s, report in {rep.elapsed - t_runs:.1f}s; written to {out_dir}: sweep data "

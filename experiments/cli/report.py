@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
         with Runner(args.jobs) as runner:
             rep = build_report(args.sweep_dir, out_dir=args.out, windows=windows, outcomes=outcomes, size=args.size,
                                seed=args.seed, n_boot=n_boot, formats=formats,
-                               submit=runner.submit if runner.n > 1 else None)
+                               submit=runner.offload)
     except (ResultsError, ValueError, KeyError) as e:
         if os.environ.get("CAPSIM_DEBUG"):
             raise

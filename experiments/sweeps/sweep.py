@@ -513,8 +513,8 @@ def main(args: list[str]) -> int:
     if unknown:
         raise UsageError(f"{unknown[0]} is not an option of capsim sweep; allowed: --dry-run, --help and "
                          "key=value overrides")
-    # One of the local launcher's workers starts (and imports the model) while the sweep is planned, on
-    # the core planning leaves free; the others start with the first batch.
+    # All but one core's worth of the local launcher's workers start (and import the model) while the
+    # sweep is planned, leaving a core to planning; the others start with the first batch.
     workers = None if "--dry-run" in flags else _local_workers(overrides)
     if workers is not None:
         shared(workers).start(max(1, (os.cpu_count() or 1) - 1))
