@@ -271,7 +271,7 @@ def test_server_asks_no_public_cdn(monkeypatch):
     from solara.server import settings as server_settings
     from solara.server.cdn_helper import get_path
 
-    from experiments.advocacy.dashboard import configure_solara
+    from experiments.advocacy.server import configure_solara
 
     lookups = []
     monkeypatch.setattr(socket_module, "getaddrinfo", lambda *a, **k: lookups.append(a) or [])
@@ -300,7 +300,7 @@ def test_map_positions_are_the_model_positions(engine):
     (["dashboard", "--port", "70000"], "--port = '70000' is out of range"),
     (["dashboard", "--replicates", "0"], "--replicates = '0' is out of range"),
     (["dashboard", "--years", "-1"], "--years = '-1' is out of range"),
-    (["dashboard", "world.n_areas=0"], "world.n_areas = 0 is out of range"),
+    (["dashboard", "--port", "0", "world.n_areas=0"], "world.n_areas = 0 is out of range"),
     (["dashboard", "--host", "no-such-host.invalid"], "is not an address of this machine"),
 ])
 def test_dashboard_bad_input_one_line(argv, expected, capsys):
@@ -312,7 +312,7 @@ def test_dashboard_bad_input_one_line(argv, expected, capsys):
 
 
 def test_dashboard_listens_on_loopback_by_default():
-    from experiments.advocacy.dashboard import _parser
+    from experiments.advocacy.server import _parser
 
     opts = _parser().parse_args([])
     assert opts.host == "127.0.0.1", f"the page must listen on 127.0.0.1 unless told otherwise, not {opts.host}"
@@ -328,6 +328,130 @@ def test_dashboard_busy_port_exit_1(capsys):
             main(["dashboard", "--port", str(port)])
     err = capsys.readouterr().err.strip()
     assert exc.value.code == 1 and len(err.splitlines()) == 1 and "cannot listen on 127.0.0.1" in err, err
+
+
+# ------------------------------------------------------------------ the first page
+
+def _http(port: int, method: str = "GET", path: str = "/") -> tuple[int, dict, bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+        c.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := c.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_first_page_shows_the_lever_table_the_page_shows():
+    """The first page's lever sentences are the committed lever table's, as the interactive page shows them,
+    and it asks for nothing from elsewhere."""
+    from experiments.advocacy.explain import load_table
+    from experiments.advocacy.first_page import TABLE_HEADLINE, first_page_html, lever_sentences
+
+    table = load_table()
+    expected = list(table.loc[table["headline"] == TABLE_HEADLINE, "sentence"])
+    assert expected and lever_sentences() == expected
+    page = first_page_html(expected, 5.0, 3).decode()
+    import html as html_module
+    assert all(html_module.escape(s) in page for s in expected)
+    assert "3 crises of 5 years" in page
+    assert "http://" not in page and "https://" not in page and "src=" not in page, "the first page asks for files"
+
+
+def test_first_page_answers_until_it_hands_its_socket_over():
+    """Every request gets the first page (marked) until the hand-over; a connection made during the hand-over
+    waits for the server that takes the socket, and is answered by it, not refused."""
+    import http.server
+    import threading
+
+    from experiments.advocacy.first_page import MARK, FirstPage
+    from experiments.advocacy.server import listen
+
+    sock = listen("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    first = FirstPage(sock, b"<html>first</html>").start()
+    try:
+        status, headers, body = _http(port)
+        assert (status, headers.get(MARK), body) == (200, "1", b"<html>first</html>"), (status, headers, body)
+        status, headers, body = _http(port, "HEAD")
+        assert (status, headers.get(MARK), body) == (200, "1", b""), (status, headers, body)
+        status, headers, _ = _http(port, path="/favicon.ico")
+        assert (status, headers.get(MARK)) == (404, "1")
+        taken = first.handover()
+        waiting = socket.create_connection(("127.0.0.1", port), timeout=10)  # in the backlog: nobody accepts yet
+
+        class Plain(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"interactive")
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", port), Plain, bind_and_activate=False)
+        server.socket = taken
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            waiting.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            reply = b""
+            while chunk := waiting.recv(65536):
+                reply += chunk
+            waiting.close()
+            assert reply.endswith(b"interactive") and MARK.encode() not in reply, reply
+            status, headers, body = _http(port)
+            assert (status, MARK in headers, body) == (200, False, b"interactive")
+        finally:
+            server.shutdown()
+    finally:
+        first.close()
+
+
+def test_dashboard_command_imports_nothing_heavy_before_the_first_page():
+    """The command's module (what runs before the first page answers) imports neither Solara nor the model's
+    numerical stack: the first page must not wait for what it stands in for."""
+    code = ("import sys, experiments.advocacy.server; heavy = {'solara', 'numpy', 'pandas', 'mesa', 'matplotlib', "
+            "'uvicorn', 'scipy'}; print(sorted({m.split('.')[0] for m in sys.modules} & heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", f"imported before the first page: {out}"
+
+
+@pytest.mark.slow
+def test_dashboard_answers_with_the_first_page_then_the_interactive_page():
+    """`capsim dashboard` answers with the first page (the lever table) soon after it starts, and on the same
+    address with Solara's page once that is ready; it stops cleanly."""
+    from experiments.advocacy.first_page import MARK
+
+    port = _free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli.main", "dashboard", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    first = interactive = None
+    try:
+        while time.perf_counter() - t0 < 180 and interactive is None:
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            try:
+                status, headers, body = _http(port)
+            except OSError:
+                time.sleep(0.05)
+                continue
+            if MARK in headers:
+                first = first or (time.perf_counter() - t0, body)
+            else:
+                interactive = (time.perf_counter() - t0, status, body)
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.communicate(timeout=120)
+    assert first is not None, "no first page was served"
+    assert b"what each lever did in earlier measurements" in first[1] and b"<li>" in first[1]
+    assert interactive is not None and interactive[1] == 200, interactive
+    assert first[0] < interactive[0], (first[0], interactive[0])
+    assert b"solara" in interactive[2].lower(), "the page that took over is not Solara's"
+    assert proc.returncode == 0, proc.returncode
+    print(f"\nfirst page after {first[0]:.2f} s, interactive page after {interactive[0]:.2f} s")
 
 
 # ------------------------------------------------------------------ in a real browser
@@ -357,7 +481,7 @@ def _wait_for_server(proc, url: str, timeout: float) -> None:
                 if r.status == 200:
                     return
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.05)
     raise AssertionError(f"capsim dashboard did not answer at {url} within {timeout:g} s")
 
 
@@ -469,10 +593,8 @@ def test_dashboard_in_a_real_browser(tmp_path):
     shots.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
-    t_start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli.main", "dashboard", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     sliders = [lv.key for lv in LEVERS if not lv.is_choice]  # the page's sliders, in order
+    proc = None
     try:
         with sync_playwright() as p:
             chrome = p.chromium.launch(executable_path=browser, args=[
@@ -482,8 +604,19 @@ def test_dashboard_in_a_real_browser(tmp_path):
                 context = chrome.new_context(viewport={"width": 1400, "height": 1000})
                 page = context.new_page()
                 watch = Watch(page, url)
+                # the browser is up before the command starts: the clock times the page, not Chromium's start
+                t_start = time.perf_counter()
+                proc = subprocess.Popen([sys.executable, "-m", "experiments.cli.main", "dashboard", "--port", str(port)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        start_new_session=True)
                 _wait_for_server(proc, url, timeout=180)
                 page.goto(url, timeout=60_000)
+                # the first page (the measured lever table) while Solara and the model load; it turns into the page
+                page.locator(".capsim-first-table li").first.wait_for(timeout=60_000)
+                t_first_page = time.perf_counter() - t_start
+                first_text = page.inner_text("body")
+                assert "what each lever did in earlier measurements" in first_text, first_text[:500]
+                _screenshot(page, shots / "dashboard_first_page.png")
                 page.get_by_text("What a donor decides").wait_for(timeout=60_000)
                 t_useful = time.perf_counter() - t_start
                 page.get_by_text("Status: up to date").wait_for(timeout=120_000)
@@ -579,18 +712,20 @@ def test_dashboard_in_a_real_browser(tmp_path):
     finally:
         # stop the server as a service manager would (SIGTERM to it alone), then make sure nothing
         # it started is left: its worker processes share its process group
-        proc.send_signal(signal.SIGTERM)
-        try:
-            exit_code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            exit_code = None
-        leftover = _group_alive(proc.pid, timeout=10)
-        if exit_code is None or leftover:
+        exit_code, leftover = None, False
+        if proc is not None:  # (None: the browser did not start)
+            proc.send_signal(signal.SIGTERM)
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=15)
+                exit_code = proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                exit_code = None
+            leftover = _group_alive(proc.pid, timeout=10)
+            if exit_code is None or leftover:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=15)
     assert exit_code == 0, f"capsim dashboard did not stop cleanly on SIGTERM (exit code {exit_code})"
     assert not leftover, "capsim dashboard left worker processes behind after it stopped"
     # one 5-year run of the status quo in this process, right after, as a yardstick for a busy machine
@@ -602,7 +737,8 @@ def test_dashboard_in_a_real_browser(tmp_path):
     t_run = time.perf_counter() - t0
     ests, firsts, heads, figs = ([t[0] for t in times], [t[1] for t in times], [t[2] for t in times],
                                  [t[3] for t in times])
-    timing = {"start_to_useful_page_s": round(t_useful, 2), "start_to_status_quo_results_s": round(t_ready, 2),
+    timing = {"start_to_first_page_s": round(t_first_page, 2),
+              "start_to_page_with_levers_s": round(t_useful, 2), "start_to_status_quo_results_s": round(t_ready, 2),
               "lever_to_estimate_headlines_s": [round(x, 2) for x in ests],
               "median_lever_to_estimate_headlines_s": round(float(np.median(ests)), 2),
               "lever_to_first_headlines_s": [round(x, 2) for x in firsts],

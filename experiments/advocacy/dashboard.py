@@ -14,34 +14,29 @@ Invalid lever combinations (direct funding + sharing earmark + emergency reserve
 above the whole budget) are explained on the page with the model's own one-line check
 (``Params.check``); the last valid results stay on the page, marked as such.
 
-Run ``capsim dashboard [--host 127.0.0.1] [--port 8765] [--years 5] [--replicates 3]
-[overrides]``; the server listens on 127.0.0.1 unless ``--host`` says otherwise.
+The command that serves it, ``capsim dashboard``, is ``experiments/advocacy/server.py``; until
+Solara and the model are loaded, ``experiments/advocacy/first_page.py`` answers on its address.
 """
 
 from __future__ import annotations
 
 import html
 import os
-import signal
-import socket
-import sys
 import threading
 import traceback
-import warnings
 
 import solara
 from solara.datatypes import ResultState
 
-from experiments.config import UsageError, fail, quiet_mesa
 from experiments.advocacy.levers import (LEVERS, PACKAGES, REGIME_TITLES, SHARES_HELD_KEYS, STATUS_QUO, lever_values,
-                                package_params, shares_held)
-from experiments.advocacy.live import ENV_SETTINGS, LiveResult, LiveSettings, engine, rules_key
+                                shares_held)
+from experiments.advocacy.first_page import lever_sentences
+from experiments.advocacy.live import LiveResult, engine, rules_key
 from sim.outcomes import DONOR_HEADLINES
 from experiments.runner import Cancelled
-from experiments.cli.plain_args import OptionParser, port_number, positive_float, positive_int, seed_number
 from sim.params import REGIME_NAMES, ConfigError, Params
 
-__all__ = ["Page", "main"]
+__all__ = ["Page"]
 
 # ====================================================================== the page
 
@@ -323,15 +318,11 @@ def FieldMeasures(rows: list[dict], title: str):
 
 @solara.component
 def LeverTable():
-    """What each lever and package did to people with their needs met, from the committed lever table."""
-    from experiments.advocacy.explain import load_table
-
-    try:
-        table = load_table()
-    except FileNotFoundError:
-        return
-    t = table[table["headline"] == "people_weeks_met"]
-    Words("\n".join(f"- {row}" for row in t["sentence"]), style="font-size: 0.85em")
+    """What each lever and package did to people with their needs met, from the committed lever table (the
+    sentences the first page shows too)."""
+    sentences = lever_sentences()
+    if sentences:
+        Words("\n".join(f"- {s}" for s in sentences), style="font-size: 0.85em")
 
 
 def _error_words(message: str, values: dict, base: Params) -> str:
@@ -422,134 +413,3 @@ def Page():
                   "exploratory: no study has yet measured these ways of working against each other.",
                   style="font-size: 0.9em")
             Results(result, key, error, error_words, estimate)
-
-
-# ====================================================================== the command
-
-def _parser() -> OptionParser:
-    p = OptionParser(prog="capsim dashboard",
-                     description="Serve the donor-incentives page (levers a donor controls vs the status quo).")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)")
-    p.add_argument("--port", type=port_number, default=8765, help="port (default 8765; 0 = any free port)")
-    p.add_argument("--years", type=positive_float("--years", 100.0), default=5.0,
-                   help="horizon of each live run in years (default 5)")
-    p.add_argument("--replicates", type=positive_int("--replicates", 50), default=3,
-                   help="paired runs per side in the live view (default 3)")
-    p.add_argument("--seed", type=seed_number, default=0, help="base seed of the paired runs (default 0)")
-    p.add_argument("--jobs", type=positive_int("--jobs", 64), default=None,
-                   help="worker processes for runs (default: one per replicate, at most the number of cores)")
-    p.add_argument("overrides", nargs="*", help="Hydra overrides for every run, e.g. world.n_areas=20")
-    return p
-
-
-def _check_listen(host: str, port: int) -> int:
-    """Bind once to report a busy port or a bad address in one line before the server starts."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as e:
-        fail(f"--host = {host!r} is not an address of this machine ({e.strerror}); allowed: e.g. 127.0.0.1 or 0.0.0.0")
-    family, _, _, _, addr = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(addr)
-        except OSError as e:
-            fail(f"cannot listen on {host}:{port}: {e.strerror}; allowed: a free port (--port) on an address of "
-                 "this machine (--host)", 1)
-        return sock.getsockname()[1]
-
-
-def main(args: list[str]) -> int:
-    """``capsim dashboard``: check the options, warm the status quo, serve the page until Ctrl+C."""
-    opts = _parser().parse_args(args)
-    bad = [o for o in opts.overrides if "=" not in o]
-    if bad:
-        raise UsageError(f"{bad[0]!r} is not an override; allowed: key=value (e.g. world.n_areas=20)")
-    jobs = opts.jobs or max(1, min(opts.replicates, os.cpu_count() or 1))
-    settings = LiveSettings(years=opts.years, replicates=opts.replicates, seed=opts.seed, jobs=jobs,
-                            overrides=tuple(opts.overrides))
-    try:  # the status quo now (a bad override ends here in one line); the other packages while the page warms
-        package_params(STATUS_QUO, settings.package_overrides)
-    except ConfigError as e:
-        raise UsageError(str(e)) from None
-    port = _check_listen(opts.host, opts.port)
-    os.environ[ENV_SETTINGS] = settings.to_env()
-    quiet_mesa()
-    eng = engine()
-    _use_standin(eng)
-    print(f"capsim dashboard: live view runs {settings.replicates} paired runs x {settings.years:g} years "
-          f"({jobs} worker process{'es' if jobs > 1 else ''}); serving on http://{opts.host}:{port} "
-          "(Ctrl+C to stop) while the status quo is prepared ...", flush=True)
-    # The page answers at once (levers, the measured lever table); the status quo is prepared
-    # meanwhile and the first visitor's update waits for it instead of running it twice.
-    warming = eng.warm_in_background(lambda secs: print(f"capsim dashboard: status quo ready in {secs:.1f}s",
-                                                        flush=True))
-    # uvicorn stops gracefully on SIGTERM and then re-raises it: end with exit code 0 through the
-    # `finally` below, so the worker pool is shut down instead of the process dying mid-way.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        _serve(opts.host, port)
-    finally:
-        warming.join(timeout=60)
-        eng.shutdown()
-    return 0
-
-
-def _use_standin(eng) -> None:
-    """Give the page the committed stand-in (``capsim standin``), or say in its details why there is none."""
-    from experiments.advocacy import standin
-
-    try:
-        stand = standin.load()
-    except (ValueError, KeyError) as e:  # fitted on other levers: the page runs without estimates
-        eng.use_standin(None, str(e))
-        return
-    eng.use_standin(stand, "" if stand is not None else "the stand-in has not been fitted (`capsim standin`)")
-
-
-def _exit_on_sigterm(signum, frame) -> None:
-    raise SystemExit(0)
-
-
-def configure_solara() -> None:
-    """Solara's settings for this page: production mode, no telemetry, and no fetch from a public CDN.
-
-    Solara serves its front-end files under ``/_solara/cdn`` from a local folder (filled by
-    ``solara-assets``); for a file that folder lacks, its server fetches the file from
-    ``solara.settings.assets.cdn``, a public CDN by default (a DNS lookup, and no timeout on a slow
-    network). Pointing that setting at the local folder itself (a ``file:`` address, which the
-    server's HTTP client refuses at once) turns a missing file into a 404 with no outside request.
-    The page asks for no such file: it renders its words as HTML, not with ``solara.Markdown``.
-    """
-    import solara.settings
-    from solara.server import settings as server_settings
-
-    server_settings.main.mode = "production"
-    server_settings.telemetry.mixpanel_enable = False
-    solara.settings.assets.cdn = server_settings.assets.proxy_cache_dir.resolve().as_uri() + "/"
-
-
-def _serve(host: str, port: int) -> None:
-    """Run Solara's server in this process (production mode, no telemetry, no version check)."""
-    os.environ["SOLARA_APP"] = "experiments.advocacy.dashboard"
-    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    os.environ["SERVER_NAME"] = host
-    os.environ["SERVER_PORT"] = str(port)
-    import uvicorn
-
-    # Solara warns on every page load that a plain-http server cannot set samesite=none cookies;
-    # the page is served over http on purpose (loopback by default) and falls back to samesite=lax.
-    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
-
-    configure_solara()
-    config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning",
-                            access_log=False)
-    server = uvicorn.Server(config)
-    server.run()
-    if not server.started:
-        fail(f"the web server could not start on {host}:{port}", 1)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

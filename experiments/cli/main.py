@@ -46,7 +46,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "params": ("print the parameter registry (key, default, unit, allowed range, meaning, source)",
                "experiments.cli.params:print_params", False),
     "data": ("check a folder of HXL country data, or export the synthetic country as HXL (capsim data --help)", "experiments.cli.data:main", False),
-    "dashboard": ("serve the donor-incentives page on 127.0.0.1 (--host, --port)", "experiments.advocacy.dashboard:main", False),
+    "dashboard": ("serve the donor-incentives page on 127.0.0.1 (--host, --port)", "experiments.advocacy.server:main", False),
     "levers": ("measure what each lever and package does to every headline and why (writes "
                "experiments/advocacy/lever_effects.csv and the docs/dashboard.md lever table)",
                "experiments.advocacy.explain:main", False),
