@@ -409,6 +409,14 @@ def test_first_page_answers_until_it_hands_its_socket_over():
         first.close()
 
 
+def test_page_workers_one_per_replicate_up_to_twice_the_cores():
+    """3 replicates on 2 cores run together on 3 workers (1.5 run-times), not in two rounds on 2 (2 run-times)."""
+    from experiments.advocacy.live import default_jobs
+
+    assert [default_jobs(r, 2) for r in (1, 2, 3, 4, 5, 10)] == [1, 2, 3, 4, 2, 2]
+    assert default_jobs(3, 1) == 1 and default_jobs(2, 1) == 2
+
+
 def test_dashboard_command_imports_nothing_heavy_before_the_first_page():
     """The command's module (what runs before the first page answers) imports neither Solara nor the model's
     numerical stack: the first page must not wait for what it stands in for."""

@@ -37,7 +37,7 @@ def _parser() -> OptionParser:
                    help="paired runs per side in the live view (default 3)")
     p.add_argument("--seed", type=seed_number, default=0, help="base seed of the paired runs (default 0)")
     p.add_argument("--jobs", type=positive_int("--jobs", 64), default=None,
-                   help="worker processes for runs (default: one per replicate, at most the number of cores)")
+                   help="worker processes for runs (default: one per replicate, up to twice the number of cores)")
     p.add_argument("overrides", nargs="*", help="Hydra overrides for every run, e.g. world.n_areas=20")
     return p
 
@@ -68,7 +68,6 @@ def main(args: list[str]) -> int:
     bad = [o for o in opts.overrides if "=" not in o]
     if bad:
         raise UsageError(f"{bad[0]!r} is not an override; allowed: key=value (e.g. world.n_areas=20)")
-    jobs = opts.jobs or max(1, min(opts.replicates, os.cpu_count() or 1))
     sock = listen(opts.host, opts.port)
     port = sock.getsockname()[1]
     first = FirstPage(sock, first_page_html(lever_sentences(), opts.years, opts.replicates)).start()
@@ -76,18 +75,19 @@ def main(args: list[str]) -> int:
           "starting ...", flush=True)
 
     try:
-        return _serve_page(first, opts, jobs, port)
+        return _serve_page(first, opts, port)
     finally:
         first.close()  # when the command ends before Solara's server took the socket (a bad override)
 
 
-def _serve_page(first: FirstPage, opts, jobs: int, port: int) -> int:
+def _serve_page(first: FirstPage, opts, port: int) -> int:
     """Check the settings, warm the status quo and serve the interactive page on the first page's socket."""
     from experiments.advocacy.levers import STATUS_QUO, package_params
-    from experiments.advocacy.live import ENV_SETTINGS, LiveSettings, engine
+    from experiments.advocacy.live import ENV_SETTINGS, LiveSettings, default_jobs, engine
     from experiments.config import quiet_mesa
     from sim.params import ConfigError
 
+    jobs = opts.jobs or default_jobs(opts.replicates)
     settings = LiveSettings(years=opts.years, replicates=opts.replicates, seed=opts.seed, jobs=jobs,
                             overrides=tuple(opts.overrides))
     try:  # the status quo now (a bad override ends here in one line); the other packages while the page warms
