@@ -49,6 +49,15 @@ def tiny_eval():
     return base, fs, X, ev
 
 
+def test_evaluation_tasks_are_small_when_runs_are_few():
+    """Few runs per worker go one a task, so no worker is left with the last full task alone (a calibration's
+    validation: 20 runs on 2 workers); thousands go four a task."""
+    from experiments.studies.evaluate import batch_runs
+
+    assert [batch_runs(n, 2) for n in (1, 20, 31, 32, 40, 800, 5000)] == [1, 1, 1, 2, 2, 4, 4]
+    assert batch_runs(20, 1) == 2 and batch_runs(800, 2, most=1) == 1
+
+
 def test_evaluation_is_deterministic_paired_and_parallel_safe(tiny_eval):
     base, fs, X, ev = tiny_eval
     a = evaluate_points(base, fs, X, ev, n_jobs=1, progress=False)

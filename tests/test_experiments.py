@@ -94,6 +94,33 @@ def test_bad_experiment_settings_one_line_exit_2(argv, expected, capsys):
     assert_refused(main, argv, expected, capsys)
 
 
+def test_calibration_validates_the_chosen_set_once(tmp_path, monkeypatch):
+    """The set the search validated and chose is not validated a second time: its validation is the final one
+    (every set here is made 'accepted', so the search validates candidates)."""
+    import analysis.calibration as calibration
+    from experiments.studies import calibrate
+
+    real_judge, real_validate, calls = calibration.judge, calibrate.validate, []
+
+    def all_accepted(points):
+        judged = real_judge(points)
+        judged["accepted"] = True
+        return judged
+
+    def counted(params, *args, **kwargs):
+        calls.append(params)
+        return real_validate(params, *args, **kwargs)
+
+    monkeypatch.setattr(calibration, "judge", all_accepted)
+    monkeypatch.setattr(calibrate, "validate", counted)
+    cfg = precheck(["study=calibration", *TINY_WORLD, *TINY["calibration"], "study.closest=2"])
+    result = calibrate.calibrate_job(cfg, tmp_path, progress=False)
+    assert result["candidates_validated"] >= 1
+    assert len(calls) == result["candidates_validated"], (len(calls), result["candidates_validated"])
+    again = real_validate(calls[-1], calibrate.read_settings(cfg), False)[1]
+    pd.testing.assert_frame_equal(pd.DataFrame(result["validation"]), again)  # the chosen set's own validation
+
+
 def test_calibrate_command_end_to_end(tmp_path, capsys):
     out = tmp_path / "cal"
     main(["calibrate", *TINY_WORLD, *TINY["calibration"], f"hydra.run.dir={out}"])
