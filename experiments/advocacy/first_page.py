@@ -98,7 +98,6 @@ class FirstPage:
     def __init__(self, sock: socket.socket, body: bytes):
         self.sock = sock
         self.body = body
-        self.served = 0  # answers given
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, name="capsim-first-page", daemon=True)
 
@@ -150,6 +149,5 @@ class FirstPage:
                         f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n{MARK}: 1\r\n"
                         "Connection: close\r\n\r\n").encode()
                 conn.sendall(head if method == b"HEAD" else head + body)
-                self.served += 1
             except OSError:  # the browser went away or sent nothing in time
                 return
