@@ -36,6 +36,14 @@ def test_table_covers_every_lever_package_and_headline(table):
     assert table["sentence"].str.len().min() > 40, "a lever row has no sentence"
 
 
+def test_sentences_read_cleanly(table):
+    """No doubled word ("the the rule itself") in any sentence the page, the first page or the docs show."""
+    import re
+
+    doubled = [s for s in table["sentence"] if re.search(r"\b(\w+) \1\b", s, flags=re.IGNORECASE)]
+    assert not doubled, doubled[:2]
+
+
 def test_pathway_parts_add_up_to_each_effect(table):
     cols = ["part_own_rule", *(f"part_{m.name}" for m in MECHANISMS)]
     parts = table[cols].sum(axis=1)

@@ -328,8 +328,9 @@ def _sentence(row: dict) -> str:
     reason = _reason_text(row["pathway"], row)
     carried = ("all of it" if 0.95 <= share <= 1.05 else f"about {100 * share:.0f}% of it" if share < 1
                else "more than all of it")
-    return (f"{what} Why: {reason[0].upper() + reason[1:]} (the {_pathway_title(row['pathway'])} pathway carries "
-            f"{carried}).{_tug(row)}")
+    title = _pathway_title(row["pathway"])
+    named = title if title.startswith("the ") else f"the {title}"  # "the rule itself", not "the the rule itself"
+    return f"{what} Why: {reason[0].upper() + reason[1:]} ({named} pathway carries {carried}).{_tug(row)}"
 
 
 # ---------------------------------------------------------------------------- reading the table
