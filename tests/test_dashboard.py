@@ -411,10 +411,10 @@ def test_first_page_answers_until_it_hands_its_socket_over():
 
 def test_page_workers_one_per_replicate_up_to_twice_the_cores():
     """3 replicates on 2 cores run together on 3 workers (1.5 run-times), not in two rounds on 2 (2 run-times)."""
-    from experiments.advocacy.live import default_jobs
+    from experiments.advocacy.live import page_workers
 
-    assert [default_jobs(r, 2) for r in (1, 2, 3, 4, 5, 10)] == [1, 2, 3, 4, 2, 2]
-    assert default_jobs(3, 1) == 1 and default_jobs(2, 1) == 2
+    assert [page_workers(r, 2) for r in (1, 2, 3, 4, 5, 10)] == [1, 2, 3, 4, 2, 2]
+    assert page_workers(3, 1) == 1 and page_workers(2, 1) == 2
 
 
 def test_dashboard_command_imports_nothing_heavy_before_the_first_page():

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.config import UsageError, quiet_mesa
+from experiments.advocacy.first_page import TABLE, TABLE_HEADLINE  # the committed table, defined where it is read first
 from experiments.advocacy.levers import LEVERS, PACKAGES, REGIME_TITLES, STATUS_QUO, apply_levers, package_params
 from experiments.cli.plain_args import OptionParser, positive_float, positive_int, seed_number
 
@@ -39,7 +40,6 @@ __all__ = ["Move", "MOVES", "Mechanism", "MECHANISMS", "TABLE", "DOC", "HEADLINE
            "load_table", "reason_for", "why_text", "source_text", "brief_line", "doc_table", "main"]
 
 HERE = Path(__file__).resolve().parent
-TABLE = HERE / "lever_effects.csv"
 DOC = HERE.parents[1] / "docs" / "dashboard.md"
 DOC_START, DOC_END = "<!-- lever-table start (capsim levers) -->", "<!-- lever-table end -->"
 HEADLINE_KEYS = ("people_weeks_met", "hard_to_reach_coverage", "response_time", "total_local_funding_share",
@@ -477,7 +477,7 @@ def source_text(row: dict) -> str:
 
 def doc_table(table: pd.DataFrame) -> str:
     """The lever table of ``docs/dashboard.md``: each move's effect on need met, its reason and pathway."""
-    t = table[table["headline"] == "people_weeks_met"]
+    t = table[table["headline"] == TABLE_HEADLINE]
     years = t["years"].iloc[0]
     lines = [f"Effect on people with their needs met (people a week, average over {years:g} years), "
              f"{int(t['replicates'].iloc[0])} paired runs of {years:g} years from seed {int(t['seed'].iloc[0])}, "

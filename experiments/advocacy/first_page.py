@@ -23,7 +23,7 @@ from pathlib import Path
 
 __all__ = ["FirstPage", "MARK", "lever_sentences", "first_page_html"]
 
-TABLE = Path(__file__).resolve().parent / "lever_effects.csv"  # `capsim levers` writes it (explain.py)
+TABLE = Path(__file__).resolve().parent / "lever_effects.csv"  # the committed lever table (`capsim levers`, explain.py)
 MARK = "X-Capsim-First-Page"  # a header on the first page's answers: the page reloads once an answer lacks it
 TABLE_HEADLINE = "people_weeks_met"  # the lever table the pages show: each move's effect on people with needs met
 _POLL_MS = 250

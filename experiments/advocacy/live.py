@@ -41,7 +41,7 @@ from sim.outcomes import PEOPLE_OUTCOMES
 from sim.params import ConfigError, Params
 from sim.rng import replicate_seeds
 
-__all__ = ["LiveSettings", "LiveResult", "LiveEngine", "engine", "default_jobs", "rules_key", "ENV_SETTINGS", "DONOR", "NAMES",
+__all__ = ["LiveSettings", "LiveResult", "LiveEngine", "engine", "page_workers", "rules_key", "ENV_SETTINGS", "DONOR", "NAMES",
            "PEOPLE_HEADLINES", "SYSTEM_HEADLINES"]
 
 ENV_SETTINGS = "CAPSIM_DASHBOARD_SETTINGS"  # JSON of LiveSettings, set by `capsim dashboard` for the page
@@ -91,7 +91,7 @@ class LiveSettings:
         return (f"years={self.years:g}", *self.overrides)
 
 
-def default_jobs(replicates: int, cores: int | None = None) -> int:
+def page_workers(replicates: int, cores: int | None = None) -> int:
     """The page's worker processes: one per replicate while that is at most twice the cores, else one per core.
 
     A lever change waits for its slowest replicate. With 3 replicates on 2 cores, 2 workers run them in two

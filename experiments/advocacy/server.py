@@ -83,11 +83,11 @@ def main(args: list[str]) -> int:
 def _serve_page(first: FirstPage, opts, port: int) -> int:
     """Check the settings, warm the status quo and serve the interactive page on the first page's socket."""
     from experiments.advocacy.levers import STATUS_QUO, package_params
-    from experiments.advocacy.live import ENV_SETTINGS, LiveSettings, default_jobs, engine
+    from experiments.advocacy.live import ENV_SETTINGS, LiveSettings, page_workers, engine
     from experiments.config import quiet_mesa
     from sim.params import ConfigError
 
-    jobs = opts.jobs or default_jobs(opts.replicates)
+    jobs = opts.jobs or page_workers(opts.replicates)
     settings = LiveSettings(years=opts.years, replicates=opts.replicates, seed=opts.seed, jobs=jobs,
                             overrides=tuple(opts.overrides))
     try:  # the status quo now (a bad override ends here in one line); the other packages while the page warms

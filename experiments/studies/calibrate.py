@@ -131,7 +131,7 @@ def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster
     result: dict = {"settings": s.__dict__, "scenario": base.scenario, "regime": base.regime}
     lines = [f"# Calibration of the `{base.scenario}` preset ({base.regime} regime)", ""]
     chosen_params = base
-    validated = None  # (params, runs, table) of the last candidate validated in the search
+    validated_params = vruns = table = None  # the last candidate the search validated, its runs and table
     if s.samples:
         X = latin.sample(salib_problem(factors), s.samples, seed=s.seed)
         ev = Evaluation(regimes=(base.regime,), replicates=s.replicates, base_seed=base.seed,
@@ -162,8 +162,8 @@ def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster
             if not n_acc:
                 break
             print(f"  validating accepted point {int(best['point'])} over {chosen_params.years:g} years")
-            validated = (chosen_params, *validate(chosen_params, s, progress, cluster))
-            if bool(validated[2]["mean_in_range"].all()):
+            validated_params, (vruns, table) = chosen_params, validate(chosen_params, s, progress, cluster)
+            if bool(table["mean_in_range"].all()):
                 break
         status = "accepted" if bool(best["accepted"]) else "NOT accepted (closest set; no set met every pattern)"
         result.update(candidates_validated=tried if n_acc else 0)
@@ -193,9 +193,8 @@ def calibrate_job(cfg: DictConfig, out_dir: Path, progress: bool = True, cluster
         print(f"  chosen point {int(best['point'])} ({status}), distance {best['distance']:.3f}")
     # Validation of the chosen set (or of the preset as it is) over the preset's full horizon: the search's
     # own validation of that set when it made one (the same runs: every run is fixed by its parameters and seed).
-    if validated is not None and validated[0] is chosen_params:
+    if validated_params is chosen_params:
         print(f"  validated over {chosen_params.years:g} years with {s.validation_replicates} replicates (above)")
-        _, vruns, table = validated
     else:
         print(f"  validating over {chosen_params.years:g} years with {s.validation_replicates} replicates")
         vruns, table = validate(chosen_params, s, progress, cluster)
