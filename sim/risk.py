@@ -75,6 +75,11 @@ RISK_CHANNELS = ("compliance", "losses", "security", "tolerance")
 MIN_AUDITED_USD = 1.0  # operations below a dollar since the last audit: no loss rate can be read
 MAX_VICTIMS = 20  # most victims of one incident (the geometric draw exceeds it with probability below 1e-6)
 AUDIT_WAVE_WEEKS = 4  # audits come in waves this many weeks apart (each organisation still once an interval)
+# What is written off is the losses found on grants less what was repaid: two sums of the same money. Their
+# difference is exact to about 1e-14 of the losses (rounding); processors whose linear-algebra library adds
+# in another order leave another residue (tests/test_determinism.py). A difference below this share of the
+# losses is rounding, and nothing is written off (numerical tolerance, not a model parameter).
+WRITE_OFF_ROUNDING = 1e-9
 
 
 @dataclass(frozen=True)
@@ -384,7 +389,9 @@ class Risk:
         m.ledger.repay(orgs, paid)
         w.losses_found = float(found.sum())
         w.repaid_local, w.repaid_intl = (self._groups @ paid).tolist()
-        w.written_off = max(0.0, float(on_grants.sum()) - w.repaid_local - w.repaid_intl)  # (rounding: >= -1e-12)
+        on_grant_total = float(on_grants.sum())
+        left = on_grant_total - w.repaid_local - w.repaid_intl
+        w.written_off = left if left > WRITE_OFF_ROUNDING * on_grant_total else 0.0
 
 
 def outcomes(risk: Risk, model) -> dict:
