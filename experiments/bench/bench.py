@@ -65,29 +65,46 @@ def _entities(params) -> int:
     return orgs + w.n_staff + w.n_areas * w.n_sectors
 
 
-def bench_boltzmann(n: int = 10_000, steps: int = 10, seeds=(1, 2, 3), replications: int = 3) -> dict:
-    """Microseconds per agent-step of Mesa's BoltzmannWealth (best of replications, median of seeds)."""
+def _boltzmann(n: int, seed: int):
+    """Mesa's BoltzmannWealth with ``n`` agents on a square grid: the reference model."""
     from mesa.examples import BoltzmannWealth
     from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario
 
     side = int(round(np.sqrt(n)))
+    return BoltzmannWealth(scenario=BoltzmannScenario(rng=seed, n=n, width=side, height=side))
 
-    def make(seed):
-        return BoltzmannWealth(scenario=BoltzmannScenario(rng=seed, n=n, width=side, height=side))
 
-    warm = make(0)
-    warm.run_for(2)
-    per_seed = []
-    for seed in seeds:
-        best = np.inf
-        for _ in range(replications):
-            model = make(seed)
-            gc.disable()
-            t0 = time.perf_counter()
-            model.run_for(steps)
-            best = min(best, time.perf_counter() - t0)
-            gc.enable()
-        per_seed.append(best / (n * steps) * 1e6)
+def _boltzmann_us(n: int, seed: int, steps: int) -> float:
+    """Microseconds per agent-step of one BoltzmannWealth run of ``steps`` steps (garbage collector off)."""
+    model = _boltzmann(n, seed)
+    gc.disable()
+    t0 = time.perf_counter()
+    model.run_for(steps)
+    dt = time.perf_counter() - t0
+    gc.enable()
+    return dt / (n * steps) * 1e6
+
+
+def _model_seconds(params) -> tuple[float, float]:
+    """Seconds to build this model and seconds per step to run it to its horizon (garbage collector off)."""
+    from sim.model import CapacityModel
+
+    gc.collect()
+    gc.disable()
+    t0 = time.perf_counter()
+    model = CapacityModel(params)
+    t1 = time.perf_counter()
+    for _ in range(model.n_steps):
+        model.step()
+    t2 = time.perf_counter()
+    gc.enable()
+    return t1 - t0, (t2 - t1) / model.n_steps
+
+
+def bench_boltzmann(n: int = 10_000, steps: int = 10, seeds=(1, 2, 3), replications: int = 3) -> dict:
+    """Microseconds per agent-step of Mesa's BoltzmannWealth (best of replications, median of seeds)."""
+    _boltzmann(n, 0).run_for(2)  # warm up
+    per_seed = [min(_boltzmann_us(n, seed, steps) for _ in range(replications)) for seed in seeds]
     us = statistics.median(per_seed)
     return {"agents": n, "steps": steps, "seeds": list(seeds), "replications": replications,
             "us_per_agent_step": us, "us_per_agent_step_min": min(per_seed), "us_per_agent_step_max": max(per_seed),
@@ -96,27 +113,10 @@ def bench_boltzmann(n: int = 10_000, steps: int = 10, seeds=(1, 2, 3), replicati
 
 def bench_model(scale: int, years: float = 2.0, repetitions: int = 5) -> dict:
     """Time the model at one scale: median (min, max) over repetitions with different seeds."""
-    from sim.model import CapacityModel
-
-    warm = CapacityModel(scaled_params(scale, 0.1, seed=999))
-    for _ in range(warm.n_steps):
-        warm.step()
-    step_times, init_times = [], []
-    params = None
-    for rep in range(repetitions):
-        params = scaled_params(scale, years, seed=rep)
-        gc.collect()
-        gc.disable()
-        t0 = time.perf_counter()
-        model = CapacityModel(params)
-        t1 = time.perf_counter()
-        for _ in range(model.n_steps):
-            model.step()
-        t2 = time.perf_counter()
-        gc.enable()
-        init_times.append(t1 - t0)
-        step_times.append((t2 - t1) / model.n_steps)
-    ent = _entities(params)
+    _model_seconds(scaled_params(scale, 0.1, seed=999))  # warm up
+    timed = [_model_seconds(scaled_params(scale, years, seed=rep)) for rep in range(repetitions)]
+    init_times, step_times = [t[0] for t in timed], [t[1] for t in timed]
+    ent = _entities(scaled_params(scale, years))
     med = statistics.median(step_times)
     return {
         "scale": scale, "entities": ent, "years": years, "repetitions": repetitions,
@@ -138,43 +138,22 @@ def bench_ratio(pairs: int = 9, years: float = 2.0, boltzmann_agents: int = 10_0
     pair's ratio is this model's entity-updates per second over BoltzmannWealth's agent-steps per second.
     Returns the pairs' ratios, their median (the headline) and range.
     """
-    from mesa.examples import BoltzmannWealth
-    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario
-    from sim.model import CapacityModel
+    entities = _entities(scaled_params(1, years))
 
-    side = int(round(np.sqrt(boltzmann_agents)))
-    params0 = scaled_params(1, years)
-    entities = _entities(params0)
+    def reference(i: int) -> float:  # us per agent-step
+        return _boltzmann_us(boltzmann_agents, seeds[i % len(seeds)], steps)
 
-    def reference(seed: int) -> float:  # us per agent-step
-        model = BoltzmannWealth(scenario=BoltzmannScenario(rng=seed, n=boltzmann_agents, width=side, height=side))
-        gc.collect()
-        gc.disable()
-        t0 = time.perf_counter()
-        model.run_for(steps)
-        dt = time.perf_counter() - t0
-        gc.enable()
-        return dt / (boltzmann_agents * steps) * 1e6
+    def ours(i: int) -> float:  # us per step
+        return _model_seconds(scaled_params(1, years, seed=i))[1] * 1e6
 
-    def ours(seed: int) -> float:  # us per step
-        model = CapacityModel(scaled_params(1, years, seed=seed))
-        gc.collect()
-        gc.disable()
-        t0 = time.perf_counter()
-        for _ in range(model.n_steps):
-            model.step()
-        dt = time.perf_counter() - t0
-        gc.enable()
-        return dt / model.n_steps * 1e6
-
-    reference(0)  # warm both (imports, caches)
-    ours(999)
+    _boltzmann(boltzmann_agents, 0).run_for(2)  # warm both up (imports, caches)
+    _model_seconds(scaled_params(1, 0.1, seed=999))
     rows = []
     for i in range(pairs):
         if i % 2 == 0:
-            ref_us, model_us = reference(seeds[i % len(seeds)]), ours(i)
+            ref_us, model_us = reference(i), ours(i)
         else:
-            model_us, ref_us = ours(i), reference(seeds[i % len(seeds)])
+            model_us, ref_us = ours(i), reference(i)
         rows.append({"boltzmann_us_per_agent_step": ref_us, "model_us_per_step": model_us,
                      "ratio": entities * ref_us / model_us})
     ratios = [r["ratio"] for r in rows]
