@@ -58,6 +58,11 @@ setup() {
   # PYTHONDONTWRITEBYTECODE is set, as on CI machines, Python would otherwise compile them again in
   # every process - 0.2 s more for each command and each worker (docs/bench/README.md).
   .venv/bin/python -m compileall -q sim experiments analysis hydra_plugins >/dev/null 2>&1 || true
+  # Compile the model's kernels once (sim/jit.py; about 30 s, then cached) before parallel workers
+  # or test processes would each compile them.
+  .venv/bin/python -c 'import sim.jit
+if not sim.jit.compiled():
+    import sys, sim.model; sim.model.warm_kernels(); print("compiled the model kernels", file=sys.stderr)'
 }
 
 cmd=${1:-}

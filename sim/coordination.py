@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .access import AcceptanceTable, access_factor, can_operate
+from .jit import kernel
 from .governance import local_knowledge_weight, partnership_decision_weight, priority_view
 
 __all__ = ["Coordination", "presence_outcomes"]
@@ -68,22 +69,9 @@ class Coordination:
         """
         m = self.m
         orgs = m.orgs
-        n = orgs.n
-        ctx = m.effective_context()
         lam = local_knowledge_weight(m, partnership_decision_weight(m))
         orgs.knowledge_weight[:] = lam
-        has = (orgs.partner >= 0) & orgs.active
-        local = np.nonzero(has)[0]
-        parent = orgs.partner[local]
-        weight = m.staff.headcount[local] + 1.0
-        wsum = np.bincount(parent, weight, n)
-        # Partners' contextual capacity as the intermediary's own plus the weighted mean difference,
-        # so that equal capacities give exactly the intermediary's own (an exact null for decisions).
-        diff = np.bincount(parent, weight * (ctx[local] - ctx[parent]), n)
-        partners_ctx = ctx + np.divide(diff, wsum, out=np.zeros(n), where=wsum > 0)
-        intermediary_ctx = np.where(has, ctx[np.maximum(orgs.partner, 0)], ctx)
-        return np.where(orgs.is_local, ctx + (1.0 - lam) * (intermediary_ctx - ctx),
-                        ctx + lam * (partners_ctx - ctx))
+        return _decision_context(m.effective_context(), lam, orgs.partner, orgs.active, orgs.is_local, m.staff.headcount)
 
     def perceived_need_of_orgs(self) -> np.ndarray:
         """Per organisation, the share of need, as the response's priorities see it, in the areas it works in."""
@@ -102,17 +90,9 @@ class Coordination:
         international ones (tunnel vision where coordination shows little).
         """
         m = self.m
-        n = m.orgs.n
-        local = m.orgs.is_local[org]
-        r = np.where(local, 1.0, self.visibility()[area])
         if context is None:
             context = self.decision_context()
-        known = self.unmet[area] * access_factor(m.areas.access[area], context[org])
-        k = np.maximum(np.bincount(org, minlength=n), 1)[org]  # (at least 1) areas of each pair's organisation
-        tot = np.bincount(org, known, n)[org]
-        need_share = np.divide(known, tot, out=1.0 / k, where=tot > 0)
-        w = (1.0 - r) / k + r * need_share
-        return w / np.maximum(np.bincount(org, w, n)[org], 1e-12)
+        return _allocation(org, area, m.orgs.is_local, self.visibility(), self.unmet, m.areas.access, context, m.orgs.n)
 
     def plan_allocation(self, step: int) -> None:
         """At a funding round, earmarked money is tied to the current split over areas."""
@@ -131,13 +111,10 @@ class Coordination:
         allocation. An organisation with no plan covering its areas follows the current one.
         """
         m = self.m
-        n = m.orgs.n
-        now = self.allocation(org, area, context)
-        planned = m.orgs.planned[org, slot]
-        total = np.bincount(org, planned, n)[org]
-        planned = np.divide(planned, total, out=now.copy(), where=total > 0)
-        free = m.orgs.responsive_share[org]
-        return (1.0 - free) * planned + free * now
+        if context is None:
+            context = self.decision_context()
+        return _deployment(org, slot, area, m.orgs.is_local, self.visibility(), self.unmet, m.areas.access, context,
+                           m.orgs.planned, m.orgs.responsive_share)
 
     # ------------------------------------------------------------------ presence
     def risk_tolerance(self) -> np.ndarray:
@@ -342,6 +319,77 @@ class Coordination:
         delay = np.full(len(grow), m.p.crisis.intl_surge_delay_weeks, np.int64)
         delay[local] = self.local_entry_delay(grow[local])
         orgs.add_presences(grow[go], best[go], step + delay[go])
+
+
+@kernel
+def _decision_context(ctx, lam, partner, active, is_local, headcount):
+    """:meth:`Coordination.decision_context` per organisation; each intermediary's partners' weighted
+    differences added in the order of the partners (as ``np.bincount`` adds them)."""
+    n = ctx.shape[0]
+    wsum = np.zeros(n)
+    diff = np.zeros(n)
+    for o in range(n):
+        if partner[o] >= 0 and active[o]:
+            parent = partner[o]
+            weight = headcount[o] + 1.0
+            wsum[parent] += weight
+            diff[parent] += weight * (ctx[o] - ctx[parent])
+    out = np.empty(n)
+    for o in range(n):
+        if is_local[o]:
+            intermediary = ctx[partner[o]] if partner[o] >= 0 and active[o] else ctx[o]
+            out[o] = ctx[o] + (1.0 - lam[o]) * (intermediary - ctx[o])
+        else:
+            partners = ctx[o] + (diff[o] / wsum[o] if wsum[o] > 0 else 0.0)
+            out[o] = ctx[o] + lam[o] * (partners - ctx[o])
+    return out
+
+
+@kernel
+def _allocation(org, area, is_local, visibility, unmet, access, context, n):
+    """:meth:`Coordination.allocation` for every pair (sums per organisation added in pair order)."""
+    n_pairs = org.shape[0]
+    areas_of = np.zeros(n, np.int64)
+    known_total = np.zeros(n)
+    known = np.empty(n_pairs)
+    for i in range(n_pairs):
+        o = org[i]
+        areas_of[o] += 1
+        known[i] = unmet[area[i]] * (1.0 - access[area[i]] * (1.0 - context[o]))  # sim/access.py access_factor
+        known_total[o] += known[i]
+    w = np.empty(n_pairs)
+    w_total = np.zeros(n)
+    for i in range(n_pairs):
+        o = org[i]
+        k = areas_of[o] if areas_of[o] > 1 else 1
+        r = 1.0 if is_local[o] else visibility[area[i]]
+        need_share = known[i] / known_total[o] if known_total[o] > 0 else 1.0 / k
+        w[i] = (1.0 - r) / k + r * need_share
+        w_total[o] += w[i]
+    for i in range(n_pairs):
+        total = w_total[org[i]]
+        w[i] = w[i] / (total if total > 1e-12 else 1e-12)
+    return w
+
+
+@kernel
+def _deployment(org, slot, area, is_local, visibility, unmet, access, context, planned, responsive_share):
+    """:meth:`Coordination.deployment` for every pair (sums per organisation added in pair order)."""
+    n = planned.shape[0]
+    now = _allocation(org, area, is_local, visibility, unmet, access, context, n)
+    n_pairs = org.shape[0]
+    plan = np.empty(n_pairs)
+    total = np.zeros(n)
+    for i in range(n_pairs):
+        plan[i] = planned[org[i], slot[i]]
+        total[org[i]] += plan[i]
+    out = np.empty(n_pairs)
+    for i in range(n_pairs):
+        o = org[i]
+        share = plan[i] / total[o] if total[o] > 0 else now[i]
+        free = responsive_share[o]
+        out[i] = (1.0 - free) * share + free * now[i]
+    return out
 
 
 def presence_outcomes(orgs, areas) -> dict:

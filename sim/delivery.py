@@ -40,8 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .access import access_factor
 from .areas import sector_sum
+from .jit import kernel
 
 __all__ = ["Delivery", "pay_salaries", "deliver", "outcomes"]
 
@@ -92,65 +92,27 @@ def deliver(model, step: int) -> Delivery:
     deployable = np.maximum(0.0, staff.headcount - orgs.time_off - orgs.assessment_load - orgs.compliance_load)
     decision_context = model.coordination.decision_context()  # whose knowledge steers staff and sector split
     alloc = model.coordination.deployment(org, slot, area, decision_context)
-    ctx = model.effective_context()[org]
-    access = areas.access[area]
-    deployed = deployable[org] * alloc  # staff deployed per pair
-    potential = deployed * p.staff.productivity * model.effectiveness_base()[org]
-    reached = potential * access_factor(access, ctx)  # potential output after access losses
-    loss_rate = p.funding.fiduciary_loss_rate * (1.0 - orgs.inst)
-    # Cash per person covered: goods and services (dearer where acceptance is low), and what is lost.
-    unit = p.staff.ops_cost_per_person * (1.0 + p.staff.access_cost_premium * access * (1.0 - ctx)) / (1.0 - loss_rate[org])
-    plan = np.bincount(org, reached * unit, n)
-    funded = np.divide(orgs.cash, plan, out=np.ones(n), where=plan > 0)  # nothing to pay for: not cash-bound
-    np.minimum(funded, 1.0, out=funded)
-    out = reached * funded[org]
-
-    out_s = out[:, None] * model.priorities.sector_split(model, org, area, decision_context)  # sim/priorities.py
-    cell = area[:, None] * n_sec + np.arange(n_sec)
-    supply = np.bincount(cell.ravel(), out_s.ravel(), n_areas * n_sec).astype(float)
-    need = areas.need.ravel()
-    fill = np.divide(need, supply, out=np.zeros_like(supply), where=supply > 1e-9)
-    np.minimum(fill, 1.0, out=fill)
-    got = out_s * fill[cell]  # people covered, per pair and sector
-    delivered = sector_sum(got)
-    cost = np.minimum(orgs.cash, np.bincount(org, delivered * unit, n))
-    lost = cost * loss_rate
+    split = model.priorities.sector_split(model, org, area, decision_context)  # sim/priorities.py
+    (deployed, potential, lost_to_access, unit, funded, out, got, delivered, cost, lost, covered, wcov, area_cov,
+     unmet, w_quality, pot_org, out_org, people_by_org, used, out_by_actor, orgs.utilisation) = _deliver(
+        org, area, alloc, split, deployable, model.effective_context(), model.effectiveness_base(), areas.access,
+        orgs.inst, orgs.cash, staff.headcount, staff.tech_mean, orgs.is_intl, areas.need, areas.severity,
+        areas.weighted_need_by_area, p.staff.productivity, p.funding.fiduciary_loss_rate, p.staff.ops_cost_per_person,
+        p.staff.access_cost_premium, p.staff.quality_standard)
     spent = model.ledger.spend(orgs, cost - lost, "operations")
     spent += model.ledger.spend(orgs, lost, "losses")
-
-    covered = np.minimum(need, supply).reshape(n_areas, n_sec)
-    wcov = sector_sum(covered * areas.severity)
+    model.coordination.unmet = unmet
     wneed = areas.weighted_need_by_area
-    area_cov = np.divide(wcov, wneed, out=np.ones(n_areas), where=wneed > 0)
-    np.minimum(area_cov, 1.0, out=area_cov)
-    model.coordination.unmet = np.maximum(0.0, wneed - wcov)
-
-    has_area = np.bincount(org, minlength=n) > 0  # (organisations with no operational area deliver nothing)
-    hc = np.maximum(staff.headcount, 1)
-    orgs.utilisation = deployable * funded * has_area / hc
-
-    quality = np.minimum(1.0, staff.tech_mean / p.staff.quality_standard)
-    sev = areas.severity.ravel()[cell]
-    w_quality = float((got * sev * quality[org][:, None]).sum())
-
-    # What binds each organisation's delivery: its potential output split into the part it could
-    # not pay for (cash), the part of what it paid for that found no unmet need (need), the rest (staff).
-    pot_org = np.bincount(org, potential, n)
-    out_org = np.bincount(org, out, n)
-    people_by_org = np.bincount(org, delivered, n)
-    used = np.divide(people_by_org, out_org, out=np.ones(n), where=out_org > 0)
     pot_total = float(pot_org.sum())
 
     def share(part) -> float:
         return float((pot_org * part).sum() / pot_total) if pot_total > 0 else 0.0
 
-    # Local and international actors' output per area in one count (column 0 local, 1 international).
-    out_by_actor = np.bincount(area * 2 + orgs.is_intl[org], out, 2 * n_areas).reshape(n_areas, 2)
     htr = areas.hard_to_reach
     total_w = wneed.sum()
     htr_w = wneed[htr].sum()
     people = float(covered.sum())
-    need_total = float(need.sum())
+    need_total = float(areas.need.sum())
     return Delivery(
         area_coverage=area_cov,
         covered_by_area=sector_sum(covered),
@@ -158,7 +120,7 @@ def deliver(model, step: int) -> Delivery:
         out_local=out_by_actor[:, 0].copy(),
         out_intl=out_by_actor[:, 1].copy(),
         coverage=float(wcov.sum() / total_w) if total_w > 0 else 1.0,
-        quality_coverage=w_quality / float(total_w) if total_w > 0 else 1.0,
+        quality_coverage=float(w_quality.sum()) / float(total_w) if total_w > 0 else 1.0,
         hard_to_reach_coverage=float(wcov[htr].sum() / htr_w) if htr_w > 0 else 1.0,
         people_covered=people,
         need_total=need_total,
@@ -171,11 +133,138 @@ def deliver(model, step: int) -> Delivery:
         bound_by_cash=share(1.0 - funded),
         bound_by_staff=share(funded * used),
         bound_by_need=share(funded * (1.0 - used)),
-        access_loss_share=float((potential - reached).sum() / pot_total)
+        access_loss_share=float(lost_to_access.sum() / pot_total)
         if pot_total > 0 else 0.0,
         presence=(org, slot, area, deployed),
         people_by_pair=delivered,
     )
+
+
+@kernel
+def _row_sum(x, r):
+    """``x[r].sum()`` as numpy adds it: in order below 8 values, else pairwise (eight running sums; every
+    model has at most 12 sectors, so one block and the rest in order)."""
+    k = x.shape[1]
+    if k < 8:
+        total = 0.0
+        for j in range(k):
+            total += x[r, j]
+        return total
+    acc = np.empty(8)
+    for j in range(8):
+        acc[j] = x[r, j]
+    i = 8
+    while i + 8 <= k:
+        for j in range(8):
+            acc[j] += x[r, i + j]
+        i += 8
+    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    while i < k:
+        total += x[r, i]
+        i += 1
+    return total
+
+
+@kernel
+def _deliver(org, area, alloc, split, deployable, context, effectiveness, access_of_area, inst, cash, headcount,
+             tech_mean, is_intl, need, severity, weighted_need, productivity, fiduciary_loss_rate, ops_cost, premium,
+             quality_standard):
+    """The week's delivery, pair by pair (see the module's docstring for the four pathways); sums over pairs
+    and cells are added in pair order (as ``np.bincount`` adds them), sums over sectors as numpy adds a row.
+    Also returns each organisation's utilisation: the share of its staff deployed and funded."""
+    n = deployable.shape[0]
+    n_pairs = org.shape[0]
+    n_areas, n_sec = need.shape
+    deployed = np.empty(n_pairs)
+    potential = np.empty(n_pairs)
+    reached = np.empty(n_pairs)
+    unit = np.empty(n_pairs)
+    plan = np.zeros(n)
+    for i in range(n_pairs):
+        o = org[i]
+        ctx = context[o]
+        access = access_of_area[area[i]]
+        deployed[i] = deployable[o] * alloc[i]
+        potential[i] = deployed[i] * productivity * effectiveness[o]
+        reached[i] = potential[i] * (1.0 - access * (1.0 - ctx))  # sim/access.py access_factor
+        loss_rate = fiduciary_loss_rate * (1.0 - inst[o])
+        # Cash per person covered: goods and services (dearer where acceptance is low), and what is lost.
+        unit[i] = ops_cost * (1.0 + premium * access * (1.0 - ctx)) / (1.0 - loss_rate)
+        plan[o] += reached[i] * unit[i]
+    funded = np.ones(n)
+    for o in range(n):
+        if plan[o] > 0:
+            funded[o] = cash[o] / plan[o]  # nothing to pay for: not cash-bound
+        if funded[o] > 1.0:
+            funded[o] = 1.0
+    out = np.empty(n_pairs)
+    out_s = np.empty((n_pairs, n_sec))
+    supply = np.zeros((n_areas, n_sec))
+    for i in range(n_pairs):
+        out[i] = reached[i] * funded[org[i]]
+        for j in range(n_sec):
+            out_s[i, j] = out[i] * split[i, j]
+            supply[area[i], j] += out_s[i, j]
+    fill = np.zeros((n_areas, n_sec))
+    covered = np.empty((n_areas, n_sec))
+    weighted_cover = np.empty((n_areas, n_sec))
+    for a in range(n_areas):
+        for j in range(n_sec):
+            if supply[a, j] > 1e-9:
+                fill[a, j] = need[a, j] / supply[a, j]
+                if fill[a, j] > 1.0:
+                    fill[a, j] = 1.0
+            covered[a, j] = need[a, j] if need[a, j] <= supply[a, j] else supply[a, j]
+            weighted_cover[a, j] = covered[a, j] * severity[a, j]
+    got = np.empty((n_pairs, n_sec))  # people covered, per pair and sector
+    w_quality = np.empty((n_pairs, n_sec))
+    delivered = np.empty(n_pairs)
+    owed = np.zeros(n)
+    pot_org = np.zeros(n)
+    out_org = np.zeros(n)
+    people_by_org = np.zeros(n)
+    out_by_actor = np.zeros((n_areas, 2))  # people covered per area by local (0) and international (1) supply
+    has_area = np.zeros(n, np.bool_)
+    for i in range(n_pairs):
+        o = org[i]
+        q = tech_mean[o] / quality_standard
+        if q > 1.0:
+            q = 1.0
+        for j in range(n_sec):
+            got[i, j] = out_s[i, j] * fill[area[i], j]
+            w_quality[i, j] = got[i, j] * severity[area[i], j] * q
+        delivered[i] = _row_sum(got, i)
+        owed[o] += delivered[i] * unit[i]
+        pot_org[o] += potential[i]
+        out_org[o] += out[i]
+        people_by_org[o] += delivered[i]
+        out_by_actor[area[i], 1 if is_intl[o] else 0] += out[i]
+        has_area[o] = True
+    cost = np.empty(n)
+    lost = np.empty(n)
+    used = np.ones(n)
+    utilisation = np.empty(n)
+    for o in range(n):
+        cost[o] = cash[o] if cash[o] <= owed[o] else owed[o]
+        lost[o] = cost[o] * (fiduciary_loss_rate * (1.0 - inst[o]))
+        if out_org[o] > 0:
+            used[o] = people_by_org[o] / out_org[o]
+        hc = headcount[o] if headcount[o] > 1 else 1
+        utilisation[o] = deployable[o] * funded[o] * (1.0 if has_area[o] else 0.0) / hc
+    wcov = np.empty(n_areas)
+    area_cov = np.ones(n_areas)
+    unmet = np.empty(n_areas)
+    for a in range(n_areas):
+        wcov[a] = _row_sum(weighted_cover, a)
+        if weighted_need[a] > 0:
+            area_cov[a] = wcov[a] / weighted_need[a]
+        if area_cov[a] > 1.0:
+            area_cov[a] = 1.0
+        gap = weighted_need[a] - wcov[a]
+        unmet[a] = gap if gap > 0.0 else 0.0
+    lost_to_access = potential - reached
+    return (deployed, potential, lost_to_access, unit, funded, out, got, delivered, cost, lost, covered, wcov,
+            area_cov, unmet, w_quality, pot_org, out_org, people_by_org, used, out_by_actor, utilisation)
 
 
 def outcomes(d: Delivery, areas) -> dict:

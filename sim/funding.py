@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .jit import kernel, pairwise_sum
 from .kinds import NO_PARTNER, OrgKind
 from .organisations import OrgTable
 from .params import Params
@@ -265,102 +266,28 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     """
     f = params.funding
     n = orgs.n
-    r = f.overhead_rate
     due = grants.due(step, n, pool_index)
-    rec, tranche = due.recipient, due.tranche
-    received, pooled = due.received, due.pooled
-    flex, emergency, multi_year = due.flex, due.emergency, due.multi_year  # (read only: shared between weeks)
-    # (np.bincount returns integers when there is nothing to count: cast to float.)
-    committed = np.bincount(rec, tranche * (due.end - step - 1), n).astype(float)
-    earmarked = due.earmarked * orgs.is_intl
-    donor_total = float(tranche.sum())
-    pool_tranches = float(pooled.sum())
-    direct_local = float((received - pooled)[orgs.is_local].sum())
-    pooled_local = float(pooled[orgs.is_local].sum())
-
-    # First level: UN agencies pass funding.un_to_ingo_share of their grant income to international
-    # NGOs (keeping their overhead on it); every per-organisation amount moves in proportion.
-    base = received  # what each intermediary's own sub-grants and programme are computed on
-    level1_in = np.zeros(n)
-    un = orgs.kind == int(OrgKind.UN_AGENCY)
-    if ingo_share is not None and f.un_to_ingo_share > 0 and un.any() and ingo_share.sum() > 0:
-        share = ingo_share / ingo_share.sum()
-        # Every amount at once, one row each (new arrays: the week's sums stay as they are).
-        amounts = np.stack((base, flex, emergency, committed, multi_year, earmarked))
-        out = amounts * un * f.un_to_ingo_share
-        passed = out.sum(1)  # (each row's sum, as summing the row alone)
-        amounts -= out
-        moved = (passed * (1 - r))[:, None] * share
-        amounts += moved
-        level1_in = moved[0]
-        base, flex, emergency, committed, multi_year, earmarked = amounts
-    else:
-        base = base.copy()
-    safe = np.where(base > 0, base, 1.0)
-    multi_year_share = np.minimum(1.0, multi_year / safe)
-    earmark_share = np.minimum(1.0, earmarked / safe)
-
-    # Second level: intermediaries' sub-grants to local partners, overhead, own programme.
-    partnered = np.nonzero((orgs.partner != NO_PARTNER) & orgs.is_local & (pass_fraction > 0))[0]
-    parent = orgs.partner[partnered]
-    base_parent = base[parent]
-    sub_gross_each = base_parent * pass_fraction[partnered] * orgs.is_intl[parent]
-    sub_gross = np.bincount(parent, sub_gross_each, n)
-    passed_overhead = sub_gross * r * f.overhead_passed_on
-    retained = (received + level1_in) * orgs.is_intl * r - passed_overhead
-    own = (base - sub_gross) * (1 - r) * orgs.is_intl
-
-    income_local_sub = np.zeros(n)
-    flex_sub = np.zeros(n)
-    flex_base = np.zeros(n)
-    compliance = np.zeros(n)
-    two_levels = 0.0
-    if len(partnered):
-        programme = sub_gross_each * (1 - r)
-        overhead_part = sub_gross_each * r * f.overhead_passed_on
-        income_local_sub[partnered] = programme + overhead_part
-        funded = base_parent > 0
-        flex_share_parent = np.divide(flex[parent], base_parent, out=np.zeros(len(parent)), where=funded)
-        flex_base_each = programme * flex_share_parent
-        flex_base[partnered] = flex_base_each
-        flex_sub[partnered] = flex_base_each * flexibility[partnered] + overhead_part
-        owed = programme * f.compliance_cost
-        shared = sharing_channels(params).compliance if compliance_shared is None else compliance_shared
-        compliance[partnered] = owed * (1 - shared)
-        if shared > 0:
-            compliance += np.bincount(parent, owed * shared, n)  # the intermediary carries the shared part
-        if level1_in.any():
-            via_un = np.divide(level1_in[parent], base_parent, out=np.zeros(len(parent)), where=funded)
-            two_levels = float((income_local_sub[partnered] * via_un).sum())
-        frac = np.divide(sub_gross_each, base_parent, out=np.zeros(len(parent)), where=funded)
-        committed[partnered] += committed[parent] * frac * (1 - r)
-    to_local_sub = float(income_local_sub.sum())
-
-    # Domestic income: national budgets and local fundraising (flexible, decided locally).
-    domestic = np.zeros(n)
-    auth = orgs.kind == int(OrgKind.NATIONAL_AUTHORITY)
-    if auth.any():
-        domestic[auth] = f.domestic_budget / params.STEPS_PER_YEAR / auth.sum()
-    raising = orgs.is_local & orgs.active
-    domestic[raising] += f.local_fundraising * orgs.inst[raising] / params.STEPS_PER_YEAR
-
-    income = np.where(orgs.is_local, received, own) + income_local_sub + domestic
-    flex_income = np.where(orgs.is_local, flex, flex - np.minimum(flex, sub_gross)) + flex_sub + domestic
-    pass_share = np.divide(sub_gross, base, out=np.zeros(n), where=base > 0)
-    responsive = np.minimum(income, flex_income + emergency * orgs.is_local
-                            + np.where(orgs.is_intl, emergency * (1 - pass_share) * (1 - r), 0.0))
-    pool_costs = pool_in * params.pooled_fund.management_share
+    un_share = f.un_to_ingo_share if ingo_share is not None else 0.0
+    shared = sharing_channels(params).compliance if compliance_shared is None else compliance_shared
+    (committed, base, level1_in, multi_year_share, earmark_share, passed_overhead, retained, own, income_local_sub,
+     flex_base, flex_sub, compliance, domestic, income, flex_income, responsive, totals) = _disburse(
+        step, due.recipient, due.tranche, due.end, due.received, due.pooled, due.flex, due.emergency, due.multi_year,
+        due.earmarked, orgs.kind, orgs.is_local, orgs.is_intl, orgs.active, orgs.partner, orgs.inst, pass_fraction,
+        flexibility, np.zeros(n) if ingo_share is None else ingo_share, un_share, f.overhead_rate,
+        f.overhead_passed_on, f.compliance_cost, shared, f.domestic_budget, f.local_fundraising, params.STEPS_PER_YEAR)
+    donor_total, pool_tranches, direct_local, pooled_local, two_levels, to_local_sub = totals[:6]
+    received = due.received
     return WeeklyFlows(
         donor_total=donor_total,
         direct_local=direct_local,
         to_local_total=direct_local + pooled_local + to_local_sub,
         pool_in=pool_in,
-        pool_costs=pool_costs,
+        pool_costs=pool_in * params.pooled_fund.management_share,
         pool_tranches=pool_tranches,
         pooled_local=pooled_local,
-        level1_passed=float(level1_in.sum()),
-        overhead_retained=float(retained.sum()),
-        domestic=float(domestic.sum()),
+        level1_passed=totals[6],
+        overhead_retained=totals[7],
+        domestic=totals[8],
         income=income,
         grants_received=received + level1_in,
         flex_income=flex_income,
@@ -369,7 +296,7 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         compliance_local=float(compliance @ orgs.is_local),
         compliance_intl=float(compliance @ orgs.is_intl),
         to_local_two_levels=two_levels,
-        overhead_passed=float(passed_overhead.sum()),
+        overhead_passed=totals[9],
         subgrant_base=base,
         committed=committed,
         multi_year_income_share=multi_year_share,
@@ -383,6 +310,177 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         subgrant_flex_base=flex_base,
         subgrant_flexibility=np.where(flex_base > 0, flexibility, 0.0),
     )
+
+
+UN_AGENCY = int(OrgKind.UN_AGENCY)  # (plain integers: what a kernel compares with)
+NATIONAL_AUTHORITY = int(OrgKind.NATIONAL_AUTHORITY)
+
+
+@kernel
+def _masked_sum(values, mask):
+    """``values[mask].sum()`` as numpy adds it."""
+    picked = np.empty(values.shape[0])
+    k = 0
+    for i in range(values.shape[0]):
+        if mask[i]:
+            picked[k] = values[i]
+            k += 1
+    return pairwise_sum(picked[:k])
+
+
+@kernel
+def _disburse(step, rec, tranche, end, received, pooled, flex, emergency, multi_year, earmarked_due, kind, is_local,
+              is_intl, active, partner, inst, pass_fraction, flexibility, ingo_share, un_share, r, overhead_passed_on,
+              compliance_cost, shared, domestic_budget, local_fundraising, steps_per_year):
+    """:func:`disburse`'s arithmetic: the week's tranches through one or two levels of intermediaries, and
+    domestic income. Per-organisation sums are added in the order numpy's ``bincount`` adds them, totals as
+    ``ndarray.sum`` adds them (``pairwise_sum``). Returns the per-organisation amounts and ``totals``:
+    donor tranches, the pooled fund's, direct to local actors, pooled to local actors, two-level sub-grants,
+    sub-grants to local actors, passed by UN agencies, overhead retained, domestic income, overhead passed."""
+    n = received.shape[0]
+    totals = np.zeros(10)
+    committed = np.zeros(n)  # future tranches already promised
+    for g in range(rec.shape[0]):
+        committed[rec[g]] += tranche[g] * (end[g] - step - 1)
+    earmarked = np.empty(n)
+    for o in range(n):
+        earmarked[o] = earmarked_due[o] * (1.0 if is_intl[o] else 0.0)
+    totals[0] = pairwise_sum(tranche)
+    totals[1] = pairwise_sum(pooled)
+    totals[2] = _masked_sum(received - pooled, is_local)
+    totals[3] = _masked_sum(pooled, is_local)
+
+    # First level: UN agencies pass un_share of their grant income to international NGOs (keeping their
+    # overhead on it); every per-organisation amount moves in proportion.
+    amounts = np.empty((6, n))  # base, flex, emergency, committed, multi-year, earmarked
+    amounts[0] = received
+    amounts[1] = flex
+    amounts[2] = emergency
+    amounts[3] = committed
+    amounts[4] = multi_year
+    amounts[5] = earmarked
+    level1_in = np.zeros(n)
+    has_un = False
+    for o in range(n):
+        has_un = has_un or kind[o] == UN_AGENCY
+    ingo_total = pairwise_sum(ingo_share)
+    if un_share > 0 and has_un and ingo_total > 0:
+        share = ingo_share / ingo_total
+        out = np.zeros(n)
+        for k in range(6):
+            for o in range(n):
+                out[o] = amounts[k, o] * (1.0 if kind[o] == UN_AGENCY else 0.0) * un_share
+            passed = pairwise_sum(out)
+            for o in range(n):
+                amounts[k, o] = (amounts[k, o] - out[o]) + passed * (1 - r) * share[o]
+                if k == 0:
+                    level1_in[o] = passed * (1 - r) * share[o]
+    base = amounts[0].copy()
+    flex_a, emergency_a, committed = amounts[1].copy(), amounts[2].copy(), amounts[3].copy()
+    multi_year_share = np.empty(n)
+    earmark_share = np.empty(n)
+    for o in range(n):
+        safe = base[o] if base[o] > 0 else 1.0
+        multi_year_share[o] = min(1.0, amounts[4, o] / safe)
+        earmark_share[o] = min(1.0, amounts[5, o] / safe)
+
+    # Second level: intermediaries' sub-grants to local partners, overhead, own programme.
+    sub_gross = np.zeros(n)
+    m = 0
+    for o in range(n):
+        if partner[o] != NO_PARTNER and is_local[o] and pass_fraction[o] > 0:
+            m += 1
+    partnered = np.empty(m, np.int64)
+    sub_gross_each = np.empty(m)
+    m = 0
+    for o in range(n):
+        if partner[o] != NO_PARTNER and is_local[o] and pass_fraction[o] > 0:
+            partnered[m] = o
+            parent = partner[o]
+            sub_gross_each[m] = base[parent] * pass_fraction[o] * (1.0 if is_intl[parent] else 0.0)
+            sub_gross[parent] += sub_gross_each[m]
+            m += 1
+    passed_overhead = np.empty(n)
+    retained = np.empty(n)
+    own = np.empty(n)
+    for o in range(n):
+        intl_o = 1.0 if is_intl[o] else 0.0
+        passed_overhead[o] = sub_gross[o] * r * overhead_passed_on
+        retained[o] = (received[o] + level1_in[o]) * intl_o * r - passed_overhead[o]
+        own[o] = (base[o] - sub_gross[o]) * (1 - r) * intl_o
+
+    income_local_sub = np.zeros(n)
+    flex_sub = np.zeros(n)
+    flex_base = np.zeros(n)
+    compliance = np.zeros(n)
+    if m:
+        shared_owed = np.zeros(n)
+        any_level1 = False
+        for o in range(n):
+            any_level1 = any_level1 or level1_in[o] != 0
+        two_levels = np.empty(m)
+        for i in range(m):
+            o = partnered[i]
+            parent = partner[o]
+            base_parent = base[parent]
+            programme = sub_gross_each[i] * (1 - r)
+            overhead_part = sub_gross_each[i] * r * overhead_passed_on
+            income_local_sub[o] = programme + overhead_part
+            flex_share_parent = flex_a[parent] / base_parent if base_parent > 0 else 0.0
+            flex_base[o] = programme * flex_share_parent
+            flex_sub[o] = flex_base[o] * flexibility[o] + overhead_part
+            owed = programme * compliance_cost
+            compliance[o] = owed * (1 - shared)
+            shared_owed[parent] += owed * shared
+            via_un = level1_in[parent] / base_parent if base_parent > 0 else 0.0
+            two_levels[i] = income_local_sub[o] * via_un
+        if shared > 0:
+            for o in range(n):
+                compliance[o] += shared_owed[o]  # the intermediary carries the shared part
+        if any_level1:
+            totals[4] = pairwise_sum(two_levels)
+        parents_committed = np.empty(m)
+        for i in range(m):
+            parents_committed[i] = committed[partner[partnered[i]]]
+        for i in range(m):
+            o = partnered[i]
+            base_parent = base[partner[o]]
+            frac = sub_gross_each[i] / base_parent if base_parent > 0 else 0.0
+            committed[o] += parents_committed[i] * frac * (1 - r)
+    totals[5] = pairwise_sum(income_local_sub)
+
+    # Domestic income: national budgets and local fundraising (flexible, decided locally).
+    domestic = np.zeros(n)
+    n_auth = 0
+    for o in range(n):
+        if kind[o] == NATIONAL_AUTHORITY:
+            n_auth += 1
+    for o in range(n):
+        if kind[o] == NATIONAL_AUTHORITY:
+            domestic[o] = domestic_budget / steps_per_year / n_auth
+        if is_local[o] and active[o]:
+            domestic[o] += local_fundraising * inst[o] / steps_per_year
+
+    income = np.empty(n)
+    flex_income = np.empty(n)
+    responsive = np.empty(n)
+    for o in range(n):
+        if is_local[o]:
+            income[o] = received[o] + income_local_sub[o] + domestic[o]
+            flex_income[o] = flex_a[o] + flex_sub[o] + domestic[o]
+        else:
+            income[o] = own[o] + income_local_sub[o] + domestic[o]
+            flex_income[o] = (flex_a[o] - min(flex_a[o], sub_gross[o])) + flex_sub[o] + domestic[o]
+        pass_share = sub_gross[o] / base[o] if base[o] > 0 else 0.0
+        intl_part = emergency_a[o] * (1 - pass_share) * (1 - r) if is_intl[o] else 0.0
+        free = flex_income[o] + emergency_a[o] * (1.0 if is_local[o] else 0.0) + intl_part
+        responsive[o] = income[o] if income[o] <= free else free
+    totals[6] = pairwise_sum(level1_in)
+    totals[7] = pairwise_sum(retained)
+    totals[8] = pairwise_sum(domestic)
+    totals[9] = pairwise_sum(passed_overhead)
+    return (committed, base, level1_in, multi_year_share, earmark_share, passed_overhead, retained, own,
+            income_local_sub, flex_base, flex_sub, compliance, domestic, income, flex_income, responsive, totals)
 
 
 def book_flows(flows: WeeklyFlows, orgs: OrgTable, ledger: Ledger, flexibility: np.ndarray | None = None) -> None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from .access import access_factor
+from .jit import kernel
 
 __all__ = ["INTL_PRIORITY_WEIGHT", "local_decision_share", "partnership_decision_weight", "local_knowledge_weight",
            "priority_view", "subgrant_flexibility", "group_context", "outcomes"]
@@ -55,11 +56,27 @@ def local_decision_share(params, locally_decided_funds: float, local_seats: floa
 def partnership_decision_weight(model) -> np.ndarray:
     """Per local organisation, its weight in its partnership's decisions (0 if it has no partner)."""
     orgs, rules, g = model.orgs, model.rules, model.p.governance
-    has = orgs.partner >= 0
-    code = orgs.p_code
-    progress = rules.co_design_progress(code, model.steps_done - orgs.p_start)
-    jg = rules.joint_governance[code] * g.joint_decision_weight * progress
-    return np.where(has, np.minimum(1.0, jg + g.local_board_seats * g.board_seat_weight), 0.0)
+    return _partnership_decision_weight(orgs.partner, orgs.p_code, orgs.p_start, model.steps_done,
+                                        rules.co_design_weeks, rules.joint_governance, g.joint_decision_weight,
+                                        g.local_board_seats * g.board_seat_weight)
+
+
+@kernel
+def _partnership_decision_weight(partner, code, start, step, co_design_weeks, joint_governance, joint_weight, seats):
+    """:func:`partnership_decision_weight` per organisation (co-design progress as
+    ``RuleTable.co_design_progress``)."""
+    n = partner.shape[0]
+    out = np.zeros(n)
+    for o in range(n):
+        if partner[o] < 0:
+            continue
+        c = code[o]
+        progress = 1.0
+        if co_design_weeks[c] > 0:
+            progress = min(max((step - start[o]) / co_design_weeks[c], 0.0), 1.0)
+        jg = (1.0 if joint_governance[c] else 0.0) * joint_weight * progress
+        out[o] = min(1.0, jg + seats)
+    return out
 
 
 def local_knowledge_weight(model, w: np.ndarray | None = None) -> np.ndarray:
@@ -70,18 +87,34 @@ def local_knowledge_weight(model, w: np.ndarray | None = None) -> np.ndarray:
         w: partnership decision weights (default: :func:`partnership_decision_weight`).
     """
     orgs, g, f = model.orgs, model.p.governance, model.p.funding
-    n = orgs.n
     if w is None:
         w = partnership_decision_weight(model)
-    has = orgs.partner >= 0
-    local_weight = 1.0 - (1.0 - w) * orgs.subgrant_income_share
-    parent = orgs.partner[has]
-    count = np.bincount(parent, minlength=n)
-    mean_w = np.divide(np.bincount(parent, w[has], n), count, out=np.zeros(n), where=count > 0)
-    joint = f.joint_programme_share + (1.0 - f.joint_programme_share) * orgs.earmark_income_share
-    seats = g.local_board_seats * g.board_seat_weight
-    intl_weight = np.minimum(1.0, joint * mean_w + seats) * (count > 0)
-    return np.where(orgs.is_local, local_weight, intl_weight)
+    return _local_knowledge_weight(orgs.partner, orgs.is_local, w, orgs.subgrant_income_share,
+                                   orgs.earmark_income_share, f.joint_programme_share,
+                                   g.local_board_seats * g.board_seat_weight)
+
+
+@kernel
+def _local_knowledge_weight(partner, is_local, w, subgrant_share, earmark_share, joint_programme_share, seats):
+    """:func:`local_knowledge_weight` per organisation: a local actor's own weight where its money is its own;
+    an intermediary's partners' mean weight on its joint and earmarked money, plus board seats (at most 1)."""
+    n = partner.shape[0]
+    count = np.zeros(n, np.int64)
+    w_sum = np.zeros(n)
+    for o in range(n):
+        if partner[o] >= 0:
+            count[partner[o]] += 1
+            w_sum[partner[o]] += w[o]
+    out = np.empty(n)
+    for o in range(n):
+        if is_local[o]:
+            out[o] = 1.0 - (1.0 - w[o]) * subgrant_share[o]
+        elif count[o] > 0:
+            joint = joint_programme_share + (1.0 - joint_programme_share) * earmark_share[o]
+            out[o] = min(1.0, joint * (w_sum[o] / count[o]) + seats)
+        else:
+            out[o] = 0.0
+    return out
 
 
 def group_context(model) -> tuple[float, float]:

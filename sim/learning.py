@@ -20,11 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
+
 __all__ = ["close_gap", "ahead", "can_barter", "can_exchange", "barter"]
 
 
-def close_gap(learner: np.ndarray, teacher: np.ndarray, rate) -> np.ndarray:
-    """Gain of a learner who closes a share ``rate`` of the gap to a teacher who knows more.
+@kernel
+def close_gap(learner, teacher, rate):
+    """Gain of a learner who closes a share ``rate`` of the gap to a teacher who knows more (numbers or
+    arrays; compiled, so the regimes' kernels apply this same law person by person, ``sim/jit.py``).
 
     Args:
         learner: the learner's level(s).

@@ -72,7 +72,7 @@ from .rng import Streams
 from .staff import StaffTable
 from .turnover import Pay, exit_international, set_pay, staff_moves
 
-__all__ = ["CapacityModel"]
+__all__ = ["CapacityModel", "warm_kernels"]
 
 
 class CapacityModel(mesa.Model):
@@ -377,3 +377,21 @@ class CapacityModel(mesa.Model):
         }
         values.update(localisation.outcomes(self, values, d))
         self.recorder.record(t, values, d.area_coverage, areas.need_by_area, d.covered_by_area)
+
+
+def warm_kernels(weeks: int = 10) -> bool:
+    """Compile the mechanisms' kernels (``sim/jit.py``) into their cache once, before anything else runs
+    (``bootstrap.sh``), so that parallel workers load them instead of each compiling them (about 30 s here).
+    Does nothing when they are cached already. Returns whether it compiled.
+
+    Args:
+        weeks: how long a default model runs to call every kernel.
+    """
+    from .jit import compiled
+
+    if compiled():
+        return False
+    model = CapacityModel(Params.from_dict({"years": 1.0}))
+    for _ in range(weeks):
+        model.step()
+    return True

@@ -18,6 +18,7 @@ import numpy as np
 
 from .areas import Areas
 from .country import CountryData
+from .jit import kernel
 from .kinds import KIND_PROFILE, NO_PARTNER, OrgKind
 from .params import Params
 from .partnerships import choose_partners_for
@@ -158,9 +159,7 @@ class OrgTable:
 
     def presence_slots(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(organisation, presence slot, area) of the pairs operational this step."""
-        mask = (self.presence >= 0) & (self.ready_step <= step) & self.active[:, None]
-        org, slot = np.nonzero(mask)
-        return org, slot, self.presence[org, slot]
+        return _operational(self.presence, self.ready_step, self.active, step)
 
     def add_presence(self, org: int, area: int, ready: int) -> bool:
         row = self.presence[org]
@@ -262,3 +261,29 @@ def capacity_outcomes(orgs: OrgTable, staff) -> dict:
         "intl_contextual_capacity": float(staff.ctx_sum[orgs.is_intl].sum()) / intl_staff if intl_staff else 0.0,
         "intl_technical_capacity": float(staff.tech_sum[orgs.is_intl].sum()) / intl_staff if intl_staff else 0.0,
     }
+
+
+@kernel
+def _operational(presence, ready_step, active, step):
+    """:meth:`OrgTable.presence_slots`: (organisation, slot, area) of every presence ready this step of an active
+    organisation, organisation by organisation and slot by slot."""
+    n, slots = presence.shape
+    count = 0
+    for o in range(n):
+        if active[o]:
+            for s in range(slots):
+                if presence[o, s] >= 0 and ready_step[o, s] <= step:
+                    count += 1
+    org = np.empty(count, np.int64)
+    slot = np.empty(count, np.int64)
+    area = np.empty(count, presence.dtype)
+    k = 0
+    for o in range(n):
+        if active[o]:
+            for s in range(slots):
+                if presence[o, s] >= 0 and ready_step[o, s] <= step:
+                    org[k] = o
+                    slot[k] = s
+                    area[k] = presence[o, s]
+                    k += 1
+    return org, slot, area

@@ -54,6 +54,7 @@ import numpy as np
 
 import dataclasses
 
+from .jit import kernel
 from .learning import close_gap
 from .params import PATHWAY_MONEY_LEVERS, PATHWAY_RULE_GROUPS, REGIME_NAMES, Params, RegimeRules
 from .kinds import NO_PARTNER, OPEN_ENDED
@@ -163,35 +164,43 @@ class RuleTable:
         return out
 
 
-def training_now(rules: RuleTable, code: np.ndarray, since_start: np.ndarray, cycle_weeks: int) -> np.ndarray:
-    """Share of full time that participants spend on capacity work this week, per partnership."""
-    in_workshop = (since_start % cycle_weeks) < rules.training_weeks[code]
-    tau = np.where(rules.ongoing[code], rules.ongoing_share[code], np.where(in_workshop, 1.0, 0.0))
-    return tau * rules.capacity_work[code]
+@kernel
+def training_now(since, cycle, ongoing, ongoing_share, training_weeks, capacity_work):
+    """Share of full time that a partnership's participants spend on capacity work this week.
+
+    Args:
+        since: weeks since the partnership started.
+        cycle: weeks of a project cycle (workshops at its start).
+        ongoing, ongoing_share, training_weeks, capacity_work: its rules (``RuleTable`` row).
+    """
+    if ongoing:
+        tau = ongoing_share
+    else:
+        tau = 1.0 if (since % cycle) < training_weeks else 0.0
+    return tau * (1.0 if capacity_work else 0.0)
 
 
 _GAP_MIX = np.array([0.0, 0.5, 1.0])  # weight of the partner's actual gaps, by gap_mode code
 
 
-def _effort_weights(rules: RuleTable, code: np.ndarray, gap_tech: np.ndarray, gap_inst: np.ndarray):
-    """Split capacity-work effort between technical and institutional content.
+@kernel
+def effort_weights(trains_technical, trains_institutional, mix, gap_tech, gap_inst):
+    """Split a partnership's capacity-work effort between technical and institutional content.
 
-    International actors follow their template (equal effort on each content they offer);
-    joint identification follows the partner's actual gaps; an international assessment
-    mixes the two half and half.
+    International actors follow their template (equal effort on each content they offer); joint
+    identification follows the partner's actual gaps (``mix`` 1); an international assessment mixes the
+    two half and half (``mix`` 0.5, ``_GAP_MIX``). Returns (technical, institutional) weights.
     """
-    tt = rules.trains_technical[code].astype(float)
-    ti = rules.trains_institutional[code].astype(float)
-    n_content = np.maximum(tt + ti, 1.0)
-    template_t, template_i = tt / n_content, ti / n_content
-    mix = _GAP_MIX[rules.gap_mode[code]]
-    if not mix.any():  # templates only: (1 - 0) x template + 0 x joint is the template
-        return template_t, template_i
-    gt, gi = gap_tech * tt, gap_inst * ti
+    tt = 1.0 if trains_technical else 0.0
+    ti = 1.0 if trains_institutional else 0.0
+    n_content = max(tt + ti, 1.0)
+    template_t = tt / n_content
+    template_i = ti / n_content
+    gt = gap_tech * tt
+    gi = gap_inst * ti
     total = gt + gi
-    safe = np.where(total > 0, total, 1.0)
-    joint_t = np.where(total > 0, gt / safe, template_t)
-    joint_i = np.where(total > 0, gi / safe, template_i)
+    joint_t = gt / total if total > 0 else template_t
+    joint_i = gi / total if total > 0 else template_i
     return (1 - mix) * template_t + mix * joint_t, (1 - mix) * template_i + mix * joint_i
 
 
@@ -202,117 +211,254 @@ def learning_step(model, step: int) -> None:
     cycle = p.funding.short_grant_weeks
     n = orgs.n
     orgs.time_off[:] = 0.0
-    local = np.nonzero((orgs.partner != NO_PARTNER) & orgs.active)[0]
-    if len(local):
-        intl = orgs.partner[local]
-        code = orgs.p_code[local]
-        since = step - orgs.p_start[local]  # weeks since each partnership started
-        tau = training_now(rules, code, since, cycle)
-        trust = orgs.p_trust[local]  # share of the capacity work that takes hold
-        hc = staff.headcount
-        gap_tech = np.maximum(0.0, staff.tech_mean[intl] - staff.tech_mean[local])
-        gap_inst = np.maximum(0.0, orgs.inst[intl] - orgs.inst[local])
-        w_tech, w_inst = _effort_weights(rules, code, gap_tech, gap_inst)
-        lang = 1.0 - p.governance.language_barrier * (1.0 - p.governance.language_investment)
-
-        # Technical learning of local trainees, from their international partner's level.
-        tau_org = np.zeros(n)
-        tau_org[local] = tau * w_tech * trust
-        teacher = np.zeros(n)
-        teacher[local] = staff.tech_mean[intl]
-        # Per staff slot (nobody's trainee status changes below; nobody is a trainee in an empty slot).
-        u = staff.n_slots
-        in_training = staff.trainee[:u]
-        learners = (in_training & (staff.per_slot(tau_org, 0.0) > 0)).nonzero()[0]
-        if len(learners):
-            e = staff.employer[learners]
-            gain = close_gap(staff.tech_of(learners), teacher[e], lp.learn_rate * tau_org[e])
-            staff.tech_gain[learners] += lp.transfer_rate * gain
-            model.training_probe.taught(step, learners, gain, lp.transfer_rate * gain)
-
-        # Institutional accompaniment (and secondments) of the local organisation.
-        sec = rules.secondments[code].astype(float)
-        # Accompaniment takes the institutional share of the capacity-work time; seconded staff
-        # accompany organisational development full-time, each for ``secondment_span`` local staff.
-        seconded = np.minimum(1.0, lp.secondment_span * sec / (hc[local] + 1.0))
-        accompany = tau * w_inst * rules.trains_institutional[code] + seconded * rules.capacity_work[code]
-        d_inst = lp.institutional_learn_rate * np.minimum(1.0, accompany) * gap_inst * trust
-        orgs.inst[local] += d_inst
-
-        # Two-way: international counterparts learn contextual capacity from local partners.
-        two = rules.two_way[code] & (tau > 0)
-        if two.any():
-            ctx_teacher = np.zeros(n)
-            tau_intl = np.zeros(n)
-            wsum = np.bincount(intl[two], tau[two] * hc[local[two]], n)
-            ctx_teacher += np.bincount(intl[two], tau[two] * hc[local[two]] * staff.ctx_mean[local[two]], n)
-            ctx_teacher = np.divide(ctx_teacher, wsum, out=np.zeros(n), where=wsum > 0)
-            tau_intl = np.divide(wsum, np.maximum(1.0, np.bincount(intl[two], hc[local[two]], n)),
-                                 out=np.zeros(n), where=wsum > 0)
-            # What takes hold scales with each partnership's trust (weighted like the time above).
-            trust_intl = np.divide(np.bincount(intl[two], tau[two] * hc[local[two]] * trust[two], n), wsum,
-                                   out=np.zeros(n), where=wsum > 0)
-            learners = (in_training & (staff.per_slot(tau_intl * orgs.is_intl, 0.0) > 0)).nonzero()[0]
-            if len(learners):
-                e = staff.employer[learners]
-                gain = close_gap(staff.ctx_of(learners), ctx_teacher[e],
-                                 lp.learn_rate * lang * tau_intl[e] * trust_intl[e])
-                staff.ctx_gain[learners] += lp.transfer_rate * gain
-
-        # Peer exchange: sharing partners pass on institutional learning to their local peers.
-        peer = rules.peer_exchange[code] & (tau > 0)
-        if peer.any() and len(model.peer_edges):
-            src_flag = np.zeros(n, bool)
-            src_flag[local[peer]] = True
-            u, v = model.peer_edges
-            sel = src_flag[u]
-            u, v = u[sel], v[sel]
-            lead = np.maximum(0.0, orgs.inst[u] - orgs.inst[v]) * orgs.net[u] * lp.peer_rate
-            orgs.inst += np.bincount(v, lead, n)
-
-        # Network capacity grows with every partnership doing capacity work.
-        working = rules.capacity_work[code]
-        boost = (np.bincount(local[working], minlength=n).astype(float)
-                 + np.bincount(intl[working], minlength=n) * lp.intl_network_share)
-        orgs.net += lp.network_gain * np.minimum(boost, lp.network_boost_cap) * (1.0 - orgs.net)
-
-        # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
-        trainees_per_org = np.bincount(staff.slot_org, in_training, n + 1)[:n]
-        co_design = rules.co_design_share[code] * (rules.co_design_progress(code, since) < 1.0)
-        orgs.time_off[local] += (tau + co_design) * trainees_per_org[local]
-        trainer = tau * trainees_per_org[local] * lp.trainer_time_ratio + sec
-        # International counterparts co-design alongside the local participants.
-        orgs.time_off += np.bincount(intl, trainer + co_design * trainees_per_org[local], n)
-        if two.any():
-            orgs.time_off += tau_intl * trainees_per_org * orgs.is_intl
-        np.minimum(orgs.time_off, hc, out=orgs.time_off)
+    if len(model.peer_edges):
+        edge_from, edge_to = model.peer_edges
+    else:
+        edge_from = edge_to = np.zeros(0, np.int64)
+    r = rules
+    g = p.governance
+    learners, gain = _partnership_learning(
+        step, cycle, orgs.partner, orgs.active, orgs.is_intl, orgs.p_code, orgs.p_start, orgs.p_trust, orgs.inst, orgs.net,
+        orgs.time_off, staff.headcount, staff.tech_mean, staff.ctx_mean, staff.slot_org, staff.employer, staff.trainee,
+        staff.tech_base, staff.tech_gain, staff.ctx_base, staff.ctx_gain, edge_from, edge_to,
+        r.capacity_work, r.trains_technical, r.trains_institutional, r.two_way, r.gap_mode, r.ongoing,
+        r.training_weeks, r.ongoing_share, r.peer_exchange, r.secondments, r.co_design_weeks, r.co_design_share,
+        _GAP_MIX, lp.learn_rate, lp.transfer_rate, lp.secondment_span, lp.institutional_learn_rate, lp.peer_rate,
+        lp.network_gain, lp.network_boost_cap, lp.intl_network_share, lp.trainer_time_ratio,
+        1.0 - g.language_barrier * (1.0 - g.language_investment))
+    if len(learners):
+        model.training_probe.taught(step, learners, gain, lp.transfer_rate * gain)
 
     # Coordination seats (the national authority's adoption included) build local network capacity;
-    # everything decays slowly.
-    orgs.net += lp.network_gain * model.adoption.local_seats() * orgs.is_local * (1.0 - orgs.net)
-    orgs.net -= lp.network_decay * orgs.net
-
-    # Core investment of flexible income builds institutional capacity (organisations invest
-    # less as their systems mature); an intermediary's systems are also maintained by the
-    # indirect costs its headquarters retains. Systems depreciate.
-    payroll = np.maximum(model.pay.payroll, 1.0)
-    invest = np.minimum(orgs.cash, orgs.flex_income * lp.core_investment_share * (1.0 - orgs.inst)) * orgs.active
+    # everything decays slowly. Core investment of flexible income builds institutional capacity
+    # (organisations invest less as their systems mature); an intermediary's systems are also
+    # maintained by the indirect costs its headquarters retains. Systems depreciate.
+    invest = _network_and_investment(orgs.net, orgs.inst, orgs.is_local, orgs.active, orgs.cash, orgs.flex_income,
+                                     model.adoption.local_seats(), lp.network_gain, lp.network_decay,
+                                     lp.core_investment_share)
     model.ledger.spend(orgs, invest, "investment")
     orgs.invest = invest
-    support = invest + orgs.hq_support * orgs.active
-    orgs.inst += lp.invest_efficiency * np.minimum(1.0, support / payroll) * (1.0 - orgs.inst)
-    orgs.inst -= lp.institutional_depreciation * orgs.inst
-    for level in (orgs.inst, orgs.net):  # kept within 0..1 (in place)
-        np.minimum(np.maximum(level, 0.0, out=level), 1.0, out=level)
+    _institutional_systems(orgs.inst, orgs.net, invest, orgs.hq_support, orgs.active, model.pay.payroll,
+                           lp.invest_efficiency, lp.institutional_depreciation)
 
     # Applied training fades unless practised; practice also teaches (learning by doing).
-    # Over every slot at once: where nobody is employed the factor is 1 and the practice 0, which
-    # leave the slot's skills exactly as they are.
-    u = staff.n_slots
-    practice = staff.per_slot(orgs.utilisation, 0.0)
-    fade = staff.per_slot(1.0 - lp.unpractised_decay * (1.0 - lp.practice_protection * orgs.utilisation), 1.0)
-    staff.tech_gain[:u] *= fade
-    staff.ctx_gain[:u] *= fade
-    model.training_probe.fade(fade)
-    tech_base = staff.tech_base[:u]
-    tech_base += lp.learning_by_doing * practice * (1.0 - tech_base)
+    model.training_probe.fade(_fade_and_practice(staff.slot_org, staff.tech_gain, staff.ctx_gain, staff.tech_base,
+                                                 orgs.utilisation, lp.unpractised_decay, lp.practice_protection,
+                                                 lp.learning_by_doing))
+
+
+@kernel
+def _partnership_learning(step, cycle, partner, active, is_intl, code_of, start_of, trust_of, inst, net, time_off,
+                          headcount, tech_mean, ctx_mean, slot_org, employer, trainee, tech_base, tech_gain, ctx_base,
+                          ctx_gain, edge_from, edge_to, capacity_work, trains_technical, trains_institutional, two_way,
+                          gap_mode, ongoing, training_weeks, ongoing_share, peer_exchange, secondments, co_design_weeks,
+                          co_design_share, gap_mix, learn_rate, transfer_rate, secondment_span, institutional_learn_rate,
+                          peer_rate, network_gain, network_boost_cap, intl_network_share, trainer_time_ratio, lang):
+    """Capacity work in every active partnership this week (:func:`learning_step`'s first part), in place:
+    technical learning of local trainees (returned: who learnt and their raw gains, for the training probe),
+    institutional accompaniment and secondments, two-way contextual learning, peer exchange, network growth
+    and the time capacity work takes from delivery (``time_off``). Per-organisation sums are added in the
+    order of the partnerships (local organisation by organisation), as ``np.bincount`` adds them."""
+    n = partner.shape[0]
+    u = slot_org.shape[0]
+    m = 0
+    for o in range(n):
+        if partner[o] != NO_PARTNER and active[o]:
+            m += 1
+    if m == 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    local = np.empty(m, np.int64)
+    m = 0
+    for o in range(n):
+        if partner[o] != NO_PARTNER and active[o]:
+            local[m] = o
+            m += 1
+    intl = np.empty(m, np.int64)
+    tau = np.empty(m)
+    w_tech = np.empty(m)
+    w_inst = np.empty(m)
+    gap_inst = np.empty(m)  # each partner's institutional gap at the start of the week
+    since = np.empty(m, np.int64)
+    tau_org = np.zeros(n)
+    teacher = np.zeros(n)
+    any_two = False
+    any_peer = False
+    for i in range(m):
+        lo = local[i]
+        it = partner[lo]
+        intl[i] = it
+        c = code_of[lo]
+        since[i] = step - start_of[lo]  # weeks since the partnership started
+        tau[i] = training_now(since[i], cycle, ongoing[c], ongoing_share[c], training_weeks[c], capacity_work[c])
+        gap_t = tech_mean[it] - tech_mean[lo]
+        gap_i = inst[it] - inst[lo]
+        gap_inst[i] = gap_i if gap_i > 0.0 else 0.0
+        w_tech[i], w_inst[i] = effort_weights(trains_technical[c], trains_institutional[c], gap_mix[gap_mode[c]],
+                                              gap_t if gap_t > 0.0 else 0.0, gap_inst[i])
+        tau_org[lo] = tau[i] * w_tech[i] * trust_of[lo]
+        teacher[lo] = tech_mean[it]
+        any_two = any_two or (two_way[c] and tau[i] > 0)
+        any_peer = any_peer or (peer_exchange[c] and tau[i] > 0)
+
+    # Technical learning of local trainees, from their international partner's level (slot by slot).
+    count = 0
+    for s in range(u):
+        o = slot_org[s]
+        if trainee[s] and o < n and tau_org[o] > 0:
+            count += 1
+    learners = np.empty(count, np.int64)
+    gain = np.empty(count)
+    count = 0
+    for s in range(u):
+        o = slot_org[s]
+        if trainee[s] and o < n and tau_org[o] > 0:
+            e = employer[s]
+            skill = tech_base[s] + tech_gain[s]
+            skill = skill if skill < 1.0 else 1.0
+            learners[count] = s
+            gain[count] = close_gap(skill, teacher[e], learn_rate * tau_org[e])
+            tech_gain[s] += transfer_rate * gain[count]
+            count += 1
+
+    # Institutional accompaniment (and secondments) of the local organisation.
+    for i in range(m):
+        lo = local[i]
+        c = code_of[lo]
+        seconded = secondment_span * float(secondments[c]) / (headcount[lo] + 1.0)
+        seconded = seconded if seconded < 1.0 else 1.0
+        accompany = (tau[i] * w_inst[i] * (1.0 if trains_institutional[c] else 0.0)
+                     + seconded * (1.0 if capacity_work[c] else 0.0))
+        inst[lo] += institutional_learn_rate * min(1.0, accompany) * gap_inst[i] * trust_of[lo]
+
+    # Two-way: international counterparts learn contextual capacity from local partners.
+    tau_intl = np.zeros(n)
+    if any_two:
+        wsum = np.zeros(n)
+        ctx_teacher = np.zeros(n)
+        staff_sum = np.zeros(n)
+        trust_sum = np.zeros(n)
+        for i in range(m):
+            lo = local[i]
+            if two_way[code_of[lo]] and tau[i] > 0:
+                it = intl[i]
+                weight = tau[i] * headcount[lo]
+                wsum[it] += weight
+                ctx_teacher[it] += weight * ctx_mean[lo]
+                staff_sum[it] += headcount[lo]
+                trust_sum[it] += weight * trust_of[lo]
+        trust_intl = np.zeros(n)
+        for o in range(n):
+            if wsum[o] > 0:
+                ctx_teacher[o] = ctx_teacher[o] / wsum[o]
+                tau_intl[o] = wsum[o] / max(1.0, staff_sum[o])
+                trust_intl[o] = trust_sum[o] / wsum[o]
+            else:
+                ctx_teacher[o] = 0.0
+        for s in range(u):
+            o = slot_org[s]
+            if trainee[s] and o < n and tau_intl[o] * (1.0 if is_intl[o] else 0.0) > 0:
+                e = employer[s]
+                skill = ctx_base[s] + ctx_gain[s]
+                skill = skill if skill < 1.0 else 1.0
+                ctx_gain[s] += transfer_rate * close_gap(skill, ctx_teacher[e],
+                                                         learn_rate * lang * tau_intl[e] * trust_intl[e])
+
+    # Peer exchange: sharing partners pass on institutional learning to their local peers.
+    if any_peer and edge_from.shape[0] > 0:
+        source = np.zeros(n, np.bool_)
+        for i in range(m):
+            if peer_exchange[code_of[local[i]]] and tau[i] > 0:
+                source[local[i]] = True
+        lead_to = np.zeros(n)
+        for k in range(edge_from.shape[0]):
+            a = edge_from[k]
+            if source[a]:
+                b = edge_to[k]
+                lead = inst[a] - inst[b]
+                lead_to[b] += (lead if lead > 0.0 else 0.0) * net[a] * peer_rate
+        for o in range(n):
+            inst[o] += lead_to[o]
+
+    # Network capacity grows with every partnership doing capacity work.
+    local_count = np.zeros(n)
+    intl_count = np.zeros(n)
+    for i in range(m):
+        if capacity_work[code_of[local[i]]]:
+            local_count[local[i]] += 1.0
+            intl_count[intl[i]] += 1.0
+    for o in range(n):
+        boost = local_count[o] + intl_count[o] * intl_network_share
+        net[o] += network_gain * min(boost, network_boost_cap) * (1.0 - net[o])
+
+    # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
+    trainees_of = np.zeros(n)
+    for s in range(u):
+        if slot_org[s] < n and trainee[s]:
+            trainees_of[slot_org[s]] += 1.0
+    from_intl = np.zeros(n)
+    for i in range(m):
+        lo = local[i]
+        c = code_of[lo]
+        progress = 1.0  # of the co-design phase (as RuleTable.co_design_progress)
+        if co_design_weeks[c] > 0:
+            progress = min(max(since[i] / co_design_weeks[c], 0.0), 1.0)
+        co_design = co_design_share[c] * (1.0 if progress < 1.0 else 0.0)
+        time_off[lo] += (tau[i] + co_design) * trainees_of[lo]
+        trainer = tau[i] * trainees_of[lo] * trainer_time_ratio + float(secondments[c])
+        # International counterparts co-design alongside the local participants.
+        from_intl[intl[i]] += trainer + co_design * trainees_of[lo]
+    for o in range(n):
+        time_off[o] += from_intl[o]
+        if any_two:
+            time_off[o] += tau_intl[o] * trainees_of[o] * (1.0 if is_intl[o] else 0.0)
+        if time_off[o] > headcount[o]:
+            time_off[o] = headcount[o]
+    return learners, gain
+
+
+@kernel
+def _network_and_investment(net, inst, is_local, active, cash, flex_income, local_seats, network_gain, network_decay,
+                            core_investment_share):
+    """Local actors' network capacity grows with their coordination seats and every network decays (in place);
+    returns what each organisation invests in its systems this week (at most its cash)."""
+    n = net.shape[0]
+    invest = np.empty(n)
+    for o in range(n):
+        net[o] += network_gain * local_seats * (1.0 if is_local[o] else 0.0) * (1.0 - net[o])
+        net[o] -= network_decay * net[o]
+        want = flex_income[o] * core_investment_share * (1.0 - inst[o])
+        invest[o] = (cash[o] if cash[o] <= want else want) * (1.0 if active[o] else 0.0)
+    return invest
+
+
+@kernel
+def _institutional_systems(inst, net, invest, hq_support, active, payroll, invest_efficiency, depreciation):
+    """Institutional capacity built by investment and headquarters' support (per week of payroll, at most 1),
+    then depreciated; institutional and network capacity kept within 0..1 (in place)."""
+    for o in range(inst.shape[0]):
+        support = invest[o] + hq_support[o] * (1.0 if active[o] else 0.0)
+        per_payroll = support / (payroll[o] if payroll[o] > 1.0 else 1.0)
+        inst[o] += invest_efficiency * min(1.0, per_payroll) * (1.0 - inst[o])
+        inst[o] -= depreciation * inst[o]
+        for level in (inst, net):
+            if level[o] < 0.0:
+                level[o] = 0.0
+            if level[o] > 1.0:
+                level[o] = 1.0
+
+
+@kernel
+def _fade_and_practice(slot_org, tech_gain, ctx_gain, tech_base, utilisation, decay, protection, learning_by_doing):
+    """Applied training fades unless practised (by each employer's utilisation), and practice teaches, slot by
+    slot (in place); returns each slot's fading factor (1 where nobody is employed, whose skills stay)."""
+    n = utilisation.shape[0]
+    u = slot_org.shape[0]
+    fade = np.ones(u)
+    for s in range(u):
+        o = slot_org[s]
+        if o < n:
+            fade[s] = 1.0 - decay * (1.0 - protection * utilisation[o])
+            tech_gain[s] *= fade[s]
+            ctx_gain[s] *= fade[s]
+            tech_base[s] += learning_by_doing * utilisation[o] * (1.0 - tech_base[s])
+    return fade

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
 from .organisations import OrgTable
 from .params import Params
 
@@ -116,22 +117,16 @@ class StaffTable:
         built when first read.
         """
         u = self.used
-        employer = self.employer[:u]
         self.n_slots = u
-        self.slot_org = np.where(employer >= 0, employer, n_orgs)
+        self.slot_org, self.headcount, self.tech_sum, self.ctx_sum, self.national_count = _refresh(
+            self.employer[:u], self.tech_base[:u], self.tech_gain[:u], self.ctx_base[:u], self.ctx_gain[:u],
+            self.national[:u], n_orgs)
         self._idx = self._emp = None
-        bins = n_orgs + 1
-        self.headcount = np.bincount(self.slot_org, minlength=bins)[:n_orgs]
         self.n_employed = int(self.headcount.sum())  # people employed
         self.n_orgs = n_orgs
-        tech = np.minimum(1.0, self.tech_base[:u] + self.tech_gain[:u])  # tech_of / ctx_of of every slot
-        ctx = np.minimum(1.0, self.ctx_base[:u] + self.ctx_gain[:u])
         hc = np.maximum(self.headcount, 1)
-        self.tech_sum = np.bincount(self.slot_org, tech, bins)[:n_orgs]  # skill summed over each organisation's staff
-        self.ctx_sum = np.bincount(self.slot_org, ctx, bins)[:n_orgs]
         self.tech_mean = self.tech_sum / hc
         self.ctx_mean = self.ctx_sum / hc
-        self.national_count = np.bincount(self.slot_org, self.national[:u], bins)[:n_orgs]
 
     @property
     def idx(self) -> np.ndarray:
@@ -227,3 +222,30 @@ class StaffTable:
         gone = pool[rng.random(len(pool)) < exit_rate]
         self.employer[gone] = GONE
 
+
+
+@kernel
+def _refresh(employer, tech_base, tech_gain, ctx_base, ctx_gain, national, n_orgs):
+    """``StaffTable.refresh``'s pass over the slots: each slot's organisation (``n_orgs`` where nobody is
+    employed) and, per organisation, its headcount, its staff's skills summed (each at most 1) and its
+    nationals, added in slot order (as ``np.bincount`` adds them)."""
+    u = employer.shape[0]
+    slot_org = np.empty(u, np.int64)
+    headcount = np.zeros(n_orgs, np.int64)
+    tech_sum = np.zeros(n_orgs)
+    ctx_sum = np.zeros(n_orgs)
+    national_count = np.zeros(n_orgs)
+    for i in range(u):
+        o = employer[i]
+        if o < 0:
+            slot_org[i] = n_orgs
+            continue
+        slot_org[i] = o
+        headcount[o] += 1
+        t = tech_base[i] + tech_gain[i]
+        tech_sum[o] += t if t < 1.0 else 1.0
+        c = ctx_base[i] + ctx_gain[i]
+        ctx_sum[o] += c if c < 1.0 else 1.0
+        if national[i]:
+            national_count[o] += 1.0
+    return slot_org, headcount, tech_sum, ctx_sum, national_count

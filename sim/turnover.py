@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .jit import kernel
 from .kinds import NO_PARTNER
+from .staff import GONE, POOL
 
 __all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "target_headcount", "exit_international", "leaves",
            "lowest_per_group", "outcomes"]
@@ -34,9 +36,9 @@ __all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "target_headcount", "e
 def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
     """Who leaves this period: one uniform draw per person, True with that person's probability.
 
-    The staff quits below and the turnover of March's (1991) docking model
-    (``sim/docking/march.py``, each individual leaves with probability p3 per period and is
-    replaced by a newcomer) both draw leavers here.
+    The turnover of March's (1991) docking model (``sim/docking/march.py``, each individual leaves
+    with probability p3 per period and is replaced by a newcomer) draws leavers here; the model's
+    staff quits make the same comparison slot by slot in their kernel (:func:`_quits`).
 
     Args:
         uniforms: one uniform draw in [0, 1) per person (the model reads them per slot from
@@ -46,35 +48,51 @@ def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
     return np.asarray(uniforms) < np.asarray(probability)
 
 
-def lowest_per_group(group: np.ndarray, key: np.ndarray, want: np.ndarray) -> np.ndarray:
+@kernel
+def lowest_per_group(group, key, want):
     """Positions of the ``want[g]`` lowest keys of each group ``g`` (all of a group with fewer), in no order.
 
     Ties go to the earlier position: the set a stable sort by (group, key) and each group's first
-    ``want[g]`` give (``np.lexsort``), without sorting every candidate. Only the candidates below a
-    threshold per group are sorted: with uniform keys about ``want / count`` of a group lie below
-    ``want / count``, so the threshold is a margin above that, and a group with too few below it is
-    taken whole. Exact whatever the keys: every key left out is above all those kept in its group.
+    ``want[g]`` give (``np.lexsort``; ``tests/test_fast_paths.py`` checks it is). Each group's candidates
+    are gathered in position order, and only a group that keeps some but not all of them is sorted
+    (stably, by key).
 
     Args:
         group: each candidate's group (0..len(want)-1).
         key: each candidate's key.
         want: per group, how many to take.
     """
-    n = len(want)
-    count = np.bincount(group, minlength=n)
-    take = np.minimum(want, count)
-    limit = np.divide(take + 3.0 * np.sqrt(take) + 5.0, count, out=np.full(n, np.inf), where=count > 0)
-    below = key < limit[group]
-    short = np.bincount(group[below], minlength=n) < take
-    if short.any():
-        limit[short] = np.inf
-        below = key < limit[group]
-    sub = below.nonzero()[0]
-    order = sub[np.lexsort((key[sub], group[sub]))]
-    g = group[order]
-    per = np.bincount(g, minlength=n)
-    rank = np.arange(len(order)) - (np.cumsum(per) - per)[g]  # position within its group
-    return order[rank < want[g]]
+    n = want.shape[0]
+    m = group.shape[0]
+    start = np.zeros(n + 1, np.int64)
+    for i in range(m):
+        start[group[i] + 1] += 1
+    for g in range(n):
+        start[g + 1] += start[g]
+    members = np.empty(m, np.int64)  # positions, group by group, each group in position order
+    fill = start[:n].copy()
+    for i in range(m):
+        members[fill[group[i]]] = i
+        fill[group[i]] += 1
+    total = 0
+    for g in range(n):
+        total += max(0, min(want[g], start[g + 1] - start[g]))
+    out = np.empty(total, np.int64)
+    k = 0
+    for g in range(n):
+        count = start[g + 1] - start[g]
+        take = min(want[g], count)
+        if take <= 0:
+            continue
+        seg = members[start[g]:start[g + 1]]
+        if take == count:
+            out[k:k + count] = seg
+        else:
+            order = np.argsort(key[seg], kind="mergesort")
+            for j in range(take):
+                out[k + j] = seg[order[j]]
+        k += take
+    return out
 
 
 @dataclass
@@ -128,23 +146,41 @@ def weekly_pay(p, orgs, staff) -> Pay:
     intl_nat = base * (1.0 + (s.intl_national_pay_ratio - 1.0) * (1.0 - t.salary_harmonisation))
     # The top-up is paid from multi-year money: in proportion to the share of the employer's
     # grant income (or its international partner's) that is multi-year.
-    partner_my = np.where(orgs.partner != NO_PARTNER, orgs.multi_year_income_share[np.maximum(orgs.partner, 0)], 0.0)
-    my_share = np.maximum(orgs.multi_year_income_share, partner_my)
-    topup = np.where(orgs.is_local, f.retention_funding * my_share, 0.0)
-    national = np.where(orgs.is_local, base * (1.0 + topup), intl_nat)
     expat = base * s.expat_pay_ratio
-    # The pay of the person in each staff slot (where nobody is employed: counted in the spare bin only);
-    # each payroll adds its people in slot order, as a sum over the employed alone does.
-    per_person = np.where(staff.national[: staff.n_slots], staff.per_slot(national, 0.0), expat)
-    return Pay(topup, national, expat, np.bincount(staff.slot_org, per_person, orgs.n + 1)[: orgs.n])
+    topup, national, payroll = _pay(orgs.partner, orgs.multi_year_income_share, orgs.is_local, f.retention_funding,
+                                    base, intl_nat, expat, staff.slot_org, staff.national)
+    return Pay(topup, national, expat, payroll)
+
+
+@kernel
+def _pay(partner, multi_year_share, is_local, retention_funding, base, intl_nat, expat, slot_org, slot_national):
+    """Per organisation: the top-up, a national's pay and the payroll (each person's pay added in slot
+    order, as ``np.bincount`` adds them)."""
+    n = partner.shape[0]
+    topup = np.zeros(n)
+    national = np.empty(n)
+    for o in range(n):
+        share = multi_year_share[o]
+        if partner[o] != NO_PARTNER and multi_year_share[partner[o]] > share:
+            share = multi_year_share[partner[o]]
+        if is_local[o]:
+            topup[o] = retention_funding * share
+            national[o] = base * (1.0 + topup[o])
+        else:
+            national[o] = intl_nat
+    payroll = np.zeros(n)
+    for i in range(slot_org.shape[0]):
+        o = slot_org[i]
+        if o < n:
+            payroll[o] += national[o] if slot_national[i] else expat
+    return topup, national, payroll
 
 
 def target_headcount(model) -> np.ndarray:
     """Headcount each organisation's expected income supports (reserves spent over ``staff.reserve_spend_weeks``)."""
     orgs, staff, p = model.orgs, model.staff, model.p
-    unit = np.where(staff.headcount > 0, model.pay.payroll / np.maximum(staff.headcount, 1), model.pay.national)
-    budget = p.staff.staff_budget_share * (orgs.income_ema + orgs.cash / p.staff.reserve_spend_weeks)
-    return np.floor(budget / np.maximum(unit, 1e-9)) * orgs.active
+    return _target_headcount(staff.headcount, model.pay.payroll, model.pay.national, orgs.income_ema, orgs.cash,
+                             orgs.active, p.staff.staff_budget_share, p.staff.reserve_spend_weeks)
 
 
 def staff_moves(model, step: int) -> dict:
@@ -159,29 +195,22 @@ def staff_moves(model, step: int) -> dict:
     orgs.exit_leavers[:] = 0.0
 
     # 1. Quits (over every staff slot; nobody quits a slot where nobody is employed).
-    secured = (orgs.cash + orgs.committed) / np.maximum(model.pay.payroll, 1e-9)
-    insecurity = np.minimum(np.maximum(1.0 - secured / p.STEPS_PER_YEAR, 0.0), 1.0)  # less than a year secured
     # The quit hazard depends on the employer only: computed per organisation, read per person.
-    hazard = (t.annual_attrition + t.insecurity_attrition * insecurity + model.risk.quit_hazard) * np.maximum(
-        0.0, 1.0 - t.retention_effect * model.pay.topup
-    )
+    hazard = _quit_hazard(orgs.cash, orgs.committed, model.pay.payroll, model.pay.topup, model.risk.quit_hazard,
+                          p.STEPS_PER_YEAR, t.annual_attrition, t.insecurity_attrition, t.retention_effect)
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
     luck = streams.slot_uniforms("attrition", step, staff.n_slots)
-    quit = leaves(luck, staff.per_slot(-np.expm1(-hazard / p.STEPS_PER_YEAR), 0.0))
-    quitters = quit.nonzero()[0]
-    staff.leave(quitters, np.zeros(len(quitters), bool))
-    quits_by_org = np.bincount(staff.slot_org[quitters], minlength=n)
+    quit, quits_by_org = _quits(luck, -np.expm1(-hazard / p.STEPS_PER_YEAR), staff.slot_org, staff.employer,
+                                staff.trainee)
+    n_quits = int(quits_by_org.sum())
+    staff.left += n_quits
     leavers += quits_by_org
-    n_quits = len(quitters)
 
     # 2. Layoffs: unpaid payroll, or far above supported headcount.
     hc = hc0 - quits_by_org
     target = target_headcount(model)
-    unpaid_share = np.divide(orgs.unpaid, model.pay.payroll, out=np.zeros(n), where=model.pay.payroll > 0)
-    excess = np.maximum(0.0, hc - p.staff.overstaffing_tolerance * target) * p.staff.overstaffing_layoff_rate
-    n_lay = np.minimum(hc, np.ceil(np.maximum(unpaid_share * hc, excess))).astype(np.int64)
-    inactive = ~orgs.active
-    n_lay[inactive] = hc[inactive]
+    n_lay = _layoff_counts(hc, target, orgs.unpaid, model.pay.payroll, orgs.active, p.staff.overstaffing_tolerance,
+                           p.staff.overstaffing_layoff_rate)
     n_layoffs = 0
     if n_lay.any():
         # Only the staff (who did not quit) of organisations that lay people off.
@@ -189,19 +218,17 @@ def staff_moves(model, step: int) -> dict:
         emp2 = staff.slot_org[idx2]
         key = streams.at_slots("layoffs", step, idx2)  # fixed per (week, person)
         out = lowest_per_group(emp2, key, n_lay)  # each organisation's lowest keys go
-        people = idx2[out]
-        staff.leave(people, staff.national[people])
-        gone = np.bincount(emp2[out], minlength=n)
+        gone = _lay_off(idx2[out], emp2[out], staff.employer, staff.national, staff.trainee, n)
+        n_layoffs = len(out)
+        staff.left += n_layoffs
         leavers += gone
         hc = hc - gone
-        n_layoffs = len(people)
 
     separations = leavers.copy()  # quits, layoffs and other departures by employer (poaching is counted apart)
 
     # 3. Hiring, with poaching by international organisations.
-    can_hire = orgs.active & (orgs.cash >= p.staff.hiring_reserve_weeks * model.pay.payroll)
-    cap = np.ceil(p.staff.max_hiring_rate * hc) + 1
-    vac = np.where(can_hire, np.clip(target - hc, 0, cap), 0).astype(np.int64)
+    vac = _vacancies(hc, target, orgs.cash, model.pay.payroll, orgs.active, p.staff.hiring_reserve_weeks,
+                     p.staff.max_hiring_rate)
     rng = streams["poaching"]
     expat = np.zeros(n, np.int64)
     if orgs.is_intl.any():
@@ -233,9 +260,7 @@ def staff_moves(model, step: int) -> dict:
             leavers += poached_from
             nat_vac = nat_vac - np.bincount(hirer[ok], minlength=n)
             poached = int(ok.sum())
-    every = np.arange(n)
-    hire_orgs = np.concatenate([np.repeat(every, nat_vac), np.repeat(every, expat)])
-    national = np.concatenate([np.ones(nat_vac.sum(), bool), np.zeros(expat.sum(), bool)])
+    hire_orgs, national = _hire_list(nat_vac, expat)
     hires = staff.hire(hire_orgs, national, step, streams["hiring"], orgs.is_intl)
     staff.refresh(n)
 
@@ -251,6 +276,123 @@ def staff_moves(model, step: int) -> dict:
                 hires_local=hires_local, hires_intl=hires - hires_local,
                 separations_local=float(separations[orgs.is_local].sum()),
                 separations_intl=float(separations[orgs.is_intl].sum()))
+
+
+@kernel
+def _target_headcount(headcount, payroll, national_pay, income_ema, cash, active, budget_share, reserve_weeks):
+    """:func:`target_headcount` per organisation: the budget over the pay of one of its people (its payroll per
+    head; with nobody employed, a national's pay), rounded down; 0 for inactive organisations."""
+    n = headcount.shape[0]
+    out = np.empty(n)
+    for o in range(n):
+        unit = payroll[o] / headcount[o] if headcount[o] > 0 else national_pay[o]
+        budget = budget_share * (income_ema[o] + cash[o] / reserve_weeks)
+        out[o] = np.floor(budget / (unit if unit > 1e-9 else 1e-9)) * (1.0 if active[o] else 0.0)
+    return out
+
+
+@kernel
+def _quit_hazard(cash, committed, payroll, topup, incident_hazard, steps_per_year, annual, insecurity_attrition,
+                 retention_effect):
+    """Per organisation, its staff's yearly quit hazard: the base rate, more with less than a year's funding
+    secured (0..1) and after security incidents, less with the retention top-up."""
+    n = cash.shape[0]
+    hazard = np.empty(n)
+    for o in range(n):
+        secured = (cash[o] + committed[o]) / (payroll[o] if payroll[o] > 1e-9 else 1e-9)
+        insecure = 1.0 - secured / steps_per_year
+        insecure = min(max(insecure, 0.0), 1.0)
+        kept = 1.0 - retention_effect * topup[o]
+        hazard[o] = (annual + insecurity_attrition * insecure + incident_hazard[o]) * (kept if kept > 0.0 else 0.0)
+    return hazard
+
+
+@kernel
+def _layoff_counts(hc, target, unpaid, payroll, active, tolerance, layoff_rate):
+    """Per organisation, how many it lets go: the unpaid share of its payroll, or a share of its staff above
+    ``tolerance`` x its target, whichever is more (at most its staff); all of an inactive one's."""
+    n = hc.shape[0]
+    out = np.empty(n, np.int64)
+    for o in range(n):
+        if not active[o]:
+            out[o] = int(hc[o])
+            continue
+        unpaid_share = unpaid[o] / payroll[o] if payroll[o] > 0 else 0.0
+        over = hc[o] - tolerance * target[o]
+        excess = (over if over > 0.0 else 0.0) * layoff_rate
+        want = np.ceil(max(unpaid_share * hc[o], excess))
+        out[o] = int(min(hc[o], want))
+    return out
+
+
+@kernel
+def _vacancies(hc, target, cash, payroll, active, reserve_weeks, max_hiring_rate):
+    """Per organisation, the people it hires towards its target this week: none without ``reserve_weeks`` of
+    payroll in cash, at most ``max_hiring_rate`` of its staff plus one."""
+    n = hc.shape[0]
+    out = np.zeros(n, np.int64)
+    for o in range(n):
+        if active[o] and cash[o] >= reserve_weeks * payroll[o]:
+            cap = np.ceil(max_hiring_rate * hc[o]) + 1
+            gap = target[o] - hc[o]
+            out[o] = int(min(max(gap, 0.0), cap))
+    return out
+
+
+@kernel
+def _hire_list(national_vacancies, expat_vacancies):
+    """The organisation of each hire, nationals first (organisation by organisation), then expatriates; and
+    whether each is a national."""
+    n = national_vacancies.shape[0]
+    n_nat = 0
+    n_all = 0
+    for o in range(n):
+        n_nat += national_vacancies[o]
+        n_all += national_vacancies[o] + expat_vacancies[o]
+    orgs = np.empty(n_all, np.int64)
+    national = np.zeros(n_all, np.bool_)
+    k = 0
+    for o in range(n):
+        for _ in range(national_vacancies[o]):
+            orgs[k] = o
+            national[k] = True
+            k += 1
+    for o in range(n):
+        for _ in range(expat_vacancies[o]):
+            orgs[k] = o
+            k += 1
+    return orgs, national
+
+
+@kernel
+def _quits(luck, quit_p, slot_org, employer, trainee):
+    """This week's quits, in slot order: the person in slot ``i`` quits when ``luck[i] < quit_p[employer]``
+    (the comparison :func:`leaves` makes) and the slot empties. Returns who quit (per slot) and the
+    quits per organisation."""
+    n = quit_p.shape[0]
+    quit = np.zeros(slot_org.shape[0], np.bool_)
+    by_org = np.zeros(n, np.int64)
+    for i in range(slot_org.shape[0]):
+        o = slot_org[i]
+        if o < n and luck[i] < quit_p[o]:
+            quit[i] = True
+            employer[i] = GONE
+            trainee[i] = False
+            by_org[o] += 1
+    return quit, by_org
+
+
+@kernel
+def _lay_off(people, their_org, employer, national, trainee, n):
+    """Lay these people off (nationals to the labour pool, expatriates out of the country's workforce);
+    returns the layoffs per organisation."""
+    gone = np.zeros(n, np.int64)
+    for j in range(people.shape[0]):
+        p = people[j]
+        employer[p] = POOL if national[p] else GONE
+        trainee[p] = False
+        gone[their_org[j]] += 1
+    return gone
 
 
 def exit_international(model, step: int) -> None:

@@ -1,0 +1,151 @@
+"""Compiled kernels: a mechanism's arithmetic compiled to machine code (numba), next to the mechanism.
+
+A week of the model is some forty mechanisms, each 20-70 numpy operations on arrays of about a hundred
+organisations, a few hundred presences or a few thousand staff slots: most of a step was the cost of
+calling numpy (1-3 us a call), not of computing (``docs/bench/README.md``). A kernel does a mechanism's
+arithmetic in one call. The rules every kernel follows, so that a run gives the numbers the numpy code
+gave, to the last bit (``tests/test_golden.py``; each kernel against its numpy form in
+``tests/test_kernels.py``):
+
+* **The same arithmetic in the same order.** Element-wise arithmetic is the same IEEE operations;
+  sums that numpy's ``bincount`` forms (each bin adds its elements in order) are loops in that order.
+  A kernel does not take over numpy's pairwise sums (``ndarray.sum`` of more than a few elements) or
+  its transcendental functions (``exp``, ``log``, ``expm1``, ``**``), whose last bits depend on numpy's
+  implementation for the processor: those stay numpy, outside the kernel.
+* **Random draws stay numpy.** The draws are made by the mechanism and handed to the kernel (passing a
+  ``Generator`` into a kernel costs about 20 us a call, measured here).
+* **Sums as numpy adds them.** ``ndarray.sum`` adds a contiguous array pairwise (eight running sums
+  over blocks of up to 128 values, halves above that): :func:`pairwise_sum` does the same, and is
+  checked against numpy on every machine the tests run on.
+* **Compiled once per machine.** A kernel is compiled at its first call in a process that runs a model
+  and cached on disk (numba's cache, in ``sim/__pycache__/kernels-<hash>``, named by the modules whose
+  kernels others call, :data:`SHARED`: a kernel is recompiled when they change, and by numba when its
+  own file changed); later processes load it (about 0.2 s to import numba and 0.2 s at the first
+  call, measured here). A process that never runs a model (planning a sweep, writing a report) never
+  imports numba.
+
+``NUMBA_DISABLE_JIT=1`` runs every kernel as plain Python (slowly), for debugging.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+__all__ = ["kernel", "pairwise_sum", "cache_dir", "compiled", "SHARED"]
+
+
+# The modules whose kernels other modules' kernels may call: this one (numerics) and the learning law.
+SHARED = ("sim.jit", "sim.learning")
+
+
+def cache_dir() -> Path:
+    """Where the compiled kernels are kept: a folder named by the contents of the :data:`SHARED` modules, in
+    the package's ``__pycache__`` (or under ``NUMBA_CACHE_DIR`` when that is set)."""
+    here = Path(__file__).parent
+    digest = hashlib.sha1()
+    for name in SHARED:
+        digest.update((here / f"{name.split('.')[-1]}.py").read_bytes())
+    base = Path(os.environ.get("NUMBA_CACHE_DIR") or here / "__pycache__")
+    return base / f"kernels-{digest.hexdigest()[:12]}"
+
+
+def _numba():
+    """numba, with its cache in :func:`cache_dir`."""
+    import numba
+
+    if not getattr(_numba, "ready", False):
+        numba.config.CACHE_DIR = str(cache_dir())
+        _numba.ready = True
+    return numba
+
+
+def compiled() -> bool:
+    """Whether kernels compiled from this version of the :data:`SHARED` modules are in the cache; clears the
+    caches of earlier versions (``sim/model.py`` ``warm_kernels`` compiles them)."""
+    folder = cache_dir()
+    for old in folder.parent.glob("kernels-*"):  # compiled from an earlier version of this file
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder.is_dir() and any(folder.rglob("*.nbi"))
+
+
+class _Kernel:
+    """A function compiled at its first call (``numba.njit(cache=True)``); until then numba is not imported."""
+
+    def __init__(self, fn):
+        self.python = fn  # the function as written (what numba compiles)
+        self._compiled = None
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args):
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self.compile()
+        return compiled(*args)
+
+    def compile(self):
+        """Compile (or load from the cache) this kernel and the kernels it calls.
+
+        A kernel may call the kernels of its own module and of the :data:`SHARED` modules: those are compiled
+        first and the caller's module name rebound to the compiled function, which numba can call. (No
+        others: numba's cache checks the kernel's own source file, and the cache folder is named by the
+        shared modules, so a kernel calling into any other file could be loaded stale after that file
+        changed.)
+        """
+        if self._compiled is None:
+            numba = _numba()
+            module = self.python.__globals__
+            self._compiled = numba.njit(cache=True)(self.python)  # (compiled at its first call)
+            for name in self.python.__code__.co_names:
+                callee = module.get(name)
+                if callee is self:  # a recursive kernel calls itself compiled
+                    module[name] = self._compiled
+                elif isinstance(callee, _Kernel):
+                    if callee.python.__module__ not in (self.python.__module__, *SHARED):
+                        raise TypeError(f"kernel {self.__name__} calls {name} of {callee.python.__module__}")
+                    module[name] = callee.compile()
+        return self._compiled
+
+
+def kernel(fn):
+    """Mark ``fn`` as a compiled kernel (see the module's rules)."""
+    return _Kernel(fn)
+
+
+@kernel
+def pairwise_sum(a):
+    """The sum of a one-dimensional array as ``a.sum()`` forms it: below 8 values in order; up to 128, eight
+    running sums over blocks of eight, combined ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), then the
+    rest in order; above 128, the two halves (the first a multiple of 8 long) summed so and added."""
+    n = a.shape[0]
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += a[i]
+        return total
+    if n <= 128:
+        s0, s1, s2, s3 = a[0], a[1], a[2], a[3]
+        s4, s5, s6, s7 = a[4], a[5], a[6], a[7]
+        i = 8
+        while i + 8 <= n:
+            s0 += a[i]
+            s1 += a[i + 1]
+            s2 += a[i + 2]
+            s3 += a[i + 3]
+            s4 += a[i + 4]
+            s5 += a[i + 5]
+            s6 += a[i + 6]
+            s7 += a[i + 7]
+            i += 8
+        total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        while i < n:
+            total += a[i]
+            i += 1
+        return total
+    half = n // 2
+    half -= half % 8
+    return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
