@@ -110,6 +110,16 @@ def _pid(hold: float = 0.0) -> int:
     return os.getpid()
 
 
+def _warm_pid(hold: float = 0.0) -> int:
+    """:func:`_pid`, and one week of a default model: the worker loads the model's compiled kernels
+    (``sim/jit.py``, about 0.7 s here) now rather than in its first run."""
+    from sim.model import CapacityModel
+    from sim.params import Params
+
+    CapacityModel(Params.from_dict({"years": 0.1})).step()
+    return _pid(hold)
+
+
 class Runner:
     """A pool of worker processes for model evaluations (this process when ``n_jobs`` is 1).
 
@@ -159,11 +169,11 @@ class Runner:
         return self
 
     def warm(self) -> list[int]:
-        """Start the workers and wait until each has imported the model; returns their pids."""
+        """Start the workers and wait until each has imported the model and loaded its kernels; returns their pids."""
         pool = self.pool()
         if pool is None:
             return [os.getpid()]
-        return sorted(set(pool.map(_pid, [0.3] * self.n)))
+        return sorted(set(pool.map(_warm_pid, [0.3] * self.n)))
 
     def close(self) -> None:
         with self._lock:
