@@ -4,14 +4,14 @@ A week of the model is some forty mechanisms, each 20-70 numpy operations on arr
 organisations, a few hundred presences or a few thousand staff slots: most of a step was the cost of
 calling numpy (1-3 us a call), not of computing (``docs/bench/README.md``). A kernel does a mechanism's
 arithmetic in one call. The rules every kernel follows, so that a run gives the numbers the numpy code
-gave, to the last bit (``tests/test_golden.py``; each kernel against its numpy form in
-``tests/test_kernels.py``):
+gave, to the last bit (``tests/test_golden.py`` holds a run to the numpy code's numbers;
+``tests/test_kernels.py`` checks the sums below against numpy and the kernels run as plain Python against
+the compiled ones):
 
 * **The same arithmetic in the same order.** Element-wise arithmetic is the same IEEE operations;
   sums that numpy's ``bincount`` forms (each bin adds its elements in order) are loops in that order.
-  A kernel does not take over numpy's pairwise sums (``ndarray.sum`` of more than a few elements) or
-  its transcendental functions (``exp``, ``log``, ``expm1``, ``**``), whose last bits depend on numpy's
-  implementation for the processor: those stay numpy, outside the kernel.
+  Transcendental functions (``exp``, ``log``, ``expm1``, ``**``) and matrix products (``@``) stay numpy,
+  outside the kernel: their last bits depend on numpy's or OpenBLAS's implementation for the processor.
 * **Random draws stay numpy.** The draws are made by the mechanism and handed to the kernel (passing a
   ``Generator`` into a kernel costs about 20 us a call, measured here).
 * **Sums as numpy adds them.** ``ndarray.sum`` adds a contiguous array pairwise (eight running sums
@@ -20,8 +20,8 @@ gave, to the last bit (``tests/test_golden.py``; each kernel against its numpy f
 * **Compiled once per machine.** A kernel is compiled at its first call in a process that runs a model
   and cached on disk (numba's cache, in ``sim/__pycache__/kernels-<hash>``, named by the modules whose
   kernels others call, :data:`SHARED`: a kernel is recompiled when they change, and by numba when its
-  own file changed); later processes load it (about 0.2 s to import numba and 0.2 s at the first
-  call, measured here). A process that never runs a model (planning a sweep, writing a report) never
+  own file changed); later processes load it (0.67-0.85 s at a process's first model step, numba's
+  import included, measured here). A process that never runs a model (planning a sweep, writing a report) never
   imports numba.
 
 ``NUMBA_DISABLE_JIT=1`` runs every kernel as plain Python (slowly), for debugging.
@@ -67,7 +67,7 @@ def compiled() -> bool:
     """Whether kernels compiled from this version of the :data:`SHARED` modules are in the cache; clears the
     caches of earlier versions (``sim/model.py`` ``warm_kernels`` compiles them)."""
     folder = cache_dir()
-    for old in folder.parent.glob("kernels-*"):  # compiled from an earlier version of this file
+    for old in folder.parent.glob("kernels-*"):  # compiled from earlier versions of the shared modules
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
     return folder.is_dir() and any(folder.rglob("*.nbi"))
