@@ -39,6 +39,7 @@ import numpy as np
 
 from .access import access_factor
 from .jit import kernel
+from .regimes import co_design_progress
 
 __all__ = ["INTL_PRIORITY_WEIGHT", "local_decision_share", "partnership_decision_weight", "local_knowledge_weight",
            "priority_view", "subgrant_flexibility", "group_context", "outcomes"]
@@ -63,17 +64,14 @@ def partnership_decision_weight(model) -> np.ndarray:
 
 @kernel
 def _partnership_decision_weight(partner, code, start, step, co_design_weeks, joint_governance, joint_weight, seats):
-    """:func:`partnership_decision_weight` per organisation (co-design progress as
-    ``RuleTable.co_design_progress``)."""
+    """:func:`partnership_decision_weight` per organisation."""
     n = partner.shape[0]
     out = np.zeros(n)
     for o in range(n):
         if partner[o] < 0:
             continue
         c = code[o]
-        progress = 1.0
-        if co_design_weeks[c] > 0:
-            progress = min(max((step - start[o]) / co_design_weeks[c], 0.0), 1.0)
+        progress = co_design_progress(co_design_weeks[c], step - start[o])
         jg = (1.0 if joint_governance[c] else 0.0) * joint_weight * progress
         out[o] = min(1.0, jg + seats)
     return out

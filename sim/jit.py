@@ -38,8 +38,9 @@ from pathlib import Path
 __all__ = ["kernel", "pairwise_sum", "cache_dir", "compiled", "SHARED"]
 
 
-# The modules whose kernels other modules' kernels may call: this one (numerics) and the learning law.
-SHARED = ("sim.jit", "sim.learning")
+# The modules whose kernels other modules' kernels may call: this one (numerics), the learning law and the
+# partnership rules (the co-design phase's progress, ``sim/regimes.py`` ``co_design_progress``).
+SHARED = ("sim.jit", "sim.learning", "sim.regimes")
 
 
 def cache_dir() -> Path:

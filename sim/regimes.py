@@ -154,14 +154,16 @@ class RuleTable:
         """Whether rows ``a`` and ``b`` hold the same rules."""
         return all(getattr(self, f.name)[a] == getattr(self, f.name)[b] for f in dataclasses.fields(self))
 
-    def co_design_progress(self, code: np.ndarray, since_start: np.ndarray) -> np.ndarray:
-        """Share of the co-design phase completed (1 when there is none or it is over)."""
-        weeks = self.co_design_weeks[code]
-        out = np.ones(len(weeks))
-        phase = weeks > 0
-        if phase.any():
-            out[phase] = np.minimum(np.maximum(since_start[phase] / weeks[phase], 0.0), 1.0)
-        return out
+
+@kernel
+def co_design_progress(weeks, since):
+    """Share of a partnership's co-design phase completed (0..1) ``since`` weeks after it started, for a phase
+    ``weeks`` long (``RegimeRules.co_design_weeks``; 1 when its rules have none, ``weeks`` = 0). Joint governance
+    moves a local partner's decision weight up along it (``sim/governance.py``) and its people spend
+    ``co_design_time_share`` of their time on it until it is complete (:func:`_partnership_learning`)."""
+    if weeks > 0:
+        return min(max(since / weeks, 0.0), 1.0)
+    return 1.0
 
 
 @kernel
@@ -399,10 +401,7 @@ def _partnership_learning(step, cycle, partner, active, is_intl, code_of, start_
     for i in range(m):
         lo = local[i]
         c = code_of[lo]
-        progress = 1.0  # of the co-design phase (as RuleTable.co_design_progress)
-        if co_design_weeks[c] > 0:
-            progress = min(max(since[i] / co_design_weeks[c], 0.0), 1.0)
-        co_design = co_design_share[c] * (1.0 if progress < 1.0 else 0.0)
+        co_design = co_design_share[c] * (1.0 if co_design_progress(co_design_weeks[c], since[i]) < 1.0 else 0.0)
         time_off[lo] += (tau[i] + co_design) * trainees_of[lo]
         trainer = tau[i] * trainees_of[lo] * trainer_time_ratio + float(secondments[c])
         # International counterparts co-design alongside the local participants.

@@ -398,3 +398,20 @@ def test_organisations_differ_in_risk_appetite_so_no_single_value_walls_off_hard
     assert tol.std() > 0.03, f"international risk tolerance does not vary: {tol}"
     assert tail_mean(spread, "n_intl_presence_hard_to_reach") > 0, "no international presence in hard areas"
     assert tail_mean(wall, "n_intl_presence_hard_to_reach") == 0, "a low uniform tolerance should keep them out"
+
+
+def test_co_design_phase_moves_the_local_partners_weight_up_to_its_joint_share():
+    """One definition of the co-design phase's progress (``sim/regimes.py``): 0 at the start, linear, 1 when
+    it is over or the rules have none; the local partner's decision weight follows it, all else fixed."""
+    from sim.governance import _partnership_decision_weight
+    from sim.regimes import co_design_progress
+
+    assert [co_design_progress(26, s) for s in (-1, 0, 13, 26, 40)] == [0.0, 0.0, 0.5, 1.0, 1.0]
+    assert co_design_progress(0, 5) == 1.0
+    partner, code, start = np.array([1, -1]), np.array([0, 0]), np.array([0, 0])
+    weight = [_partnership_decision_weight(partner, code, start, t, np.array([26]), np.array([True]), 0.5, 0.1)
+              for t in (0, 13, 26, 52)]
+    assert [w[0] for w in weight] == pytest.approx([0.1, 0.35, 0.6, 0.6])
+    assert all(w[1] == 0.0 for w in weight)  # no partner, no weight
+    no_phase = _partnership_decision_weight(partner, code, start, 0, np.array([0]), np.array([True]), 0.5, 0.1)
+    assert no_phase[0] == pytest.approx(0.6)
