@@ -394,8 +394,20 @@ def _deployment(org, slot, area, is_local, visibility, unmet, access, context, p
 
 def presence_outcomes(orgs, areas) -> dict:
     """Where international organisations work this week (``sim/outcomes.py``)."""
-    intl = (orgs.is_intl & orgs.active)[:, None]
-    present = orgs.presence >= 0
-    hard = present & areas.hard_to_reach[np.maximum(orgs.presence, 0)]
-    return {"n_intl_presence": float(np.count_nonzero(present & intl)),
-            "n_intl_presence_hard_to_reach": float(np.count_nonzero(hard & intl))}
+    present, hard = _intl_presence(orgs.presence, orgs.is_intl, orgs.active, areas.hard_to_reach)
+    return {"n_intl_presence": present, "n_intl_presence_hard_to_reach": hard}
+
+
+@kernel
+def _intl_presence(presence, is_intl, active, hard_to_reach):
+    """Presence slots of active international organisations: all, and those in hard-to-reach areas."""
+    present = hard = 0.0
+    n, slots = presence.shape
+    for o in range(n):
+        if is_intl[o] and active[o]:
+            for s in range(slots):
+                if presence[o, s] >= 0:
+                    present += 1.0
+                    if hard_to_reach[presence[o, s]]:
+                        hard += 1.0
+    return present, hard

@@ -522,22 +522,43 @@ def locally_decided(flows: WeeklyFlows, orgs: OrgTable, w: np.ndarray, board_wei
     seats (``board_weight`` = seats x weight per seat) give an intermediary's local partners, in
     equal parts, that share of its own programme.
     """
-    n = orgs.n
-    decides = flows.direct_received + flows.own_programme + flows.hq_support + flows.domestic_income
-    has = orgs.partner != NO_PARTNER
-    # A sub-grant booked to an organisation without a partner in this run (money held fixed from
-    # another run) has no intermediary here to decide it: the organisation decides it.
-    decides = decides + flows.subgrant_received * np.where(has, w, 1.0)
-    partnered = np.nonzero(has & orgs.is_local)[0]
-    if len(partnered):
-        parent = orgs.partner[partnered]
-        decides += np.bincount(parent, flows.subgrant_received[partnered] * (1.0 - w[partnered]), n)
-        count = np.bincount(parent, minlength=n)
-        board = flows.own_programme * board_weight * (count > 0)
-        decides -= board
-        decides[partnered] += board[parent] / count[parent]
-    total = float(decides.sum())
-    return float(decides[orgs.is_local].sum()) / total if total > 0 else 0.0
+    return _locally_decided(flows.direct_received, flows.own_programme, flows.hq_support, flows.domestic_income,
+                            flows.subgrant_received, orgs.partner, orgs.is_local, w, board_weight)
+
+
+@kernel
+def _locally_decided(direct_received, own_programme, hq_support, domestic_income, subgrant_received, partner,
+                     is_local, w, board_weight):
+    """:func:`locally_decided` (an outcome: nothing reads it back, so its sums run in this order; they agree with
+    numpy's to rounding, ``tests/test_golden.py``)."""
+    n = partner.shape[0]
+    decides = np.empty(n)
+    passed = np.zeros(n)  # what each intermediary decides of its partners' sub-grants
+    count = np.zeros(n, np.int64)  # its local partners
+    for o in range(n):
+        # A sub-grant booked to an organisation without a partner in this run (money held fixed from another
+        # run) has no intermediary here to decide it: the organisation decides it.
+        own = w[o] if partner[o] != NO_PARTNER else 1.0
+        decides[o] = direct_received[o] + own_programme[o] + hq_support[o] + domestic_income[o] \
+            + subgrant_received[o] * own
+        if partner[o] != NO_PARTNER and is_local[o]:
+            passed[partner[o]] += subgrant_received[o] * (1.0 - w[o])
+            count[partner[o]] += 1
+    for o in range(n):
+        decides[o] += passed[o]
+        if count[o] > 0:
+            decides[o] -= own_programme[o] * board_weight
+    for o in range(n):  # the board's share, in equal parts to the intermediary's local partners
+        if partner[o] != NO_PARTNER and is_local[o]:
+            p = partner[o]
+            decides[o] += own_programme[p] * board_weight / count[p]
+    total = 0.0
+    local = 0.0
+    for o in range(n):
+        total += decides[o]
+        if is_local[o]:
+            local += decides[o]
+    return local / total if total > 0 else 0.0
 
 
 def outcomes(flows: WeeklyFlows, spending: float, people_covered: float, cash_total: float,

@@ -68,6 +68,7 @@ from __future__ import annotations
 import numpy as np
 
 from .access import access_factor
+from .jit import kernel
 from .kinds import NO_PARTNER, OrgKind
 
 __all__ = ["Inclusion", "partner_keys", "outcomes"]
@@ -94,9 +95,6 @@ class Inclusion:
         led = orgs.women_led | orgs.marginalised_led
         if c.institutional_gap > 0:
             orgs.inst[led] = np.clip(orgs.inst[led] - c.institutional_gap, 0.02, 0.98)
-        # Leadership as rows of 0/1 (women-led, marginalised-led, either), for the weekly outcomes' sums in one
-        # product each; leadership does not change during a run.
-        self.leaders = np.stack([orgs.women_led, orgs.marginalised_led, led]).astype(float)
 
     def group_reach(self, orgs, context: np.ndarray) -> np.ndarray:
         """Per organisation, ``f_o``: the rate at which it reaches the group relative to others (0..1)."""
@@ -104,7 +102,10 @@ class Inclusion:
 
     def covered_by_group(self, model, org: np.ndarray, area: np.ndarray, people: np.ndarray,
                          covered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """People covered per area in the group (``G_a``) and in the rest (``R_a``).
+        """People covered per area in the group (``G_a``) and in the rest (``R_a``)::
+
+            phi_a = sum_pairs(people x w) / sum_pairs(people),  w = g_a f_o / (g_a f_o + 1 - g_a)   (g_a without pairs)
+            G_a = min(max(phi_a C_a, C_a - (N_a - g_a N_a)), g_a N_a),   R_a = C_a - G_a
 
         Args:
             model: the model (organisations, areas, effective contextual capacity).
@@ -112,16 +113,8 @@ class Inclusion:
             people: people each pair covered this week (``Delivery.people_by_pair``).
             covered: people covered per area this week (``Delivery.covered_by_area``).
         """
-        g = self.group_share
-        n_areas = len(g)
-        f = self.group_reach(model.orgs, model.effective_context())[org]
-        ga = g[area]
-        w = ga * f
-        w /= w + (1.0 - ga)  # g_a < 1 (inclusion.group_population_share <= 0.6): never 0 / 0
-        total = np.bincount(area, people, n_areas)
-        phi = np.divide(np.bincount(area, people * w, n_areas), total, out=g.copy(), where=total > 0)
-        group_need = g * model.areas.need_by_area
-        group = np.minimum(np.maximum(phi * covered, covered - (model.areas.need_by_area - group_need)), group_need)
+        group = _covered_by_group(org, area, people, covered, self.group_reach(model.orgs, model.effective_context()),
+                                  self.group_share, model.areas.need_by_area)
         return group, covered - group
 
 
@@ -153,25 +146,14 @@ def outcomes(model, d, moves: dict) -> dict:
         d: this week's delivery (``sim/delivery.py`` ``Delivery``).
         moves: this week's staff moves (``sim/turnover.py`` ``staff_moves``; ``poached_from`` per organisation).
     """
-    orgs, areas, inc = model.orgs, model.areas, model.inclusion
+    orgs, areas, inc, flows = model.orgs, model.areas, model.inclusion, model.flows
     org, _slot, area, _deployed = d.presence
     group, rest = inc.covered_by_group(model, org, area, d.people_by_pair, d.covered_by_area)
-    g, need, weighted = inc.group_share, areas.need_by_area, areas.weighted_need_by_area
-    severity = np.divide(weighted, need, out=np.ones(areas.n), where=need > 0)
-    group_need = float(weighted @ g)  # sum_a s_a g_a N_a (s_a N_a is the area's severity-weighted need)
-    rest_need = float(weighted.sum()) - group_need
-    group_cov = float(severity @ group) / group_need if group_need > 0 else 1.0
-    rest_cov = float(severity @ rest) / rest_need if rest_need > 0 else 1.0
+    (group_cov, rest_cov, women_p, marginalised_p, led_p, n_partnered, women_f, marginalised_f, total, drain,
+     imposed) = _outcomes(group, rest, inc.group_share, areas.need_by_area, areas.weighted_need_by_area,
+                          orgs.women_led, orgs.marginalised_led, orgs.partner, orgs.p_earmarked,
+                          flows.direct_received, flows.subgrant_received, moves["poached_from"])
     high = max(group_cov, rest_cov)
-
-    leaders = inc.leaders  # rows: women-led, marginalised-led, either (only local organisations are ever led so)
-    partnered = orgs.partner != NO_PARTNER  # set for local organisations only
-    women_p, marginalised_p, led_p = leaders @ partnered
-    flows = model.flows
-    received = flows.direct_received + flows.subgrant_received  # local actors' grant money (0 for the others)
-    women_f, marginalised_f, _ = leaders @ received
-    total = float(received.sum())
-    n_partnered = np.count_nonzero(partnered)
     return {
         "group_coverage": group_cov,
         "rest_coverage": rest_cov,
@@ -180,6 +162,72 @@ def outcomes(model, d, moves: dict) -> dict:
         "marginalised_led_partner_share": _share(marginalised_p, n_partnered),
         "women_led_funding_share": _share(women_f, total),
         "marginalised_led_funding_share": _share(marginalised_f, total),
-        "brain_drain_group_led": float(leaders[2] @ moves["poached_from"]),
-        "imposed_share_group_led": _share(leaders[2] @ (partnered & orgs.p_earmarked), led_p),
+        "brain_drain_group_led": drain,
+        "imposed_share_group_led": _share(imposed, led_p),
     }
+
+
+@kernel
+def _covered_by_group(org, area, people, covered, reach, g, need):
+    """:meth:`Inclusion.covered_by_group`'s ``G_a`` (the pairs' sums in their order, as ``np.bincount``)."""
+    n_areas = g.shape[0]
+    total = np.zeros(n_areas)
+    in_group = np.zeros(n_areas)
+    for i in range(org.shape[0]):
+        a = area[i]
+        w = g[a] * reach[org[i]]
+        w /= w + (1.0 - g[a])  # g_a < 1 (inclusion.group_population_share <= 0.6): never 0 / 0
+        total[a] += people[i]
+        in_group[a] += people[i] * w
+    group = np.empty(n_areas)
+    for a in range(n_areas):
+        phi = in_group[a] / total[a] if total[a] > 0 else g[a]
+        gn = g[a] * need[a]
+        group[a] = min(max(phi * covered[a], covered[a] - (need[a] - gn)), gn)
+    return group
+
+
+@kernel
+def _outcomes(group, rest, g, need, weighted, women_led, marginalised_led, partner, earmarked, direct_received,
+              subgrant_received, poached_from):
+    """:func:`outcomes`' sums, one pass over the areas and one over the organisations. (Outcomes only: nothing
+    reads them back, so the sums run in this order; they agree with numpy's products to rounding,
+    ``tests/test_golden.py``.)"""
+    group_need = 0.0  # sum_a s_a g_a N_a (s_a N_a is the area's severity-weighted need)
+    all_need = 0.0
+    group_cov = 0.0
+    rest_cov = 0.0
+    for a in range(g.shape[0]):
+        severity = weighted[a] / need[a] if need[a] > 0 else 1.0
+        group_cov += severity * group[a]
+        rest_cov += severity * rest[a]
+        group_need += weighted[a] * g[a]
+        all_need += weighted[a]
+    rest_need = all_need - group_need
+    group_cov = group_cov / group_need if group_need > 0 else 1.0
+    rest_cov = rest_cov / rest_need if rest_need > 0 else 1.0
+    # Leadership: only local organisations are ever led so, and only they have partners.
+    women_p = marginalised_p = led_p = n_partnered = 0.0
+    women_f = marginalised_f = received_total = drain = imposed = 0.0
+    for o in range(partner.shape[0]):
+        led = women_led[o] or marginalised_led[o]
+        received = direct_received[o] + subgrant_received[o]  # grant money (0 for international actors)
+        received_total += received
+        if women_led[o]:
+            women_f += received
+        if marginalised_led[o]:
+            marginalised_f += received
+        if led:
+            drain += poached_from[o]
+        if partner[o] != NO_PARTNER:
+            n_partnered += 1.0
+            if women_led[o]:
+                women_p += 1.0
+            if marginalised_led[o]:
+                marginalised_p += 1.0
+            if led:
+                led_p += 1.0
+                if earmarked[o]:
+                    imposed += 1.0
+    return (group_cov, rest_cov, women_p, marginalised_p, led_p, n_partnered, women_f, marginalised_f,
+            received_total, drain, imposed)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .governance import INTL_PRIORITY_WEIGHT
+from .jit import kernel
 
 __all__ = ["GRAND_BARGAIN_TARGET", "NEAR_AREAS", "outcomes"]
 
@@ -76,31 +77,23 @@ def outcomes(model, values: dict, d) -> dict:
     # zero for international actors).
     direct = f.direct_local + f.pooled_local  # (the sums of direct_received and subgrant_received)
     total = f.to_local_total
-    partnered = orgs.is_local & (orgs.partner >= 0)
-    parent_multi = f.multi_year_income_share[orgs.partner] * partnered  # (index -1 masked)
-    multi = float(f.multi_year_income_share @ f.direct_received + parent_multi @ f.subgrant_received)
-    flexible = float((f.flex_income - f.domestic_income) @ orgs.is_local)  # (a local actor's flex_income includes
-    #                                                                      its domestic income: the rest is grants)
+    multi, flexible, n_partnered, long_term, weight, income, knowledge = _sums(
+        orgs.is_local, orgs.partner, orgs.p_code, orgs.active, f.multi_year_income_share, f.direct_received,
+        f.subgrant_received, f.flex_income, f.domestic_income, model.rules.partnership_weeks, LONG_TERM_WEEKS,
+        model.decision_weight, f.income, orgs.knowledge_weight)
     rate = p.funding.overhead_rate
     multi_share, flex_share = _share(multi, total), _share(flexible, total)
     overhead_share = _share(rate * direct + f.overhead_passed, total)
 
     voice = float(model.coordination.local_voice())
-    n_partnered = np.count_nonzero(partnered)
-    if n_partnered:
-        long_term = np.count_nonzero((model.rules.partnership_weeks >= LONG_TERM_WEEKS)[orgs.p_code] & partnered) \
-            / n_partnered
-        weight = float(model.decision_weight @ partnered) / n_partnered
-        partnerships = (long_term + weight + values["partnership_trust"]) / 3.0
-    else:
-        partnerships = 0.0
+    partnerships = (long_term / n_partnered + weight / n_partnered + values["partnership_trust"]) / 3.0 \
+        if n_partnered else 0.0
     local_staff = values["n_staff_local"]
     poached = _share(values["brain_drain"] * p.STEPS_PER_YEAR, local_staff) if local_staff > 0 else 0.0
-    supply_local, supply_intl = float(d.out_local.sum()), float(d.out_intl.sum())
+    supply_local, supply_intl = float(d.out_local.sum()), float(d.out_intl.sum())  # people covered, per area
     local_supply = _share(supply_local, supply_local + supply_intl)
     priority = 1.0 - INTL_PRIORITY_WEIGHT[p.governance.priority_setting]
-    income = f.income * orgs.active
-    knowledge = _share(float(orgs.knowledge_weight @ income), float(income.sum()))
+    knowledge = _share(knowledge, income)
     return {
         "grand_bargain_local_share": gb,
         "grand_bargain_target_met": float(gb >= GRAND_BARGAIN_TARGET),
@@ -116,3 +109,33 @@ def outcomes(model, values: dict, d) -> dict:
         "near_policy_influence": (priority + values["local_funds_decided_share"]) / 2.0,
         "near_participation": knowledge,
     }
+
+
+@kernel
+def _sums(is_local, partner, p_code, active, multi_year_share, direct_received, subgrant_received, flex_income,
+          domestic_income, partnership_weeks, long_term_weeks, decision_weight, income, knowledge_weight):
+    """:func:`outcomes`' sums over the organisations, in one pass (outcomes only: nothing reads them back, so
+    they run in this order; they agree with numpy's products to rounding, ``tests/test_golden.py``).
+
+    Returns: local actors' multi-year grant money (a sub-grant is multi-year as its intermediary's income is),
+    their flexible grant money (a local actor's ``flex_income`` includes its domestic income: the rest is grants),
+    the number of partnered local actors, of those whose agreement runs ``long_term_weeks`` or more, the sum of
+    their decision weights, active organisations' income and its sum weighted by each one's local-knowledge
+    weight.
+    """
+    multi_direct = multi_sub = flexible = n_partnered = long_term = weight = 0.0
+    income_total = knowledge = 0.0
+    for o in range(is_local.shape[0]):
+        multi_direct += multi_year_share[o] * direct_received[o]
+        if active[o]:
+            income_total += income[o]
+            knowledge += knowledge_weight[o] * income[o]
+        if is_local[o]:
+            flexible += flex_income[o] - domestic_income[o]
+            if partner[o] >= 0:
+                multi_sub += multi_year_share[partner[o]] * subgrant_received[o]
+                n_partnered += 1.0
+                weight += decision_weight[o]
+                if partnership_weeks[p_code[o]] >= long_term_weeks:
+                    long_term += 1.0
+    return multi_direct + multi_sub, flexible, n_partnered, long_term, weight, income_total, knowledge

@@ -242,25 +242,43 @@ class Organisation(mesa.Agent):
 
 def capacity_outcomes(orgs: OrgTable, staff) -> dict:
     """Local capacity by dimension and international staff's capacity this week (``sim/outcomes.py``)."""
-    hc = staff.headcount
-    local = orgs.is_local & orgs.active & (hc > 0)
-    count = int(np.count_nonzero(local))  # (a Python int: the means below stay Python floats)
-    if count:  # means over those organisations (a sum over the count: the numbers of ``.mean()``)
-        levels = (staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net)
-        dims = tuple(float(level[local].sum()) / count for level in levels)
-    else:
-        dims = (0.0, 0.0, 0.0, 0.0)
-    # International staff's mean skills, from the per-organisation sums of the staff table.
-    intl_staff = float(hc[orgs.is_intl].sum())
+    count, tech, inst, ctx, net, intl_staff, intl_ctx, intl_tech = _capacity_sums(
+        staff.headcount, orgs.is_local, orgs.is_intl, orgs.active, staff.tech_mean, orgs.inst, staff.ctx_mean, orgs.net,
+        staff.ctx_sum, staff.tech_sum)
+    # Means over the staffed active local organisations (0 without any).
+    dims = (tech / count, inst / count, ctx / count, net / count) if count else (0.0, 0.0, 0.0, 0.0)
     return {
-        "local_capacity": sum(dims) / 4.0,
+        # (added in order: the built-in sum() compensates Python floats, not numpy scalars: it would give the
+        # compiled kernel and the kernel run as Python different last bits)
+        "local_capacity": (dims[0] + dims[1] + dims[2] + dims[3]) / 4.0,
         "local_capacity_technical": float(dims[0]),
         "local_capacity_institutional": float(dims[1]),
         "local_capacity_contextual": float(dims[2]),
         "local_capacity_network": float(dims[3]),
-        "intl_contextual_capacity": float(staff.ctx_sum[orgs.is_intl].sum()) / intl_staff if intl_staff else 0.0,
-        "intl_technical_capacity": float(staff.tech_sum[orgs.is_intl].sum()) / intl_staff if intl_staff else 0.0,
+        "intl_contextual_capacity": intl_ctx / intl_staff if intl_staff else 0.0,
+        "intl_technical_capacity": intl_tech / intl_staff if intl_staff else 0.0,
     }
+
+
+@kernel
+def _capacity_sums(headcount, is_local, is_intl, active, tech_mean, inst, ctx_mean, net, ctx_sum, tech_sum):
+    """:func:`capacity_outcomes`' sums (outcomes only: nothing reads them back, so they run in this order; they
+    agree with numpy's to rounding, ``tests/test_golden.py``): the staffed active local organisations, their four
+    capacity levels summed; international staff and their summed contextual and technical skills (international
+    staff's means are over people, from the staff table's per-organisation sums)."""
+    count = tech = inst_ = ctx = net_ = intl_staff = intl_ctx = intl_tech = 0.0
+    for o in range(headcount.shape[0]):
+        if is_local[o] and active[o] and headcount[o] > 0:
+            count += 1.0
+            tech += tech_mean[o]
+            inst_ += inst[o]
+            ctx += ctx_mean[o]
+            net_ += net[o]
+        if is_intl[o]:
+            intl_staff += headcount[o]
+            intl_ctx += ctx_sum[o]
+            intl_tech += tech_sum[o]
+    return count, tech, inst_, ctx, net_, intl_staff, intl_ctx, intl_tech
 
 
 @kernel

@@ -39,6 +39,7 @@ import numpy as np
 
 from .access import access_factor
 from .inclusion import partner_keys
+from .jit import kernel
 from .kinds import NO_PARTNER
 from .regimes import EARMARK_CODE
 
@@ -291,9 +292,24 @@ def pass_fractions(model) -> np.ndarray:
 
 def outcomes(orgs, rules) -> dict:
     """This week's partnership outcomes (``sim/outcomes.py``)."""
-    has = orgs.partner != NO_PARTNER
+    n, capacity, trust = _partnership_sums(orgs.partner, orgs.p_code, orgs.p_trust, rules.capacity_work)
     return {
-        "n_partnerships": float(has.sum()),
-        "n_capacity_partnerships": float((has & rules.capacity_work[orgs.p_code]).sum()),
-        "partnership_trust": float(orgs.p_trust[has].mean()) if has.any() else 0.0,
+        "n_partnerships": n,
+        "n_capacity_partnerships": capacity,
+        "partnership_trust": trust / n if n else 0.0,
     }
+
+
+@kernel
+def _partnership_sums(partner, code, trust, capacity_work):
+    """:func:`outcomes`' sums (outcomes only: nothing reads them back, so they run in this order; they agree with
+    numpy's to rounding, ``tests/test_golden.py``): partnerships, those whose rules include capacity work, and
+    their summed trust."""
+    n = capacity = total = 0.0
+    for o in range(partner.shape[0]):
+        if partner[o] != NO_PARTNER:
+            n += 1.0
+            total += trust[o]
+            if capacity_work[code[o]]:
+                capacity += 1.0
+    return n, capacity, total

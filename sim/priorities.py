@@ -51,6 +51,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
+
 __all__ = ["Priorities", "outcomes"]
 
 
@@ -112,13 +114,30 @@ def outcomes(priorities: Priorities, covered_cells: np.ndarray, people_by_org: n
         covered_cells: people covered per area and sector this week.
         people_by_org: people covered per organisation this week.
     """
-    # sum_s min(C_as / C_a, people_as) x C_a = sum_s min(C_as, people_as x C_a): no division needed.
-    per_area = covered_cells.sum(1)
-    matched = float(np.minimum(covered_cells, priorities.people * per_area[:, None]).sum())
-    total = float(per_area.sum())
-    people = float(people_by_org.sum())
+    matched, total, people, heard = _outcome_sums(covered_cells, priorities.people, people_by_org, priorities.weight)
     return {
         "appropriateness": matched / total if total > 0 else 0.0,
-        "feedback_acted_on": priorities.p.feedback_channels * float(people_by_org @ priorities.weight) / people
-        if people > 0 else 0.0,
+        "feedback_acted_on": priorities.p.feedback_channels * heard / people if people > 0 else 0.0,
     }
+
+
+@kernel
+def _outcome_sums(covered_cells, people, people_by_org, weight):
+    """:func:`outcomes`' sums (outcomes only: nothing reads them back, so they run in this order; they agree with
+    numpy's to rounding, ``tests/test_golden.py``): people covered as their priorities ask, as
+    sum_s min(C_as / C_a, people_as) x C_a = sum_s min(C_as, people_as x C_a) (no division needed); people
+    covered; people covered by organisations, and weighted by each one's weight on people's priorities."""
+    matched = total = 0.0
+    n_areas, n_sectors = covered_cells.shape
+    for a in range(n_areas):
+        per_area = 0.0
+        for s in range(n_sectors):
+            per_area += covered_cells[a, s]
+        for s in range(n_sectors):
+            matched += min(covered_cells[a, s], people[a, s] * per_area)
+        total += per_area
+    by_orgs = heard = 0.0
+    for o in range(people_by_org.shape[0]):
+        by_orgs += people_by_org[o]
+        heard += people_by_org[o] * weight[o]
+    return matched, total, by_orgs, heard

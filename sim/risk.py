@@ -67,6 +67,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .jit import kernel
 from .params import FundingParams, Params
 
 __all__ = ["SharingChannels", "sharing_channels", "Risk", "outcomes", "RISK_CHANNELS"]
@@ -400,18 +401,12 @@ def outcomes(risk: Risk, model) -> dict:
     orgs = model.orgs
     victims = w.victims_national_local + w.victims_national_intl + w.victims_international
     employed = model.staff.n_employed
-    t = model.steps_done
-    if risk.suspended_until.max() > t:
-        # A slot counts while its suspension runs and it was not re-opened elsewhere since (ready_step unchanged).
-        suspended = ((risk.suspended_until > t) & (orgs.ready_step == risk.suspended_until)
-                     & (orgs.presence >= 0)).sum(1) * orgs.active
-        suspended_local, suspended_intl = float(suspended @ risk._local), float(suspended @ risk._intl)
-    else:
-        suspended_local = suspended_intl = 0.0
+    # A slot counts while its suspension runs and it was not re-opened elsewhere since (ready_step unchanged).
     # Mean tolerance as coordination sees it (Coordination.risk_tolerance is linear in OrgTable.risk_tolerance).
+    suspended_local, suspended_intl, n_local, n_intl, tol_local, tol_intl = _outcome_sums(
+        risk.suspended_until, orgs.ready_step, orgs.presence, orgs.active, orgs.is_local, orgs.is_intl,
+        orgs.risk_tolerance, model.steps_done)
     raise_by = risk.sharing.tolerance * model.p.governance.risk_sharing_tolerance_effect
-    n_local, n_intl = (risk._groups @ orgs.active).tolist()
-    tol_local, tol_intl = (risk._groups @ (orgs.risk_tolerance * orgs.active)).tolist()
     load_local, load_intl = risk.compliance_sums
     return {
         "new_incidents": w.incidents,
@@ -435,3 +430,28 @@ def outcomes(risk: Risk, model) -> dict:
         "risk_tolerance_local": float(raise_by + (1.0 - raise_by) * tol_local / n_local) if n_local else 0.0,
         "risk_tolerance_intl": float(raise_by + (1.0 - raise_by) * tol_intl / n_intl) if n_intl else 0.0,
     }
+
+
+@kernel
+def _outcome_sums(suspended_until, ready_step, presence, active, is_local, is_intl, tolerance, step):
+    """:func:`outcomes`' sums over the organisations (outcomes only: nothing reads them back, so they run in this
+    order; they agree with numpy's products to rounding, ``tests/test_golden.py``): presence slots suspended now
+    (local, international), active organisations (local, international) and their summed risk tolerance."""
+    susp_local = susp_intl = n_local = n_intl = tol_local = tol_intl = 0.0
+    n, slots = presence.shape
+    for o in range(n):
+        if not active[o]:
+            continue
+        k = 0.0
+        for s in range(slots):
+            if suspended_until[o, s] > step and ready_step[o, s] == suspended_until[o, s] and presence[o, s] >= 0:
+                k += 1.0
+        if is_local[o]:
+            susp_local += k
+            n_local += 1.0
+            tol_local += tolerance[o]
+        if is_intl[o]:
+            susp_intl += k
+            n_intl += 1.0
+            tol_intl += tolerance[o]
+    return susp_local, susp_intl, n_local, n_intl, tol_local, tol_intl

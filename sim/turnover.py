@@ -411,16 +411,10 @@ def exit_international(model, step: int) -> None:
 
 def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
     """This week's staff outcomes (``sim/outcomes.py``) from :func:`staff_moves`' counts and the pay."""
-    hc = staff.headcount
     employed = staff.n_employed
-    staffed_local = orgs.is_local & (hc > 0)
-    # (The staff-weighted mean, as np.average computes it.)
-    if staffed_local.any():
-        weight = hc[staffed_local]
-        local_nat_pay = float((pay.national[staffed_local] * weight).sum()) / float(weight.sum(dtype=float))
-    else:
-        local_nat_pay = 0.0
-    intl_nat = staff.national_count * orgs.is_intl
+    local_pay, local_staff, intl_staff, national, intl_national, intl_national_pay = _staff_sums(
+        staff.headcount, staff.national_count, pay.national, orgs.is_local, orgs.is_intl)
+    local_nat_pay = local_pay / local_staff if local_staff > 0 else 0.0  # staff-weighted mean, staffed local actors
     before = moves["employed_before"]
     return {
         "staff_turnover_rate": moves["leavers"] / before * steps_per_year if before > 0 else 0.0,
@@ -434,10 +428,30 @@ def outcomes(moves: dict, pay: Pay, orgs, staff, steps_per_year: int) -> dict:
         "new_separations_local": moves["separations_local"],
         "new_separations_intl": moves["separations_intl"],
         "n_staff": float(staff.n_employed),
-        "n_staff_local": float(hc[orgs.is_local].sum()),
-        "n_staff_intl": float(hc[orgs.is_intl].sum()),
-        "national_staff_share": float(staff.national_count.sum()) / employed if employed else 1.0,
+        "n_staff_local": local_staff,
+        "n_staff_intl": intl_staff,
+        "national_staff_share": national / employed if employed else 1.0,
         "expat_pay_ratio": float(pay.expat / local_nat_pay) if local_nat_pay > 0 else 0.0,
-        "expat_pay_ratio_same_employer": (float(pay.expat * intl_nat.sum() / (pay.national * intl_nat).sum())
-                                          if intl_nat.sum() > 0 else 0.0),
+        "expat_pay_ratio_same_employer": (float(pay.expat * intl_national / intl_national_pay)
+                                          if intl_national > 0 else 0.0),
     }
+
+
+@kernel
+def _staff_sums(headcount, national_count, national_pay, is_local, is_intl):
+    """:func:`outcomes`' sums over the organisations (outcomes only: nothing reads them back, so they run in this
+    order; they agree with numpy's to rounding, ``tests/test_golden.py``): local actors' national pay weighted by
+    their staff, their staff, international actors' staff, national staff, international actors' national staff
+    and those staff's pay."""
+    local_pay = local_staff = intl_staff = national = intl_national = intl_national_pay = 0.0
+    for o in range(headcount.shape[0]):
+        hc = float(headcount[o])
+        national += national_count[o]
+        if is_local[o]:
+            local_staff += hc
+            local_pay += national_pay[o] * hc
+        if is_intl[o]:
+            intl_staff += hc
+            intl_national += national_count[o]
+            intl_national_pay += national_pay[o] * national_count[o]
+    return local_pay, local_staff, intl_staff, national, intl_national, intl_national_pay
