@@ -118,15 +118,11 @@ class StaffTable:
         """
         u = self.used
         self.n_slots = u
-        self.slot_org, self.headcount, self.tech_sum, self.ctx_sum, self.national_count = _refresh(
-            self.employer[:u], self.tech_base[:u], self.tech_gain[:u], self.ctx_base[:u], self.ctx_gain[:u],
-            self.national[:u], n_orgs)
+        (self.slot_org, self.headcount, self.tech_sum, self.ctx_sum, self.national_count, self.tech_mean,
+         self.ctx_mean, self.n_employed) = _refresh(self.employer[:u], self.tech_base[:u], self.tech_gain[:u],
+                                                    self.ctx_base[:u], self.ctx_gain[:u], self.national[:u], n_orgs)
         self._idx = self._emp = None
-        self.n_employed = int(self.headcount.sum())  # people employed
         self.n_orgs = n_orgs
-        hc = np.maximum(self.headcount, 1)
-        self.tech_mean = self.tech_sum / hc
-        self.ctx_mean = self.ctx_sum / hc
 
     @property
     def idx(self) -> np.ndarray:
@@ -172,9 +168,7 @@ class StaffTable:
         k = len(orgs_per_hire)
         if k == 0:
             return 0
-        employer = self.employer[: self.used]
-        pool = (employer == POOL).nonzero()[0]
-        free = (employer == GONE).nonzero()[0]  # (hiring from the pool below leaves these empty)
+        pool, free = _pool_and_free(self.employer[: self.used])  # (hiring from the pool leaves the free ones empty)
         nat_rows = national.nonzero()[0]
         n_from_pool = min(len(pool), len(nat_rows))
         if n_from_pool:
@@ -214,13 +208,9 @@ class StaffTable:
 
     def pool_step(self, exit_rate: float, decay: float, rng) -> None:
         """People in the labour pool lose unpractised skills and some leave the market."""
-        pool = np.nonzero(self.employer[: self.used] == POOL)[0]
-        if len(pool) == 0:
-            return
-        self.tech_gain[pool] *= 1.0 - decay
-        self.ctx_gain[pool] *= 1.0 - decay
-        gone = pool[rng.random(len(pool)) < exit_rate]
-        self.employer[gone] = GONE
+        pool = _pool_decays(self.employer[: self.used], self.tech_gain, self.ctx_gain, 1.0 - decay)
+        if len(pool):
+            _pool_exits(pool, rng.random(len(pool)), exit_rate, self.employer)
 
 
 
@@ -235,6 +225,7 @@ def _refresh(employer, tech_base, tech_gain, ctx_base, ctx_gain, national, n_org
     tech_sum = np.zeros(n_orgs)
     ctx_sum = np.zeros(n_orgs)
     national_count = np.zeros(n_orgs)
+    employed = 0
     for i in range(u):
         o = employer[i]
         if o < 0:
@@ -242,10 +233,66 @@ def _refresh(employer, tech_base, tech_gain, ctx_base, ctx_gain, national, n_org
             continue
         slot_org[i] = o
         headcount[o] += 1
+        employed += 1
         t = tech_base[i] + tech_gain[i]
         tech_sum[o] += t if t < 1.0 else 1.0
         c = ctx_base[i] + ctx_gain[i]
         ctx_sum[o] += c if c < 1.0 else 1.0
         if national[i]:
             national_count[o] += 1.0
-    return slot_org, headcount, tech_sum, ctx_sum, national_count
+    tech_mean = np.empty(n_orgs)  # means over each organisation's staff (0 without staff)
+    ctx_mean = np.empty(n_orgs)
+    for o in range(n_orgs):
+        hc = headcount[o] if headcount[o] > 1 else 1
+        tech_mean[o] = tech_sum[o] / hc
+        ctx_mean[o] = ctx_sum[o] / hc
+    return slot_org, headcount, tech_sum, ctx_sum, national_count, tech_mean, ctx_mean, employed
+
+
+@kernel
+def _pool_and_free(employer):
+    """The slots in the labour pool and the empty slots, each in slot order."""
+    n_pool = n_free = 0
+    for i in range(employer.shape[0]):
+        if employer[i] == POOL:
+            n_pool += 1
+        elif employer[i] == GONE:
+            n_free += 1
+    pool = np.empty(n_pool, np.int64)
+    free = np.empty(n_free, np.int64)
+    n_pool = n_free = 0
+    for i in range(employer.shape[0]):
+        if employer[i] == POOL:
+            pool[n_pool] = i
+            n_pool += 1
+        elif employer[i] == GONE:
+            free[n_free] = i
+            n_free += 1
+    return pool, free
+
+
+@kernel
+def _pool_decays(employer, tech_gain, ctx_gain, kept):
+    """:meth:`StaffTable.pool_step` before its draws: the pool's slots, in order, whose applied skills keep
+    ``kept`` of themselves (unpractised)."""
+    n = 0
+    for i in range(employer.shape[0]):
+        if employer[i] == POOL:
+            n += 1
+    pool = np.empty(n, np.int64)
+    n = 0
+    for i in range(employer.shape[0]):
+        if employer[i] == POOL:
+            pool[n] = i
+            n += 1
+            tech_gain[i] *= kept
+            ctx_gain[i] *= kept
+    return pool
+
+
+@kernel
+def _pool_exits(pool, draws, exit_rate, employer):
+    """Those of the pool whose draw is below ``exit_rate`` leave the market (their slots empty)."""
+    for j in range(pool.shape[0]):
+        if draws[j] < exit_rate:
+            employer[pool[j]] = GONE

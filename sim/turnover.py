@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .jit import kernel
+from .jit import kernel, pairwise_sum
 from .kinds import NO_PARTNER
 from .staff import GONE, POOL
 
@@ -184,45 +184,37 @@ def target_headcount(model) -> np.ndarray:
 
 
 def staff_moves(model, step: int) -> dict:
-    """Quits, layoffs, poaching and hiring for this week; returns the counts moved."""
+    """Quits, layoffs, poaching and hiring for this week; returns the counts moved.
+
+    The arithmetic between the random draws runs in kernels (:func:`_before_quits`, :func:`_quits`,
+    :func:`_after_quits`, :func:`_lay_off_lowest`, :func:`_after_hiring`); the draws are the mechanism's own.
+    """
     orgs, staff, p, streams = model.orgs, model.staff, model.p, model.streams
     t = p.turnover
     n = orgs.n
-    # People let go when international actors exited earlier this step count as leavers too.
-    leavers = orgs.exit_leavers.copy()
-    departures = float(leavers.sum())  # exit departures and incident victims who do not return (sim/risk.py)
-    hc0 = staff.headcount + orgs.exit_leavers
-    orgs.exit_leavers[:] = 0.0
-
-    # 1. Quits (over every staff slot; nobody quits a slot where nobody is employed).
-    # The quit hazard depends on the employer only: computed per organisation, read per person.
-    hazard = _quit_hazard(orgs.cash, orgs.committed, model.pay.payroll, model.pay.topup, model.risk.quit_hazard,
-                          p.STEPS_PER_YEAR, t.annual_attrition, t.insecurity_attrition, t.retention_effect)
+    # 1. Quits (over every staff slot; nobody quits a slot where nobody is employed). People let go when
+    # international actors exited earlier this step count as leavers too. The quit hazard depends on the
+    # employer only: computed per organisation, read per person.
+    weekly, hc0, leavers, departures = _before_quits(
+        orgs.exit_leavers, staff.headcount, orgs.cash, orgs.committed, model.pay.payroll, model.pay.topup,
+        model.risk.quit_hazard, p.STEPS_PER_YEAR, t.annual_attrition, t.insecurity_attrition, t.retention_effect)
     # Each person's draw is fixed by their slot and the week (common random numbers per person).
     luck = streams.slot_uniforms("attrition", step, staff.n_slots)
-    quit, quits_by_org = _quits(luck, -np.expm1(-hazard / p.STEPS_PER_YEAR), staff.slot_org, staff.employer,
-                                staff.trainee)
-    n_quits = int(quits_by_org.sum())
-    staff.left += n_quits
-    leavers += quits_by_org
+    quit, quits_by_org = _quits(luck, np.expm1(weekly), staff.slot_org, staff.employer, staff.trainee)
 
-    # 2. Layoffs: unpaid payroll, or far above supported headcount.
-    hc = hc0 - quits_by_org
-    target = target_headcount(model)
-    n_lay = _layoff_counts(hc, target, orgs.unpaid, model.pay.payroll, orgs.active, p.staff.overstaffing_tolerance,
-                           p.staff.overstaffing_layoff_rate)
+    # 2. Layoffs: unpaid payroll, or far above supported headcount; only the staff (who did not quit) of
+    # organisations that lay people off are candidates.
+    n_quits, hc, target, n_lay, laying_off, candidates, their_org = _after_quits(
+        quits_by_org, leavers, hc0, quit, staff.slot_org, staff.headcount, model.pay.payroll, model.pay.national,
+        orgs.income_ema, orgs.cash, orgs.active, orgs.unpaid, p.staff.staff_budget_share,
+        p.staff.reserve_spend_weeks, p.staff.overstaffing_tolerance, p.staff.overstaffing_layoff_rate)
+    staff.left += n_quits
     n_layoffs = 0
-    if n_lay.any():
-        # Only the staff (who did not quit) of organisations that lay people off.
-        idx2 = (~quit & (staff.per_slot(n_lay, 0) > 0)).nonzero()[0]
-        emp2 = staff.slot_org[idx2]
-        key = streams.at_slots("layoffs", step, idx2)  # fixed per (week, person)
-        out = lowest_per_group(emp2, key, n_lay)  # each organisation's lowest keys go
-        gone = _lay_off(idx2[out], emp2[out], staff.employer, staff.national, staff.trainee, n)
-        n_layoffs = len(out)
+    if laying_off:
+        key = streams.at_slots("layoffs", step, candidates)  # fixed per (week, person)
+        n_layoffs = _lay_off_lowest(candidates, their_org, key, n_lay, staff.employer, staff.national,
+                                    staff.trainee, leavers, hc)  # each organisation's lowest keys go
         staff.left += n_layoffs
-        leavers += gone
-        hc = hc - gone
 
     separations = leavers.copy()  # quits, layoffs and other departures by employer (poaching is counted apart)
 
@@ -265,17 +257,114 @@ def staff_moves(model, step: int) -> dict:
     staff.refresh(n)
 
     # Turnover erodes institutional memory a little; the pool loses skills and people.
-    share_left = np.divide(leavers, np.maximum(hc0, 1))
-    orgs.inst -= p.learning.turnover_erosion * share_left * orgs.inst
+    left, employed_before, separations_local, separations_intl, hires_local = _after_hiring(
+        leavers, hc0, separations, orgs.inst, p.learning.turnover_erosion, orgs.is_local, orgs.is_intl, hire_orgs)
     orgs.leavers = leavers
     staff.pool_step(p.staff.pool_exit_rate, p.learning.unpractised_decay, streams["hiring"])
-    hires_local = int(np.count_nonzero(orgs.is_local[hire_orgs])) if hires else 0
     return dict(quits=n_quits, layoffs=n_layoffs, departures=departures, poached=poached, poached_from=poached_from,
-                hires=hires,
-                leavers=float(leavers.sum()), employed_before=float(hc0.sum()),
-                hires_local=hires_local, hires_intl=hires - hires_local,
-                separations_local=float(separations[orgs.is_local].sum()),
-                separations_intl=float(separations[orgs.is_intl].sum()))
+                hires=hires, leavers=left, employed_before=employed_before, hires_local=hires_local,
+                hires_intl=hires - hires_local, separations_local=separations_local,
+                separations_intl=separations_intl)
+
+
+@kernel
+def _before_quits(exit_leavers, headcount, cash, committed, payroll, topup, incident_hazard, steps_per_year, annual,
+                  insecurity_attrition, retention_effect):
+    """:func:`staff_moves` before the quits' draws: the week's quit exponent per organisation (its hazard over
+    the weeks of a year, negated: a person quits with probability ``-expm1`` of it), the headcount before the
+    moves (exit departures included), the leavers so far (those departures) and their number. Empties
+    ``exit_leavers``."""
+    n = headcount.shape[0]
+    hazard = _quit_hazard(cash, committed, payroll, topup, incident_hazard, steps_per_year, annual,
+                          insecurity_attrition, retention_effect)
+    weekly = np.empty(n)
+    hc0 = np.empty(n)
+    leavers = exit_leavers.copy()
+    for o in range(n):
+        weekly[o] = -hazard[o] / steps_per_year
+        hc0[o] = headcount[o] + exit_leavers[o]
+        exit_leavers[o] = 0.0
+    return weekly, hc0, leavers, pairwise_sum(leavers)
+
+
+@kernel
+def _after_quits(quits_by_org, leavers, hc0, quit, slot_org, headcount, payroll, national_pay, income_ema, cash,
+                 active, unpaid, budget_share, reserve_weeks, tolerance, layoff_rate):
+    """:func:`staff_moves` after the quits: their number (added to ``leavers``), the headcount left, the target
+    headcount (:func:`_target_headcount`, of the headcount before the moves), the layoffs per organisation
+    (:func:`_layoff_counts`), whether any, and the candidates (slots in order) with their employers."""
+    n = quits_by_org.shape[0]
+    n_quits = 0
+    hc = np.empty(n)
+    for o in range(n):
+        n_quits += quits_by_org[o]
+        leavers[o] += quits_by_org[o]
+        hc[o] = hc0[o] - quits_by_org[o]
+    target = _target_headcount(headcount, payroll, national_pay, income_ema, cash, active, budget_share,
+                               reserve_weeks)
+    n_lay = _layoff_counts(hc, target, unpaid, payroll, active, tolerance, layoff_rate)
+    laying_off = False
+    for o in range(n):
+        if n_lay[o] != 0:
+            laying_off = True
+    count = 0
+    if laying_off:
+        for i in range(slot_org.shape[0]):
+            if slot_org[i] < n and not quit[i] and n_lay[slot_org[i]] > 0:
+                count += 1
+    candidates = np.empty(count, np.int64)
+    their_org = np.empty(count, np.int64)
+    if laying_off:
+        k = 0
+        for i in range(slot_org.shape[0]):
+            if slot_org[i] < n and not quit[i] and n_lay[slot_org[i]] > 0:
+                candidates[k] = i
+                their_org[k] = slot_org[i]
+                k += 1
+    return n_quits, hc, target, n_lay, laying_off, candidates, their_org
+
+
+@kernel
+def _lay_off_lowest(candidates, their_org, key, n_lay, employer, national, trainee, leavers, hc):
+    """Each organisation lays off its ``n_lay`` candidates with the lowest keys (:func:`lowest_per_group`,
+    :func:`_lay_off`), counted in ``leavers`` and out of ``hc``; returns how many."""
+    out = lowest_per_group(their_org, key, n_lay)
+    people = np.empty(out.shape[0], np.int64)
+    orgs = np.empty(out.shape[0], np.int64)
+    for j in range(out.shape[0]):
+        people[j] = candidates[out[j]]
+        orgs[j] = their_org[out[j]]
+    gone = _lay_off(people, orgs, employer, national, trainee, n_lay.shape[0])
+    for o in range(n_lay.shape[0]):
+        leavers[o] += gone[o]
+        hc[o] -= gone[o]
+    return out.shape[0]
+
+
+@kernel
+def _after_hiring(leavers, hc0, separations, inst, erosion, is_local, is_intl, hire_orgs):
+    """:func:`staff_moves`' end: turnover erodes institutional memory (by the share of the staff who left);
+    returns the leavers, the headcount before the moves, the separations of local and of international actors
+    (each summed as ``ndarray.sum`` sums) and the hires by local actors."""
+    n = leavers.shape[0]
+    local = np.empty(n)
+    intl = np.empty(n)
+    n_local = n_intl = 0
+    for o in range(n):
+        share_left = leavers[o] / (hc0[o] if hc0[o] > 1.0 else 1.0)
+        inst[o] -= erosion * share_left * inst[o]
+        if is_local[o]:
+            local[n_local] = separations[o]
+            n_local += 1
+        if is_intl[o]:
+            intl[n_intl] = separations[o]
+            n_intl += 1
+    hires_local = 0
+    for j in range(hire_orgs.shape[0]):
+        if is_local[hire_orgs[j]]:
+            hires_local += 1
+    return (pairwise_sum(leavers), pairwise_sum(hc0), pairwise_sum(local[:n_local]), pairwise_sum(intl[:n_intl]),
+            hires_local)
 
 
 @kernel
@@ -365,10 +454,11 @@ def _hire_list(national_vacancies, expat_vacancies):
 
 
 @kernel
-def _quits(luck, quit_p, slot_org, employer, trainee):
+def _quits(luck, expm1_weekly, slot_org, employer, trainee):
     """This week's quits, in slot order: the person in slot ``i`` quits when ``luck[i] < quit_p[employer]``
-    (the comparison :func:`leaves` makes) and the slot empties. Returns who quit (per slot) and the
-    quits per organisation."""
+    (the comparison :func:`leaves` makes), ``quit_p = -expm1(weekly exponent)`` (:func:`_before_quits`), and the
+    slot empties. Returns who quit (per slot) and the quits per organisation."""
+    quit_p = -expm1_weekly
     n = quit_p.shape[0]
     quit = np.zeros(slot_org.shape[0], np.bool_)
     by_org = np.zeros(n, np.int64)
