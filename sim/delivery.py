@@ -40,8 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .areas import sector_sum
-from .jit import kernel
+from .jit import kernel, pairwise_sum
 
 __all__ = ["Delivery", "pay_salaries", "deliver", "outcomes"]
 
@@ -102,42 +101,80 @@ def deliver(model, step: int) -> Delivery:
     spent = model.ledger.spend(orgs, cost - lost, "operations")
     spent += model.ledger.spend(orgs, lost, "losses")
     model.coordination.unmet = unmet
-    wneed = areas.weighted_need_by_area
-    pot_total = float(pot_org.sum())
-
-    def share(part) -> float:
-        return float((pot_org * part).sum() / pot_total) if pot_total > 0 else 0.0
-
-    htr = areas.hard_to_reach
-    total_w = wneed.sum()
-    htr_w = wneed[htr].sum()
-    people = float(covered.sum())
-    need_total = float(areas.need.sum())
+    (covered_by_area, out_local, out_intl, coverage, quality, hard_to_reach, people, need_total, losses, by_cash,
+     by_staff, by_need, access_loss) = _delivery_sums(covered, areas.need, out_by_actor, wcov, w_quality,
+                                                      areas.weighted_need_by_area, areas.hard_to_reach, pot_org,
+                                                      funded, used, lost, lost_to_access)
     return Delivery(
         area_coverage=area_cov,
-        covered_by_area=sector_sum(covered),
+        covered_by_area=covered_by_area,
         covered_cells=covered,
-        out_local=out_by_actor[:, 0].copy(),
-        out_intl=out_by_actor[:, 1].copy(),
-        coverage=float(wcov.sum() / total_w) if total_w > 0 else 1.0,
-        quality_coverage=float(w_quality.sum()) / float(total_w) if total_w > 0 else 1.0,
-        hard_to_reach_coverage=float(wcov[htr].sum() / htr_w) if htr_w > 0 else 1.0,
+        out_local=out_local,
+        out_intl=out_intl,
+        coverage=coverage,
+        quality_coverage=quality,
+        hard_to_reach_coverage=hard_to_reach,
         people_covered=people,
         need_total=need_total,
         unmet_need=max(0.0, need_total - people),
         spending=spent,
-        losses=float(lost.sum()),
+        losses=losses,
         people_by_org=people_by_org,
         ops_by_org=cost,
         lost_by_org=lost,
-        bound_by_cash=share(1.0 - funded),
-        bound_by_staff=share(funded * used),
-        bound_by_need=share(funded * (1.0 - used)),
-        access_loss_share=float(lost_to_access.sum() / pot_total)
-        if pot_total > 0 else 0.0,
+        bound_by_cash=by_cash,
+        bound_by_staff=by_staff,
+        bound_by_need=by_need,
+        access_loss_share=access_loss,
         presence=(org, slot, area, deployed),
         people_by_pair=delivered,
     )
+
+
+@kernel
+def _delivery_sums(covered, need, out_by_actor, wcov, w_quality, wneed, hard_to_reach, pot_org, funded, used, lost,
+                   lost_to_access):
+    """The week's delivery totals (each sum as ``ndarray.sum`` forms it): people covered per area, local and
+    international supply per area, severity-weighted coverage (all, quality, hard-to-reach areas), people
+    covered, need, losses, and the shares of potential output bound by cash, by staff and by need and lost to
+    access (``Delivery``'s fields)."""
+    n_areas = covered.shape[0]
+    covered_by_area = np.empty(n_areas)
+    out_local = np.empty(n_areas)
+    out_intl = np.empty(n_areas)
+    htr_cov = np.empty(n_areas)
+    htr_need = np.empty(n_areas)
+    k = 0
+    for a in range(n_areas):
+        covered_by_area[a] = _row_sum(covered, a)
+        out_local[a] = out_by_actor[a, 0]
+        out_intl[a] = out_by_actor[a, 1]
+        if hard_to_reach[a]:
+            htr_cov[k] = wcov[a]
+            htr_need[k] = wneed[a]
+            k += 1
+    total_w = pairwise_sum(wneed)
+    htr_w = pairwise_sum(htr_need[:k])
+    coverage = pairwise_sum(wcov) / total_w if total_w > 0 else 1.0
+    quality = pairwise_sum(w_quality.ravel()) / total_w if total_w > 0 else 1.0
+    hard = pairwise_sum(htr_cov[:k]) / htr_w if htr_w > 0 else 1.0
+    pot_total = pairwise_sum(pot_org)
+    n = pot_org.shape[0]
+    part = np.empty(n)
+    by_cash = by_staff = by_need = access_loss = 0.0
+    if pot_total > 0:
+        for o in range(n):
+            part[o] = pot_org[o] * (1.0 - funded[o])
+        by_cash = pairwise_sum(part) / pot_total
+        for o in range(n):
+            part[o] = pot_org[o] * (funded[o] * used[o])
+        by_staff = pairwise_sum(part) / pot_total
+        for o in range(n):
+            part[o] = pot_org[o] * (funded[o] * (1.0 - used[o]))
+        by_need = pairwise_sum(part) / pot_total
+        access_loss = pairwise_sum(lost_to_access) / pot_total
+    return (covered_by_area, out_local, out_intl, coverage, quality, hard, pairwise_sum(covered.ravel()),
+            pairwise_sum(need.ravel()), pairwise_sum(lost), by_cash, by_staff, by_need, access_loss)
 
 
 @kernel

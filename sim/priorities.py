@@ -89,22 +89,51 @@ class Priorities:
         if context is None:  # the contextual capacity of whoever decides (refreshes OrgTable.knowledge_weight)
             context = model.coordination.decision_context()
         self.weight = v * orgs.knowledge_weight
-        sigma = self.p.perception_noise * (1.0 - context) * (1.0 - self.p.feedback_channels)
-        # (np.take and a product with ones: the fastest gathers and row sums for these small arrays)
-        sw = np.take(orgs.sector_weight, org, axis=0)
-        seen = np.take(self.bias, area, axis=0)
-        seen *= np.take(sigma, org)[:, None]
-        seen += np.take(self.people, area, axis=0)
-        np.maximum(seen, 0.0, out=seen)
-        seen *= sw  # the priorities seen among the sectors the organisation works in (unnormalised)
+        seen = _seen(org, area, orgs.sector_weight, self.bias, self.people, context, self.p.perception_noise,
+                     self.p.feedback_channels)
+        # Row sums as products with ones (OpenBLAS's order, which a kernel's would change in the last bits).
         ones = np.ones(seen.shape[1])
-        total = seen @ ones
-        # split = (1 - v) w + v normalise(w seen) sum(w); with nothing seen in its sectors, w alone.
-        scale = np.divide(v * (orgs.sector_weight @ ones)[org], total, out=np.zeros_like(total), where=total > 0)
-        keep = np.where(total > 0, 1.0 - v, 1.0)
-        seen *= scale[:, None]
-        seen += sw * keep[:, None]
-        return seen
+        return _split(seen, seen @ ones, orgs.sector_weight @ ones, org, orgs.sector_weight, v)
+
+
+@kernel
+def _seen(org, area, sector_weight, bias, people, context, perception_noise, feedback_channels):
+    """Per pair, the priorities its organisation sees among the sectors it works in (unnormalised):
+    ``max(people + bias x sigma, 0) x w``, ``sigma = perception_noise x (1 - context) x (1 - feedback_channels)``
+    of the organisation."""
+    m = org.shape[0]
+    k = bias.shape[1]
+    seen = np.empty((m, k))
+    for i in range(m):
+        o = org[i]
+        a = area[i]
+        sigma = perception_noise * (1.0 - context[o]) * (1.0 - feedback_channels)
+        for s in range(k):
+            x = bias[a, s] * sigma + people[a, s]
+            if not (x >= 0.0 or np.isnan(x)):  # (np.maximum(x, 0.0): -0.0 and NaN kept)
+                x = 0.0
+            seen[i, s] = x * sector_weight[o, s]
+    return seen
+
+
+@kernel
+def _split(seen, total, weight_total, org, sector_weight, v):
+    """``split = (1 - v) w + v normalise(w seen) sum(w)`` per pair (in place of ``seen``; ``total``: its row
+    sums, ``weight_total``: each organisation's sector weights summed); with nothing seen in its sectors, w
+    alone."""
+    m, k = seen.shape
+    for i in range(m):
+        o = org[i]
+        if total[i] > 0:
+            scale = v * weight_total[o] / total[i]
+            keep = 1.0 - v
+        else:
+            scale = 0.0
+            keep = 1.0
+        for s in range(k):
+            seen[i, s] = seen[i, s] * scale + sector_weight[o, s] * keep
+    return seen
+
 
 def outcomes(priorities: Priorities, covered_cells: np.ndarray, people_by_org: np.ndarray) -> dict:
     """This week's ``appropriateness`` and ``feedback_acted_on`` (registered in ``sim/outcomes.py``).
