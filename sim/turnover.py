@@ -117,21 +117,22 @@ class Pay:
         return cls(z.copy(), z.copy(), 0.0, z.copy())
 
 
-def smallest_k(key: np.ndarray, k: int) -> np.ndarray:
+@kernel
+def smallest_k(key, k):
     """Positions of the ``k`` smallest keys, smallest first, ties by position: the same on every machine.
 
     ``np.argpartition``'s order, and at ties its choice, depend on the sorting kernel numpy picks for
     the processor (AVX-512 or AVX2), so a model that used its order gave different runs on different
-    machines (``tests/test_determinism.py``). The k-th smallest value is the same whatever the kernel;
+    machines (``tests/test_determinism.py``). The k-th smallest value is the same whatever the algorithm;
     the positions at or below it, sorted stably by key, are the answer.
     """
     if k <= 0:
         return np.zeros(0, np.int64)
-    if k >= len(key):
-        return np.argsort(key, kind="stable")
+    if k >= key.shape[0]:
+        return np.argsort(key, kind="mergesort")
     kth = np.partition(key, k - 1)[k - 1]
-    idx = (key <= kth).nonzero()[0]
-    return idx[np.argsort(key[idx], kind="stable")][:k]
+    idx = np.nonzero(key <= kth)[0]
+    return idx[np.argsort(key[idx], kind="mergesort")][:k]
 
 
 def set_pay(model) -> None:
@@ -225,33 +226,23 @@ def staff_moves(model, step: int) -> dict:
     expat = np.zeros(n, np.int64)
     if orgs.is_intl.any():
         expat[orgs.is_intl] = rng.binomial(vac[orgs.is_intl], p.staff.expat_share_intl)
-    nat_vac = vac - expat
+    nat_vac = vac - expat  # (less those poached, below)
     attempts = np.where(orgs.is_intl, rng.binomial(nat_vac, t.poaching_pressure * (1.0 - t.no_poaching_agreement)), 0)
     poached = 0
     poached_from = np.zeros(n)  # staff poached from each organisation this week
     if attempts.sum() > 0:
         # Still employed (after quits and layoffs) by an active local organisation, in slot order.
-        local_employer = staff.per_slot(orgs.is_local & orgs.active, False)
-        pool = ((staff.employer[: staff.n_slots] >= 0) & local_employer).nonzero()[0]
+        pool, tech = _poaching_pool(staff.employer, staff.slot_org, orgs.is_local, orgs.active, staff.tech_base,
+                                    staff.tech_gain)
         if len(pool):
-            skill = staff.tech_of(pool) ** t.poaching_skill_exponent + 1e-6
-            k = int(min(attempts.sum(), len(pool)))
-            # Weighted sampling without replacement (Efraimidis & Spirakis 2006): the k
-            # smallest Exp(1)/weight keys; skilled people are approached first.
-            keys = rng.exponential(1.0, len(pool)) / skill
-            cand = pool[smallest_k(keys, k)] if k < len(pool) else pool  # smallest keys first
-            hirer = np.repeat(np.arange(n), attempts)[:k]
-            from_org = staff.employer[cand]
-            ratio = model.pay.national[hirer] / model.pay.national[from_org]
+            skill = tech ** t.poaching_skill_exponent + 1e-6
+            # Weighted sampling without replacement (Efraimidis & Spirakis 2006): the k smallest Exp(1)/weight
+            # keys; skilled people are approached first, each by the next attempt in organisation order.
+            cand, hirer, ratio = _approached(pool, rng.exponential(1.0, len(pool)), skill, attempts, staff.employer,
+                                             model.pay.national)
             accept_p = 1.0 / (1.0 + np.exp(-t.pay_sensitivity * (np.log(ratio) - np.log(t.reservation_pay_ratio))))
-            ok = rng.random(k) < accept_p
-            movers = cand[ok]
-            staff.employer[movers] = hirer[ok]
-            staff.trainee[movers] = False
-            poached_from = np.bincount(from_org[ok], minlength=n).astype(float)
-            leavers += poached_from
-            nat_vac = nat_vac - np.bincount(hirer[ok], minlength=n)
-            poached = int(ok.sum())
+            poached_from, poached = _poach(cand, hirer, rng.random(len(cand)) < accept_p, staff.employer,
+                                           staff.trainee, leavers, nat_vac)
     hire_orgs, national = _hire_list(nat_vac, expat)
     hires = staff.hire(hire_orgs, national, step, streams["hiring"], orgs.is_intl)
     staff.refresh(n)
@@ -265,6 +256,75 @@ def staff_moves(model, step: int) -> dict:
                 hires=hires, leavers=left, employed_before=employed_before, hires_local=hires_local,
                 hires_intl=hires - hires_local, separations_local=separations_local,
                 separations_intl=separations_intl)
+
+
+@kernel
+def _poaching_pool(employer, slot_org, is_local, active, tech_base, tech_gain):
+    """Staff still employed (after quits and layoffs) by an active local organisation, in slot order, and
+    their technical skill (base + applied training, at most 1, as ``StaffTable.tech_of``)."""
+    n = is_local.shape[0]
+    count = 0
+    for i in range(slot_org.shape[0]):
+        o = slot_org[i]
+        if employer[i] >= 0 and o < n and is_local[o] and active[o]:
+            count += 1
+    pool = np.empty(count, np.int64)
+    tech = np.empty(count)
+    k = 0
+    for i in range(slot_org.shape[0]):
+        o = slot_org[i]
+        if employer[i] >= 0 and o < n and is_local[o] and active[o]:
+            pool[k] = i
+            t = tech_base[i] + tech_gain[i]
+            tech[k] = t if t < 1.0 else 1.0
+            k += 1
+    return pool, tech
+
+
+@kernel
+def _approached(pool, draws, skill, attempts, employer, national_pay):
+    """Whom the poaching attempts approach: the ``min(attempts, pool)`` people with the smallest
+    ``draw / skill`` keys (:func:`smallest_k`'s choice), smallest first; the organisation each attempt is
+    made by (organisation by organisation); and the pay ratio each is offered (hirer's national pay over
+    the current employer's)."""
+    keys = draws / skill
+    total = 0
+    for o in range(attempts.shape[0]):
+        total += attempts[o]
+    k = min(total, pool.shape[0])
+    cand = pool[smallest_k(keys, k)] if k < pool.shape[0] else pool.copy()
+    hirer = np.empty(k, np.int64)
+    j = 0
+    for o in range(attempts.shape[0]):
+        for _ in range(attempts[o]):
+            if j < k:
+                hirer[j] = o
+            j += 1
+    ratio = np.empty(k)
+    for j in range(k):
+        ratio[j] = national_pay[hirer[j]] / national_pay[employer[cand[j]]]
+    return cand, hirer, ratio
+
+
+@kernel
+def _poach(cand, hirer, accept, employer, trainee, leavers, nat_vac):
+    """Those approached who accept move to the hirer (no longer trainees); returns the staff poached from
+    each organisation (also added to ``leavers``; the hirers' national vacancies are reduced in place) and
+    how many moved."""
+    n = leavers.shape[0]
+    poached_from = np.zeros(n)
+    moved = 0
+    for j in range(cand.shape[0]):
+        if accept[j]:
+            person = cand[j]
+            poached_from[employer[person]] += 1.0
+            nat_vac[hirer[j]] -= 1
+            employer[person] = hirer[j]
+            trainee[person] = False
+            moved += 1
+    for o in range(n):
+        leavers[o] += poached_from[o]
+    return poached_from, moved
 
 
 @kernel
