@@ -218,76 +218,69 @@ class StaffTable:
 def _refresh(employer, tech_base, tech_gain, ctx_base, ctx_gain, national, n_orgs):
     """``StaffTable.refresh``'s pass over the slots: each slot's organisation (``n_orgs`` where nobody is
     employed) and, per organisation, its headcount, its staff's skills summed (each at most 1) and its
-    nationals, added in slot order (as ``np.bincount`` adds them)."""
+    nationals, added in slot order (as ``np.bincount`` adds them); the skills' means; the people employed.
+
+    (Slot loops here are branch-free: an empty slot adds into a spare bin, ``n_orgs``, dropped at the end.
+    Whether a slot is filled is unpredictable, and a mispredicted branch a slot cost more than numpy's
+    vectorised passes.)"""
     u = employer.shape[0]
     slot_org = np.empty(u, np.int64)
-    headcount = np.zeros(n_orgs, np.int64)
-    tech_sum = np.zeros(n_orgs)
-    ctx_sum = np.zeros(n_orgs)
-    national_count = np.zeros(n_orgs)
-    employed = 0
+    headcount = np.zeros(n_orgs + 1, np.int64)
+    tech_sum = np.zeros(n_orgs + 1)
+    ctx_sum = np.zeros(n_orgs + 1)
+    national_count = np.zeros(n_orgs + 1)
     for i in range(u):
-        o = employer[i]
-        if o < 0:
-            slot_org[i] = n_orgs
-            continue
+        o = employer[i] if employer[i] >= 0 else n_orgs
         slot_org[i] = o
         headcount[o] += 1
-        employed += 1
         t = tech_base[i] + tech_gain[i]
         tech_sum[o] += t if t < 1.0 else 1.0
         c = ctx_base[i] + ctx_gain[i]
         ctx_sum[o] += c if c < 1.0 else 1.0
-        if national[i]:
-            national_count[o] += 1.0
+        national_count[o] += 1.0 if national[i] else 0.0
     tech_mean = np.empty(n_orgs)  # means over each organisation's staff (0 without staff)
     ctx_mean = np.empty(n_orgs)
+    employed = 0
     for o in range(n_orgs):
+        employed += headcount[o]
         hc = headcount[o] if headcount[o] > 1 else 1
         tech_mean[o] = tech_sum[o] / hc
         ctx_mean[o] = ctx_sum[o] / hc
-    return slot_org, headcount, tech_sum, ctx_sum, national_count, tech_mean, ctx_mean, employed
+    return (slot_org, headcount[:n_orgs], tech_sum[:n_orgs], ctx_sum[:n_orgs], national_count[:n_orgs], tech_mean,
+            ctx_mean, employed)
 
 
 @kernel
 def _pool_and_free(employer):
-    """The slots in the labour pool and the empty slots, each in slot order."""
+    """The slots in the labour pool and the empty slots, each in slot order (branch-free, as in
+    :func:`_refresh`: each slot is written to both lists, and kept in the one it belongs to)."""
+    u = employer.shape[0]
+    pool = np.empty(u, np.int64)
+    free = np.empty(u, np.int64)
     n_pool = n_free = 0
-    for i in range(employer.shape[0]):
-        if employer[i] == POOL:
-            n_pool += 1
-        elif employer[i] == GONE:
-            n_free += 1
-    pool = np.empty(n_pool, np.int64)
-    free = np.empty(n_free, np.int64)
-    n_pool = n_free = 0
-    for i in range(employer.shape[0]):
-        if employer[i] == POOL:
-            pool[n_pool] = i
-            n_pool += 1
-        elif employer[i] == GONE:
-            free[n_free] = i
-            n_free += 1
-    return pool, free
+    for i in range(u):
+        pool[n_pool] = i
+        n_pool += employer[i] == POOL
+        free[n_free] = i
+        n_free += employer[i] == GONE
+    return pool[:n_pool], free[:n_free]
 
 
 @kernel
 def _pool_decays(employer, tech_gain, ctx_gain, kept):
     """:meth:`StaffTable.pool_step` before its draws: the pool's slots, in order, whose applied skills keep
-    ``kept`` of themselves (unpractised)."""
+    ``kept`` of themselves (unpractised); branch-free, as :func:`_refresh`."""
+    u = employer.shape[0]
+    pool = np.empty(u, np.int64)
     n = 0
-    for i in range(employer.shape[0]):
-        if employer[i] == POOL:
-            n += 1
-    pool = np.empty(n, np.int64)
-    n = 0
-    for i in range(employer.shape[0]):
-        if employer[i] == POOL:
-            pool[n] = i
-            n += 1
-            tech_gain[i] *= kept
-            ctx_gain[i] *= kept
-    return pool
+    for i in range(u):
+        in_pool = employer[i] == POOL
+        pool[n] = i
+        n += in_pool
+        factor = kept if in_pool else 1.0  # (x * 1.0 is x)
+        tech_gain[i] *= factor
+        ctx_gain[i] *= factor
+    return pool[:n]
 
 
 @kernel

@@ -261,24 +261,23 @@ def staff_moves(model, step: int) -> dict:
 @kernel
 def _poaching_pool(employer, slot_org, is_local, active, tech_base, tech_gain):
     """Staff still employed (after quits and layoffs) by an active local organisation, in slot order, and
-    their technical skill (base + applied training, at most 1, as ``StaffTable.tech_of``)."""
+    their technical skill (base + applied training, at most 1, as ``StaffTable.tech_of``); branch-free over
+    the slots (``sim/staff.py`` ``_refresh``)."""
     n = is_local.shape[0]
-    count = 0
-    for i in range(slot_org.shape[0]):
-        o = slot_org[i]
-        if employer[i] >= 0 and o < n and is_local[o] and active[o]:
-            count += 1
-    pool = np.empty(count, np.int64)
-    tech = np.empty(count)
+    local = np.zeros(n + 1, np.bool_)  # per slot organisation (n: nobody employed at the refresh)
+    for o in range(n):
+        local[o] = is_local[o] and active[o]
+    u = slot_org.shape[0]
+    pool = np.empty(u, np.int64)
     k = 0
-    for i in range(slot_org.shape[0]):
-        o = slot_org[i]
-        if employer[i] >= 0 and o < n and is_local[o] and active[o]:
-            pool[k] = i
-            t = tech_base[i] + tech_gain[i]
-            tech[k] = t if t < 1.0 else 1.0
-            k += 1
-    return pool, tech
+    for i in range(u):
+        pool[k] = i
+        k += (employer[i] >= 0) & local[slot_org[i]]
+    tech = np.empty(k)
+    for j in range(k):
+        t = tech_base[pool[j]] + tech_gain[pool[j]]
+        tech[j] = t if t < 1.0 else 1.0
+    return pool[:k], tech
 
 
 @kernel
@@ -364,23 +363,21 @@ def _after_quits(quits_by_org, leavers, hc0, quit, slot_org, headcount, payroll,
                                reserve_weeks)
     n_lay = _layoff_counts(hc, target, unpaid, payroll, active, tolerance, layoff_rate)
     laying_off = False
+    lays_off = np.zeros(n + 1, np.bool_)  # per slot organisation (n: nobody employed at the refresh)
     for o in range(n):
-        if n_lay[o] != 0:
-            laying_off = True
-    count = 0
-    if laying_off:
-        for i in range(slot_org.shape[0]):
-            if slot_org[i] < n and not quit[i] and n_lay[slot_org[i]] > 0:
-                count += 1
-    candidates = np.empty(count, np.int64)
-    their_org = np.empty(count, np.int64)
-    if laying_off:
-        k = 0
-        for i in range(slot_org.shape[0]):
-            if slot_org[i] < n and not quit[i] and n_lay[slot_org[i]] > 0:
-                candidates[k] = i
-                their_org[k] = slot_org[i]
-                k += 1
+        lays_off[o] = n_lay[o] > 0
+        laying_off = laying_off or n_lay[o] != 0
+    u = slot_org.shape[0]
+    candidates = np.empty(u if laying_off else 0, np.int64)
+    k = 0
+    if laying_off:  # (branch-free over the slots, as sim/staff.py _refresh)
+        for i in range(u):
+            candidates[k] = i
+            k += (not quit[i]) & lays_off[slot_org[i]]
+    candidates = candidates[:k]
+    their_org = np.empty(k, np.int64)
+    for j in range(k):
+        their_org[j] = slot_org[candidates[j]]
     return n_quits, hc, target, n_lay, laying_off, candidates, their_org
 
 
