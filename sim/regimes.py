@@ -302,25 +302,20 @@ def _partnership_learning(step, cycle, partner, active, is_intl, code_of, start_
         any_two = any_two or (two_way[c] and tau[i] > 0)
         any_peer = any_peer or (peer_exchange[c] and tau[i] > 0)
 
-    # Technical learning of local trainees, from their international partner's level (slot by slot).
-    count = 0
-    for s in range(u):
-        o = slot_org[s]
-        if trainee[s] and o < n and tau_org[o] > 0:
-            count += 1
-    learners = np.empty(count, np.int64)
-    gain = np.empty(count)
-    count = 0
-    for s in range(u):
-        o = slot_org[s]
-        if trainee[s] and o < n and tau_org[o] > 0:
-            e = employer[s]
-            skill = tech_base[s] + tech_gain[s]
-            skill = skill if skill < 1.0 else 1.0
-            learners[count] = s
-            gain[count] = close_gap(skill, teacher[e], learn_rate * tau_org[e])
-            tech_gain[s] += transfer_rate * gain[count]
-            count += 1
+    # Technical learning of local trainees, from their international partner's level (slot by slot). The
+    # learners are picked without a branch a slot (as ``sim/staff.py`` ``_refresh``): at the refresh's
+    # organisation, n (nobody employed) reads 0.
+    learning = np.zeros(n + 1)
+    learning[:n] = tau_org
+    learners = _trainee_slots(trainee, slot_org, learning)
+    gain = np.empty(learners.shape[0])
+    for j in range(learners.shape[0]):
+        s = learners[j]
+        e = employer[s]
+        skill = tech_base[s] + tech_gain[s]
+        skill = skill if skill < 1.0 else 1.0
+        gain[j] = close_gap(skill, teacher[e], learn_rate * tau_org[e])
+        tech_gain[s] += transfer_rate * gain[j]
 
     # Institutional accompaniment (and secondments) of the local organisation.
     for i in range(m):
@@ -356,14 +351,17 @@ def _partnership_learning(step, cycle, partner, active, is_intl, code_of, start_
                 trust_intl[o] = trust_sum[o] / wsum[o]
             else:
                 ctx_teacher[o] = 0.0
-        for s in range(u):
-            o = slot_org[s]
-            if trainee[s] and o < n and tau_intl[o] * (1.0 if is_intl[o] else 0.0) > 0:
-                e = employer[s]
-                skill = ctx_base[s] + ctx_gain[s]
-                skill = skill if skill < 1.0 else 1.0
-                ctx_gain[s] += transfer_rate * close_gap(skill, ctx_teacher[e],
-                                                         learn_rate * lang * tau_intl[e] * trust_intl[e])
+        learning = np.zeros(n + 1)
+        for o in range(n):
+            learning[o] = tau_intl[o] * (1.0 if is_intl[o] else 0.0)
+        ctx_learners = _trainee_slots(trainee, slot_org, learning)
+        for j in range(ctx_learners.shape[0]):
+            s = ctx_learners[j]
+            e = employer[s]
+            skill = ctx_base[s] + ctx_gain[s]
+            skill = skill if skill < 1.0 else 1.0
+            ctx_gain[s] += transfer_rate * close_gap(skill, ctx_teacher[e],
+                                                     learn_rate * lang * tau_intl[e] * trust_intl[e])
 
     # Peer exchange: sharing partners pass on institutional learning to their local peers.
     if any_peer and edge_from.shape[0] > 0:
@@ -393,10 +391,9 @@ def _partnership_learning(step, cycle, partner, active, is_intl, code_of, start_
         net[o] += network_gain * min(boost, network_boost_cap) * (1.0 - net[o])
 
     # Time spent on capacity work (and on co-design while it lasts) is not spent on delivery.
-    trainees_of = np.zeros(n)
+    trainees_of = np.zeros(n + 1)  # (n: nobody employed at the refresh)
     for s in range(u):
-        if slot_org[s] < n and trainee[s]:
-            trainees_of[slot_org[s]] += 1.0
+        trainees_of[slot_org[s]] += 1.0 if trainee[s] else 0.0
     from_intl = np.zeros(n)
     for i in range(m):
         lo = local[i]
@@ -452,12 +449,26 @@ def _fade_and_practice(slot_org, tech_gain, ctx_gain, tech_base, utilisation, de
     slot (in place); returns each slot's fading factor (1 where nobody is employed, whose skills stay)."""
     n = utilisation.shape[0]
     u = slot_org.shape[0]
-    fade = np.ones(u)
-    for s in range(u):
+    fade = np.empty(u)
+    for s in range(u):  # (branch-free, as sim/staff.py _refresh: an empty slot fades by 1 and learns 0)
         o = slot_org[s]
-        if o < n:
-            fade[s] = 1.0 - decay * (1.0 - protection * utilisation[o])
-            tech_gain[s] *= fade[s]
-            ctx_gain[s] *= fade[s]
-            tech_base[s] += learning_by_doing * utilisation[o] * (1.0 - tech_base[s])
+        employed = o < n
+        use = utilisation[o if employed else 0]
+        fade[s] = 1.0 - decay * (1.0 - protection * use) if employed else 1.0
+        tech_gain[s] *= fade[s]
+        ctx_gain[s] *= fade[s]
+        tech_base[s] += learning_by_doing * use * (1.0 - tech_base[s]) if employed else 0.0
     return fade
+
+
+@kernel
+def _trainee_slots(trainee, slot_org, learning):
+    """The slots of trainees whose organisation (at the refresh; ``learning`` has a 0 for ``n``, nobody) learns
+    this week (``learning`` > 0), in slot order, without a branch a slot."""
+    u = slot_org.shape[0]
+    out = np.empty(u, np.int64)
+    k = 0
+    for s in range(u):
+        out[k] = s
+        k += trainee[s] & (learning[slot_org[s]] > 0)
+    return out[:k]

@@ -169,12 +169,14 @@ def _pay(partner, multi_year_share, is_local, retention_funding, base, intl_nat,
             national[o] = base * (1.0 + topup[o])
         else:
             national[o] = intl_nat
-    payroll = np.zeros(n)
+    payroll = np.zeros(n + 1)  # (n: nobody employed; branch-free, as sim/staff.py _refresh)
+    pay = np.empty(n + 1)
+    pay[:n] = national
+    pay[n] = 0.0
     for i in range(slot_org.shape[0]):
         o = slot_org[i]
-        if o < n:
-            payroll[o] += national[o] if slot_national[i] else expat
-    return topup, national, payroll
+        payroll[o] += pay[o] if slot_national[i] else expat
+    return topup, national, payroll[:n]
 
 
 def target_headcount(model) -> np.ndarray:
