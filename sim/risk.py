@@ -220,31 +220,21 @@ class Risk:
         w = self.week
         w.incidents = w.victims_national_local = w.victims_national_intl = w.victims_international = 0.0
         org, slot, area, present = delivery.presence
-        exposed = m.areas.access[area] * present  # staff present, weighted by the access difficulty of their area
-        hc = staff.headcount
-        per_org = np.bincount(org, exposed, n)
-
-        # Security costs of this week's presence, paid by whoever funds the protection.
-        cost = per_org * self._cost_share * np.divide(m.pay.payroll, hc, out=np.zeros(n), where=hc > 0)
-        if self.sharing.security > 0:  # local actors' security is funded: by their intermediary if they have one
-            partnered = orgs.is_local & (orgs.partner >= 0)
-            partnered[partnered] = orgs.active[orgs.partner[partnered]]
-            cost = np.bincount(np.where(partnered, orgs.partner, self._own), cost, n)
-        paid = np.minimum(cost, orgs.cash)
+        # Security costs of this week's presence (staff present, weighted by the access difficulty of their
+        # area), paid by whoever funds the protection: local actors' by their intermediary if they have one.
+        exposed, per_org, paid, w.security_cost_local, w.security_cost_intl = _security(
+            org, area, present, m.areas.access, m.pay.payroll, staff.headcount, self._cost_share,
+            self.sharing.security > 0, orgs.is_local, orgs.is_intl, orgs.partner, orgs.active, orgs.cash)
         m.ledger.spend(orgs, paid, "security")
-        w.security_cost_local, w.security_cost_intl = (self._groups @ paid).tolist()
 
         # Incidents: one fixed-size draw a week, one uniform per organisation; an incident when it is below
         # 1 - exp(-expected incidents over the organisation's areas), checked exactly only where it is below the
         # expected number itself. The area is drawn among the organisation's in proportion to what it risks there.
         luck = m.streams["security"].random(n)
-        expected = self._base_rate * (1.0 - m.effective_context()) * per_org
-        if self._expat_extra:
-            expected *= 1.0 + self._expat_extra * (1.0 - np.divide(staff.national_count, hc, out=np.ones(n),
-                                                                     where=hc > 0))
-        hit = luck < expected
-        if hit.any():
-            hit &= luck < -np.expm1(-expected)
+        expected, below = _expected_incidents(self._base_rate, m.effective_context(), per_org, self._expat_extra,
+                                              staff.national_count, staff.headcount, luck)
+        if below:
+            hit = (luck < expected) & (luck < -np.expm1(-expected))
             if hit.any():
                 self._incidents(step, np.nonzero(hit)[0], delivery.presence, exposed)
 
@@ -455,3 +445,55 @@ def _outcome_sums(suspended_until, ready_step, presence, active, is_local, is_in
             n_intl += 1.0
             tol_intl += tolerance[o]
     return susp_local, susp_intl, n_local, n_intl, tol_local, tol_intl
+
+
+@kernel
+def _security(org, area, present, access, payroll, headcount, cost_share, shared, is_local, is_intl, partner, active,
+              cash):
+    """:meth:`Risk.step`'s security costs: per pair its exposure (staff present x access difficulty), per
+    organisation the exposure, the costs paid (``cost_share`` of a person's pay per exposed person, at most the
+    payer's cash; with ``shared``, a partnered local actor's by its active intermediary), and those paid by local
+    and by international actors (outcomes: summed in this order)."""
+    n = headcount.shape[0]
+    exposed = np.empty(org.shape[0])
+    per_org = np.zeros(n)
+    for i in range(org.shape[0]):
+        exposed[i] = access[area[i]] * present[i]
+        per_org[org[i]] += exposed[i]
+    cost = np.empty(n)
+    for o in range(n):
+        pay = payroll[o] / headcount[o] if headcount[o] > 0 else 0.0
+        cost[o] = per_org[o] * cost_share[o] * pay
+    if shared:
+        by_payer = np.zeros(n)
+        for o in range(n):
+            payer = partner[o] if is_local[o] and partner[o] >= 0 and active[partner[o]] else o
+            by_payer[payer] += cost[o]
+        cost = by_payer
+    paid = np.empty(n)
+    local = intl = 0.0
+    for o in range(n):
+        paid[o] = min(cost[o], cash[o])
+        if is_local[o]:
+            local += paid[o]
+        if is_intl[o]:
+            intl += paid[o]
+    return exposed, per_org, paid, local, intl
+
+
+@kernel
+def _expected_incidents(base_rate, context, per_org, expat_extra, national_count, headcount, luck):
+    """Per organisation, the incidents expected this week (its base rate x (1 - effective contextual capacity) x
+    its exposure, more with expatriates: ``1 + expat_extra x`` their share); and whether any draw is below its
+    expected number."""
+    n = per_org.shape[0]
+    expected = np.empty(n)
+    below = False
+    for o in range(n):
+        e = base_rate[o] * (1.0 - context[o]) * per_org[o]
+        if expat_extra != 0.0:
+            national = national_count[o] / headcount[o] if headcount[o] > 0 else 1.0
+            e *= 1.0 + expat_extra * (1.0 - national)
+        expected[o] = e
+        below = below or luck[o] < e
+    return expected, below
