@@ -269,14 +269,14 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
     due = grants.due(step, n, pool_index)
     un_share = f.un_to_ingo_share if ingo_share is not None else 0.0
     shared = sharing_channels(params).compliance if compliance_shared is None else compliance_shared
-    (committed, base, level1_in, multi_year_share, earmark_share, passed_overhead, retained, own, income_local_sub,
-     flex_base, flex_sub, compliance, domestic, income, flex_income, responsive, totals) = _disburse(
+    (committed, base, level1_in, multi_year_share, earmark_share, retained, income_local_sub, flex_base, compliance,
+     domestic, income, flex_income, responsive, totals, grants_received, own_programme, direct_received,
+     subgrant_income_share, subgrant_flexibility) = _disburse(
         step, due.recipient, due.tranche, due.end, due.received, due.pooled, due.flex, due.emergency, due.multi_year,
         due.earmarked, orgs.kind, orgs.is_local, orgs.is_intl, orgs.active, orgs.partner, orgs.inst, pass_fraction,
         flexibility, np.zeros(n) if ingo_share is None else ingo_share, un_share, f.overhead_rate,
         f.overhead_passed_on, f.compliance_cost, shared, f.domestic_budget, f.local_fundraising, params.STEPS_PER_YEAR)
     donor_total, pool_tranches, direct_local, pooled_local, two_levels, to_local_sub = totals[:6]
-    received = due.received
     return WeeklyFlows(
         donor_total=donor_total,
         direct_local=direct_local,
@@ -289,26 +289,26 @@ def disburse(params: Params, step: int, grants: GrantBook, orgs: OrgTable, pass_
         overhead_retained=totals[7],
         domestic=totals[8],
         income=income,
-        grants_received=received + level1_in,
+        grants_received=grants_received,
         flex_income=flex_income,
         responsive=responsive,
         compliance=compliance,
-        compliance_local=float(compliance @ orgs.is_local),
-        compliance_intl=float(compliance @ orgs.is_intl),
+        compliance_local=totals[10],
+        compliance_intl=totals[11],
         to_local_two_levels=two_levels,
         overhead_passed=totals[9],
         subgrant_base=base,
         committed=committed,
         multi_year_income_share=multi_year_share,
         earmark_income_share=earmark_share,
-        subgrant_income_share=np.divide(income_local_sub, income, out=np.zeros(n), where=income > 0),
+        subgrant_income_share=subgrant_income_share,
         hq_support=retained,
-        own_programme=own * orgs.is_intl,
-        direct_received=np.where(orgs.is_local, received, 0.0),
+        own_programme=own_programme,
+        direct_received=direct_received,
         subgrant_received=income_local_sub,
         domestic_income=domestic,
         subgrant_flex_base=flex_base,
-        subgrant_flexibility=np.where(flex_base > 0, flexibility, 0.0),
+        subgrant_flexibility=subgrant_flexibility,
     )
 
 
@@ -336,9 +336,10 @@ def _disburse(step, rec, tranche, end, received, pooled, flex, emergency, multi_
     domestic income. Per-organisation sums are added in the order numpy's ``bincount`` adds them, totals as
     ``ndarray.sum`` adds them (``pairwise_sum``). Returns the per-organisation amounts and ``totals``:
     donor tranches, the pooled fund's, direct to local actors, pooled to local actors, two-level sub-grants,
-    sub-grants to local actors, passed by UN agencies, overhead retained, domestic income, overhead passed."""
+    sub-grants to local actors, passed by UN agencies, overhead retained, domestic income, overhead passed, and
+    the compliance costs owed by local and by international actors (outcomes, summed in order)."""
     n = received.shape[0]
-    totals = np.zeros(10)
+    totals = np.zeros(12)
     committed = np.zeros(n)  # future tranches already promised
     for g in range(rec.shape[0]):
         committed[rec[g]] += tranche[g] * (end[g] - step - 1)
@@ -479,8 +480,24 @@ def _disburse(step, rec, tranche, end, received, pooled, flex, emergency, multi_
     totals[7] = pairwise_sum(retained)
     totals[8] = pairwise_sum(domestic)
     totals[9] = pairwise_sum(passed_overhead)
-    return (committed, base, level1_in, multi_year_share, earmark_share, passed_overhead, retained, own,
-            income_local_sub, flex_base, flex_sub, compliance, domestic, income, flex_income, responsive, totals)
+    grants_received = np.empty(n)
+    own_programme = np.empty(n)
+    direct_received = np.empty(n)
+    subgrant_income_share = np.empty(n)
+    subgrant_flexibility = np.empty(n)
+    for o in range(n):
+        grants_received[o] = received[o] + level1_in[o]
+        own_programme[o] = own[o] * (1.0 if is_intl[o] else 0.0)
+        direct_received[o] = received[o] if is_local[o] else 0.0
+        subgrant_income_share[o] = income_local_sub[o] / income[o] if income[o] > 0 else 0.0
+        subgrant_flexibility[o] = flexibility[o] if flex_base[o] > 0 else 0.0
+        if is_local[o]:
+            totals[10] += compliance[o]
+        if is_intl[o]:
+            totals[11] += compliance[o]
+    return (committed, base, level1_in, multi_year_share, earmark_share, retained, income_local_sub, flex_base,
+            compliance, domestic, income, flex_income, responsive, totals, grants_received, own_programme,
+            direct_received, subgrant_income_share, subgrant_flexibility)
 
 
 def book_flows(flows: WeeklyFlows, orgs: OrgTable, ledger: Ledger, flexibility: np.ndarray | None = None) -> None:
