@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .country import CountryData, xy_from_lat_lon
+from .jit import kernel, pairwise_sum
 from .params import Params
 
 __all__ = ["Areas", "gini", "sector_sum"]
@@ -130,19 +131,34 @@ def sector_sum(x: np.ndarray) -> np.ndarray:
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
     """Weighted Gini coefficient of ``values`` (0 = equal, 1 = all in one place)."""
-    w = np.asarray(weights, float)
-    total = w.sum()
+    return _gini(np.asarray(values, float), np.asarray(weights, float))
+
+
+@kernel
+def _gini(values, weights):
+    """:func:`gini`: 1 - 2 x the area under the weighted Lorenz curve (trapezoid rule); sums as ``ndarray.sum``
+    forms them, the curve as ``np.cumsum`` (``tests/test_fast_paths.py`` checks it against the plain formula)."""
+    total = pairwise_sum(weights)
     if total <= 0:
         return 0.0
-    order = np.argsort(values, kind="stable")
-    v, w = np.asarray(values, float)[order], w[order]
-    vw = v * w
-    mean = vw.sum() / total
+    order = np.argsort(values, kind="mergesort")  # (stable: ties in position order)
+    n = values.shape[0]
+    w = np.empty(n)
+    vw = np.empty(n)
+    for i in range(n):
+        w[i] = weights[order[i]]
+        vw[i] = values[order[i]] * w[i]
+    mean = pairwise_sum(vw) / total
     if mean <= 0:
         return 0.0
-    # Gini = 1 - 2 * area under the Lorenz curve (weighted, trapezoid rule).
-    lorenz = np.cumsum(vw) / (mean * total)
-    pairs = lorenz.copy()  # each point plus the one before (0 before the first)
-    pairs[1:] += lorenz[:-1]
-    area = (pairs * w).sum() / (2 * total)
-    return float(min(max(1.0 - 2.0 * area, 0.0), 1.0))
+    scale = mean * total
+    lorenz = np.empty(n)
+    running = 0.0
+    for i in range(n):
+        running += vw[i]
+        lorenz[i] = running / scale
+    pairs = np.empty(n)  # each point plus the one before (0 before the first), times its weight
+    for i in range(n):
+        pairs[i] = ((lorenz[i] + lorenz[i - 1]) if i > 0 else lorenz[0]) * w[i]
+    area = pairwise_sum(pairs) / (2 * total)
+    return min(max(1.0 - 2.0 * area, 0.0), 1.0)

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel, pairwise_sum
+
 __all__ = ["TrainingProbe", "PROBE_AGES_WEEKS"]
 
 PROBE_AGES_WEEKS = (1, 26, 52)  # right after (one week), six months, one year
@@ -107,16 +109,8 @@ class TrainingProbe:
         done = self._done
         if len(done) == 0:
             return
-        age = step - self.last[done]
-        staff = self.staff
-        for k, a in enumerate(self.ages):
-            sel = done[age == a]
-            if len(sel) == 0:
-                continue
-            sel = sel[(staff.employer[sel] >= 0) & (staff.hired_step[sel] == self.hired[sel])]
-            self.sum_applied[k] += self.applied[sel].sum()
-            self.sum_raw[k] += self.raw[sel].sum()
-            self.n_people[k] += len(sel)
+        _tally(done, self.last, self.ages, step, self.staff.employer, self.staff.hired_step, self.hired, self.applied,
+               self.raw, self.sum_applied, self.sum_raw, self.n_people)
 
     def shares(self) -> dict[int, float]:
         """Applied share of the gain taught, by weeks since the training (NaN if nobody was observed)."""
@@ -128,3 +122,24 @@ class TrainingProbe:
     def counts(self) -> dict[int, int]:
         """People observed at each age."""
         return {int(a): int(n) for a, n in zip(self.ages, self.n_people)}
+
+
+@kernel
+def _tally(done, last, ages, step, employer, hired_step, hired, applied, raw, sum_applied, sum_raw, n_people):
+    """:meth:`TrainingProbe.observe`'s tally (in place): the members whose episode ended ``ages[k]`` weeks ago and
+    who still work in the job they were trained in, their applied and raw gains summed (as ``ndarray.sum`` sums
+    them) and counted, age by age."""
+    picked_applied = np.empty(done.shape[0])
+    picked_raw = np.empty(done.shape[0])
+    for k in range(ages.shape[0]):
+        c = 0
+        for j in range(done.shape[0]):
+            p = done[j]
+            if step - last[p] == ages[k] and employer[p] >= 0 and hired_step[p] == hired[p]:
+                picked_applied[c] = applied[p]
+                picked_raw[c] = raw[p]
+                c += 1
+        if c:
+            sum_applied[k] += pairwise_sum(picked_applied[:c])
+            sum_raw[k] += pairwise_sum(picked_raw[:c])
+            n_people[k] += c
