@@ -48,6 +48,7 @@ import numpy as np
 
 from .crises import FIRST_HOURS_SHARE_OF_WEEK
 from .governance import group_context, priority_view
+from .jit import kernel
 from .learning import close_gap
 
 __all__ = ["Communities", "outcomes"]
@@ -103,23 +104,10 @@ class Communities:
             out_intl: the same for international actors.
         """
         p, c = self.p, self.p.community
-        need = self.areas.need_by_area
-        inv = 1.0 / np.maximum(need, 1e-12)  # need is positive wherever supply is
-        share_local = np.minimum(1.0, out_local * inv)
-        share_intl = np.minimum(1.0, out_intl * inv)
-        weighted_intl = c.intl_support_weight * share_intl
-        both = share_local + weighted_intl
-        support = np.minimum(1.0, both)
         local_ctx, intl_ctx = group_context(model)
-        teacher = (share_local * local_ctx + weighted_intl * intl_ctx) / np.maximum(both, 1e-12)
-        cap, prep, lp = self.capacity, self.preparedness, p.learning
-        gain = (close_gap(cap, teacher, c.support_rate * support)
-                + close_gap(cap, 1.0, c.support_rate * prep))
-        practised = np.minimum(1.0, support + prep)
-        loss = (lp.unpractised_decay * (1.0 - lp.practice_protection * practised)
-                + p.turnover.annual_attrition / p.STEPS_PER_YEAR + c.displacement * share_intl)
-        cap += gain - loss * cap
-        np.clip(cap, 0.0, 1.0, out=cap)
+        _learn_and_erode(self.capacity, self.preparedness, self.areas.need_by_area, out_local, out_intl, local_ctx,
+                         intl_ctx, c.intl_support_weight, c.support_rate, c.displacement, p.learning.unpractised_decay,
+                         p.learning.practice_protection, p.turnover.annual_attrition / p.STEPS_PER_YEAR)
 
     def first_hours(self, shocks: np.ndarray, people: np.ndarray, out_local: np.ndarray,
                     out_intl: np.ndarray) -> None:
@@ -157,3 +145,27 @@ def outcomes(communities: Communities, areas) -> dict:
         "community_capacity_hard_to_reach": float(cap @ htr_pop) / htr_total if htr_total > 0 else 0.0,
         "preparedness": float(communities.preparedness @ pop) / total,
     }
+
+
+@kernel
+def _learn_and_erode(cap, prep, need, out_local, out_intl, local_ctx, intl_ctx, intl_support_weight, support_rate,
+                     displacement, unpractised_decay, practice_protection, weekly_attrition):
+    """:meth:`Communities.step` area by area, in place on ``cap``: support is the share of need local and
+    national actors' supply could cover, plus international supply weighted by ``intl_support_weight`` (at
+    most 1); capacity closes the gap to its supporters' contextual capacity (supply-weighted) and, with
+    preparedness, to 1; it fades unless practised, with staff turnover, and international supply displaces
+    it; then it is clipped to 0..1."""
+    for a in range(cap.shape[0]):
+        inv = 1.0 / max(need[a], 1e-12)  # need is positive wherever supply is
+        share_local = min(1.0, out_local[a] * inv)
+        share_intl = min(1.0, out_intl[a] * inv)
+        weighted_intl = intl_support_weight * share_intl
+        both = share_local + weighted_intl
+        support = min(1.0, both)
+        teacher = (share_local * local_ctx + weighted_intl * intl_ctx) / max(both, 1e-12)
+        gain = close_gap(cap[a], teacher, support_rate * support) + close_gap(cap[a], 1.0, support_rate * prep[a])
+        practised = min(1.0, support + prep[a])
+        loss = (unpractised_decay * (1.0 - practice_protection * practised) + weekly_attrition
+                + displacement * share_intl)
+        level = cap[a] + (gain - loss * cap[a])
+        cap[a] = min(max(level, 0.0), 1.0)
