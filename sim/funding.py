@@ -63,19 +63,13 @@ class Ledger:
 
     def spend(self, orgs: OrgTable, amounts: np.ndarray, category: str) -> float:
         """Take ``amounts`` (one per organisation, never above cash) out of cash."""
-        total = float(amounts.sum())
-        if total:
-            orgs.cash -= amounts
-            np.maximum(orgs.cash, 0.0, out=orgs.cash)  # guards against -1e-12 rounding only
+        total = _take(orgs.cash, amounts)
         self.spent[category] += total
         return total
 
     def repay(self, orgs: OrgTable, amounts: np.ndarray) -> float:
         """Return ``amounts`` (one per organisation, never above cash) to donors: money leaves the response."""
-        total = float(amounts.sum())
-        if total:
-            orgs.cash -= amounts
-            np.maximum(orgs.cash, 0.0, out=orgs.cash)
+        total = _take(orgs.cash, amounts)
         self.repaid += total
         return total
 
@@ -88,6 +82,18 @@ class Ledger:
         inflow = self.initial_cash + self.donor_disbursed + self.domestic_income
         outflow = self.total_spent + self.repaid + self.overhead_retained + self.pool_costs + self.pool_held + cash_now
         return abs(inflow - outflow) / max(1.0, inflow)
+
+
+@kernel
+def _take(cash, amounts):
+    """Take ``amounts`` out of ``cash`` (in place; cash is then at least 0, which guards against -1e-12 rounding
+    only) unless they sum to 0; returns their sum (as ``ndarray.sum`` forms it)."""
+    total = pairwise_sum(amounts)
+    if total != 0.0:
+        for o in range(cash.shape[0]):
+            c = cash[o] - amounts[o]
+            cash[o] = c if (c >= 0.0 or np.isnan(c)) else 0.0  # (np.maximum(c, 0.0): -0.0 and NaN kept)
+    return total
 
 
 class GrantBook:
