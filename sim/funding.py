@@ -63,13 +63,13 @@ class Ledger:
 
     def spend(self, orgs: OrgTable, amounts: np.ndarray, category: str) -> float:
         """Take ``amounts`` (one per organisation, never above cash) out of cash."""
-        total = _take(orgs.cash, amounts)
+        total = float(_take(orgs.cash, amounts))  # (a Python float: Ledger.total_spent sums them with sum())
         self.spent[category] += total
         return total
 
     def repay(self, orgs: OrgTable, amounts: np.ndarray) -> float:
         """Return ``amounts`` (one per organisation, never above cash) to donors: money leaves the response."""
-        total = _take(orgs.cash, amounts)
+        total = float(_take(orgs.cash, amounts))  # (a Python float: Ledger.total_spent sums them with sum())
         self.repaid += total
         return total
 
