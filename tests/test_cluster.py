@@ -260,13 +260,22 @@ def test_task_killed_at_its_time_limit_loses_no_run(tmp_path, capsys):
     submitit cannot requeue the task first (docs/cluster.md: resuming after a time limit)."""
     need(slurm_missing())
     d = tmp_path / "s"
-    # 128 runs of 5 years (0.7-1 s each here) in one task: more than the 60-90 s SLURM lets it run
-    # (SLURM enforces limits on a 30-second cycle, so the work must outlast 90 s to be killed for sure)
-    sweep = ["sweep", "experiment=regime_comparison", "replicates=32", "years=5", *SLURM,
+    # One task whose runs outlast the 60-90 s SLURM lets it run (SLURM enforces limits on a 30-second cycle,
+    # so the work must outlast 90 s to be killed for sure) however fast the model is on this machine: about
+    # 150 s of 5-year runs, sized from one run timed here (a warm one; 0.4-1.4 s over the model's history).
+    from sim.params import Params
+    from sim.results import run
+
+    run(Params.from_dict({"years": 0.2, "seed": 1}))  # (imports and the compiled kernels loaded)
+    t0 = time.perf_counter()
+    run(Params.from_dict({"years": 5.0, "seed": 1}))
+    replicates = max(32, int(150.0 / (time.perf_counter() - t0) / 4) + 1)  # 4 regimes x replicates runs
+    n_runs = 4 * replicates
+    sweep = ["sweep", "experiment=regime_comparison", f"replicates={replicates}", "years=5", *SLURM,
              "hydra.launcher.timeout_min=1", "hydra.launcher.signal_delay_s=0", "hydra.launcher.max_num_timeout=0",
              f"hydra.sweep.dir={d}"]
-    r = capsim(*sweep, "sweep.runs_per_job=128")
-    show(capsys, f"capsim {' '.join(sweep[:-1])} sweep.runs_per_job=128", r.stdout + r.stderr)
+    r = capsim(*sweep, f"sweep.runs_per_job={n_runs}")
+    show(capsys, f"capsim {' '.join(sweep[:-1])} sweep.runs_per_job={n_runs}", r.stdout + r.stderr)
     assert r.returncode == 1, r.stdout + r.stderr
     stopped = r"SLURM task \d+: was stopped at its time limit \(killed by SLURM at hydra.launcher.timeout_min=1\)"
     assert re.search(stopped, r.stdout), r.stdout
@@ -279,7 +288,7 @@ def test_task_killed_at_its_time_limit_loses_no_run(tmp_path, capsys):
     assert again.returncode == 0, again.stdout + again.stderr
     assert counts(again.stdout) == {"done": first["failed"], "skipped": first["done"], "failed": 0}
     after = complete_runs(d)
-    assert len(after) == 128 and all(after[k] == v for k, v in kept.items()), "kept runs must not be redone"
+    assert len(after) == n_runs and all(after[k] == v for k, v in kept.items()), "kept runs must not be redone"
     assert not [p for p in (d / "runs").iterdir() if p.name.startswith(".")], "the half-written run was not removed"
 
 
