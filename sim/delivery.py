@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .jit import kernel, pairwise_sum
+from .jit import kernel, masked_sum, pairwise_sum
 
 __all__ = ["Delivery", "pay_salaries", "deliver", "outcomes"]
 
@@ -142,22 +142,15 @@ def _delivery_sums(covered, need, out_by_actor, wcov, w_quality, wneed, hard_to_
     covered_by_area = np.empty(n_areas)
     out_local = np.empty(n_areas)
     out_intl = np.empty(n_areas)
-    htr_cov = np.empty(n_areas)
-    htr_need = np.empty(n_areas)
-    k = 0
     for a in range(n_areas):
         covered_by_area[a] = _row_sum(covered, a)
         out_local[a] = out_by_actor[a, 0]
         out_intl[a] = out_by_actor[a, 1]
-        if hard_to_reach[a]:
-            htr_cov[k] = wcov[a]
-            htr_need[k] = wneed[a]
-            k += 1
     total_w = pairwise_sum(wneed)
-    htr_w = pairwise_sum(htr_need[:k])
+    htr_w = masked_sum(wneed, hard_to_reach)
     coverage = pairwise_sum(wcov) / total_w if total_w > 0 else 1.0
     quality = pairwise_sum(w_quality.ravel()) / total_w if total_w > 0 else 1.0
-    hard = pairwise_sum(htr_cov[:k]) / htr_w if htr_w > 0 else 1.0
+    hard = masked_sum(wcov, hard_to_reach) / htr_w if htr_w > 0 else 1.0
     pot_total = pairwise_sum(pot_org)
     n = pot_org.shape[0]
     part = np.empty(n)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .jit import kernel, pairwise_sum
+from .jit import kernel, masked_sum, pairwise_sum
 from .kinds import NO_PARTNER, OrgKind
 from .organisations import OrgTable
 from .params import Params
@@ -323,18 +323,6 @@ NATIONAL_AUTHORITY = int(OrgKind.NATIONAL_AUTHORITY)
 
 
 @kernel
-def _masked_sum(values, mask):
-    """``values[mask].sum()`` as numpy adds it."""
-    picked = np.empty(values.shape[0])
-    k = 0
-    for i in range(values.shape[0]):
-        if mask[i]:
-            picked[k] = values[i]
-            k += 1
-    return pairwise_sum(picked[:k])
-
-
-@kernel
 def _disburse(step, rec, tranche, end, received, pooled, flex, emergency, multi_year, earmarked_due, kind, is_local,
               is_intl, active, partner, inst, pass_fraction, flexibility, ingo_share, un_share, r, overhead_passed_on,
               compliance_cost, shared, domestic_budget, local_fundraising, steps_per_year):
@@ -354,8 +342,8 @@ def _disburse(step, rec, tranche, end, received, pooled, flex, emergency, multi_
         earmarked[o] = earmarked_due[o] * (1.0 if is_intl[o] else 0.0)
     totals[0] = pairwise_sum(tranche)
     totals[1] = pairwise_sum(pooled)
-    totals[2] = _masked_sum(received - pooled, is_local)
-    totals[3] = _masked_sum(pooled, is_local)
+    totals[2] = masked_sum(received - pooled, is_local)
+    totals[3] = masked_sum(pooled, is_local)
 
     # First level: UN agencies pass un_share of their grant income to international NGOs (keeping their
     # overhead on it); every per-organisation amount moves in proportion.

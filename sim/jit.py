@@ -40,7 +40,9 @@ import os
 import shutil
 from pathlib import Path
 
-__all__ = ["kernel", "pairwise_sum", "cache_dir", "compiled", "SHARED"]
+import numpy as np
+
+__all__ = ["kernel", "pairwise_sum", "masked_sum", "cache_dir", "compiled", "SHARED"]
 
 
 # The modules whose kernels other modules' kernels may call: this one (numerics), the learning law and the
@@ -155,3 +157,15 @@ def pairwise_sum(a):
     half = n // 2
     half -= half % 8
     return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
+
+
+@kernel
+def masked_sum(values, mask):
+    """``values[mask].sum()`` as numpy forms it: the selected values gathered in order, then :func:`pairwise_sum`."""
+    picked = np.empty(values.shape[0])
+    k = 0
+    for i in range(values.shape[0]):
+        if mask[i]:
+            picked[k] = values[i]
+            k += 1
+    return pairwise_sum(picked[:k])

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .jit import kernel, pairwise_sum
+from .jit import kernel, masked_sum, pairwise_sum
 from .kinds import NO_PARTNER
 from .staff import GONE, POOL
 
-__all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "target_headcount", "exit_international", "leaves",
+__all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "exit_international", "leaves",
            "lowest_per_group", "outcomes"]
 
 
@@ -177,13 +177,6 @@ def _pay(partner, multi_year_share, is_local, retention_funding, base, intl_nat,
         o = slot_org[i]
         payroll[o] += pay[o] if slot_national[i] else expat
     return topup, national, payroll[:n]
-
-
-def target_headcount(model) -> np.ndarray:
-    """Headcount each organisation's expected income supports (reserves spent over ``staff.reserve_spend_weeks``)."""
-    orgs, staff, p = model.orgs, model.staff, model.p
-    return _target_headcount(staff.headcount, model.pay.payroll, model.pay.national, orgs.income_ema, orgs.cash,
-                             orgs.active, p.staff.staff_budget_share, p.staff.reserve_spend_weeks)
 
 
 def staff_moves(model, step: int) -> dict:
@@ -405,31 +398,22 @@ def _after_hiring(leavers, hc0, separations, inst, erosion, is_local, is_intl, h
     """:func:`staff_moves`' end: turnover erodes institutional memory (by the share of the staff who left);
     returns the leavers, the headcount before the moves, the separations of local and of international actors
     (each summed as ``ndarray.sum`` sums) and the hires by local actors."""
-    n = leavers.shape[0]
-    local = np.empty(n)
-    intl = np.empty(n)
-    n_local = n_intl = 0
-    for o in range(n):
+    for o in range(leavers.shape[0]):
         share_left = leavers[o] / (hc0[o] if hc0[o] > 1.0 else 1.0)
         inst[o] -= erosion * share_left * inst[o]
-        if is_local[o]:
-            local[n_local] = separations[o]
-            n_local += 1
-        if is_intl[o]:
-            intl[n_intl] = separations[o]
-            n_intl += 1
     hires_local = 0
     for j in range(hire_orgs.shape[0]):
         if is_local[hire_orgs[j]]:
             hires_local += 1
-    return (pairwise_sum(leavers), pairwise_sum(hc0), pairwise_sum(local[:n_local]), pairwise_sum(intl[:n_intl]),
-            hires_local)
+    return (pairwise_sum(leavers), pairwise_sum(hc0), masked_sum(separations, is_local),
+            masked_sum(separations, is_intl), hires_local)
 
 
 @kernel
 def _target_headcount(headcount, payroll, national_pay, income_ema, cash, active, budget_share, reserve_weeks):
-    """:func:`target_headcount` per organisation: the budget over the pay of one of its people (its payroll per
-    head; with nobody employed, a national's pay), rounded down; 0 for inactive organisations."""
+    """The headcount each organisation's expected income supports (reserves spent over
+    ``staff.reserve_spend_weeks``): the budget over the pay of one of its people (its payroll per head; with
+    nobody employed, a national's pay), rounded down; 0 for inactive organisations."""
     n = headcount.shape[0]
     out = np.empty(n)
     for o in range(n):

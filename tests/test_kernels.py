@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sim.delivery import _row_sum
-from sim.jit import pairwise_sum
+from sim.jit import masked_sum, pairwise_sum
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +32,8 @@ def test_pairwise_sum_is_numpys_sum_bit_for_bit(seed):
     for n in sizes:
         x = _far_apart(rng, n)
         assert pairwise_sum(x) == x.sum(), n
+        mask = rng.random(n) < 0.6
+        assert masked_sum(x, mask) == x[mask].sum(), n
     # The data tell orders apart: a sum in order differs from numpy's (so the check above can fail).
     x = _far_apart(np.random.default_rng(99), 200)
     in_order = 0.0
