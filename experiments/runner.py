@@ -103,21 +103,57 @@ def _worker_start(parent: int, initializer: Callable | None, initargs: tuple) ->
         initializer(*initargs)
 
 
-def _pid(hold: float = 0.0) -> int:
-    import sim.results  # noqa: F401 - the model's imports, paid once per worker at start
+def load_model() -> None:
+    """Import what a model run needs (the model, Mesa, pandas for its tables), Mesa quieted: about 1.6 s of one
+    core here.
 
+    The fork server does this once before it forks any worker (:data:`PRELOAD`), so a pool's workers start with
+    the model imported, however many it has. Each worker still imports numba and loads the model's compiled kernels
+    (``sim/jit.py``, about 1.1 s here) at its first run, the workers in parallel: done once in the fork server,
+    they delayed the first worker's start by more than they saved (measured in ``docs/bench/README.md``)."""
+    quiet_mesa()
+    import sim.model  # noqa: F401
+    import sim.results  # noqa: F401
+
+
+# Imported by the fork server before it forks the first worker (``multiprocessing``'s forkserver preload):
+# ``experiments/preload.py`` calls :func:`load_model`.
+PRELOAD = "experiments.preload"
+
+
+def _pid(hold: float = 0.0) -> int:
+    load_model()  # (nothing left to do in a worker forked after the preload)
     time.sleep(hold)  # a busy worker cannot take the next task: each worker answers once
     return os.getpid()
 
 
 def _warm_pid(hold: float = 0.0) -> int:
     """:func:`_pid`, and one week of a default model: the worker loads the model's compiled kernels
-    (``sim/jit.py``, about 0.7 s here) now rather than in its first run."""
+    (``sim/jit.py``) now rather than in its first run."""
     from sim.model import CapacityModel
     from sim.params import Params
 
+    load_model()
     CapacityModel(Params.from_dict({"years": 0.1})).step()
     return _pid(hold)
+
+
+def _context():
+    """The start method's context, with the fork server told to load the model before it forks (:data:`PRELOAD`;
+    effective when the fork server starts, i.e. for this process's first pool)."""
+    ctx = get_context(START_METHOD)
+    if START_METHOD == "forkserver":
+        ctx.set_forkserver_preload([PRELOAD])
+    return ctx
+
+
+def _start_workers(pool: ProcessPoolExecutor, n: int) -> None:
+    """Start ``n`` workers of ``pool`` (each imports the model, :func:`_pid`)."""
+    try:
+        for _ in range(n):
+            pool.submit(_pid, 0.0)
+    except RuntimeError:  # the pool was shut down (or broke) meanwhile: its users see that themselves
+        pass
 
 
 class Runner:
@@ -149,7 +185,7 @@ class Runner:
             return None
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.n, mp_context=get_context(START_METHOD),
+                self._pool = ProcessPoolExecutor(max_workers=self.n, mp_context=_context(),
                                                  initializer=_worker_start,
                                                  initargs=(os.getpid(), self.initializer, self.initargs))
             return self._pool
@@ -164,8 +200,10 @@ class Runner:
         """
         pool = self.pool()
         if pool is not None:
-            for _ in range(self.n if workers is None else max(1, min(int(workers), self.n))):
-                pool.submit(_pid, 0.0)
+            n = self.n if workers is None else max(1, min(int(workers), self.n))
+            # Starting a worker waits for the fork server's preload (:data:`PRELOAD`, about 1.6 s here): started
+            # from a thread, so that the caller goes on meanwhile (its own first ``submit`` waits for them).
+            threading.Thread(target=_start_workers, args=(pool, n), name="capsim-workers-start", daemon=True).start()
         return self
 
     def warm(self) -> list[int]:

@@ -445,6 +445,32 @@ def test_local_launcher_runs_on_the_workers_started_while_planning(tmp_path):
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
 
 
+def test_workers_are_forked_with_the_model_imported():
+    """The runner's fork server imports the model before it forks (``experiments/runner.py`` ``PRELOAD``): a
+    worker's very first task finds the model's modules loaded, and ``start()`` returns before the workers exist
+    (starting them waits for that import). In a fresh interpreter, whose fork server is this test's own."""
+    script = """
+import sys, time
+from experiments.runner import Runner
+
+LOADED = "all(m in __import__('sys').modules for m in ('sim.model', 'sim.results', 'mesa'))"
+
+if __name__ == "__main__":
+    runner = Runner(2)
+    t0 = time.perf_counter()
+    runner.start()
+    started = time.perf_counter() - t0
+    pool = runner.pool()
+    print(all(pool.submit(eval, LOADED).result() for _ in range(4)), started < 0.5, started)
+    runner.close()
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded, quick, started = out.stdout.split()
+    assert loaded == "True", "a worker's first task should find the model imported by the fork server"
+    assert quick == "True", f"Runner.start() took {started} s: it should not wait for the workers"
+
+
 def test_submitit_local_launcher_runs_a_sweep(tmp_path):
     assert sweep(tmp_path, "experiment=case_studies", *TINY, "replicates=1", "sweep.runs_per_job=2",
                  "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10") == 0
