@@ -2,8 +2,8 @@
 
 :class:`Runner` is a pool of worker processes (or this process, with one job) with one start
 method (``forkserver``: workers do not inherit the parent's threads, which a fork with threads
-can deadlock on), workers that exit when their parent is gone, a warm start (:meth:`Runner.start`
-starts the workers and their imports while the caller does other work), ordered results, one
+can deadlock on; the fork server imports the model once, :data:`PRELOAD`), workers that exit when their
+parent is gone, a warm start (:meth:`Runner.start` starts the workers while the caller does other work), ordered results, one
 progress bar (:class:`Progress`) and cancellation (a ``threading.Event``; :class:`Cancelled`).
 :class:`RunCache` keeps finished runs keyed by their full parameters.
 
@@ -112,8 +112,7 @@ def load_model() -> None:
     (``sim/jit.py``, about 1.1 s here) at its first run, the workers in parallel: done once in the fork server,
     they delayed the first worker's start by more than they saved (measured in ``docs/bench/README.md``)."""
     quiet_mesa()
-    import sim.model  # noqa: F401
-    import sim.results  # noqa: F401
+    import sim.results  # noqa: F401 - the model (sim.model) and its tables
 
 
 # Imported by the fork server before it forks the first worker (``multiprocessing``'s forkserver preload):
@@ -133,7 +132,6 @@ def _warm_pid(hold: float = 0.0) -> int:
     from sim.model import CapacityModel
     from sim.params import Params
 
-    load_model()
     CapacityModel(Params.from_dict({"years": 0.1})).step()
     return _pid(hold)
 
