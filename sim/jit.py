@@ -13,7 +13,9 @@ the compiled ones):
   Transcendental functions (``exp``, ``log``, ``expm1``, ``**``) and matrix products (``@``) stay numpy,
   outside the kernel: their last bits depend on numpy's or OpenBLAS's implementation for the processor.
 * **Random draws stay numpy.** The draws are made by the mechanism and handed to the kernel (passing a
-  ``Generator`` into a kernel costs about 20 us a call, measured here).
+  ``Generator`` into a kernel costs about 20 us a call, measured here). One exception: the per-slot
+  uniforms of ``sim/rng.py`` are Philox's, a pure function of (key, counter), computed by a kernel that
+  reproduces numpy's ``Philox`` bit for bit (``tests/test_kernels.py`` checks it against numpy).
 * **Sums as numpy adds them.** ``ndarray.sum`` adds a contiguous array pairwise (eight running sums
   over blocks of up to 128 values, halves above that): :func:`pairwise_sum` does the same, and is
   checked against numpy on every machine the tests run on.
@@ -29,6 +31,10 @@ the compiled ones):
   import included, measured here). A process that never runs a model (planning a sweep, writing a report) never
   imports numba.
 
+An operation numba cannot spell in Python (the 128-bit product of two 64-bit words, for Philox) is an
+:func:`intrinsic`: LLVM IR built when a kernel calling it is compiled, and a Python version that gives the
+same values everywhere else. Shared numerics: :func:`pairwise_sum`, :func:`masked_sum`.
+
 ``NUMBA_DISABLE_JIT=1`` runs every kernel as plain Python (slowly), for debugging.
 """
 
@@ -42,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["kernel", "pairwise_sum", "masked_sum", "cache_dir", "compiled", "SHARED"]
+__all__ = ["kernel", "intrinsic", "pairwise_sum", "masked_sum", "cache_dir", "compiled", "SHARED"]
 
 
 # The modules whose kernels other modules' kernels may call: this one (numerics), the learning law and the
@@ -112,7 +118,7 @@ class _Kernel:
                 callee = module.get(name)
                 if callee is self:  # a recursive kernel calls itself compiled
                     module[name] = self._compiled
-                elif isinstance(callee, _Kernel):
+                elif isinstance(callee, (_Kernel, _Intrinsic)):
                     if callee.python.__module__ not in (self.python.__module__, *SHARED):
                         raise TypeError(f"kernel {self.__name__} calls {name} of {callee.python.__module__}")
                     module[name] = callee.compile()
@@ -122,6 +128,33 @@ class _Kernel:
 def kernel(fn):
     """Mark ``fn`` as a compiled kernel (see the module's rules)."""
     return _Kernel(fn)
+
+
+class _Intrinsic:
+    """An operation written as LLVM IR for the kernels that call it, and as Python for everything else."""
+
+    def __init__(self, python, build):
+        self.python = python  # the same values, for Python callers and NUMBA_DISABLE_JIT=1
+        self._build = build  # build(numba) -> the numba intrinsic
+        self._compiled = None
+        functools.update_wrapper(self, python)
+
+    def __call__(self, *args):
+        return self.python(*args)
+
+    def compile(self):
+        """The numba intrinsic, built once (the Python version when numba's compiler is switched off)."""
+        if self._compiled is None:
+            numba = _numba()
+            self._compiled = self.python if numba.config.DISABLE_JIT else self._build(numba)
+        return self._compiled
+
+
+def intrinsic(build):
+    """Mark a Python function as the Python version of the intrinsic ``build(numba)`` makes: compiled kernels
+    (of its own module, or of any module when it is in a :data:`SHARED` one) call the intrinsic, all else
+    calls the Python."""
+    return lambda python: _Intrinsic(python, build)
 
 
 @kernel

@@ -134,7 +134,9 @@ class CapacityModel(mesa.Model):
 
         self.org_agents = AgentSet([Organisation(self, i) for i in range(self.orgs.n)], random=self.random)
         self.intl_agents = self.org_agents.select(lambda a: not a.is_local)
-        self.donors = AgentSet([Donor(self, i) for i in range(params.funding.n_donors)], random=self.random)
+        # The donors are fixed for the run and iterated several times a week: a tuple (Mesa's registry holds them
+        # too, ``agents_by_type[Donor]``; iterating an AgentSet, through its weak references, cost ~3 us a pass).
+        self.donors = tuple(Donor(self, i) for i in range(params.funding.n_donors))
         self.pool = PooledFund(self)
         self.ingo_share = np.zeros(self.orgs.n)  # each international NGO's share of what UN agencies pass on
         # With country data naming international NGOs as UN agencies' implementers: the size of the 3W rows passed

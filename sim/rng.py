@@ -10,7 +10,11 @@ Replicate seeds come from ``numpy.random.SeedSequence(base_seed).spawn(n)``.
 Per-person draws (who quits this week) use :meth:`Streams.slot_uniforms`: a counter-based
 generator (Philox) keyed by seed and process and counted by step, read at each person's
 slot, so a person's draw in a week does not depend on how many others are employed. Two
-scenarios that differ in hiring still give the same person the same luck.
+scenarios that differ in hiring still give the same person the same luck. The draws are numpy's
+``Philox`` (Philox4x64-10, Salmon et al. 2011) with the counter set to the week, computed by a kernel
+(:func:`_philox_uniforms`, :func:`_philox_at`) that gives numpy's numbers bit for bit
+(``tests/test_kernels.py``): about twice as fast as setting the state of numpy's generator each week,
+and a few people's draws cost a few blocks, not the whole week's.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+
+from .jit import intrinsic, kernel
 
 __all__ = ["Streams", "replicate_seeds", "STREAM_NAMES"]
 
@@ -49,7 +55,7 @@ class Streams:
     def __init__(self, seed: int):
         self.seed = int(seed)
         self._gens: dict[str, np.random.Generator] = {}
-        self._philox: dict[str, tuple] = {}  # per-slot streams: (Philox, its Generator, a state dict)
+        self._philox: dict[str, np.ndarray] = {}  # per-slot streams: their Philox round keys
 
     def slot_uniforms(self, name: str, step: int, n_slots: int, sub: int = 0) -> np.ndarray:
         """Uniform draws for slots 0..n_slots-1 at ``step``, fixed per (seed, name, step, sub, slot).
@@ -61,29 +67,23 @@ class Streams:
             sub: a second key within the week (e.g. the organisation choosing, the area hit), so
                 that several independent sets of draws in one week stay fixed per key.
         """
-        gen = self._philox.get(name)
-        if gen is None:
-            if name not in STREAM_NAMES:
-                raise KeyError(f"unknown random stream {name!r}; declared streams: {', '.join(STREAM_NAMES)}")
-            key = ((self.seed << 32) ^ zlib.crc32(name.encode())) & ((1 << 128) - 1)
-            bits = np.random.Philox(key=key)
-            gen = self._philox[name] = (bits, np.random.Generator(bits), bits.state)
-        bits, generator, state = gen
-        # The step goes into the counter's highest word and ``sub`` into the next: weeks and keys
-        # never share draws (the lowest words count the draws within one week and key). Setting
-        # the counter on one generator per stream gives the draws a new Philox(key, counter) would.
-        state["state"]["counter"] = np.array([0, 0, int(sub), int(step)], np.uint64)
-        state["buffer_pos"] = 4  # the buffer is empty: the first draw comes from the counter
-        state["has_uint32"] = 0
-        bits.state = state
-        return generator.random(n_slots)
+        return _philox_uniforms(self._round_keys(name), np.uint64(sub), np.uint64(step), int(n_slots))
 
     def at_slots(self, name: str, step: int, slots: np.ndarray, sub: int = 0) -> np.ndarray:
-        """The :meth:`slot_uniforms` draws of the given slots (only as many drawn as the highest slot needs)."""
-        slots = np.asarray(slots)
+        """The :meth:`slot_uniforms` draws of the given slots (non-negative; only their blocks are computed)."""
+        slots = np.asarray(slots, np.int64)
         if len(slots) == 0:
             return np.zeros(0)
-        return self.slot_uniforms(name, step, int(slots.max()) + 1, sub)[slots]
+        return _philox_at(self._round_keys(name), np.uint64(sub), np.uint64(step), slots)
+
+    def _round_keys(self, name: str) -> np.ndarray:
+        """The Philox round keys of a per-slot stream, keyed by (seed, crc32(name))."""
+        keys = self._philox.get(name)
+        if keys is None:
+            if name not in STREAM_NAMES:
+                raise KeyError(f"unknown random stream {name!r}; declared streams: {', '.join(STREAM_NAMES)}")
+            keys = self._philox[name] = philox_round_keys(((self.seed << 32) ^ zlib.crc32(name.encode())) & _M128)
+        return keys
 
     def for_period(self, name: str, period: int) -> np.random.Generator:
         """A generator fixed per (seed, name, period): draws of one year do not depend on the horizon.
@@ -110,3 +110,97 @@ def replicate_seeds(base_seed: int, n: int) -> list[int]:
     """Deterministic, well-separated seeds for ``n`` replicates of a base seed."""
     children = np.random.SeedSequence(int(base_seed)).spawn(int(n))
     return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+# ------------------------------------------------------------------ Philox4x64-10, as numpy's Philox draws it
+# Salmon, Moraes, Dror & Shaw (2011), "Parallel random numbers: as easy as 1, 2, 3" (Random123); the
+# multipliers and key increments are theirs. numpy's ``Philox(key=k)`` keys with k's two 64-bit words (low
+# first); with the counter set to [0, 0, sub, step] and its buffer empty, its i-th uniform is word i % 4 of
+# the block at counter [i // 4 + 1, 0, sub, step] (the counter is advanced before each block), shifted to 53
+# bits: ``(word >> 11) * 2**-53``.
+_M64, _M128 = (1 << 64) - 1, (1 << 128) - 1
+_PHILOX_M0, _PHILOX_M1 = np.uint64(0xD2E7470EE14C6C93), np.uint64(0xCA5A826395121157)
+_PHILOX_W0, _PHILOX_W1 = 0x9E3779B97F4A7C15, 0xBB67AE8584CAA73B
+PHILOX_ROUNDS = 10
+_ZERO, _SHIFT = np.uint64(0), np.uint64(11)
+_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+def philox_round_keys(key: int) -> np.ndarray:
+    """The key of each of Philox's rounds (the key plus the Weyl increments), ``(PHILOX_ROUNDS, 2)`` words."""
+    k0, k1 = key & _M64, (key >> 64) & _M64
+    return np.array([((k0 + r * _PHILOX_W0) & _M64, (k1 + r * _PHILOX_W1) & _M64) for r in range(PHILOX_ROUNDS)],
+                    np.uint64)
+
+
+def _build_mulhilo(numba):
+    from llvmlite import ir
+    from numba.core import types
+    from numba.extending import intrinsic as numba_intrinsic
+
+    @numba_intrinsic
+    def mulhilo(typingctx, a, b):
+        sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64)
+
+        def codegen(context, builder, signature, args):
+            wide, word = ir.IntType(128), ir.IntType(64)
+            product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+            low = builder.trunc(product, word)
+            high = builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), word)
+            return context.make_tuple(builder, signature.return_type, (low, high))
+
+        return sig, codegen
+
+    return mulhilo
+
+
+def mulhilo_python(a, b):
+    """The low and high 64-bit words of the 128-bit product of two 64-bit words (in Python integers)."""
+    product = int(a) * int(b)
+    return np.uint64(product & _M64), np.uint64(product >> 64)
+
+
+_mulhilo = intrinsic(_build_mulhilo)(mulhilo_python)  # (the kernels' name becomes the intrinsic when they compile)
+
+
+@kernel
+def _philox_block(keys, x0, x1, x2, x3):
+    """Philox4x64's rounds on one counter block (``keys``: :func:`philox_round_keys`)."""
+    for r in range(keys.shape[0]):
+        lo0, hi0 = _mulhilo(_PHILOX_M0, x0)
+        lo1, hi1 = _mulhilo(_PHILOX_M1, x2)
+        x0, x1, x2, x3 = hi1 ^ x1 ^ keys[r, 0], lo1, hi0 ^ x3 ^ keys[r, 1], lo0
+    return x0, x1, x2, x3
+
+
+@kernel
+def _philox_uniforms(keys, sub, step, n):
+    """numpy's ``Generator(Philox).random(n)`` with the counter at [0, 0, sub, step] and an empty buffer."""
+    out = np.empty(n)
+    for b in range((n + 3) // 4):
+        w0, w1, w2, w3 = _philox_block(keys, np.uint64(b + 1), _ZERO, sub, step)
+        i = 4 * b
+        out[i] = (w0 >> _SHIFT) * _UNIT
+        if i + 1 < n:
+            out[i + 1] = (w1 >> _SHIFT) * _UNIT
+        if i + 2 < n:
+            out[i + 2] = (w2 >> _SHIFT) * _UNIT
+        if i + 3 < n:
+            out[i + 3] = (w3 >> _SHIFT) * _UNIT
+    return out
+
+
+@kernel
+def _philox_at(keys, sub, step, slots):
+    """:func:`_philox_uniforms`' draws at ``slots`` (each block computed once for a run of slots in it)."""
+    out = np.empty(slots.shape[0])
+    words = np.zeros(4, np.uint64)
+    last = -1
+    for i in range(slots.shape[0]):
+        s = slots[i]
+        b = s // 4
+        if b != last:
+            words[0], words[1], words[2], words[3] = _philox_block(keys, np.uint64(b + 1), _ZERO, sub, step)
+            last = b
+        out[i] = (words[s - 4 * b] >> _SHIFT) * _UNIT
+    return out

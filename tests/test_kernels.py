@@ -1,9 +1,9 @@
 """The compiled kernels (``sim/jit.py``) compute what their numpy forms computed, to the last bit.
 
 End to end, ``tests/test_golden.py`` holds a default-size run to the numbers the numpy code gave. Here:
-the sums a kernel forms as numpy would (``pairwise_sum``, a row over sectors), the kernels run as plain
-Python giving the compiled numbers (numba changes nothing in the arithmetic), and a process that does not
-run a model never imports numba.
+the sums a kernel forms as numpy would (``pairwise_sum``, a row over sectors), the per-slot draws are
+numpy's Philox draws, the kernels run as plain Python giving the compiled numbers (numba changes nothing in
+the arithmetic), and a process that does not run a model never imports numba.
 """
 
 import os
@@ -40,6 +40,64 @@ def test_pairwise_sum_is_numpys_sum_bit_for_bit(seed):
     for v in x:
         in_order += v
     assert in_order != x.sum()
+
+
+def _numpy_philox(seed: int, name: str, step: int, sub: int, n: int) -> np.ndarray:
+    """What numpy's own Philox draws for a per-slot stream's week (the way ``sim/rng.py`` drew them before its
+    kernel): keyed by (seed, crc32(name)), the counter set to [0, 0, sub, step], the buffer empty."""
+    import zlib
+
+    bits = np.random.Philox(key=((seed << 32) ^ zlib.crc32(name.encode())) & ((1 << 128) - 1))
+    state = bits.state
+    state["state"]["counter"] = np.array([0, 0, sub, step], np.uint64)
+    state["buffer_pos"] = 4
+    state["has_uint32"] = 0
+    bits.state = state
+    return np.random.Generator(bits).random(n)
+
+
+# Seeds as replicate_seeds makes them (up to 2**63, so the key's second word is used) and small ones.
+@pytest.mark.parametrize("seed", [0, 1, 2**63 - 25, 7_816_345_117_092_312_579])
+def test_slot_draws_are_numpys_philox_bit_for_bit(seed):
+    from sim.rng import Streams
+
+    streams = Streams(seed)
+    pick = np.random.default_rng(seed % 1000)
+    for name in ("attrition", "layoffs", "security"):
+        for step, sub, n in [(0, 0, 0), (0, 0, 1), (3, 0, 2), (5, 0, 7), (519, 3, 5000), (77, 2**40, 13),
+                             (2**31, 1, 9)]:
+            expected = _numpy_philox(seed, name, step, sub, n)
+            np.testing.assert_array_equal(streams.slot_uniforms(name, step, n, sub), expected)
+            if n:
+                slots = pick.integers(0, n, 40)  # any order, repeats included
+                np.testing.assert_array_equal(streams.at_slots(name, step, slots, sub), expected[slots])
+    # Different weeks, keys and streams draw differently (so the comparison above can fail).
+    a = streams.slot_uniforms("attrition", 5, 64)
+    assert not np.array_equal(a, streams.slot_uniforms("attrition", 6, 64))
+    assert not np.array_equal(a, streams.slot_uniforms("attrition", 5, 64, sub=1))
+    assert not np.array_equal(a, streams.slot_uniforms("layoffs", 5, 64))
+
+
+def test_philox_as_python_draws_numpys_numbers():
+    """With numba's compiler switched off (``NUMBA_DISABLE_JIT=1``) the kernels run as Python, the 128-bit
+    product in Python integers, and still draw numpy's numbers."""
+    from sim.rng import mulhilo_python
+
+    top = np.uint64(2**64 - 1)
+    assert mulhilo_python(top, top) == (np.uint64(1), np.uint64(2**64 - 2))
+    assert mulhilo_python(np.uint64(3 << 62), np.uint64(4)) == (np.uint64(0), np.uint64(3))
+    code = ("import json, warnings; warnings.simplefilter('ignore')\n"
+            "from sim.rng import Streams\n"
+            "s = Streams(2**63 - 25)\n"
+            "print(json.dumps([s.slot_uniforms('attrition', 519, 9, 3).tolist(), s.at_slots('layoffs', 4, [6, 1]).tolist()]))")
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    import json
+
+    week, some = json.loads(out.stdout.strip().splitlines()[-1])
+    assert week == _numpy_philox(2**63 - 25, "attrition", 519, 3, 9).tolist()
+    assert some == _numpy_philox(2**63 - 25, "layoffs", 4, 0, 7)[[6, 1]].tolist()
 
 
 @pytest.mark.parametrize("k", range(1, 13))
