@@ -122,6 +122,8 @@ class _Kernel:
                     if callee.python.__module__ not in (self.python.__module__, *SHARED):
                         raise TypeError(f"kernel {self.__name__} calls {name} of {callee.python.__module__}")
                     module[name] = callee.compile()
+            if module.get(self.__name__) is self:  # the module's Python calls numba's dispatcher directly from now on
+                module[self.__name__] = self._compiled
         return self._compiled
 
 

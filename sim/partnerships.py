@@ -37,9 +37,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .access import access_factor
 from .inclusion import partner_keys
-from .jit import kernel
+from .jit import kernel, pairwise_sum
 from .kinds import NO_PARTNER
 from .regimes import EARMARK_CODE
 
@@ -59,13 +58,26 @@ def grow_trust(model) -> None:
 def renewal_due(model, step: int) -> tuple[np.ndarray, np.ndarray]:
     """(renew, end) masks of local organisations whose partnership term ends this week (or whose partner left)."""
     orgs, pp = model.orgs, model.p.partnership
-    has = orgs.partner != NO_PARTNER
-    parent = np.maximum(orgs.partner, 0)
-    gone = has & (~orgs.active | ~orgs.active[parent])
-    due = has & ~gone & (orgs.p_end <= step)
-    keep = (due & (orgs.p_trust >= pp.renewal_trust) & (orgs.utilisation >= pp.renewal_performance)
-            & (orgs.income_ema[parent] > 0))
-    return keep, gone | (due & ~keep)
+    return _renewal_due(orgs.partner, orgs.active, orgs.p_end, orgs.p_trust, orgs.utilisation, orgs.income_ema, step,
+                        pp.renewal_trust, pp.renewal_performance)
+
+
+@kernel
+def _renewal_due(partner, active, p_end, p_trust, utilisation, income_ema, step, renewal_trust, renewal_performance):
+    """:func:`renewal_due` per organisation: a partnership is over if the partner left (or either is inactive);
+    it is due when its term ends; a due one is renewed with enough trust and performance and a funded partner."""
+    n = partner.shape[0]
+    keep = np.zeros(n, np.bool_)
+    end = np.zeros(n, np.bool_)
+    for o in range(n):
+        has = partner[o] != NO_PARTNER
+        parent = partner[o] if partner[o] > 0 else 0
+        gone = has and (not active[o] or not active[parent])
+        due = has and not gone and p_end[o] <= step
+        keep[o] = (due and p_trust[o] >= renewal_trust and utilisation[o] >= renewal_performance
+                   and income_ema[parent] > 0)
+        end[o] = gone or (due and not keep[o])
+    return keep, end
 
 
 def end_partnerships(model, step: int) -> bool:
@@ -244,17 +256,34 @@ def complementarity_split(model, local: np.ndarray) -> np.ndarray:
     Pay never enters: the split is the same whatever either side's staff are paid.
     """
     orgs = model.orgs
-    intl = orgs.partner[local]
-    ctx = model.effective_context()
-    pres = orgs.presence[local]
-    ok = pres >= 0
-    k = np.maximum(ok.sum(1), 1)
-    access = np.where(ok, model.areas.access[np.maximum(pres, 0)], 0.0).sum(1) / k
-    # Ratio of community-facing to specialist effectiveness: effectiveness cancels, leaving access.
-    ratio_local = access_factor(access, ctx[local])
-    ratio_intl = access_factor(access, ctx[intl])
-    cf = model.p.staff.community_facing_share
-    return np.where(ratio_local > ratio_intl + 1e-12, cf, np.where(ratio_intl > ratio_local + 1e-12, 1.0 - cf, 0.5))
+    return _complementarity(np.asarray(local, np.int64), orgs.partner, orgs.presence, model.areas.access,
+                            model.effective_context(), model.p.staff.community_facing_share)
+
+
+@kernel
+def _complementarity(local, partner, presence, access, ctx, community_facing):
+    """:func:`complementarity_split` for the partners ``local``: each one's mean access over its presences
+    (``access_factor``'s arithmetic on it), against its intermediary's at the same access."""
+    m, width = local.shape[0], presence.shape[1]
+    out = np.empty(m)
+    row = np.empty(width)
+    for i in range(m):
+        o = local[i]
+        count = 0
+        for j in range(width):
+            a = presence[o, j]
+            row[j] = access[a] if a >= 0 else 0.0
+            count += a >= 0
+        mean_access = pairwise_sum(row) / (count if count > 1 else 1)  # (a row summed as numpy sums it)
+        ratio_local = 1.0 - mean_access * (1.0 - ctx[o])
+        ratio_intl = 1.0 - mean_access * (1.0 - ctx[partner[o]])
+        if ratio_local > ratio_intl + 1e-12:
+            out[i] = community_facing
+        elif ratio_intl > ratio_local + 1e-12:
+            out[i] = 1.0 - community_facing
+        else:
+            out[i] = 0.5
+    return out
 
 
 def pass_fractions(model) -> np.ndarray:
@@ -268,25 +297,51 @@ def pass_fractions(model) -> np.ndarray:
     earmarked for sharing - is split by :func:`complementarity_split`; the rest by
     ``funding.pass_through_share``.
     """
-    orgs, staff, f = model.orgs, model.staff, model.p.funding
-    n = orgs.n
+    orgs, f = model.orgs, model.p.funding
+    return _pass_fractions(orgs.partner, orgs.is_local, model.local_view, model.staff.headcount,
+                           orgs.earmark_income_share, orgs.presence, model.areas.access, model.effective_context(),
+                           f.joint_programme_share, f.pass_through_share, model.p.staff.community_facing_share)
+
+
+@kernel
+def _pass_fractions(partner, is_local, local_view, headcount, earmark_share, presence, access, ctx, joint_share,
+                    pass_through, community_facing):
+    """:func:`pass_fractions`: each local partner's share of its intermediary's partners by the last round's view
+    (a partner it did not see at the staff-weighted mean view), times what the intermediary passes on."""
+    n = partner.shape[0]
     out = np.zeros(n)
-    local = np.nonzero((orgs.partner != NO_PARTNER) & orgs.is_local)[0]
-    if len(local) == 0:
+    local = np.empty(n, np.int64)
+    m = 0
+    for o in range(n):
+        local[m] = o
+        m += partner[o] != NO_PARTNER and is_local[o]
+    if m == 0:
         return out
-    parent = orgs.partner[local]
-    size = model.local_view[local]
-    seen = size > 0
-    if not seen.all():
-        # A partner the last round did not see (inactive then): weighted by staff, at the mean view per staff.
-        staff_size = staff.headcount[local] + 1.0
-        per_staff = float((size[seen] / staff_size[seen]).mean()) if seen.any() else 1.0
-        size = np.where(seen, size, staff_size * per_staff)
-    size_share = size / np.bincount(parent, size, n)[parent]
-    e = orgs.earmark_income_share[parent]
-    joint = f.joint_programme_share + (1.0 - f.joint_programme_share) * e
-    split = complementarity_split(model, local) if (joint > 0).any() else np.zeros(len(local))
-    out[local] = size_share * (f.pass_through_share * (1.0 - joint) + joint * split)
+    local = local[:m]
+    size = np.empty(m)
+    ratios = np.empty(m)  # view per staff of the partners seen
+    seen = 0
+    for i in range(m):
+        size[i] = local_view[local[i]]
+        if size[i] > 0:
+            ratios[seen] = size[i] / (headcount[local[i]] + 1.0)
+            seen += 1
+    if seen < m:
+        per_staff = pairwise_sum(ratios[:seen]) / seen if seen > 0 else 1.0
+        for i in range(m):
+            if not size[i] > 0:
+                size[i] = (headcount[local[i]] + 1.0) * per_staff
+    total = np.zeros(n)  # each intermediary's partners' sizes, added in order
+    for i in range(m):
+        total[partner[local[i]]] += size[i]
+    joint = np.empty(m)
+    any_joint = False
+    for i in range(m):
+        joint[i] = joint_share + (1.0 - joint_share) * earmark_share[partner[local[i]]]
+        any_joint = any_joint or joint[i] > 0
+    split = _complementarity(local, partner, presence, access, ctx, community_facing) if any_joint else np.zeros(m)
+    for i in range(m):
+        out[local[i]] = size[i] / total[partner[local[i]]] * (pass_through * (1.0 - joint[i]) + joint[i] * split[i])
     return out
 
 
