@@ -227,20 +227,45 @@ def select_participants(model, step: int, force: np.ndarray | None = None) -> No
     people = idx[affected]
     if len(people) == 0:
         return
-    e = staff.employer[people]
     random_key = model.streams.at_slots("training", step, people)
-    # Gap-based key: lowest technical skill (local) or lowest contextual skill (international) first.
-    gap_key = np.where(orgs.is_intl[e], staff.ctx_base[people] + staff.ctx_gain[people],
-                       staff.tech_base[people] + staff.tech_gain[people])
-    m = np.where(orgs.is_intl[e], 2, mode[e])  # counterparts are chosen by their own gaps
-    key = np.choose(m, [random_key, 0.5 * random_key + 0.5 * gap_key, gap_key])
-    order = np.lexsort((key, e))
-    e_sorted = e[order]
-    first = np.searchsorted(e_sorted, e_sorted, side="left")
-    rank = np.arange(len(order)) - first
     quota = np.where(orgs.is_intl, counterparts, np.round(share * staff.headcount))
-    chosen = rank < quota[e_sorted]
-    staff.trainee[people[order]] = chosen
+    _choose_participants(people, random_key, quota, mode, orgs.is_intl, staff.employer, staff.tech_base,
+                         staff.tech_gain, staff.ctx_base, staff.ctx_gain, staff.trainee)
+
+
+@kernel
+def _choose_participants(people, random_key, quota, mode, is_intl, employer, tech_base, tech_gain, ctx_base, ctx_gain,
+                         trainee):
+    """:func:`select_participants`' choice, in place: each organisation's ``quota`` people with the smallest keys
+    (ties in slot order) become participants, the others not. A person's key is their draw (gap mode 0), their
+    skill gap - technical for local staff, contextual for international counterparts, who are always chosen by
+    their gaps - (mode 2), or the mean of the two (mode 1)."""
+    k, n = people.shape[0], quota.shape[0]
+    org = np.empty(k, np.int64)
+    key = np.empty(k)
+    count = np.zeros(n + 1, np.int64)
+    for i in range(k):
+        p = people[i]
+        o = employer[p]
+        org[i] = o
+        count[o + 1] += 1
+        if is_intl[o]:
+            key[i] = ctx_base[p] + ctx_gain[p]
+        else:
+            gap = tech_base[p] + tech_gain[p]
+            key[i] = random_key[i] if mode[o] == 0 else (0.5 * random_key[i] + 0.5 * gap if mode[o] == 1 else gap)
+    for o in range(n):  # each organisation's people, in slot order (a stable sort by organisation)
+        count[o + 1] += count[o]
+    by_org = np.empty(k, np.int64)
+    fill = count[:n].copy()
+    for i in range(k):
+        by_org[fill[org[i]]] = i
+        fill[org[i]] += 1
+    for o in range(n):
+        members = by_org[count[o]:count[o + 1]]
+        ranked = members[np.argsort(key[members], kind="mergesort")]  # smallest key first, ties in slot order
+        for r in range(ranked.shape[0]):
+            trainee[people[ranked[r]]] = r < quota[o]
 
 
 def complementarity_split(model, local: np.ndarray) -> np.ndarray:
