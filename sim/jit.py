@@ -33,7 +33,8 @@ the compiled ones):
 
 An operation numba cannot spell in Python (the 128-bit product of two 64-bit words, for Philox) is an
 :func:`intrinsic`: LLVM IR built when a kernel calling it is compiled, and a Python version that gives the
-same values everywhere else. Shared numerics: :func:`pairwise_sum`, :func:`masked_sum`.
+same values everywhere else. Shared numerics: :func:`pairwise_sum`, :func:`masked_sum`,
+:func:`lowest_per_group` (layoffs, participants).
 
 ``NUMBA_DISABLE_JIT=1`` runs every kernel as plain Python (slowly), for debugging.
 """
@@ -48,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["kernel", "intrinsic", "pairwise_sum", "masked_sum", "cache_dir", "compiled", "SHARED"]
+__all__ = ["kernel", "intrinsic", "pairwise_sum", "masked_sum", "lowest_per_group", "cache_dir", "compiled", "SHARED"]
 
 
 # The modules whose kernels other modules' kernels may call: this one (numerics), the learning law and the
@@ -108,7 +109,8 @@ class _Kernel:
         first and the caller's module name rebound to the compiled function, which numba can call. (No
         others: numba's cache checks the kernel's own source file, and the cache folder is named by the
         shared modules, so a kernel calling into any other file could be loaded stale after that file
-        changed.)
+        changed.) The kernel's own name in its module is then rebound to the compiled function, so that the
+        module's Python calls numba's dispatcher without this wrapper.
         """
         if self._compiled is None:
             numba = _numba()
@@ -122,7 +124,7 @@ class _Kernel:
                     if callee.python.__module__ not in (self.python.__module__, *SHARED):
                         raise TypeError(f"kernel {self.__name__} calls {name} of {callee.python.__module__}")
                     module[name] = callee.compile()
-            if module.get(self.__name__) is self:  # the module's Python calls numba's dispatcher directly from now on
+            if module.get(self.__name__) is self:
                 module[self.__name__] = self._compiled
         return self._compiled
 
@@ -204,3 +206,50 @@ def masked_sum(values, mask):
             picked[k] = values[i]
             k += 1
     return pairwise_sum(picked[:k])
+
+
+@kernel
+def lowest_per_group(group, key, want):
+    """Positions of the ``want[g]`` lowest keys of each group ``g`` (all of a group with fewer), in no order.
+
+    Ties go to the earlier position: the set a stable sort by (group, key) and each group's first
+    ``want[g]`` give (``np.lexsort``; ``tests/test_fast_paths.py`` checks it is). Each group's candidates
+    are gathered in position order, and only a group that keeps some but not all of them is sorted
+    (stably, by key).
+
+    Args:
+        group: each candidate's group (0..len(want)-1).
+        key: each candidate's key.
+        want: per group, how many to take.
+    """
+    n = want.shape[0]
+    m = group.shape[0]
+    start = np.zeros(n + 1, np.int64)
+    for i in range(m):
+        start[group[i] + 1] += 1
+    for g in range(n):
+        start[g + 1] += start[g]
+    members = np.empty(m, np.int64)  # positions, group by group, each group in position order
+    fill = start[:n].copy()
+    for i in range(m):
+        members[fill[group[i]]] = i
+        fill[group[i]] += 1
+    total = 0
+    for g in range(n):
+        total += max(0, min(want[g], start[g + 1] - start[g]))
+    out = np.empty(total, np.int64)
+    k = 0
+    for g in range(n):
+        count = start[g + 1] - start[g]
+        take = min(want[g], count)
+        if take <= 0:
+            continue
+        seg = members[start[g]:start[g + 1]]
+        if take == count:
+            out[k:k + count] = seg
+        else:
+            order = np.argsort(key[seg], kind="mergesort")
+            for j in range(take):
+                out[k + j] = seg[order[j]]
+        k += take
+    return out

@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from .inclusion import partner_keys
-from .jit import kernel, pairwise_sum
+from .jit import kernel, lowest_per_group, pairwise_sum
 from .kinds import NO_PARTNER
 from .regimes import EARMARK_CODE
 
@@ -229,43 +229,29 @@ def select_participants(model, step: int, force: np.ndarray | None = None) -> No
         return
     random_key = model.streams.at_slots("training", step, people)
     quota = np.where(orgs.is_intl, counterparts, np.round(share * staff.headcount))
-    _choose_participants(people, random_key, quota, mode, orgs.is_intl, staff.employer, staff.tech_base,
-                         staff.tech_gain, staff.ctx_base, staff.ctx_gain, staff.trainee)
+    key = _participant_keys(people, random_key, mode, orgs.is_intl, staff.employer, staff.tech_base, staff.tech_gain,
+                            staff.ctx_base, staff.ctx_gain)
+    # Each organisation's ``quota`` smallest keys, ties in slot order (``quota`` holds whole numbers).
+    chosen = people[lowest_per_group(staff.employer[people], key, quota.astype(np.int64))]
+    staff.trainee[people] = False
+    staff.trainee[chosen] = True
 
 
 @kernel
-def _choose_participants(people, random_key, quota, mode, is_intl, employer, tech_base, tech_gain, ctx_base, ctx_gain,
-                         trainee):
-    """:func:`select_participants`' choice, in place: each organisation's ``quota`` people with the smallest keys
-    (ties in slot order) become participants, the others not. A person's key is their draw (gap mode 0), their
-    skill gap - technical for local staff, contextual for international counterparts, who are always chosen by
-    their gaps - (mode 2), or the mean of the two (mode 1)."""
-    k, n = people.shape[0], quota.shape[0]
-    org = np.empty(k, np.int64)
-    key = np.empty(k)
-    count = np.zeros(n + 1, np.int64)
-    for i in range(k):
+def _participant_keys(people, random_key, mode, is_intl, employer, tech_base, tech_gain, ctx_base, ctx_gain):
+    """Each candidate's key in :func:`select_participants` (the smallest are chosen): their draw (gap mode 0),
+    their skill gap - technical for local staff, contextual for international counterparts, who are always
+    chosen by their gaps - (mode 2), or the mean of the two (mode 1)."""
+    key = np.empty(people.shape[0])
+    for i in range(people.shape[0]):
         p = people[i]
         o = employer[p]
-        org[i] = o
-        count[o + 1] += 1
         if is_intl[o]:
             key[i] = ctx_base[p] + ctx_gain[p]
         else:
             gap = tech_base[p] + tech_gain[p]
             key[i] = random_key[i] if mode[o] == 0 else (0.5 * random_key[i] + 0.5 * gap if mode[o] == 1 else gap)
-    for o in range(n):  # each organisation's people, in slot order (a stable sort by organisation)
-        count[o + 1] += count[o]
-    by_org = np.empty(k, np.int64)
-    fill = count[:n].copy()
-    for i in range(k):
-        by_org[fill[org[i]]] = i
-        fill[org[i]] += 1
-    for o in range(n):
-        members = by_org[count[o]:count[o + 1]]
-        ranked = members[np.argsort(key[members], kind="mergesort")]  # smallest key first, ties in slot order
-        for r in range(ranked.shape[0]):
-            trainee[people[ranked[r]]] = r < quota[o]
+    return key
 
 
 def complementarity_split(model, local: np.ndarray) -> np.ndarray:

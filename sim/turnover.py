@@ -25,12 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .jit import kernel, masked_sum, pairwise_sum
+from .jit import kernel, lowest_per_group, masked_sum, pairwise_sum
 from .kinds import NO_PARTNER
 from .staff import GONE, POOL
 
-__all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "exit_international", "leaves",
-           "lowest_per_group", "outcomes"]
+__all__ = ["Pay", "set_pay", "weekly_pay", "staff_moves", "exit_international", "leaves", "outcomes"]
 
 
 def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
@@ -46,53 +45,6 @@ def leaves(uniforms: np.ndarray, probability) -> np.ndarray:
         probability: per-period probability of leaving, one per person (same shape), 0..1.
     """
     return np.asarray(uniforms) < np.asarray(probability)
-
-
-@kernel
-def lowest_per_group(group, key, want):
-    """Positions of the ``want[g]`` lowest keys of each group ``g`` (all of a group with fewer), in no order.
-
-    Ties go to the earlier position: the set a stable sort by (group, key) and each group's first
-    ``want[g]`` give (``np.lexsort``; ``tests/test_fast_paths.py`` checks it is). Each group's candidates
-    are gathered in position order, and only a group that keeps some but not all of them is sorted
-    (stably, by key).
-
-    Args:
-        group: each candidate's group (0..len(want)-1).
-        key: each candidate's key.
-        want: per group, how many to take.
-    """
-    n = want.shape[0]
-    m = group.shape[0]
-    start = np.zeros(n + 1, np.int64)
-    for i in range(m):
-        start[group[i] + 1] += 1
-    for g in range(n):
-        start[g + 1] += start[g]
-    members = np.empty(m, np.int64)  # positions, group by group, each group in position order
-    fill = start[:n].copy()
-    for i in range(m):
-        members[fill[group[i]]] = i
-        fill[group[i]] += 1
-    total = 0
-    for g in range(n):
-        total += max(0, min(want[g], start[g + 1] - start[g]))
-    out = np.empty(total, np.int64)
-    k = 0
-    for g in range(n):
-        count = start[g + 1] - start[g]
-        take = min(want[g], count)
-        if take <= 0:
-            continue
-        seg = members[start[g]:start[g + 1]]
-        if take == count:
-            out[k:k + count] = seg
-        else:
-            order = np.argsort(key[seg], kind="mergesort")
-            for j in range(take):
-                out[k + j] = seg[order[j]]
-        k += take
-    return out
 
 
 @dataclass

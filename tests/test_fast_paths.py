@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.areas import gini, sector_sum
-from sim.turnover import lowest_per_group
+from sim.jit import lowest_per_group
 
 
 @pytest.mark.parametrize("k", [0, 1, 2, 3, 4, 5, 7, 8, 9, 12])
