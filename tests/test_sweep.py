@@ -366,7 +366,7 @@ def test_collect_reports_a_full_disk_in_one_line(tmp_path, monkeypatch, capsys):
 
 
 def test_failed_run_does_not_stop_the_sweep(tmp_path, monkeypatch, capsys):
-    import sim.store
+    import sim.results
 
     real = sim.results.run
 
@@ -469,6 +469,43 @@ if __name__ == "__main__":
     loaded, quick, started = out.stdout.split()
     assert loaded == "True", "a worker's first task should find the model imported by the fork server"
     assert quick == "True", f"Runner.start() took {started} s: it should not wait for the workers"
+
+
+def test_an_interruption_inside_compiled_code_still_stops_the_task():
+    """SLURM's time-limit warning raises submitit's UncompletedJobError (and Ctrl-C a KeyboardInterrupt) wherever
+    Python runs next. Landing in numba's boxing of a kernel's results (a callback into Python), it surfaces as a
+    SystemError caused by it: reproduced here with real numba, in a fresh interpreter (numba keeps the callback it
+    finds first). The sweep must read it as the interruption, not as a failed run."""
+    script = """
+import numba, numpy as np
+import numba.core.serialize as serialize
+from submitit.core.utils import UncompletedJobError
+from experiments.sweeps.sweep import _interruption
+
+real, pending = serialize._numba_unpickle, []
+def callback(*args):
+    if pending:
+        raise pending.pop()
+    return real(*args)
+serialize._numba_unpickle = callback
+
+@numba.njit
+def kernel(n):
+    return np.zeros(n), np.ones(n), n
+
+kernel(2)
+for signal in (UncompletedJobError("timed-out"), KeyboardInterrupt()):
+    pending.append(signal)
+    try:
+        kernel(3)
+        print("nothing raised")
+    except BaseException as e:
+        print(type(e).__name__, _interruption(e) is signal)
+print(_interruption(ValueError("a run's own error")) is None, _interruption(SystemError("no cause")) is None)
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:3] == ["SystemError True", "SystemError True", "True True"], out.stdout
 
 
 def test_submitit_local_launcher_runs_a_sweep(tmp_path):

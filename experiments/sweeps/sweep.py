@@ -202,8 +202,9 @@ def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=Non
         if not check.ok:
             raise SweepError(f"result unreadable right after writing: {check.reason}")
     except Exception as e:  # a failed run is recorded and the sweep goes on
-        if _is_time_limit(e):  # SLURM's warning before the time limit: stop the task, not the run only
-            raise
+        stop = _interruption(e)
+        if stop is not None:  # SLURM's warning before the time limit, or Ctrl-C: stop the task, not the run only
+            raise stop from None
         log.error("run %s (replicate %d, %s) failed:\n%s", run.run_id, run.replicate, " ".join(conf.overrides),
                   traceback.format_exc())
         message = " ".join(str(e).split()) or "(no message)"
@@ -214,11 +215,20 @@ def execute_run(plan: SweepPlan, paths: SweepPaths, run: PlannedRun, country=Non
     return {**record, "status": "done", "duration_s": check.elapsed_seconds, **_files(check.rows, check.sha256)}
 
 
-def _is_time_limit(error: Exception) -> bool:
-    """submitit's signal that a SLURM task reached its time limit and will not be requeued again."""
+def _interruption(error: BaseException | None) -> BaseException | None:
+    """The interruption behind a run's error, if it is one: submitit's signal that a SLURM task reached its
+    time limit and will not be requeued again (``UncompletedJobError``), or Ctrl-C.
+
+    A signal's handler raises where Python runs next. When that is a callback from compiled code (numba
+    boxing a kernel's results calls back into Python), the interpreter reports it as a ``SystemError``
+    caused by it, so the causes of a ``SystemError`` are followed (``tests/test_sweep.py``)."""
     from submitit.core.utils import UncompletedJobError
 
-    return isinstance(error, UncompletedJobError)
+    while error is not None:
+        if isinstance(error, (UncompletedJobError, KeyboardInterrupt)):
+            return error
+        error = error.__cause__ if isinstance(error, SystemError) else None
+    return None
 
 
 def _record(plan: SweepPlan, run: PlannedRun) -> dict:
