@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.advocacy.explain import (HEADLINE_KEYS, MECHANISMS, MOVES, load_table, measure_moves, why_text)
-from experiments.advocacy.levers import LEVERS, PACKAGES, STATUS_QUO
+from experiments.advocacy.explain import (HEADLINE_KEYS, MECHANISMS, MOVES, first_rows, load_table, measure_moves,
+                                          reason_for, why_text)
+from experiments.advocacy.levers import LEVERS, PACKAGES, STATUS_QUO, lever_values, package_params
 
 SMALL = ("world.n_areas=20", "world.n_staff=1500", "world.n_local_ngos=30", "world.n_community_orgs=10",
          "world.n_ingos=5", "world.n_un_agencies=2")
@@ -34,6 +35,51 @@ def test_table_covers_every_lever_package_and_headline(table):
     for move, rows in table.groupby("move"):
         assert set(rows["headline"]) == set(HEADLINE_KEYS), f"{move}: headlines {sorted(rows['headline'])}"
     assert table["sentence"].str.len().min() > 40, "a lever row has no sentence"
+
+
+def test_first_rows_are_the_tables_first_match_and_follow_a_new_table(table):
+    """The page's look-up of the lever table gives, for every (headline, lever, move), the row a pandas filter
+    finds first; a different table (a new file) is indexed afresh, not served from the old index."""
+    rows = first_rows(table, "headline", "lever", "move")
+    assert len(rows) == len(table.drop_duplicates(["headline", "lever", "move"]))
+    for (headline, lever, move), row in rows.items():
+        hit = table[(table["headline"] == headline) & (table["lever"] == lever) & (table["move"] == move)]
+        want = hit.iloc[0].to_dict()
+        assert row.keys() == want.keys()
+        same = [(pd.isna(a) and pd.isna(want[k])) or a == want[k] for k, a in row.items()]
+        assert all(same), (headline, lever, move)
+    assert first_rows(table, "headline", "lever", "move") is rows  # built once per table
+    doubled = pd.concat([table, table.assign(effect=table["effect"] + 1.0)], ignore_index=True)
+    firsts = first_rows(doubled, "headline", "lever", "move")
+    assert all(firsts[k]["effect"] == r["effect"] for k, r in rows.items()), "a later duplicate row was taken"
+    other = table.copy()
+    other["effect"] = other["effect"] + 1.0
+    moved = first_rows(other, "headline", "lever", "move")
+    key = next(iter(rows))
+    assert moved[key]["effect"] == rows[key]["effect"] + 1.0
+
+
+def test_page_reasons_are_the_closest_measured_move_on_the_same_side(table):
+    """For a lever moved on the page, each headline's reason is the measured move of that lever on the same side of
+    the status quo and closest to the page's value; a package left as it is gives its own row."""
+    sq = lever_values(package_params(STATUS_QUO))
+    lever = "funding.direct_local_share"
+    moves = {m.name: float(m.value) for m in MOVES if m.lever == lever}
+    above = {n: x for n, x in moves.items() if x > sq[lever]}
+    assert above, f"no measured move of {lever} above the status quo"
+    for value in (sq[lever] + 0.01, 0.35, 0.6):
+        want = min(above, key=lambda n: abs(above[n] - value))
+        for headline in HEADLINE_KEYS:
+            got = reason_for(table, STATUS_QUO, {**sq, lever: value}, sq, headline)
+            assert [r["move"] for r in got] == [want], (value, headline, [r["move"] for r in got])
+            assert got[0]["headline"] == headline
+    assert reason_for(table, STATUS_QUO, sq, sq, "people_weeks_met") == []
+    # below the status quo, where no move was measured: no reason from that lever (not one from the other side)
+    assert reason_for(table, STATUS_QUO, {**sq, lever: 0.0}, sq, "people_weeks_met") == []
+    for name in PACKAGES:
+        if name != STATUS_QUO:
+            got = reason_for(table, name, lever_values(package_params(name)), sq, "people_weeks_met")
+            assert [r["move"] for r in got] == [f"package_{name}"], name
 
 
 def test_sentences_read_cleanly(table):
