@@ -36,10 +36,12 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import FigureBase
 import numpy as np
 import pandas as pd
 
@@ -396,7 +398,8 @@ class Report:
 
     def _save(self, fig, name: str, text: str, window: Window | None, outcomes, held: dict, averaged=()) -> None:
         paths = self._writer.save(fig, self.out_dir / name, self.formats)
-        plt.close(fig)
+        if isinstance(fig, FigureBase):
+            plt.close(fig)
         cap = self._caption(name, text, window, outcomes, held, averaged, paths)
         cap_path = self.out_dir / f"{name}.json"
         cap_path.write_text(json.dumps(cap, indent=2, default=str))
@@ -443,7 +446,7 @@ class Report:
         ts_outcomes = [o for o in self._fig_outcomes(6) if o in set(ts["outcome"])]
         if ts_outcomes:
             lo_w, hi_w = _window_years(main.per_run)
-            fig = figures.timeseries(ts, ts_outcomes, hue=hue, size=self.size, shade=(lo_w, hi_w))
+            fig = partial(figures.timeseries, ts, ts_outcomes, hue=hue, size=self.size, shade=(lo_w, hi_w))
             self._save(fig, "timeseries_outcomes",
                        f"Outcomes over time by {factor_label(hue).lower()}: mean over {n} replicates with 95% bands "
                        f"({self.bin_weeks}-week means); shaded: the analysis window ({w0.describe()})"
@@ -454,7 +457,7 @@ class Report:
             col = levers[0]
             row = levers[1] if len(levers) > 1 else None
             ts2, held2 = self._hold(self.timeseries, [hue, col, *([row] if row else [])])
-            fig = figures.timeseries_grid(ts2, primary, col=col, row=row, hue=hue, size=self.size)
+            fig = partial(figures.timeseries_grid, ts2, primary, col=col, row=row, hue=hue, size=self.size)
             self._save(fig, f"timeseries_{primary}_by_levers",
                        f"{label(primary)} over time, panels by {factor_label(col).lower()}"
                        f"{' and ' + factor_label(row).lower() if row else ''}; mean over {n} replicates with 95% "
@@ -467,7 +470,7 @@ class Report:
             pr, held = self._hold(r.per_run, keep)
             sm, _ = self._hold(r.summary, keep)
             outs = self._fig_outcomes(9)
-            fig = figures.window_comparison(pr, sm, outs, x=x, hue=hue, size=self.size)
+            fig = partial(figures.window_comparison, pr, sm, outs, x=x, hue=hue, size=self.size)
             self._save(fig, f"comparison_{r.window.slug}",
                        f"Outcomes over {r.window.describe()}: mean with 95% interval (black outline) and every "
                        f"replicate (dots), {n} replicates per configuration{self._held_text(held)}.",
@@ -486,7 +489,7 @@ class Report:
             hm_outcomes = [primary] + [o for o in ("total_local_funding_share",) if o != primary and o in self.outcomes]
             sm = summarise(pr, group, hm_outcomes, seed=self.seed, n_boot=self.n_boot)
             for o in hm_outcomes:
-                fig = figures.lever_heatmap(sm, o, x=x, y=y, panel=panel, size=self.size)
+                fig = partial(figures.lever_heatmap, sm, o, x=x, y=y, panel=panel, size=self.size)
                 self._save(fig, f"heatmap_{o}_{w0.slug}",
                            f"{label(o)} over {w0.describe()} by {factor_label(x).lower()} and "
                            f"{factor_label(y).lower()}, one panel per "
@@ -505,7 +508,7 @@ class Report:
                 diffs = diffs.merge(keep, on=label_cols, how="inner")
                 note = (f" Shown: the {FOREST_ROWS} of {len(prim)} configurations with the largest difference in "
                         f"{label(primary, with_unit=False).lower()}; all are in differences_table_{w0.slug}.csv.")
-            fig = figures.forest_plot(diffs, outs, label_cols=label_cols, colour_by=hue, size=self.size)
+            fig = partial(figures.forest_plot, diffs, outs, label_cols=label_cols, colour_by=hue, size=self.size)
             ref = ", ".join(f"{k}={v}" for k, v in (d.reference or {}).items())
             self._save(fig, f"effects_vs_reference_{w0.slug}",
                        f"Paired differences to the reference ({ref}) over {w0.describe()}: mean difference with 95% "
@@ -517,7 +520,7 @@ class Report:
         if levers and all(o in self.outcomes for o in binding):
             x = levers[0]
             sm, held = self._hold(main.summary, [hue, x])
-            fig = figures.binding_constraints(sm, x=x, hue=hue, size=self.size)
+            fig = partial(figures.binding_constraints, sm, x=x, hue=hue, size=self.size)
             self._save(fig, f"binding_constraints_{w0.slug}",
                        f"What binds delivery over {w0.describe()}, by {factor_label(x).lower()}: each organisation's "
                        "potential output (deployable staff at full access) split into the part it could not pay for "
@@ -534,7 +537,7 @@ class Report:
                 for win in ("year1", "cumulative", "final", "after_exit"):
                     if self.pathways.rows(win, group).empty:  # e.g. "after_exit" in a group without an exit
                         continue
-                    fig = pathways.figure(self.pathways, win, outs, size=self.size, group=group)
+                    fig = partial(pathways.figure, self.pathways, win, outs, size=self.size, group=group)
                     tag = "_".join(str(v) for v in group.values())
                     where = ", ".join(f"{k}={v}" for k, v in group.items())
                     self._save(fig, f"pathways_{win}{'_' + tag if tag else ''}",
@@ -555,21 +558,21 @@ class Report:
         keep = [col, *([row] if row else [])]
         sm, held = self._hold(main.summary, keep)
         if all(o in self.outcomes for o in flows.STAFF_FLOW_OUTCOMES):
-            fig = flows.staff_flows(sm, col=col, row=row, size=self.size)
+            fig = partial(flows.staff_flows, sm, col=col, row=row, size=self.size)
             self._save(fig, f"flows_staff_{w0.slug}",
                        f"Staff flows over {w0.describe()}, people per year (mean over {n} replicates): hires from "
                        "outside the sector's employers, brain drain from local to international actors, quits and "
                        f"layoffs; nodes give mean headcount{self._held_text(held)}.", w0,
                        flows.STAFF_FLOW_OUTCOMES, held)
         if all(o in self.outcomes for o in flows.FUNDING_FLOW_OUTCOMES):
-            fig = flows.funding_flows(sm, col=col, row=row, size=self.size)
+            fig = partial(flows.funding_flows, sm, col=col, row=row, size=self.size)
             self._save(fig, f"flows_funding_{w0.slug}",
                        f"Donor funding along the chain over {w0.describe()}, USD per year (mean over {n} "
                        "replicates): paid directly to local actors, passed on by international intermediaries, "
                        f"kept as overhead, and spent in the intermediaries' own programmes{self._held_text(held)}.",
                        w0, flows.FUNDING_FLOW_OUTCOMES, held)
         if self.reached is not None:
-            fig = reached_check_figure(self.reached, self.size)
+            fig = partial(reached_check_figure, self.reached, self.size)
             level = (self._reported() or {}).get("admin_level")
             self._save(fig, "reached_check", f"{reached_summary_line(reached_summary(self.reached), level)}. "
                        f"{REACHED_CHECK_NOTE}", None, ["area_people_covered"], {})

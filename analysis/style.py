@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import FigureBase  # noqa: E402
 
 from sim.params import REGIME_NAMES, lookup_spec, registry  # noqa: E402
 
@@ -137,10 +138,14 @@ def save_figure(fig, path_stem: str | Path, formats=("png", "svg")) -> list[Path
 
 
 def save_pickled_figure(data: bytes, path_stem: str, formats: tuple, rc: dict) -> list[str]:
-    """:func:`save_figure` of a pickled figure under the drawing process's rcParams (run in a worker)."""
+    """:func:`save_figure` of a pickled figure, or of the figure a pickled drawing makes (a callable that returns
+    one, e.g. a ``functools.partial`` of a figure function and its tables), under the sending process's
+    rcParams (run in a worker)."""
     with matplotlib.rc_context():
         dict.update(matplotlib.rcParams, rc)  # (values validated where they were set)
         fig = pickle.loads(data)
+        if not isinstance(fig, FigureBase):
+            fig = fig()
         try:
             return [str(p) for p in save_figure(fig, path_stem, formats)]
         finally:
@@ -148,16 +153,20 @@ def save_pickled_figure(data: bytes, path_stem: str, formats: tuple, rc: dict) -
 
 
 class FigureWriter:
-    """Writes figures with :func:`save_figure`, here or in worker processes while this one draws the next.
+    """Writes figures with :func:`save_figure`, here or in worker processes.
 
     Rendering a figure to PNG and SVG takes most of a report's drawing time (0.6-1.4 s a figure
     at 300 dpi); a pickled figure renders to the same PNG in another process under the same
     rcParams (SVG differs only in the random ids of its clip paths, as between any two saves).
+    Given a *drawing* instead of a figure (a callable that makes the figure, e.g. a ``functools.partial`` of a
+    figure function and its tables), a worker draws it too: with the drawing done in this process, this process
+    was the report's bottleneck (its seven figures took 3.8-4.0 s of its CPU while the two workers rendering
+    them waited on it, then it waited 1.5-1.6 s for them; ``docs/bench/README.md``).
 
     Args:
         submit: ``submit(fn, *args) -> Future`` of a process pool, e.g. ``experiments.runner.Runner.submit``
-            with two or more workers; None: write in this process. A figure that cannot be pickled
-            is written here.
+            with two or more workers; None: draw and write in this process. A drawing that cannot be pickled
+            is drawn here and its figure sent; a figure that cannot be pickled is written here.
     """
 
     def __init__(self, submit=None):
@@ -165,8 +174,8 @@ class FigureWriter:
         self.pending: list = []
 
     def save(self, fig, path_stem: str | Path, formats=("png", "svg")) -> list[Path]:
-        """Write ``fig`` (now, or queued to a worker); returns the paths it is written to. The caller may
-        close ``fig`` at once."""
+        """Write ``fig`` (a figure, or a drawing that makes one) now or queued to a worker; returns the paths it is
+        written to. The caller may close a figure at once."""
         if self.submit is not None:
             try:
                 data = pickle.dumps(fig)
@@ -176,6 +185,12 @@ class FigureWriter:
                 self.pending.append(self.submit(save_pickled_figure, data, str(path_stem), tuple(formats),
                                                 dict(matplotlib.rcParams)))
                 return figure_paths(path_stem, formats)
+        if not isinstance(fig, FigureBase):  # a drawing: draw it here
+            fig = fig()
+            try:
+                return self.save(fig, path_stem, formats)
+            finally:
+                plt.close(fig)
         return save_figure(fig, path_stem, formats)
 
     def wait(self) -> None:

@@ -365,6 +365,43 @@ def test_a_report_made_with_worker_processes_is_the_same_report(tmp_path, data):
         assert a.read_bytes() == b.read_bytes(), f"{name}.png differs when written in a worker"
 
 
+def _square_figure(values):
+    fig, ax = plt.subplots()
+    ax.plot(values, [v * v for v in values])
+    return fig
+
+
+def test_a_drawing_is_drawn_in_the_worker_or_here_when_it_cannot_be_pickled(tmp_path):
+    """A drawing (a callable that makes the figure) goes to the worker whole, so the worker draws it; one that
+    cannot be pickled is drawn here and its figure sent; without workers it is drawn and written here; each
+    way the same PNG as drawing the figure here."""
+    import pickle
+    from functools import partial
+
+    from analysis.style import FigureWriter, save_figure, save_pickled_figure
+
+    sent = []
+    writer = FigureWriter(submit=lambda *a: sent.append(a))
+    drawing = partial(_square_figure, [0, 1, 2])
+    paths = writer.save(drawing, tmp_path / "sent", ("png",))
+    assert len(sent) == 1 and sent[0][0] is save_pickled_figure and not paths[0].exists()
+    assert isinstance(pickle.loads(sent[0][1]), partial), "the figure was drawn here, not sent as a drawing"
+    save_pickled_figure(*sent[0][1:])  # what the worker does
+    here = _square_figure([0, 1, 2])
+    save_figure(here, tmp_path / "here", ("png",))
+    plt.close(here)
+    assert paths[0].read_bytes() == (tmp_path / "here.png").read_bytes()
+    unpicklable = partial(lambda values: _square_figure(values), [0, 1, 2])
+    paths = writer.save(unpicklable, tmp_path / "local", ("png",))
+    assert len(sent) == 2, "a drawing that cannot be pickled was not drawn here and its figure sent"
+    assert not isinstance(pickle.loads(sent[1][1]), partial)
+    save_pickled_figure(*sent[1][1:])
+    assert paths[0].read_bytes() == (tmp_path / "here.png").read_bytes()
+    alone = FigureWriter()  # no workers: drawn and written here
+    paths = alone.save(unpicklable, tmp_path / "alone", ("png",))
+    assert paths[0].read_bytes() == (tmp_path / "here.png").read_bytes()
+
+
 def test_a_figure_that_cannot_be_pickled_is_written_here(tmp_path):
     from analysis.style import FigureWriter
     from matplotlib.ticker import FuncFormatter
