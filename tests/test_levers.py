@@ -74,6 +74,10 @@ def test_page_reasons_are_the_closest_measured_move_on_the_same_side(table):
             assert [r["move"] for r in got] == [want], (value, headline, [r["move"] for r in got])
             assert got[0]["headline"] == headline
     assert reason_for(table, STATUS_QUO, sq, sq, "people_weeks_met") == []
+    mine = reason_for(table, STATUS_QUO, {**sq, lever: 0.35}, sq, "people_weeks_met")[0]
+    mine["effect"] = "changed by a caller"
+    again = reason_for(table, STATUS_QUO, {**sq, lever: 0.35}, sq, "people_weeks_met")[0]
+    assert again["effect"] != "changed by a caller", "a caller's change to a row reached the shared index"
     # below the status quo, where no move was measured: no reason from that lever (not one from the other side)
     assert reason_for(table, STATUS_QUO, {**sq, lever: 0.0}, sq, "people_weeks_met") == []
     for name in PACKAGES:

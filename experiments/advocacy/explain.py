@@ -396,7 +396,7 @@ def reason_for(table: pd.DataFrame, package: str, values: dict, sq_values: dict,
         headline: a headline key.
 
     Returns:
-        Rows of the table (as dicts, the first of the table for each move), at most one per changed lever.
+        Rows of the table (as new dicts, the first of the table for each move), at most one per changed lever.
     """
     rows = first_rows(table, "headline", "lever", "move")
     out = []
@@ -406,7 +406,7 @@ def reason_for(table: pd.DataFrame, package: str, values: dict, sq_values: dict,
         from experiments.advocacy.levers import lever_values
 
         if row is not None and lever_values(base) == {**lever_values(base), **values}:
-            return [row]
+            return [dict(row)]
     for key, v in values.items():
         if v == sq_values.get(key):
             continue
@@ -421,7 +421,7 @@ def reason_for(table: pd.DataFrame, package: str, values: dict, sq_values: dict,
             move = min(same_side, key=lambda n: abs(moves[n] - float(v)))
         row = rows.get((headline, key, move))
         if row is not None:
-            out.append(row)
+            out.append(dict(row))  # a copy: the index is shared by every render
     return out
 
 
