@@ -218,9 +218,11 @@ def test_cancelled_task_loses_no_run_and_the_same_command_finishes(tmp_path, cap
     exits 1, and re-running the same command runs only what is missing."""
     need(slurm_missing())
     d = tmp_path / "s"
-    # 24 runs of about 1 s in 2 tasks of 12: task 0 is cancelled after 2 runs, with ~10 s of work
-    # left (SLURM gives a cancelled task KillWait, 5 s here, before it kills it)
-    args = ["sweep", "experiment=regime_comparison", "replicates=6", "years=5", "sweep.runs_per_job=12", *SLURM,
+    # 24 runs of about 1 s in 2 tasks of 12: task 0 is cancelled after 2 runs, with ~9 s of work left
+    # (SLURM gives a cancelled task KillWait, 5 s here, before it kills it; submitit lets the task go on
+    # until then). Runs of 5 years took 0.4-0.5 s once the model was compiled: the task could finish its
+    # ten runs inside KillWait and the sweep exit 0 (CI failed so once), so the runs are 10 years.
+    args = ["sweep", "experiment=regime_comparison", "replicates=6", "years=10", "sweep.runs_per_job=12", *SLURM,
             "hydra.launcher.array_parallelism=2", f"hydra.sweep.dir={d}"]
     proc = subprocess.Popen([sys.executable, "-m", "experiments.cli.main", *args], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
