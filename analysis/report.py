@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from matplotlib.figure import FigureBase
 import numpy as np
 import pandas as pd
 
@@ -396,10 +395,10 @@ class Report:
             "report_packages": analysis_packages(),
         }
 
-    def _save(self, fig, name: str, text: str, window: Window | None, outcomes, held: dict, averaged=()) -> None:
-        paths = self._writer.save(fig, self.out_dir / name, self.formats)
-        if isinstance(fig, FigureBase):
-            plt.close(fig)
+    def _save(self, drawing, name: str, text: str, window: Window | None, outcomes, held: dict, averaged=()) -> None:
+        """Write a figure and its caption; ``drawing`` makes the figure (drawn in a worker when there is one,
+        and closed by the writer)."""
+        paths = self._writer.save(drawing, self.out_dir / name, self.formats)
         cap = self._caption(name, text, window, outcomes, held, averaged, paths)
         cap_path = self.out_dir / f"{name}.json"
         cap_path.write_text(json.dumps(cap, indent=2, default=str))
