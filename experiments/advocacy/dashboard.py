@@ -120,9 +120,9 @@ def _headlines(res, package: str, values: dict, suffix: str = "") -> None:
     """The headlines for people in need, then those behind them, each with its reasons (inside a component)."""
     for title, said_list in (("For people in need", res.people),
                              ("Behind it: local actors, money and staff", res.system)):
-        Words(f"#### {title}{suffix}")
+        Words(f"#### {title}{suffix}").key(f"headlines-{title}")
         for said in said_list:
-            Headline(said, _why_lines(package, values, said.measure))
+            Headline(said, _why_lines(package, values, said.measure)).key(f"headline-{said.measure}")
 
 
 @solara.component
@@ -193,18 +193,33 @@ def _status_text(status: str, res: LiveResult, s) -> str:
 
 
 @solara.component
-def Results(result, key, error: str | None, error_words: str | None, estimate: LiveResult | None = None):
+def Results(key, error: str | None, error_words: str | None):
     """Headlines in words, then the figures; while new ones are computed, the stand-in's estimates for the rules
     (labelled as such), or else the last results, faded.
 
+    The simulation's thread and the estimate are this component's own state: each result the thread yields
+    re-renders this part of the page only, not the levers beside it.
+
     Args:
-        result: the ``solara.use_thread`` result (its value is the last :class:`LiveResult` yielded).
         key: (package, lever values) of the rules the page should show.
         error: the model's own message on why the rules cannot run (None if they can).
         error_words: the same in a donor's words.
-        estimate: the stand-in's estimate for ``key`` (``LiveEngine.estimate``), or None.
     """
-    s = engine().settings
+    eng = engine()
+
+    def compute(cancel: threading.Event):
+        def steps():
+            try:
+                yield from eng.updates(key[0], dict(key[1]), cancel)
+            except Cancelled:  # a newer lever change took over
+                raise solara.util.CancelledError() from None
+        return steps()
+
+    result = solara.use_thread(compute, dependencies=[key], intrusive_cancel=False)
+    # The stand-in's estimate, computed in this render (about a millisecond): shown with the lever's new value,
+    # before the thread above has even started.
+    estimate = solara.use_memo(lambda: eng.estimate(key[0], dict(key[1])), dependencies=[key])
+    s = eng.settings
     res: LiveResult | None = result.value
     current = res is not None and res.key == key
     if not current and estimate is not None and estimate.key == key:  # the simulation's results replace it
@@ -222,7 +237,7 @@ def Results(result, key, error: str | None, error_words: str | None, estimate: L
             first = str(result.error).splitlines()[0] if str(result.error) else ""
             Words(f"{type(result.error).__name__}: {first}", style=SMALL)
     if res is None:
-        solara.ProgressLinear(True)
+        solara.ProgressLinear(True).key("results-progress")
         solara.Info(f"Simulating the status quo ({s.replicates} crises of {s.years:g} years) ... Meanwhile, what "
                     "each lever did in earlier measurements:")
         LeverTable()
@@ -232,45 +247,52 @@ def Results(result, key, error: str | None, error_words: str | None, estimate: L
               "updating, estimates shown while the simulation runs" if current and res.estimated else
               f"updating, first results from {res.runs_done} of {s.replicates} simulated crises" if partial else
               "drawing figures" if current else "updating")
-    if status != "up to date":
-        solara.ProgressLinear(True)
+    # The parts below keep their place (and their key) from one update to the next, so that an update changes
+    # the page's widgets rather than closing and re-creating them: a bar shown or hidden, headlines whose text
+    # changes. Re-created, they cost the page's process 0.1-0.3 s an update, and the browser more (docs/dashboard.md).
+    solara.ProgressLinear(status != "up to date").key("results-progress")
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(_status_text(status, res, s)), style=SMALL,
-                classes=["capsim-status"])
+                classes=["capsim-status"]).key("results-status")
     package, values = res.key[0], dict(res.key[1])  # the rules of the results shown (why lines match them)
-    with solara.Column(style={"opacity": "0.5"} if (error or not current) else {}, classes=["capsim-results"]):
-        if res.is_status_quo:
-            solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
-                        "changes for people in need.")
-        elif res.estimated:
-            with solara.Column(classes=["capsim-estimate"], gap="0px"):
+    with solara.Column(style={"opacity": "0.5"} if (error or not current) else {},
+                       classes=["capsim-results"]).key("results"):
+        with solara.Column(classes=["capsim-estimate"] if res.estimated else [],
+                           gap="0px" if res.estimated else "12px").key("results-headlines"):
+            if res.is_status_quo:
+                solara.Info("These are the status quo rules. Move a lever or pick a starting package to see what "
+                            "changes for people in need.").key("results-note")
+            elif res.estimated:
                 solara.Info("Estimates, shown at once from earlier simulations of many lever settings; the "
                             "simulation's own results for your rules follow in a few seconds and replace them.",
-                            dense=True)
-                _headlines(res, package, values, " (estimates)")
-        else:
-            _headlines(res, package, values)
-        if res.localisation:
-            FieldMeasures(res.localisation, "In the field's own terms: Grand Bargain localisation, quality of funding, "
-                          "NEAR framework areas (means over the runs; measures marked proxy approximate the framework's "
-                          "indicators)")
-        if res.people_measures:
-            FieldMeasures(res.people_measures, "For people and communities: aid matching people's priorities, feedback "
-                          "acted on, communities' own response and preparedness, who is included (means over the runs)")
+                            dense=True).key("results-note")
+            _headlines(res, package, values, " (estimates)" if res.estimated else "")
+        # An estimate has no field measures: the last simulated ones stay on the page, hidden, until new ones come.
+        fields = res if not res.estimated else result.value
+        if fields is not None and fields.localisation:
+            FieldMeasures(fields.localisation, "In the field's own terms: Grand Bargain localisation, quality of "
+                          "funding, NEAR framework areas (means over the runs; measures marked proxy approximate the "
+                          "framework's indicators)", hidden=res.estimated).key("results-field-localisation")
+        if fields is not None and fields.people_measures:
+            FieldMeasures(fields.people_measures, "For people and communities: aid matching people's priorities, "
+                          "feedback acted on, communities' own response and preparedness, who is included (means over "
+                          "the runs)", hidden=res.estimated).key("results-field-people")
         if not res.figures:
             solara.Text("The figures follow with the simulation's results ..." if res.estimated else
-                        "Drawing the figures ...")
-            return
-        Words("#### People in need over time (status quo dashed black, your rules blue; monthly averages)")
-        solara.Image(res.figures["people"], width="100%")
-        Words("#### Local capacity, funding reaching local actors (quarterly), staff recruited away")
-        solara.Image(res.figures["system"], width="100%")
-        Words("#### Need met by district (the first simulated crisis)")
-        Words("Each district's share of its need met. A district can lose coverage while the country as a whole "
-              "meets more need: the total counts people, so gains in large districts or hard-to-reach ones can "
-              "outweigh losses elsewhere, as money and staff move between organisations working in different "
-              "districts.", style=SMALL)
-        solara.Image(res.figures["map"], width="100%")
-    with solara.Details("Technical details"):
+                        "Drawing the figures ...").key("results-figures-wait")
+        else:
+            Words("#### People in need over time (status quo dashed black, your rules blue; monthly averages)"
+                  ).key("results-figure-people-title")
+            solara.Image(res.figures["people"], width="100%").key("results-figure-people")
+            Words("#### Local capacity, funding reaching local actors (quarterly), staff recruited away"
+                  ).key("results-figure-system-title")
+            solara.Image(res.figures["system"], width="100%").key("results-figure-system")
+            Words("#### Need met by district (the first simulated crisis)").key("results-figure-map-title")
+            Words("Each district's share of its need met. A district can lose coverage while the country as a whole "
+                  "meets more need: the total counts people, so gains in large districts or hard-to-reach ones can "
+                  "outweigh losses elsewhere, as money and staff move between organisations working in different "
+                  "districts.", style=SMALL).key("results-figure-map-note")
+            solara.Image(res.figures["map"], width="100%").key("results-figure-map")
+    with solara.Details("Technical details").key("results-details"):
         Words(f"Settings: {s.replicates} paired runs of {s.years:g} years, seeds {', '.join(map(str, s.seeds))} "
               f"(base seed {s.seed}), overrides {', '.join(s.overrides) or 'none'}; the brief runs 10 of 10 years "
               "(`capsim brief`). Lever table: `capsim levers` (experiments/advocacy/lever_effects.csv). Rules on the "
@@ -316,12 +338,13 @@ def field_lines(rows: list[dict]) -> list[str]:
 
 
 @solara.component
-def FieldMeasures(rows: list[dict], title: str):
+def FieldMeasures(rows: list[dict], title: str, hidden: bool = False):
     """A set of measures beside the headlines (the field's own localisation terms; people and communities),
-    folded under ``title``, with definitions."""
-    with solara.Details(title):
-        for line in field_lines(rows):
-            Words(line, style="font-size: 0.85em; margin-bottom: 4px")
+    folded under ``title``, with definitions; ``hidden`` keeps them on the page, out of view."""
+    with solara.Column(style={"display": "none"} if hidden else {}):
+        with solara.Details(title):
+            for line in field_lines(rows):
+                Words(line, style="font-size: 0.85em; margin-bottom: 4px")
 
 
 @solara.component
@@ -357,19 +380,6 @@ def Page():
         error = str(e)
         error_words = _error_words(error, values, eng.base(package))
     key = last_valid.current
-
-    def compute(cancel: threading.Event):
-        def steps():
-            try:
-                yield from eng.updates(key[0], dict(key[1]), cancel)
-            except Cancelled:  # a newer lever change took over
-                raise solara.util.CancelledError() from None
-        return steps()
-
-    result = solara.use_thread(compute, dependencies=[key], intrusive_cancel=False)
-    # The stand-in's estimate, computed in this render (about a millisecond): shown with the lever's new value,
-    # before the thread above has even started.
-    estimate = solara.use_memo(lambda: eng.estimate(key[0], dict(key[1])), dependencies=[key])
 
     package_error, set_package_error = solara.use_state(None)
 
@@ -420,4 +430,4 @@ def Page():
             Words("Your rules against the status quo in a made-up country, in the same simulated crises. Results are "
                   "exploratory: no study has yet measured these ways of working against each other.",
                   style="font-size: 0.9em")
-            Results(result, key, error, error_words, estimate)
+            Results(key, error, error_words)

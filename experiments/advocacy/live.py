@@ -346,10 +346,18 @@ class LiveEngine:
         if 1 < runner.n < len(s.seeds):
             phases = [s.seeds[:runner.n], s.seeds]
         new = 0  # runs this update made (its own count: a shared cache's hit counter mixes users)
+        # With worker processes the figures are sent to them as soon as the last phase's runs are in, before the
+        # headlines are worded and shown; in the page's own thread (one job) they are drawn after the headlines.
+        figures_early = runner.offload is not None
+        futures: dict = {}
         for seeds in phases:
             tables = run_paired(configs, seeds, STATUS_QUO, cache=self.cache, runner=runner, cancel=cancel)
             new += 2 * len(seeds) - tables.from_cache  # earlier phases' runs come back from the cache
             per_run = per_run_measures(tables.steps, tables.shocks)
+            if figures_early and seeds is phases[-1]:
+                # The workers draw the figures while this thread words the headlines and the page shows them
+                # (that render runs in this thread, before the generator resumes).
+                futures = self._submit_figures(runner, tables, per_run, sq)
             if self._sq_levels is None and len(seeds) == s.replicates:
                 ref = per_run[per_run["config"] == STATUS_QUO]
                 self._sq_levels = {k: float(ref[k].mean()) for k in PEOPLE_HEADLINES + SYSTEM_HEADLINES}
@@ -364,9 +372,11 @@ class LiveEngine:
                                 people_measures=people_rows)
             yield result
             if cancel is not None and cancel.is_set():
+                for f in futures.values():  # (figures already being drawn finish in their workers, unused)
+                    f.cancel()
                 raise Cancelled()
-        args = (tables.steps, per_run, tables.areas, self._map_xy(sq, s.seeds[0]))
-        futures = {k: runner.submit(draw_figure, k, *args) for k in FIGURES}
+        if not figures_early:
+            futures = self._submit_figures(runner, tables, per_run, sq)
         figures = {k: f.result() for k, f in futures.items()}
         result = dataclasses.replace(result, figures=figures, seconds_figures=time.perf_counter() - t1)
         with self._lock:
@@ -374,6 +384,11 @@ class LiveEngine:
             while len(self._results) > self.max_results:
                 self._results.popitem(last=False)
         yield result
+
+    def _submit_figures(self, runner: Runner, tables, per_run, sq: Params) -> dict:
+        """The page's figures of these paired runs, one :func:`draw_figure` each, handed to the runner."""
+        args = (tables.steps, per_run, tables.areas, self._map_xy(sq, self.settings.seeds[0]))
+        return {k: runner.submit(draw_figure, k, *args) for k in FIGURES}
 
     def estimate(self, package: str, levers: dict) -> LiveResult | None:
         """The stand-in's estimate of every headline for these rules, worded with its error (no runs; about a
