@@ -23,6 +23,7 @@ from experiments.cli.main import main
 from experiments.config import CONFIG_DIR, params_from_cfg, precheck
 from experiments.sweeps.plan import experiment_names, plan_sweep
 from experiments.sweeps.directory import SweepLock
+from experiments.sweeps.sweep import runs_on_the_pool
 from sim.outcomes import OUTCOMES
 from sim.rng import replicate_seeds
 
@@ -594,6 +595,48 @@ def test_report_reads_a_real_sweep(tmp_path, capsys):
     diffs = pd.read_csv(out / "paired_differences_last0p1y.csv")
     assert set(diffs["regime"]) == {"sharing"} and (diffs["n_pairs"] == 3).all()
     assert (out / "index.html").is_file() and list(out.glob("*.png")) and list(out.glob("summary_table_*.md"))
+
+
+def test_local_sweep_hands_its_batches_to_the_pool_without_a_hydra_multirun(tmp_path, monkeypatch):
+    """On capsim's own launcher (the default) the planned batches go straight to the runner's pool: no Hydra
+    multirun composes them again (0.9-1.2 s before the first run, 0.2 s a job); each batch logs to
+    jobs/<batch>/capsim-sweep.log as a SLURM array task does. Any other Hydra setting goes through the multirun."""
+    import experiments.sweeps.sweep as sw
+
+    def no_multirun():
+        raise AssertionError("the sweep went through Hydra's multirun")
+
+    monkeypatch.setattr(sw, "job_main", no_multirun)
+    d = tmp_path / "pool"
+    assert sweep(d, "experiment=regime_comparison", "regime=baseline,sharing", *TINY, "replicates=2",
+                 "sweep.runs_per_job=2", "hydra.launcher.n_jobs=2") == 0  # (the jobs in worker processes)
+    m = manifest(d)
+    assert len(m) == 4 and (m["status"] == "done").all()
+    assert sorted(p.name for p in (d / "jobs").iterdir()) == ["0", "1"]
+    for job in (d / "jobs").iterdir():
+        lines = (job / "capsim-sweep.log").read_text().splitlines()
+        assert len(lines) == 2 and all("done in" in line for line in lines), lines
+        assert not (job / ".hydra").exists()
+
+    monkeypatch.undo()
+    other = tmp_path / "multirun"  # a Hydra setting only Hydra's job machinery applies
+    assert sweep(other, "experiment=regime_comparison", "regime=baseline,sharing", *TINY, "replicates=2",
+                 "sweep.runs_per_job=2", "hydra.launcher.n_jobs=1", "hydra.sweep.subdir=batch_${sweep.batch}") == 0
+    assert sorted(p.name for p in other.iterdir() if p.name.startswith("batch_")) == ["batch_0", "batch_1"]
+    assert (other / "batch_0" / ".hydra" / "config.yaml").is_file()
+    pd.testing.assert_frame_equal(dataset(d, "steps"), dataset(other, "steps"), check_exact=True)
+
+
+def test_which_sweeps_skip_the_hydra_multirun():
+    plan = plan_sweep(["experiment=regime_comparison", "sweep.replicates=1", "years=0.1"])
+    assert runs_on_the_pool(plan)
+    for extra in (["hydra.launcher.n_jobs=2"], ["hydra.sweep.dir=/tmp/x"]):
+        assert runs_on_the_pool(plan_sweep(["experiment=regime_comparison", "sweep.replicates=1", "years=0.1",
+                                            *extra]))
+    for extra in (["hydra/launcher=joblib"], ["hydra/launcher=basic"], ["hydra.sweep.subdir=b${sweep.batch}"],
+                  ["hydra.job.chdir=true"]):
+        assert not runs_on_the_pool(plan_sweep(["experiment=regime_comparison", "sweep.replicates=1", "years=0.1",
+                                                *extra])), extra
 
 
 def test_sweeper_checks_one_job_per_configuration_of_a_batch():

@@ -475,8 +475,9 @@ def auto_runs_per_job(n_runs: int, launcher: str | None, n_jobs) -> int:
 
     With a local pool (capsim's launcher, or Hydra's joblib): about two jobs per worker, so that a worker that finishes early can take
     another job (runs differ in cost by regime) while the fixed cost of each job stays small
-    (Hydra composes each job's config in the worker, about 0.1-0.2 s; the launching process checks
-    one job per distinct configuration, ``hydra/sweeper=capsim``); at most 50 runs a job. Measured on 2 idle cores, 40 runs of
+    (measured when each job went through Hydra, which composed its config in the worker, about 0.1-0.2 s;
+    capsim's launcher now hands the jobs to the pool directly, ``experiments/sweeps/sweep.py``
+    ``runs_on_the_pool``); at most 50 runs a job. Measured on 2 idle cores, 40 runs of
     10 years with 2 workers: 24.7 s with four jobs per worker, 22.5 s with two, 22.8 s with
     one (one worker: 43.0 s). Other launchers (submitit, SLURM, the in-process basic
     launcher): 50 runs a job, so that a cluster task lasts about a minute.

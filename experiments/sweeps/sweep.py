@@ -9,12 +9,13 @@ What happens, in order:
    ``outputs/sweeps/<experiment>-<hash of the overrides>`` when overrides change what is
    run; ``hydra.sweep.dir=...`` chooses another): it is locked, ``sweep.json`` and
    ``plan.json`` are written, half-written runs of a killed sweep are removed.
-3. **launch** a Hydra multirun over ``sweep.batch=<batches with work left>``: each launcher
-   job executes one batch of ``sweep.runs_per_job`` runs one after another in one process
-   (:func:`run_batch`); runs already complete are recorded as skipped without a job.
-   Locally the launcher is capsim's (``hydra_plugins/capsim_launcher/capsim_launcher.py``: the one runner's
-   worker pool, started while the sweep is planned) with every core (``hydra.launcher.n_jobs=N``
-   to change); Hydra's own ``hydra/launcher=joblib`` also works;
+3. **launch** the batches with work left: each job executes one batch of ``sweep.runs_per_job`` runs one
+   after another in one process (:func:`run_batch`); runs already complete are recorded as skipped without a
+   job. Locally the launcher is capsim's (``hydra/launcher=capsim``: the one runner's worker pool, started
+   while the sweep is planned) with every core (``hydra.launcher.n_jobs=N`` to change): the batches go
+   straight to the pool (:func:`runs_on_the_pool`; with other Hydra settings, through a Hydra multirun over
+   ``sweep.batch=<batches>`` on ``hydra_plugins/capsim_launcher/capsim_launcher.py``); Hydra's own
+   ``hydra/launcher=joblib`` also works;
    ``hydra/launcher=submitit_local`` runs the same jobs through submitit. With
    ``hydra/launcher=slurm`` (configs/hydra/launcher/slurm.yaml) the batches go to a SLURM
    cluster as one array job (``experiments/cluster.py``): before submitting, the partition and
@@ -59,7 +60,7 @@ from experiments.sweeps.plan import PlannedRun, SweepPlan, default_workers, expe
 from experiments.sweeps.directory import SweepError, SweepLock, remove_stale_temporaries
 from sim.store import SweepPaths, check_run, read_json, write_json_atomic
 
-__all__ = ["main", "run_batch", "execute_run", "job_main", "cluster_job", "sweep_json"]
+__all__ = ["main", "run_batch", "execute_run", "job_main", "cluster_job", "sweep_json", "runs_on_the_pool"]
 
 register_schema()
 log = logging.getLogger("capsim.sweep")
@@ -78,7 +79,7 @@ overrides (Hydra syntax):
   hydra/launcher=slurm hydra.launcher.partition=<p>   a SLURM cluster (configs/hydra/launcher/slurm.yaml,
                                            docs/cluster.md); prints runs and core-hours first
   sweep.runs_per_job=50                    runs one launcher job executes one after another
-                                           (default: ~4 jobs per local worker, 50 on a cluster)
+                                           (default: ~2 jobs per local worker, 50 on a cluster)
   hydra.sweep.dir=<dir>                    another sweep directory
   --dry-run                                print the plan, run nothing
 
@@ -106,7 +107,8 @@ def job_main(cfg: DictConfig) -> dict:
 
 
 def cluster_job(sweep_dir: str, batch: int) -> dict:
-    """One SLURM array task: run the batch ``batch``, logging to ``jobs/<batch>/capsim-sweep.log``.
+    """One SLURM array task, or one job on the runner's pool (:func:`runs_on_the_pool`): run the batch ``batch``,
+    logging to ``jobs/<batch>/capsim-sweep.log``.
 
     The log is the one the local launchers write (configs/hydra/job_logging/capsim_sweep.yaml):
     one line per run, Mesa's per-step messages silenced.
@@ -379,6 +381,8 @@ def launch(plan: SweepPlan, batches: list[int], cluster=None) -> str:
     """
     if cluster is not None:
         return _launch_on_slurm(plan, batches, cluster)
+    if runs_on_the_pool(plan):
+        return _launch_on_pool(plan, batches)
     argv = sys.argv
     sys.argv = _hydra_argv(plan, batches)
     try:
@@ -388,6 +392,45 @@ def launch(plan: SweepPlan, batches: list[int], cluster=None) -> str:
             return f"the launcher stopped with exit code {e.code}"
     finally:
         sys.argv = argv
+    return ""
+
+
+# The Hydra settings a sweep on capsim's own local launcher can have and still skip Hydra's multirun: the
+# launcher, its workers and the sweep directory. Any other (``hydra.sweep.subdir``, callbacks, logging, ...) is
+# Hydra's to apply, so such a sweep goes through the multirun.
+POOL_HYDRA_KEYS = ("hydra/launcher", "hydra.launcher.n_jobs", "hydra.sweep.dir")
+
+
+def runs_on_the_pool(plan: SweepPlan) -> bool:
+    """Whether the sweep's batches go straight to the runner's worker pool (capsim's local launcher, and no
+    Hydra setting but :data:`POOL_HYDRA_KEYS`) rather than through a Hydra multirun.
+
+    The plan has resolved and checked every configuration already; Hydra's multirun would compose the config
+    again in this process (twice) and once more in each job's worker: about 1 s from the end of planning to the
+    first job reaching the pool here, and 0.2 s per job (``docs/bench/README.md``). A batch then runs as a SLURM array
+    task does (:func:`cluster_job`: the same log, ``jobs/<batch>/capsim-sweep.log``), without the job's
+    ``.hydra/`` record of the config (``plan.json`` and ``sweep.json`` hold it).
+    """
+    return (plan.launcher.get("name") == LAUNCHER_NAME
+            and all(h.lstrip("+~").split("=", 1)[0] in POOL_HYDRA_KEYS for h in plan.hydra_overrides))
+
+
+def _pool_job(job: tuple[str, int]) -> dict:
+    """One batch in a worker of the runner's pool (:func:`cluster_job`)."""
+    return cluster_job(*job)
+
+
+def _launch_on_pool(plan: SweepPlan, batches: list[int]) -> str:
+    """The batches on the runner's pool (started by :func:`main` while the sweep was planned); returns "" or what
+    went wrong (one line; the runs' own failures are recorded per run, not raised)."""
+    from experiments.runner import shared
+
+    runner = shared(default_workers(plan))
+    log.info("capsim sweep: %d jobs on %d workers", len(batches), runner.n)
+    try:
+        runner.map(_pool_job, [(str(plan.sweep_dir), b) for b in batches], progress=False, what="jobs")
+    except Exception as e:  # noqa: BLE001 - a job that could not run its batch; the runs it did are kept
+        return f"a job stopped: {type(e).__name__}: {' '.join(str(e).split()) or '(no message)'}"
     return ""
 
 
