@@ -243,7 +243,6 @@ def test_live_view_shows_estimates_first_then_the_simulation(engine):
     assert plain is None, "the status quo was estimated"
 
 
-
 @pytest.mark.parametrize("workers", [True, False])
 def test_live_view_sends_the_figures_before_wording_the_headlines(engine, monkeypatch, workers):
     """With worker processes the figures are drawn while the page words and shows the headlines (sent as soon as
@@ -274,6 +273,7 @@ def test_live_view_sends_the_figures_before_wording_the_headlines(engine, monkey
     assert log.count("headlines shown") == 1 and log[-1] == "figures shown", log
     first_draw = min(i for i, x in enumerate(log) if x.startswith("draw"))
     assert (first_draw < log.index("headlines shown")) == workers, log
+
 
 class _StubEngine:
     """The page's engine for a render test: the real engine's settings and packages, results handed over by the
@@ -323,7 +323,8 @@ def test_page_update_changes_widgets_rather_than_recreating_them(engine, monkeyp
     assert r_new.figures and r_new.localisation
     estimate = dataclasses.replace(r_new, estimated=True, figures={}, localisation=[], people_measures=[],
                                    runs_done=0)
-    stub = _StubEngine(engine, {k_new: estimate}, {k_sq: [r_sq], k_new: [dataclasses.replace(r_new, figures={}), r_new]})
+    stub = _StubEngine(engine, {k_new: estimate},
+                       {k_sq: [r_sq], k_new: [dataclasses.replace(r_new, figures={}), r_new]})
     monkeypatch.setattr(dashboard, "engine", lambda: stub)
     created = []
     create = reacton.core.Element._create_widget
@@ -372,6 +373,7 @@ def test_page_update_changes_widgets_rather_than_recreating_them(engine, monkeyp
         rc.close()
     # Only what is new on the page is created: the figures' titles, images and frames.
     assert sorted(set(to_figures)) == ["HTML", "Image", "Layout"] and to_figures.count("Image") == 3, to_figures
+
 
 def test_page_and_brief_say_the_same_with_the_same_settings(engine, tmp_path):
     """The page's headlines and the brief's table, run with the same settings, give the same numbers."""
@@ -687,9 +689,10 @@ def _results(page) -> str:
 
 def _figures_drawn(page, before: str) -> bool:
     """The page shows its simulation's own figures, new since ``before`` (its results text then): no estimate in
-    view (neither its box nor its note) and the status up to date. The status line and the results are separate parts of the page and can
-    change in different frames: a results text already changed to the estimates next to a status still saying
-    "up to date" is not a finished update (it made the two-user times up to seconds short)."""
+    view (neither its box nor its note) and the status up to date. The status line and the results are separate
+    parts of the page and can change in different frames: a results text already changed to the estimates next
+    to a status still saying "up to date" is not a finished update (it made the two-user times up to seconds
+    short)."""
     return page.evaluate("""prev => {
         const r = (document.querySelector('.capsim-results') || {}).innerText || '';
         const s = (document.querySelector('.capsim-status') || {}).innerText || '';
@@ -709,7 +712,8 @@ _WATCH_ESTIMATE = """() => {
     const note = () => {
         const box = document.querySelector('.capsim-estimate');
         if (box && window.__capsimEstimate === null)
-            window.__capsimEstimate = {text: box.innerText, after: (performance.now() - window.__capsimPressed) / 1000};
+            window.__capsimEstimate = {text: box.innerText,
+                                       after: (performance.now() - window.__capsimPressed) / 1000};
     };
     window.__capsimObserver = new MutationObserver(note);
     window.__capsimObserver.observe(document.body, {subtree: true, childList: true, attributes: true,
