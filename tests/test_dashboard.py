@@ -306,7 +306,7 @@ class _StubEngine:
 def test_page_update_changes_widgets_rather_than_recreating_them(engine, monkeypatch):
     """An update of the results (estimates, then the simulation's headlines, then its figures) changes the page's
     widgets in place. Re-created on every update (a progress bar inserted before them, the headlines moved into
-    the estimates' box and out), they cost the page's process 0.1-0.3 s an update (docs/dashboard.md)."""
+    the estimates' box and out), they cost the page's process 0.1-0.3 s a render (docs/dashboard.md)."""
     import dataclasses
 
     import reacton

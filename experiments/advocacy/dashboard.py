@@ -249,7 +249,8 @@ def Results(key, error: str | None, error_words: str | None):
               "drawing figures" if current else "updating")
     # The parts below keep their place (and their key) from one update to the next, so that an update changes
     # the page's widgets rather than closing and re-creating them: a bar shown or hidden, headlines whose text
-    # changes. Re-created, they cost the page's process 0.1-0.3 s an update, and the browser more (docs/dashboard.md).
+    # changes. Re-created (32-81 widgets a render), they cost the page's process 0.1-0.3 s a render, and the browser
+    # more (docs/dashboard.md).
     solara.ProgressLinear(status != "up to date").key("results-progress")
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(_status_text(status, res, s)), style=SMALL,
                 classes=["capsim-status"]).key("results-status")
